@@ -1,0 +1,1 @@
+"""gitworktree: typed, always-valid, auditable state for AI agents."""

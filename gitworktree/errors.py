@@ -1,0 +1,218 @@
+"""The exception hierarchy of gitworktree: one root, every error carries data.
+
+```
+GitWorktreeError
+├── UnsafePathError (ValueError)          a path would leave the mounted root
+├── InvalidNameError (ValueError)         not a valid ref, checkpoint or item name
+├── MissingInitialStateError              an item has neither stored content nor a default
+├── StorageError                          a storage node cannot be read or written
+│   └── NodeKindError                     a directory where a file is claimed, or the reverse
+├── DocumentParseError (ValueError)       stored or given content does not parse
+├── SchemaValidationError (ValueError)    content parses but breaks its schema or model
+├── MutationFailedError                   the fixing loop could not make content valid
+│   └── CommitRejectedError               the commit gate refused one or more artifacts
+├── ConflictError                         someone else changed what we were about to write
+├── CheckpointError                       a checkpoint cannot be created, found or restored
+├── RepositoryError                       not a repository, or a damaged one
+│   └── UnknownRevisionError (LookupError) a revision or ref that does not exist
+└── ReadOnlyError                         a write to a tree mounted at a past revision
+```
+
+Every error names what failed and where (an artifact path, a ref, a revision) in its
+attributes as well as in its message, so that callers and agents can act on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gitworktree.validation.issues import ValidationIssue
+
+__all__ = [
+    "CheckpointError",
+    "CommitRejectedError",
+    "ConflictError",
+    "DocumentParseError",
+    "GitWorktreeError",
+    "InvalidNameError",
+    "MissingInitialStateError",
+    "MutationFailedError",
+    "NodeKindError",
+    "ReadOnlyError",
+    "RepositoryError",
+    "SchemaValidationError",
+    "StorageError",
+    "UnknownRevisionError",
+    "UnsafePathError",
+]
+
+
+class GitWorktreeError(Exception):
+    """Root of every error raised by gitworktree."""
+
+
+class UnsafePathError(GitWorktreeError, ValueError):
+    """A path would leave the mounted root (``..``, an absolute path, a symlink out).
+
+    Attributes:
+        path: the offending path as given.
+        root: the root it had to stay inside, when known.
+    """
+
+    def __init__(self, path: object, reason: str, *, root: object = None) -> None:
+        self.path = str(path)
+        self.root = None if root is None else str(root)
+        where = f" (mounted root: {self.root})" if self.root else ""
+        super().__init__(f"unsafe path {self.path!r}: {reason}{where}")
+
+
+class InvalidNameError(GitWorktreeError, ValueError):
+    """A name that cannot be used: a bad checkpoint or ref name, a reserved field name."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        super().__init__(f"invalid name {name!r}: {reason}")
+
+
+class MissingInitialStateError(GitWorktreeError):
+    """An item is missing from storage and has no default to initialize it with.
+
+    Attributes:
+        item_path: dotted path of the item in the tree, e.g. ``app.storage.db``.
+    """
+
+    def __init__(self, item_path: str, detail: str = "") -> None:
+        self.item_path = item_path
+        extra = f": {detail}" if detail else ""
+        super().__init__(
+            f"no initial state for {item_path!r}{extra}; give one with "
+            f"initial_states={{...}} when mounting, or add defaults to its fields"
+        )
+
+
+class StorageError(GitWorktreeError):
+    """A storage node cannot be read or written."""
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class NodeKindError(StorageError):
+    """A node exists with the wrong kind: a directory where a file is claimed, or the reverse."""
+
+    def __init__(self, path: object, expected: str, found: str) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            path,
+            f"expected a {expected} but found a {found}; move it aside or change the "
+            f"tree declaration",
+        )
+
+
+class _IssuesError(GitWorktreeError):
+    """Base for errors that carry validation issues."""
+
+    def __init__(
+        self, message: str, issues: Sequence[ValidationIssue] = (), *, artifact: str | None = None
+    ) -> None:
+        self.issues: tuple[ValidationIssue, ...] = tuple(issues)
+        self.artifact = artifact
+        detail = "".join(f"\n  - {issue}" for issue in self.issues)
+        super().__init__(message + detail)
+
+
+class DocumentParseError(_IssuesError, ValueError):
+    """Content does not parse (bad JSON, malformed or hostile XML, invalid UTF-8)."""
+
+
+class SchemaValidationError(_IssuesError, ValueError):
+    """Content parses but breaks its schema or model."""
+
+
+class MutationFailedError(_IssuesError):
+    """The fixing loop could not make content valid.
+
+    Attributes:
+        issues: the issues of the last candidate.
+        last_content: the last candidate the loop produced, kept so nothing is lost.
+        history: the issues of every attempt, oldest first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        issues: Sequence[ValidationIssue] = (),
+        *,
+        artifact: str | None = None,
+        last_content: str | None = None,
+        history: Sequence[Sequence[ValidationIssue]] = (),
+    ) -> None:
+        super().__init__(message, issues, artifact=artifact)
+        self.last_content = last_content
+        self.history = tuple(tuple(attempt) for attempt in history)
+
+
+class CommitRejectedError(MutationFailedError):
+    """The commit gate refused the commit: some artifacts stayed invalid. Nothing was written.
+
+    Attributes:
+        failures: artifact path -> the issues that remained after repair.
+    """
+
+    def __init__(self, failures: Mapping[str, Sequence[ValidationIssue]]) -> None:
+        self.failures = {path: tuple(issues) for path, issues in failures.items()}
+        names = ", ".join(sorted(self.failures))
+        every = [issue for issues in self.failures.values() for issue in issues]
+        super().__init__(
+            f"commit rejected, nothing was written: {len(self.failures)} artifact(s) invalid "
+            f"after repair ({names}); fix them or give a repair= hook",
+            every,
+        )
+
+
+class ConflictError(GitWorktreeError):
+    """Someone else changed what we were about to write; nothing of ours was written.
+
+    Attributes:
+        paths: the artifact paths in conflict (may be empty for a moved ref).
+        ref: the ref that moved under us, if that was the conflict.
+    """
+
+    def __init__(
+        self, message: str, *, paths: Sequence[str] = (), ref: str | None = None
+    ) -> None:
+        self.paths = tuple(paths)
+        self.ref = ref
+        super().__init__(message)
+
+
+class CheckpointError(GitWorktreeError):
+    """A checkpoint cannot be created, found, or restored."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+class RepositoryError(GitWorktreeError):
+    """Not a repository, or a repository that cannot be read."""
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class UnknownRevisionError(RepositoryError, LookupError):
+    """A revision, ref or checkpoint that does not exist."""
+
+    def __init__(self, path: object, revision: str) -> None:
+        self.revision = revision
+        super().__init__(path, f"unknown revision {revision!r}")
+
+
+class ReadOnlyError(GitWorktreeError):
+    """A write to a tree mounted read-only (at a past revision)."""
