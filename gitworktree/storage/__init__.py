@@ -1,0 +1,14 @@
+"""Storage backends: one contract (``Object``, ``Collection``, ``Storage``), several drivers."""
+
+from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
+from gitworktree.storage.filesystem import FilesystemMountDriver
+from gitworktree.storage.memory import InMemoryMountDriver
+
+__all__ = [
+    "ChangeSet",
+    "Collection",
+    "FilesystemMountDriver",
+    "InMemoryMountDriver",
+    "Object",
+    "Storage",
+]

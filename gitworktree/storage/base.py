@@ -1,0 +1,302 @@
+"""The storage contract: ``Object`` and ``Collection`` nodes, and the ``Storage`` they live in.
+
+A storage backend is mounted at a root. Everything below it is reached through
+``Collection`` (directory-like) and ``Object`` (file-like) nodes addressed by relative
+POSIX paths; no path can leave the root. The commit pipeline hands a backend a
+``ChangeSet`` — the complete, already validated set of file changes — through
+``Storage.publish``; a versioned backend turns it into one commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+
+from gitworktree.errors import NodeKindError, StorageError, UnsafePathError
+from gitworktree.history.info import CommitInfo
+
+__all__ = [
+    "ChangeSet",
+    "Collection",
+    "Node",
+    "Object",
+    "Storage",
+    "blob_sha",
+    "check_name",
+    "split_path",
+]
+
+_FORBIDDEN_NAMES = frozenset({"", ".", "..", ".git"})
+
+
+def blob_sha(data: bytes) -> str:
+    """The Git blob id of ``data``: the digest every backend uses to detect change."""
+    header = b"blob %d\x00" % len(data)
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is one safe path component, else raise ``UnsafePathError``."""
+    if name in _FORBIDDEN_NAMES:
+        raise UnsafePathError(name, "not a usable file or directory name")
+    if "/" in name or "\\" in name:
+        raise UnsafePathError(name, "a name may not contain a path separator")
+    if "\x00" in name or any(ord(char) < 32 for char in name):
+        raise UnsafePathError(name, "a name may not contain control characters")
+    return name
+
+
+def split_path(path: str | PurePosixPath) -> tuple[str, ...]:
+    """Split a relative path into checked components; refuse anything that could escape."""
+    text = str(path)
+    if text.startswith(("/", "\\")) or (len(text) > 1 and text[1] == ":"):
+        raise UnsafePathError(text, "absolute paths are not allowed")
+    parts = tuple(part for part in text.replace("\\", "/").split("/") if part not in ("", "."))
+    for part in parts:
+        if part == "..":
+            raise UnsafePathError(text, "'..' would leave the mounted root")
+        check_name(part)
+    return parts
+
+
+class Node(ABC):  # noqa: B024 - abstract only in its subclasses
+    """A node of a mounted storage tree, addressed by its path relative to the root."""
+
+    def __init__(self, storage: Storage, path: PurePosixPath) -> None:
+        self._storage = storage
+        self._path = path
+
+    @property
+    def storage(self) -> Storage:
+        """The mounted storage this node belongs to."""
+        return self._storage
+
+    @property
+    def path(self) -> PurePosixPath:
+        """Path relative to the mounted root (``.`` for the root itself)."""
+        return self._path
+
+    @property
+    def name(self) -> str:
+        """The last component of the path (empty for the root)."""
+        return self._path.name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self._path)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Node)
+            and type(other) is type(self)
+            and other._storage is self._storage
+            and other._path == self._path
+        )
+
+    def __hash__(self) -> int:
+        return hash((id(self._storage), self._path))
+
+
+class Object(Node):
+    """A file-like node: bytes with text helpers."""
+
+    @abstractmethod
+    def read_bytes(self) -> bytes:
+        """The stored bytes. Raises ``StorageError`` if the object is gone."""
+
+    @abstractmethod
+    def write_bytes(self, data: bytes) -> None:
+        """Replace the stored bytes (atomically, on backends that can)."""
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        """The stored bytes decoded as text."""
+        return self.read_bytes().decode(encoding)
+
+    def write_text(self, text: str, encoding: str = "utf-8") -> None:
+        """Replace the stored bytes with ``text`` encoded."""
+        self.write_bytes(text.encode(encoding))
+
+    def exists(self) -> bool:
+        """Whether the object is still stored."""
+        return self._storage.kind_of(self._path) == "object"
+
+
+class Collection(Node):
+    """A directory-like node holding named objects and collections."""
+
+    def ls(self) -> list[str]:
+        """Names of the direct children, sorted."""
+        return self._storage.list_names(self._path)
+
+    def find(self, path: str) -> Object | Collection | None:
+        """The node at ``path`` below this collection, or ``None`` if there is none."""
+        target = self._path.joinpath(*split_path(path))
+        kind = self._storage.kind_of(target)
+        if kind == "object":
+            return self._storage.object_node(target)
+        if kind == "collection":
+            return self._storage.collection_node(target)
+        return None
+
+    def exists(self, path: str) -> bool:
+        """Whether anything is stored at ``path`` below this collection."""
+        return self._storage.kind_of(self._path.joinpath(*split_path(path))) is not None
+
+    def object(self, path: str) -> Object:
+        """The object at ``path`` (which must exist and be an object)."""
+        node = self.find(path)
+        target = self._path.joinpath(*split_path(path))
+        if node is None:
+            raise StorageError(target, "no such object")
+        if not isinstance(node, Object):
+            raise NodeKindError(target, "file", "directory")
+        return node
+
+    def collection(self, path: str) -> Collection:
+        """The collection at ``path`` (which must exist and be a collection)."""
+        node = self.find(path)
+        target = self._path.joinpath(*split_path(path))
+        if node is None:
+            raise StorageError(target, "no such collection")
+        if not isinstance(node, Collection):
+            raise NodeKindError(target, "directory", "file")
+        return node
+
+    def touch(self, path: str) -> Object:
+        """The object at ``path``, created empty (with missing parents) if absent."""
+        target = self._path.joinpath(*split_path(path))
+        kind = self._storage.kind_of(target)
+        if kind == "collection":
+            raise NodeKindError(target, "file", "directory")
+        if kind is None:
+            self._storage.make_collection(target.parent)
+            self._storage.write(target, b"")
+        return self._storage.object_node(target)
+
+    def mkdir(self, path: str) -> Collection:
+        """The collection at ``path``, created (with missing parents) if absent."""
+        target = self._path.joinpath(*split_path(path))
+        self._storage.make_collection(target)
+        return self._storage.collection_node(target)
+
+    def rm(self, path: str) -> None:
+        """Remove the object or collection (recursively) at ``path``; absent is fine."""
+        parts = split_path(path)
+        if not parts:
+            raise UnsafePathError(path, "refusing to remove the collection itself")
+        self._storage.remove(self._path.joinpath(*parts))
+
+    def walk(self) -> Iterator[Object]:
+        """Every object below this collection, depth first, in name order."""
+        for name in self.ls():
+            node = self.find(name)
+            if isinstance(node, Collection):
+                yield from node.walk()
+            elif node is not None:
+                yield node
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Everything one commit writes: the gate has passed all of it.
+
+    Attributes:
+        files: root-relative POSIX path -> new bytes, or ``None`` to delete.
+        message: the commit message (without trailers).
+        author: ``"Name <email>"`` or ``None`` for the backend's default.
+        trailers: key -> value, appended as a Git trailer block.
+        snapshot: directories whose whole content is taken as it is in storage
+            (anchors); only versioned backends need them.
+        expected_head: the revision the change was computed against (compare-and-swap).
+    """
+
+    files: Mapping[str, bytes | None]
+    message: str
+    author: str | None = None
+    trailers: Mapping[str, str] = field(default_factory=dict)
+    snapshot: Sequence[str] = ()
+    expected_head: str | None = None
+
+
+class Storage(ABC):
+    """One mounted backend: node access below a root, and the way a commit lands."""
+
+    versioned: bool = False
+    read_only: bool = False
+
+    @property
+    def root(self) -> Collection:
+        """The mounted root collection."""
+        return self.collection_node(PurePosixPath("."))
+
+    # Node access, all by root-relative path; implementations confine every path.
+
+    @abstractmethod
+    def kind_of(self, path: PurePosixPath) -> str | None:
+        """``"object"``, ``"collection"``, or ``None`` when nothing is at ``path``."""
+
+    @abstractmethod
+    def read(self, path: PurePosixPath) -> bytes:
+        """The bytes of the object at ``path``."""
+
+    @abstractmethod
+    def write(self, path: PurePosixPath, data: bytes) -> None:
+        """Replace the object at ``path`` (its parent collection exists)."""
+
+    @abstractmethod
+    def list_names(self, path: PurePosixPath) -> list[str]:
+        """Sorted names of the children of the collection at ``path``."""
+
+    @abstractmethod
+    def make_collection(self, path: PurePosixPath) -> None:
+        """Create the collection at ``path`` and its missing parents."""
+
+    @abstractmethod
+    def remove(self, path: PurePosixPath) -> None:
+        """Remove the node at ``path`` (recursively); nothing there is fine."""
+
+    @abstractmethod
+    def object_node(self, path: PurePosixPath) -> Object:
+        """An ``Object`` handle for ``path``."""
+
+    @abstractmethod
+    def collection_node(self, path: PurePosixPath) -> Collection:
+        """A ``Collection`` handle for ``path``."""
+
+    def digest(self, path: PurePosixPath) -> str | None:
+        """Blob id of what is stored at ``path`` now, or ``None`` if it is not an object."""
+        if self.kind_of(path) != "object":
+            return None
+        return blob_sha(self.read(path))
+
+    @property
+    def head(self) -> str | None:
+        """The revision storage is at; ``None`` for backends without history."""
+        return None
+
+    def publish(self, changes: ChangeSet) -> CommitInfo:
+        """Write a gated change set. Unversioned backends write file by file.
+
+        The gate has already passed, so every write here is expected to succeed; each
+        file is still replaced atomically where the backend can.
+        """
+        for path, data in sorted(changes.files.items()):
+            target = PurePosixPath(*split_path(path))
+            if data is None:
+                self.remove(target)
+            else:
+                self.make_collection(target.parent)
+                self.write(target, data)
+        return CommitInfo(
+            sha="",
+            message=changes.message,
+            author=changes.author or "",
+            committer=changes.author or "",
+            time=datetime.now(UTC),
+            parents=(),
+            paths=tuple(sorted(changes.files)),
+            trailers=dict(changes.trailers),
+        )
