@@ -9,6 +9,7 @@ GitWorktreeError
 │   └── NodeKindError                     a directory where a file is claimed, or the reverse
 ├── DocumentParseError (ValueError)       stored or given content does not parse
 ├── SchemaValidationError (ValueError)    content parses but breaks its schema or model
+├── InvalidSchemaError (ValueError)       a schema (JSON Schema, XSD, RELAX NG) is itself invalid
 ├── MutationFailedError                   the fixing loop could not make content valid
 │   └── CommitRejectedError               the commit gate refused one or more artifacts
 ├── ConflictError                         someone else changed what we were about to write
@@ -37,6 +38,7 @@ __all__ = [
     "DocumentParseError",
     "GitWorktreeError",
     "InvalidNameError",
+    "InvalidSchemaError",
     "MissingInitialStateError",
     "MutationFailedError",
     "NodeKindError",
@@ -133,6 +135,21 @@ class SchemaValidationError(_IssuesError, ValueError):
     """Content parses but breaks its schema or model."""
 
 
+class InvalidSchemaError(_IssuesError, ValueError):
+    """A schema (JSON Schema, XSD, RELAX NG) is itself invalid or of an unknown kind.
+
+    Attributes:
+        schema: the schema file's path, when the schema came from a file.
+        issues: where in the schema the problems are, when known.
+    """
+
+    def __init__(
+        self, message: str, issues: Sequence[ValidationIssue] = (), *, schema: object = None
+    ) -> None:
+        self.schema = None if schema is None else str(schema)
+        super().__init__(message, issues)
+
+
 class MutationFailedError(_IssuesError):
     """The fixing loop could not make content valid.
 
@@ -182,9 +199,7 @@ class ConflictError(GitWorktreeError):
         ref: the ref that moved under us, if that was the conflict.
     """
 
-    def __init__(
-        self, message: str, *, paths: Sequence[str] = (), ref: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, paths: Sequence[str] = (), ref: str | None = None) -> None:
         self.paths = tuple(paths)
         self.ref = ref
         super().__init__(message)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ValidationError
 from gitworktree.errors import DocumentParseError, MissingInitialStateError, SchemaValidationError
 from gitworktree.tree import Artifact
 from gitworktree.validation.issues import ValidationIssue
-from gitworktree.validation.json_format import locate_json_pointers, parse_json, to_json_pointer
+from gitworktree.validation.json_format import parse_json
+from gitworktree.validation.json_pointers import locate_json_pointers, to_json_pointer
 
 __all__ = ["PydanticArtifact", "model_issues", "render_json"]
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 __all__ = ["IssueSource", "ValidationIssue"]
 
-IssueSource = Literal["parse", "schema", "model", "custom"]
+IssueSource = Literal["parse", "schema", "model", "custom", "repair"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,8 @@ class ValidationIssue:
             (``/todos/task[2]``); ``None`` for the whole document.
         line: 1-based line in the content, when known.
         column: 1-based column in the content, when known (``None`` rather than 0).
-        source: which check found it: ``"parse"``, ``"schema"``, ``"model"`` or ``"custom"``.
+        source: which check found it: ``"parse"``, ``"schema"``, ``"model"`` or ``"custom"``;
+            ``"repair"`` marks a repair function that raised instead of returning content.
         artifact: the artifact's path relative to the mounted root, when known.
     """
 
