@@ -4,7 +4,11 @@ Declare a tree of artifacts, mount it on storage (Git by default), and every
 ``commit()`` validates, repairs or refuses the changes before they land.
 """
 
+from gitworktree.artifacts.document import Document, DocumentMutation
+from gitworktree.artifacts.json import JsonDocument
 from gitworktree.artifacts.pydantic import PydanticArtifact
+from gitworktree.artifacts.text import TextArtifact
+from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.errors import (
     CheckpointError,
     CommitRejectedError,
@@ -12,6 +16,7 @@ from gitworktree.errors import (
     DocumentParseError,
     GitWorktreeError,
     InvalidNameError,
+    InvalidSchemaError,
     MissingInitialStateError,
     MutationFailedError,
     NodeKindError,
@@ -40,6 +45,7 @@ from gitworktree.validation.loop import (
     FixingLoop,
     FixingLoopResult,
     FixingLoopStatus,
+    RepairFunction,
     arun_fixing_loop,
     run_fixing_loop,
 )
@@ -55,12 +61,16 @@ __all__ = [
     "CommitInfo",
     "CommitRejectedError",
     "ConflictError",
+    "Document",
+    "DocumentMutation",
     "DocumentParseError",
     "FixingLoop",
     "FixingLoopResult",
     "FixingLoopStatus",
     "GitWorktreeError",
     "InvalidNameError",
+    "InvalidSchemaError",
+    "JsonDocument",
     "LayoutAnchor",
     "MissingInitialStateError",
     "MutationFailedError",
@@ -68,14 +78,17 @@ __all__ = [
     "ObjectClaim",
     "PydanticArtifact",
     "ReadOnlyError",
+    "RepairFunction",
     "RepositoryError",
     "SchemaValidationError",
     "StorageError",
     "Syncable",
+    "TextArtifact",
     "UnknownRevisionError",
     "UnsafePathError",
     "ValidationIssue",
     "Worktree",
+    "XmlDocument",
     "arun_fixing_loop",
     "mount",
     "run_fixing_loop",

@@ -33,3 +33,11 @@ def test_layout_example_reads_back_the_committed_host(tmp_path: Path) -> None:
     assert run_example("layout.py", data) == ["localhost", "False"]
     assert run_example("layout.py", data) == ["postgres.prod", "False"]
     assert (data / "app" / "logs").is_dir()
+
+
+def test_toml_format_example_commits_only_what_changed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = run_example("toml_format.py", data)
+    assert first[0] == "('notes.md', 'settings.toml')"
+    assert run_example("toml_format.py", data)[0] == "('notes.md',)"
+    assert (data / "settings.toml").read_text() == 'model = "small"\ntemperature = 0.7\n'

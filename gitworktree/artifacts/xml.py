@@ -1,0 +1,59 @@
+"""XmlDocument: an XML document, parsed safely, checked against an XSD or RELAX NG schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from gitworktree.artifacts.document import Document
+from gitworktree.artifacts.json import resolve_class_path
+from gitworktree.validation.issues import ValidationIssue
+from gitworktree.validation.xml_format import load_xml_schema, parse_xml, xml_schema_issues
+
+__all__ = ["XmlDocument"]
+
+
+class XmlDocument(Document[Any]):
+    """An XML document stored as ``<field name>.xml``.
+
+    Class attributes:
+        schema_path: an ``.xsd`` or ``.rng`` file, relative to the module defining the
+            class; ``None`` checks well-formedness only.
+        default: the initial content (text) for a missing file.
+
+    Parsing never resolves entities, loads DTDs or touches the network, and any document
+    with a DOCTYPE is refused. The parsed root element is ``.tree`` (settable; in-place
+    changes are saved); the text is ``.content``.
+    """
+
+    suffix: ClassVar[str] = ".xml"
+    schema_path: ClassVar[str | Path | None] = None
+
+    @property
+    def tree(self) -> etree._Element:
+        """The root element. Changes made to it in place are saved with the document."""
+        root: etree._Element = self.parsed()
+        return root
+
+    @tree.setter
+    def tree(self, root: etree._Element) -> None:
+        self._set_parsed(root)
+
+    @classmethod
+    def _parse(cls, content: str) -> etree._Element:
+        return parse_xml(content)
+
+    @classmethod
+    def _render(cls, parsed: Any) -> str:
+        text: str = etree.tostring(parsed, encoding="unicode")
+        return text if text.endswith("\n") else text + "\n"
+
+    @classmethod
+    def _validate_schema(cls, content: str) -> Sequence[ValidationIssue | str]:
+        if cls.schema_path is None:
+            return ()
+        schema = load_xml_schema(resolve_class_path(cls, cls.schema_path))
+        return xml_schema_issues(parse_xml(content), schema)

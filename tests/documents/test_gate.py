@@ -1,0 +1,200 @@
+"""The commit gate on every backend: nothing invalid is written, repairs land repaired."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from gitworktree import (
+    CommitRejectedError,
+    DocumentParseError,
+    MutationFailedError,
+    ValidationIssue,
+    mount,
+)
+from tests.conftest import MountRoot, read_stored
+from tests.documents.models import DocTree, Note
+from tests.tree.models import CounterTree
+
+Issues = Sequence[ValidationIssue]
+
+
+def fix_counter(content: str, issues: Issues, document_type: str) -> str:
+    data = json.loads(content)
+    data["number"] = len(str(data["number"]))
+    return json.dumps(data)
+
+
+async def afix_counter(content: str, issues: Issues, document_type: str) -> str:
+    await asyncio.sleep(0)
+    return fix_counter(content, issues, document_type)
+
+
+def test_tree_wide_sync_repair(mount_root: MountRoot) -> None:
+    tree = mount(CounterTree, mount_root(), repair=fix_counter)
+    tree.counter.number = "four"  # type: ignore[assignment]
+    info = tree.commit()
+    assert info is not None and info.trailers == {"Gitworktree-Repaired": "counter.json attempts=1"}
+    assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 4}
+    assert tree.counter.number == 4
+
+
+def test_tree_wide_async_repair_in_a_plain_script(mount_root: MountRoot) -> None:
+    tree = mount(CounterTree, mount_root(), repair=afix_counter)
+    tree.counter.number = "seven"  # type: ignore[assignment]
+    tree.commit()
+    assert tree.counter.number == 5
+
+
+def test_acommit_awaits_an_async_repair(mount_root: MountRoot) -> None:
+    tree = mount(CounterTree, mount_root(), repair=afix_counter)
+
+    async def step() -> None:
+        tree.counter.number = "ab"  # type: ignore[assignment]
+        await tree.acommit("async step")
+
+    asyncio.run(step())
+    assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 2}
+
+
+def test_sync_commit_inside_a_running_loop_with_async_repair_says_use_acommit(
+    mount_root: MountRoot,
+) -> None:
+    tree = mount(CounterTree, mount_root(), repair=afix_counter)
+
+    async def step() -> None:
+        tree.counter.number = "ab"  # type: ignore[assignment]
+        tree.commit()
+
+    with pytest.raises(RuntimeError, match=r"arun|acommit"):
+        asyncio.run(step())
+    assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 0}
+
+
+def test_a_repair_that_raises_is_a_failed_attempt(mount_root: MountRoot) -> None:
+    calls: list[int] = []
+
+    def broken(content: str, issues: Issues, document_type: str) -> str:
+        calls.append(1)
+        raise ConnectionError("LLM unavailable")
+
+    tree = mount(CounterTree, mount_root(), repair=broken)
+    tree.counter.number = "x"  # type: ignore[assignment]
+    with pytest.raises(CommitRejectedError) as caught:
+        tree.commit()
+    assert calls  # it was tried
+    assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 0}
+    assert caught.value.failures["counter.json"]
+
+
+def test_max_attempts_is_honoured(mount_root: MountRoot) -> None:
+    calls: list[str] = []
+
+    def never_enough(content: str, issues: Issues, document_type: str) -> str:
+        calls.append(content)
+        return json.dumps({"number": f"still bad {len(calls)}"})
+
+    tree = mount(CounterTree, mount_root(), repair=never_enough, max_repair_attempts=2)
+    tree.counter.number = "x"  # type: ignore[assignment]
+    with pytest.raises(CommitRejectedError):
+        tree.commit()
+    assert len(calls) == 2
+
+
+def test_the_repair_sees_every_issue_and_the_document_type(mount_root: MountRoot) -> None:
+    seen: list[tuple[list[str | None], str]] = []
+
+    def record(content: str, issues: Issues, document_type: str) -> str:
+        seen.append(([issue.pointer for issue in issues], document_type))
+        return content
+
+    tree = mount(CounterTree, mount_root(), repair=record)
+    tree.counter.number = "x"  # type: ignore[assignment]
+    with pytest.raises(CommitRejectedError):
+        tree.commit()
+    assert seen[0] == (["/number"], "Counter")
+
+
+def test_one_invalid_artifact_refuses_the_whole_commit(mount_root: MountRoot) -> None:
+    tree = mount(DocTree, mount_root())
+    before = {name: read_stored(mount_root(), name) for name in ["note.json", "shout.md"]}
+    tree.note.data["lines"].append("fine")
+    tree.shout.text = "not shouting"
+    with pytest.raises(CommitRejectedError) as caught:
+        tree.commit()
+    assert list(caught.value.failures) == ["shout.md"]
+    assert "upper case" in str(caught.value)
+    for name, data in before.items():
+        assert read_stored(mount_root(), name) == data
+
+
+def test_rejection_keeps_memory_so_a_fix_can_follow(mount_root: MountRoot) -> None:
+    tree = mount(DocTree, mount_root())
+    tree.shout.text = "quiet"
+    with pytest.raises(CommitRejectedError):
+        tree.commit()
+    tree.shout.text = "LOUD"
+    info = tree.commit()
+    assert info is not None and info.paths == ("shout.md",)
+
+
+def test_json_document_in_place_change_is_committed(mount_root: MountRoot) -> None:
+    tree = mount(DocTree, mount_root())
+    tree.note.data["lines"].append("one")
+    info = tree.commit()
+    assert info is not None and info.paths == ("note.json",)
+    assert json.loads(read_stored(mount_root(), "note.json"))["lines"] == ["one"]
+
+
+def test_reading_a_document_without_change_commits_nothing(mount_root: MountRoot) -> None:
+    mount_root().touch("note.json").write_text('{"type":"note","lines":[]}')  # not canonical
+    tree = mount(DocTree, mount_root())
+    assert tree.note.data["lines"] == []
+    assert tree.commit() is None
+    assert read_stored(mount_root(), "note.json") == b'{"type":"note","lines":[]}'
+
+
+def test_sync_of_an_invalid_stored_file_repairs_with_the_hook(mount_root: MountRoot) -> None:
+    mount(CounterTree, mount_root())
+    mount_root().object("counter.json").write_text('{"number": "three"}')
+    tree = mount(CounterTree, mount_root(), repair=fix_counter)
+    assert tree.counter.number == 5  # repaired in memory
+    assert read_stored(mount_root(), "counter.json") == b'{"number": "three"}'
+    tree.commit("Land the repair")
+    assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 5}
+
+
+def test_sync_of_an_invalid_stored_file_without_hook_is_a_clear_error(
+    mount_root: MountRoot,
+) -> None:
+    mount(DocTree, mount_root())
+    mount_root().object("note.json").write_text('{"type": "note", "lines": [1, 2}')
+    with pytest.raises(DocumentParseError, match=r"note\.json"):
+        mount(DocTree, mount_root())
+    assert read_stored(mount_root(), "note.json") == b'{"type": "note", "lines": [1, 2}'
+
+
+def test_unrepairable_stored_file_raises_mutation_failed(mount_root: MountRoot) -> None:
+    mount(CounterTree, mount_root())
+    mount_root().object("counter.json").write_text('{"number": "x"}')
+    with pytest.raises(MutationFailedError, match=r"counter\.json"):
+        mount(CounterTree, mount_root(), repair=lambda content, issues, kind: content)
+
+
+def test_documents_are_created_from_defaults(mount_root: MountRoot) -> None:
+    mount(DocTree, mount_root())
+    root = mount_root()
+    assert sorted(root.ls()) == ["free.xml", "note.json", "shout.md", "todos.xml"]
+    assert json.loads(read_stored(root, "note.json")) == {"type": "note", "lines": []}
+
+
+def test_document_assignment_and_content_setter(mount_root: MountRoot) -> None:
+    tree = mount(DocTree, mount_root())
+    tree.note = Note.from_content('{"type": "note", "lines": ["a"]}')
+    tree.free.content = "<doc><x/></doc>"
+    info = tree.commit()
+    assert info is not None and info.paths == ("free.xml", "note.json")
+    assert read_stored(mount_root(), "free.xml") == b"<doc><x/></doc>"
