@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree.storage import Collection, FilesystemMountDriver, InMemoryMountDriver
+from gitworktree.storage import (
+    Collection,
+    FilesystemMountDriver,
+    GitMountDriver,
+    InMemoryMountDriver,
+)
 
 MountRoot = Callable[[], Collection]
 
-BACKENDS = ["memory", "filesystem"]
+BACKENDS = ["memory", "filesystem", "git"]
 
 
 @pytest.fixture(params=BACKENDS, ids=BACKENDS)
@@ -29,7 +34,25 @@ def mount_root(backend: str, tmp_path: Path) -> MountRoot:
     if backend == "memory":
         driver = InMemoryMountDriver()
         return lambda: driver.mount("data")
+    if backend == "git":
+        return lambda: GitMountDriver().mount(tmp_path / "data")
     return lambda: FilesystemMountDriver().mount(tmp_path / "data")
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No user or system git config; a known identity; a stable time zone."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    monkeypatch.delenv("GIT_INDEX_FILE", raising=False)
+    for kind in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{kind}_NAME", "Test Author")
+        monkeypatch.setenv(f"GIT_{kind}_EMAIL", "author@example.com")
 
 
 def read_stored(root: Collection, path: str) -> bytes:

@@ -1,0 +1,31 @@
+"""The history layer: Git repositories read and written through dulwich.
+
+It knows commits, trees, refs, checkpoints, the index and the work tree's files, and
+nothing about artifact trees. The ``git`` binary is never run.
+"""
+
+from gitworktree.history.checkpoints import Checkpoint, CheckpointOwner
+from gitworktree.history.commit import ANY_HEAD, ExpectedHead
+from gitworktree.history.diff import FileChange
+from gitworktree.history.index import update_index_entries
+from gitworktree.history.info import CommitInfo
+from gitworktree.history.pointers import PointerChange
+from gitworktree.history.refnames import check_ref_name
+from gitworktree.history.repository import Repository
+from gitworktree.history.status import FileStatus
+from gitworktree.history.trees import TreeItem
+
+__all__ = [
+    "ANY_HEAD",
+    "Checkpoint",
+    "CheckpointOwner",
+    "CommitInfo",
+    "ExpectedHead",
+    "FileChange",
+    "FileStatus",
+    "PointerChange",
+    "Repository",
+    "TreeItem",
+    "check_ref_name",
+    "update_index_entries",
+]

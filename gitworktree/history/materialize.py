@@ -1,0 +1,129 @@
+"""Writing committed files into the work tree: atomically, and only the changed paths.
+
+`check_worktree_targets` runs before anything is published, so that a path blocked on
+disk (a symlinked parent directory, a directory where a file goes) fails the commit
+while nothing has been written yet. `write_worktree` then deletes, writes, and returns
+the stat of every written file for the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitworktree.atomic import atomic_write, fsync_directory, is_temporary
+from gitworktree.errors import NodeKindError, UnsafePathError
+
+__all__ = ["WorktreeFile", "check_worktree_targets", "write_worktree"]
+
+_SYMLINK_MODE = 0o120000
+_EXECUTABLE_MODE = 0o100755
+_GITLINK_MODE = 0o160000
+
+
+@dataclass(frozen=True)
+class WorktreeFile:
+    """A file to write: its git mode (100644, 100755 or 120000) and content."""
+
+    mode: int
+    data: bytes
+
+
+def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None]) -> None:
+    """Check that every path in ``files`` can be written or deleted under ``root``.
+
+    Args:
+        root: the work tree root.
+        files: checked repository-relative path -> file to write, or ``None`` to delete.
+
+    Raises:
+        UnsafePathError: if a parent directory on disk is a symbolic link (writing through
+            it could leave the root).
+        NodeKindError: if a file stands where a parent directory is needed and is not
+            deleted by the same change, or a non-empty directory stands where a file goes.
+    """
+    deleted = {path for path, file in files.items() if file is None}
+    for path, file in files.items():
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            kind = _kind(root / parent)
+            if kind == "symlink":
+                raise UnsafePathError(path, f"{parent!r} is a symbolic link", root=root)
+            if kind == "file" and file is not None and parent not in deleted:
+                raise NodeKindError(root / parent, "directory", "file")
+        if (
+            file is not None
+            and _kind(root / path) == "directory"
+            and not any(other.startswith(path + "/") for other in deleted)
+        ):
+            raise NodeKindError(root / path, "file", "directory")
+
+
+def write_worktree(
+    root: Path, files: Mapping[str, WorktreeFile | None]
+) -> dict[str, os.stat_result | None]:
+    """Delete and write files under ``root``: each write is atomic (temp file + rename).
+
+    Deletions go first, and directories they leave empty are removed, so that a file can
+    replace a directory and the reverse.
+
+    Returns:
+        path -> ``lstat`` of the written file, or ``None`` for a deleted path. Submodule
+        entries are neither written nor returned.
+    """
+    written: dict[str, os.stat_result | None] = {}
+    for path in sorted((p for p, f in files.items() if f is None), reverse=True):
+        target = root / path
+        if _kind(target) in ("file", "symlink"):
+            target.unlink()
+            fsync_directory(target.parent)
+        _prune_empty_parents(root, target.parent)
+        written[path] = None
+    for path, file in sorted(files.items()):
+        if file is None or file.mode == _GITLINK_MODE:
+            continue
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if file.mode == _SYMLINK_MODE:
+            _write_symlink(target, os.fsdecode(file.data))
+        else:
+            atomic_write(target, file.data, mode=0o755 if file.mode == _EXECUTABLE_MODE else 0o644)
+        written[path] = os.lstat(target)
+    return written
+
+
+def _kind(path: Path) -> str | None:
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    return "directory" if stat.S_ISDIR(mode) else "file"
+
+
+def _prune_empty_parents(root: Path, directory: Path) -> None:
+    while directory != root and root in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty (or already gone): stop here
+            return
+        directory = directory.parent
+
+
+def _write_symlink(target: Path, destination: str) -> None:
+    temp = target.parent / f".gwt-tmp-{target.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    assert is_temporary(temp.name)  # the name atomic.py's clean-up recognizes
+    os.symlink(destination, temp)
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    fsync_directory(target.parent)

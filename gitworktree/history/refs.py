@@ -1,0 +1,157 @@
+"""Refs and reflogs: reading the branch, moving it by compare-and-swap, logging the move.
+
+dulwich writes a reflog entry only for the ref it updates (and only when given a
+message); git also logs every move of the checked-out branch under ``HEAD``. Both logs
+are written here, so that ``git reflog`` shows our commits, restores and resets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from dulwich.objects import ZERO_SHA, ObjectID
+from dulwich.reflog import format_reflog_line
+from dulwich.refs import Ref, SymrefLoop
+from dulwich.repo import Repo
+
+from gitworktree.errors import ConflictError, RepositoryError
+from gitworktree.history.identity import Signature
+
+__all__ = [
+    "HEAD",
+    "advance_branch",
+    "append_reflog",
+    "branch_ref",
+    "delete_ref",
+    "read_ref",
+]
+
+HEAD = Ref(b"HEAD")
+
+
+def branch_ref(repo: Repo) -> Ref:
+    """The branch HEAD points at, e.g. ``refs/heads/main`` (it may not exist yet).
+
+    Raises:
+        RepositoryError: if HEAD is detached or not a branch.
+    """
+    try:
+        chain, _sha = repo.refs.follow(HEAD)
+    except (KeyError, SymrefLoop) as err:
+        raise RepositoryError(repo.path, f"cannot read HEAD ({err})") from err
+    target = chain[-1]
+    if len(chain) < 2 or not target.startswith(b"refs/heads/"):
+        raise RepositoryError(
+            repo.path,
+            "HEAD is detached (not on a branch); check out a branch, e.g. `git switch main`",
+        )
+    return target
+
+
+def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
+    """The id ``ref`` points at (following symbolic refs), or ``None`` if it does not exist."""
+    try:
+        return repo.refs[ref]
+    except KeyError:
+        return None
+
+
+def advance_branch(
+    repo: Repo,
+    ref: Ref,
+    old: ObjectID | None,
+    new: ObjectID,
+    *,
+    signature: Signature,
+    message: str,
+) -> None:
+    """Move branch ``ref`` from ``old`` to ``new`` atomically, logging it for the ref and HEAD.
+
+    Args:
+        repo: the repository.
+        ref: the branch HEAD points at.
+        old: the id the branch must still point at; ``None`` if it must not exist yet.
+        new: the id to point it at.
+        signature: who moves it, and when (for the reflog).
+        message: the reflog message, e.g. ``commit: Add notes``.
+
+    Raises:
+        ConflictError: if the branch no longer points at ``old``; nothing was changed.
+        dulwich.file.FileLocked: if the ref's lock file exists.
+    """
+    logged = message.encode("utf-8")
+    who, when, zone = signature.raw, signature.timestamp, signature.offset
+    if old is None:
+        moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
+    else:
+        moved = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
+    if not moved:
+        name = ref.decode("utf-8", "replace")
+        raise ConflictError(
+            f"{name} moved while this commit was prepared (expected "
+            f"{(old or b'no commit').decode()}); nothing was written — re-sync and retry",
+            ref=name,
+        )
+    append_reflog(repo, HEAD, old, new, signature=signature, message=message)
+
+
+def append_reflog(
+    repo: Repo,
+    ref: Ref,
+    old: ObjectID | None,
+    new: ObjectID,
+    *,
+    signature: Signature,
+    message: str,
+) -> None:
+    """Append one entry to the reflog of ``ref`` (``HEAD`` lives in the git directory).
+
+    Args:
+        repo: the repository.
+        ref: ``HEAD`` or a full ref name.
+        old: the previous id, ``None`` for a new ref.
+        new: the new id.
+        signature: who moved it, and when.
+        message: the reflog message.
+    """
+    path = _reflog_path(repo, ref)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = format_reflog_line(
+        old or ZERO_SHA,
+        new,
+        signature.raw,
+        signature.timestamp,
+        signature.offset,
+        message.encode("utf-8"),
+    )
+    with open(path, "ab") as log:
+        log.write(line + b"\n")
+
+
+def delete_ref(repo: Repo, ref: Ref, old: ObjectID) -> bool:
+    """Delete ``ref`` if it still points at ``old``, and its reflog, as ``git`` does.
+
+    Returns:
+        Whether the ref was deleted (``False`` if it had moved or was gone).
+    """
+    if not repo.refs.remove_if_equals(ref, old):
+        return False
+    path = _reflog_path(repo, ref)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    logs = Path(repo.commondir()) / "logs" / "refs"
+    parent = path.parent
+    while parent != logs and logs in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    return True
+
+
+def _reflog_path(repo: Repo, ref: Ref) -> Path:
+    base = repo.controldir() if ref == HEAD else repo.commondir()
+    return Path(base) / "logs" / os.fsdecode(ref)

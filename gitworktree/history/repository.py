@@ -1,0 +1,561 @@
+"""`Repository`: a Git repository with a work tree, read and written through dulwich.
+
+This is the history layer's one entry point. It never runs the ``git`` binary: objects,
+refs, reflogs and the index are read and written directly, in the formats git uses, so
+that ``git log``, ``git status`` and ``git fsck`` agree with everything it does.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+
+from dulwich.errors import NotGitRepository
+from dulwich.objects import Blob, ObjectID
+from dulwich.refs import Ref
+from dulwich.repo import Repo
+
+from gitworktree.errors import (
+    CheckpointError,
+    ConflictError,
+    InvalidNameError,
+    RepositoryError,
+    UnknownRevisionError,
+)
+from gitworktree.history.checkpoints import Checkpoint, check_checkpoint_name, new_checkpoint_name
+from gitworktree.history.commit import (
+    ANY_HEAD,
+    CommitText,
+    ExpectedHead,
+    StagedFile,
+    publish_commit,
+    reset_branch,
+)
+from gitworktree.history.commits import commit_info, load_commit
+from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
+from gitworktree.history.identity import Signature, check_identity, repository_identity
+from gitworktree.history.index import read_index_entries
+from gitworktree.history.info import CommitInfo
+from gitworktree.history.locks import lock_errors
+from gitworktree.history.log import walk_commits
+from gitworktree.history.paths import check_repo_path, check_repo_prefixes
+from gitworktree.history.refnames import check_ref_name
+from gitworktree.history.refs import HEAD, branch_ref, delete_ref, read_ref
+from gitworktree.history.restore import FileEntry, restore_edits
+from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
+from gitworktree.history.status import FileStatus, scan_worktree, worktree_entry
+from gitworktree.history.trailers import compose_message
+from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
+
+__all__ = ["Repository"]
+
+RESTORED_FROM = "Gitworktree-Restored-From"
+
+
+class Repository:
+    """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
+
+    Open one with `Repository.init`, `Repository.open` or `Repository.discover`, and close
+    it (or use it as a context manager): it holds open files.
+    """
+
+    def __init__(self, repo: Repo) -> None:
+        """Wrap an open dulwich ``Repo`` (prefer `open`, `init` or `discover`)."""
+        if repo.bare:
+            repo.close()
+            raise RepositoryError(repo.path, "a bare repository has no work tree")
+        self._repo = repo
+
+    # -- opening and closing ---------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], *, branch: str = "main") -> Repository:
+        """Create a repository at ``path`` (made if needed), or open the one already there.
+
+        Args:
+            path: the work tree root.
+            branch: the branch HEAD points at in a new repository.
+
+        Raises:
+            InvalidNameError: if ``branch`` is not a valid branch name.
+        """
+        root = Path(path)
+        if (root / ".git").exists():
+            return cls.open(root)
+        check_ref_name(branch)
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(Repo.init(root, default_branch=branch.encode("utf-8")))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Repository:
+        """Open the repository whose work tree root is ``path``.
+
+        Raises:
+            RepositoryError: if ``path`` is not the root of a repository.
+        """
+        try:
+            return cls(Repo(os.fspath(path)))
+        except NotGitRepository as err:
+            raise RepositoryError(
+                path,
+                "not a Git repository (no .git here); create one with Repository.init(path) "
+                "or search parent directories with Repository.discover(path)",
+            ) from err
+
+    @classmethod
+    def discover(cls, path: str | os.PathLike[str] = ".") -> Repository:
+        """Open the repository containing ``path``, looking in parent directories as git does.
+
+        Raises:
+            RepositoryError: if neither ``path`` nor a parent is in a repository.
+        """
+        try:
+            return cls(Repo.discover(os.fspath(path)))
+        except NotGitRepository as err:
+            raise RepositoryError(
+                path, "not inside a Git repository (nor any parent directory)"
+            ) from err
+
+    def close(self) -> None:
+        """Release the repository's open files."""
+        self._repo.close()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Repository({str(self.path)!r})"
+
+    # -- where we are ----------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The work tree root."""
+        return Path(self._repo.path)
+
+    @property
+    def branch(self) -> str:
+        """The checked-out branch's short name, e.g. ``main``.
+
+        Raises:
+            RepositoryError: if HEAD is detached.
+        """
+        return branch_ref(self._repo).decode("utf-8").removeprefix("refs/heads/")
+
+    @property
+    def head(self) -> str | None:
+        """The commit id HEAD points at; ``None`` on an unborn branch (no commit yet)."""
+        sha = read_ref(self._repo, HEAD)
+        return None if sha is None else sha.decode("ascii")
+
+    def resolve(self, rev: str) -> str:
+        """The full commit id of a revision (see `resolve_revision` for the syntax).
+
+        Raises:
+            InvalidNameError: if ``rev`` breaks the git ref-name rules.
+            UnknownRevisionError: if nothing by that name exists.
+        """
+        return resolve_revision(self._repo, rev).decode("ascii")
+
+    # -- reading history -------------------------------------------------------------
+
+    def commit_info(self, rev: str = "HEAD") -> CommitInfo:
+        """Describe the commit ``rev`` names."""
+        sha = resolve_revision(self._repo, rev)
+        return commit_info(self._repo.object_store, load_commit(self._repo.object_store, sha))
+
+    def log(
+        self, path: str | None = None, limit: int | None = None, rev: str = "HEAD"
+    ) -> list[CommitInfo]:
+        """Commits reachable from ``rev``, newest first.
+
+        Args:
+            path: only commits that changed this file or anything under this directory.
+            limit: at most this many commits; only those are read and described.
+            rev: where to start; on an unborn branch the log of ``HEAD`` is empty.
+        """
+        if rev in ("HEAD", "@") and self.head is None:
+            return []
+        start = resolve_revision(self._repo, rev)
+        checked = None if path is None else check_repo_path(path)
+        commits = walk_commits(self._repo.object_store, start, checked)
+        store = self._repo.object_store
+        return [commit_info(store, commit) for commit in islice(commits, limit)]
+
+    def show(self, rev: str, path: str) -> bytes:
+        """The content of the file ``path`` at revision ``rev``.
+
+        Raises:
+            UnknownRevisionError: if ``rev`` does not exist, or has no file at ``path``
+                (the revision is then reported as ``rev:path``).
+            NodeKindError: if ``path`` is a directory at ``rev``.
+        """
+        data = self.read_file(rev, path)
+        if data is None:
+            raise UnknownRevisionError(self.path, f"{rev}:{path}")
+        return data
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """The content of the file ``path`` at ``rev``, or ``None`` if there is none."""
+        return read_blob(self._repo.object_store, self._tree(rev), check_repo_path(path))
+
+    def blob_sha_at(self, rev: str, path: str) -> str | None:
+        """The blob id of the file ``path`` at ``rev``, or ``None`` if there is no file."""
+        entry = lookup_entry(self._repo.object_store, self._tree(rev), check_repo_path(path))
+        if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
+            return None
+        return entry[1].decode("ascii")
+
+    def list_tree(self, rev: str, directory: str = "") -> list[TreeItem]:
+        """The entries of ``directory`` (``""``: the root) at ``rev``, sorted by name."""
+        checked = check_repo_path(directory) if directory else ""
+        return list_tree_items(self._repo.object_store, self._tree(rev), checked)
+
+    def hash_blob(self, data: bytes) -> str:
+        """The blob id git gives ``data`` (without storing it)."""
+        return Blob.from_string(data).id.decode("ascii")
+
+    def diff(
+        self, a: str = "HEAD", b: str | None = None, paths: Iterable[str] | None = None
+    ) -> list[FileChange]:
+        """Changes from revision ``a`` to revision ``b``, sorted by path.
+
+        Args:
+            a: the old side. ``HEAD`` on an unborn branch is the empty tree.
+            b: the new side; ``None`` for the work tree (tracked files and untracked files
+                that are not ignored).
+            paths: only these files or directory prefixes.
+        """
+        prefixes = check_repo_prefixes(paths)
+        old_tree = self._tree_or_empty(a)
+        if b is None:
+            return diff_worktree(self._repo, old_tree, prefixes)
+        return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)
+
+    def status(self, paths: Iterable[str] | None = None) -> list[FileStatus]:
+        """How the work tree differs from HEAD, sorted by path.
+
+        Untracked files that are not ignored count as ``"added"``.
+
+        Args:
+            paths: only these files or directory prefixes (only their part of the tree
+                and of the disk is read).
+        """
+        prefixes = check_repo_prefixes(paths)
+        return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
+
+    # -- checkpoints -----------------------------------------------------------------
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, sorted by name."""
+        refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
+        found = [
+            Checkpoint(self, name.decode("utf-8"), sha.decode("ascii"))
+            for name, sha in refs.items()
+        ]
+        return sorted(found, key=lambda checkpoint: checkpoint.name)
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The checkpoint ``name``.
+
+        Raises:
+            CheckpointError: if there is none by that name.
+            InvalidNameError: if ``name`` is not a valid checkpoint name.
+        """
+        name = check_checkpoint_name(name)
+        sha = read_ref(self._repo, self._checkpoint_ref(name))
+        if sha is None:
+            raise CheckpointError(
+                name,
+                f"no checkpoint named {name!r}; list them with `gitworktree checkpoint list` "
+                "or Repository.checkpoints()",
+            )
+        return Checkpoint(self, name, sha.decode("ascii"))
+
+    def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
+        """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
+
+        Args:
+            name: the checkpoint name; a fresh ``cp-<date>-<time>-<hex>`` one if ``None``.
+            rev: the commit to checkpoint.
+
+        Raises:
+            CheckpointError: if the name is taken, or ``rev`` does not exist (e.g. no
+                commit yet).
+            InvalidNameError: if ``name`` is not a valid git ref name.
+        """
+        name = new_checkpoint_name() if name is None else check_checkpoint_name(name)
+        try:
+            sha = resolve_revision(self._repo, rev)
+        except UnknownRevisionError as err:
+            raise CheckpointError(name, f"cannot create checkpoint {name!r}: {err}") from err
+        signature = Signature.now(self._identity("COMMITTER"))
+        with lock_errors():
+            created = self._repo.refs.add_if_new(
+                self._checkpoint_ref(name),
+                sha,
+                committer=signature.raw,
+                timestamp=signature.timestamp,
+                timezone=signature.offset,
+                message=f"checkpoint: created at {rev}".encode(),
+            )
+        if not created:
+            raise CheckpointError(
+                name, f"checkpoint {name!r} already exists; choose another name or discard it"
+            )
+        return Checkpoint(self, name, sha.decode("ascii"))
+
+    def delete_checkpoint(self, name: str) -> None:
+        """Delete the checkpoint ``name`` (and its reflog); its commits stay in history.
+
+        Raises:
+            CheckpointError: if there is no checkpoint by that name.
+        """
+        checkpoint = self.checkpoint(name)
+        ref = self._checkpoint_ref(checkpoint.name)
+        with lock_errors():
+            deleted = delete_ref(self._repo, ref, ObjectID(checkpoint.sha.encode("ascii")))
+        if not deleted:
+            raise CheckpointError(name, f"checkpoint {name!r} changed while deleting; retry")
+
+    # -- restoring -------------------------------------------------------------------
+
+    def restore(
+        self,
+        target: str | Checkpoint,
+        *,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
+    ) -> CommitInfo:
+        """Go back to a checkpoint or revision.
+
+        By default a new commit is added whose tree is the target's: the whole tree, or
+        with ``paths`` HEAD's tree with those files and directories replaced by the
+        target's (and removed where the target has none). Its message is
+        ``Restore <target>`` with a ``Gitworktree-Restored-From: <sha>`` trailer; history is
+        kept. With ``hard=True`` the branch itself moves to the target (logged in the
+        reflog). Either way only the files that change are written into the work tree and
+        index; files git does not track are never touched.
+
+        Args:
+            target: a checkpoint name, a `Checkpoint`, or any revision.
+            paths: restore only these files or directory prefixes (not with ``hard``).
+            hard: move the branch instead of adding a commit.
+
+        Returns:
+            The new commit (soft), the target (hard), or HEAD when nothing differed.
+
+        Raises:
+            CheckpointError: if the target does not exist, or a path exists neither in
+                the target nor at HEAD.
+            ConflictError: if a file to be restored has uncommitted changes on disk.
+        """
+        if hard and paths is not None:
+            raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
+        sha, label = self._restore_target(target)
+        head = read_ref(self._repo, HEAD)
+        files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
+        store = self._repo.object_store
+        if hard:
+            signature = Signature.now(self._identity("COMMITTER"))
+            message = f"reset: moving to {label}"
+            reset_branch(
+                self._repo, sha, files, expected_head=head, signature=signature, message=message
+            )
+            return commit_info(store, load_commit(store, sha))
+        if not files and head is not None:
+            return commit_info(store, load_commit(store, head))
+        return self._commit(
+            files,
+            f"Restore {label}",
+            {RESTORED_FROM: sha.decode("ascii")},
+            author=None,
+            expected_head=None if head is None else head.decode("ascii"),
+            materialize=True,
+        )
+
+    # -- writing ---------------------------------------------------------------------
+
+    def commit_changes(
+        self,
+        changes: Mapping[str, bytes | None],
+        *,
+        message: str,
+        author: str | None = None,
+        trailers: Mapping[str, str] | None = None,
+        expected_head: str | ExpectedHead | None = ANY_HEAD,
+        materialize: bool = True,
+    ) -> CommitInfo:
+        """Commit file contents on the checked-out branch: the low-level write of the pipeline.
+
+        Blobs are stored, trees rebuilt along the changed paths only, and the commit
+        object written; then the branch moves by compare-and-swap (with reflog entries for
+        the branch and HEAD), and the changed files are written into the work tree
+        atomically with their index entries updated, so ``git status`` stays clean.
+
+        An empty ``changes`` makes a commit with HEAD's tree, like ``git commit
+        --allow-empty``; deciding whether anything changed is the caller's job.
+
+        Args:
+            changes: repository-relative POSIX path -> new content, or ``None`` to delete.
+            message: the commit message (without trailers).
+            author: ``"Name <email>"``; by default the repository's identity
+                (``GIT_AUTHOR_*``, then ``user.*`` config, then ``gitworktree``).
+            trailers: added as a git trailer block, e.g. ``{"Gitworktree-Repaired": ...}``.
+            expected_head: the commit the branch must point at (``None``: no commit yet);
+                by default whatever it points at when the commit starts.
+            materialize: also write the files into the work tree and the index.
+
+        Returns:
+            The new commit.
+
+        Raises:
+            UnsafePathError: for a path that is absolute, has ``..`` or reaches into
+                ``.git``, or whose parent on disk is a symlink.
+            ConflictError: if the branch is not (or no longer) at ``expected_head``;
+                nothing was written.
+            NodeKindError: if a file would replace a directory or the reverse.
+            RepositoryError: for a detached HEAD or a stale lock file.
+        """
+        files = {
+            check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))
+            for path, data in changes.items()
+        }
+        return self._commit(
+            files,
+            message,
+            trailers,
+            author=author,
+            expected_head=expected_head,
+            materialize=materialize,
+        )
+
+    # -- internals -------------------------------------------------------------------
+
+    def _commit(
+        self,
+        files: Mapping[str, StagedFile | None],
+        message: str,
+        trailers: Mapping[str, str] | None,
+        *,
+        author: str | None,
+        expected_head: str | ExpectedHead | None,
+        materialize: bool,
+    ) -> CommitInfo:
+        text = CommitText(
+            compose_message(message, trailers),
+            Signature.now(check_identity(author) if author else self._identity("AUTHOR")),
+            Signature.now(self._identity("COMMITTER")),
+        )
+        if isinstance(expected_head, str):
+            expected_head = self._check_expected(expected_head)
+        commit = publish_commit(
+            self._repo, files, text, expected_head=expected_head, materialize=materialize
+        )
+        return commit_info(self._repo.object_store, commit)
+
+    def _check_expected(self, sha: str) -> str:
+        if len(sha) != 40 or any(char not in "0123456789abcdef" for char in sha.lower()):
+            raise ValueError(f"expected_head must be a full 40-digit commit id, not {sha!r}")
+        return sha.lower()
+
+    def _identity(self, kind: str) -> str:
+        return repository_identity(self._repo.get_config_stack(), kind)
+
+    def _tree(self, rev: str) -> ObjectID:
+        commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))
+        return ObjectID(commit.tree)
+
+    def _tree_or_empty(self, rev: str) -> ObjectID | None:
+        if rev in ("HEAD", "@") and self.head is None:
+            return None
+        return self._tree(rev)
+
+    def _blob(self, sha: ObjectID) -> Blob:
+        blob = self._repo.object_store[sha]
+        assert isinstance(blob, Blob)
+        return blob
+
+    def _checkpoint_ref(self, name: str) -> Ref:
+        return Ref((CHECKPOINT_PREFIX + name).encode("utf-8"))
+
+    def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
+        """The commit a restore goes back to, and how to name it in the message."""
+        if isinstance(target, Checkpoint):
+            sha = ObjectID(target.sha.encode("ascii"))
+            if sha not in self._repo.object_store:
+                raise CheckpointError(target.name, f"checkpoint {target.name!r}: no commit {sha!r}")
+            return sha, target.name
+        found = self._checkpoint_sha(target)
+        if found is not None:
+            return found, target
+        try:
+            return resolve_revision(self._repo, target), target
+        except UnknownRevisionError as err:
+            raise CheckpointError(
+                target,
+                f"no checkpoint or revision named {target!r}; list checkpoints with "
+                "`gitworktree checkpoint list` or Repository.checkpoints()",
+            ) from err
+
+    def _checkpoint_sha(self, name: str) -> ObjectID | None:
+        """The commit of checkpoint ``name``, or ``None`` if ``name`` is not one."""
+        try:
+            name = check_checkpoint_name(name)
+        except InvalidNameError:
+            return None  # not a checkpoint name, but maybe a revision like HEAD~1
+        return read_ref(self._repo, self._checkpoint_ref(name))
+
+    def _restore_files(
+        self,
+        target: ObjectID,
+        label: str,
+        head: ObjectID | None,
+        prefixes: Sequence[str] | None,
+    ) -> dict[str, StagedFile | None]:
+        """The files a restore of ``target`` writes, once checked safe to overwrite."""
+        store = self._repo.object_store
+        head_tree = None if head is None else load_commit(store, head).tree
+        target_tree = load_commit(store, target).tree
+        try:
+            edits = restore_edits(store, head_tree, target_tree, prefixes)
+        except LookupError as err:
+            raise CheckpointError(
+                label, f"{err.args[0]!r} exists neither in {label!r} nor at HEAD"
+            ) from err
+        self._check_unmodified(edits, head_tree)
+        return {
+            path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
+            for path, edit in edits.items()
+        }
+
+    def _check_unmodified(
+        self, edits: Mapping[str, FileEntry | None], head_tree: ObjectID | None
+    ) -> None:
+        """Refuse to overwrite files whose content on disk is neither HEAD's nor the target's."""
+        index, index_mtime = read_index_entries(self._repo)
+        store, root = self._repo.object_store, self.path
+        dirty = []
+        for path, wanted in edits.items():
+            on_disk = worktree_entry(root, path, index.get(path), index_mtime)
+            committed = None if head_tree is None else lookup_entry(store, head_tree, path)
+            if on_disk is not None and on_disk not in (committed, wanted):
+                dirty.append(path)
+        if dirty:
+            raise ConflictError(
+                f"uncommitted changes would be overwritten: {', '.join(dirty)}; commit or "
+                "discard them first",
+                paths=dirty,
+            )

@@ -1,0 +1,84 @@
+"""What a restore changes: the tree edits that turn HEAD's tree into a target's.
+
+For a whole-tree restore this is the diff of the two trees. For ``paths`` it is limited
+to those files and directory prefixes: each gets the target's content, and files the
+target lacks there are deleted. Everything else keeps HEAD's content.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Sequence
+
+from dulwich.diff_tree import tree_changes
+from dulwich.object_store import BaseObjectStore, iter_tree_contents
+from dulwich.objects import S_ISGITLINK, ObjectID
+
+from gitworktree.history.paths import decode_path
+from gitworktree.history.trees import lookup_entry
+
+__all__ = ["FileEntry", "restore_edits"]
+
+#: A file in a tree: ``(mode, blob id)``.
+FileEntry = tuple[int, ObjectID]
+
+
+def restore_edits(
+    store: BaseObjectStore,
+    head_tree: ObjectID | None,
+    target_tree: ObjectID,
+    prefixes: Sequence[str] | None = None,
+) -> dict[str, FileEntry | None]:
+    """The edits that make ``head_tree`` (or only ``prefixes`` of it) equal ``target_tree``.
+
+    Args:
+        store: the object store.
+        head_tree: the current tree; ``None`` on an unborn branch.
+        target_tree: the tree to restore.
+        prefixes: checked files or directory prefixes; ``None`` for the whole tree.
+
+    Returns:
+        path -> the target's ``(mode, blob id)``, or ``None`` to delete the path.
+
+    Raises:
+        LookupError: naming a prefix that exists in neither tree.
+    """
+    if prefixes is None:
+        edits: dict[str, FileEntry | None] = {}
+        for change in tree_changes(store, head_tree, target_tree):
+            if change.old is not None and change.old.path is not None:
+                edits[decode_path(change.old.path)] = None
+            if change.new is not None and change.new.path is not None:
+                edits[decode_path(change.new.path)] = (change.new.mode or 0, change.new.sha)
+        return {path: edit for path, edit in edits.items() if not _is_gitlink(edit)}
+    edits = {}
+    for prefix in prefixes:
+        current = _files_at(store, head_tree, prefix)
+        wanted = _files_at(store, target_tree, prefix)
+        if current is None and wanted is None:
+            raise LookupError(prefix)
+        current, wanted = current or {}, wanted or {}
+        edits.update({path: None for path in current if path not in wanted})
+        edits.update({path: entry for path, entry in wanted.items() if current.get(path) != entry})
+    return edits
+
+
+def _files_at(
+    store: BaseObjectStore, tree: ObjectID | None, prefix: str
+) -> dict[str, FileEntry] | None:
+    """The files at ``prefix`` (a file, or every file below a directory), or ``None``."""
+    entry = None if tree is None else lookup_entry(store, tree, prefix)
+    if entry is None:
+        return None
+    mode, sha = entry
+    if not stat.S_ISDIR(mode):
+        return {} if S_ISGITLINK(mode) else {prefix: entry}
+    return {
+        f"{prefix}/{decode_path(item.path)}": (item.mode, item.sha)
+        for item in iter_tree_contents(store, sha)
+        if not S_ISGITLINK(item.mode)
+    }
+
+
+def _is_gitlink(edit: FileEntry | None) -> bool:
+    return edit is not None and S_ISGITLINK(edit[0])

@@ -1,0 +1,99 @@
+"""Commit messages with a git trailer block (``Key: value`` lines in the last paragraph).
+
+Trailers are written the way ``git interpret-trailers`` expects them, so that
+``git log --format=%(trailers)`` and ``git interpret-trailers --parse`` see exactly the
+trailers this module reads back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from gitworktree.errors import InvalidNameError
+
+__all__ = ["check_trailer_key", "compose_message", "split_message"]
+
+# git's trailer tokens are letters, digits and '-' (trailer.c, find_separator).
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+
+
+def check_trailer_key(key: str) -> str:
+    """Check that ``key`` can be a git trailer key (letters, digits and ``-``).
+
+    Raises:
+        InvalidNameError: otherwise.
+    """
+    if not _KEY.fullmatch(key):
+        raise InvalidNameError(key, "a trailer key is letters, digits and '-', like 'Fixes'")
+    return key
+
+
+def compose_message(message: str, trailers: Mapping[str, str] | None = None) -> bytes:
+    """Build a commit message: the text, a blank line, then one ``Key: value`` per trailer.
+
+    Args:
+        message: the message; trailing blank lines are dropped.
+        trailers: key -> value; whitespace runs in a value (newlines too) become one
+            space, so that each trailer stays on one line.
+
+    Returns:
+        The UTF-8 message, ending with a newline.
+
+    Raises:
+        ValueError: if the message is empty.
+        InvalidNameError: if a trailer key is not a valid git trailer key.
+    """
+    text = message.rstrip()
+    if not text:
+        raise ValueError("a commit message must not be empty")
+    lines = [
+        f"{check_trailer_key(key)}: {' '.join(value.split())}"
+        for key, value in (trailers or {}).items()
+    ]
+    if lines:
+        text += "\n\n" + "\n".join(lines)
+    return (text + "\n").encode("utf-8")
+
+
+def split_message(raw: str) -> tuple[str, dict[str, str]]:
+    """Split a commit message into its text and its trailers.
+
+    The trailer block is the last paragraph when every line of it is a ``Key: value``
+    trailer or an indented continuation line, and it is not the only paragraph.
+
+    Args:
+        raw: the full commit message.
+
+    Returns:
+        The message without the trailer block (trailing whitespace removed), and the
+        trailers as key -> value, values of a repeated key joined with ``", "``.
+    """
+    lines = raw.rstrip().split("\n")
+    blanks = [number for number, line in enumerate(lines) if not line.strip()]
+    if not blanks:
+        return raw.rstrip(), {}
+    start = blanks[-1] + 1
+    body = "\n".join(lines[: blanks[-1]]).rstrip()
+    trailers = _parse_block(lines[start:])
+    if trailers is None or not body:
+        return raw.rstrip(), {}
+    return body, trailers
+
+
+def _parse_block(block: list[str]) -> dict[str, str] | None:
+    """Parse a trailer block, or return ``None`` if it is not one."""
+    pairs: list[list[str]] = []
+    for line in block:
+        if line[:1] in (" ", "\t") and pairs:
+            pairs[-1][1] += " " + line.strip()
+            continue
+        match = _LINE.fullmatch(line.rstrip())
+        if match is None:
+            return None
+        pairs.append([match.group(1), match.group(2).strip()])
+    trailers: dict[str, str] = {}
+    for key, value in pairs:
+        trailers[key] = f"{trailers[key]}, {value}" if key in trailers else value
+    return trailers

@@ -1,0 +1,88 @@
+"""Reading trees by path: one entry, one blob, or one directory's listing."""
+
+from __future__ import annotations
+
+import stat
+from typing import NamedTuple
+
+from dulwich.object_store import BaseObjectStore
+from dulwich.objects import S_ISGITLINK, Blob, ObjectID, Tree
+
+from gitworktree.errors import NodeKindError
+from gitworktree.history.paths import decode_path, encode_path
+
+__all__ = ["TreeItem", "list_tree_items", "lookup_entry", "read_blob"]
+
+
+class TreeItem(NamedTuple):
+    """One entry of a directory at a revision.
+
+    Attributes:
+        name: the entry's name in its directory (not a path).
+        kind: ``"file"`` (a regular file or a symlink) or ``"dir"``.
+        sha: the blob or tree id.
+    """
+
+    name: str
+    kind: str
+    sha: str
+
+
+def lookup_entry(store: BaseObjectStore, tree: ObjectID, path: str) -> tuple[int, ObjectID] | None:
+    """The ``(mode, id)`` at ``path`` in ``tree``, or ``None`` if there is nothing there.
+
+    Args:
+        store: the object store.
+        tree: a tree id.
+        path: a checked repository-relative path; ``""`` is the tree itself.
+    """
+    mode, sha = stat.S_IFDIR, tree
+    for part in encode_path(path).split(b"/") if path else ():
+        if not stat.S_ISDIR(mode):
+            return None
+        current = store[sha]
+        assert isinstance(current, Tree)
+        if part not in current:
+            return None
+        mode, sha = current[part]
+    return mode, sha
+
+
+def read_blob(store: BaseObjectStore, tree: ObjectID, path: str) -> bytes | None:
+    """The content of the file at ``path`` in ``tree``; ``None`` if there is no file there.
+
+    Raises:
+        NodeKindError: if ``path`` is a directory.
+    """
+    entry = lookup_entry(store, tree, path)
+    if entry is None or S_ISGITLINK(entry[0]):
+        return None
+    if stat.S_ISDIR(entry[0]):
+        raise NodeKindError(path, "file", "directory")
+    blob = store[entry[1]]
+    assert isinstance(blob, Blob)
+    return blob.as_raw_string()
+
+
+def list_tree_items(store: BaseObjectStore, tree: ObjectID, directory: str) -> list[TreeItem]:
+    """The entries of ``directory`` in ``tree``, sorted by name (empty if it is missing).
+
+    Submodule entries are left out.
+
+    Raises:
+        NodeKindError: if ``directory`` is a file.
+    """
+    entry = lookup_entry(store, tree, directory)
+    if entry is None:
+        return []
+    if not stat.S_ISDIR(entry[0]):
+        raise NodeKindError(directory, "directory", "file")
+    listing = store[entry[1]]
+    assert isinstance(listing, Tree)
+    items = []
+    for item in listing.iteritems():
+        if S_ISGITLINK(item.mode):
+            continue
+        kind = "dir" if stat.S_ISDIR(item.mode) else "file"
+        items.append(TreeItem(decode_path(item.path), kind, item.sha.decode("ascii")))
+    return sorted(items)

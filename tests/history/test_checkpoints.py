@@ -1,0 +1,123 @@
+"""Checkpoints are refs under refs/checkpoints/ that git sees, lists and logs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gitworktree.errors import CheckpointError, InvalidNameError
+from gitworktree.history import Checkpoint, Repository
+from tests.history.test_refnames import BAD_NAMES
+from tests.oracle import git, git_lines
+
+
+@pytest.fixture
+def committed(repo: Repository) -> Repository:
+    repo.commit_changes({"state.json": b'{"step": 1}\n'}, message="step 1")
+    return repo
+
+
+def test_checkpoint_is_a_git_ref(committed: Repository) -> None:
+    checkpoint = committed.create_checkpoint("before-import")
+
+    assert checkpoint.name == "before-import"
+    assert checkpoint.ref == "refs/checkpoints/before-import"
+    assert checkpoint.sha == committed.head
+    assert git(committed, "rev-parse", "refs/checkpoints/before-import").strip() == checkpoint.sha
+    assert git_lines(committed, "log", "--format=%H", "checkpoints/before-import") == [
+        checkpoint.sha
+    ]
+
+
+def test_checkpoint_creation_is_in_its_reflog(committed: Repository) -> None:
+    committed.create_checkpoint("x")
+    entries = git_lines(committed, "reflog", "show", "--format=%gs", "refs/checkpoints/x")
+    assert entries == ["checkpoint: created at HEAD"]
+
+
+def test_checkpoint_at_an_older_revision(committed: Repository) -> None:
+    first = committed.head
+    committed.commit_changes({"state.json": b'{"step": 2}\n'}, message="step 2")
+
+    assert committed.create_checkpoint("old", rev="HEAD~1").sha == first
+
+
+def test_generated_names(committed: Repository) -> None:
+    checkpoint = committed.create_checkpoint()
+    assert re.fullmatch(r"cp-\d{8}-\d{6}-[0-9a-f]{6}", checkpoint.name)
+
+
+def test_checkpoints_are_listed_sorted_by_name(committed: Repository) -> None:
+    for name in ("zeta", "alpha", "team/mid"):
+        committed.create_checkpoint(name)
+
+    assert [cp.name for cp in committed.checkpoints()] == ["alpha", "team/mid", "zeta"]
+    assert committed.checkpoint("team/mid") == Checkpoint(
+        committed, "team/mid", committed.head or ""
+    )
+
+
+def test_existing_names_are_refused(committed: Repository) -> None:
+    committed.create_checkpoint("once")
+    with pytest.raises(CheckpointError, match="already exists"):
+        committed.create_checkpoint("once")
+
+
+@pytest.mark.parametrize("name", BAD_NAMES.values(), ids=BAD_NAMES.keys())
+def test_invalid_names_are_refused(committed: Repository, name: str) -> None:
+    with pytest.raises(InvalidNameError):
+        committed.create_checkpoint(name)
+    assert committed.checkpoints() == []
+
+
+def test_unknown_checkpoint_names_it_and_hints_list(committed: Repository) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        committed.checkpoint("nope")
+    assert caught.value.name == "nope"
+    assert "'nope'" in str(caught.value)
+    assert "list" in str(caught.value)
+
+
+def test_checkpoint_without_commits_is_refused(repo: Repository) -> None:
+    with pytest.raises(CheckpointError, match="HEAD"):
+        repo.create_checkpoint("empty")
+
+
+def test_discard_deletes_the_ref_and_its_reflog(committed: Repository) -> None:
+    checkpoint = committed.create_checkpoint("temp")
+    checkpoint.discard()
+
+    assert committed.checkpoints() == []
+    assert git(committed, "rev-parse", "--verify", "-q", "refs/checkpoints/temp", check=False) == ""
+    assert not (committed.path / ".git/logs/refs/checkpoints").exists()
+    committed.create_checkpoint("temp")  # the name is free again
+
+
+def test_delete_unknown_checkpoint(committed: Repository) -> None:
+    with pytest.raises(CheckpointError):
+        committed.delete_checkpoint("never")
+
+
+def test_names_printed_by_git_are_accepted(committed: Repository) -> None:
+    committed.create_checkpoint("named")
+    assert committed.checkpoint("checkpoints/named").name == "named"
+    assert committed.checkpoint("refs/checkpoints/named").name == "named"
+
+
+def test_context_manager_restores_on_exception(committed: Repository) -> None:
+    with pytest.raises(RuntimeError), committed.create_checkpoint("guard"):
+        committed.commit_changes({"state.json": b'{"step": 99}\n'}, message="bad step")
+        raise RuntimeError("boom")
+
+    assert (committed.path / "state.json").read_bytes() == b'{"step": 1}\n'
+    assert committed.log(limit=1)[0].message == "Restore guard"
+    assert git(committed, "status", "--porcelain") == ""
+
+
+def test_context_manager_does_nothing_on_success(committed: Repository) -> None:
+    with committed.create_checkpoint("guard"):
+        committed.commit_changes({"state.json": b'{"step": 2}\n'}, message="good step")
+
+    assert committed.log(limit=1)[0].message == "good step"
+    assert [cp.name for cp in committed.checkpoints()] == ["guard"]
