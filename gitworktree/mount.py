@@ -16,8 +16,10 @@ import contextlib
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 from gitworktree.errors import (
@@ -31,11 +33,13 @@ from gitworktree.errors import (
 from gitworktree.gate import GateItem, GatePassed, arun_gate, run_gate
 from gitworktree.history.info import CommitInfo
 from gitworktree.storage.base import ChangeSet, Collection, Storage, blob_sha
-from gitworktree.storage.filesystem import FilesystemMountDriver
+from gitworktree.storage.git import GitMountDriver, GitRevisionStorage, GitStorage
 from gitworktree.tree import (
+    Anchor,
     Artifact,
     ArtifactMap,
     ArtifactSlot,
+    LayoutAnchor,
     Worktree,
     _Container,
     fields_of,
@@ -50,6 +54,18 @@ log = logging.getLogger("gitworktree")
 
 T = TypeVar("T", bound=Worktree)
 _ROOT = PurePosixPath(".")
+
+
+@dataclass(frozen=True)
+class _PendingCommit:
+    """A commit between change detection and publishing (see ``MountSession._prepare``)."""
+
+    slots: list[ArtifactSlot]
+    changed: dict[ArtifactSlot, bytes]
+    removed: list[ArtifactSlot]
+    snapshot: dict[str, bytes | None]
+    items: list[GateItem]
+    expected_head: str | None
 
 
 class MountSession:
@@ -71,6 +87,7 @@ class MountSession:
         self._lock = threading.RLock()
         self._touched: dict[int, ArtifactSlot] = {}
         self._removed: dict[PurePosixPath, ArtifactSlot] = {}
+        self._anchor_dirs: set[PurePosixPath] = set()
         self._root: Worktree | None = None
 
     # --- building and syncing -----------------------------------------------------------
@@ -136,6 +153,8 @@ class MountSession:
                     self._load_container(child, state, missing)
                 else:
                     self._ensure_collection(path)
+                if _is_free_form(child):
+                    self._anchor_dirs.add(path)
                 children[name] = child
 
     def _load_artifact(
@@ -265,8 +284,11 @@ class MountSession:
         trailers: Mapping[str, str] | None,
     ) -> CommitInfo | None:
         with self._lock:
-            slots, removed = self._pending(node)
-            return self._commit_slots(slots, removed, message, author, trailers)
+            pending = self._prepare(*self._pending(node))
+            if pending is None:
+                return None
+            passed = run_gate(pending.items, self.repair, self.max_repair_attempts)
+            return self._finish(pending, passed, message, author, trailers)
 
     async def acommit(
         self,
@@ -276,24 +298,21 @@ class MountSession:
         trailers: Mapping[str, str] | None,
     ) -> CommitInfo | None:
         with self._lock:
-            slots, removed = self._pending(node)
-            changed, render_issues = self._render(slots)
-            if not changed and not removed:
-                self._forget_untouched(slots)
+            pending = self._prepare(*self._pending(node))
+            if pending is None:
                 return None
-            self._check_conflicts(changed, removed)
-            items = self._gate_items(changed, render_issues)
-            passed = await arun_gate(items, self.repair, self.max_repair_attempts)
-            info = self._publish(changed, removed, passed, message, author, trailers)
-            self._forget_untouched(slots)
-            return info
+            passed = await arun_gate(pending.items, self.repair, self.max_repair_attempts)
+            return self._finish(pending, passed, message, author, trailers)
 
-    def _pending(self, node: _Container) -> tuple[list[ArtifactSlot], list[ArtifactSlot]]:
+    def _pending(
+        self, node: _Container
+    ) -> tuple[list[ArtifactSlot], list[ArtifactSlot], list[str]]:
         if self.read_only:
             raise ReadOnlyError("this tree is mounted read-only (at a past revision)")
         slots = [s for s in self._touched.values() if _within(s.path, node._gwt_path)]
         removed = [s for p, s in self._removed.items() if _within(p, node._gwt_path)]
-        return slots, removed
+        anchors = [str(p) for p in sorted(self._anchor_dirs) if _within(p, node._gwt_path)]
+        return slots, removed, anchors
 
     def _commit_slots(
         self,
@@ -303,16 +322,28 @@ class MountSession:
         author: str | None,
         trailers: Mapping[str, str] | None,
     ) -> CommitInfo | None:
+        pending = self._prepare(slots, removed, [])
+        if pending is None:
+            return None
+        passed = run_gate(pending.items, self.repair, self.max_repair_attempts)
+        return self._finish(pending, passed, message, author, trailers)
+
+    def _prepare(
+        self, slots: list[ArtifactSlot], removed: list[ArtifactSlot], anchors: list[str]
+    ) -> _PendingCommit | None:
+        """Steps 1-2 of the pipeline: what changed, and is it still ours to overwrite."""
+        expected_head = self.storage.head
         changed, render_issues = self._render(slots)
-        if not changed and not removed:
+        snapshot = self.storage.snapshot(anchors)
+        if not changed and not removed and not snapshot:
             self._forget_untouched(slots)
             return None
         self._check_conflicts(changed, removed)
-        items = self._gate_items(changed, render_issues)
-        passed = run_gate(items, self.repair, self.max_repair_attempts)
-        info = self._publish(changed, removed, passed, message, author, trailers)
-        self._forget_untouched(slots)
-        return info
+        items = [
+            GateItem(str(slot.path), slot.item_type, data, render_issues.get(slot, ()))
+            for slot, data in changed.items()
+        ]
+        return _PendingCommit(slots, changed, removed, snapshot, items, expected_head)
 
     def _render(
         self, slots: list[ArtifactSlot]
@@ -348,27 +379,18 @@ class MountSession:
                 paths=sorted(conflicts),
             )
 
-    def _gate_items(
+    def _finish(
         self,
-        changed: Mapping[ArtifactSlot, bytes],
-        render_issues: Mapping[ArtifactSlot, tuple[ValidationIssue, ...]],
-    ) -> list[GateItem]:
-        return [
-            GateItem(str(slot.path), slot.item_type, data, render_issues.get(slot, ()))
-            for slot, data in changed.items()
-        ]
-
-    def _publish(
-        self,
-        changed: Mapping[ArtifactSlot, bytes],
-        removed: list[ArtifactSlot],
+        pending: _PendingCommit,
         passed: Mapping[str, GatePassed],
         message: str | None,
         author: str | None,
         trailers: Mapping[str, str] | None,
     ) -> CommitInfo:
-        files: dict[str, bytes | None] = {str(s.path): passed[str(s.path)].data for s in changed}
-        files.update({str(slot.path): None for slot in removed})
+        """Steps 4-6: publish the gated change set, then record what is now stored."""
+        files: dict[str, bytes | None] = dict(pending.snapshot)
+        files.update({str(s.path): passed[str(s.path)].data for s in pending.changed})
+        files.update({str(slot.path): None for slot in pending.removed})
         all_trailers = dict(trailers or {})
         repaired = {path: p.attempts for path, p in passed.items() if p.attempts}
         if repaired:
@@ -381,16 +403,17 @@ class MountSession:
                 message=message or _default_message(files),
                 author=author,
                 trailers=all_trailers,
-                expected_head=self.storage.head,
+                expected_head=pending.expected_head,
             )
         )
-        for slot in changed:
+        for slot in pending.changed:
             data = passed[str(slot.path)].data
             if str(slot.path) in repaired:
                 slot.value = slot.item_type._from_bytes(data, str(slot.path))
             slot.stored = blob_sha(data)
-        for slot in removed:
+        for slot in pending.removed:
             self._removed.pop(slot.path, None)
+        self._forget_untouched(pending.slots)
         return info
 
     def _forget_untouched(self, slots: list[ArtifactSlot]) -> None:
@@ -415,6 +438,10 @@ class MountSession:
     def checkpoint(self, name: str | None) -> Any:
         return self._versioned("checkpoint").create_checkpoint(name, owner=self)
 
+    def delete_checkpoint(self, name: str) -> None:
+        """Delete a checkpoint (what ``Checkpoint.discard`` calls)."""
+        self._versioned("checkpoint").delete_checkpoint(name)
+
     def restore(self, target: Any, *, paths: list[str] | None, hard: bool) -> CommitInfo:
         storage = self._versioned("restore")
         with self._lock:
@@ -438,6 +465,13 @@ class MountSession:
                 self._load(node, None)
             raise
         node.commit(message)
+
+
+def _is_free_form(item: object) -> bool:
+    """Anchors, and layouts that declare nothing, hold free-form files: snapshot them."""
+    if isinstance(item, LayoutAnchor):
+        return not fields_of(type(item))
+    return isinstance(item, Anchor)
 
 
 def _within(path: PurePosixPath, directory: PurePosixPath) -> bool:
@@ -471,11 +505,16 @@ def _describe(verb: str, paths: list[str]) -> str:
     return f"{verb} {len(paths)} files: {shown}{more}"
 
 
-def _storage_for(root: str | os.PathLike[str] | Collection) -> tuple[Storage, PurePosixPath]:
+def _storage_for(
+    root: str | os.PathLike[str] | Collection, rev: str | None
+) -> tuple[Storage, PurePosixPath]:
     if isinstance(root, Collection):
+        if rev is not None:
+            raise TypeError("mount(rev=...) takes a repository path, not a Collection")
         return root.storage, root.path
     if isinstance(root, (str, os.PathLike)):
-        collection = FilesystemMountDriver().mount(Path(root))
+        driver = GitMountDriver()
+        collection = driver.mount(root) if rev is None else driver.mount_revision(root, rev)
         return collection.storage, collection.path
     raise TypeError(f"mount() takes a path or a mounted Collection, not {type(root).__name__}")
 
@@ -487,18 +526,22 @@ def mount(
     initial_states: Mapping[str, Any] | None = None,
     repair: RepairFunction | None = None,
     max_repair_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    rev: str | None = None,
 ) -> T:
     """Mount ``tree_cls`` on storage and sync it.
 
     Args:
         tree_cls: the ``Worktree`` subclass declaring the tree.
-        root: a directory path, or a root ``Collection`` from a mount driver
+        root: a directory path — the working tree of a Git repository, created with its
+            first commit if needed — or a root ``Collection`` from any mount driver
             (``InMemoryMountDriver().mount()``, ``FilesystemMountDriver().mount(path)``).
         initial_states: nested dicts of values for items missing from storage, by field
             name: ``{"app": {"storage": {"db": {"host": "db.local"}}}}``.
         repair: the tree-wide repair hook used by the commit gate for artifacts without
             their own ``_repair``; sync or async ``(content, issues, document_type) -> str``.
         max_repair_attempts: how many repair calls the gate makes per artifact.
+        rev: mount the tree as it was at this revision or checkpoint, read-only
+            (``commit()`` raises ``ReadOnlyError``): time travel with typed access.
 
     Returns:
         The mounted tree: an instance of ``tree_cls`` with every item loaded.
@@ -512,9 +555,13 @@ def mount(
     """
     if not (isinstance(tree_cls, type) and issubclass(tree_cls, Worktree)):
         raise TypeError(f"mount() takes a Worktree subclass, not {tree_cls!r}")
-    storage, base = _storage_for(root)
+    storage, base = _storage_for(root, rev)
     session = MountSession(storage, base, repair=repair, max_repair_attempts=max_repair_attempts)
-    return session.build(tree_cls, initial_states)
+    tree = session.build(tree_cls, initial_states)
+    if isinstance(storage, GitStorage | GitRevisionStorage):
+        # The repository holds open files; close them when the tree is collected.
+        weakref.finalize(tree, storage.repository.close)
+    return tree
 
 
 class BaseMounter:

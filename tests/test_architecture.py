@@ -28,8 +28,8 @@ DOCUMENTED_API = {
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {
-    "ChangeSet", "Collection", "FilesystemMountDriver", "InMemoryMountDriver", "Object",
-    "Storage",
+    "ChangeSet", "Collection", "FilesystemMountDriver", "GitMountDriver",
+    "InMemoryMountDriver", "Object", "Storage",
 }  # fmt: skip
 
 # Lowest first. A module may import from its own layer or any layer below it.

@@ -2,12 +2,14 @@
 
 from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
 from gitworktree.storage.filesystem import FilesystemMountDriver
+from gitworktree.storage.git import GitMountDriver
 from gitworktree.storage.memory import InMemoryMountDriver
 
 __all__ = [
     "ChangeSet",
     "Collection",
     "FilesystemMountDriver",
+    "GitMountDriver",
     "InMemoryMountDriver",
     "Object",
     "Storage",

@@ -208,8 +208,6 @@ class ChangeSet:
         message: the commit message (without trailers).
         author: ``"Name <email>"`` or ``None`` for the backend's default.
         trailers: key -> value, appended as a Git trailer block.
-        snapshot: directories whose whole content is taken as it is in storage
-            (anchors); only versioned backends need them.
         expected_head: the revision the change was computed against (compare-and-swap).
     """
 
@@ -217,7 +215,6 @@ class ChangeSet:
     message: str
     author: str | None = None
     trailers: Mapping[str, str] = field(default_factory=dict)
-    snapshot: Sequence[str] = ()
     expected_head: str | None = None
 
 
@@ -276,6 +273,15 @@ class Storage(ABC):
     def head(self) -> str | None:
         """The revision storage is at; ``None`` for backends without history."""
         return None
+
+    def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
+        """Files under ``directories`` that changed since the last publish.
+
+        Anchors own directories of free-form files, written through their handles. On
+        storage without history they are already in place, so there is nothing to add;
+        a versioned backend returns what differs from its last commit.
+        """
+        return {}
 
     def publish(self, changes: ChangeSet) -> CommitInfo:
         """Write a gated change set. Unversioned backends write file by file.

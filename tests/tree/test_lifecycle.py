@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from gitworktree import (
     Anchor,
+    CheckpointError,
     LayoutAnchor,
     MissingInitialStateError,
     ReadOnlyError,
     Worktree,
     mount,
 )
-from gitworktree.storage import Collection
+from gitworktree.storage import Collection, FilesystemMountDriver, InMemoryMountDriver
 from tests.conftest import MountRoot, read_stored
 from tests.tree.models import (
     Counter,
@@ -25,6 +28,11 @@ from tests.tree.models import (
     ProjectTree,
     RequiredTree,
 )
+
+UNVERSIONED: list[Callable[[Path], Collection]] = [
+    lambda _: InMemoryMountDriver().mount(),
+    lambda tmp_path: FilesystemMountDriver().mount(tmp_path / "data"),
+]
 
 
 def stored_json(root: Collection, path: str) -> object:
@@ -212,9 +220,12 @@ def test_transaction_rolls_back_memory_on_error(mount_root: MountRoot) -> None:
     assert stored_json(mount_root(), "counter.json") == {"number": 0}
 
 
-def test_checkpoints_need_a_versioned_backend(mount_root: MountRoot) -> None:
-    tree = mount(CounterTree, mount_root())
-    with pytest.raises(Exception, match="needs history"):
+@pytest.mark.parametrize("make_root", UNVERSIONED, ids=["memory", "filesystem"])
+def test_checkpoints_need_a_versioned_backend(
+    make_root: Callable[[Path], Collection], tmp_path: Path
+) -> None:
+    tree = mount(CounterTree, make_root(tmp_path))
+    with pytest.raises(CheckpointError, match="needs history"):
         tree.checkpoint("x")
 
 

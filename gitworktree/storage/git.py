@@ -1,0 +1,165 @@
+"""Git storage: the working tree of a repository, where every publish is one commit.
+
+Reads come from the working tree (a normal checkout, so edits made there by people or
+tools are seen by ``sync()``); a publish becomes one Git commit made from objects and
+refs by ``Repository.commit_changes``, after which the changed files are written into
+the working tree and the index. ``GitRevisionStorage`` reads a past commit instead, for
+read-only time travel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
+from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
+from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
+from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
+
+__all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage"]
+
+
+class GitStorage(FilesystemStorage):
+    """The working tree of a Git repository; ``publish`` makes one commit."""
+
+    versioned = True
+
+    def __init__(self, repository: Repository) -> None:
+        super().__init__(repository.path)
+        self.repository = repository
+
+    @property
+    def head(self) -> str | None:
+        return self.repository.head
+
+    def publish(self, changes: ChangeSet) -> CommitInfo:
+        return self.repository.commit_changes(
+            changes.files,
+            message=changes.message,
+            author=changes.author,
+            trailers=changes.trailers,
+            expected_head=changes.expected_head,
+        )
+
+    def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
+        """Files under ``directories`` whose working-tree content differs from HEAD.
+
+        Every commit takes an anchor's directory as it is on disk: new, changed and
+        deleted files alike.
+        """
+        if not directories:
+            return {}
+        found: dict[str, bytes | None] = {}
+        for status in self.repository.status(paths=list(directories)):
+            found[status.path] = (
+                None if status.new_sha is None else self.read(PurePosixPath(status.path))
+            )
+        return found
+
+    def create_checkpoint(self, name: str | None, owner: CheckpointOwner) -> Checkpoint:
+        """A checkpoint at HEAD whose ``restore``/``discard`` go through ``owner``."""
+        made = self.repository.create_checkpoint(name)
+        return Checkpoint(owner, made.name, made.sha)
+
+    def restore(
+        self, target: str | Checkpoint, *, paths: list[str] | None, hard: bool
+    ) -> CommitInfo:
+        """Restore ``target`` into the branch and the working tree (see ``Repository.restore``)."""
+        return self.repository.restore(target, paths=paths, hard=hard)
+
+    def delete_checkpoint(self, name: str) -> None:
+        """Delete ``refs/checkpoints/<name>``."""
+        self.repository.delete_checkpoint(name)
+
+
+class GitRevisionStorage(Storage):
+    """A read-only view of the tree of one commit."""
+
+    versioned = True
+    read_only = True
+
+    def __init__(self, repository: Repository, rev: str) -> None:
+        self.repository = repository
+        self.rev = repository.resolve(rev)
+
+    @property
+    def head(self) -> str | None:
+        return self.rev
+
+    def kind_of(self, path: PurePosixPath) -> str | None:
+        if not path.parts:
+            return "collection"
+        parent = str(path.parent) if path.parent.parts else ""
+        try:
+            items = self.repository.list_tree(self.rev, parent)
+        except (StorageError, RepositoryError, LookupError):
+            return None
+        for item in items:
+            if item.name == path.name:
+                return "collection" if item.kind == "dir" else "object"
+        return None
+
+    def read(self, path: PurePosixPath) -> bytes:
+        data = self.repository.read_file(self.rev, str(path))
+        if data is None:
+            raise StorageError(path, f"no such file at {self.rev[:7]}")
+        return data
+
+    def write(self, path: PurePosixPath, data: bytes) -> None:
+        raise ReadOnlyError(f"{path}: this tree is mounted read-only at {self.rev[:7]}")
+
+    def list_names(self, path: PurePosixPath) -> list[str]:
+        directory = str(path) if path.parts else ""
+        return sorted(item.name for item in self.repository.list_tree(self.rev, directory))
+
+    def make_collection(self, path: PurePosixPath) -> None:
+        raise ReadOnlyError(f"{path}: this tree is mounted read-only at {self.rev[:7]}")
+
+    def remove(self, path: PurePosixPath) -> None:
+        raise ReadOnlyError(f"{path}: this tree is mounted read-only at {self.rev[:7]}")
+
+    def object_node(self, path: PurePosixPath) -> Object:
+        return _RevisionObject(self, path)
+
+    def collection_node(self, path: PurePosixPath) -> Collection:
+        return _RevisionCollection(self, path)
+
+    def publish(self, changes: ChangeSet) -> CommitInfo:
+        raise ReadOnlyError(f"this tree is mounted read-only at {self.rev[:7]}")
+
+
+class _RevisionObject(Object):
+    def read_bytes(self) -> bytes:
+        return self._storage.read(self._path)
+
+    def write_bytes(self, data: bytes) -> None:
+        self._storage.write(self._path, data)
+
+
+class _RevisionCollection(Collection):
+    pass
+
+
+class GitMountDriver:
+    """Mounts the working tree of a Git repository, creating the repository if needed.
+
+    The repository is exactly at the mounted directory: a tree never commits into a
+    repository above it, and never touches anything outside its directory.
+    """
+
+    def mount(self, path: str | os.PathLike[str]) -> Collection:
+        """The root collection of the repository at ``path`` (``git init`` if there is none)."""
+        directory = Path(path)
+        if (directory / ".git").exists():
+            repository = Repository.open(directory)
+        else:
+            repository = Repository.init(directory)
+        return FilesystemCollection(GitStorage(repository), PurePosixPath("."))
+
+    def mount_revision(self, path: str | os.PathLike[str], rev: str) -> Collection:
+        """A read-only root collection of the tree at revision ``rev``."""
+        repository = Repository.open(Path(path))
+        storage = GitRevisionStorage(repository, rev)
+        return storage.root
