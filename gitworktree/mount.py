@@ -107,12 +107,30 @@ class MountSession:
             self._load(node, None)
 
     def _load(self, node: _Container, states: Mapping[str, Any] | None) -> None:
+        if not self.read_only:
+            repaired = self.storage.recover()
+            if repaired:
+                log.warning(
+                    "finished an interrupted checkout (a killed process?): rewrote %s from HEAD",
+                    ", ".join(repaired),
+                )
         missing: list[ArtifactSlot] = []
         self._load_container(node, states, missing)
         if missing and not self.read_only:
-            names = ", ".join(str(slot.path) for slot in missing[:5])
-            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-            self._commit_slots(missing, [], f"Initialize {names}{more}", None, None)
+            try:
+                self._initialize(missing)
+            except ConflictError:
+                # Another writer initialized them first (two first mounts at once): theirs
+                # stand; load them, and initialize whatever is still missing.
+                missing = []
+                self._load_container(node, states, missing)
+                if missing:
+                    self._initialize(missing)
+
+    def _initialize(self, missing: list[ArtifactSlot]) -> None:
+        names = ", ".join(str(slot.path) for slot in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        self._commit_slots(missing, [], f"Initialize {names}{more}", None, None)
 
     def _ensure_collection(self, path: PurePosixPath) -> None:
         kind = self.storage.kind_of(path)
@@ -125,6 +143,7 @@ class MountSession:
         self, node: _Container, states: Mapping[str, Any] | None, missing: list[ArtifactSlot]
     ) -> None:
         self._ensure_collection(node._gwt_path)
+        committed = self.storage.committed_digests(node._gwt_path)
         children = node._gwt_children
         for name, spec in fields_of(type(node)).items():
             state = (states or {}).get(name, spec.default)
@@ -132,7 +151,7 @@ class MountSession:
             dotted = node._gwt_dotted_name(name)
             if spec.kind == "artifact":
                 children[name] = self._load_artifact(
-                    children.get(name), spec.item_type, path, dotted, state, missing
+                    children.get(name), spec.item_type, path, dotted, state, missing, committed
                 )
             elif spec.kind == "map":
                 mapping = children.get(name)
@@ -165,50 +184,64 @@ class MountSession:
         dotted: str,
         state: Any,
         missing: list[ArtifactSlot],
+        committed: Mapping[str, str] | None,
     ) -> ArtifactSlot:
+        base = None if committed is None else committed.get(path.name)
         kind = self.storage.kind_of(path)
+        if kind is None and base is not None and not self.read_only:
+            # Committed but gone from disk: a half-written working tree (a killed process)
+            # or a deleted file. History has it; put it back rather than reinitialize.
+            log.warning("%s: missing from the working tree; restored from HEAD", path)
+            self.storage.discard([str(path)])
+            kind = self.storage.kind_of(path)
         if kind == "collection":
             raise NodeKindError(path, "file", "directory")
+        repaired = False
         if kind is None:
-            value = item_type._initial(state, dotted)
-            stored = None
+            value, stored = item_type._initial(state, dotted), None
         else:
             data = self.storage.read(path)
-            value = self._parse_stored(item_type, data, path)
+            value, repaired = self._parse_stored(item_type, data, path)
             stored = blob_sha(data)
+        if committed is None:
+            base = stored
         if slot is None:
-            slot = ArtifactSlot(self, path, item_type, value, stored, dotted)
+            slot = ArtifactSlot(self, path, item_type, value, stored, dotted, base)
         else:
-            slot.value, slot.stored = value, stored
-        if stored is None:
-            missing.append(slot)
+            slot.value, slot.stored, slot.base = value, stored, base
+        if stored is None or base is None:
+            missing.append(slot)  # new, or on disk but never committed: adopt it now
+        elif repaired or stored != base:
+            self.touch(slot)  # repaired in memory, or edited on disk: due in the next commit
         return slot
 
     def _parse_stored(
         self, item_type: type[Artifact[Any]], data: bytes, path: PurePosixPath
-    ) -> Artifact[Any]:
+    ) -> tuple[Artifact[Any], bool]:
         """Parse stored bytes; invalid content is repaired in memory when a hook exists.
 
         The stored file is never rewritten here: a repaired value is marked as changed, so
         the repair lands (through the gate) with the next commit.
+
+        Returns:
+            The value, and whether it was repaired.
         """
         try:
-            return item_type._from_bytes(data, str(path))
-        except (DocumentParseError, SchemaValidationError) as error:
+            return item_type._from_bytes(data, str(path)), False
+        except (DocumentParseError, SchemaValidationError):
             repair = item_type._repair or self.repair
             text = _text_or_none(data)
             if repair is None or text is None or self.read_only:
                 raise
-            result = FixingLoop(self.max_repair_attempts).run(
-                text,
-                lambda content: item_type._issues_in(content.encode(), str(path)),
-                repair,
-                document_type=item_type._get_document_type(),
-            )
-            result.raise_for_status(artifact=str(path))
-            log.info("%s: stored content was invalid and was repaired in memory", path)
-            del error
-            return item_type._from_bytes(result.content.encode(), str(path))
+        result = FixingLoop(self.max_repair_attempts).run(
+            text,
+            lambda content: item_type._issues_in(content.encode(), str(path)),
+            repair,
+            document_type=item_type._get_document_type(),
+        )
+        result.raise_for_status(artifact=str(path))
+        log.info("%s: stored content was invalid and was repaired in memory", path)
+        return item_type._from_bytes(result.content.encode(), str(path)), True
 
     def _load_map(self, mapping: ArtifactMap[Any], state: Any, missing: list[ArtifactSlot]) -> None:
         path = mapping._gwt_path
@@ -217,21 +250,23 @@ class MountSession:
         old: dict[str, ArtifactSlot] = getattr(mapping, "_gwt_slots", {})
         slots: dict[str, ArtifactSlot] = {}
         suffix = mapping._gwt_item_type.suffix
-        names = self.storage.list_names(path) if existed else []
-        for name in names:
+        committed = self.storage.committed_digests(path)
+        names = set(self.storage.list_names(path)) if existed else set()
+        names.update(committed or ())
+        for name in sorted(names):
             if not name.endswith(suffix) or name.startswith("."):
                 continue
             key = name[: len(name) - len(suffix)] if suffix else name
             slots[key] = self._load_artifact(
                 old.get(key), mapping._gwt_item_type, path / name,
-                f"{mapping._gwt_dotted}[{key!r}]", None, missing,
+                f"{mapping._gwt_dotted}[{key!r}]", None, missing, committed,
             )  # fmt: skip
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
                 slot = self._load_artifact(
                     None, mapping._gwt_item_type, item_path,
-                    f"{mapping._gwt_dotted}[{key!r}]", item_state, missing,
+                    f"{mapping._gwt_dotted}[{key!r}]", item_state, missing, committed,
                 )  # fmt: skip
                 slots[key] = slot
         mapping._gwt_slots = slots
@@ -262,16 +297,21 @@ class MountSession:
                 f"not {type(value).__name__}"
             )
         removed = self._removed.pop(path, None)
-        stored = removed.stored if removed else None
         slot = ArtifactSlot(
-            self, path, mapping._gwt_item_type, value, stored, f"{mapping._gwt_dotted}[{key!r}]"
+            self,
+            path,
+            mapping._gwt_item_type,
+            value,
+            removed.stored if removed else None,
+            f"{mapping._gwt_dotted}[{key!r}]",
+            removed.base if removed else None,
         )
         self.touch(slot)
         return slot
 
     def map_key_removed(self, mapping: ArtifactMap[Any], slot: ArtifactSlot) -> None:
         self._touched.pop(id(slot), None)
-        if slot.stored is not None:
+        if slot.stored is not None or slot.base is not None:
             self._removed[slot.path] = slot
 
     # --- the commit pipeline ------------------------------------------------------------
@@ -348,7 +388,7 @@ class MountSession:
     def _render(
         self, slots: list[ArtifactSlot]
     ) -> tuple[dict[ArtifactSlot, bytes], dict[ArtifactSlot, tuple[ValidationIssue, ...]]]:
-        """Render candidates; keep those whose bytes differ from what is stored."""
+        """Render candidates; keep those whose bytes differ from the committed version."""
         changed: dict[ArtifactSlot, bytes] = {}
         problems: dict[ArtifactSlot, tuple[ValidationIssue, ...]] = {}
         for slot in slots:
@@ -358,7 +398,7 @@ class MountSession:
                 changed[slot] = b""
                 problems[slot] = (ValidationIssue(f"cannot be rendered: {error}", source="model"),)
                 continue
-            if slot.stored is None or blob_sha(data) != slot.stored:
+            if slot.base is None or blob_sha(data) != slot.base:
                 changed[slot] = data
         return changed, problems
 
@@ -404,13 +444,14 @@ class MountSession:
                 author=author,
                 trailers=all_trailers,
                 expected_head=pending.expected_head,
+                base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
             )
         )
         for slot in pending.changed:
             data = passed[str(slot.path)].data
             if str(slot.path) in repaired:
                 slot.value = slot.item_type._from_bytes(data, str(slot.path))
-            slot.stored = blob_sha(data)
+            slot.stored = slot.base = blob_sha(data)
         for slot in pending.removed:
             self._removed.pop(slot.path, None)
         self._forget_untouched(pending.slots)
@@ -462,6 +503,8 @@ class MountSession:
         except BaseException:
             with self._lock:
                 self._drop_pending(node)
+                anchors = [str(p) for p in self._anchor_dirs if _within(p, node._gwt_path)]
+                self.storage.discard(sorted(anchors))
                 self._load(node, None)
             raise
         node.commit(message)

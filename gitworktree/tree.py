@@ -389,11 +389,14 @@ class ArtifactSlot:
         item_type: the declared artifact class.
         value: the current in-memory artifact.
         stored: blob id of the bytes last read from or written to storage (``None``
-            when storage does not hold the artifact yet).
+            when storage does not hold the artifact yet); a file on disk whose id
+            differs was changed by someone else.
+        base: blob id of the committed version the in-memory value builds on (``None``:
+            not committed yet). On storage without history it equals ``stored``.
         dotted: dotted path of the item in the tree, for messages.
     """
 
-    __slots__ = ("dotted", "item_type", "path", "session", "stored", "value")
+    __slots__ = ("base", "dotted", "item_type", "path", "session", "stored", "value")
 
     def __init__(
         self,
@@ -403,6 +406,7 @@ class ArtifactSlot:
         value: Artifact[Any],
         stored: str | None,
         dotted: str,
+        base: str | None = None,
     ) -> None:
         self.session = session
         self.path = path
@@ -410,6 +414,7 @@ class ArtifactSlot:
         self.value = value
         self.stored = stored
         self.dotted = dotted
+        self.base = base
 
     def hand_out(self) -> Any:
         """The value, noted as possibly changed (the caller may mutate it in place)."""

@@ -4,8 +4,9 @@ Order matters for the guarantee that a failed commit leaves no trace a reader ca
 
 1. blobs, then the trees along the changed paths, then the commit object are stored
    (unreferenced objects are invisible, and ``git gc`` collects them);
-2. the work tree targets are checked and the index lock is taken, so that a blocked
-   path or a stale ``index.lock`` fails before anything is published;
+2. the index lock is taken first (it serializes writers of the work tree), and the
+   work tree targets are checked, so that a blocked path or a stale ``index.lock``
+   fails before anything is published;
 3. the branch moves by compare-and-swap from the expected parent (`ConflictError` if it
    moved), logged for the branch and for HEAD;
 4. the changed files are written atomically and their index entries updated.
@@ -29,7 +30,7 @@ from gitworktree.errors import ConflictError
 from gitworktree.history.commits import load_commit
 from gitworktree.history.identity import Signature
 from gitworktree.history.index import IndexLock, locked_index
-from gitworktree.history.locks import lock_errors
+from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
 from gitworktree.history.materialize import (
     WorktreeFile,
     check_worktree_targets,
@@ -37,6 +38,7 @@ from gitworktree.history.materialize import (
 )
 from gitworktree.history.refs import advance_branch, branch_ref, read_ref
 from gitworktree.history.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
+from gitworktree.history.trees import lookup_entry
 
 __all__ = [
     "ANY_HEAD",
@@ -83,6 +85,7 @@ def publish_commit(
     *,
     expected_head: str | ExpectedHead | None,
     materialize: bool,
+    base_blobs: Mapping[str, str | None] | None = None,
 ) -> Commit:
     """Commit ``files`` on the checked-out branch (see the module docstring for the steps).
 
@@ -93,37 +96,69 @@ def publish_commit(
         expected_head: the commit the branch must point at (``None``: no commit yet), or
             `ANY_HEAD`.
         materialize: also write the files into the work tree and index.
+        base_blobs: path -> the blob id the caller's change was based on (``None``: the
+            file did not exist). Checked against the branch tip under the index lock, so
+            a change built on a version someone else has since replaced is refused,
+            while changes to other files simply land on top of theirs.
 
     Returns:
         The new commit.
 
     Raises:
-        ConflictError: if the branch is not (or no longer) at ``expected_head``.
+        ConflictError: if the branch is not (or no longer) at ``expected_head``, or a
+            file in ``base_blobs`` changed at the tip.
         NodeKindError, UnsafePathError: if a path cannot be written in the tree or on disk.
         RepositoryError: for a detached HEAD or a held lock file.
     """
     ref = branch_ref(repo)
-    current = read_ref(repo, ref)
-    if expected_head is not ANY_HEAD:
-        expected = None if expected_head is None else expected_head.encode("ascii")
-        if expected != current:
-            name = ref.decode("utf-8", "replace")
-            raise ConflictError(
-                f"{name} is at {(current or b'no commit').decode()}, not at "
-                f"{expected_head or 'no commit'}; re-sync and retry",
-                ref=name,
-            )
-    commit, modes = _store_objects(repo, files, text, current)
-    subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
-    action = "commit" if current is not None else "commit (initial)"
-    _move_branch(
-        repo,
-        _Move(ref, current, commit.id, text.committer, f"{action}: {subject}"),
-        files,
-        modes,
-        materialize=materialize,
-    )
+    # The index lock serializes writers of this work tree from the first read of the tip
+    # to the last index entry, so the checks below cannot go stale before the move.
+    with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
+        current = read_ref(repo, ref)
+        _check_expected_head(ref, current, expected_head)
+        if base_blobs:
+            _check_base_blobs(repo, current, base_blobs)
+        commit, modes = _store_objects(repo, files, text, current)
+        subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
+        action = "commit" if current is not None else "commit (initial)"
+        move = _Move(ref, current, commit.id, text.committer, f"{action}: {subject}")
+        _move_branch(repo, move, files, modes, index if isinstance(index, IndexLock) else None)
     return commit
+
+
+def _check_expected_head(
+    ref: Ref, current: ObjectID | None, expected_head: str | ExpectedHead | None
+) -> None:
+    if expected_head is ANY_HEAD:
+        return
+    expected = None if expected_head is None else expected_head.encode("ascii")
+    if expected != current:
+        name = ref.decode("utf-8", "replace")
+        raise ConflictError(
+            f"{name} is at {(current or b'no commit').decode()}, not at "
+            f"{expected_head or 'no commit'}; re-sync and retry",
+            ref=name,
+        )
+
+
+def _check_base_blobs(
+    repo: Repo, current: ObjectID | None, base_blobs: Mapping[str, str | None]
+) -> None:
+    store = repo.object_store
+    tree = None if current is None else load_commit(store, current).tree
+    changed = []
+    for path, base in sorted(base_blobs.items()):
+        entry = None if tree is None else lookup_entry(store, tree, path)
+        at_tip = None if entry is None else entry[1].decode("ascii")
+        if at_tip != base:
+            changed.append(path)
+    if changed:
+        raise ConflictError(
+            f"changed in another commit since you read them: {', '.join(changed)}; "
+            "nothing was written. sync() to load the new versions, re-apply your change, "
+            "and commit again",
+            paths=changed,
+        )
 
 
 def reset_branch(
@@ -151,7 +186,8 @@ def reset_branch(
     """
     modes = {path: file.mode or FILE_MODE for path, file in files.items() if file is not None}
     move = _Move(branch_ref(repo), expected_head, target, signature, message)
-    _move_branch(repo, move, files, modes, materialize=True)
+    with lock_errors(), locked_index(repo) as index:
+        _move_branch(repo, move, files, modes, index)
 
 
 @dataclass(frozen=True)
@@ -168,23 +204,23 @@ def _move_branch(
     move: _Move,
     files: Mapping[str, StagedFile | None],
     modes: Mapping[str, int],
-    *,
-    materialize: bool,
+    index: IndexLock | None,
 ) -> None:
-    """Check the work tree, lock the index, move the branch, then write files and index."""
+    """Check the work tree, move the branch, then write files and index (if ``index``)."""
     worktree = {
         path: None if file is None else WorktreeFile(modes[path], file.blob.as_raw_string())
         for path, file in files.items()
     }
     root = Path(repo.path)
-    if materialize:
+    if index is not None:
         check_worktree_targets(root, worktree)
-    with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
-        advance_branch(
+    wait_for_lock(
+        lambda: advance_branch(
             repo, move.ref, move.old, move.new, signature=move.signature, message=move.message
         )
-        if isinstance(index, IndexLock):
-            _materialize(root, worktree, files, index)
+    )
+    if index is not None:
+        _materialize(root, worktree, files, index)
 
 
 def _store_objects(
@@ -197,8 +233,8 @@ def _store_objects(
     store = repo.object_store
     edits: dict[str, TreeEdit] = {}
     for path, file in files.items():
-        if file is not None and file.blob.id not in store:
-            store.add_object(file.blob)
+        if file is not None:
+            add_object(store, file.blob)
         edits[path] = None if file is None else (file.mode, file.blob.id)
     base_tree = None if parent is None else load_commit(store, parent).tree
     tree, modes = apply_tree_edits(store, base_tree, edits)
@@ -212,7 +248,7 @@ def _store_objects(
     commit.commit_time = text.committer.timestamp
     commit.commit_timezone = text.committer.offset
     commit.message = text.message
-    store.add_object(commit)
+    add_object(store, commit)
     return commit, modes
 
 

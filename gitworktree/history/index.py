@@ -33,7 +33,7 @@ from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.errors import RepositoryError
-from gitworktree.history.locks import lock_errors
+from gitworktree.history.locks import lock_errors, wait_for_lock
 from gitworktree.history.paths import decode_path, encode_path
 
 __all__ = [
@@ -114,7 +114,7 @@ def locked_index(repo: Repo) -> Iterator[IndexLock]:
         dulwich.file.FileLocked: if ``index.lock`` exists.
     """
     index_path = Path(repo.index_path())
-    lock = GitFile(index_path, "wb")
+    lock = wait_for_lock(lambda: GitFile(index_path, "wb"))
     index = IndexLock(index_path, lock)
     try:
         yield index

@@ -26,6 +26,7 @@ from gitworktree.errors import (
     RepositoryError,
     UnknownRevisionError,
 )
+from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
 from gitworktree.history.checkpoints import Checkpoint, check_checkpoint_name, new_checkpoint_name
 from gitworktree.history.commit import (
     ANY_HEAD,
@@ -256,6 +257,30 @@ class Repository:
         prefixes = check_repo_prefixes(paths)
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
 
+    def discard_changes(self, paths: Iterable[str]) -> list[str]:
+        """Throw away uncommitted changes under ``paths``: files go back to HEAD's.
+
+        Files HEAD does not have are deleted; nothing outside ``paths`` is touched.
+
+        Returns:
+            The paths that were changed on disk.
+        """
+        prefixes: Sequence[str] = check_repo_prefixes(paths) or ()
+        with lock_errors():
+            return discard_worktree_changes(self._repo, prefixes)
+
+    def recover_worktree(self) -> list[str]:
+        """Finish a checkout that a killed process left half-written.
+
+        Files whose index entry and content are still the previous commit's while HEAD
+        has moved on are written from HEAD; files someone edited are left alone.
+
+        Returns:
+            The paths that were rewritten (empty when the work tree was consistent).
+        """
+        with lock_errors():
+            return recover_interrupted_checkout(self._repo)
+
     # -- checkpoints -----------------------------------------------------------------
 
     def checkpoints(self) -> list[Checkpoint]:
@@ -397,6 +422,7 @@ class Repository:
         trailers: Mapping[str, str] | None = None,
         expected_head: str | ExpectedHead | None = ANY_HEAD,
         materialize: bool = True,
+        base_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
         """Commit file contents on the checked-out branch: the low-level write of the pipeline.
 
@@ -417,6 +443,9 @@ class Repository:
             expected_head: the commit the branch must point at (``None``: no commit yet);
                 by default whatever it points at when the commit starts.
             materialize: also write the files into the work tree and the index.
+            base_blobs: path -> the blob id the change was based on (``None``: the file
+                did not exist); if the branch tip holds another version of any of them,
+                `ConflictError`. Changes to other files land on top of the tip.
 
         Returns:
             The new commit.
@@ -440,6 +469,7 @@ class Repository:
             author=author,
             expected_head=expected_head,
             materialize=materialize,
+            base_blobs=base_blobs,
         )
 
     # -- internals -------------------------------------------------------------------
@@ -453,6 +483,7 @@ class Repository:
         author: str | None,
         expected_head: str | ExpectedHead | None,
         materialize: bool,
+        base_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
         text = CommitText(
             compose_message(message, trailers),
@@ -462,7 +493,12 @@ class Repository:
         if isinstance(expected_head, str):
             expected_head = self._check_expected(expected_head)
         commit = publish_commit(
-            self._repo, files, text, expected_head=expected_head, materialize=materialize
+            self._repo,
+            files,
+            text,
+            expected_head=expected_head,
+            materialize=materialize,
+            base_blobs=base_blobs,
         )
         return commit_info(self._repo.object_store, commit)
 

@@ -14,6 +14,7 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID, Tree
 
 from gitworktree.errors import NodeKindError
+from gitworktree.history.locks import add_object
 from gitworktree.history.paths import encode_path
 
 __all__ = ["FILE_MODE", "TreeEdit", "apply_tree_edits"]
@@ -52,7 +53,7 @@ def apply_tree_edits(
     builder = _TreeBuilder(store)
     root = builder.build(base, {encode_path(path): edit for path, edit in edits.items()}, "")
     for tree in builder.new_trees:
-        store.add_object(tree)
+        add_object(store, tree)
     return root.id, builder.modes
 
 

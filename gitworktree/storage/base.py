@@ -209,6 +209,9 @@ class ChangeSet:
         author: ``"Name <email>"`` or ``None`` for the backend's default.
         trailers: key -> value, appended as a Git trailer block.
         expected_head: the revision the change was computed against (compare-and-swap).
+        base_blobs: path -> blob id of the committed version the change builds on
+            (``None``: new file); a versioned backend refuses the commit if the branch
+            tip holds another version of any of them.
     """
 
     files: Mapping[str, bytes | None]
@@ -216,6 +219,7 @@ class ChangeSet:
     author: str | None = None
     trailers: Mapping[str, str] = field(default_factory=dict)
     expected_head: str | None = None
+    base_blobs: Mapping[str, str | None] = field(default_factory=dict)
 
 
 class Storage(ABC):
@@ -282,6 +286,20 @@ class Storage(ABC):
         a versioned backend returns what differs from its last commit.
         """
         return {}
+
+    def committed_digests(self, directory: PurePosixPath) -> dict[str, str] | None:
+        """Blob ids of the files committed in ``directory``, by name; ``None`` without history."""
+        return None
+
+    def recover(self) -> list[str]:
+        """Repair what an interrupted write left behind; return the paths repaired."""
+        return []
+
+    def discard(self, directories: Sequence[str]) -> None:  # noqa: B027 - optional hook
+        """Put the files under ``directories`` back as of the last publish, if possible.
+
+        Storage without history cannot: files written there are already final.
+        """
 
     def publish(self, changes: ChangeSet) -> CommitInfo:
         """Write a gated change set. Unversioned backends write file by file.

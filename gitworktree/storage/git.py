@@ -35,13 +35,27 @@ class GitStorage(FilesystemStorage):
         return self.repository.head
 
     def publish(self, changes: ChangeSet) -> CommitInfo:
+        # No expected head: each artifact's own base is checked at the tip instead, so
+        # commits to different artifacts by different writers all land.
         return self.repository.commit_changes(
             changes.files,
             message=changes.message,
             author=changes.author,
             trailers=changes.trailers,
-            expected_head=changes.expected_head,
+            base_blobs=changes.base_blobs,
         )
+
+    def committed_digests(self, directory: PurePosixPath) -> dict[str, str] | None:
+        if self.repository.head is None:
+            return {}
+        try:
+            items = self.repository.list_tree("HEAD", str(directory) if directory.parts else "")
+        except (StorageError, RepositoryError, LookupError):
+            return {}
+        return {item.name: item.sha for item in items if item.kind == "file"}
+
+    def recover(self) -> list[str]:
+        return self.repository.recover_worktree()
 
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
         """Files under ``directories`` whose working-tree content differs from HEAD.
@@ -57,6 +71,10 @@ class GitStorage(FilesystemStorage):
                 None if status.new_sha is None else self.read(PurePosixPath(status.path))
             )
         return found
+
+    def discard(self, directories: Sequence[str]) -> None:
+        if directories:
+            self.repository.discard_changes(directories)
 
     def create_checkpoint(self, name: str | None, owner: CheckpointOwner) -> Checkpoint:
         """A checkpoint at HEAD whose ``restore``/``discard`` go through ``owner``."""

@@ -260,3 +260,31 @@ def test_repo_gives_history(tmp_path: Path) -> None:
     tree.commit("one")
     assert [info.message for info in tree.repo.log()] == ["one", "Initialize counter.json"]
     assert tree.repo.log(limit=1)[0].paths == ("counter.json",)
+
+
+def test_failed_transaction_puts_anchor_files_back(tmp_path: Path) -> None:
+    tree = mount(FilesTree, tmp_path)
+    handle = tree.attachments.handle()
+    handle.touch("kept.txt").write_text("v1")
+    tree.commit("add kept")
+    with pytest.raises(RuntimeError), tree.transaction("never"):
+        handle.object("kept.txt").write_text("v2")
+        handle.touch("new.txt").write_text("scratch")
+        tree.counter.number = 3
+        raise RuntimeError("step failed")
+    assert (tmp_path / "attachments" / "kept.txt").read_text() == "v1"
+    assert not (tmp_path / "attachments" / "new.txt").exists()
+    assert tree.counter.number == 0
+    assert_clean(tmp_path)
+
+
+def test_successful_transaction_is_one_commit(tmp_path: Path) -> None:
+    tree = mount(FilesTree, tmp_path)
+    with tree.transaction("one step"):
+        tree.counter.number = 1
+        tree.attachments.handle().touch("log.txt").write_text("did it")
+    assert git_lines(tmp_path, "log", "-1", "--format=%s") == ["one step"]
+    assert git_lines(tmp_path, "show", "--name-only", "--format=", "HEAD") == [
+        "attachments/log.txt",
+        "counter.json",
+    ]

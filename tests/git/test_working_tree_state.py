@@ -1,0 +1,94 @@
+"""The working tree as shared state: outside edits, interrupted checkouts, stale bases."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from gitworktree import ConflictError, mount
+from gitworktree.history import Repository
+from tests.oracle import git, git_lines
+from tests.tree.models import CounterTree, Task, TaskTree
+
+
+def commit_elsewhere(root: Path, changes: dict[str, bytes | None]) -> str:
+    """A commit by 'another process' that moved the branch but wrote no files yet."""
+    with Repository.open(root) as repository:
+        return repository.commit_changes(changes, message="elsewhere", materialize=False).sha
+
+
+def test_an_interrupted_checkout_is_finished_on_the_next_mount(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    mount(CounterTree, tmp_path)
+    sha = commit_elsewhere(tmp_path, {"counter.json": b'{\n  "number": 8\n}\n'})
+    with caplog.at_level(logging.WARNING, logger="gitworktree"):
+        tree = mount(CounterTree, tmp_path)
+    assert tree.counter.number == 8
+    assert "interrupted checkout" in caplog.text and "counter.json" in caplog.text
+    assert git(tmp_path, "rev-parse", "HEAD").strip() == sha  # nothing reverted
+    assert git(tmp_path, "status", "--porcelain") == ""
+    assert tree.commit() is None
+
+
+def test_an_outside_edit_of_a_committed_file_is_kept_and_committed_next(tmp_path: Path) -> None:
+    mount(CounterTree, tmp_path)
+    (tmp_path / "counter.json").write_text('{"number": 4}\n')
+    tree = mount(CounterTree, tmp_path)
+    assert tree.counter.number == 4
+    info = tree.commit("Adopt the edit")
+    assert info is not None and info.paths == ("counter.json",)
+    assert json.loads(git(tmp_path, "show", "HEAD:counter.json")) == {"number": 4}
+    assert git(tmp_path, "status", "--porcelain") == ""
+
+
+def test_an_outside_edit_that_is_invalid_is_refused_by_the_gate(tmp_path: Path) -> None:
+    from gitworktree import SchemaValidationError
+
+    mount(CounterTree, tmp_path)
+    (tmp_path / "counter.json").write_text('{"number": "lots"}\n')
+    with pytest.raises(SchemaValidationError, match=r"counter\.json"):
+        mount(CounterTree, tmp_path)
+    assert json.loads(git(tmp_path, "show", "HEAD:counter.json")) == {"number": 0}
+
+
+def test_a_committed_file_deleted_from_disk_is_restored(tmp_path: Path) -> None:
+    tree = mount(TaskTree, tmp_path)
+    tree.tasks["a"] = Task(title="A")
+    tree.commit()
+    (tmp_path / "tasks" / "a.json").unlink()
+    again = mount(TaskTree, tmp_path)
+    assert again.tasks["a"].title == "A"
+    assert git(tmp_path, "status", "--porcelain") == ""
+
+
+def test_files_present_before_the_first_mount_are_adopted(tmp_path: Path) -> None:
+    (tmp_path / "counter.json").write_text('{"number": 12}')
+    tree = mount(CounterTree, tmp_path)
+    assert tree.counter.number == 12
+    assert git_lines(tmp_path, "log", "--format=%s") == ["Initialize counter.json"]
+    # Pydantic artifacts are stored canonically, so the adopted file is rewritten so.
+    assert git(tmp_path, "show", "HEAD:counter.json") == '{\n  "number": 12\n}\n'
+    assert git(tmp_path, "status", "--porcelain") == ""
+
+
+def test_a_change_built_on_a_replaced_version_is_refused(tmp_path: Path) -> None:
+    tree = mount(CounterTree, tmp_path)
+    commit_elsewhere(tmp_path, {"counter.json": b'{"number": 100}'})  # disk not yet updated
+    tree.counter.number = 1
+    with pytest.raises(ConflictError) as caught:
+        tree.commit()
+    assert caught.value.paths == ("counter.json",)
+    assert json.loads(git(tmp_path, "show", "HEAD:counter.json")) == {"number": 100}
+
+
+def test_a_change_to_another_file_lands_on_top_of_the_new_tip(tmp_path: Path) -> None:
+    tree = mount(TaskTree, tmp_path)
+    other = commit_elsewhere(tmp_path, {"notes.txt": b"written elsewhere\n"})
+    tree.counter.number = 1
+    info = tree.commit()
+    assert info is not None and info.parents == (other,)
+    assert git(tmp_path, "show", "HEAD:notes.txt") == "written elsewhere\n"
