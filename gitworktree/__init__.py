@@ -27,7 +27,7 @@ from gitworktree.errors import (
     UnknownRevisionError,
     UnsafePathError,
 )
-from gitworktree.history.info import CommitInfo
+from gitworktree.history import Checkpoint, CommitInfo, FileChange, PointerChange, Repository
 from gitworktree.mount import BaseMounter, mount
 from gitworktree.tree import (
     Anchor,
@@ -56,6 +56,7 @@ __all__ = [
     "ArtifactMap",
     "BaseMounter",
     "BaseWorktreeItem",
+    "Checkpoint",
     "CheckpointError",
     "CollectionClaim",
     "CommitInfo",
@@ -64,6 +65,7 @@ __all__ = [
     "Document",
     "DocumentMutation",
     "DocumentParseError",
+    "FileChange",
     "FixingLoop",
     "FixingLoopResult",
     "FixingLoopStatus",
@@ -76,9 +78,11 @@ __all__ = [
     "MutationFailedError",
     "NodeKindError",
     "ObjectClaim",
+    "PointerChange",
     "PydanticArtifact",
     "ReadOnlyError",
     "RepairFunction",
+    "Repository",
     "RepositoryError",
     "SchemaValidationError",
     "StorageError",

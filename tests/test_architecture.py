@@ -24,7 +24,8 @@ DOCUMENTED_API = {
     "StorageError", "Syncable", "UnknownRevisionError", "UnsafePathError",
     "ValidationIssue", "Worktree", "arun_fixing_loop", "mount", "run_fixing_loop",
     "Document", "DocumentMutation", "JsonDocument", "TextArtifact", "XmlDocument",
-    "InvalidSchemaError", "RepairFunction",
+    "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",
+    "PointerChange",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {
