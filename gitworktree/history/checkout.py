@@ -8,14 +8,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from dulwich.index import cleanup_mode
-from dulwich.object_store import iter_tree_contents
+from dulwich.object_store import BaseObjectStore, iter_tree_contents
 from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.atomic import is_temporary
 from gitworktree.history.commits import load_commit
 from gitworktree.history.index import locked_index, read_index_entries
 from gitworktree.history.materialize import WorktreeFile, write_worktree
@@ -63,46 +65,78 @@ def discard_worktree_changes(repo: Repo, prefixes: Sequence[str]) -> list[str]:
 
 
 def recover_interrupted_checkout(repo: Repo) -> list[str]:
-    """Rewrite the files a killed commit or restore left behind; return their paths.
+    """Finish what a killed commit or restore left behind; return the paths repaired.
 
     Our writers move the branch first and then write the files and their index entries.
-    A process killed in between leaves files whose index entry still names the old blob
-    while HEAD names the new one, and whose content on disk is still what the index says:
-    nobody edited them, the checkout was only interrupted. Those are written from HEAD.
-    A file whose content differs from its index entry was edited by someone and is left
-    alone. Runs under the index lock, so it never races a live writer.
+    A process killed in between leaves, for each changed path, one of:
+
+    - the file already as HEAD has it, but a stale index entry: the entry is fixed;
+    - the file still as the index has it (the old version): it is written from HEAD;
+    - anything else: someone edited the file since the checkout — it is left alone.
+
+    Temporary files of interrupted atomic writes are removed. The caller holds the
+    writer lock (no other gitworktree writer is mid-write); the index lock is taken too.
     """
     store = repo.object_store
     root = Path(repo.path)
+    removed_temps = _remove_temporary_files(root)
     with locked_index(repo) as index:
         entries, index_mtime = read_index_entries(repo)
-        head = read_ref(repo, HEAD)
-        committed: dict[str, tuple[int, ObjectID]] = {}
-        if head is not None:
-            for item in iter_tree_contents(store, load_commit(store, head).tree):
-                if item.path is not None and item.mode is not None and item.sha is not None:
-                    committed[decode_path(item.path)] = (item.mode, item.sha)
+        committed = _committed_entries(repo)
         files: dict[str, WorktreeFile | None] = {}
-        shas: dict[str, str] = {}
+        updates: dict[str, tuple[str, os.stat_result] | None] = {}
         for path in set(committed) | set(entries):
             entry = entries.get(path)
             indexed = None if entry is None else (cleanup_mode(entry.mode), entry.sha)
-            if indexed == committed.get(path):
-                continue
-            if worktree_entry(root, path, entry, index_mtime) != indexed:
-                continue  # edited on disk since the checkout: someone's work, keep it
             target = committed.get(path)
-            if target is None:
-                files[path] = None
-            else:
-                blob = store[target[1]]
-                assert isinstance(blob, Blob)
-                files[path] = WorktreeFile(target[0], blob.as_raw_string())
-                shas[path] = target[1].decode("ascii")
-        if not files:
-            return []
-        written = write_worktree(root, files)
-        index.apply(
-            {p: None if result is None else (shas[p], result) for p, result in written.items()}
-        )
-    return sorted(files)
+            if indexed == target:
+                continue
+            on_disk = worktree_entry(root, path, entry, index_mtime)
+            if on_disk == target:
+                updates[path] = None if target is None else (target[1].decode(), _lstat(root, path))
+            elif on_disk == indexed:
+                files[path] = None if target is None else _worktree_file(store, target)
+        written = write_worktree(root, files) if files else {}
+        for path, result in written.items():
+            target = committed.get(path)
+            updates[path] = (
+                None if result is None or target is None else (target[1].decode(), result)
+            )
+        if updates:
+            index.apply(updates)
+    return sorted({*updates, *removed_temps})
+
+
+def _committed_entries(repo: Repo) -> dict[str, tuple[int, ObjectID]]:
+    store = repo.object_store
+    head = read_ref(repo, HEAD)
+    committed: dict[str, tuple[int, ObjectID]] = {}
+    if head is not None:
+        for item in iter_tree_contents(store, load_commit(store, head).tree):
+            if item.path is not None and item.mode is not None and item.sha is not None:
+                committed[decode_path(item.path)] = (item.mode, item.sha)
+    return committed
+
+
+def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
+    blob = store[target[1]]
+    assert isinstance(blob, Blob)
+    return WorktreeFile(target[0], blob.as_raw_string())
+
+
+def _lstat(root: Path, path: str) -> os.stat_result:
+    return os.lstat(root / path)
+
+
+def _remove_temporary_files(root: Path) -> list[str]:
+    """Delete the temporary files of atomic writes that a killed process left behind."""
+    removed = []
+    for directory, subdirectories, names in os.walk(root):
+        if ".git" in subdirectories:
+            subdirectories.remove(".git")
+        for name in names:
+            if is_temporary(name):
+                path = Path(directory) / name
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(root).as_posix())
+    return removed

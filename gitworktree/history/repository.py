@@ -51,6 +51,7 @@ from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
 from gitworktree.history.status import FileStatus, scan_worktree, worktree_entry
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
+from gitworktree.history.writelock import exclusive
 
 __all__ = ["Repository"]
 
@@ -140,6 +141,11 @@ class Repository:
         return f"Repository({str(self.path)!r})"
 
     # -- where we are ----------------------------------------------------------------
+
+    @property
+    def control_dir(self) -> Path:
+        """The ``.git`` directory."""
+        return Path(self._repo.controldir())
 
     @property
     def path(self) -> Path:
@@ -257,6 +263,7 @@ class Repository:
         prefixes = check_repo_prefixes(paths)
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
 
+    @exclusive
     def discard_changes(self, paths: Iterable[str]) -> list[str]:
         """Throw away uncommitted changes under ``paths``: files go back to HEAD's.
 
@@ -269,6 +276,7 @@ class Repository:
         with lock_errors():
             return discard_worktree_changes(self._repo, prefixes)
 
+    @exclusive
     def recover_worktree(self) -> list[str]:
         """Finish a checkout that a killed process left half-written.
 
@@ -309,6 +317,7 @@ class Repository:
             )
         return Checkpoint(self, name, sha.decode("ascii"))
 
+    @exclusive
     def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
         """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
 
@@ -342,6 +351,7 @@ class Repository:
             )
         return Checkpoint(self, name, sha.decode("ascii"))
 
+    @exclusive
     def delete_checkpoint(self, name: str) -> None:
         """Delete the checkpoint ``name`` (and its reflog); its commits stay in history.
 
@@ -357,6 +367,7 @@ class Repository:
 
     # -- restoring -------------------------------------------------------------------
 
+    @exclusive
     def restore(
         self,
         target: str | Checkpoint,
@@ -413,6 +424,7 @@ class Repository:
 
     # -- writing ---------------------------------------------------------------------
 
+    @exclusive
     def commit_changes(
         self,
         changes: Mapping[str, bytes | None],

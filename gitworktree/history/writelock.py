@@ -1,0 +1,165 @@
+"""The writer lock: one gitworktree writer at a time, and clean-up after a dead one.
+
+Every gitworktree write to a repository (commit, restore, checkpoint, recovery) holds an
+exclusive ``flock`` on ``.git/gitworktree.lock``. The kernel releases it when its holder
+dies, however it dies, so whoever holds it knows no other gitworktree writer is alive in
+the middle of a write.
+
+The file also records the holder's state. A writer sets ``writing`` (with its pid and
+start time) when it takes the lock and ``idle`` when it is done. So the next writer to
+take the lock and find ``writing`` knows the previous one was killed mid-write, and that
+the ``*.lock`` files it created (the index's, the branch's, an object's — all with a
+modification time after its start) are stale: it removes them, logs a warning, and goes
+on. A lock file older than that writer, or left while the state was ``idle``, belongs to
+some other program (``git`` itself) and is never removed: after waiting for it
+(``GITWORKTREE_LOCK_TIMEOUT``), the error names it and says how to clear it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
+
+from gitworktree.errors import RepositoryError
+from gitworktree.history.locks import lock_timeout
+
+__all__ = ["WRITER_LOCK_NAME", "ControlDir", "clear_stale_locks", "exclusive", "writer_lock"]
+
+log = logging.getLogger("gitworktree")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+WRITER_LOCK_NAME = "gitworktree.lock"
+
+# A killed writer's lock files are newer than its recorded start; allow for filesystems
+# whose timestamps are coarser than the clock.
+_MTIME_SLACK_NS = 2_000_000_000
+
+
+@contextlib.contextmanager
+def writer_lock(control_dir: Path) -> Iterator[None]:
+    """Hold the writer lock of the repository whose ``.git`` is ``control_dir``.
+
+    Raises:
+        RepositoryError: another gitworktree writer held it for longer than the lock
+            timeout.
+    """
+    path = control_dir / WRITER_LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _acquire(fd, path)
+        try:
+            previous = _read_state(fd)
+            if previous.get("state") == "writing":
+                since = previous.get("since", 0)
+                removed = clear_stale_locks(control_dir, since if isinstance(since, int) else 0)
+                if removed:
+                    log.warning(
+                        "a gitworktree writer (pid %s) was killed mid-write; removed its "
+                        "stale lock files: %s",
+                        previous.get("pid"),
+                        ", ".join(removed),
+                    )
+            _write_state(fd, {"state": "writing", "pid": os.getpid(), "since": time.time_ns()})
+            yield
+            _write_state(fd, {"state": "idle", "pid": os.getpid()})
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+class ControlDir(Protocol):
+    """Something that knows its repository's ``.git`` directory."""
+
+    @property
+    def control_dir(self) -> Path:
+        """The ``.git`` directory."""
+        ...
+
+
+C = TypeVar("C", bound=ControlDir)
+
+
+def exclusive(method: Callable[Concatenate[C, P], T]) -> Callable[Concatenate[C, P], T]:
+    """Run a repository method under its writer lock (re-entrant within one thread)."""
+
+    def locked(self: C, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        if getattr(self, "_holds_writer_lock", False):
+            return method(self, *args, **kwargs)
+        with writer_lock(self.control_dir):
+            self._holds_writer_lock = True  # type: ignore[attr-defined]
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._holds_writer_lock = False  # type: ignore[attr-defined]
+
+    functools.update_wrapper(locked, method)
+    return locked
+
+
+def clear_stale_locks(control_dir: Path, since_ns: int) -> list[str]:
+    """Remove ``*.lock`` files under ``control_dir`` modified after ``since_ns``.
+
+    Only the files a killed writer could have created are looked at: the index's,
+    ``HEAD``'s, ``packed-refs``', refs' and loose objects'. Returns their paths, relative
+    to ``control_dir``.
+    """
+    candidates = [control_dir / "index.lock", control_dir / "HEAD.lock"]
+    candidates.append(control_dir / "packed-refs.lock")
+    for sub in ("refs", "objects", "logs"):
+        directory = control_dir / sub
+        if directory.is_dir():
+            candidates.extend(directory.rglob("*.lock"))
+    removed = []
+    for lock in candidates:
+        try:
+            if lock.stat().st_mtime_ns + _MTIME_SLACK_NS >= since_ns:
+                lock.unlink()
+                removed.append(str(lock.relative_to(control_dir)))
+        except FileNotFoundError:
+            continue
+    return sorted(removed)
+
+
+def _acquire(fd: int, path: Path) -> None:
+    deadline = time.monotonic() + lock_timeout()
+    delay = 0.002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise RepositoryError(
+                    path,
+                    f"another gitworktree process has been writing this repository for "
+                    f"over {lock_timeout():g}s; wait for it, or stop it and retry",
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
+def _read_state(fd: int) -> dict[str, object]:
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = os.read(fd, 4096)
+    try:
+        state = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(fd: int, state: dict[str, object]) -> None:
+    data = json.dumps(state).encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)

@@ -1,0 +1,170 @@
+"""Crash-safety campaign: a forked writer is killed with SIGKILL at random moments.
+
+The writer commits, checkpoints and restores in a loop; the parent kills it after a
+random delay, then checks the repository as a user would find it:
+
+- ``git fsck --strict`` is clean and HEAD names a complete commit;
+- every artifact file on disk holds bytes that Git stores as a blob (an old or a new
+  version, never torn or empty by accident);
+- a fresh ``mount()`` succeeds (finishing any interrupted checkout, clearing the dead
+  writer's locks) and shows exactly HEAD's state, with ``git status`` clean.
+
+Run longer on demand:  python -m tests.reliability.crash --kills 2000 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitworktree import Checkpoint, ConflictError, mount
+from gitworktree.atomic import is_temporary
+from tests.reliability.models import Task, WorkTree
+
+__all__ = ["CampaignReport", "run_campaign"]
+
+
+@dataclass
+class CampaignReport:
+    """What a campaign did and found."""
+
+    seed: int
+    kills: int = 0
+    commits_seen: int = 0
+    stale_locks_cleared: int = 0
+    checkouts_finished: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _writer(root: Path, seed: int) -> None:
+    """The child: mutate, commit, checkpoint and restore until killed."""
+    rng = random.Random(seed)
+    tree = mount(WorkTree, root)
+    checkpoints: list[Checkpoint] = list(tree.repo.checkpoints())
+    while True:
+        action = rng.random()
+        if action < 0.7:
+            for _ in range(rng.randint(1, 4)):
+                key = f"t{rng.randint(0, 30)}"
+                if rng.random() < 0.2 and key in tree.tasks:
+                    del tree.tasks[key]
+                else:
+                    tree.tasks[key] = Task(title="x" * rng.randint(1, 400), rank=rng.randint(0, 9))
+            tree.counter.number += 1
+            tree.note.data["lines"].append(str(rng.random()))
+            tree.doc.text = f"step {tree.counter.number}\n" * rng.randint(1, 50)
+            tree.commit()
+        elif action < 0.8 and len(checkpoints) < 20:
+            checkpoints.append(tree.checkpoint())
+        elif checkpoints:
+            target = rng.choice(checkpoints)
+            try:
+                tree.restore(target, hard=rng.random() < 0.3)
+            except ConflictError:
+                tree.sync()
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+
+
+def _check_after_kill(root: Path, report: CampaignReport) -> None:
+    where = f"kill {report.kills}"
+    fsck = _git(root, "fsck", "--strict", "--no-dangling")
+    if fsck.returncode != 0:
+        report.failures.append(f"{where}: git fsck: {fsck.stderr.strip()[:300]}")
+    if _git(root, "cat-file", "-e", "HEAD^{tree}").returncode != 0:
+        report.failures.append(f"{where}: HEAD does not name a complete commit")
+    for path in sorted(root.rglob("*")):
+        if ".git" in path.parts or not path.is_file() or is_temporary(path.name):
+            continue  # a killed atomic write's temporary file is never read; mount removes it
+        blob = _git(root, "hash-object", str(path)).stdout.strip()
+        if _git(root, "cat-file", "-e", blob).returncode != 0:
+            relative = path.relative_to(root)
+            report.failures.append(f"{where}: {relative} holds bytes Git never stored (torn?)")
+    recorder = _Recorder()
+    logging.getLogger("gitworktree").addHandler(recorder)
+    try:
+        tree = mount(WorkTree, root)
+        at_head = mount(WorkTree, root, rev="HEAD")
+    except Exception as error:  # a campaign reports every failure rather than stopping
+        report.failures.append(f"{where}: mount failed: {type(error).__name__}: {error}")
+        return
+    finally:
+        logging.getLogger("gitworktree").removeHandler(recorder)
+    report.stale_locks_cleared += any("stale lock" in m for m in recorder.messages)
+    report.checkouts_finished += any("interrupted checkout" in m for m in recorder.messages)
+    if _state(tree) != _state(at_head):
+        report.failures.append(f"{where}: the mounted tree differs from HEAD")
+    leftovers = [p.name for p in root.rglob("*") if is_temporary(p.name)]
+    if leftovers:
+        report.failures.append(f"{where}: temporary files left after mount: {leftovers}")
+    status = _git(root, "status", "--porcelain").stdout
+    if status:
+        report.failures.append(f"{where}: git status not clean after mount: {status[:200]}")
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _state(tree: WorkTree) -> object:
+    return (
+        {key: tree.tasks[key].model_dump() for key in tree.tasks},
+        tree.counter.number,
+        tree.note.data,
+        tree.doc.text,
+    )
+
+
+def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) -> CampaignReport:
+    """Kill a forked writer ``kills`` times at random moments; check after each kill."""
+    rng = random.Random(seed)
+    report = CampaignReport(seed=seed)
+    mount(WorkTree, root)
+    for round_ in range(kills):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns
+            try:
+                _writer(root, seed * 100_003 + round_)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0, max_delay))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        report.kills += 1
+        _check_after_kill(root, report)
+    report.commits_seen = int(_git(root, "rev-list", "--count", "HEAD").stdout.strip() or 0)
+    return report
+
+
+def main() -> None:
+    """Command line for a long soak: prints the report as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kills", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        report = run_campaign(args.dir or Path(directory), seed=args.seed, kills=args.kills)
+    print(json.dumps(report.__dict__, indent=2))
+    raise SystemExit(1 if report.failures else 0)
+
+
+if __name__ == "__main__":
+    main()
