@@ -48,7 +48,7 @@ def _repair_for(item: GateItem, tree_repair: RepairFunction | None) -> RepairFun
 
 def _validator(item: GateItem) -> Any:
     def validate(content: str) -> Sequence[ValidationIssue]:
-        return item.item_type._issues_in(content.encode("utf-8"), item.path)
+        return item.item_type._issues_in_text(content, item.path)
 
     return validate
 
@@ -77,7 +77,8 @@ def _settle(
         if not isinstance(outcome, FixingLoopResult):
             failures[item.path] = _attributed(outcome, item.path)
         elif outcome.ok:
-            passed[item.path] = GatePassed(outcome.content.encode("utf-8"), outcome.attempts)
+            data = item.data if outcome.attempts == 0 else outcome.content.encode("utf-8")
+            passed[item.path] = GatePassed(data, outcome.attempts)
         else:
             failures[item.path] = _attributed(outcome.issues, item.path)
     if failures:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -235,7 +237,7 @@ class MountSession:
                 raise
         result = FixingLoop(self.max_repair_attempts).run(
             text,
-            lambda content: item_type._issues_in(content.encode(), str(path)),
+            lambda content: item_type._issues_in_text(content, str(path)),
             repair,
             document_type=item_type._get_document_type(),
         )
@@ -322,13 +324,14 @@ class MountSession:
         message: str | None,
         author: str | None,
         trailers: Mapping[str, str] | None,
+        retries: int = 0,
     ) -> CommitInfo | None:
         with self._lock:
             pending = self._prepare(*self._pending(node))
             if pending is None:
                 return None
             passed = run_gate(pending.items, self.repair, self.max_repair_attempts)
-            return self._finish(pending, passed, message, author, trailers)
+            return self._finish(pending, passed, message, author, trailers, retries)
 
     async def acommit(
         self,
@@ -336,13 +339,14 @@ class MountSession:
         message: str | None,
         author: str | None,
         trailers: Mapping[str, str] | None,
+        retries: int = 0,
     ) -> CommitInfo | None:
         with self._lock:
             pending = self._prepare(*self._pending(node))
             if pending is None:
                 return None
             passed = await arun_gate(pending.items, self.repair, self.max_repair_attempts)
-            return self._finish(pending, passed, message, author, trailers)
+            return self._finish(pending, passed, message, author, trailers, retries)
 
     def _pending(
         self, node: _Container
@@ -426,6 +430,7 @@ class MountSession:
         message: str | None,
         author: str | None,
         trailers: Mapping[str, str] | None,
+        retries: int = 0,
     ) -> CommitInfo:
         """Steps 4-6: publish the gated change set, then record what is now stored."""
         files: dict[str, bytes | None] = dict(pending.snapshot)
@@ -437,16 +442,15 @@ class MountSession:
             all_trailers["Gitworktree-Repaired"] = ", ".join(
                 f"{path} attempts={n}" for path, n in sorted(repaired.items())
             )
-        info = self.storage.publish(
-            ChangeSet(
-                files=files,
-                message=message or _default_message(files),
-                author=author,
-                trailers=all_trailers,
-                expected_head=pending.expected_head,
-                base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
-            )
+        change_set = ChangeSet(
+            files=files,
+            message=message or _default_message(files),
+            author=author,
+            trailers=all_trailers,
+            expected_head=pending.expected_head,
+            base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
         )
+        info = self._publish_with_retries(change_set, retries)
         for slot in pending.changed:
             data = passed[str(slot.path)].data
             if str(slot.path) in repaired:
@@ -456,6 +460,18 @@ class MountSession:
             self._removed.pop(slot.path, None)
         self._forget_untouched(pending.slots)
         return info
+
+    def _publish_with_retries(self, change_set: ChangeSet, retries: int) -> CommitInfo:
+        """Publish; when only the branch moved (no artifact of ours changed), try again."""
+        for attempt in range(retries + 1):
+            try:
+                return self.storage.publish(change_set)
+            except ConflictError as error:
+                if error.paths or attempt == retries:
+                    raise
+                log.info("the branch moved under us; retrying (%d left)", retries - attempt)
+                time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _forget_untouched(self, slots: list[ArtifactSlot]) -> None:
         """Stop tracking values nobody outside the tree holds any more.

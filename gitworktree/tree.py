@@ -164,6 +164,11 @@ class Artifact(BaseWorktreeItem, Generic[V]):
         return cls.__name__
 
     @classmethod
+    def _issues_in_text(cls, text: str, artifact: str) -> Sequence[ValidationIssue]:
+        """``_issues_in`` for content already decoded (what the fixing loop works on)."""
+        return cls._issues_in(text.encode("utf-8"), artifact)
+
+    @classmethod
     def _issues_in(cls, data: bytes, artifact: str) -> Sequence[ValidationIssue]:
         """Every problem in ``data`` (empty when it is valid); the commit gate's check."""
         try:
@@ -463,6 +468,7 @@ class TreeSession(Protocol):
         message: str | None,
         author: str | None,
         trailers: Mapping[str, str] | None,
+        retries: int = 0,
     ) -> CommitInfo | None:
         """Commit the changes in ``node``'s subtree."""
 
@@ -472,6 +478,7 @@ class TreeSession(Protocol):
         message: str | None,
         author: str | None,
         trailers: Mapping[str, str] | None,
+        retries: int = 0,
     ) -> CommitInfo | None:
         """Async twin of ``commit``."""
 
@@ -557,6 +564,7 @@ class Worktree(_Container):
         *,
         author: str | None = None,
         trailers: Mapping[str, str] | None = None,
+        retries: int = 0,
     ) -> CommitInfo | None:
         """Validate and write every changed artifact of this tree in one commit.
 
@@ -564,6 +572,10 @@ class Worktree(_Container):
             message: the commit message; by default one is made from the changed paths.
             author: ``"Name <email>"`` recorded as the author (the agent, say).
             trailers: extra ``Key: value`` lines for the commit message's trailer block.
+            retries: how many times to publish again when the branch moved under us
+                (another writer committed in between). Safe: each retry re-checks that
+                none of our artifacts changed at the new tip, and lands on top of it.
+                Commits of other gitworktree writers never need it; ``git`` does.
 
         Returns:
             What was committed, or ``None`` when nothing had changed.
@@ -573,7 +585,7 @@ class Worktree(_Container):
             ConflictError: storage changed under us since the last sync; nothing written.
             ReadOnlyError: the tree is mounted at a past revision.
         """
-        return self._gwt_require_session().commit(self, message, author, trailers)
+        return self._gwt_require_session().commit(self, message, author, trailers, retries)
 
     async def acommit(
         self,
@@ -581,9 +593,11 @@ class Worktree(_Container):
         *,
         author: str | None = None,
         trailers: Mapping[str, str] | None = None,
+        retries: int = 0,
     ) -> CommitInfo | None:
         """Async twin of ``commit``: async repair hooks are awaited on the running loop."""
-        return await self._gwt_require_session().acommit(self, message, author, trailers)
+        session = self._gwt_require_session()
+        return await session.acommit(self, message, author, trailers, retries)
 
     def transaction(self, message: str | None = None) -> AbstractContextManager[Self]:
         """A block whose changes commit together, or not at all.

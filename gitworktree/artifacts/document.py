@@ -177,6 +177,10 @@ class Document(Artifact[P], Generic[P]):
         return str(self.source_path) if self.source_path else None
 
     @classmethod
+    def _issues_in_text(cls, text: str, artifact: str) -> Sequence[ValidationIssue]:
+        return cls.issues_of(text, artifact)
+
+    @classmethod
     def _issues_in(cls, data: bytes, artifact: str) -> Sequence[ValidationIssue]:
         try:
             text = data.decode("utf-8")

@@ -37,6 +37,7 @@ from gitworktree.history.commit import (
     reset_branch,
 )
 from gitworktree.history.commits import commit_info, load_commit
+from gitworktree.history.damage import translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.identity import Signature, check_identity, repository_identity
 from gitworktree.history.index import read_index_entries
@@ -167,6 +168,7 @@ class Repository:
         sha = read_ref(self._repo, HEAD)
         return None if sha is None else sha.decode("ascii")
 
+    @translates_damage
     def resolve(self, rev: str) -> str:
         """The full commit id of a revision (see `resolve_revision` for the syntax).
 
@@ -178,11 +180,13 @@ class Repository:
 
     # -- reading history -------------------------------------------------------------
 
+    @translates_damage
     def commit_info(self, rev: str = "HEAD") -> CommitInfo:
         """Describe the commit ``rev`` names."""
         sha = resolve_revision(self._repo, rev)
         return commit_info(self._repo.object_store, load_commit(self._repo.object_store, sha))
 
+    @translates_damage
     def log(
         self, path: str | None = None, limit: int | None = None, rev: str = "HEAD"
     ) -> list[CommitInfo]:
@@ -201,6 +205,7 @@ class Repository:
         store = self._repo.object_store
         return [commit_info(store, commit) for commit in islice(commits, limit)]
 
+    @translates_damage
     def show(self, rev: str, path: str) -> bytes:
         """The content of the file ``path`` at revision ``rev``.
 
@@ -214,10 +219,12 @@ class Repository:
             raise UnknownRevisionError(self.path, f"{rev}:{path}")
         return data
 
+    @translates_damage
     def read_file(self, rev: str, path: str) -> bytes | None:
         """The content of the file ``path`` at ``rev``, or ``None`` if there is none."""
         return read_blob(self._repo.object_store, self._tree(rev), check_repo_path(path))
 
+    @translates_damage
     def blob_sha_at(self, rev: str, path: str) -> str | None:
         """The blob id of the file ``path`` at ``rev``, or ``None`` if there is no file."""
         entry = lookup_entry(self._repo.object_store, self._tree(rev), check_repo_path(path))
@@ -225,6 +232,7 @@ class Repository:
             return None
         return entry[1].decode("ascii")
 
+    @translates_damage
     def list_tree(self, rev: str, directory: str = "") -> list[TreeItem]:
         """The entries of ``directory`` (``""``: the root) at ``rev``, sorted by name."""
         checked = check_repo_path(directory) if directory else ""
@@ -234,6 +242,7 @@ class Repository:
         """The blob id git gives ``data`` (without storing it)."""
         return Blob.from_string(data).id.decode("ascii")
 
+    @translates_damage
     def diff(
         self, a: str = "HEAD", b: str | None = None, paths: Iterable[str] | None = None
     ) -> list[FileChange]:
@@ -251,6 +260,7 @@ class Repository:
             return diff_worktree(self._repo, old_tree, prefixes)
         return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)
 
+    @translates_damage
     def status(self, paths: Iterable[str] | None = None) -> list[FileStatus]:
         """How the work tree differs from HEAD, sorted by path.
 
@@ -263,6 +273,7 @@ class Repository:
         prefixes = check_repo_prefixes(paths)
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
 
+    @translates_damage
     @exclusive
     def discard_changes(self, paths: Iterable[str]) -> list[str]:
         """Throw away uncommitted changes under ``paths``: files go back to HEAD's.
@@ -276,6 +287,7 @@ class Repository:
         with lock_errors():
             return discard_worktree_changes(self._repo, prefixes)
 
+    @translates_damage
     @exclusive
     def recover_worktree(self) -> list[str]:
         """Finish a checkout that a killed process left half-written.
@@ -291,6 +303,7 @@ class Repository:
 
     # -- checkpoints -----------------------------------------------------------------
 
+    @translates_damage
     def checkpoints(self) -> list[Checkpoint]:
         """Every checkpoint, sorted by name."""
         refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
@@ -317,6 +330,7 @@ class Repository:
             )
         return Checkpoint(self, name, sha.decode("ascii"))
 
+    @translates_damage
     @exclusive
     def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
         """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
@@ -367,6 +381,7 @@ class Repository:
 
     # -- restoring -------------------------------------------------------------------
 
+    @translates_damage
     @exclusive
     def restore(
         self,
@@ -424,6 +439,7 @@ class Repository:
 
     # -- writing ---------------------------------------------------------------------
 
+    @translates_damage
     @exclusive
     def commit_changes(
         self,

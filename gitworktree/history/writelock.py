@@ -23,6 +23,7 @@ import functools
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -90,18 +91,33 @@ class ControlDir(Protocol):
 C = TypeVar("C", bound=ControlDir)
 
 
+class _Guard:
+    """Per-repository-object state: a thread lock, and how deep the holder has re-entered."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.depth = 0
+
+
 def exclusive(method: Callable[Concatenate[C, P], T]) -> Callable[Concatenate[C, P], T]:
-    """Run a repository method under its writer lock (re-entrant within one thread)."""
+    """Run a repository method under its writer lock.
+
+    Threads sharing one repository object queue on a thread lock; the ``flock`` (which
+    serializes processes, and separate repository objects) is taken once, on the outermost
+    call, so a locked method may call another.
+    """
 
     def locked(self: C, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        if getattr(self, "_holds_writer_lock", False):
-            return method(self, *args, **kwargs)
-        with writer_lock(self.control_dir):
-            self._holds_writer_lock = True  # type: ignore[attr-defined]
-            try:
+        guard: _Guard = self.__dict__.setdefault("_writer_guard", _Guard())
+        with guard.lock:
+            if guard.depth:
                 return method(self, *args, **kwargs)
-            finally:
-                self._holds_writer_lock = False  # type: ignore[attr-defined]
+            with writer_lock(self.control_dir):
+                guard.depth += 1
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    guard.depth -= 1
 
     functools.update_wrapper(locked, method)
     return locked

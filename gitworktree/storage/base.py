@@ -35,8 +35,9 @@ _FORBIDDEN_NAMES = frozenset({"", ".", "..", ".git"})
 
 def blob_sha(data: bytes) -> str:
     """The Git blob id of ``data``: the digest every backend uses to detect change."""
-    header = b"blob %d\x00" % len(data)
-    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+    digest = hashlib.sha1(b"blob %d\x00" % len(data), usedforsecurity=False)
+    digest.update(data)  # not header + data: that would copy a large artifact once more
+    return digest.hexdigest()
 
 
 def check_name(name: str) -> str:
