@@ -147,7 +147,9 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
         os.waitpid(pid, 0)
         report.kills += 1
         _check_after_kill(root, report)
-    report.commits_seen = int(_git(root, "rev-list", "--count", "HEAD").stdout.strip() or 0)
+    # Every commit ever made (restores move HEAD back, so count through the reflog).
+    count = _git(root, "rev-list", "--count", "--all", "--reflog").stdout.strip()
+    report.commits_seen = int(count or 0)
     return report
 
 

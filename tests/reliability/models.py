@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from gitworktree import ArtifactMap, JsonDocument, PydanticArtifact, TextArtifact, Worktree
+from gitworktree import (
+    ArtifactMap,
+    JsonDocument,
+    PydanticArtifact,
+    TextArtifact,
+    Worktree,
+    XmlDocument,
+)
 
 
 class Task(PydanticArtifact):
@@ -29,8 +36,13 @@ class Doc(TextArtifact):
     default: ClassVar[Any] = "start\n"
 
 
+class Page(XmlDocument):
+    default: ClassVar[Any] = "<page/>"
+
+
 class WorkTree(Worktree):
     tasks: ArtifactMap[Task]
     counter: Counter
     note: Note
     doc: Doc
+    page: Page

@@ -17,6 +17,14 @@ from tests.reliability.concurrency import WriterTally, write_rounds
 from tests.reliability.models import Task, WorkTree
 
 PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def patient_locks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writers queue for the lock here; a loaded CI machine must not time them out."""
+    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "60")
+
+
 ROUNDS = 8
 
 CHILD = """
