@@ -288,3 +288,28 @@ def test_successful_transaction_is_one_commit(tmp_path: Path) -> None:
         "attachments/log.txt",
         "counter.json",
     ]
+
+
+def test_diff_since_a_checkpoint_matches_git(tmp_path: Path) -> None:
+    tree = mount(TaskTree, tmp_path)
+    tree.tasks["keep"] = Task(title="k")
+    tree.tasks["gone"] = Task(title="g")
+    tree.commit()
+    tree.checkpoint("base")
+    tree.tasks["keep"].done = True
+    del tree.tasks["gone"]
+    tree.tasks["new"] = Task(title="n")
+    tree.commit()
+    ours = {
+        (change.status[0].upper(), change.path)
+        for change in tree.repo.diff("checkpoints/base", "HEAD")
+    }
+    theirs = {
+        tuple(line.split("\t"))
+        for line in git_lines(
+            tmp_path, "diff", "--no-renames", "--name-status", "checkpoints/base", "HEAD"
+        )
+    }
+    assert ours == theirs
+    pointers = {p.pointer for c in tree.repo.diff("checkpoints/base", "HEAD") for p in c.pointers}
+    assert "/done" in pointers
