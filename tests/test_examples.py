@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.oracle import git, git_lines
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+README = EXAMPLES.parent / "README.md"
+INSTALL = "python3 -m venv .venv && . .venv/bin/activate && pip install -q ."
 
 
 def run_example(name: str, directory: Path) -> list[str]:
@@ -41,3 +47,36 @@ def test_toml_format_example_commits_only_what_changed(tmp_path: Path) -> None:
     assert first[0] == "('notes.md', 'settings.toml')"
     assert run_example("toml_format.py", data)[0] == "('notes.md',)"
     assert (data / "settings.toml").read_text() == 'model = "small"\ntemperature = 0.7\n'
+
+
+def readme_main_job() -> str:
+    """The command under "# 1." in the README's set-up block."""
+    setup = README.read_text().split("## Set-up", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines = setup.splitlines()
+    return next(lines[i + 1] for i, line in enumerate(lines) if line.startswith("# 1."))
+
+
+def test_readme_main_job_plays_the_demo_in_a_fresh_directory(tmp_path: Path) -> None:
+    install, _, job = readme_main_job().rpartition(" && ")
+    assert install == INSTALL
+    # The package is installed already: run the job with this environment's console script.
+    command = shlex.split(job)
+    assert command == ["gitworktree", "demo"]
+    command[0] = str(Path(sys.executable).parent / "gitworktree")
+    result = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    first = result.stdout.splitlines()[0]
+    root = Path(first.removeprefix("A scripted agent session in ").split(" (")[0])
+    assert root.parent.resolve() == tmp_path.resolve()
+    assert git(root, "status", "--porcelain") == ""
+    trailers = git_lines(root, "log", "--format=%(trailers:only,unfold)")
+    assert "Gitworktree-Repaired: todos.xml attempts=1" in trailers
+    assert any(line.startswith("Gitworktree-Restored-From: ") for line in trailers)
+    assert "Audit it with plain git:" in result.stdout

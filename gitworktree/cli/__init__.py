@@ -6,7 +6,7 @@ __all__ = ["main"]
 
 
 def main() -> None:
-    """Entry point of the ``gitworktree`` console script."""
+    """Entry point of the ``gitworktree`` console script (and of ``python -m gitworktree``)."""
     from gitworktree.cli.app import cli
 
-    cli()
+    cli(prog_name="gitworktree")

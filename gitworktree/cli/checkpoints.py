@@ -1,0 +1,196 @@
+"""Checkpoints and restores: ``checkpoint create/list/delete`` and ``restore``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.output import (
+    checkpoint_json,
+    commit_json,
+    echo_json,
+    format_time,
+    short,
+    style_sha,
+    subject,
+)
+
+if TYPE_CHECKING:
+    from gitworktree import Repository
+
+__all__ = ["checkpoint", "restore"]
+
+
+@click.group(short_help="Create, list and delete checkpoints.")
+def checkpoint() -> None:
+    """Create, list and delete checkpoints (refs/checkpoints/NAME).
+
+    A checkpoint names a commit so that you can restore it later; plain git sees it too
+    (`git log checkpoints/NAME`).
+
+    \b
+    Examples:
+      gitworktree checkpoint create before-refactor
+      gitworktree checkpoint list --json
+      gitworktree checkpoint delete before-refactor
+    """
+
+
+@checkpoint.command("create")
+@click.argument("name", required=False)
+@click.option("--rev", default="HEAD", show_default=True, help="The commit to checkpoint.")
+@repo_option
+@json_option
+@click.pass_context
+def create(ctx: click.Context, name: str | None, rev: str, as_json: bool) -> None:
+    """Create the checkpoint NAME at REV (a generated name if NAME is omitted).
+
+    NAME follows git's ref-name rules: no spaces, '..', '~^:?*[\\', leading '-'.
+
+    \b
+    Examples:
+      gitworktree checkpoint create before-refactor
+      gitworktree checkpoint create last-good --rev HEAD~2
+    """
+    repository = open_repository(ctx)
+    made = repository.create_checkpoint(name, rev=rev)
+    info = repository.commit_info(made.sha)
+    if as_json:
+        echo_json(checkpoint_json(made, info))
+        return
+    click.echo(
+        f"Created checkpoint {click.style(made.name, bold=True)} at {style_sha(made.sha)} "
+        f"{subject(info.message)} ({made.ref})."
+    )
+
+
+@checkpoint.command("list")
+@repo_option
+@json_option
+@click.pass_context
+def list_checkpoints(ctx: click.Context, as_json: bool) -> None:
+    """List the checkpoints, sorted by name.
+
+    \b
+    Examples:
+      gitworktree checkpoint list
+      gitworktree checkpoint list --json
+    """
+    repository = open_repository(ctx)
+    found = [(cp, repository.commit_info(cp.sha)) for cp in repository.checkpoints()]
+    if as_json:
+        echo_json([checkpoint_json(cp, info) for cp, info in found])
+        return
+    if not found:
+        click.echo("No checkpoints. Create one with `gitworktree checkpoint create NAME`.")
+        return
+    width = max(len(cp.name) for cp, _ in found)
+    for cp, info in found:
+        click.echo(
+            f"{cp.name:<{width}}  {style_sha(cp.sha)}  {format_time(info.time)}  "
+            f"{subject(info.message)}"
+        )
+
+
+@checkpoint.command("delete")
+@click.argument("name")
+@repo_option
+@click.pass_context
+def delete(ctx: click.Context, name: str) -> None:
+    """Delete the checkpoint NAME; the commits it pointed at stay in history.
+
+    \b
+    Example:
+      gitworktree checkpoint delete before-refactor
+    """
+    repository = open_repository(ctx)
+    sha = repository.checkpoint(name).sha
+    repository.delete_checkpoint(name)
+    click.echo(f"Deleted checkpoint {name} (was {short(sha)}); its commits stay in history.")
+
+
+def _target_sha(repository: Repository, target: str) -> str | None:
+    """The commit a restore goes to: a checkpoint first, then a revision (as the library)."""
+    from gitworktree import CheckpointError, InvalidNameError, UnknownRevisionError
+
+    try:
+        return repository.checkpoint(target).sha
+    except (CheckpointError, InvalidNameError):
+        pass
+    try:
+        return repository.resolve(target)
+    except (UnknownRevisionError, InvalidNameError):
+        return None  # the restore itself reports it, with a hint
+
+
+@click.command(short_help="Go back to a checkpoint or revision (a new commit).")
+@click.argument("target")
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    metavar="P",
+    help="Restore only this file or directory (repeatable).",
+)
+@click.option("--hard", is_flag=True, help="Move the branch to TARGET instead of committing.")
+@repo_option
+@json_option
+@click.pass_context
+def restore(
+    ctx: click.Context, target: str, paths: tuple[str, ...], hard: bool, as_json: bool
+) -> None:
+    """Bring the working tree back to TARGET, a checkpoint name or a revision.
+
+    By default a new commit holds TARGET's files (the whole tree, or only the --path
+    ones), with a `Gitworktree-Restored-From` trailer: history is never lost. With
+    --hard the branch moves to TARGET instead; the old tip stays in `git reflog`.
+    Files with uncommitted changes are never overwritten: the restore is refused.
+
+    \b
+    Examples:
+      gitworktree restore before-refactor
+      gitworktree restore HEAD~3 --path tasks/ --path notes.json
+      gitworktree restore last-good --hard
+    """
+    if hard and paths:
+        raise click.UsageError("--hard moves the whole branch; it cannot be used with --path")
+    repository = open_repository(ctx)
+    checked = repo_paths(ctx, repository.path, paths) if paths else None
+    before = repository.head
+    target_sha = _target_sha(repository, target)
+    info = repository.restore(target, paths=checked, hard=hard)
+    changed = info.sha != before
+    if as_json:
+        document: dict[str, Any] = {
+            "mode": "hard" if hard else "soft",
+            "target": target,
+            "target_sha": target_sha,
+            "changed": changed,
+            "commit": commit_json(info),
+        }
+        echo_json(document)
+        return
+    if not changed:
+        click.echo(f"Nothing to restore: the files already match {target}.")
+    elif hard:
+        click.echo(
+            f"Moved {_branch_label(repository)} from {short(before)} to {style_sha(info.sha)} "
+            f"({target}); the previous tip stays in `git reflog`."
+        )
+    else:
+        files = ", ".join(info.paths) or "no files"
+        click.echo(
+            f"Restored {target} ({short(target_sha)}) as a new commit {style_sha(info.sha)}: "
+            f"{files}."
+        )
+
+
+def _branch_label(repository: Repository) -> str:
+    from gitworktree import RepositoryError
+
+    try:
+        return repository.branch
+    except RepositoryError:
+        return "HEAD"

@@ -1,0 +1,132 @@
+"""What every command shares: where it runs (``-C``), how it finds the repository, and paths.
+
+Paths given on the command line are relative to the directory the command runs in (the
+current directory, or the ``-C`` directory), as git's are, and are turned into
+repository-relative POSIX paths here; anything outside the repository is refused with
+``UnsafePathError`` before the library sees it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from gitworktree.cli.errors import RefusedError
+
+if TYPE_CHECKING:
+    from gitworktree import Repository
+
+__all__ = [
+    "CliState",
+    "json_option",
+    "open_repository",
+    "repo_option",
+    "repo_paths",
+    "working_directory",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliState:
+    """Options given before or after the command name, shared by all commands.
+
+    Attributes:
+        directory: the ``-C/--repo`` directory; ``None`` for the current directory.
+        debug: print tracebacks with errors.
+    """
+
+    directory: Path | None = None
+    debug: bool = False
+
+
+def _remember_directory(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliState).directory = value
+
+
+def repo_option(function: F) -> F:
+    """The ``-C/--repo PATH`` option, accepted before the command name and after it."""
+    return click.option(
+        "-C",
+        "--repo",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        metavar="PATH",
+        expose_value=False,
+        callback=_remember_directory,
+        help="Run as if started in PATH (the repository or a directory inside it).",
+    )(function)
+
+
+def json_option(function: F) -> F:
+    """The ``--json`` flag: print one JSON document on stdout (shapes in docs/cli.md)."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document (see docs/cli.md)."
+    )(function)
+
+
+def working_directory(ctx: click.Context) -> Path:
+    """The directory the command runs in: ``-C`` if given, else the current directory."""
+    directory = ctx.ensure_object(CliState).directory
+    return Path.cwd() if directory is None else directory
+
+
+def open_repository(ctx: click.Context) -> Repository:
+    """The repository containing the working directory (searching parents, as git does).
+
+    Raises:
+        RefusedError: there is none.
+    """
+    from gitworktree import Repository, RepositoryError
+
+    directory = working_directory(ctx)
+    try:
+        repository = Repository.discover(directory)
+    except RepositoryError:
+        raise RefusedError(
+            f"not a gitworktree repository: {directory.resolve()} (nor any parent directory); "
+            "create one with `gitworktree init`, or point at one with -C PATH"
+        ) from None
+    ctx.call_on_close(repository.close)
+    return repository
+
+
+def repo_paths(ctx: click.Context, root: Path, paths: Iterable[str]) -> list[str] | None:
+    """Command-line paths as repository-relative POSIX paths.
+
+    Args:
+        ctx: the command's context (paths are relative to its working directory).
+        root: the repository's work tree root.
+        paths: the paths as given; absolute paths inside the repository are accepted.
+
+    Returns:
+        The repository-relative paths, or ``None`` when there are none or one of them is
+        the repository root itself (no filter).
+
+    Raises:
+        UnsafePathError: a path is outside the repository.
+    """
+    from gitworktree import UnsafePathError
+
+    base = os.path.abspath(working_directory(ctx))
+    real_root = Path(os.path.realpath(root))
+    found: list[str] = []
+    for path in paths:
+        joined = os.path.normpath(os.path.join(base, path))
+        # Resolve symlinks in the directories (as the repository root's own path may hold
+        # some), but not in the last part: what that is, the library checks.
+        head, tail = os.path.split(joined)
+        full = Path(os.path.realpath(head)) / tail
+        if full == real_root:
+            return None
+        try:
+            found.append(full.relative_to(real_root).as_posix())
+        except ValueError:
+            raise UnsafePathError(path, "it is outside the repository", root=real_root) from None
+    return found or None

@@ -1,0 +1,95 @@
+"""``gitworktree diff``: what changed between two revisions, or since one in the working tree."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import click
+
+from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.output import (
+    change_json,
+    echo_json,
+    patch_text,
+    pointer_lines,
+    stat_lines,
+)
+
+__all__ = ["PathspecCommand", "diff"]
+
+_PATHS = "gitworktree.paths"
+
+
+class PathspecCommand(click.Command):
+    """A command whose arguments after ``--`` are paths, as in git.
+
+    click would otherwise merge them into the positional arguments, and ``diff A -- B``
+    could not be told from ``diff A B``.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            cut = args.index("--")
+            ctx.meta[_PATHS] = tuple(args[cut + 1 :])
+            args = args[:cut]
+        return super().parse_args(ctx, args)
+
+
+def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
+    if len(revisions) == 1 and ".." in revisions[0]:
+        old, _, new = revisions[0].partition("..")
+        return old or "HEAD", new or "HEAD"
+    if len(revisions) > 2:
+        raise click.UsageError(
+            "diff takes at most two revisions; put paths after --, e.g. "
+            "`gitworktree diff HEAD~1 -- notes.json`"
+        )
+    old = revisions[0] if revisions else "HEAD"
+    return old, revisions[1] if len(revisions) == 2 else None
+
+
+@click.command(cls=PathspecCommand, short_help="Changes between revisions or in the working tree.")
+@click.argument("revisions", nargs=-1, metavar="[A [B]] [-- PATH...]")
+@click.option("--stat", is_flag=True, help="A summary of changed lines per file.")
+@repo_option
+@json_option
+@click.pass_context
+def diff(ctx: click.Context, revisions: tuple[str, ...], stat: bool, as_json: bool) -> None:
+    """Show changes from A to B; by default from HEAD to the working tree.
+
+    With A only: A against the working tree. `A..B` is the same as `A B`. Paths after
+    `--` limit the diff to those files or directories. For JSON files both sides of which
+    parse, the changed values are also listed by JSON Pointer.
+
+    \b
+    Examples:
+      gitworktree diff                      # uncommitted edits
+      gitworktree diff before-refactor HEAD -- tasks/
+      gitworktree diff HEAD~1 HEAD --json   # per file: patch and JSON Pointer changes
+    """
+    old, new = _revisions(revisions)
+    repository = open_repository(ctx)
+    paths = repo_paths(ctx, repository.path, ctx.meta.get(_PATHS, ()))
+    unborn = old in ("HEAD", "@") and repository.head is None  # HEAD is then the empty tree
+    old_sha = None if unborn else repository.resolve(old)
+    new_sha = None if new is None else repository.resolve(new)
+    changes = repository.diff(old, new, paths)
+    if as_json:
+        document: dict[str, Any] = {
+            "a": old_sha,
+            "b": new_sha,
+            "files": [change_json(change) for change in changes],
+        }
+        echo_json(document)
+        return
+    if stat:
+        width = shutil.get_terminal_size((80, 24)).columns
+        if changes:
+            click.echo("\n".join(stat_lines(changes, width)))
+        return
+    for change in changes:
+        click.echo(patch_text(change.patch))
+        if change.pointers:
+            click.echo(click.style(f"JSON changes in {change.path}:", bold=True))
+            click.echo("\n".join(pointer_lines(change.pointers)))

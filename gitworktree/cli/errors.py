@@ -1,0 +1,96 @@
+"""How the CLI reports failures: library errors become click exceptions with fixed exit codes.
+
+Exit codes are part of the CLI's contract (``docs/cli.md``):
+
+- ``0``: success;
+- ``1``: a refused operation (`RefusedError`): validation failed, a conflict, an unknown
+  revision or checkpoint, a path outside the repository, a ``--tree`` that cannot be
+  loaded, not a repository;
+- ``2``: a usage error, reported by click itself.
+
+Every message is written to stderr as ``Error: <what happened>; <what to do next>``, never
+as a traceback (``--debug`` adds the traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gitworktree import GitWorktreeError, ValidationIssue
+
+__all__ = ["RefusedError", "from_exception", "issue_lines"]
+
+
+class RefusedError(click.ClickException):
+    """The operation was refused; nothing was changed. Exit status 1."""
+
+    exit_code = 1
+
+
+def issue_lines(issues: Sequence[ValidationIssue]) -> str:
+    """Issues as indented lines, one per issue, each with its file, line and pointer."""
+    return "".join(f"\n  - {issue}" for issue in issues)
+
+
+def from_exception(error: Exception, *, debug: bool = False) -> RefusedError:
+    """The `RefusedError` to report for an exception a command raised.
+
+    Args:
+        error: a library error, an ``OSError``, or anything unexpected.
+        debug: also print the traceback to stderr (``--debug``).
+    """
+    if debug:
+        traceback.print_exception(error, file=sys.stderr)
+    from gitworktree import GitWorktreeError
+
+    if isinstance(error, GitWorktreeError):
+        return RefusedError(_library_message(error))
+    if isinstance(error, OSError):
+        return RefusedError(f"{error}; check the path and its permissions")
+    return RefusedError(
+        f"unexpected {type(error).__name__}: {error} (this is a bug; rerun with --debug "
+        "and report the traceback)"
+    )
+
+
+def _library_message(error: GitWorktreeError) -> str:
+    """One sentence for a library error, with a hint on what to do next where it lacks one."""
+    from gitworktree import (
+        CommitRejectedError,
+        DocumentParseError,
+        InvalidNameError,
+        MutationFailedError,
+        SchemaValidationError,
+        UnknownRevisionError,
+        UnsafePathError,
+    )
+
+    if isinstance(error, UnknownRevisionError):
+        return (
+            f"unknown revision {error.revision!r}; list commits with `gitworktree log` and "
+            "checkpoints with `gitworktree checkpoint list`"
+        )
+    if isinstance(error, UnsafePathError):
+        return f"{error}; give paths inside the repository"
+    if isinstance(error, InvalidNameError) and "ref name rules" in str(error):
+        return f"{error}; use a name like 'before-refactor'"
+    if isinstance(error, CommitRejectedError):
+        names = ", ".join(sorted(error.failures))
+        return (
+            f"commit refused, nothing was written: {len(error.failures)} artifact(s) invalid "
+            f"({names}); fix them, or commit with --repair MODULE:FUNC{issue_lines(error.issues)}"
+        )
+    if isinstance(error, DocumentParseError | SchemaValidationError | MutationFailedError):
+        first = str(error).split("\n", 1)[0]
+        return (
+            f"{first}; fix the file (see `gitworktree validate --tree MODULE:CLASS`) or commit "
+            f"with --repair MODULE:FUNC{issue_lines(error.issues)}"
+        )
+    return str(error)  # the library's messages already say what to do next

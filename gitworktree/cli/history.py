@@ -1,0 +1,303 @@
+"""Reading a repository: ``init``, ``status``, ``log`` and ``show``."""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gitworktree.cli.context import (
+    json_option,
+    open_repository,
+    repo_option,
+    repo_paths,
+    working_directory,
+)
+from gitworktree.cli.errors import RefusedError
+from gitworktree.cli.output import (
+    checkpoint_json,
+    commit_json,
+    echo_json,
+    format_time,
+    log_entry,
+    short,
+    style_sha,
+    subject,
+)
+
+if TYPE_CHECKING:
+    from gitworktree import CommitInfo, Repository
+
+__all__ = ["checkpoint_names", "decorations", "init", "log", "log_lines", "show", "status"]
+
+
+# --- init -------------------------------------------------------------------------------
+
+
+@click.command(short_help="Create an empty repository.")
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--branch", default="main", show_default=True, help="The branch HEAD points at.")
+@repo_option
+@click.pass_context
+def init(ctx: click.Context, path: Path | None, branch: str) -> None:
+    """Create an empty repository in PATH (default: the current directory).
+
+    Nothing is committed: the first `mount()` of a tree, or the first `commit`, makes the
+    first commit. Running it on an existing repository changes nothing.
+
+    \b
+    Examples:
+      gitworktree init agent-state
+      gitworktree init                      # here
+    """
+    from gitworktree import Repository
+
+    root = working_directory(ctx) / path if path is not None else working_directory(ctx)
+    existed = (root / ".git").exists()
+    with Repository.init(root, branch=branch):
+        pass
+    where = root.resolve()
+    if existed:
+        click.echo(f"Repository already exists in {where}; nothing changed.")
+    else:
+        click.echo(f"Initialized an empty gitworktree repository in {where} (branch {branch}).")
+
+
+# --- status -----------------------------------------------------------------------------
+
+
+def checkpoint_names(repository: Repository) -> dict[str, list[str]]:
+    """Commit id -> the names of the checkpoints pointing at it."""
+    names: dict[str, list[str]] = defaultdict(list)
+    for checkpoint in repository.checkpoints():
+        names[checkpoint.sha].append(checkpoint.name)
+    return dict(names)
+
+
+def _branch(repository: Repository) -> str | None:
+    from gitworktree import RepositoryError
+
+    try:
+        return repository.branch
+    except RepositoryError:
+        return None  # a detached HEAD
+
+
+@click.command(short_help="Branch, HEAD, checkpoints and uncommitted changes.")
+@repo_option
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show the branch, HEAD, checkpoints, and working-tree files that differ from HEAD.
+
+    Files not committed yet count as added (unless ignored).
+
+    \b
+    Examples:
+      gitworktree status
+      gitworktree -C agent-state status --json
+    """
+    repository = open_repository(ctx)
+    branch, head = _branch(repository), repository.head
+    checkpoints = [(cp, repository.commit_info(cp.sha)) for cp in repository.checkpoints()]
+    changes = repository.status()
+    if as_json:
+        echo_json(
+            {
+                "root": str(repository.path.resolve()),
+                "branch": branch,
+                "head": head,
+                "checkpoints": [checkpoint_json(cp, info) for cp, info in checkpoints],
+                "changes": [{"path": c.path, "status": c.status} for c in changes],
+                "clean": not changes,
+            }
+        )
+        return
+    click.echo(f"On branch {branch}" if branch else "HEAD is detached")
+    if head is None:
+        click.echo("No commits yet.")
+    else:
+        info = repository.commit_info(head)
+        click.echo(f"HEAD {style_sha(head)} {subject(info.message)} ({format_time(info.time)})")
+    if checkpoints:
+        listed = ", ".join(f"{cp.name} ({short(cp.sha)})" for cp, _ in checkpoints)
+        click.echo(f"Checkpoints: {listed}")
+    if not changes:
+        click.echo("Working tree clean.")
+        return
+    click.echo("Changes in the working tree, not committed:")
+    colours = {"added": "green", "modified": "yellow", "deleted": "red"}
+    for change in changes:
+        label = click.style(f"{change.status + ':':<10}", fg=colours.get(change.status))
+        click.echo(f"  {label}{change.path}")
+
+
+# --- log --------------------------------------------------------------------------------
+
+
+def decorations(
+    info: CommitInfo, head: str | None, branch: str | None, checkpoints: dict[str, list[str]]
+) -> list[str]:
+    """The refs shown next to a commit: ``HEAD -> main``, ``checkpoint: name``."""
+    found = []
+    if info.sha == head:
+        found.append(f"HEAD -> {branch}" if branch else "HEAD")
+    found += [f"checkpoint: {name}" for name in checkpoints.get(info.sha, [])]
+    return found
+
+
+def _log(repository: Repository, paths: list[str] | None, limit: int | None) -> list[CommitInfo]:
+    if paths is None or len(paths) == 1:
+        return repository.log(None if paths is None else paths[0], limit=limit)
+    # Several paths: the library filters by one path, so walk everything and keep the
+    # commits that changed any of them against their first parent.
+    kept = [
+        info
+        for info in repository.log()
+        if any(p == path or p.startswith(path + "/") for p in info.paths for path in paths)
+    ]
+    return kept if limit is None else kept[:limit]
+
+
+def log_lines(repository: Repository, commits: list[CommitInfo], *, oneline: bool) -> list[str]:
+    """The human output of ``log`` for ``commits`` (used by ``demo`` too)."""
+    head, branch = repository.head, _branch(repository)
+    checkpoints = checkpoint_names(repository)
+    lines: list[str] = []
+    for info in commits:
+        entry = log_entry(
+            info,
+            decorations=decorations(info, head, branch, checkpoints),
+            checkpoints=checkpoints,
+            oneline=oneline,
+        )
+        if lines and not oneline:
+            lines.append("")
+        lines += entry
+    return lines
+
+
+@click.command(short_help="Commits, newest first: author, files, repairs, restores.")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option(
+    "-n", "--max-count", "limit", type=click.IntRange(min=0), help="Show at most N commits."
+)
+@click.option("--oneline", is_flag=True, help="One line per commit.")
+@repo_option
+@json_option
+@click.pass_context
+def log(
+    ctx: click.Context, paths: tuple[str, ...], limit: int | None, oneline: bool, as_json: bool
+) -> None:
+    """Show the commits, newest first; with PATHs, only those that changed them.
+
+    Each commit shows its author, time, changed files, and the repairs and restores
+    recorded in its trailers. PATHs are relative to the current directory; a directory
+    stands for everything under it.
+
+    \b
+    Examples:
+      gitworktree log -n 10
+      gitworktree log tasks/ notes.json --oneline
+      gitworktree log --json | jq '.[] | select(.trailers["Gitworktree-Repaired"])'
+    """
+    repository = open_repository(ctx)
+    commits = _log(repository, repo_paths(ctx, repository.path, paths), limit)
+    if as_json:
+        echo_json([commit_json(info) for info in commits])
+        return
+    if not commits:
+        click.echo("No commits yet." if repository.head is None else "No matching commits.")
+        return
+    click.echo("\n".join(log_lines(repository, commits, oneline=oneline)))
+
+
+# --- show -------------------------------------------------------------------------------
+
+
+def _file_changes(repository: Repository, info: CommitInfo) -> list[dict[str, str]]:
+    """The files a commit changed against its first parent, with their status."""
+    if not info.parents:
+        return [{"path": path, "status": "added"} for path in info.paths]
+    return [
+        {"path": change.path, "status": change.status}
+        for change in repository.diff(info.parents[0], info.sha)
+    ]
+
+
+def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> None:
+    from gitworktree import NodeKindError
+
+    try:
+        data = repository.show(rev, path)
+    except NodeKindError:
+        raise RefusedError(
+            f"{path} is a directory at {rev}; give a file in it (see `gitworktree show {rev}` "
+            "for the files a commit changed)"
+        ) from None
+    if not as_json:
+        click.echo(data, nl=False)  # bytes go to the binary stream as they are
+        return
+    document: dict[str, Any] = {"rev": rev, "sha": repository.resolve(rev), "path": path}
+    try:
+        document.update(encoding="utf-8", content=data.decode("utf-8"))
+    except UnicodeDecodeError:
+        document.update(encoding="base64", content=base64.b64encode(data).decode("ascii"))
+    echo_json(document)
+
+
+@click.command(short_help="A commit, or a file as it was at a revision.")
+@click.argument("rev")
+@click.argument("path", required=False)
+@repo_option
+@json_option
+@click.pass_context
+def show(ctx: click.Context, rev: str, path: str | None, as_json: bool) -> None:
+    """Show the commit REV (message, trailers, changed files), or the file PATH at REV.
+
+    REV is a commit id (full or abbreviated), HEAD~N, a branch, or a checkpoint name.
+    File content is written as it is stored, byte for byte. For the patch of a commit,
+    use `gitworktree diff REV~1 REV`.
+
+    \b
+    Examples:
+      gitworktree show HEAD
+      gitworktree show before-refactor notes.json
+      gitworktree show HEAD~2 --json
+    """
+    repository = open_repository(ctx)
+    if path is not None:
+        paths = repo_paths(ctx, repository.path, [path])
+        if paths is None:
+            raise click.BadParameter("give a file, not the repository root", param_hint="PATH")
+        _show_file(repository, rev, paths[0], as_json)
+        return
+    info = repository.commit_info(rev)
+    changes = _file_changes(repository, info)
+    if as_json:
+        echo_json({**commit_json(info), "changes": changes})
+        return
+    _show_commit(info, changes)
+
+
+def _show_commit(info: CommitInfo, changes: list[dict[str, str]]) -> None:
+    click.echo(f"commit {click.style(info.sha, fg='yellow')}")
+    if len(info.parents) > 1:
+        click.echo(f"Merge:  {' '.join(short(parent) for parent in info.parents)}")
+    click.echo(f"Author: {info.author}")
+    click.echo(f"Date:   {format_time(info.time)}")
+    click.echo("")
+    for line in info.message.splitlines():
+        click.echo(f"    {line}".rstrip())
+    if info.trailers:
+        click.echo("")
+        for key, value in info.trailers.items():
+            click.echo(f"    {key}: {value}")
+    click.echo("")
+    colours = {"added": "green", "modified": "yellow", "deleted": "red"}
+    for change in changes:
+        label = click.style(f"{change['status']:<9}", fg=colours.get(change["status"]))
+        click.echo(f"  {label} {change['path']}")

@@ -1,0 +1,277 @@
+"""Rendering: the JSON documents of ``--json`` and the human output, with colour on a TTY.
+
+The JSON shapes are a stable interface, documented field by field in ``docs/cli.md``;
+change them only by adding fields. Human output is styled with click, which drops the
+styles when stdout is not a terminal; ``NO_COLOR`` turns them off everywhere (see
+``app.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from gitworktree import Checkpoint, CommitInfo, FileChange, PointerChange, ValidationIssue
+
+__all__ = [
+    "REPAIRED",
+    "RESTORED_FROM",
+    "change_json",
+    "checkpoint_json",
+    "commit_json",
+    "count_lines",
+    "echo_json",
+    "format_time",
+    "issue_json",
+    "log_entry",
+    "patch_text",
+    "pointer_json",
+    "pointer_lines",
+    "short",
+    "stat_lines",
+    "style_sha",
+    "subject",
+]
+
+REPAIRED = "Gitworktree-Repaired"
+RESTORED_FROM = "Gitworktree-Restored-From"
+_PATHS_SHOWN = 6
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def echo_json(document: Any) -> None:
+    """Print one JSON document (2-space indent, keys in a fixed order, UTF-8)."""
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def subject(message: str) -> str:
+    """The first line of a commit message."""
+    return message.split("\n", 1)[0]
+
+
+def commit_json(info: CommitInfo) -> dict[str, Any]:
+    """A commit as ``log --json`` and the other commands print it."""
+    return {
+        "sha": info.sha,
+        "short_sha": info.short_sha,
+        "subject": subject(info.message),
+        "message": info.message,
+        "author": info.author,
+        "committer": info.committer,
+        "time": info.time.isoformat(),
+        "parents": list(info.parents),
+        "paths": list(info.paths),
+        "trailers": dict(info.trailers),
+    }
+
+
+def checkpoint_json(checkpoint: Checkpoint, info: CommitInfo) -> dict[str, Any]:
+    """A checkpoint and the commit it points at."""
+    return {
+        "name": checkpoint.name,
+        "ref": checkpoint.ref,
+        "sha": checkpoint.sha,
+        "subject": subject(info.message),
+        "time": info.time.isoformat(),
+    }
+
+
+def pointer_json(change: PointerChange) -> dict[str, Any]:
+    """One changed value inside a JSON document."""
+    return {"pointer": change.pointer, "kind": change.kind, "old": change.old, "new": change.new}
+
+
+def change_json(change: FileChange) -> dict[str, Any]:
+    """One file of a diff, with its patch and, for JSON files, its changed pointers."""
+    additions, deletions, binary = count_lines(change.patch)
+    return {
+        "path": change.path,
+        "status": change.status,
+        "old_sha": change.old_sha,
+        "new_sha": change.new_sha,
+        "binary": binary,
+        "additions": additions,
+        "deletions": deletions,
+        "patch": change.patch,
+        "pointers": [pointer_json(pointer) for pointer in change.pointers],
+    }
+
+
+def issue_json(issue: ValidationIssue) -> dict[str, Any]:
+    """One validation issue with its location."""
+    return {
+        "artifact": issue.artifact,
+        "line": issue.line,
+        "column": issue.column,
+        "pointer": issue.pointer,
+        "message": issue.message,
+        "source": issue.source,
+    }
+
+
+# --- human output -----------------------------------------------------------------------
+
+
+def short(sha: str | None) -> str:
+    """A commit id abbreviated as git does (7 digits)."""
+    return "-" if sha is None else sha[:7]
+
+
+def style_sha(sha: str) -> str:
+    """An abbreviated commit id, in yellow as git shows it."""
+    return click.style(short(sha), fg="yellow")
+
+
+def format_time(moment: datetime) -> str:
+    """``2026-05-01 12:00:03 +0200``: the commit's own time zone, as ``git log`` shows it."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def _paths_summary(paths: Sequence[str]) -> str:
+    shown = ", ".join(paths[:_PATHS_SHOWN])
+    more = len(paths) - _PATHS_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _trailer_lines(trailers: Mapping[str, str], checkpoints: Mapping[str, list[str]]) -> list[str]:
+    lines = []
+    for key, value in trailers.items():
+        if key == REPAIRED:
+            lines.append(click.style(f"repaired by the gate: {value}", fg="magenta"))
+        elif key == RESTORED_FROM:
+            names = checkpoints.get(value.strip(), [])
+            label = f" (checkpoint {', '.join(names)})" if names else ""
+            lines.append(click.style(f"restored from {short(value.strip())}{label}", fg="cyan"))
+        else:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
+def log_entry(
+    info: CommitInfo,
+    *,
+    decorations: Sequence[str] = (),
+    checkpoints: Mapping[str, list[str]] | None = None,
+    oneline: bool = False,
+) -> list[str]:
+    """The lines ``gitworktree log`` prints for one commit.
+
+    Args:
+        info: the commit.
+        decorations: refs pointing at it (``HEAD -> main``, ``checkpoint: name``).
+        checkpoints: commit id -> checkpoint names, to name the target of a restore.
+        oneline: one line per commit, with ``[repaired]`` / ``[restored]`` marks.
+    """
+    decorated = click.style(f" ({', '.join(decorations)})", fg="green") if decorations else ""
+    if oneline:
+        marks = []
+        if REPAIRED in info.trailers:
+            marks.append(click.style("[repaired]", fg="magenta"))
+        if RESTORED_FROM in info.trailers:
+            marks.append(click.style("[restored]", fg="cyan"))
+        tail = "".join(" " + mark for mark in marks)
+        return [f"{style_sha(info.sha)}{decorated} {subject(info.message)}{tail}"]
+    indent = " " * 9
+    lines = [f"{style_sha(info.sha)}{decorated}  {click.style(subject(info.message), bold=True)}"]
+    lines.append(f"{indent}{info.author}  {format_time(info.time)}")
+    body = info.message.split("\n", 1)[1].strip("\n") if "\n" in info.message else ""
+    lines += [f"{indent}{line}".rstrip() for line in body.splitlines()]
+    if info.paths:
+        lines.append(f"{indent}files: {_paths_summary(info.paths)}")
+    lines += [indent + line for line in _trailer_lines(info.trailers, checkpoints or {})]
+    return lines
+
+
+def count_lines(patch: str) -> tuple[int, int, bool]:
+    """Added and deleted lines of a unified patch, and whether it is a binary one."""
+    additions = deletions = 0
+    in_hunks = False
+    for line in patch.splitlines():
+        if line.startswith("@@"):
+            in_hunks = True
+        elif not in_hunks:
+            if line.startswith("Binary files "):
+                return 0, 0, True
+        elif line.startswith("+"):
+            additions += 1
+        elif line.startswith("-"):
+            deletions += 1
+    return additions, deletions, False
+
+
+def patch_text(patch: str) -> str:
+    """A unified patch, coloured as ``git diff`` colours it."""
+    out = []
+    in_hunks = False
+    for line in patch.splitlines():
+        if line.startswith("diff --git"):
+            in_hunks = False
+            out.append(click.style(line, bold=True))
+        elif line.startswith("@@"):
+            in_hunks = True
+            out.append(click.style(line, fg="cyan"))
+        elif not in_hunks:
+            out.append(click.style(line, bold=True))
+        elif line.startswith("+"):
+            out.append(click.style(line, fg="green"))
+        elif line.startswith("-"):
+            out.append(click.style(line, fg="red"))
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _json_value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def pointer_lines(pointers: Iterable[PointerChange]) -> list[str]:
+    """One line per changed JSON value: ``/tasks/0/done: false -> true``."""
+    lines = []
+    for change in pointers:
+        where = change.pointer or "(whole document)"
+        if change.kind == "added":
+            lines.append(click.style(f"  + {where}: {_json_value(change.new)}", fg="green"))
+        elif change.kind == "removed":
+            lines.append(click.style(f"  - {where}: {_json_value(change.old)}", fg="red"))
+        else:
+            old, new = _json_value(change.old), _json_value(change.new)
+            lines.append(click.style(f"  ~ {where}: {old} -> {new}", fg="yellow"))
+    return lines
+
+
+def stat_lines(changes: Sequence[FileChange], width: int = 80) -> list[str]:
+    """``git diff --stat``: one line per file with a +/- bar, then a summary line."""
+    counts = [count_lines(change.patch) for change in changes]
+    name_width = max((len(change.path) for change in changes), default=0)
+    most = max((added + deleted for added, deleted, _ in counts), default=0)
+    digits = max(len(str(most)), 3 if any(binary for _, _, binary in counts) else 1)
+    bar_room = max(10, width - name_width - digits - 6)
+    lines = []
+    for change, (added, deleted, binary) in zip(changes, counts, strict=True):
+        if binary:
+            lines.append(f" {change.path:<{name_width}} | {'Bin':>{digits}}")
+            continue
+        total = added + deleted
+        scale = min(1.0, bar_room / most) if most else 1.0
+        plus, minus = round(added * scale), round(deleted * scale)
+        bar = click.style("+" * plus, fg="green") + click.style("-" * minus, fg="red")
+        lines.append(f" {change.path:<{name_width}} | {total:>{digits}} {bar}".rstrip())
+    insertions = sum(added for added, _, _ in counts)
+    deletions = sum(deleted for _, deleted, _ in counts)
+    files = len(changes)
+    summary = f" {files} file{'s' if files != 1 else ''} changed"
+    if insertions:
+        summary += f", {insertions} insertion{'s' if insertions != 1 else ''}(+)"
+    if deletions:
+        summary += f", {deletions} deletion{'s' if deletions != 1 else ''}(-)"
+    lines.append(summary)
+    return lines

@@ -1,0 +1,354 @@
+"""The gate from the shell: ``validate`` and ``commit`` against a tree declaration.
+
+Both take ``--tree MODULE:CLASS``, the ``Worktree`` subclass that declares the files. The
+tree's root is the repository's root.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gitworktree.cli.context import json_option, open_repository, repo_option
+from gitworktree.cli.declaration import Declared, declared_items, load_repair, load_tree_class
+from gitworktree.cli.errors import RefusedError
+from gitworktree.cli.output import REPAIRED, commit_json, echo_json, issue_json, style_sha, subject
+
+if TYPE_CHECKING:
+    from gitworktree import CommitInfo, ValidationIssue, Worktree
+
+__all__ = ["TreeCheck", "check_tree", "commit", "validate"]
+
+TREE_HELP = "The Worktree subclass declaring the files, as MODULE:CLASS or file.py:CLASS."
+
+
+# --- validate ---------------------------------------------------------------------------
+
+
+@dataclass
+class TreeCheck:
+    """What ``validate`` found.
+
+    Attributes:
+        checked: the artifact files that were read and checked.
+        issues: every problem, each with its artifact path and location.
+        missing: declared artifacts with no file; the next mount creates them from defaults.
+    """
+
+    checked: list[str] = field(default_factory=list)
+    issues: list[ValidationIssue] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def _issue(path: PurePosixPath, message: str) -> ValidationIssue:
+    from gitworktree import ValidationIssue
+
+    return ValidationIssue(message, source="custom", artifact=str(path))
+
+
+def _map_files(root: Path, item: Declared, report: TreeCheck) -> list[PurePosixPath]:
+    directory = root / item.path
+    if not directory.exists():
+        return []
+    if not directory.is_dir():
+        report.issues.append(_issue(item.path, "expected a directory of items, found a file"))
+        return []
+    suffix: str = item.item_type.suffix
+    return [
+        item.path / name
+        for name in sorted(os.listdir(directory))
+        if name.endswith(suffix) and not name.startswith(".") and (directory / name).is_file()
+    ]
+
+
+def _check_missing(item: Declared, path: PurePosixPath, report: TreeCheck) -> None:
+    from gitworktree import MissingInitialStateError, SchemaValidationError
+
+    try:
+        item.item_type._initial(None, item.dotted)
+    except MissingInitialStateError:
+        report.issues.append(
+            _issue(path, f"missing, and {item.dotted} has no default to create it from")
+        )
+    except SchemaValidationError as error:
+        report.issues += [issue.for_artifact(str(path)) for issue in error.issues]
+    else:
+        report.missing.append(str(path))
+
+
+def _check_file(root: Path, item: Declared, path: PurePosixPath, report: TreeCheck) -> None:
+    full = root / path
+    if not os.path.lexists(full):
+        _check_missing(item, path, report)
+        return
+    if full.is_dir():
+        report.issues.append(_issue(path, "expected a file, found a directory"))
+        return
+    if full.is_symlink() and not full.resolve().is_relative_to(root.resolve()):
+        report.issues.append(_issue(path, "a symlink that leads outside the repository"))
+        return
+    report.checked.append(str(path))
+    report.issues += item.item_type._issues_in(full.read_bytes(), str(path))
+
+
+def check_tree(tree_cls: type[Any], root: Path) -> TreeCheck:
+    """Check every artifact ``tree_cls`` declares under ``root``; nothing is written."""
+    report = TreeCheck()
+    for item in declared_items(tree_cls):
+        paths = [item.path] if item.kind == "artifact" else _map_files(root, item, report)
+        for path in paths:
+            _check_file(root, item, path, report)
+    return report
+
+
+@click.command(short_help="Check the working tree against a tree declaration.")
+@click.option("--tree", "tree_spec", required=True, metavar="MODULE:CLASS", help=TREE_HELP)
+@repo_option
+@json_option
+@click.pass_context
+def validate(ctx: click.Context, tree_spec: str, as_json: bool) -> None:
+    """Check the working tree against a tree declaration, and write nothing.
+
+    Every declared artifact file is parsed and validated; every issue is printed with its
+    file, line, column and JSON Pointer or XPath. Exit status 1 if there is any.
+
+    \b
+    Examples:
+      gitworktree validate --tree myagent.state:AgentState
+      gitworktree validate --tree state.py:AgentState --json
+    """
+    tree_cls = load_tree_class(tree_spec)
+    repository = open_repository(ctx)
+    report = check_tree(tree_cls, repository.path)
+    invalid = sorted({issue.artifact or "" for issue in report.issues})
+    if as_json:
+        echo_json(
+            {
+                "valid": not report.issues,
+                "checked": report.checked,
+                "missing": report.missing,
+                "issues": [issue_json(issue) for issue in report.issues],
+            }
+        )
+    else:
+        for issue in report.issues:
+            click.echo(str(issue))
+        if not report.issues:
+            summary = f"{len(report.checked)} artifact(s) valid"
+            if report.missing:
+                summary += f"; {len(report.missing)} missing, to be created from defaults"
+            click.echo(summary + ".")
+    if report.issues:
+        raise RefusedError(
+            f"{len(report.issues)} issue(s) in {len(invalid)} artifact(s): "
+            f"{', '.join(invalid)}; nothing was written. Fix them, or commit with "
+            "--repair MODULE:FUNC"
+        )
+
+
+# --- commit -----------------------------------------------------------------------------
+
+
+class _RepairRecorder:
+    """The ``--repair`` hook, counting its calls per artifact for the commit's trailer.
+
+    An invalid file is repaired when the tree is mounted (in memory), not by the commit
+    gate, and the library records only the gate's repairs; this records the others.
+    """
+
+    def __init__(self, repair: Any) -> None:
+        self.repair = repair
+        self.attempts: dict[str, int] = {}
+
+    def __call__(self, content: str, issues: Sequence[ValidationIssue], document_type: str) -> Any:
+        artifact = next((issue.artifact for issue in issues if issue.artifact), None)
+        if artifact is not None:
+            self.attempts[artifact] = self.attempts.get(artifact, 0) + 1
+        return self.repair(content, issues, document_type)
+
+
+class _SkipRestoreWarnings(logging.Filter):
+    """Drops the library's "missing from the working tree; restored" warning for deletions
+    that the commit is about to make."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        super().__init__()
+        self.paths = set(paths)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (args and str(args[0]) in self.paths and "missing" in str(record.msg))
+
+
+@contextmanager
+def _quiet_restores(paths: list[str]) -> Iterator[None]:
+    logger = logging.getLogger("gitworktree")
+    quiet = _SkipRestoreWarnings(paths)
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+def _deleted_map_items(
+    tree_cls: type[Any], deleted: Iterable[str]
+) -> list[tuple[Declared, str, str]]:
+    """Map items deleted from the working tree: (map, key, path)."""
+    maps = [item for item in declared_items(tree_cls) if item.kind == "map"]
+    found = []
+    for path in deleted:
+        pure = PurePosixPath(path)
+        for item in maps:
+            suffix: str = item.item_type.suffix
+            if pure.parent == item.path and pure.name.endswith(suffix):
+                found.append((item, pure.name[: len(pure.name) - len(suffix)], path))
+    return found
+
+
+def _remove_items(tree: Worktree, items: list[tuple[Declared, str, str]]) -> None:
+    for item, key, _ in items:
+        mapping: Any = tree
+        for name in item.attributes:
+            mapping = getattr(mapping, name)
+        if key in mapping:
+            del mapping[key]
+
+
+def _parse_trailers(values: Iterable[str]) -> dict[str, str]:
+    trailers = {}
+    for value in values:
+        key, separator, text = value.partition("=")
+        if not separator or not key.strip():
+            raise click.BadParameter(
+                f"{value!r}: expected KEY=VALUE, e.g. Agent-Run=42", param_hint="--trailer"
+            )
+        trailers[key.strip()] = text.strip()
+    return trailers
+
+
+@dataclass
+class _Outcome:
+    """What ``commit`` did: its commit, the one mounting made first, what it left out."""
+
+    info: CommitInfo | None
+    initialized: CommitInfo | None
+    left_out: list[str]
+
+
+def _commit_tree(
+    ctx: click.Context,
+    tree_cls: type[Any],
+    repair: Any,
+    message: str,
+    author: str | None,
+    trailers: dict[str, str],
+) -> _Outcome:
+    from gitworktree import mount
+
+    repository = open_repository(ctx)
+    before = repository.head
+    deleted = _deleted_map_items(
+        tree_cls, [change.path for change in repository.status() if change.status == "deleted"]
+    )
+    recorder = None if repair is None else _RepairRecorder(repair)
+    with _quiet_restores([path for _, _, path in deleted]):
+        tree = mount(tree_cls, repository.path, repair=recorder)
+    mounted_at = tree.repo.head
+    _remove_items(tree, deleted)
+    if recorder is not None and recorder.attempts:
+        trailers[REPAIRED] = ", ".join(
+            f"{path} attempts={count}" for path, count in sorted(recorder.attempts.items())
+        )
+    info = tree.commit(message, author=author, trailers=trailers or None)
+    left_out = [change.path for change in tree.repo.status()]
+    # Mounting commits artifact files it has never seen committed (new ones, or missing
+    # ones from defaults) before anything else; say so rather than hide that commit.
+    initialized = None if mounted_at in (before, None) else tree.repo.commit_info(mounted_at)
+    return _Outcome(info, initialized, left_out)
+
+
+@click.command(short_help="Commit working-tree edits through the gate.")
+@click.option("-m", "--message", required=True, help="The commit message.")
+@click.option("--tree", "tree_spec", required=True, metavar="MODULE:CLASS", help=TREE_HELP)
+@click.option(
+    "--repair",
+    "repair_spec",
+    metavar="MODULE:FUNC",
+    help="A repair hook (content, issues, document_type) -> str for invalid files.",
+)
+@click.option("--author", metavar='"NAME <EMAIL>"', help="The author to record (the agent).")
+@click.option(
+    "--trailer", "trailer_values", multiple=True, metavar="KEY=VALUE", help="Add a trailer."
+)
+@repo_option
+@json_option
+@click.pass_context
+def commit(
+    ctx: click.Context,
+    message: str,
+    tree_spec: str,
+    repair_spec: str | None,
+    author: str | None,
+    trailer_values: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Commit the edits made in the working tree, through the validation gate.
+
+    The tree is mounted on the repository: edited artifact files are validated (and
+    repaired with --repair, recorded in a `Gitworktree-Repaired` trailer), deleted
+    items of artifact maps are removed, and everything lands in one commit -- or, if
+    anything stays invalid, nothing is written and the issues are listed (exit 1).
+    Files the tree does not declare are left alone. Artifact files never committed
+    before (new map items, say) are committed first by the mount itself, as
+    `Initialize <files>`.
+
+    \b
+    Examples:
+      gitworktree commit -m "Close t1" --tree myagent.state:AgentState
+      gitworktree commit -m "Import notes" --tree state.py:AgentState \\
+          --repair myagent.repair:fix --author "Planner <planner@agents.local>"
+    """
+    trailers = _parse_trailers(trailer_values)
+    tree_cls = load_tree_class(tree_spec)
+    repair = None if repair_spec is None else load_repair(repair_spec)
+    outcome = _commit_tree(ctx, tree_cls, repair, message, author, trailers)
+    info = outcome.info
+    if as_json:
+        echo_json(
+            {
+                "commit": None if info is None else commit_json(info),
+                "initialized": None
+                if outcome.initialized is None
+                else commit_json(outcome.initialized),
+                "not_declared": outcome.left_out,
+            }
+        )
+        return
+    if outcome.initialized is not None:
+        first = outcome.initialized
+        click.echo(
+            f"note: mounting {tree_cls.__name__} committed new or missing artifact files first, "
+            f"as {first.short_sha} {subject(first.message)!r}",
+            err=True,
+        )
+    if info is None:
+        click.echo(f"Nothing to commit: every artifact of {tree_cls.__name__} matches HEAD.")
+    else:
+        click.echo(f"Committed {style_sha(info.sha)} {subject(info.message)}")
+        click.echo(f"  files: {', '.join(info.paths)}")
+        if REPAIRED in info.trailers:
+            click.echo(click.style(f"  repaired: {info.trailers[REPAIRED]}", fg="magenta"))
+    if outcome.left_out:
+        click.echo(
+            f"note: not committed, not declared by {tree_cls.__name__}: "
+            f"{', '.join(outcome.left_out)}",
+            err=True,
+        )

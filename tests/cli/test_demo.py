@@ -1,0 +1,92 @@
+"""gitworktree demo: the README's main job, played in a fresh repository."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import invoke
+from tests.oracle import git, git_lines
+
+
+@pytest.fixture
+def demo_root(tmp_path: Path) -> Path:
+    root = tmp_path / "demo"
+    result = invoke("demo", root)
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+def test_demo_plays_every_step_and_prints_how_to_audit(tmp_path: Path) -> None:
+    result = invoke("demo", tmp_path / "demo")
+    labels = re.findall(r"^  \d\. (\w+) ", result.stdout, flags=re.MULTILINE)
+    assert labels == [
+        "mount", "commit", "commit", "repaired", "refused", "checkpoint", "commit", "restore"
+    ]  # fmt: skip
+    assert "History (gitworktree log):" in result.stdout
+    assert "  git for-each-ref refs/checkpoints" in result.stdout
+    assert result.stderr == ""
+
+
+def test_demo_history_is_plain_git_that_git_accepts(demo_root: Path) -> None:
+    git(demo_root, "fsck", "--strict")
+    assert git(demo_root, "status", "--porcelain") == ""
+    subjects = git_lines(demo_root, "log", "--format=%s")
+    assert subjects == [
+        "Restore before-cleanup",
+        "Clean up: drop the open tasks",
+        "Add an urgent todo",
+        "Take notes and close t1",
+        "Plan the report",
+        "Initialize plan.json, notes.json, todos.xml, journal.md",
+    ]
+    assert git_lines(demo_root, "log", "--format=%an", "-n", "2", "HEAD~1") == [
+        "Demo Agent",
+        "Demo Agent",
+    ]
+
+
+def test_demo_records_the_repair_and_the_restore_in_trailers(demo_root: Path) -> None:
+    trailers = git_lines(demo_root, "log", "--format=%(trailers:only,unfold)")
+    assert "Gitworktree-Repaired: todos.xml attempts=1" in trailers
+    checkpoint = git(demo_root, "rev-parse", "checkpoints/before-cleanup").strip()
+    assert f"Gitworktree-Restored-From: {checkpoint}" in trailers
+    assert 'priority="high"' in git(demo_root, "show", f"{checkpoint}:todos.xml")
+
+
+def test_demo_never_commits_the_refused_note(demo_root: Path) -> None:
+    for sha in git_lines(demo_root, "log", "--format=%H"):
+        assert "42" not in git(demo_root, "show", f"{sha}:notes.json")
+
+
+def test_demo_repository_passes_validation_with_its_tree(demo_root: Path) -> None:
+    result = invoke("-C", demo_root, "validate", "--tree", "gitworktree.cli.demo_tree:AgentState")
+    assert result.exit_code == 0
+    assert result.stdout == "7 artifact(s) valid.\n"
+
+
+def test_demo_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine\n")
+    result = invoke("demo", tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {tmp_path} is not empty; give a new or empty directory, or no PATH for a "
+        "temporary one\n"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["home", "keep.txt"]
+
+
+def test_demo_without_a_path_uses_a_new_temporary_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = invoke("demo")
+    assert result.exit_code == 0
+    first = result.stdout.splitlines()[0]
+    root = Path(first.removeprefix("A scripted agent session in ").split(" (")[0])
+    assert root.parent == tmp_path
+    assert root.name.startswith("gitworktree-demo-")
+    assert git_lines(root, "rev-parse", "--abbrev-ref", "HEAD") == ["main"]

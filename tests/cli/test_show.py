@@ -1,0 +1,103 @@
+"""gitworktree show: a commit's message, trailers and files, or a file's bytes at a revision."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+
+from gitworktree import Repository
+from tests.cli.conftest import PLANNER, History, invoke
+from tests.oracle import git_lines
+
+
+def git_bytes(history: History, *args: str) -> bytes:
+    return subprocess.run(
+        ["git", "-C", str(history.root), *args], capture_output=True, check=True
+    ).stdout
+
+
+def test_show_commit_json_lists_changed_files_as_git_does(history: History) -> None:
+    result = invoke("show", "HEAD", "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["sha"] == history.edited
+    assert document["subject"] == "Close t1, warm up"
+    status = {"A": "added", "M": "modified", "D": "deleted"}
+    listed = git_lines(history.root, "diff-tree", "--no-commit-id", "--name-status", "-r", "HEAD")
+    expected = [{"path": line.split("\t")[1], "status": status[line[0]]} for line in listed]
+    assert document["changes"] == expected
+
+
+def test_show_root_commit_lists_every_file_as_added(history: History) -> None:
+    document = json.loads(invoke("show", history.initialized, "--json").stdout)
+    assert document["parents"] == []
+    assert {change["status"] for change in document["changes"]} == {"added"}
+    assert [change["path"] for change in document["changes"]] == document["paths"]
+
+
+def test_show_commit_for_people(history: History) -> None:
+    result = invoke("show", "planned")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"commit {history.planned}"
+    assert lines[1] == f"Author: {PLANNER}"
+    assert "    Plan the report" in lines
+    assert "    Agent-Run: 7" in lines
+    assert "  added     tasks/t1.json" in lines
+
+
+def test_show_file_writes_the_stored_bytes(history: History) -> None:
+    result = invoke("show", "planned", "settings.json")
+    assert result.exit_code == 0
+    assert result.stdout_bytes == git_bytes(history, "show", f"{history.planned}:settings.json")
+
+
+def test_show_file_path_is_relative_to_the_current_directory(history: History) -> None:
+    result = invoke("-C", history.root / "tasks", "show", "HEAD", "t1.json")
+    assert result.stdout_bytes == git_bytes(history, "show", "HEAD:tasks/t1.json")
+
+
+def test_show_file_json_gives_text_or_base64(history: History) -> None:
+    with Repository.open(history.root) as repository:
+        repository.commit_changes({"blob.bin": b"\xff\x00\xfe"}, message="Add a binary file")
+    text = json.loads(invoke("show", "HEAD~1", "notes.json", "--json").stdout)
+    assert text == {
+        "rev": "HEAD~1",
+        "sha": history.edited,
+        "path": "notes.json",
+        "encoding": "utf-8",
+        "content": git_bytes(history, "show", "HEAD~1:notes.json").decode(),
+    }
+    binary = json.loads(invoke("show", "HEAD", "blob.bin", "--json").stdout)
+    assert binary["encoding"] == "base64"
+    assert base64.b64decode(binary["content"]) == b"\xff\x00\xfe"
+
+
+def test_show_unknown_revision_is_refused(history: History) -> None:
+    result = invoke("show", "nope")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: unknown revision 'nope'; list commits with `gitworktree log` and checkpoints "
+        "with `gitworktree checkpoint list`\n"
+    )
+
+
+def test_show_a_file_missing_at_the_revision_is_refused(history: History) -> None:
+    result = invoke("show", history.initialized, "tasks/t1.json")
+    assert result.exit_code == 1
+    assert f"unknown revision '{history.initialized}:tasks/t1.json'" in result.stderr
+
+
+def test_show_a_path_outside_the_repository_is_refused(history: History) -> None:
+    result = invoke("show", "HEAD", "/etc/passwd")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: unsafe path '/etc/passwd': it is outside the repository"
+    )
+
+
+def test_show_a_directory_is_refused(history: History) -> None:
+    result = invoke("show", "HEAD", "tasks")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: tasks is a directory at HEAD; give a file in it")
