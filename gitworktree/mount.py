@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from gitworktree.errors import (
     CheckpointError,
@@ -90,6 +90,7 @@ class MountSession:
         self._touched: dict[int, ArtifactSlot] = {}
         self._removed: dict[PurePosixPath, ArtifactSlot] = {}
         self._anchor_dirs: set[PurePosixPath] = set()
+        self._repaired_on_load: dict[PurePosixPath, int] = {}
         self._root: Worktree | None = None
 
     # --- building and syncing -----------------------------------------------------------
@@ -188,22 +189,27 @@ class MountSession:
         missing: list[ArtifactSlot],
         committed: Mapping[str, str] | None,
     ) -> ArtifactSlot:
+        """Load one artifact, or create it from its initial state if it exists nowhere.
+
+        On a versioned backend a file on disk that differs from its committed version (or
+        was never committed) is a pending change: the next commit gates and records it.
+        """
         base = None if committed is None else committed.get(path.name)
         kind = self.storage.kind_of(path)
         if kind is None and base is not None and not self.read_only:
-            # Committed but gone from disk: a half-written working tree (a killed process)
-            # or a deleted file. History has it; put it back rather than reinitialize.
+            # A declared artifact deleted from disk: history has it; put it back rather
+            # than reinitialize it from defaults.
             log.warning("%s: missing from the working tree; restored from HEAD", path)
             self.storage.discard([str(path)])
             kind = self.storage.kind_of(path)
         if kind == "collection":
             raise NodeKindError(path, "file", "directory")
-        repaired = False
+        attempts = 0
         if kind is None:
             value, stored = item_type._initial(state, dotted), None
         else:
             data = self.storage.read(path)
-            value, repaired = self._parse_stored(item_type, data, path)
+            value, attempts = self._parse_stored(item_type, data, path)
             stored = blob_sha(data)
         if committed is None:
             base = stored
@@ -211,25 +217,27 @@ class MountSession:
             slot = ArtifactSlot(self, path, item_type, value, stored, dotted, base)
         else:
             slot.value, slot.stored, slot.base = value, stored, base
-        if stored is None or base is None:
-            missing.append(slot)  # new, or on disk but never committed: adopt it now
-        elif repaired or stored != base:
-            self.touch(slot)  # repaired in memory, or edited on disk: due in the next commit
+        if attempts:
+            self._repaired_on_load[path] = attempts
+        if stored is None:
+            missing.append(slot)
+        elif attempts or stored != base:
+            self.touch(slot)  # repaired in memory, or changed on disk: due in the next commit
         return slot
 
     def _parse_stored(
         self, item_type: type[Artifact[Any]], data: bytes, path: PurePosixPath
-    ) -> tuple[Artifact[Any], bool]:
+    ) -> tuple[Artifact[Any], int]:
         """Parse stored bytes; invalid content is repaired in memory when a hook exists.
 
         The stored file is never rewritten here: a repaired value is marked as changed, so
         the repair lands (through the gate) with the next commit.
 
         Returns:
-            The value, and whether it was repaired.
+            The value, and how many repair attempts it took (0: it was valid).
         """
         try:
-            return item_type._from_bytes(data, str(path)), False
+            return item_type._from_bytes(data, str(path)), 0
         except (DocumentParseError, SchemaValidationError):
             repair = item_type._repair or self.repair
             text = _text_or_none(data)
@@ -243,7 +251,7 @@ class MountSession:
         )
         result.raise_for_status(artifact=str(path))
         log.info("%s: stored content was invalid and was repaired in memory", path)
-        return item_type._from_bytes(result.content.encode(), str(path)), True
+        return item_type._from_bytes(result.content.encode(), str(path)), result.attempts
 
     def _load_map(self, mapping: ArtifactMap[Any], state: Any, missing: list[ArtifactSlot]) -> None:
         path = mapping._gwt_path
@@ -253,12 +261,14 @@ class MountSession:
         slots: dict[str, ArtifactSlot] = {}
         suffix = mapping._gwt_item_type.suffix
         committed = self.storage.committed_digests(path)
-        names = set(self.storage.list_names(path)) if existed else set()
-        names.update(committed or ())
-        for name in sorted(names):
+        on_disk = set(self.storage.list_names(path)) if existed else set()
+        for name in sorted(on_disk | set(committed or ())):
             if not name.endswith(suffix) or name.startswith("."):
                 continue
             key = name[: len(name) - len(suffix)] if suffix else name
+            if name not in on_disk and not self.read_only:
+                self._note_deleted_on_disk(mapping, path / name, committed)
+                continue
             slots[key] = self._load_artifact(
                 old.get(key), mapping._gwt_item_type, path / name,
                 f"{mapping._gwt_dotted}[{key!r}]", None, missing, committed,
@@ -272,6 +282,18 @@ class MountSession:
                 )  # fmt: skip
                 slots[key] = slot
         mapping._gwt_slots = slots
+
+    def _note_deleted_on_disk(
+        self, mapping: ArtifactMap[Any], path: PurePosixPath, committed: Mapping[str, str] | None
+    ) -> None:
+        """A committed map item deleted from disk: its removal is due in the next commit."""
+        base = None if committed is None else committed.get(path.name)
+        item = f"{mapping._gwt_dotted}[{path.name!r}]"
+        # Nothing renders a removed item, so it needs no value.
+        removed = ArtifactSlot(
+            self, path, mapping._gwt_item_type, cast(Any, None), None, item, base
+        )
+        self._removed[path] = removed
 
     def _drop_pending(self, node: _Container) -> None:
         for key, slot in list(self._touched.items()):
@@ -438,9 +460,13 @@ class MountSession:
         files.update({str(slot.path): None for slot in pending.removed})
         all_trailers = dict(trailers or {})
         repaired = {path: p.attempts for path, p in passed.items() if p.attempts}
-        if repaired:
+        # Content repaired when it was loaded lands now: the trailer says so too.
+        loaded = {s.path: self._repaired_on_load[s.path] for s in pending.changed
+                  if s.path in self._repaired_on_load}  # fmt: skip
+        attempts = {**{str(path): n for path, n in loaded.items()}, **repaired}
+        if attempts:
             all_trailers["Gitworktree-Repaired"] = ", ".join(
-                f"{path} attempts={n}" for path, n in sorted(repaired.items())
+                f"{path} attempts={n}" for path, n in sorted(attempts.items())
             )
         change_set = ChangeSet(
             files=files,
@@ -458,6 +484,8 @@ class MountSession:
             slot.stored = slot.base = blob_sha(data)
         for slot in pending.removed:
             self._removed.pop(slot.path, None)
+        for path in loaded:
+            del self._repaired_on_load[path]
         self._forget_untouched(pending.slots)
         return info
 

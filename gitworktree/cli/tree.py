@@ -6,10 +6,8 @@ tree's root is the repository's root.
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -22,7 +20,7 @@ from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import REPAIRED, commit_json, echo_json, issue_json, style_sha, subject
 
 if TYPE_CHECKING:
-    from gitworktree import CommitInfo, ValidationIssue, Worktree
+    from gitworktree import CommitInfo, ValidationIssue
 
 __all__ = ["TreeCheck", "check_tree", "commit", "validate"]
 
@@ -156,72 +154,6 @@ def validate(ctx: click.Context, tree_spec: str, as_json: bool) -> None:
 # --- commit -----------------------------------------------------------------------------
 
 
-class _RepairRecorder:
-    """The ``--repair`` hook, counting its calls per artifact for the commit's trailer.
-
-    An invalid file is repaired when the tree is mounted (in memory), not by the commit
-    gate, and the library records only the gate's repairs; this records the others.
-    """
-
-    def __init__(self, repair: Any) -> None:
-        self.repair = repair
-        self.attempts: dict[str, int] = {}
-
-    def __call__(self, content: str, issues: Sequence[ValidationIssue], document_type: str) -> Any:
-        artifact = next((issue.artifact for issue in issues if issue.artifact), None)
-        if artifact is not None:
-            self.attempts[artifact] = self.attempts.get(artifact, 0) + 1
-        return self.repair(content, issues, document_type)
-
-
-class _SkipRestoreWarnings(logging.Filter):
-    """Drops the library's "missing from the working tree; restored" warning for deletions
-    that the commit is about to make."""
-
-    def __init__(self, paths: Iterable[str]) -> None:
-        super().__init__()
-        self.paths = set(paths)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args if isinstance(record.args, tuple) else ()
-        return not (args and str(args[0]) in self.paths and "missing" in str(record.msg))
-
-
-@contextmanager
-def _quiet_restores(paths: list[str]) -> Iterator[None]:
-    logger = logging.getLogger("gitworktree")
-    quiet = _SkipRestoreWarnings(paths)
-    logger.addFilter(quiet)
-    try:
-        yield
-    finally:
-        logger.removeFilter(quiet)
-
-
-def _deleted_map_items(
-    tree_cls: type[Any], deleted: Iterable[str]
-) -> list[tuple[Declared, str, str]]:
-    """Map items deleted from the working tree: (map, key, path)."""
-    maps = [item for item in declared_items(tree_cls) if item.kind == "map"]
-    found = []
-    for path in deleted:
-        pure = PurePosixPath(path)
-        for item in maps:
-            suffix: str = item.item_type.suffix
-            if pure.parent == item.path and pure.name.endswith(suffix):
-                found.append((item, pure.name[: len(pure.name) - len(suffix)], path))
-    return found
-
-
-def _remove_items(tree: Worktree, items: list[tuple[Declared, str, str]]) -> None:
-    for item, key, _ in items:
-        mapping: Any = tree
-        for name in item.attributes:
-            mapping = getattr(mapping, name)
-        if key in mapping:
-            del mapping[key]
-
-
 def _parse_trailers(values: Iterable[str]) -> dict[str, str]:
     trailers = {}
     for value in values:
@@ -255,22 +187,14 @@ def _commit_tree(
 
     repository = open_repository(ctx)
     before = repository.head
-    deleted = _deleted_map_items(
-        tree_cls, [change.path for change in repository.status() if change.status == "deleted"]
-    )
-    recorder = None if repair is None else _RepairRecorder(repair)
-    with _quiet_restores([path for _, _, path in deleted]):
-        tree = mount(tree_cls, repository.path, repair=recorder)
+    # Mounting loads every edit, new file and deleted map item in the working tree as a
+    # pending change (repairing invalid files with the hook); the commit gates them all.
+    tree = mount(tree_cls, repository.path, repair=repair)
     mounted_at = tree.repo.head
-    _remove_items(tree, deleted)
-    if recorder is not None and recorder.attempts:
-        trailers[REPAIRED] = ", ".join(
-            f"{path} attempts={count}" for path, count in sorted(recorder.attempts.items())
-        )
     info = tree.commit(message, author=author, trailers=trailers or None)
     left_out = [change.path for change in tree.repo.status()]
-    # Mounting commits artifact files it has never seen committed (new ones, or missing
-    # ones from defaults) before anything else; say so rather than hide that commit.
+    # Declared artifacts that exist nowhere are created from their defaults and
+    # committed by the mount itself; say so rather than hide that commit.
     initialized = None if mounted_at in (before, None) else tree.repo.commit_info(mounted_at)
     return _Outcome(info, initialized, left_out)
 
@@ -302,13 +226,12 @@ def commit(
 ) -> None:
     """Commit the edits made in the working tree, through the validation gate.
 
-    The tree is mounted on the repository: edited artifact files are validated (and
-    repaired with --repair, recorded in a `Gitworktree-Repaired` trailer), deleted
+    The tree is mounted on the repository: edited and new artifact files are validated
+    (and repaired with --repair, recorded in a `Gitworktree-Repaired` trailer), deleted
     items of artifact maps are removed, and everything lands in one commit -- or, if
     anything stays invalid, nothing is written and the issues are listed (exit 1).
-    Files the tree does not declare are left alone. Artifact files never committed
-    before (new map items, say) are committed first by the mount itself, as
-    `Initialize <files>`.
+    Files the tree does not declare are left alone. A declared artifact that exists
+    nowhere is created from its defaults by the mount itself, as `Initialize <files>`.
 
     \b
     Examples:
@@ -335,7 +258,7 @@ def commit(
     if outcome.initialized is not None:
         first = outcome.initialized
         click.echo(
-            f"note: mounting {tree_cls.__name__} committed new or missing artifact files first, "
+            f"note: mounting {tree_cls.__name__} created missing artifacts from defaults first, "
             f"as {first.short_sha} {subject(first.message)!r}",
             err=True,
         )

@@ -180,16 +180,15 @@ def test_commit_lands_working_tree_edits_in_one_commit(history: History) -> None
     )
 
 
-def test_new_artifact_files_land_first_in_the_commit_mounting_makes(history: History) -> None:
+def test_new_artifact_files_land_in_the_users_commit(history: History) -> None:
     (history.root / "tasks" / "t3.json").write_text('{"title": "New task"}\n')
     (history.root / "notes.json").write_text('{"lines": ["edited by hand"]}\n')
     result = invoke("commit", "-m", "Edit by hand", "--tree", TREE, "--json")
     assert result.exit_code == 0
     document = json.loads(result.stdout)
-    assert document["initialized"]["paths"] == ["tasks/t3.json"]
-    assert document["initialized"]["subject"] == "Initialize tasks/t3.json"
-    assert document["commit"]["paths"] == ["notes.json"]
-    assert document["commit"]["parents"] == [document["initialized"]["sha"]]
+    assert document["initialized"] is None
+    assert document["commit"]["paths"] == ["notes.json", "tasks/t3.json"]
+    assert document["commit"]["parents"] == [history.edited]
     assert document["not_declared"] == []
     assert git(history.root, "status", "--porcelain") == ""
 

@@ -149,10 +149,12 @@ def test_json_document_in_place_change_is_committed(mount_root: MountRoot) -> No
     assert json.loads(read_stored(mount_root(), "note.json"))["lines"] == ["one"]
 
 
-def test_reading_a_document_without_change_commits_nothing(mount_root: MountRoot) -> None:
+def test_reading_a_document_without_change_never_rewrites_it(mount_root: MountRoot) -> None:
     mount_root().touch("note.json").write_text('{"type":"note","lines":[]}')  # not canonical
     tree = mount(DocTree, mount_root())
     assert tree.note.data["lines"] == []
+    first = tree.commit()  # on Git the file was never committed: it lands as it is
+    assert first is None or first.paths == ("note.json",)
     assert tree.commit() is None
     assert read_stored(mount_root(), "note.json") == b'{"type":"note","lines":[]}'
 

@@ -55,24 +55,56 @@ def test_an_outside_edit_that_is_invalid_is_refused_by_the_gate(tmp_path: Path) 
     assert json.loads(git(tmp_path, "show", "HEAD:counter.json")) == {"number": 0}
 
 
-def test_a_committed_file_deleted_from_disk_is_restored(tmp_path: Path) -> None:
+def test_a_declared_artifact_deleted_from_disk_is_restored(tmp_path: Path) -> None:
+    tree = mount(CounterTree, tmp_path)
+    tree.counter.number = 3
+    tree.commit()
+    (tmp_path / "counter.json").unlink()
+    assert mount(CounterTree, tmp_path).counter.number == 3
+    assert git(tmp_path, "status", "--porcelain") == ""
+
+
+def test_files_present_before_the_first_mount_land_with_the_first_commit(tmp_path: Path) -> None:
+    (tmp_path / "counter.json").write_text('{"number": 12}')
+    tree = mount(TaskTree, tmp_path)  # tasks/ is new, counter.json was there already
+    assert tree.counter.number == 12
+    assert git(tmp_path, "rev-parse", "--verify", "-q", "HEAD", check=False) == ""  # no commit
+    info = tree.commit("First state")
+    assert info is not None and info.paths == ("counter.json",)
+    # Pydantic artifacts are stored canonically, so the adopted file is rewritten so.
+    assert git(tmp_path, "show", "HEAD:counter.json") == '{\n  "number": 12\n}\n'
+    assert git(tmp_path, "status", "--porcelain") == ""
+
+
+def test_a_new_map_item_on_disk_lands_in_the_next_commit(tmp_path: Path) -> None:
+    tree = mount(TaskTree, tmp_path)
+    (tmp_path / "tasks" / "hand.json").write_text('{"title": "by hand"}')
+    again = mount(TaskTree, tmp_path)
+    assert git_lines(tmp_path, "log", "--format=%s") == ["Initialize counter.json"]
+    info = again.commit("Add the hand-written task", author="Ann <ann@example.com>")
+    assert info is not None and info.paths == ("tasks/hand.json",)
+    assert tree.tasks.get("hand") is None  # the first mount was not re-synced
+
+
+def test_a_map_item_deleted_on_disk_is_removed_by_the_next_commit(tmp_path: Path) -> None:
     tree = mount(TaskTree, tmp_path)
     tree.tasks["a"] = Task(title="A")
     tree.commit()
     (tmp_path / "tasks" / "a.json").unlink()
     again = mount(TaskTree, tmp_path)
-    assert again.tasks["a"].title == "A"
+    assert "a" not in again.tasks
+    info = again.commit("Drop a")
+    assert info is not None and info.paths == ("tasks/a.json",)
+    assert git_lines(tmp_path, "ls-files", "tasks") == []
     assert git(tmp_path, "status", "--porcelain") == ""
 
 
-def test_files_present_before_the_first_mount_are_adopted(tmp_path: Path) -> None:
-    (tmp_path / "counter.json").write_text('{"number": 12}')
-    tree = mount(CounterTree, tmp_path)
-    assert tree.counter.number == 12
-    assert git_lines(tmp_path, "log", "--format=%s") == ["Initialize counter.json"]
-    # Pydantic artifacts are stored canonically, so the adopted file is rewritten so.
-    assert git(tmp_path, "show", "HEAD:counter.json") == '{\n  "number": 12\n}\n'
-    assert git(tmp_path, "status", "--porcelain") == ""
+def test_a_repair_made_while_loading_is_recorded_when_it_lands(tmp_path: Path) -> None:
+    mount(CounterTree, tmp_path)
+    (tmp_path / "counter.json").write_text('{"number": "two"}')
+    tree = mount(CounterTree, tmp_path, repair=lambda content, issues, kind: '{"number": 2}')
+    info = tree.commit("Land it")
+    assert info is not None and info.trailers["Gitworktree-Repaired"] == "counter.json attempts=1"
 
 
 def test_a_change_built_on_a_replaced_version_is_refused(tmp_path: Path) -> None:
