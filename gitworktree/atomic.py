@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["atomic_write", "fsync_directory", "is_temporary"]
+__all__ = ["atomic_write", "atomic_write_many", "fsync_directory", "is_temporary"]
 
 _TEMP_PREFIX = ".gwt-tmp-"
+
+#: Files written per batch in `atomic_write_many` (bounds the open file descriptors).
+_BATCH = 256
+#: Threads that fsync a batch: each fsync waits on the disk, and concurrent ones share
+#: journal commits, so a batch is flushed several times faster than one file at a time.
+_FSYNC_THREADS = 8
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
@@ -31,7 +39,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o644
-    temp = directory / f"{_TEMP_PREFIX}{path.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    temp = _temporary_name(path)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -45,6 +53,69 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
             os.unlink(temp)
         raise
     fsync_directory(directory)
+
+
+def atomic_write_many(files: Sequence[tuple[Path, bytes, int]]) -> None:
+    """Replace many files, each atomically, with one directory sync per directory.
+
+    The same guarantee as `atomic_write` for every file — a reader, or the disk after a
+    crash, sees each file's old bytes or its new ones, never a torn file — but batched:
+    all temporary files are written, then flushed together (by a few threads, so the
+    flushes share journal commits), then renamed into place, and each directory is
+    synced once at the end. Writing 10,000 files this way costs a fraction of 10,000
+    `atomic_write` calls, which flush two things per file, one after the other.
+
+    Args:
+        files: ``(path, data, mode)`` for each file; parent directories must exist.
+
+    Raises:
+        OSError: the first error; temporary files not yet renamed are removed, files
+            already renamed stay replaced (each of them completely).
+    """
+    if len(files) == 1:
+        path, data, mode = files[0]
+        atomic_write(path, data, mode=mode)
+        return
+    directories: dict[Path, None] = {}
+    for start in range(0, len(files), _BATCH):
+        batch = files[start : start + _BATCH]
+        _write_batch(batch)
+        directories.update((path.parent, None) for path, _data, _mode in batch)
+    for directory in directories:
+        fsync_directory(directory)
+
+
+def _write_batch(batch: Sequence[tuple[Path, bytes, int]]) -> None:
+    temps: list[tuple[Path, Path]] = []
+    renamed = 0
+    try:
+        descriptors: list[int] = []
+        try:
+            for path, data, mode in batch:
+                temp = _temporary_name(path)
+                descriptors.append(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+                temps.append((temp, path))
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(descriptors[-1], view) :]
+                os.fchmod(descriptors[-1], mode)  # O_CREAT's mode is filtered by the umask
+            with ThreadPoolExecutor(min(_FSYNC_THREADS, len(descriptors))) as pool:
+                list(pool.map(os.fsync, descriptors))
+        finally:
+            for descriptor in descriptors:
+                os.close(descriptor)
+        for temp, path in temps:
+            os.replace(temp, path)
+            renamed += 1
+    except BaseException:
+        for temp, _path in temps[renamed:]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+        raise
+
+
+def _temporary_name(path: Path) -> Path:
+    return path.parent / f"{_TEMP_PREFIX}{path.name}.{os.getpid()}.{os.urandom(4).hex()}"
 
 
 def fsync_directory(directory: Path) -> None:

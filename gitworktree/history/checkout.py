@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dulwich.index import cleanup_mode
-from dulwich.object_store import BaseObjectStore, iter_tree_contents
+from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -21,7 +21,7 @@ from gitworktree.atomic import is_temporary
 from gitworktree.history.commits import load_commit
 from gitworktree.history.index import locked_index, read_index_entries
 from gitworktree.history.materialize import WorktreeFile, write_worktree
-from gitworktree.history.paths import decode_path
+from gitworktree.history.rawtrees import iter_tree_files
 from gitworktree.history.refs import HEAD, read_ref
 from gitworktree.history.status import scan_worktree, worktree_entry
 from gitworktree.history.trees import lookup_entry
@@ -76,21 +76,31 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
 
     Temporary files of interrupted atomic writes are removed. The caller holds the
     writer lock (no other gitworktree writer is mid-write); the index lock is taken too.
+
+    Usually nothing was interrupted, and the index's cached root tree says so in O(1)
+    (our writers keep it up to date, as git does). Otherwise every entry is compared
+    with HEAD; when all match, complete cached trees are recorded for next time.
     """
     store = repo.object_store
     root = Path(repo.path)
     removed_temps = _remove_temporary_files(root)
     with locked_index(repo) as index:
+        head = read_ref(repo, HEAD)
+        head_tree = None if head is None else load_commit(store, head).tree
+        if index.matches_tree(head_tree):
+            return sorted(removed_temps)
         entries, index_mtime = read_index_entries(repo)
-        committed = _committed_entries(repo)
+        committed = _committed_entries(repo, head_tree)
         files: dict[str, WorktreeFile | None] = {}
         updates: dict[str, tuple[str, os.stat_result] | None] = {}
+        differs = False
         for path in set(committed) | set(entries):
             entry = entries.get(path)
             indexed = None if entry is None else (cleanup_mode(entry.mode), entry.sha)
             target = committed.get(path)
             if indexed == target:
                 continue
+            differs = True
             on_disk = worktree_entry(root, path, entry, index_mtime)
             if on_disk == target:
                 updates[path] = None if target is None else (target[1].decode(), _lstat(root, path))
@@ -104,18 +114,15 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
             )
         if updates:
             index.apply(updates)
+        elif head_tree is not None and not differs:
+            index.record_tree(store, head_tree)  # every entry matched: vouch for it
     return sorted({*updates, *removed_temps})
 
 
-def _committed_entries(repo: Repo) -> dict[str, tuple[int, ObjectID]]:
-    store = repo.object_store
-    head = read_ref(repo, HEAD)
-    committed: dict[str, tuple[int, ObjectID]] = {}
-    if head is not None:
-        for item in iter_tree_contents(store, load_commit(store, head).tree):
-            if item.path is not None and item.mode is not None and item.sha is not None:
-                committed[decode_path(item.path)] = (item.mode, item.sha)
-    return committed
+def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tuple[int, ObjectID]]:
+    if head_tree is None:
+        return {}
+    return {path: (mode, sha) for path, mode, sha in iter_tree_files(repo.object_store, head_tree)}
 
 
 def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:

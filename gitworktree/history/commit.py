@@ -22,20 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError
-from gitworktree.history.commits import load_commit
+from gitworktree.history.commits import load_commit, remember_changed_paths
 from gitworktree.history.identity import Signature
-from gitworktree.history.index import IndexLock, locked_index
+from gitworktree.history.index import IndexLock, TreeChange, locked_index
 from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
 from gitworktree.history.materialize import (
     WorktreeFile,
     check_worktree_targets,
     write_worktree,
 )
+from gitworktree.history.rawtrees import diff_tree_files, has_object
 from gitworktree.history.refs import advance_branch, branch_ref, read_ref
 from gitworktree.history.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
 from gitworktree.history.trees import lookup_entry
@@ -59,6 +61,12 @@ class ExpectedHead(enum.Enum):
 #: ``expected_head=ANY_HEAD``: commit on whatever the branch points at when the commit
 #: starts (the ref update is still a compare-and-swap against that value).
 ANY_HEAD: Final = ExpectedHead.ANY
+
+
+#: A commit with this many new blobs or more stores them as one pack instead of loose
+#: objects (the line git's ``fetch.unpackLimit`` draws too): a first commit of 10,000
+#: artifacts is then two files in ``objects/pack``, not 10,000 file creations.
+_PACK_THRESHOLD = 100
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,17 @@ def publish_commit(
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
+        base_tree = None if current is None else load_commit(repo.object_store, current).tree
         if base_blobs:
-            _check_base_blobs(repo, current, base_blobs)
-        commit, modes = _store_objects(repo, files, text, current)
+            _check_base_blobs(repo, base_tree, base_blobs)
+        commit, modes = _store_objects(repo, files, text, current, base_tree)
+        remember_changed_paths(commit.id, _changed(repo, files, base_tree, commit.tree))
         subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
         action = "commit" if current is not None else "commit (initial)"
         move = _Move(ref, current, commit.id, text.committer, f"{action}: {subject}")
-        _move_branch(repo, move, files, modes, index if isinstance(index, IndexLock) else None)
+        trees = TreeChange(repo.object_store, base_tree, commit.tree)
+        locked = index if isinstance(index, IndexLock) else None
+        _move_branch(repo, move, files, modes, locked, trees)
     return commit
 
 
@@ -142,10 +154,9 @@ def _check_expected_head(
 
 
 def _check_base_blobs(
-    repo: Repo, current: ObjectID | None, base_blobs: Mapping[str, str | None]
+    repo: Repo, tree: ObjectID | None, base_blobs: Mapping[str, str | None]
 ) -> None:
     store = repo.object_store
-    tree = None if current is None else load_commit(store, current).tree
     changed = []
     for path, base in sorted(base_blobs.items()):
         entry = None if tree is None else lookup_entry(store, tree, path)
@@ -186,8 +197,15 @@ def reset_branch(
     """
     modes = {path: file.mode or FILE_MODE for path, file in files.items() if file is not None}
     move = _Move(branch_ref(repo), expected_head, target, signature, message)
+    store = repo.object_store
+    old_tree = None if expected_head is None else load_commit(store, expected_head).tree
+    new_tree = load_commit(store, target).tree
+    # The cached trees can follow the reset only if every differing file is written
+    # (submodule entries, for one, are not).
+    whole = set(diff_tree_files(store, old_tree, new_tree)) <= set(files)
+    trees = TreeChange(store, old_tree, new_tree) if whole else None
     with lock_errors(), locked_index(repo) as index:
-        _move_branch(repo, move, files, modes, index)
+        _move_branch(repo, move, files, modes, index, trees)
 
 
 @dataclass(frozen=True)
@@ -205,8 +223,12 @@ def _move_branch(
     files: Mapping[str, StagedFile | None],
     modes: Mapping[str, int],
     index: IndexLock | None,
+    trees: TreeChange | None,
 ) -> None:
-    """Check the work tree, move the branch, then write files and index (if ``index``)."""
+    """Check the work tree, move the branch, then write files and index (if ``index``).
+
+    ``trees`` is the move of the tree the files complete (see `IndexLock.apply`).
+    """
     worktree = {
         path: None if file is None else WorktreeFile(modes[path], file.blob.as_raw_string())
         for path, file in files.items()
@@ -220,7 +242,7 @@ def _move_branch(
         )
     )
     if index is not None:
-        _materialize(root, worktree, files, index)
+        _materialize(root, worktree, files, index, trees)
 
 
 def _store_objects(
@@ -228,15 +250,14 @@ def _store_objects(
     files: Mapping[str, StagedFile | None],
     text: CommitText,
     parent: ObjectID | None,
+    base_tree: ObjectID | None,
 ) -> tuple[Commit, dict[str, int]]:
     """Store blobs, trees and the commit object; return the commit and the files' modes."""
     store = repo.object_store
     edits: dict[str, TreeEdit] = {}
     for path, file in files.items():
-        if file is not None:
-            add_object(store, file.blob)
         edits[path] = None if file is None else (file.mode, file.blob.id)
-    base_tree = None if parent is None else load_commit(store, parent).tree
+    _store_blobs(store, [file.blob for file in files.values() if file is not None])
     tree, modes = apply_tree_edits(store, base_tree, edits)
     commit = Commit()
     commit.tree = tree
@@ -252,13 +273,40 @@ def _store_objects(
     return commit, modes
 
 
+def _store_blobs(store: BaseObjectStore, blobs: list[Blob]) -> None:
+    """Store the blobs the store lacks: loose, or as one pack when there are many."""
+    unique = {blob.id: blob for blob in blobs}
+    new = [blob for sha, blob in unique.items() if not has_object(store, sha)]
+    if len(new) >= _PACK_THRESHOLD:
+        wait_for_lock(lambda: store.add_objects([(blob, None) for blob in new]))
+        return
+    for blob in new:
+        add_object(store, blob)
+
+
+def _changed(
+    repo: Repo, files: Mapping[str, StagedFile | None], old: ObjectID | None, new: ObjectID
+) -> list[str]:
+    """The paths of ``files`` whose entry differs between the two trees (O(files))."""
+    store = repo.object_store
+    return [
+        path
+        for path in files
+        if (None if old is None else lookup_entry(store, old, path))
+        != lookup_entry(store, new, path)
+    ]
+
+
 def _materialize(
     root: Path,
     worktree: Mapping[str, WorktreeFile | None],
     files: Mapping[str, StagedFile | None],
     index: IndexLock,
+    trees: TreeChange | None,
 ) -> None:
     stats = write_worktree(root, worktree)
+    if len(stats) != len(worktree):
+        trees = None  # a submodule entry was skipped: the index does not become the tree
     updates: dict[str, tuple[str, os.stat_result] | None] = {}
     for path, stat_result in stats.items():
         file = files[path]
@@ -266,4 +314,4 @@ def _materialize(
             updates[path] = None
         else:
             updates[path] = (file.blob.id.decode("ascii"), stat_result)
-    index.apply(updates)
+    index.apply(updates, trees=trees)

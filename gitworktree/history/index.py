@@ -4,16 +4,20 @@ After a commit is materialized, the index must hold the new blob id and the stat
 of every written file, so that ``git status`` is clean and a later plain ``git commit``
 starts from our content.
 
-The body of `IndexLock.apply` reads and rewrites the whole file through dulwich, which is
-O(entries). It is isolated here so that it can later be replaced by an in-place patch of
-only the changed entries, without touching its callers.
+Only the entries of the written paths are re-encoded; every other entry is kept as the
+raw bytes it was (see `gitworktree.history.index_file`), and the cached trees of the
+``TREE`` extension follow the commit (see `gitworktree.history.cache_tree`). Index
+version 4 is rewritten whole through dulwich instead, with its optional extensions
+dropped; a split or sparse index is refused (see `IndexLock.read`).
 """
 
 from __future__ import annotations
 
 import os
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -29,16 +33,36 @@ from dulwich.index import (
     read_index_dict_with_version,
     write_index_dict,
 )
+from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.errors import RepositoryError
+from gitworktree.history.cache_tree import (
+    CacheTree,
+    cache_tree_of,
+    follow_tree_moves,
+    invalidate_paths,
+    parse_cache_tree,
+    serialize_cache_tree,
+    tree_moves,
+)
+from gitworktree.history.index_file import (
+    IndexFile,
+    UnsupportedIndexError,
+    encode_entry,
+    read_index_file,
+    remember,
+    serialize_index,
+)
 from gitworktree.history.locks import lock_errors, wait_for_lock
 from gitworktree.history.paths import decode_path, encode_path
+from gitworktree.history.rawtrees import EMPTY_TREE
 
 __all__ = [
     "IndexLock",
     "IndexUpdate",
+    "TreeChange",
     "entry_matches_stat",
     "locked_index",
     "read_index_entries",
@@ -51,6 +75,20 @@ IndexUpdate = Mapping[str, "tuple[str, os.stat_result] | None"]
 _Entries = dict[bytes, IndexEntry | ConflictedIndexEntry]
 
 
+@dataclass(frozen=True)
+class TreeChange:
+    """The move of HEAD's tree that an index update follows.
+
+    Give it to `IndexLock.apply` when the update writes every file that differs between
+    ``old`` and ``new`` (a commit's or a reset's checkout), so that the cached trees of
+    the directories involved become ``new``'s instead of being invalidated.
+    """
+
+    store: BaseObjectStore
+    old: ObjectID | None
+    new: ObjectID
+
+
 class IndexLock:
     """The index, locked (``index.lock`` held) until the `locked_index` block ends."""
 
@@ -59,19 +97,120 @@ class IndexLock:
         self._lock = lock
         self.applied = False
 
-    def apply(self, updates: IndexUpdate) -> None:
+    def apply(self, updates: IndexUpdate, *, trees: TreeChange | None = None) -> None:
         """Set or drop the entries of ``updates``, keeping every other entry as it was.
 
-        The cached-tree and other optional cache extensions are dropped rather than kept
-        stale: git rebuilds them, while a stale cached tree would make a later
-        ``git commit`` write old trees.
+        The cached trees along the updated paths follow ``trees`` when given, and are
+        invalidated otherwise; a stale cached tree would make a later ``git commit``
+        write old trees.
 
         Args:
             updates: path -> (blob id, stat result of the written file) or ``None``.
+            trees: the tree change the update completes, if it is a whole checkout.
         """
         if self.applied:
             raise RuntimeError("the index was already written under this lock")
-        entries, version = self._read()
+        index = self.read()
+        if index is None:
+            self._apply_with_dulwich(updates)
+            return
+        paths, entries, extended = list(index.paths), list(index.entries), index.extended
+        deltas: dict[bytes, int] = {}
+        for path, update in sorted(updates.items(), reverse=True):
+            key = encode_path(path)
+            start, stop = _span(paths, key)
+            extended -= sum(1 for entry in entries[start:stop] if entry[60] & 0x40)
+            new = [] if update is None else [encode_entry(key, update[0], update[1])]
+            paths[start:stop] = [key] * len(new)
+            entries[start:stop] = new
+            if len(new) != stop - start:
+                for directory in _directories_above(key):
+                    deltas[directory] = deltas.get(directory, 0) + len(new) - (stop - start)
+        cached = self._cached_trees(index)
+        if cached is not None:
+            if trees is not None:
+                keys = [encode_path(path) for path in updates]
+                moves = tree_moves(trees.store, trees.old, trees.new, keys)
+                follow_tree_moves(cached, moves, deltas)
+            else:
+                invalidate_paths(cached, [encode_path(path) for path in updates])
+        self._write(index, paths, entries, extended, cached)
+
+    def read(self) -> IndexFile | None:
+        """The index as it is now (empty if there is none); ``None`` for a format we do
+        not patch.
+
+        Raises:
+            RepositoryError: if the index cannot be parsed, or is a split or sparse index.
+        """
+        try:
+            raw = self._index_path.read_bytes()
+        except FileNotFoundError:
+            return IndexFile.empty()
+        return _parse(self._index_path, raw)
+
+    def matches_tree(self, tree: ObjectID | None) -> bool:
+        """Whether the index's cached root tree vouches that its entries are ``tree``'s.
+
+        ``None`` is an unborn branch: true for an empty index. Conservative: ``False``
+        whenever the cached trees cannot tell (or the format is not ours to read).
+        """
+        index = self.read()
+        if index is None:
+            return False
+        if tree is None:
+            return not index.entries
+        data = index.extension(b"TREE")
+        if data is None:
+            return False
+        try:
+            root = parse_cache_tree(data)
+        except ValueError:
+            return False
+        return root.valid and root.sha == tree and root.entry_count == len(index.entries)
+
+    def record_tree(self, store: BaseObjectStore, tree: ObjectID) -> None:
+        """Write complete cached trees for ``tree``; the caller has checked that the
+        index's entries are exactly ``tree``'s files. A no-op for formats we do not patch.
+        """
+        index = self.read()
+        if index is None or index.has_conflicts():
+            return
+        cached = cache_tree_of(store, tree)
+        if cached.entry_count != len(index.entries):
+            return  # not the same files after all: leave the index alone
+        self._write(index, index.paths, index.entries, index.extended, cached)
+
+    def _cached_trees(self, index: IndexFile) -> CacheTree | None:
+        data = index.extension(b"TREE")
+        if data is None:
+            # An index with no entries holds the empty tree: start a record of it, so
+            # that a repository's first commit leaves complete cached trees behind.
+            return None if index.entries else CacheTree(b"", 0, EMPTY_TREE)
+        try:
+            return parse_cache_tree(data)
+        except ValueError:
+            return None  # unreadable: dropped below, git rebuilds it
+
+    def _write(
+        self,
+        index: IndexFile,
+        paths: list[bytes],
+        entries: list[bytes],
+        extended: int,
+        cached: CacheTree | None,
+    ) -> None:
+        extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
+        if cached is not None:
+            extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
+        written = serialize_index(index.version, paths, entries, extended, extensions)
+        self._lock.write(written.raw)
+        remember(str(self._index_path), written)
+        self.applied = True
+
+    def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
+        """Rewrite the whole index through dulwich (formats we do not patch)."""
+        entries, version = self._read_with_dulwich()
         for path, update in updates.items():
             key = encode_path(path)
             if update is None:
@@ -84,7 +223,7 @@ class IndexLock:
         writer.write_checksum()
         self.applied = True
 
-    def _read(self) -> tuple[_Entries, int]:
+    def _read_with_dulwich(self) -> tuple[_Entries, int]:
         try:
             handle = open(self._index_path, "rb")  # noqa: SIM115 - closed in finally
         except FileNotFoundError:
@@ -102,6 +241,36 @@ class IndexLock:
         return entries, version
 
 
+def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
+    try:
+        return read_index_file(str(index_path), raw)
+    except UnsupportedIndexError as err:
+        raise RepositoryError(
+            index_path,
+            f"the index is {err}, which gitworktree cannot update; nothing was changed. "
+            "Turn it off with `git update-index --no-split-index` (or `git sparse-checkout "
+            "disable`), then retry",
+        ) from err
+    except ValueError as err:
+        raise RepositoryError(
+            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+        ) from err
+
+
+def _span(paths: list[bytes], path: bytes) -> tuple[int, int]:
+    """Where ``path``'s entries (all stages) are in the sorted ``paths``."""
+    return bisect_left(paths, path), bisect_right(paths, path)
+
+
+def _directories_above(path: bytes) -> Iterator[bytes]:
+    """``b""`` and every directory containing ``path``."""
+    yield b""
+    at = path.find(b"/")
+    while at >= 0:
+        yield path[:at]
+        at = path.find(b"/", at + 1)
+
+
 @contextmanager
 def locked_index(repo: Repo) -> Iterator[IndexLock]:
     """Hold the index lock for the duration of the block.
@@ -114,9 +283,13 @@ def locked_index(repo: Repo) -> Iterator[IndexLock]:
         dulwich.file.FileLocked: if ``index.lock`` exists.
     """
     index_path = Path(repo.index_path())
-    lock = wait_for_lock(lambda: GitFile(index_path, "wb"))
+    # Written like git writes it by default (core.fsync leaves the index out): replaced by
+    # a rename, so readers see the old index or the new, and no fsync. The index is a
+    # cache of HEAD plus stat data; the objects and refs it describes are flushed.
+    lock = wait_for_lock(lambda: GitFile(index_path, "wb", fsync=False))
     index = IndexLock(index_path, lock)
     try:
+        index.read()  # refuse an index we cannot update before anything is written
         yield index
     except BaseException:
         lock.abort()
@@ -141,26 +314,32 @@ def update_index_entries(repo: Repo, updates: IndexUpdate) -> None:
         index.apply(updates)
 
 
-def read_index_entries(repo: Repo) -> tuple[dict[str, IndexEntry], int]:
+def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
     """The index's stage-0 entries by path, and the index file's mtime in nanoseconds.
 
-    Conflicted paths (stages 1-3) are left out. A missing index reads as empty.
+    Conflicted paths (stages 1-3) are left out. A missing index reads as empty. Entries
+    are decoded only when looked up.
 
     Raises:
-        RepositoryError: if the index cannot be parsed.
+        RepositoryError: if the index cannot be parsed, or is a split or sparse index.
     """
     index_path = Path(repo.index_path())
     try:
-        handle = open(index_path, "rb")  # noqa: SIM115 - closed in finally
+        with open(index_path, "rb") as handle:
+            mtime = os.fstat(handle.fileno()).st_mtime_ns
+            raw = handle.read()
     except FileNotFoundError:
         return {}, 0
+    parsed = _parse(index_path, raw)
+    if parsed is not None:
+        return parsed.stage_zero(), mtime
     try:
-        mtime = os.fstat(handle.fileno()).st_mtime_ns
-        entries, _version, _extensions = read_index_dict_with_version(IndexChecksumReader(handle))
+        with open(index_path, "rb") as handle:
+            entries, _version, _extensions = read_index_dict_with_version(
+                IndexChecksumReader(handle)
+            )
     except Exception as err:
         raise RepositoryError(index_path, f"cannot read the index ({err})") from err
-    finally:
-        handle.close()
     return {
         decode_path(path): entry for path, entry in entries.items() if isinstance(entry, IndexEntry)
     }, mtime

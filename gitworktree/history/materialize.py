@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitworktree.atomic import atomic_write, fsync_directory, is_temporary
+from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
 from gitworktree.errors import NodeKindError, UnsafePathError
 
 __all__ = ["WorktreeFile", "check_worktree_targets", "write_worktree"]
@@ -77,13 +77,18 @@ def write_worktree(
         entries are neither written nor returned.
     """
     written: dict[str, os.stat_result | None] = {}
+    unlinked: dict[Path, None] = {}
     for path in sorted((p for p, f in files.items() if f is None), reverse=True):
         target = root / path
         if _kind(target) in ("file", "symlink"):
             target.unlink()
-            fsync_directory(target.parent)
+            unlinked[target.parent] = None
         _prune_empty_parents(root, target.parent)
         written[path] = None
+    for directory in unlinked:
+        if directory.is_dir():  # pruned directories took their entries with them
+            fsync_directory(directory)
+    regular: list[tuple[Path, bytes, int]] = []
     for path, file in sorted(files.items()):
         if file is None or file.mode == _GITLINK_MODE:
             continue
@@ -92,8 +97,12 @@ def write_worktree(
         if file.mode == _SYMLINK_MODE:
             _write_symlink(target, os.fsdecode(file.data))
         else:
-            atomic_write(target, file.data, mode=0o755 if file.mode == _EXECUTABLE_MODE else 0o644)
-        written[path] = os.lstat(target)
+            regular.append((target, file.data, 0o755 if file.mode == _EXECUTABLE_MODE else 0o644))
+    if regular:
+        atomic_write_many(regular)  # each file atomic; flushed in batches
+    for path, file in files.items():
+        if file is not None and file.mode != _GITLINK_MODE:
+            written[path] = os.lstat(root / path)
     return written
 
 

@@ -8,16 +8,21 @@ target lacks there are deleted. Everything else keeps HEAD's content.
 from __future__ import annotations
 
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from dulwich.diff_tree import tree_changes
 from dulwich.object_store import BaseObjectStore, iter_tree_contents
 from dulwich.objects import S_ISGITLINK, ObjectID
+from dulwich.repo import Repo
 
+from gitworktree.errors import ConflictError
+from gitworktree.history.index import read_index_entries
 from gitworktree.history.paths import decode_path
+from gitworktree.history.rawtrees import diff_tree_files
+from gitworktree.history.status import worktree_entry
 from gitworktree.history.trees import lookup_entry
 
-__all__ = ["FileEntry", "restore_edits"]
+__all__ = ["FileEntry", "check_unmodified", "restore_edits"]
 
 #: A file in a tree: ``(mode, blob id)``.
 FileEntry = tuple[int, ObjectID]
@@ -44,14 +49,9 @@ def restore_edits(
         LookupError: naming a prefix that exists in neither tree.
     """
     if prefixes is None:
-        edits: dict[str, FileEntry | None] = {}
-        for change in tree_changes(store, head_tree, target_tree):
-            if change.old is not None and change.old.path is not None:
-                edits[decode_path(change.old.path)] = None
-            if change.new is not None and change.new.path is not None:
-                edits[decode_path(change.new.path)] = (change.new.mode or 0, change.new.sha)
-        return {path: edit for path, edit in edits.items() if not _is_gitlink(edit)}
-    edits = {}
+        changes = diff_tree_files(store, head_tree, target_tree)
+        return {path: new for path, (_old, new) in changes.items() if not _is_gitlink(new)}
+    edits: dict[str, FileEntry | None] = {}
     for prefix in prefixes:
         current = _files_at(store, head_tree, prefix)
         wanted = _files_at(store, target_tree, prefix)
@@ -82,3 +82,32 @@ def _files_at(
 
 def _is_gitlink(edit: FileEntry | None) -> bool:
     return edit is not None and S_ISGITLINK(edit[0])
+
+
+def check_unmodified(
+    repo: Repo, edits: Mapping[str, FileEntry | None], head_tree: ObjectID | None
+) -> None:
+    """Refuse to overwrite files whose content on disk is neither HEAD's nor the new one.
+
+    Args:
+        repo: the repository whose work tree is about to be written.
+        edits: path -> the ``(mode, blob id)`` about to be written, or ``None`` to delete.
+        head_tree: the tree of HEAD (what an unmodified file holds); ``None``: no commit.
+
+    Raises:
+        ConflictError: naming every file with uncommitted changes that would be lost.
+    """
+    index, index_mtime = read_index_entries(repo)
+    store, root = repo.object_store, Path(repo.path)
+    dirty = []
+    for path, wanted in sorted(edits.items()):
+        on_disk = worktree_entry(root, path, index.get(path), index_mtime)
+        committed = None if head_tree is None else lookup_entry(store, head_tree, path)
+        if on_disk is not None and on_disk not in (committed, wanted):
+            dirty.append(path)
+    if dirty:
+        raise ConflictError(
+            f"uncommitted changes would be overwritten: {', '.join(dirty)}; commit or "
+            "discard them first",
+            paths=dirty,
+        )

@@ -2,7 +2,9 @@
 
 A change to ``a/b/c.json`` rewrites the blob entry in tree ``a/b``, then ``a``, then the
 root: one new tree per level on the changed path. Sibling directories are kept by id
-and never read, so the cost follows the number of changes, not the size of the tree.
+and never read. Each rebuilt tree is its parent version's raw entries with the changed
+ones spliced in (see `gitworktree.history.rawtrees`), so a directory of 10,000 files
+costs a bisection per change plus one SHA-1 and one zlib call, not 10,000 Python objects.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import stat
 from collections.abc import Mapping
 
 from dulwich.object_store import BaseObjectStore
-from dulwich.objects import ObjectID, Tree
+from dulwich.objects import ObjectID
 
 from gitworktree.errors import NodeKindError
-from gitworktree.history.locks import add_object
 from gitworktree.history.paths import encode_path
+from gitworktree.history.rawtrees import RawTree, read_tree, write_tree
 
 __all__ = ["FILE_MODE", "TreeEdit", "apply_tree_edits"]
 
@@ -53,8 +55,8 @@ def apply_tree_edits(
     builder = _TreeBuilder(store)
     root = builder.build(base, {encode_path(path): edit for path, edit in edits.items()}, "")
     for tree in builder.new_trees:
-        add_object(store, tree)
-    return root.id, builder.modes
+        write_tree(store, tree)
+    return root.seal(), builder.modes
 
 
 class _TreeBuilder:
@@ -62,17 +64,12 @@ class _TreeBuilder:
 
     def __init__(self, store: BaseObjectStore) -> None:
         self.store = store
-        self.new_trees: list[Tree] = []
+        self.new_trees: list[RawTree] = []
         self.modes: dict[str, int] = {}
 
-    def build(self, base: ObjectID | None, edits: _Edits, prefix: str) -> Tree:
+    def build(self, base: ObjectID | None, edits: _Edits, prefix: str) -> RawTree:
         """The tree ``base`` with ``edits`` applied (paths relative to ``prefix``)."""
-        tree = Tree()
-        if base is not None:
-            existing = self.store[base]
-            assert isinstance(existing, Tree)
-            for entry in existing.iteritems():
-                tree.add(entry.path, entry.mode, entry.sha)
+        tree = RawTree([], []) if base is None else read_tree(self.store, base).copy()
         direct: _Edits = {}
         nested: dict[bytes, _Edits] = {}
         for path, edit in edits.items():
@@ -86,16 +83,18 @@ class _TreeBuilder:
         for name, edit in direct.items():
             self._apply_direct(tree, name, edit, replaced_by_dir=name in nested, prefix=prefix)
         if len(tree) or not prefix:
+            tree.seal()
             self.new_trees.append(tree)
         return tree
 
     def _apply_nested(
-        self, tree: Tree, name: bytes, sub_edits: _Edits, direct: _Edits, prefix: str
+        self, tree: RawTree, name: bytes, sub_edits: _Edits, direct: _Edits, prefix: str
     ) -> None:
         full = prefix + name.decode("utf-8", "surrogateescape")
         base: ObjectID | None = None
-        if name in tree:
-            mode, sha = tree[name]
+        current = tree.get(name)
+        if current is not None:
+            mode, sha = current
             if stat.S_ISDIR(mode):
                 base = sha
             elif all(edit is None for edit in sub_edits.values()):
@@ -106,26 +105,26 @@ class _TreeBuilder:
         if len(subtree):
             if direct.get(name) is not None:
                 raise NodeKindError(full, "file", "directory")
-            tree[name] = (stat.S_IFDIR, subtree.id)
-        elif name in tree:
-            del tree[name]
+            tree.set(name, stat.S_IFDIR, subtree.seal())
+        elif current is not None:
+            tree.delete(name)
 
     def _apply_direct(
-        self, tree: Tree, name: bytes, edit: TreeEdit, *, replaced_by_dir: bool, prefix: str
+        self, tree: RawTree, name: bytes, edit: TreeEdit, *, replaced_by_dir: bool, prefix: str
     ) -> None:
         full = prefix + name.decode("utf-8", "surrogateescape")
-        current = tree[name] if name in tree else None  # noqa: SIM401 - Tree has no .get
+        current = tree.get(name)
         if current is not None and stat.S_ISDIR(current[0]):
             if edit is None and replaced_by_dir:
                 return  # the deletion was of the file this new directory replaces
             raise NodeKindError(full, "file", "directory")
         if edit is None:
             if current is not None:
-                del tree[name]
+                tree.delete(name)
             return
         mode, sha = edit
         if mode is None:
             keep = current is not None and current[0] in (FILE_MODE, _EXECUTABLE_MODE)
             mode = current[0] if keep and current is not None else FILE_MODE
-        tree[name] = (mode, sha)
+        tree.set(name, mode, sha)
         self.modes[full] = mode

@@ -6,10 +6,11 @@ import stat
 from typing import NamedTuple
 
 from dulwich.object_store import BaseObjectStore
-from dulwich.objects import S_ISGITLINK, Blob, ObjectID, Tree
+from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 
 from gitworktree.errors import NodeKindError
 from gitworktree.history.paths import decode_path, encode_path
+from gitworktree.history.rawtrees import lookup_path, read_tree
 
 __all__ = ["TreeItem", "list_tree_items", "lookup_entry", "read_blob"]
 
@@ -36,16 +37,7 @@ def lookup_entry(store: BaseObjectStore, tree: ObjectID, path: str) -> tuple[int
         tree: a tree id.
         path: a checked repository-relative path; ``""`` is the tree itself.
     """
-    mode, sha = stat.S_IFDIR, tree
-    for part in encode_path(path).split(b"/") if path else ():
-        if not stat.S_ISDIR(mode):
-            return None
-        current = store[sha]
-        assert isinstance(current, Tree)
-        if part not in current:
-            return None
-        mode, sha = current[part]
-    return mode, sha
+    return lookup_path(store, tree, encode_path(path))
 
 
 def read_blob(store: BaseObjectStore, tree: ObjectID, path: str) -> bytes | None:
@@ -77,12 +69,10 @@ def list_tree_items(store: BaseObjectStore, tree: ObjectID, directory: str) -> l
         return []
     if not stat.S_ISDIR(entry[0]):
         raise NodeKindError(directory, "directory", "file")
-    listing = store[entry[1]]
-    assert isinstance(listing, Tree)
     items = []
-    for item in listing.iteritems():
-        if S_ISGITLINK(item.mode):
+    for name, mode, sha in read_tree(store, entry[1]).items():
+        if S_ISGITLINK(mode):
             continue
-        kind = "dir" if stat.S_ISDIR(item.mode) else "file"
-        items.append(TreeItem(decode_path(item.path), kind, item.sha.decode("ascii")))
+        kind = "dir" if stat.S_ISDIR(mode) else "file"
+        items.append(TreeItem(decode_path(name), kind, sha.decode("ascii")))
     return sorted(items)
