@@ -13,6 +13,8 @@ GitWorktreeError
 ├── MutationFailedError                   the fixing loop could not make content valid
 │   └── CommitRejectedError               the commit gate refused one or more artifacts
 ├── ConflictError                         someone else changed what we were about to write
+│                                         (a moved ref, an edited file, a merge conflict)
+├── RemoteError                           a remote cannot be found, reached, read or written
 ├── CheckpointError                       a checkpoint cannot be created, found or restored
 ├── RepositoryError                       not a repository, or a damaged one
 │   └── UnknownRevisionError (LookupError) a revision or ref that does not exist
@@ -26,7 +28,8 @@ attributes as well as in its message, so that callers and agents can act on it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gitworktree.validation.issues import ValidationIssue
@@ -39,10 +42,12 @@ __all__ = [
     "GitWorktreeError",
     "InvalidNameError",
     "InvalidSchemaError",
+    "MergeConflict",
     "MissingInitialStateError",
     "MutationFailedError",
     "NodeKindError",
     "ReadOnlyError",
+    "RemoteError",
     "RepositoryError",
     "SchemaValidationError",
     "StorageError",
@@ -191,17 +196,86 @@ class CommitRejectedError(MutationFailedError):
         )
 
 
+@dataclass(frozen=True)
+class MergeConflict:
+    """One place where a merge found both sides changed the same thing differently.
+
+    Attributes:
+        path: the file, relative to the repository root, e.g. ``tasks/t1.json``.
+        pointer: the RFC 6901 JSON Pointer inside a JSON file (``""``: the whole
+            document); ``None`` for a file that is not JSON, compared as a whole.
+        base: the value in the common ancestor: a JSON value for a pointer, the file's
+            text for a whole file (``bytes`` if it is not UTF-8); ``None`` when absent.
+        ours: the value on our side (the local branch), as ``base``.
+        theirs: the value on their side (what is merged in), as ``base``.
+        reason: what each side did, e.g. ``"changed on both sides"``,
+            ``"removed on ours, changed on theirs"``.
+    """
+
+    path: str
+    pointer: str | None
+    base: Any
+    ours: Any
+    theirs: Any
+    reason: str = "changed on both sides"
+
+    def __str__(self) -> str:
+        if self.pointer is None:
+            where = self.path
+        else:
+            where = f"{self.path} {self.pointer or '(the whole document)'}"
+        return (
+            f"{where}: {self.reason} (base {_short(self.base)}, ours {_short(self.ours)}, "
+            f"theirs {_short(self.theirs)})"
+        )
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class ConflictError(GitWorktreeError):
     """Someone else changed what we were about to write; nothing of ours was written.
+
+    Raised when a branch moved under a commit, when a file changed on disk since it was
+    read, when a push is not a fast-forward, and when a merge finds both sides changed
+    the same field (then ``conflicts`` lists each one, and the branch, the work tree and
+    the mounted tree are left exactly as they were).
 
     Attributes:
         paths: the artifact paths in conflict (may be empty for a moved ref).
         ref: the ref that moved under us, if that was the conflict.
+        conflicts: for a merge, every conflicting file and JSON Pointer with its base,
+            ours and theirs values.
     """
 
-    def __init__(self, message: str, *, paths: Sequence[str] = (), ref: str | None = None) -> None:
-        self.paths = tuple(paths)
+    def __init__(
+        self,
+        message: str,
+        *,
+        paths: Sequence[str] = (),
+        ref: str | None = None,
+        conflicts: Sequence[MergeConflict] = (),
+    ) -> None:
+        self.conflicts = tuple(conflicts)
+        found = paths or sorted({conflict.path for conflict in self.conflicts})
+        self.paths = tuple(found)
         self.ref = ref
+        super().__init__(message)
+
+
+class RemoteError(GitWorktreeError):
+    """A remote cannot be found, reached, read or written, or refused what we sent.
+
+    Attributes:
+        remote: the remote's name (e.g. ``origin``), or the URL it was given as.
+        url: the remote's URL with any password removed, when known.
+    """
+
+    def __init__(self, remote: str, message: str, *, url: str | None = None) -> None:
+        self.remote = remote
+        self.url = url
         super().__init__(message)
 
 

@@ -19,6 +19,8 @@ from gitworktree.cli.demo import demo
 from gitworktree.cli.diff import diff
 from gitworktree.cli.errors import from_exception
 from gitworktree.cli.history import init, log, show, status
+from gitworktree.cli.pull import pull
+from gitworktree.cli.remotes import clone, fetch, push, remote
 from gitworktree.cli.tree import commit, validate
 
 __all__ = ["GitworktreeGroup", "cli"]
@@ -71,7 +73,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """Typed, always-valid, auditable state for AI agents, stored in Git.
 
     Audit and steer a gitworktree repository: its history, checkpoints, diffs by JSON
-    Pointer, restores, and the validation gate for edits made in the working tree.
+    Pointer, restores, the validation gate for edits made in the working tree, and
+    sharing through a Git host (clone, pull, push).
     Exit status: 0 success, 1 refused (nothing changed), 2 usage error.
 
     \b
@@ -85,5 +88,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
         ctx.color = False
 
 
-for command in (init, status, log, show, diff, checkpoint, restore, validate, commit, demo):
+for command in (
+    init,
+    status,
+    log,
+    show,
+    diff,
+    checkpoint,
+    restore,
+    validate,
+    commit,
+    clone,
+    remote,
+    fetch,
+    pull,
+    push,
+    demo,
+):
     cli.add_command(command)

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from gitworktree import Checkpoint, CommitInfo, FileChange, PointerChange, ValidationIssue
+    from gitworktree import (
+        Checkpoint,
+        CommitInfo,
+        FetchResult,
+        FileChange,
+        MergeConflict,
+        PointerChange,
+        PushResult,
+        ValidationIssue,
+    )
 
 __all__ = [
     "REPAIRED",
@@ -24,14 +33,19 @@ __all__ = [
     "change_json",
     "checkpoint_json",
     "commit_json",
+    "conflict_json",
+    "conflict_line",
     "count_lines",
     "echo_json",
+    "fetch_json",
     "format_time",
     "issue_json",
     "log_entry",
     "patch_text",
     "pointer_json",
     "pointer_lines",
+    "push_json",
+    "ref_label",
     "short",
     "stat_lines",
     "style_sha",
@@ -275,3 +289,74 @@ def stat_lines(changes: Sequence[FileChange], width: int = 80) -> list[str]:
         summary += f", {deletions} deletion{'s' if deletions != 1 else ''}(-)"
     lines.append(summary)
     return lines
+
+
+# --- sharing through a remote -----------------------------------------------------------
+
+
+def fetch_json(result: FetchResult) -> dict[str, Any]:
+    """What a fetch brought, as ``fetch --json`` prints it."""
+    return {
+        "remote": result.remote,
+        "url": result.url,
+        "heads": dict(result.heads),
+        "updated": dict(result.updated),
+        "kept": list(result.kept),
+    }
+
+
+def push_json(result: PushResult) -> dict[str, Any]:
+    """What a push changed on the host, as ``push --json`` prints it."""
+    return {"remote": result.remote, "url": result.url, "updated": dict(result.updated)}
+
+
+def _conflict_value(value: Any, *, whole_file: bool) -> str:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if value is None and whole_file:
+        return "(absent)"
+    return _json_value(value)
+
+
+def conflict_line(conflict: MergeConflict) -> str:
+    """``plan.json /title: base="a" ours="b" theirs="c" (changed on both sides)``.
+
+    Values are JSON, shortened to 60 characters; a whole file's side is its text, or
+    ``<N bytes>`` when it is not UTF-8, or ``(absent)``.
+    """
+    whole_file = conflict.pointer is None
+    pointer = conflict.pointer or "(whole document)"
+    where = conflict.path if whole_file else f"{conflict.path} {pointer}"
+    base, ours, theirs = (
+        _conflict_value(side, whole_file=whole_file)
+        for side in (conflict.base, conflict.ours, conflict.theirs)
+    )
+    return f"{where}: base={base} ours={ours} theirs={theirs} ({conflict.reason})"
+
+
+def _json_side(value: Any) -> Any:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def conflict_json(conflict: MergeConflict) -> dict[str, Any]:
+    """One conflict as ``pull --json`` prints it (bytes decoded as UTF-8, with U+FFFD)."""
+    return {
+        "path": conflict.path,
+        "pointer": conflict.pointer,
+        "base": _json_side(conflict.base),
+        "ours": _json_side(conflict.ours),
+        "theirs": _json_side(conflict.theirs),
+        "reason": conflict.reason,
+    }
+
+
+def ref_label(ref: str) -> str:
+    """``origin/main``, ``main`` or ``checkpoint NAME`` for a full ref name."""
+    for prefix, label in (
+        ("refs/remotes/", ""),
+        ("refs/heads/", ""),
+        ("refs/checkpoints/", "checkpoint "),
+    ):
+        if ref.startswith(prefix):
+            return label + ref.removeprefix(prefix)
+    return ref

@@ -21,7 +21,6 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import (
     CheckpointError,
-    ConflictError,
     InvalidNameError,
     RepositoryError,
     UnknownRevisionError,
@@ -40,16 +39,16 @@ from gitworktree.history.commits import commit_info, load_commit
 from gitworktree.history.damage import translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.identity import Signature, check_identity, repository_identity
-from gitworktree.history.index import read_index_entries
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.locks import lock_errors
 from gitworktree.history.log import walk_commits
 from gitworktree.history.paths import check_repo_path, check_repo_prefixes
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import HEAD, branch_ref, delete_ref, read_ref
-from gitworktree.history.restore import FileEntry, restore_edits
+from gitworktree.history.repository_remotes import RemoteOperations
+from gitworktree.history.restore import check_unmodified, restore_edits
 from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
-from gitworktree.history.status import FileStatus, scan_worktree, worktree_entry
+from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history.writelock import exclusive
@@ -59,11 +58,12 @@ __all__ = ["Repository"]
 RESTORED_FROM = "Gitworktree-Restored-From"
 
 
-class Repository:
+class Repository(RemoteOperations):
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
 
-    Open one with `Repository.init`, `Repository.open` or `Repository.discover`, and close
-    it (or use it as a context manager): it holds open files.
+    Open one with `Repository.init`, `Repository.open`, `Repository.discover` or
+    `Repository.clone`, and close it (or use it as a context manager): it holds open
+    files. Clone, remotes, fetch, push, pull and merge come from `RemoteOperations`.
     """
 
     def __init__(self, repo: Repo) -> None:
@@ -599,27 +599,8 @@ class Repository:
             raise CheckpointError(
                 label, f"{err.args[0]!r} exists neither in {label!r} nor at HEAD"
             ) from err
-        self._check_unmodified(edits, head_tree)
+        check_unmodified(self._repo, edits, head_tree)
         return {
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()
         }
-
-    def _check_unmodified(
-        self, edits: Mapping[str, FileEntry | None], head_tree: ObjectID | None
-    ) -> None:
-        """Refuse to overwrite files whose content on disk is neither HEAD's nor the target's."""
-        index, index_mtime = read_index_entries(self._repo)
-        store, root = self._repo.object_store, self.path
-        dirty = []
-        for path, wanted in edits.items():
-            on_disk = worktree_entry(root, path, index.get(path), index_mtime)
-            committed = None if head_tree is None else lookup_entry(store, head_tree, path)
-            if on_disk is not None and on_disk not in (committed, wanted):
-                dirty.append(path)
-        if dirty:
-            raise ConflictError(
-                f"uncommitted changes would be overwritten: {', '.join(dirty)}; commit or "
-                "discard them first",
-                paths=dirty,
-            )
