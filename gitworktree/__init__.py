@@ -9,6 +9,7 @@ from gitworktree.artifacts.json import JsonDocument
 from gitworktree.artifacts.pydantic import PydanticArtifact
 from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
+from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
     CheckpointError,
     CommitRejectedError,
@@ -17,22 +18,33 @@ from gitworktree.errors import (
     GitWorktreeError,
     InvalidNameError,
     InvalidSchemaError,
+    MergeConflict,
     MissingInitialStateError,
     MutationFailedError,
     NodeKindError,
     ReadOnlyError,
+    RemoteError,
     RepositoryError,
     SchemaValidationError,
     StorageError,
     UnknownRevisionError,
     UnsafePathError,
 )
-from gitworktree.history import Checkpoint, CommitInfo, FileChange, PointerChange, Repository
+from gitworktree.history import (
+    Checkpoint,
+    CommitInfo,
+    FetchResult,
+    FileChange,
+    PointerChange,
+    PushResult,
+    Repository,
+)
+from gitworktree.maps import ArtifactMap
 from gitworktree.mount import BaseMounter, mount
+from gitworktree.remote_sync import pull, push
 from gitworktree.tree import (
     Anchor,
     Artifact,
-    ArtifactMap,
     BaseWorktreeItem,
     CollectionClaim,
     LayoutAnchor,
@@ -65,6 +77,7 @@ __all__ = [
     "Document",
     "DocumentMutation",
     "DocumentParseError",
+    "FetchResult",
     "FileChange",
     "FixingLoop",
     "FixingLoopResult",
@@ -74,13 +87,16 @@ __all__ = [
     "InvalidSchemaError",
     "JsonDocument",
     "LayoutAnchor",
+    "MergeConflict",
     "MissingInitialStateError",
     "MutationFailedError",
     "NodeKindError",
     "ObjectClaim",
     "PointerChange",
+    "PushResult",
     "PydanticArtifact",
     "ReadOnlyError",
+    "RemoteError",
     "RepairFunction",
     "Repository",
     "RepositoryError",
@@ -88,12 +104,16 @@ __all__ = [
     "StorageError",
     "Syncable",
     "TextArtifact",
+    "TreeCheck",
     "UnknownRevisionError",
     "UnsafePathError",
     "ValidationIssue",
     "Worktree",
     "XmlDocument",
     "arun_fixing_loop",
+    "check_tree",
     "mount",
+    "pull",
+    "push",
     "run_fixing_loop",
 ]

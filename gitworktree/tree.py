@@ -24,19 +24,18 @@ import inspect
 import sys
 import typing
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
+from gitworktree.binding import ArtifactSlot, Bound
 from gitworktree.errors import (
     DocumentParseError,
-    GitWorktreeError,
-    ReadOnlyError,
     SchemaValidationError,
     UnsafePathError,
 )
+from gitworktree.maps import ArtifactMap
 from gitworktree.storage.base import Collection, check_name
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
@@ -48,8 +47,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Anchor",
     "Artifact",
-    "ArtifactMap",
-    "ArtifactSlot",
     "BaseWorktreeItem",
     "Claim",
     "CollectionClaim",
@@ -57,7 +54,6 @@ __all__ = [
     "LayoutAnchor",
     "ObjectClaim",
     "Syncable",
-    "TreeSession",
     "Worktree",
     "fields_of",
 ]
@@ -178,29 +174,7 @@ class Artifact(BaseWorktreeItem, Generic[V]):
         return ()
 
 
-class _Bound:
-    """Mixin for mounted nodes: the session and place they are bound to."""
-
-    _gwt_session: TreeSession
-    _gwt_path: PurePosixPath
-    _gwt_dotted: str
-
-    def _gwt_bind(self, session: TreeSession, path: PurePosixPath, dotted: str) -> None:
-        self._gwt_session = session
-        self._gwt_path = path
-        self._gwt_dotted = dotted
-
-    def _gwt_require_session(self) -> TreeSession:
-        try:
-            return self._gwt_session
-        except AttributeError:
-            raise GitWorktreeError(
-                f"{type(self).__name__} is not mounted; create trees with "
-                f"gitworktree.mount({type(self).__name__}, path)"
-            ) from None
-
-
-class Anchor(_Bound, BaseWorktreeItem):
+class Anchor(Bound, BaseWorktreeItem):
     """An item that owns a directory with no in-memory representation.
 
     Its content is reached through ``handle()``; on the Git backend every commit takes a
@@ -386,124 +360,7 @@ class _ItemField:
         child.assign(value)
 
 
-class ArtifactSlot:
-    """The binding of one artifact to its place in storage.
-
-    Attributes:
-        path: root-relative path of the artifact's object.
-        item_type: the declared artifact class.
-        value: the current in-memory artifact.
-        stored: blob id of the bytes last read from or written to storage (``None``
-            when storage does not hold the artifact yet); a file on disk whose id
-            differs was changed by someone else.
-        base: blob id of the committed version the in-memory value builds on (``None``:
-            not committed yet). On storage without history it equals ``stored``.
-        dotted: dotted path of the item in the tree, for messages.
-    """
-
-    __slots__ = ("base", "dotted", "item_type", "path", "session", "stored", "value")
-
-    def __init__(
-        self,
-        session: TreeSession,
-        path: PurePosixPath,
-        item_type: type[Artifact[Any]],
-        value: Artifact[Any],
-        stored: str | None,
-        dotted: str,
-        base: str | None = None,
-    ) -> None:
-        self.session = session
-        self.path = path
-        self.item_type = item_type
-        self.value = value
-        self.stored = stored
-        self.dotted = dotted
-        self.base = base
-
-    def hand_out(self) -> Any:
-        """The value, noted as possibly changed (the caller may mutate it in place)."""
-        self.session.touch(self)
-        return self.value
-
-    def assign(self, value: Any) -> None:
-        """Replace the value with another artifact of the declared type."""
-        if self.session.read_only:
-            raise ReadOnlyError(f"{self.dotted}: this tree is mounted read-only")
-        if not isinstance(value, self.item_type):
-            raise TypeError(
-                f"{self.dotted} holds {self.item_type.__name__}, not {type(value).__name__}"
-            )
-        self.value = value
-        self.session.touch(self)
-
-    def held_elsewhere(self) -> bool:
-        """Whether code outside the tree still holds the value (and so may mutate it).
-
-        On CPython the reference count tells; elsewhere we assume it is still held.
-        """
-        if sys.implementation.name != "cpython":  # pragma: no cover
-            return True
-        # References: this slot's attribute and getrefcount's own argument.
-        return sys.getrefcount(self.value) > 2
-
-
-class TreeSession(Protocol):
-    """What a mounted tree needs from the mount it belongs to (see ``gitworktree.mount``)."""
-
-    read_only: bool
-
-    def touch(self, slot: ArtifactSlot) -> None:
-        """Note that ``slot``'s value may have changed since the last commit."""
-
-    def collection(self, path: PurePosixPath) -> Collection:
-        """The storage collection at ``path``."""
-
-    def sync(self, node: _Container) -> None:
-        """Reload ``node``'s subtree from storage."""
-
-    def commit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
-        """Commit the changes in ``node``'s subtree."""
-
-    async def acommit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
-        """Async twin of ``commit``."""
-
-    def transaction(self, node: Worktree, message: str | None) -> AbstractContextManager[Any]:
-        """Commit ``node`` on success, roll it back on an exception."""
-
-    def checkpoint(self, name: str | None) -> Checkpoint:
-        """Create a checkpoint at the current commit."""
-
-    def restore(
-        self, target: str | Checkpoint, *, paths: list[str] | None, hard: bool
-    ) -> CommitInfo:
-        """Restore a checkpoint or revision and re-sync."""
-
-    def repository(self) -> Repository:
-        """The repository of a Git mount."""
-
-    def map_key_added(self, mapping: ArtifactMap[Any], key: str, value: Any) -> ArtifactSlot:
-        """Create the slot for a new map item."""
-
-    def map_key_removed(self, mapping: ArtifactMap[Any], slot: ArtifactSlot) -> None:
-        """Note that a map item's file must go in the next commit."""
-
-
-class _Container(_Bound):
+class _Container(Bound):
     """Shared behaviour of ``Worktree`` and ``LayoutAnchor``: children bound by field name."""
 
     _gwt_children: dict[str, Any]
@@ -636,74 +493,3 @@ class Worktree(_Container):
     def repo(self) -> Repository:
         """The Git repository this tree is mounted on (read-only operations)."""
         return self._gwt_require_session().repository()
-
-
-class ArtifactMap(_Bound, MutableMapping[str, A], Generic[A]):
-    """A directory of artifacts of one type, keyed by file name, used like a dict.
-
-    ``tree.tasks["t1"] = Task(title="x")`` stores ``tasks/t1.json`` on the next commit;
-    ``del tree.tasks["t1"]`` removes it. Keys must be safe file names.
-    """
-
-    _gwt_item_type: type[A]
-    _gwt_slots: dict[str, ArtifactSlot]
-
-    def _gwt_slot(self, key: str) -> ArtifactSlot:
-        try:
-            return self._gwt_slots[key]
-        except AttributeError:
-            self._gwt_require_session()
-            raise
-        except KeyError:
-            raise KeyError(key) from None
-
-    def __getitem__(self, key: str) -> A:
-        return typing.cast(A, self._gwt_slot(key).hand_out())
-
-    def __setitem__(self, key: str, value: A) -> None:
-        session = self._gwt_require_session()
-        slot = self._gwt_slots.get(key)
-        if slot is None:
-            self._gwt_slots[key] = session.map_key_added(self, key, value)
-        else:
-            slot.assign(value)
-
-    def __delitem__(self, key: str) -> None:
-        session = self._gwt_require_session()
-        if session.read_only:
-            raise ReadOnlyError(f"{self._gwt_dotted}: this tree is mounted read-only")
-        slot = self._gwt_slot(key)
-        del self._gwt_slots[key]
-        session.map_key_removed(self, slot)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._gwt_slots
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._gwt_slots))
-
-    def __len__(self) -> int:
-        return len(self._gwt_slots)
-
-    @property
-    def item_type(self) -> type[A]:
-        """The artifact class every item has."""
-        return self._gwt_item_type
-
-    def handle(self) -> Collection:
-        """The collection holding the items' files."""
-        return self._gwt_require_session().collection(self._gwt_path)
-
-    def __repr__(self) -> str:
-        return f"<ArtifactMap[{self._gwt_item_type.__name__}] {len(self)} items>"
-
-
-def map_item_path(mapping: ArtifactMap[Any], key: str) -> PurePosixPath:
-    """Where the item ``key`` of ``mapping`` is stored; refuses unsafe keys."""
-    if not isinstance(key, str):
-        raise TypeError(f"ArtifactMap keys are strings, not {type(key).__name__}")
-    check_name(key)
-    if key.startswith("."):
-        raise UnsafePathError(key, "map keys may not start with '.'")
-    suffix: str = mapping._gwt_item_type.suffix
-    return mapping._gwt_path / (key + suffix)

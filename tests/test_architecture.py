@@ -25,7 +25,8 @@ DOCUMENTED_API = {
     "ValidationIssue", "Worktree", "arun_fixing_loop", "mount", "run_fixing_loop",
     "Document", "DocumentMutation", "JsonDocument", "TextArtifact", "XmlDocument",
     "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",
-    "PointerChange",
+    "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
+    "push", "TreeCheck", "check_tree",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {
@@ -39,9 +40,9 @@ LAYERS = [
     {"validation"},
     {"history"},
     {"storage"},
-    {"tree"},
-    {"artifacts", "gate"},
-    {"mount"},
+    {"tree", "binding", "maps"},
+    {"artifacts", "gate", "check"},
+    {"mount", "session", "pipeline", "remote_sync"},
     {"cli", "__main__", "__init__"},
 ]
 

@@ -11,7 +11,12 @@ from lxml import etree
 from gitworktree.artifacts.document import Document
 from gitworktree.artifacts.json import resolve_class_path
 from gitworktree.validation.issues import ValidationIssue
-from gitworktree.validation.xml_format import load_xml_schema, parse_xml, xml_schema_issues
+from gitworktree.validation.xml_format import (
+    compile_xml_schema,
+    load_xml_schema,
+    parse_xml,
+    xml_schema_issues,
+)
 
 __all__ = ["XmlDocument"]
 
@@ -20,8 +25,9 @@ class XmlDocument(Document[Any]):
     """An XML document stored as ``<field name>.xml``.
 
     Class attributes:
+        schema: an XSD or RELAX NG schema given inline, as text; or
         schema_path: an ``.xsd`` or ``.rng`` file, relative to the module defining the
-            class; ``None`` checks well-formedness only.
+            class. With neither, only well-formedness is checked.
         default: the initial content (text) for a missing file.
 
     Parsing never resolves entities, loads DTDs or touches the network, and any document
@@ -30,6 +36,7 @@ class XmlDocument(Document[Any]):
     """
 
     suffix: ClassVar[str] = ".xml"
+    schema: ClassVar[str | bytes | None] = None
     schema_path: ClassVar[str | Path | None] = None
 
     @property
@@ -53,7 +60,10 @@ class XmlDocument(Document[Any]):
 
     @classmethod
     def _validate_schema(cls, content: str) -> Sequence[ValidationIssue | str]:
-        if cls.schema_path is None:
+        if cls.schema is not None:
+            compiled = compile_xml_schema(cls.schema)
+        elif cls.schema_path is not None:
+            compiled = load_xml_schema(resolve_class_path(cls, cls.schema_path))
+        else:
             return ()
-        schema = load_xml_schema(resolve_class_path(cls, cls.schema_path))
-        return xml_schema_issues(parse_xml(content), schema)
+        return xml_schema_issues(parse_xml(content), compiled)

@@ -8,10 +8,7 @@ and ``gitworktree commit`` work on the demo's repository as on any other::
 
 from __future__ import annotations
 
-import functools
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from lxml import etree
@@ -75,21 +72,6 @@ TODOS_XSD = """<?xml version="1.0"?>
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
-@functools.cache
-def _schema_directory() -> tempfile.TemporaryDirectory[str]:
-    # XmlDocument reads its schema from a file, and package data other than py.typed is
-    # not installed, so the schema is written once per process to a private directory
-    # (removed when the process exits).
-    return tempfile.TemporaryDirectory(prefix="gitworktree-demo-schema-")
-
-
-def _todos_xsd() -> Path:
-    path = Path(_schema_directory().name) / "todos.xsd"
-    if not path.exists():
-        path.write_text(TODOS_XSD, encoding="utf-8")
-    return path
-
-
 def normalize_priorities(
     content: str, issues: Sequence[ValidationIssue], document_type: str
 ) -> str:
@@ -140,17 +122,12 @@ class Notes(JsonDocument):
 class TodoList(XmlDocument):
     """``todos.xml``: wellformed's todo list, checked by an XSD, with a repair hook."""
 
+    schema: ClassVar[str | bytes | None] = TODOS_XSD
     default: ClassVar[Any] = "<todos/>\n"
 
     @classmethod
     def _get_document_type(cls) -> str:
         return "todo-list"
-
-    @classmethod
-    def _validate_schema(cls, content: str) -> Sequence[ValidationIssue | str]:
-        if cls.schema_path is None:
-            cls.schema_path = _todos_xsd()
-        return super()._validate_schema(content)
 
     _repair: ClassVar[RepairFunction | None] = staticmethod(normalize_priorities)
 

@@ -6,104 +6,26 @@ tree's root is the repository's root.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option
-from gitworktree.cli.declaration import Declared, declared_items, load_repair, load_tree_class
+from gitworktree.cli.declaration import load_repair, load_tree_class
 from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import REPAIRED, commit_json, echo_json, issue_json, style_sha, subject
 
 if TYPE_CHECKING:
-    from gitworktree import CommitInfo, ValidationIssue
+    from gitworktree import CommitInfo
 
-__all__ = ["TreeCheck", "check_tree", "commit", "validate"]
+__all__ = ["commit", "validate"]
 
 TREE_HELP = "The Worktree subclass declaring the files, as MODULE:CLASS or file.py:CLASS."
 
 
 # --- validate ---------------------------------------------------------------------------
-
-
-@dataclass
-class TreeCheck:
-    """What ``validate`` found.
-
-    Attributes:
-        checked: the artifact files that were read and checked.
-        issues: every problem, each with its artifact path and location.
-        missing: declared artifacts with no file; the next mount creates them from defaults.
-    """
-
-    checked: list[str] = field(default_factory=list)
-    issues: list[ValidationIssue] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-
-def _issue(path: PurePosixPath, message: str) -> ValidationIssue:
-    from gitworktree import ValidationIssue
-
-    return ValidationIssue(message, source="custom", artifact=str(path))
-
-
-def _map_files(root: Path, item: Declared, report: TreeCheck) -> list[PurePosixPath]:
-    directory = root / item.path
-    if not directory.exists():
-        return []
-    if not directory.is_dir():
-        report.issues.append(_issue(item.path, "expected a directory of items, found a file"))
-        return []
-    suffix: str = item.item_type.suffix
-    return [
-        item.path / name
-        for name in sorted(os.listdir(directory))
-        if name.endswith(suffix) and not name.startswith(".") and (directory / name).is_file()
-    ]
-
-
-def _check_missing(item: Declared, path: PurePosixPath, report: TreeCheck) -> None:
-    from gitworktree import MissingInitialStateError, SchemaValidationError
-
-    try:
-        item.item_type._initial(None, item.dotted)
-    except MissingInitialStateError:
-        report.issues.append(
-            _issue(path, f"missing, and {item.dotted} has no default to create it from")
-        )
-    except SchemaValidationError as error:
-        report.issues += [issue.for_artifact(str(path)) for issue in error.issues]
-    else:
-        report.missing.append(str(path))
-
-
-def _check_file(root: Path, item: Declared, path: PurePosixPath, report: TreeCheck) -> None:
-    full = root / path
-    if not os.path.lexists(full):
-        _check_missing(item, path, report)
-        return
-    if full.is_dir():
-        report.issues.append(_issue(path, "expected a file, found a directory"))
-        return
-    if full.is_symlink() and not full.resolve().is_relative_to(root.resolve()):
-        report.issues.append(_issue(path, "a symlink that leads outside the repository"))
-        return
-    report.checked.append(str(path))
-    report.issues += item.item_type._issues_in(full.read_bytes(), str(path))
-
-
-def check_tree(tree_cls: type[Any], root: Path) -> TreeCheck:
-    """Check every artifact ``tree_cls`` declares under ``root``; nothing is written."""
-    report = TreeCheck()
-    for item in declared_items(tree_cls):
-        paths = [item.path] if item.kind == "artifact" else _map_files(root, item, report)
-        for path in paths:
-            _check_file(root, item, path, report)
-    return report
 
 
 @click.command(short_help="Check the working tree against a tree declaration.")
@@ -122,6 +44,8 @@ def validate(ctx: click.Context, tree_spec: str, as_json: bool) -> None:
       gitworktree validate --tree myagent.state:AgentState
       gitworktree validate --tree state.py:AgentState --json
     """
+    from gitworktree import check_tree
+
     tree_cls = load_tree_class(tree_spec)
     repository = open_repository(ctx)
     report = check_tree(tree_cls, repository.path)

@@ -172,6 +172,14 @@ class GitMountDriver:
         directory = Path(path)
         if (directory / ".git").exists():
             repository = Repository.open(directory)
+            if repository.head is not None:
+                # Read HEAD's commit and root tree now, so a damaged repository is a
+                # clear RepositoryError on open rather than a failure halfway through.
+                try:
+                    repository.list_tree("HEAD")
+                except BaseException:
+                    repository.close()
+                    raise
         else:
             repository = Repository.init(directory)
         return FilesystemCollection(GitStorage(repository), PurePosixPath("."))

@@ -28,6 +28,7 @@ from gitworktree.validation.loop import (
 )
 from gitworktree.validation.xml_format import (
     XMLSchemaValidator,
+    compile_xml_schema,
     load_xml_schema,
     make_xml_schema_validator,
     make_xml_wellformed_validator,
@@ -47,6 +48,7 @@ __all__ = [
     "ValidationIssue",
     "XMLSchemaValidator",
     "arun_fixing_loop",
+    "compile_xml_schema",
     "format_issue",
     "format_issues",
     "json_schema_issues",

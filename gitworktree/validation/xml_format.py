@@ -25,6 +25,7 @@ from gitworktree.validation.loop import ValidateFunction
 
 __all__ = [
     "XMLSchemaValidator",
+    "compile_xml_schema",
     "load_xml_schema",
     "make_xml_schema_validator",
     "make_xml_wellformed_validator",
@@ -57,6 +58,7 @@ _DOCTYPE_MESSAGE = "DOCTYPE declarations (and so DTDs and entities) are not allo
 # lxml validators keep their error log on the schema object and release the GIL while
 # validating: two threads sharing a cached schema would mix up each other's errors.
 _VALIDATION_LOCK = threading.Lock()
+_XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
 
 
 class _LogEntry(Protocol):
@@ -106,6 +108,32 @@ def load_xml_schema(path: str | os.PathLike[str]) -> XMLSchemaValidator:
     resolved = Path(path).resolve()
     stat = resolved.stat()
     return _load_schema(resolved, stat.st_mtime_ns, stat.st_size)
+
+
+def compile_xml_schema(text: str | bytes) -> XMLSchemaValidator:
+    """Compile a schema given as text: XSD (root ``xs:schema``) or RELAX NG (``grammar``).
+
+    Raises:
+        InvalidSchemaError: the text is not safe, well-formed XML, or not a valid schema.
+    """
+    return _compile_schema_text(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+@functools.lru_cache(maxsize=64)
+def _compile_schema_text(data: bytes) -> XMLSchemaValidator:
+    try:
+        document = _parse(data)
+    except DocumentParseError as exc:
+        raise InvalidSchemaError("inline schema is not acceptable XML", exc.issues) from None
+    namespace = etree.QName(document).namespace
+    kind = etree.XMLSchema if namespace == _XSD_NAMESPACE else etree.RelaxNG
+    try:
+        return kind(document)
+    except _SCHEMA_PARSE_ERRORS as exc:
+        log = _entries(cast("etree.LxmlError", exc).error_log)
+        raise InvalidSchemaError(
+            f"inline schema is not a valid schema: {exc}", [_issue(e, "schema") for e in log]
+        ) from None
 
 
 def xml_schema_issues(

@@ -131,13 +131,30 @@ def test_truncated_index_is_a_clear_error(repo: Path) -> None:
         mount(WorkTree, repo)
 
 
-def test_corrupted_object_is_a_clear_error(repo: Path) -> None:
+OPEN_DAMAGED = """
+import sys
+from gitworktree import RepositoryError, mount
+from tests.reliability.models import WorkTree
+try:
+    mount(WorkTree, sys.argv[1])
+except RepositoryError as error:
+    print(error)
+"""
+
+
+def test_corrupted_object_is_a_clear_error_on_open(repo: Path) -> None:
     tree_sha = git(repo, "rev-parse", "HEAD^{tree}").strip()
     loose = repo / ".git" / "objects" / tree_sha[:2] / tree_sha[2:]
     loose.chmod(0o644)
     loose.write_bytes(b"not a zlib stream")
-    with pytest.raises(RepositoryError, match="damaged"):
-        mount(WorkTree, repo)
+    # A fresh process, as a user opening the repository would be (this one has the tree
+    # cached from before the damage, and objects never change once written).
+    out = subprocess.run(
+        [sys.executable, "-c", OPEN_DAMAGED, str(repo)],
+        capture_output=True, text=True, cwd=PROJECT, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "damaged" in out.stdout and "git fsck" in out.stdout
 
 
 def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ DOCUMENTED = {
     "format_issue",
     "format_issues",
     "json_schema_issues",
+    "compile_xml_schema",
     "load_xml_schema",
     "locate_json_pointers",
     "make_json_schema_validator",
