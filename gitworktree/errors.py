@@ -183,10 +183,24 @@ class CommitRejectedError(MutationFailedError):
 
     Attributes:
         failures: artifact path -> the issues that remained after repair.
+        candidates: artifact path -> the last content the repair loop produced (what
+            the repair made of it, or the content as it was without a repair hook).
+        histories: artifact path -> the issues of every validation pass, oldest first.
     """
 
-    def __init__(self, failures: Mapping[str, Sequence[ValidationIssue]]) -> None:
+    def __init__(
+        self,
+        failures: Mapping[str, Sequence[ValidationIssue]],
+        *,
+        candidates: Mapping[str, str] | None = None,
+        histories: Mapping[str, Sequence[Sequence[ValidationIssue]]] | None = None,
+    ) -> None:
         self.failures = {path: tuple(issues) for path, issues in failures.items()}
+        self.candidates = dict(candidates or {})
+        self.histories = {
+            path: tuple(tuple(attempt) for attempt in attempts)
+            for path, attempts in (histories or {}).items()
+        }
         names = ", ".join(sorted(self.failures))
         every = [issue for issues in self.failures.values() for issue in issues]
         super().__init__(

@@ -73,6 +73,8 @@ def _settle(
 ) -> dict[str, GatePassed]:
     passed: dict[str, GatePassed] = {}
     failures: dict[str, Sequence[ValidationIssue]] = {}
+    candidates: dict[str, str] = {}
+    histories: dict[str, tuple[tuple[ValidationIssue, ...], ...]] = {}
     for item, outcome in outcomes.items():
         if not isinstance(outcome, FixingLoopResult):
             failures[item.path] = _attributed(outcome, item.path)
@@ -80,9 +82,13 @@ def _settle(
             data = item.data if outcome.attempts == 0 else outcome.content.encode("utf-8")
             passed[item.path] = GatePassed(data, outcome.attempts)
         else:
+            # Keep what the loop tried: the last candidate and every pass's issues, so an
+            # agent (or a person) can see what the repair did, not just that it failed.
             failures[item.path] = _attributed(outcome.issues, item.path)
+            candidates[item.path] = outcome.content
+            histories[item.path] = tuple(_attributed(h, item.path) for h in outcome.history)
     if failures:
-        raise CommitRejectedError(failures)
+        raise CommitRejectedError(failures, candidates=candidates, histories=histories)
     return passed
 
 

@@ -200,3 +200,18 @@ def test_document_assignment_and_content_setter(mount_root: MountRoot) -> None:
     info = tree.commit()
     assert info is not None and info.paths == ("free.xml", "note.json")
     assert read_stored(mount_root(), "free.xml") == b"<doc><x/></doc>"
+
+
+def test_a_rejection_keeps_the_last_candidate_and_every_attempt(mount_root: MountRoot) -> None:
+    def half_fix(content: str, issues: Issues, document_type: str) -> str:
+        return json.dumps({"number": "still not a number"})
+
+    tree = mount(CounterTree, mount_root(), repair=half_fix, max_repair_attempts=2)
+    tree.counter.number = "x"  # type: ignore[assignment]
+    with pytest.raises(CommitRejectedError) as caught:
+        tree.commit()
+    rejected = caught.value
+    assert json.loads(rejected.candidates["counter.json"]) == {"number": "still not a number"}
+    history = rejected.histories["counter.json"]
+    assert len(history) >= 2 and all(history)  # the input's issues, then the repair's
+    assert all(issue.artifact == "counter.json" for attempt in history for issue in attempt)
