@@ -102,6 +102,30 @@ def _precheck(item: GateItem) -> Sequence[ValidationIssue] | str:
     return text
 
 
+_Outcomes = dict[GateItem, FixingLoopResult | Sequence[ValidationIssue]]
+_Repairs = list[tuple[GateItem, str, RepairFunction]]
+
+
+def _check_all(
+    items: Sequence[GateItem], tree_repair: RepairFunction | None
+) -> tuple[_Outcomes, _Repairs]:
+    """Validate every item; return the settled outcomes and the items a repair must see."""
+    outcomes: _Outcomes = {}
+    repairs: _Repairs = []
+    for item in items:
+        text = _precheck(item)
+        if not isinstance(text, str):
+            outcomes[item] = text
+            continue
+        checked = _validate_only(text, item)
+        repair = _repair_for(item, tree_repair)
+        if checked.ok or repair is None:
+            outcomes[item] = checked
+        else:
+            repairs.append((item, text, repair))
+    return outcomes, repairs
+
+
 def run_gate(
     items: Sequence[GateItem], tree_repair: RepairFunction | None, max_attempts: int
 ) -> dict[str, GatePassed]:
@@ -110,20 +134,11 @@ def run_gate(
     Raises:
         CommitRejectedError: at least one item stayed invalid; carries every failure.
     """
+    outcomes, repairs = _check_all(items, tree_repair)
     loop = FixingLoop(max_attempts)
-    outcomes: dict[GateItem, FixingLoopResult | Sequence[ValidationIssue]] = {}
-    for item in items:
-        text = _precheck(item)
-        if not isinstance(text, str):
-            outcomes[item] = text
-            continue
-        repair = _repair_for(item, tree_repair)
-        if repair is None:
-            outcomes[item] = _validate_only(text, item)
-            continue
-        outcomes[item] = loop.run(
-            text, _validator(item), repair, document_type=item.item_type._get_document_type()
-        )
+    for item, text, repair in repairs:
+        kind = item.item_type._get_document_type()
+        outcomes[item] = loop.run(text, _validator(item), repair, document_type=kind)
     return _settle(outcomes)
 
 
@@ -131,20 +146,11 @@ async def arun_gate(
     items: Sequence[GateItem], tree_repair: RepairFunction | None, max_attempts: int
 ) -> dict[str, GatePassed]:
     """Async twin of ``run_gate``: async repair hooks are awaited."""
+    outcomes, repairs = _check_all(items, tree_repair)
     loop = FixingLoop(max_attempts)
-    outcomes: dict[GateItem, FixingLoopResult | Sequence[ValidationIssue]] = {}
-    for item in items:
-        text = _precheck(item)
-        if not isinstance(text, str):
-            outcomes[item] = text
-            continue
-        repair = _repair_for(item, tree_repair)
-        if repair is None:
-            outcomes[item] = _validate_only(text, item)
-            continue
-        outcomes[item] = await loop.arun(
-            text, _validator(item), repair, document_type=item.item_type._get_document_type()
-        )
+    for item, text, repair in repairs:
+        kind = item.item_type._get_document_type()
+        outcomes[item] = await loop.arun(text, _validator(item), repair, document_type=kind)
     return _settle(outcomes)
 
 
