@@ -194,6 +194,7 @@ class CommitPipeline:
             base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
         )
         info = self._publish_with_retries(change_set, retries)
+        self._published(info)
         for slot in pending.changed:
             data = passed[str(slot.path)].data
             if str(slot.path) in repaired:
@@ -205,6 +206,9 @@ class CommitPipeline:
             del self._repaired_on_load[path]
         self._forget_untouched(pending.slots)
         return info
+
+    def _published(self, info: CommitInfo) -> None:
+        """Called once a change set has landed as ``info`` (the session follows HEAD)."""
 
     def _publish_with_retries(self, change_set: ChangeSet, retries: int) -> CommitInfo:
         """Publish; when only the branch moved (no artifact of ours changed), try again."""

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 from gitworktree.binding import ArtifactSlot
 from gitworktree.errors import (
@@ -21,6 +21,7 @@ from gitworktree.errors import (
     DocumentParseError,
     NodeKindError,
     ReadOnlyError,
+    RepositoryError,
     SchemaValidationError,
 )
 from gitworktree.history.info import CommitInfo
@@ -35,6 +36,14 @@ __all__ = ["MountSession"]
 log = logging.getLogger("gitworktree")
 
 T = TypeVar("T", bound=Worktree)
+
+# A loaded artifact: its value, the repair attempts that took, and the blob ids of what
+# storage holds (None: nothing yet) and of what is committed (None: nothing).
+_Loaded: TypeAlias = tuple[Artifact[Any], int, str | None, str | None]
+
+# A restore re-reads changed artifacts one by one up to this many plus half the tree;
+# beyond that a full load (one pass per directory) is cheaper.
+_REREAD_AT_MOST = 64
 
 
 class MountSession(CommitPipeline):
@@ -60,6 +69,15 @@ class MountSession(CommitPipeline):
         self._repaired_on_load: dict[PurePosixPath, int] = {}
         self._artifact_types: dict[PurePosixPath, type[Artifact[Any]]] = {}
         self._map_types: dict[PurePosixPath, type[Artifact[Any]]] = {}
+        # Where each loaded slot lives, for re-reading only what a restore changed.
+        self._declared: dict[PurePosixPath, tuple[_Container, str]] = {}
+        self._maps: dict[PurePosixPath, ArtifactMap[Any]] = {}
+        self._directories: dict[PurePosixPath, None] = {}  # containers and maps, in order
+        self._unordered: dict[int, ArtifactMap[Any]] = {}  # maps with keys added in memory
+        # The commit the loaded tree reflects (apart from pending changes, which are
+        # tracked), while known: a restore then re-reads only what differs from it.
+        self._synced_head: str | None = None
+        self._synced_known = False
         self._root: Worktree | None = None
 
     # --- building and syncing -----------------------------------------------------------
@@ -86,18 +104,37 @@ class MountSession(CommitPipeline):
                     "finished an interrupted checkout (a killed process?): rewrote %s from HEAD",
                     ", ".join(repaired),
                 )
+        head = self.storage.head  # before reading: a commit landing meanwhile is re-read later
         missing: list[ArtifactSlot] = []
         self._load_container(node, states, missing)
+        self._note_synced(node, head)
         if missing and not self.read_only:
             try:
                 self._initialize(missing)
             except ConflictError:
                 # Another writer initialized them first (two first mounts at once): theirs
                 # stand; load them, and initialize whatever is still missing.
+                head = self.storage.head
                 missing = []
                 self._load_container(node, states, missing)
+                self._note_synced(node, head)
                 if missing:
                     self._initialize(missing)
+
+    def _note_synced(self, node: _Container, head: str | None) -> None:
+        """Record that ``node`` was loaded from storage at ``head``."""
+        if node is self._root:
+            self._synced_head, self._synced_known = head, True
+        elif not (self._synced_known and head == self._synced_head):
+            self._synced_known = False  # part of the tree is newer than the rest
+
+    def _published(self, info: CommitInfo) -> None:
+        """Follow a commit of ours: the tree now reflects it, unless others' came between."""
+        parent = info.parents[0] if info.parents else None
+        if self.storage.versioned and self._synced_known and parent == self._synced_head:
+            self._synced_head = info.sha
+        else:
+            self._synced_known = False
 
     def _initialize(self, missing: list[ArtifactSlot]) -> None:
         names = ", ".join(str(slot.path) for slot in missing[:5])
@@ -115,6 +152,7 @@ class MountSession(CommitPipeline):
         self, node: _Container, states: Mapping[str, Any] | None, missing: list[ArtifactSlot]
     ) -> None:
         self._ensure_collection(node._gwt_path)
+        self._directories[node._gwt_path] = None
         committed = self.storage.committed_digests(node._gwt_path)
         children = node._gwt_children
         for name, spec in fields_of(type(node)).items():
@@ -123,6 +161,7 @@ class MountSession(CommitPipeline):
             dotted = node._gwt_dotted_name(name)
             if spec.kind == "artifact":
                 self._artifact_types[path] = spec.item_type
+                self._declared[path] = (node, name)
                 children[name] = self._load_artifact(
                     children.get(name), spec.item_type, path, dotted, state, missing, committed
                 )
@@ -133,6 +172,8 @@ class MountSession(CommitPipeline):
                 mapping._gwt_bind(self, path, dotted)
                 mapping._gwt_item_type = spec.item_type
                 self._map_types[path] = spec.item_type
+                self._maps[path] = mapping
+                self._directories[path] = None
                 self._load_map(mapping, state, missing)
                 children[name] = mapping
             else:
@@ -146,6 +187,7 @@ class MountSession(CommitPipeline):
                     self._load_container(child, state, missing)
                 else:
                     self._ensure_collection(path)
+                    self._directories[path] = None
                 if _is_free_form(child):
                     self._anchor_dirs.add(path)
                 children[name] = child
@@ -175,15 +217,38 @@ class MountSession(CommitPipeline):
             kind = self.storage.kind_of(path)
         if kind == "collection":
             raise NodeKindError(path, "file", "directory")
-        attempts = 0
+        loaded: _Loaded
         if kind is None:
-            value, stored = item_type._initial(state, dotted), None
+            loaded = (item_type._initial(state, dotted), 0, None, base)
         else:
             data = self.storage.read(path)
-            value, attempts = self._parse_stored(item_type, data, path)
-            stored = blob_sha(data)
-        if committed is None:
-            base = stored
+            loaded = self._from_stored(item_type, data, str(path), committed, path.name)
+        return self._bind(slot, item_type, path, dotted, loaded, missing)
+
+    def _from_stored(
+        self,
+        item_type: type[Artifact[Any]],
+        data: bytes,
+        where: str,
+        committed: Mapping[str, str] | None,
+        name: str,
+    ) -> _Loaded:
+        """Parse what storage holds for an artifact: what ``_bind`` takes."""
+        value, attempts = self._parse_stored(item_type, data, where)
+        stored = blob_sha(data)
+        return value, attempts, stored, stored if committed is None else committed.get(name)
+
+    def _bind(
+        self,
+        slot: ArtifactSlot | None,
+        item_type: type[Artifact[Any]],
+        path: PurePosixPath,
+        dotted: str,
+        loaded: _Loaded,
+        missing: list[ArtifactSlot],
+    ) -> ArtifactSlot:
+        """Bind a loaded artifact to its slot (made if ``None``), and note what is due."""
+        value, attempts, stored, base = loaded
         if slot is None:
             slot = ArtifactSlot(self, path, item_type, value, stored, dotted, base)
         else:
@@ -197,18 +262,23 @@ class MountSession(CommitPipeline):
         return slot
 
     def _parse_stored(
-        self, item_type: type[Artifact[Any]], data: bytes, path: PurePosixPath
+        self, item_type: type[Artifact[Any]], data: bytes, where: str
     ) -> tuple[Artifact[Any], int]:
         """Parse stored bytes; invalid content is repaired in memory when a hook exists.
 
         The stored file is never rewritten here: a repaired value is marked as changed, so
         the repair lands (through the gate) with the next commit.
 
+        Args:
+            item_type: the artifact class.
+            data: the stored bytes.
+            where: the artifact's path, for messages.
+
         Returns:
             The value, and how many repair attempts it took (0: it was valid).
         """
         try:
-            return item_type._from_bytes(data, str(path)), 0
+            return item_type._from_bytes(data, where), 0
         except (DocumentParseError, SchemaValidationError):
             repair = item_type._repair or self.repair
             text = _text_or_none(data)
@@ -216,13 +286,13 @@ class MountSession(CommitPipeline):
                 raise
         result = FixingLoop(self.max_repair_attempts).run(
             text,
-            lambda content: item_type._issues_in_text(content, str(path)),
+            lambda content: item_type._issues_in_text(content, where),
             repair,
             document_type=item_type._get_document_type(),
         )
-        result.raise_for_status(artifact=str(path))
-        log.info("%s: stored content was invalid and was repaired in memory", path)
-        return item_type._from_bytes(result.content.encode(), str(path)), result.attempts
+        result.raise_for_status(artifact=where)
+        log.info("%s: stored content was invalid and was repaired in memory", where)
+        return item_type._from_bytes(result.content.encode(), where), result.attempts
 
     def _load_map(self, mapping: ArtifactMap[Any], state: Any, missing: list[ArtifactSlot]) -> None:
         path = mapping._gwt_path
@@ -230,20 +300,30 @@ class MountSession(CommitPipeline):
         self._ensure_collection(path)
         old: dict[str, ArtifactSlot] = getattr(mapping, "_gwt_slots", {})
         slots: dict[str, ArtifactSlot] = {}
-        suffix = mapping._gwt_item_type.suffix
+        item_type = mapping._gwt_item_type
+        suffix = item_type.suffix
         committed = self.storage.committed_digests(path)
-        on_disk = set(self.storage.list_names(path)) if existed else set()
-        for name in sorted(on_disk | set(committed or ())):
+        # One pass over the directory reads every item (the usual case, and the cost of a
+        # mount); anything that is not a plain file is looked at one by one.
+        on_disk = self.storage.read_objects(path, suffix) if existed else {}
+        prefix = f"{path}/" if path.parts else ""
+        for name in sorted(on_disk.keys() | (committed or {}).keys()):
             if not name.endswith(suffix) or name.startswith("."):
                 continue
             key = name[: len(name) - len(suffix)] if suffix else name
+            item_path = path / name
             if name not in on_disk and not self.read_only:
-                self._note_deleted_on_disk(mapping, path / name, committed)
+                self._note_deleted_on_disk(mapping, item_path, committed)
                 continue
-            slots[key] = self._load_artifact(
-                old.get(key), mapping._gwt_item_type, path / name,
-                f"{mapping._gwt_dotted}[{key!r}]", None, missing, committed,
-            )  # fmt: skip
+            dotted = f"{mapping._gwt_dotted}[{key!r}]"
+            data = on_disk.get(name)
+            if data is None:
+                slots[key] = self._load_artifact(
+                    old.get(key), item_type, item_path, dotted, None, missing, committed
+                )
+                continue
+            loaded = self._from_stored(item_type, data, prefix + name, committed, name)
+            slots[key] = self._bind(old.get(key), item_type, item_path, dotted, loaded, missing)
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
@@ -253,6 +333,7 @@ class MountSession(CommitPipeline):
                 )  # fmt: skip
                 slots[key] = slot
         mapping._gwt_slots = slots
+        self._unordered.pop(id(mapping), None)
 
     def _note_deleted_on_disk(
         self, mapping: ArtifactMap[Any], path: PurePosixPath, committed: Mapping[str, str] | None
@@ -319,6 +400,7 @@ class MountSession(CommitPipeline):
                 f"not {type(value).__name__}"
             )
         removed = self._removed.pop(path, None)
+        self._unordered[id(mapping)] = mapping  # a full load would put the key in order
         slot = ArtifactSlot(
             self,
             path,
@@ -357,10 +439,134 @@ class MountSession(CommitPipeline):
         with self._lock:
             info: CommitInfo = storage.restore(target, paths=paths, hard=hard)
             if self._root is not None:
-                self._touched.clear()
-                self._removed.clear()
-                self._load(self._root, None)
+                self._resync(self._root)
             return info
+
+    def _resync(self, root: Worktree) -> None:
+        """Make the loaded tree what HEAD now holds, dropping every pending change.
+
+        Only what can differ is read again: the files that differ between the commit the
+        tree was loaded at and HEAD, and the artifacts with pending changes. So a restore
+        costs what it changed, not the size of the tree. (Like any operation but ``sync``,
+        it does not look for files other programs edited without committing.) The whole
+        tree is loaded instead when its commit is unknown (another writer's commit landed
+        under ours), when directories and files traded places, or when most of it changed.
+        """
+        pending = {*(str(slot.path) for slot in self._touched.values()), *map(str, self._removed)}
+        self._touched.clear()
+        self._removed.clear()
+        head = self.storage.head
+        plan = self._reread_plan(head, pending)
+        if plan is None:
+            self._repaired_on_load.clear()
+            self._load(root, None)
+            return
+        missing: list[ArtifactSlot] = []
+        for directory in self._directories:
+            self._ensure_collection(directory)  # a restore removes directories it emptied
+        grown = self._unordered
+        for path, base in plan:
+            self._repaired_on_load.pop(path, None)
+            committed = {} if base is None else {path.name: base}
+            mapping = self._maps.get(path.parent)
+            if mapping is None:
+                self._reread_declared(path, committed, missing)
+            elif self._reread_item(mapping, path, committed, missing):
+                grown[id(mapping)] = mapping
+        for mapping in grown.values():  # new keys go where a full load puts them
+            suffix = mapping._gwt_item_type.suffix
+            mapping._gwt_slots = dict(
+                sorted(mapping._gwt_slots.items(), key=lambda item: item[0] + suffix)
+            )
+        grown.clear()
+        self._synced_head, self._synced_known = head, True
+        if missing and not self.read_only:
+            try:
+                self._initialize(missing)
+            except ConflictError:
+                self._load(root, None)  # another writer initialized them: load theirs
+
+    def _reread_plan(
+        self, head: str | None, pending: set[str]
+    ) -> list[tuple[PurePosixPath, str | None]] | None:
+        """The loaded artifacts to read again, with their blob ids at HEAD; ``None``: all."""
+        loaded = len(self._declared) + sum(len(m._gwt_slots) for m in self._maps.values())
+        limit = _REREAD_AT_MOST + loaded // 2  # beyond: one pass per directory is cheaper
+        if not self._synced_known or head is None or len(pending) > limit:
+            return None
+        storage = self._versioned("restore")
+        try:
+            changes = storage.changes_since(self._synced_head, sorted(pending))
+        except (RepositoryError, LookupError):
+            return None  # the commit the tree was loaded at is gone: read everything
+        if len(changes) > limit:
+            return None
+        plan = []
+        for text, base in changes.items():
+            path = PurePosixPath(text)
+            if path in self._declared or path.parent in self._maps:
+                plan.append((path, base))
+            elif self._changes_layout(path):
+                return None
+        return plan
+
+    def _changes_layout(self, path: PurePosixPath) -> bool:
+        """Whether a change at ``path`` (not a loaded artifact) may change the tree's shape.
+
+        A declared directory that is now a file, a declared artifact that is now a
+        directory, or a directory in a map named like an item: a full load reports them.
+        """
+        if path in self._directories:
+            return True
+        for parent in path.parents:
+            if parent in self._declared:
+                return True
+            mapping = self._maps.get(parent)
+            if mapping is not None:
+                entry = path.relative_to(parent).parts[0]
+                suffix = mapping._gwt_item_type.suffix
+                return entry.endswith(suffix) and not entry.startswith(".")
+        return False
+
+    def _reread_declared(
+        self, path: PurePosixPath, committed: Mapping[str, str], missing: list[ArtifactSlot]
+    ) -> None:
+        node, name = self._declared[path]
+        spec = fields_of(type(node))[name]
+        node._gwt_children[name] = self._load_artifact(
+            node._gwt_children.get(name), spec.item_type, path,
+            node._gwt_dotted_name(name), spec.default, missing, committed,
+        )  # fmt: skip
+
+    def _reread_item(
+        self,
+        mapping: ArtifactMap[Any],
+        path: PurePosixPath,
+        committed: Mapping[str, str],
+        missing: list[ArtifactSlot],
+    ) -> bool:
+        """Read one map item again, as ``_load_map`` would; whether its key is new."""
+        name = path.name
+        item_type = mapping._gwt_item_type
+        suffix = item_type.suffix
+        if not name.endswith(suffix) or name.startswith("."):
+            return False
+        key = name[: len(name) - len(suffix)] if suffix else name
+        slots = mapping._gwt_slots
+        old = slots.get(key)
+        kind = self.storage.kind_of(path)
+        if kind is None:
+            slots.pop(key, None)
+            if committed and not self.read_only:
+                self._note_deleted_on_disk(mapping, path, committed)
+            return False
+        if kind == "collection":
+            raise NodeKindError(path, "file", "directory")
+        data = self.storage.read(path)
+        loaded = self._from_stored(item_type, data, str(path), committed, name)
+        dotted = f"{mapping._gwt_dotted}[{key!r}]"
+        slots[key] = self._bind(old, item_type, path, dotted, loaded, missing)
+        return old is None
 
     def repository(self) -> Any:
         return self._versioned("repo").repository

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dulwich.config import Config
@@ -54,7 +55,7 @@ def check_identity(identity: str) -> str:
     return identity
 
 
-def repository_identity(config: Config, kind: str = "COMMITTER") -> str:
+def repository_identity(config: Config | Callable[[], Config], kind: str = "COMMITTER") -> str:
     """The identity git itself would use: environment, then ``user.*`` config, then ours.
 
     ``GIT_<KIND>_NAME`` / ``GIT_<KIND>_EMAIL`` win over ``user.name`` / ``user.email``, as
@@ -62,16 +63,18 @@ def repository_identity(config: Config, kind: str = "COMMITTER") -> str:
     host's user name (commits should not leak it).
 
     Args:
-        config: the repository's config stack.
+        config: the repository's config stack, or a function that reads it: then it is
+            read only when the environment does not give both name and email (reading
+            the stack opens and parses every config file, on every commit).
         kind: ``"AUTHOR"`` or ``"COMMITTER"``.
     """
     default_name, _, default_email = DEFAULT_IDENTITY.partition(" <")
-    name = os.environ.get(f"GIT_{kind}_NAME") or _config_value(config, "name") or default_name
-    email = (
-        os.environ.get(f"GIT_{kind}_EMAIL")
-        or _config_value(config, "email")
-        or default_email.rstrip(">")
-    )
+    name = os.environ.get(f"GIT_{kind}_NAME")
+    email = os.environ.get(f"GIT_{kind}_EMAIL")
+    if not (name and email):
+        stack = config() if callable(config) else config
+        name = name or _config_value(stack, "name") or default_name
+        email = email or _config_value(stack, "email") or default_email.rstrip(">")
     # git strips the characters that would break the "Name <email>" line (ident.c)
     email = "".join(char for char in email if char not in "<>\n\0").strip()
     name = " ".join("".join(char for char in name if char not in "<>\0").split()) or default_name

@@ -15,13 +15,14 @@ from pathlib import Path
 from types import TracebackType
 
 from dulwich.errors import NotGitRepository
-from dulwich.objects import Blob, ObjectID
+from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import (
     CheckpointError,
     InvalidNameError,
+    NodeKindError,
     RepositoryError,
     UnknownRevisionError,
 )
@@ -42,7 +43,8 @@ from gitworktree.history.identity import Signature, check_identity, repository_i
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.locks import lock_errors
 from gitworktree.history.log import walk_commits
-from gitworktree.history.paths import check_repo_path, check_repo_prefixes
+from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
+from gitworktree.history.rawtrees import diff_tree_files, read_tree
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import HEAD, branch_ref, delete_ref, read_ref
 from gitworktree.history.repository_remotes import RemoteOperations
@@ -54,6 +56,9 @@ from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, r
 from gitworktree.history.writelock import exclusive
 
 __all__ = ["Repository"]
+
+# A submodule's tree entry: a commit id, not a file.
+_SUBMODULE = b"160000 "
 
 RESTORED_FROM = "Gitworktree-Restored-From"
 
@@ -237,6 +242,53 @@ class Repository(RemoteOperations):
         """The entries of ``directory`` (``""``: the root) at ``rev``, sorted by name."""
         checked = check_repo_path(directory) if directory else ""
         return list_tree_items(self._repo.object_store, self._tree(rev), checked)
+
+    @translates_damage
+    def file_ids(self, rev: str, directory: str = "") -> dict[str, str]:
+        """Blob ids of the files directly in ``directory`` (``""``: the root) at ``rev``.
+
+        The files of `list_tree`, by name, without building an item per entry: what a
+        mount compares a large directory on disk with.
+
+        Raises:
+            NodeKindError: if ``directory`` is a file at ``rev``.
+        """
+        checked = check_repo_path(directory) if directory else ""
+        store = self._repo.object_store
+        entry = lookup_entry(store, self._tree(rev), checked)
+        if entry is None:
+            return {}
+        if not stat.S_ISDIR(entry[0]):
+            raise NodeKindError(checked, "directory", "file")
+        tree = read_tree(store, entry[1])
+        return {
+            decode_path(name): raw[-20:].hex()  # raw: b"<mode> <name>\0<20-byte id>"
+            for name, raw in zip(tree.keys, tree.entries, strict=True)
+            if not name.endswith(b"/") and not raw.startswith(_SUBMODULE)
+        }
+
+    @translates_damage
+    def changed_files(self, a: str | None, b: str = "HEAD") -> dict[str, str | None]:
+        """The files that differ between revisions ``a`` and ``b``, with their ids at ``b``.
+
+        Only directories whose ids differ are read, so the cost follows the number of
+        changes, not the size of the tree.
+
+        Args:
+            a: the old side; ``None`` for the empty tree.
+            b: the new side.
+
+        Returns:
+            path -> blob id at ``b``, or ``None`` where ``b`` has no file there; sorted
+            by path.
+        """
+        store = self._repo.object_store
+        old = None if a is None else self._tree(a)
+        changes = diff_tree_files(store, old, self._tree(b))
+        return {
+            path: None if new is None or S_ISGITLINK(new[0]) else new[1].decode("ascii")
+            for path, (_, new) in sorted(changes.items())
+        }
 
     def hash_blob(self, data: bytes) -> str:
         """The blob id git gives ``data`` (without storing it)."""
@@ -536,7 +588,7 @@ class Repository(RemoteOperations):
         return sha.lower()
 
     def _identity(self, kind: str) -> str:
-        return repository_identity(self._repo.get_config_stack(), kind)
+        return repository_identity(self._repo.get_config_stack, kind)  # read only if needed
 
     def _tree(self, rev: str) -> ObjectID:
         commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))

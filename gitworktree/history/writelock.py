@@ -41,6 +41,9 @@ T = TypeVar("T")
 
 WRITER_LOCK_NAME = "gitworktree.lock"
 
+# The state record's width on disk (JSON padded with spaces; see _write_state).
+_STATE_WIDTH = 128
+
 # A killed writer's lock files are newer than its recorded start; allow for filesystems
 # whose timestamps are coarser than the clock.
 _MTIME_SLACK_NS = 2_000_000_000
@@ -59,7 +62,9 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
     try:
         _acquire(fd, path)
         try:
-            previous = _read_state(fd)
+            previous, width = _read_state(fd)
+            if width != _STATE_WIDTH:
+                os.ftruncate(fd, 0)  # new, or written otherwise: from now on one fixed record
             if previous.get("state") == "writing":
                 since = previous.get("since", 0)
                 removed = clear_stale_locks(control_dir, since if isinstance(since, int) else 0)
@@ -165,17 +170,21 @@ def _acquire(fd: int, path: Path) -> None:
             delay = min(delay * 2, 0.1)
 
 
-def _read_state(fd: int) -> dict[str, object]:
-    os.lseek(fd, 0, os.SEEK_SET)
-    raw = os.read(fd, 4096)
+def _read_state(fd: int) -> tuple[dict[str, object], int]:
+    """The recorded state (empty if unreadable), and the record's length in bytes."""
+    raw = os.pread(fd, 4096, 0)
     try:
         state = json.loads(raw) if raw else {}
     except ValueError:
-        return {}
-    return state if isinstance(state, dict) else {}
+        return {}, len(raw)
+    return (state if isinstance(state, dict) else {}), len(raw)
 
 
 def _write_state(fd: int, state: dict[str, object]) -> None:
-    data = json.dumps(state).encode()
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, data, 0)
+    """Overwrite the record in place: padded to a fixed width, so no truncation is needed.
+
+    One ``pwrite`` replaces the whole record (the padding is JSON whitespace), where
+    truncating first would cost a call and leave an empty record for a moment. A state
+    is ~70 bytes; ``writer_lock`` truncates a file of any other width once.
+    """
+    os.pwrite(fd, json.dumps(state).encode().ljust(_STATE_WIDTH), 0)

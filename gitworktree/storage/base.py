@@ -268,6 +268,24 @@ class Storage(ABC):
     def collection_node(self, path: PurePosixPath) -> Collection:
         """A ``Collection`` handle for ``path``."""
 
+    def read_objects(self, directory: PurePosixPath, suffix: str = "") -> dict[str, bytes | None]:
+        """The objects directly in ``directory`` whose names end in ``suffix``, read at once.
+
+        Names starting with ``.`` are left out (hidden files, ``.git``, temporary files).
+        What a map of artifacts loads from: a backend can list and read a directory in one
+        pass, where ``list_names``, ``kind_of`` and ``read`` take one call per name.
+
+        Returns:
+            name -> bytes; ``None`` for a name that is not simply readable as an object
+            (a collection, something else, gone meanwhile): ask ``kind_of`` and ``read``.
+        """
+        found: dict[str, bytes | None] = {}
+        for name in self.list_names(directory):
+            if name.endswith(suffix) and not name.startswith("."):
+                path = directory / name
+                found[name] = self.read(path) if self.kind_of(path) == "object" else None
+        return found
+
     def digest(self, path: PurePosixPath) -> str | None:
         """Blob id of what is stored at ``path`` now, or ``None`` if it is not an object."""
         if self.kind_of(path) != "object":

@@ -61,15 +61,20 @@ class FilesystemStorage(Storage):
         """The absolute path for ``path``, refusing symlinks that lead out of the root."""
         if not path.parts:
             return self._root
+        return self._located(path)[0]
+
+    def _located(self, path: PurePosixPath) -> tuple[Path, int | None]:
+        """``os_path``, and the mode ``lstat`` found there (``None``: nothing there)."""
         full = self._root.joinpath(*path.parts)
-        self._confine(full.parent)
+        if path.parts:
+            self._confine(full.parent)
         try:
             mode = os.lstat(full).st_mode
         except FileNotFoundError:
-            return full
+            return full, None
         if stat.S_ISLNK(mode):
             self._check_inside(full, Path(os.path.realpath(full)))
-        return full
+        return full, mode
 
     def _confine(self, directory: Path) -> None:
         if directory in self._confined:
@@ -86,13 +91,14 @@ class FilesystemStorage(Storage):
             )
 
     def kind_of(self, path: PurePosixPath) -> str | None:
-        full = self.os_path(path)
-        try:
-            mode = os.stat(full).st_mode
-        except FileNotFoundError:
+        full, mode = self._located(path)
+        if mode is None:
             return None
-        except NotADirectoryError:
-            return None
+        if stat.S_ISLNK(mode):  # confined by _located: what it points to counts
+            try:
+                mode = os.stat(full).st_mode
+            except (FileNotFoundError, NotADirectoryError):
+                return None
         if stat.S_ISDIR(mode):
             return "collection"
         if stat.S_ISREG(mode):
@@ -102,11 +108,49 @@ class FilesystemStorage(Storage):
     def read(self, path: PurePosixPath) -> bytes:
         full = self.os_path(path)
         try:
-            return full.read_bytes()
-        except IsADirectoryError:
-            raise NodeKindError(path, "file", "directory") from None
+            fd = os.open(full, _READ_FOLLOWING)
         except FileNotFoundError:
             raise StorageError(path, "no such file") from None
+        try:
+            return _read_all(fd)
+        except IsADirectoryError:
+            raise NodeKindError(path, "file", "directory") from None
+        finally:
+            os.close(fd)
+
+    def read_objects(self, directory: PurePosixPath, suffix: str = "") -> dict[str, bytes | None]:
+        """Read the matching files of ``directory`` in one pass (see ``Storage.read_objects``).
+
+        One ``scandir`` and one ``open`` per regular file, instead of path objects and
+        ``lstat`` calls per name. The directory is confined once; a symlink among the
+        entries is followed only after its target is checked to be inside the root, and
+        a plain entry is opened with ``O_NOFOLLOW``, so one swapped for a symlink since the
+        scan is refused by the kernel (and then checked the slow way).
+
+        Raises:
+            UnsafePathError: the directory, or a symlink in it, leads out of the root.
+        """
+        full = self.os_path(directory)
+        try:
+            scan = os.scandir(full)
+        except NotADirectoryError:
+            raise NodeKindError(directory, "directory", "file") from None
+        except FileNotFoundError:
+            raise StorageError(directory, "no such directory") from None
+        found: dict[str, bytes | None] = {}
+        with scan:
+            self._confine(full)  # once it exists: the entries' paths all start with it
+            for entry in scan:
+                name = entry.name
+                if not name.endswith(suffix) or name.startswith("."):
+                    continue
+                flags = _READ_FLAGS
+                if entry.is_symlink():
+                    target = Path(entry.path)
+                    self._check_inside(target, Path(os.path.realpath(target)))
+                    flags = _READ_FOLLOWING
+                found[name] = _read_file(entry.path, flags) if entry.is_file() else None
+        return found
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
         full = self.os_path(path)
@@ -151,6 +195,33 @@ class FilesystemStorage(Storage):
 
     def collection_node(self, path: PurePosixPath) -> Collection:
         return FilesystemCollection(self, path)
+
+
+_READ_FOLLOWING = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_READ_FLAGS = _READ_FOLLOWING | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_file(path: str, flags: int) -> bytes | None:
+    """The whole content of the file at ``path``; ``None`` if it cannot be opened as one."""
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None  # gone, replaced (by a directory or a symlink): the caller looks again
+    try:
+        return _read_all(fd)
+    except IsADirectoryError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    """Everything from ``fd`` to its end: what ``open(path, "rb").read()`` gives, at a
+    fraction of the cost for a small file (no file object, no ``fstat`` or ``ioctl``)."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 class FilesystemMountDriver:

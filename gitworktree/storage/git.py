@@ -10,7 +10,7 @@ read-only time travel.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
@@ -19,6 +19,10 @@ from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
 __all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage"]
+
+# From this many paths in one directory on, listing the directory once is cheaper than
+# looking each path up.
+_LIST_FROM = 16
 
 
 class GitStorage(FilesystemStorage):
@@ -49,10 +53,42 @@ class GitStorage(FilesystemStorage):
         if self.repository.head is None:
             return {}
         try:
-            items = self.repository.list_tree("HEAD", str(directory) if directory.parts else "")
+            return self.repository.file_ids("HEAD", str(directory) if directory.parts else "")
         except (StorageError, RepositoryError, LookupError):
             return {}
-        return {item.name: item.sha for item in items if item.kind == "file"}
+
+    def changes_since(self, rev: str | None, paths: Iterable[str] = ()) -> dict[str, str | None]:
+        """What a tree loaded at ``rev`` must re-read to match HEAD.
+
+        Args:
+            rev: the commit the tree was loaded at (``None``: before the first commit).
+            paths: more paths to look up (those with pending changes).
+
+        Returns:
+            path -> blob id at HEAD (``None``: no file there), for every file that differs
+            between ``rev`` and HEAD and for each of ``paths``.
+
+        Raises:
+            RepositoryError: ``rev`` cannot be read (or there is no HEAD).
+        """
+        head = self.repository.head
+        if head is None:
+            raise RepositoryError(self.repository.path, "no commit to compare with")
+        changed = {} if rev == head else self.repository.changed_files(rev, head)
+        by_directory: dict[str, list[str]] = {}
+        for path in paths:
+            if path not in changed:
+                by_directory.setdefault(path.rpartition("/")[0], []).append(path)
+        for directory, found in by_directory.items():
+            if len(found) < _LIST_FROM:
+                changed.update((path, self.repository.blob_sha_at(head, path)) for path in found)
+                continue
+            try:
+                ids = self.repository.file_ids(head, directory)
+            except (StorageError, RepositoryError):
+                ids = {}  # not a directory at HEAD: nothing below it is a file
+            changed.update((path, ids.get(path.rpartition("/")[2])) for path in found)
+        return changed
 
     def recover(self) -> list[str]:
         return self.repository.recover_worktree()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from gitworktree.errors import DocumentParseError
 from gitworktree.validation.issues import ValidationIssue
@@ -74,9 +75,7 @@ def parse_json(data: str | bytes | bytearray, *, max_depth: int = MAX_JSON_DEPTH
     text = _decoded(data)
     _check_depth(text, max_depth)
     try:
-        value = json.loads(
-            text, parse_constant=_refuse_constant, object_pairs_hook=_object_with_unique_keys
-        )
+        value = _decode(text)
     except json.JSONDecodeError as exc:
         issue = ValidationIssue(exc.msg, line=exc.lineno, column=exc.colno, source="parse")
         raise _parse_error(issue) from exc
@@ -88,7 +87,8 @@ def parse_json(data: str | bytes | bytearray, *, max_depth: int = MAX_JSON_DEPTH
         # Only reachable when the caller is itself deep in the stack.
         issue = ValidationIssue("nesting too deep to parse here", source="parse")
         raise _parse_error(issue) from None
-    _check_surrogates(text, value)
+    if "\\u" in text or not text.isascii():
+        _check_surrogates(text, value)  # else no surrogate can be anywhere: no scan
     return value
 
 
@@ -160,6 +160,32 @@ def _object_with_unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _DuplicateKeyError(key)
             seen.add(key)
     return result
+
+
+# One scanner for every call: ``json.loads`` with hooks builds a decoder each time, which
+# costs as much as parsing a small document. Scanning keeps no state between calls.
+_DECODER = json.JSONDecoder(
+    parse_constant=_refuse_constant, object_pairs_hook=_object_with_unique_keys
+)
+_SCAN: Callable[[str, int], tuple[Any, int]] = cast(Any, _DECODER).scan_once  # untyped in typeshed
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def _decode(text: str) -> Any:
+    """``json.loads(text)`` with the hooks above: the same checks and the same errors."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    start = len(text) - len(text.lstrip(_JSON_WHITESPACE))
+    try:
+        value, end = _SCAN(text, start)
+    except StopIteration as exc:
+        raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+    if end != len(text):
+        rest = text[end:]
+        extra = len(rest) - len(rest.lstrip(_JSON_WHITESPACE))
+        if extra != len(rest):
+            raise json.JSONDecodeError("Extra data", text, end + extra)
+    return value
 
 
 def _non_finite_issue(text: str, name: str) -> ValidationIssue:

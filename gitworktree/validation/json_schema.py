@@ -10,16 +10,18 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeAlias
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gitworktree.errors import DocumentParseError, InvalidSchemaError
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.json_format import parse_json
 from gitworktree.validation.json_pointers import locate_json_pointers, to_json_pointer
 from gitworktree.validation.loop import ValidateFunction
+
+if TYPE_CHECKING:
+    # Importing jsonschema takes ~40 ms: it is imported when a schema is first compiled.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["JSONSchema", "json_schema_issues", "make_json_schema_validator"]
 
@@ -94,6 +96,9 @@ def _compile_canonical(canonical: str) -> Draft202012Validator:
 
 
 def _compile(schema: JSONSchema) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
