@@ -112,7 +112,9 @@ def test_imports_go_downward_only(path: Path) -> None:
         assert layer_of(module) <= own, f"{relative_name(path)} imports {module} from above"
 
 
-def test_importing_the_package_does_not_load_the_cli() -> None:
-    code = "import sys, gitworktree; print('click' in sys.modules)"
+@pytest.mark.parametrize("module", ["click", "asyncio", "jsonschema"])
+def test_importing_the_package_stays_light(module: str) -> None:
+    """The CLI, asyncio and jsonschema load only when something needs them (start-up)."""
+    code = f"import sys, gitworktree; print({module!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -8,7 +8,6 @@ differ in how they call the repair function.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import inspect
 from collections.abc import Awaitable, Callable, Generator, Sequence
@@ -308,6 +307,8 @@ def _repair_sync(
     repair: RepairFunction, request: _RepairRequest, document_type: str
 ) -> _RepairOutcome:
     """Call ``repair``; drive an awaitable result with :func:`asyncio.run`."""
+    import asyncio  # here, not at the top: ~30 ms at start-up, for async only
+
     try:
         produced = repair(request.content, request.issues, document_type)
     except Exception as exc:  # a failing repair is a failed attempt, not a crash
@@ -335,6 +336,8 @@ async def _repair_async(
 
 
 def _refuse_inside_running_loop(produced: Awaitable[Any]) -> None:
+    import asyncio  # here, not at the top: ~30 ms at start-up, for async only
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
