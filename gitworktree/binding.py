@@ -150,7 +150,12 @@ class TreeSession(Protocol):
         """Create a checkpoint at the current commit."""
 
     def restore(
-        self, target: str | Checkpoint, *, paths: list[str] | None, hard: bool
+        self,
+        target: str | Checkpoint,
+        *,
+        paths: list[str] | None,
+        hard: bool,
+        author: str | None = None,
     ) -> CommitInfo:
         """Restore a checkpoint or revision and re-sync."""
 

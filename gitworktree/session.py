@@ -434,10 +434,12 @@ class MountSession(CommitPipeline):
         """Delete a checkpoint (what ``Checkpoint.discard`` calls)."""
         self._versioned("checkpoint").delete_checkpoint(name)
 
-    def restore(self, target: Any, *, paths: list[str] | None, hard: bool) -> CommitInfo:
+    def restore(
+        self, target: Any, *, paths: list[str] | None, hard: bool, author: str | None = None
+    ) -> CommitInfo:
         storage = self._versioned("restore")
         with self._lock:
-            info: CommitInfo = storage.restore(target, paths=paths, hard=hard)
+            info: CommitInfo = storage.restore(target, paths=paths, hard=hard, author=author)
             if self._root is not None:
                 self._resync(self._root)
             return info

@@ -480,14 +480,17 @@ class Worktree(_Container):
         *,
         paths: list[str] | None = None,
         hard: bool = False,
+        author: str | None = None,
     ) -> CommitInfo:
         """Bring the tree back to ``target`` (a checkpoint name, a ``Checkpoint`` or a revision).
 
         By default a new commit records the restore, so history is never lost;
         ``hard=True`` moves the branch instead (the reflog keeps the old tip). With
         ``paths``, only those files or directories are restored. The tree is re-synced.
+        ``author`` (``"Name <email>"``) is recorded as the restore commit's author.
         """
-        return self._gwt_require_session().restore(target, paths=paths, hard=hard)
+        session = self._gwt_require_session()
+        return session.restore(target, paths=paths, hard=hard, author=author)
 
     @property
     def repo(self) -> Repository:

@@ -135,11 +135,17 @@ def _target_sha(repository: Repository, target: str) -> str | None:
     help="Restore only this file or directory (repeatable).",
 )
 @click.option("--hard", is_flag=True, help="Move the branch to TARGET instead of committing.")
+@click.option("--author", metavar='"NAME <EMAIL>"', help="The restore commit's author (the agent).")
 @repo_option
 @json_option
 @click.pass_context
 def restore(
-    ctx: click.Context, target: str, paths: tuple[str, ...], hard: bool, as_json: bool
+    ctx: click.Context,
+    target: str,
+    paths: tuple[str, ...],
+    hard: bool,
+    author: str | None,
+    as_json: bool,
 ) -> None:
     """Bring the working tree back to TARGET, a checkpoint name or a revision.
 
@@ -160,7 +166,7 @@ def restore(
     checked = repo_paths(ctx, repository.path, paths) if paths else None
     before = repository.head
     target_sha = _target_sha(repository, target)
-    info = repository.restore(target, paths=checked, hard=hard)
+    info = repository.restore(target, paths=checked, hard=hard, author=author)
     changed = info.sha != before
     if as_json:
         document: dict[str, Any] = {

@@ -29,6 +29,7 @@ class CheckpointOwner(Protocol):
         *,
         paths: Sequence[str] | None = None,
         hard: bool = False,
+        author: str | None = None,
     ) -> CommitInfo:
         """Go back to ``target`` (see `Repository.restore`)."""
         ...
@@ -66,9 +67,15 @@ class Checkpoint:
         """The full ref name, ``refs/checkpoints/<name>``."""
         return CHECKPOINT_PREFIX + self.name
 
-    def restore(self, *, paths: Sequence[str] | None = None, hard: bool = False) -> CommitInfo:
+    def restore(
+        self,
+        *,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
+        author: str | None = None,
+    ) -> CommitInfo:
         """Restore the owner to this checkpoint (see `Repository.restore`)."""
-        return self._owner.restore(self, paths=paths, hard=hard)
+        return self._owner.restore(self, paths=paths, hard=hard, author=author)
 
     def discard(self) -> None:
         """Delete the checkpoint's ref; the commits it pointed at stay in history."""

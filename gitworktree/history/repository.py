@@ -441,6 +441,7 @@ class Repository(RemoteOperations):
         *,
         paths: Sequence[str] | None = None,
         hard: bool = False,
+        author: str | None = None,
     ) -> CommitInfo:
         """Go back to a checkpoint or revision.
 
@@ -456,6 +457,8 @@ class Repository(RemoteOperations):
             target: a checkpoint name, a `Checkpoint`, or any revision.
             paths: restore only these files or directory prefixes (not with ``hard``).
             hard: move the branch instead of adding a commit.
+            author: ``"Name <email>"`` recorded as the restore commit's author (the agent
+                that asked for it); by default the repository's identity.
 
         Returns:
             The new commit (soft), the target (hard), or HEAD when nothing differed.
@@ -484,7 +487,7 @@ class Repository(RemoteOperations):
             files,
             f"Restore {label}",
             {RESTORED_FROM: sha.decode("ascii")},
-            author=None,
+            author=author,
             expected_head=None if head is None else head.decode("ascii"),
             materialize=True,
         )

@@ -118,10 +118,15 @@ class GitStorage(FilesystemStorage):
         return Checkpoint(owner, made.name, made.sha)
 
     def restore(
-        self, target: str | Checkpoint, *, paths: list[str] | None, hard: bool
+        self,
+        target: str | Checkpoint,
+        *,
+        paths: list[str] | None,
+        hard: bool,
+        author: str | None = None,
     ) -> CommitInfo:
         """Restore ``target`` into the branch and the working tree (see ``Repository.restore``)."""
-        return self.repository.restore(target, paths=paths, hard=hard)
+        return self.repository.restore(target, paths=paths, hard=hard, author=author)
 
     def delete_checkpoint(self, name: str) -> None:
         """Delete ``refs/checkpoints/<name>``."""

@@ -105,3 +105,11 @@ def test_hard_with_paths_is_a_usage_error(history: History) -> None:
     result = invoke("restore", "planned", "--hard", "--path", "notes.json")
     assert result.exit_code == 2
     assert "--hard moves the whole branch" in result.stderr
+
+
+def test_restore_records_the_author_given(history: History) -> None:
+    result = invoke("restore", "planned", "--author", "Guardian <guardian@agents.local>")
+    assert result.exit_code == 0
+    assert git_lines(history.root, "log", "-1", "--format=%an <%ae>") == [
+        "Guardian <guardian@agents.local>"
+    ]

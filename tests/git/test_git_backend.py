@@ -313,3 +313,14 @@ def test_diff_since_a_checkpoint_matches_git(tmp_path: Path) -> None:
     assert ours == theirs
     pointers = {p.pointer for c in tree.repo.diff("checkpoints/base", "HEAD") for p in c.pointers}
     assert "/done" in pointers
+
+
+def test_a_restore_records_the_agent_that_asked_for_it(tmp_path: Path) -> None:
+    tree = mount(CounterTree, tmp_path)
+    tree.checkpoint("zero")
+    tree.counter.number = 1
+    tree.commit()
+    tree.restore("zero", author="Guardian Agent <guardian@agents>")
+    assert git(tmp_path, "log", "-1", "--format=%an <%ae>").strip() == (
+        "Guardian Agent <guardian@agents>"
+    )
