@@ -16,18 +16,16 @@ from types import TracebackType
 
 from dulwich.errors import NotGitRepository
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
-from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import (
     CheckpointError,
-    InvalidNameError,
     NodeKindError,
     RepositoryError,
     UnknownRevisionError,
 )
 from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
-from gitworktree.history.checkpoints import Checkpoint, check_checkpoint_name, new_checkpoint_name
+from gitworktree.history.checkpoints import Checkpoint
 from gitworktree.history.commit import (
     ANY_HEAD,
     CommitText,
@@ -46,10 +44,11 @@ from gitworktree.history.log import walk_commits
 from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
 from gitworktree.history.rawtrees import diff_tree_files, read_tree
 from gitworktree.history.refnames import check_ref_name
-from gitworktree.history.refs import HEAD, branch_ref, delete_ref, read_ref
+from gitworktree.history.refs import HEAD, branch_ref, read_ref
+from gitworktree.history.repository_checkpoints import CheckpointOperations
 from gitworktree.history.repository_remotes import RemoteOperations
 from gitworktree.history.restore import check_unmodified, restore_edits
-from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
+from gitworktree.history.revisions import resolve_revision
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
@@ -63,7 +62,7 @@ _SUBMODULE = b"160000 "
 RESTORED_FROM = "Gitworktree-Restored-From"
 
 
-class Repository(RemoteOperations):
+class Repository(CheckpointOperations, RemoteOperations):
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
 
     Open one with `Repository.init`, `Repository.open`, `Repository.discover` or
@@ -353,84 +352,6 @@ class Repository(RemoteOperations):
         with lock_errors():
             return recover_interrupted_checkout(self._repo)
 
-    # -- checkpoints -----------------------------------------------------------------
-
-    @translates_damage
-    def checkpoints(self) -> list[Checkpoint]:
-        """Every checkpoint, sorted by name."""
-        refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
-        found = [
-            Checkpoint(self, name.decode("utf-8"), sha.decode("ascii"))
-            for name, sha in refs.items()
-        ]
-        return sorted(found, key=lambda checkpoint: checkpoint.name)
-
-    def checkpoint(self, name: str) -> Checkpoint:
-        """The checkpoint ``name``.
-
-        Raises:
-            CheckpointError: if there is none by that name.
-            InvalidNameError: if ``name`` is not a valid checkpoint name.
-        """
-        name = check_checkpoint_name(name)
-        sha = read_ref(self._repo, self._checkpoint_ref(name))
-        if sha is None:
-            raise CheckpointError(
-                name,
-                f"no checkpoint named {name!r}; list them with `gitworktree checkpoint list` "
-                "or Repository.checkpoints()",
-            )
-        return Checkpoint(self, name, sha.decode("ascii"))
-
-    @translates_damage
-    @exclusive
-    def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
-        """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
-
-        Args:
-            name: the checkpoint name; a fresh ``cp-<date>-<time>-<hex>`` one if ``None``.
-            rev: the commit to checkpoint.
-
-        Raises:
-            CheckpointError: if the name is taken, or ``rev`` does not exist (e.g. no
-                commit yet).
-            InvalidNameError: if ``name`` is not a valid git ref name.
-        """
-        name = new_checkpoint_name() if name is None else check_checkpoint_name(name)
-        try:
-            sha = resolve_revision(self._repo, rev)
-        except UnknownRevisionError as err:
-            raise CheckpointError(name, f"cannot create checkpoint {name!r}: {err}") from err
-        signature = Signature.now(self._identity("COMMITTER"))
-        with lock_errors():
-            created = self._repo.refs.add_if_new(
-                self._checkpoint_ref(name),
-                sha,
-                committer=signature.raw,
-                timestamp=signature.timestamp,
-                timezone=signature.offset,
-                message=f"checkpoint: created at {rev}".encode(),
-            )
-        if not created:
-            raise CheckpointError(
-                name, f"checkpoint {name!r} already exists; choose another name or discard it"
-            )
-        return Checkpoint(self, name, sha.decode("ascii"))
-
-    @exclusive
-    def delete_checkpoint(self, name: str) -> None:
-        """Delete the checkpoint ``name`` (and its reflog); its commits stay in history.
-
-        Raises:
-            CheckpointError: if there is no checkpoint by that name.
-        """
-        checkpoint = self.checkpoint(name)
-        ref = self._checkpoint_ref(checkpoint.name)
-        with lock_errors():
-            deleted = delete_ref(self._repo, ref, ObjectID(checkpoint.sha.encode("ascii")))
-        if not deleted:
-            raise CheckpointError(name, f"checkpoint {name!r} changed while deleting; retry")
-
     # -- restoring -------------------------------------------------------------------
 
     @translates_damage
@@ -607,9 +528,6 @@ class Repository(RemoteOperations):
         assert isinstance(blob, Blob)
         return blob
 
-    def _checkpoint_ref(self, name: str) -> Ref:
-        return Ref((CHECKPOINT_PREFIX + name).encode("utf-8"))
-
     def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
         """The commit a restore goes back to, and how to name it in the message."""
         if isinstance(target, Checkpoint):
@@ -628,14 +546,6 @@ class Repository(RemoteOperations):
                 f"no checkpoint or revision named {target!r}; list checkpoints with "
                 "`gitworktree checkpoint list` or Repository.checkpoints()",
             ) from err
-
-    def _checkpoint_sha(self, name: str) -> ObjectID | None:
-        """The commit of checkpoint ``name``, or ``None`` if ``name`` is not one."""
-        try:
-            name = check_checkpoint_name(name)
-        except InvalidNameError:
-            return None  # not a checkpoint name, but maybe a revision like HEAD~1
-        return read_ref(self._repo, self._checkpoint_ref(name))
 
     def _restore_files(
         self,

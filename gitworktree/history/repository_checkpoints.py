@@ -1,0 +1,140 @@
+"""`CheckpointOperations`: the part of `Repository` that names commits as checkpoints.
+
+A checkpoint is the ref ``refs/checkpoints/<name>``, so plain git sees it (``git log
+checkpoints/<name>``). Kept apart from ``repository.py`` so that each file holds one
+idea; `Repository` inherits these methods and documents them as its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dulwich.objects import ObjectID
+from dulwich.refs import Ref
+from dulwich.repo import Repo
+
+from gitworktree.errors import CheckpointError, InvalidNameError, UnknownRevisionError
+from gitworktree.history.checkpoints import Checkpoint, check_checkpoint_name, new_checkpoint_name
+from gitworktree.history.damage import translates_damage
+from gitworktree.history.identity import Signature
+from gitworktree.history.info import CommitInfo
+from gitworktree.history.locks import lock_errors
+from gitworktree.history.refs import delete_ref, read_ref
+from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
+from gitworktree.history.writelock import exclusive
+
+__all__ = ["CheckpointOperations"]
+
+
+class CheckpointOperations:
+    """Create, list, find and delete checkpoints (mixed into `Repository`)."""
+
+    _repo: Repo
+
+    if TYPE_CHECKING:  # provided by Repository
+
+        @property
+        def control_dir(self) -> Path: ...
+
+        @property
+        def path(self) -> Path: ...
+
+        def _identity(self, kind: str) -> str: ...
+
+        def restore(
+            self,
+            target: str | Checkpoint,
+            *,
+            paths: Sequence[str] | None = None,
+            hard: bool = False,
+            author: str | None = None,
+        ) -> CommitInfo: ...
+
+    @translates_damage
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, sorted by name."""
+        refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
+        found = [
+            Checkpoint(self, name.decode("utf-8"), sha.decode("ascii"))
+            for name, sha in refs.items()
+        ]
+        return sorted(found, key=lambda checkpoint: checkpoint.name)
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The checkpoint ``name``.
+
+        Raises:
+            CheckpointError: if there is none by that name.
+            InvalidNameError: if ``name`` is not a valid checkpoint name.
+        """
+        name = check_checkpoint_name(name)
+        sha = read_ref(self._repo, self._checkpoint_ref(name))
+        if sha is None:
+            raise CheckpointError(
+                name,
+                f"no checkpoint named {name!r}; list them with `gitworktree checkpoint list` "
+                "or Repository.checkpoints()",
+            )
+        return Checkpoint(self, name, sha.decode("ascii"))
+
+    @translates_damage
+    @exclusive
+    def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
+        """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
+
+        Args:
+            name: the checkpoint name; a fresh ``cp-<date>-<time>-<hex>`` one if ``None``.
+            rev: the commit to checkpoint.
+
+        Raises:
+            CheckpointError: if the name is taken, or ``rev`` does not exist (e.g. no
+                commit yet).
+            InvalidNameError: if ``name`` is not a valid git ref name.
+        """
+        name = new_checkpoint_name() if name is None else check_checkpoint_name(name)
+        try:
+            sha = resolve_revision(self._repo, rev)
+        except UnknownRevisionError as err:
+            raise CheckpointError(name, f"cannot create checkpoint {name!r}: {err}") from err
+        signature = Signature.now(self._identity("COMMITTER"))
+        with lock_errors():
+            created = self._repo.refs.add_if_new(
+                self._checkpoint_ref(name),
+                sha,
+                committer=signature.raw,
+                timestamp=signature.timestamp,
+                timezone=signature.offset,
+                message=f"checkpoint: created at {rev}".encode(),
+            )
+        if not created:
+            raise CheckpointError(
+                name, f"checkpoint {name!r} already exists; choose another name or discard it"
+            )
+        return Checkpoint(self, name, sha.decode("ascii"))
+
+    @exclusive
+    def delete_checkpoint(self, name: str) -> None:
+        """Delete the checkpoint ``name`` (and its reflog); its commits stay in history.
+
+        Raises:
+            CheckpointError: if there is no checkpoint by that name.
+        """
+        checkpoint = self.checkpoint(name)
+        ref = self._checkpoint_ref(checkpoint.name)
+        with lock_errors():
+            deleted = delete_ref(self._repo, ref, ObjectID(checkpoint.sha.encode("ascii")))
+        if not deleted:
+            raise CheckpointError(name, f"checkpoint {name!r} changed while deleting; retry")
+
+    def _checkpoint_ref(self, name: str) -> Ref:
+        return Ref((CHECKPOINT_PREFIX + name).encode("utf-8"))
+
+    def _checkpoint_sha(self, name: str) -> ObjectID | None:
+        """The commit of checkpoint ``name``, or ``None`` if ``name`` is not one."""
+        try:
+            name = check_checkpoint_name(name)
+        except InvalidNameError:
+            return None  # not a checkpoint name, but maybe a revision like HEAD~1
+        return read_ref(self._repo, self._checkpoint_ref(name))
