@@ -41,7 +41,6 @@ class _PendingCommit:
     removed: list[ArtifactSlot]
     snapshot: dict[str, bytes | None]
     items: list[GateItem]
-    expected_head: str | None
 
 
 class CommitPipeline:
@@ -115,7 +114,6 @@ class CommitPipeline:
         self, slots: list[ArtifactSlot], removed: list[ArtifactSlot], anchors: list[str]
     ) -> _PendingCommit | None:
         """Steps 1-2 of the pipeline: what changed, and is it still ours to overwrite."""
-        expected_head = self.storage.head
         changed, render_issues = self._render(slots)
         snapshot = self.storage.snapshot(anchors)
         if not changed and not removed and not snapshot:
@@ -126,7 +124,7 @@ class CommitPipeline:
             GateItem(str(slot.path), slot.item_type, data, render_issues.get(slot, ()))
             for slot, data in changed.items()
         ]
-        return _PendingCommit(slots, changed, removed, snapshot, items, expected_head)
+        return _PendingCommit(slots, changed, removed, snapshot, items)
 
     def _render(
         self, slots: list[ArtifactSlot]
@@ -190,7 +188,6 @@ class CommitPipeline:
             message=message or _default_message(files),
             author=author,
             trailers=all_trailers,
-            expected_head=pending.expected_head,
             base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
         )
         info = self._publish_with_retries(change_set, retries)

@@ -209,7 +209,6 @@ class ChangeSet:
         message: the commit message (without trailers).
         author: ``"Name <email>"`` or ``None`` for the backend's default.
         trailers: key -> value, appended as a Git trailer block.
-        expected_head: the revision the change was computed against (compare-and-swap).
         base_blobs: path -> blob id of the committed version the change builds on
             (``None``: new file); a versioned backend refuses the commit if the branch
             tip holds another version of any of them.
@@ -219,7 +218,6 @@ class ChangeSet:
     message: str
     author: str | None = None
     trailers: Mapping[str, str] = field(default_factory=dict)
-    expected_head: str | None = None
     base_blobs: Mapping[str, str | None] = field(default_factory=dict)
 
 
