@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitworktree.errors import CommitRejectedError
+from gitworktree.errors import CommitRejectedError, DocumentParseError
 from gitworktree.tree import Artifact
+from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import FixingLoop, FixingLoopResult, RepairFunction
 
@@ -53,13 +54,6 @@ def _validator(item: GateItem) -> Any:
     return validate
 
 
-def _decode(item: GateItem) -> str | None:
-    try:
-        return item.data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 def _no_repair(content: str, issues: Sequence[ValidationIssue], document_type: str) -> str:
     return content
 
@@ -96,10 +90,10 @@ def _precheck(item: GateItem) -> Sequence[ValidationIssue] | str:
     """Issues that no repair can see (unrenderable value, bytes that are not text)."""
     if item.render_issues:
         return item.render_issues
-    text = _decode(item)
-    if text is None:
-        return (ValidationIssue("content is not valid UTF-8", source="parse"),)
-    return text
+    try:
+        return decode_utf8(item.data)
+    except DocumentParseError as error:
+        return error.issues
 
 
 _Outcomes = dict[GateItem, FixingLoopResult | Sequence[ValidationIssue]]

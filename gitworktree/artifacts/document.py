@@ -33,8 +33,14 @@ from gitworktree.errors import (
     SchemaValidationError,
 )
 from gitworktree.tree import Artifact
+from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
-from gitworktree.validation.loop import FixingLoop, FixingLoopResult, RepairFunction
+from gitworktree.validation.loop import (
+    FixingLoop,
+    FixingLoopResult,
+    RepairFunction,
+    run_awaitable,
+)
 
 __all__ = ["Document", "DocumentMutation"]
 
@@ -182,9 +188,9 @@ class Document(Artifact[P], Generic[P]):
     @classmethod
     def _issues_in(cls, data: bytes, artifact: str) -> Sequence[ValidationIssue]:
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return (_utf8_issue(data, error, artifact),)
+            text = decode_utf8(data, artifact=artifact)
+        except DocumentParseError as error:
+            return error.issues
         return cls.issues_of(text, artifact)
 
     # --- the Artifact storage hooks -----------------------------------------------------
@@ -302,7 +308,11 @@ class Document(Artifact[P], Generic[P]):
         """
         produced = mutation.execute(self.content, self._fresh_parsed())
         if inspect.isawaitable(produced):
-            produced = _run_coroutine(produced, "apply", "aapply")
+            produced = run_awaitable(
+                produced,
+                what="apply() was given an async mutation",
+                instead="'await document.aapply(...)'",
+            )
         result = self._fix(_checked_text(produced, mutation), repair)
         return self._accept(result, mutation)
 
@@ -364,42 +374,5 @@ def _checked_text(produced: object, mutation: DocumentMutation) -> str:
     return produced
 
 
-def _run_coroutine(awaitable: Awaitable[Any], name: str, async_name: str) -> Any:
-    import asyncio  # here, not at the top: ~30 ms at start-up, for async only
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-
-        async def wait() -> Any:
-            return await awaitable
-
-        return asyncio.run(wait())
-    if inspect.iscoroutine(awaitable):
-        awaitable.close()
-    raise RuntimeError(
-        f"{name}() was given an async mutation inside a running event loop; "
-        f"use 'await document.{async_name}(...)'"
-    )
-
-
 def _decode_file(file: Path) -> str:
-    data = file.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DocumentParseError(
-            f"{file}: not valid UTF-8", [_utf8_issue(data, error, str(file))], artifact=str(file)
-        ) from None
-
-
-def _utf8_issue(data: bytes, error: UnicodeDecodeError, artifact: str) -> ValidationIssue:
-    line = data.count(b"\n", 0, error.start) + 1
-    column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-    return ValidationIssue(
-        f"invalid UTF-8 byte 0x{data[error.start]:02x} at offset {error.start}",
-        line=line,
-        column=column,
-        source="parse",
-        artifact=artifact,
-    )
+    return decode_utf8(file.read_bytes(), artifact=str(file))

@@ -4,6 +4,7 @@ Everything here is pure: no storage and no knowledge of the tree. Only the schem
 (``load_xml_schema`` and the ``make_*_schema_validator`` builders given a path) read files.
 """
 
+from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.formatting import format_issue, format_issues, repair_prompt
 from gitworktree.validation.issues import IssueSource, ValidationIssue
 from gitworktree.validation.json_format import (
@@ -49,6 +50,7 @@ __all__ = [
     "XMLSchemaValidator",
     "arun_fixing_loop",
     "compile_xml_schema",
+    "decode_utf8",
     "format_issue",
     "format_issues",
     "json_schema_issues",

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from gitworktree.errors import DocumentParseError
+from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.json_pointers import (
     JSONValueStart,
@@ -114,19 +115,7 @@ def _parse_error(issue: ValidationIssue) -> DocumentParseError:
 
 
 def _decoded(data: str | bytes | bytearray) -> str:
-    if isinstance(data, str):
-        return data
-    raw = bytes(data)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        # Everything before exc.start decoded fine, so this slice is valid UTF-8.
-        column = len(raw[line_start : exc.start].decode("utf-8")) + 1
-        message = f"invalid UTF-8 at byte offset {exc.start} (line {line}): {exc.reason}"
-        issue = ValidationIssue(message, line=line, column=column, source="parse")
-        raise _parse_error(issue) from None
+    return data if isinstance(data, str) else decode_utf8(data)
 
 
 def _check_depth(text: str, max_depth: int) -> None:

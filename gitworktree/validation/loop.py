@@ -22,9 +22,11 @@ __all__ = [
     "FixingLoop",
     "FixingLoopResult",
     "FixingLoopStatus",
+    "InsideRunningLoopError",
     "RepairFunction",
     "ValidateFunction",
     "arun_fixing_loop",
+    "run_awaitable",
     "run_fixing_loop",
 ]
 
@@ -307,19 +309,19 @@ def _repair_sync(
     repair: RepairFunction, request: _RepairRequest, document_type: str
 ) -> _RepairOutcome:
     """Call ``repair``; drive an awaitable result with :func:`asyncio.run`."""
-    import asyncio  # here, not at the top: ~30 ms at start-up, for async only
-
     try:
         produced = repair(request.content, request.issues, document_type)
+        if inspect.isawaitable(produced):
+            produced = run_awaitable(
+                produced,
+                what="the repair function is async but FixingLoop.run() was called",
+                instead="`await loop.arun(...)` (or `await arun_fixing_loop(...)`)",
+            )
+    except InsideRunningLoopError:
+        raise  # a usage error, not a failed attempt
     except Exception as exc:  # a failing repair is a failed attempt, not a crash
         return exc
-    if not inspect.isawaitable(produced):
-        return _checked_content(produced)
-    _refuse_inside_running_loop(produced)
-    try:
-        return _checked_content(asyncio.run(_awaited(produced)))
-    except Exception as exc:  # as above
-        return exc
+    return _checked_content(produced)
 
 
 async def _repair_async(
@@ -335,22 +337,29 @@ async def _repair_async(
     return _checked_content(produced)
 
 
-def _refuse_inside_running_loop(produced: Awaitable[Any]) -> None:
+class InsideRunningLoopError(RuntimeError):
+    """Sync code was handed something async while an event loop runs in this thread."""
+
+
+def run_awaitable(awaitable: Awaitable[Any], *, what: str, instead: str) -> Any:
+    """Drive ``awaitable`` to completion from sync code (a plain script has no loop).
+
+    Raises:
+        InsideRunningLoopError: an event loop is already running here, so blocking on
+            it would deadlock; the message says ``what`` happened and to use ``instead``.
+    """
     import asyncio  # here, not at the top: ~30 ms at start-up, for async only
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return
-    if inspect.iscoroutine(produced):
-        produced.close()  # never awaited: close it so Python does not warn about it
-    raise RuntimeError(
-        "the repair function is async but FixingLoop.run() was called inside a running "
-        "event loop; use `await loop.arun(...)` (or `await arun_fixing_loop(...)`) instead"
-    )
+        return asyncio.run(_awaited(awaitable))
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()  # never awaited: close it so Python does not warn about it
+    raise InsideRunningLoopError(f"{what} inside a running event loop; use {instead} instead")
 
 
-async def _awaited(produced: Awaitable[str]) -> str:
+async def _awaited(produced: Awaitable[Any]) -> Any:
     return await produced
 
 

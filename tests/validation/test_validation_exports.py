@@ -25,6 +25,7 @@ DOCUMENTED = {
     "format_issues",
     "json_schema_issues",
     "compile_xml_schema",
+    "decode_utf8",
     "load_xml_schema",
     "locate_json_pointers",
     "make_json_schema_validator",
