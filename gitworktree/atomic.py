@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 __all__ = ["atomic_write", "atomic_write_many", "fsync_directory", "is_temporary"]
@@ -86,6 +85,8 @@ def atomic_write_many(files: Sequence[tuple[Path, bytes, int]]) -> None:
 
 
 def _write_batch(batch: Sequence[tuple[Path, bytes, int]]) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # threads only for many files at once
+
     temps: list[tuple[Path, Path]] = []
     renamed = 0
     try:

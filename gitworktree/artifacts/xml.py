@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from gitworktree.artifacts.document import Document
 from gitworktree.artifacts.json import resolve_class_path
@@ -17,6 +15,9 @@ from gitworktree.validation.xml_format import (
     parse_xml,
     xml_schema_issues,
 )
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["XmlDocument"]
 
@@ -55,6 +56,8 @@ class XmlDocument(Document[Any]):
 
     @classmethod
     def _render(cls, parsed: Any) -> str:
+        from lxml import etree
+
         text: str = etree.tostring(parsed, encoding="unicode")
         return text if text.endswith("\n") else text + "\n"
 

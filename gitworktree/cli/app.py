@@ -1,8 +1,8 @@
 """The click application: the command group, its global options, and error handling.
 
-Every command module is imported here, but none of them imports the library at module
-level: ``gitworktree --help`` loads click only, and each command imports what it needs
-when it runs.
+Every command module is imported here, but none of them imports more of the library at
+module level than ``import gitworktree`` already did: each command imports what only it
+needs (the network client, the diff machinery, XML) when it runs.
 """
 
 from __future__ import annotations

@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dulwich.diff_tree import tree_changes
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
-from dulwich.patch import gen_diff_header, is_binary, unified_diff
 from dulwich.repo import Repo
 
 from gitworktree.history.paths import decode_path, encode_path, under_prefix
@@ -57,6 +55,8 @@ def diff_trees(
     prefixes: Sequence[str] | None = None,
 ) -> list[FileChange]:
     """Changes from ``old_tree`` to ``new_tree`` (``None``: empty), sorted by path."""
+    from dulwich.diff_tree import tree_changes
+
     changes = []
     for change in tree_changes(store, old_tree, new_tree, change_type_same=True):
         old, new = change.old, change.new
@@ -103,6 +103,8 @@ def file_change(path: str, old: _Side, new: _Side) -> FileChange:
 
 
 def _patch(path: str, old: _Side, new: _Side) -> str:
+    from dulwich.patch import gen_diff_header, is_binary, unified_diff  # with email: only to diff
+
     raw = encode_path(path)
     out = io.BytesIO()
     out.writelines(

@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
-from dulwich.graph import find_merge_base
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.repo import Repo
 
@@ -112,6 +111,8 @@ def _fast_forward(repo: Repo, ours: ObjectID | None, request: MergeRequest) -> C
 
 
 def _merge(repo: Repo, ours: ObjectID, request: MergeRequest) -> Commit:
+    from dulwich.graph import find_merge_base
+
     store = repo.object_store
     our_tree = load_commit(store, ours).tree
     their_tree = load_commit(store, request.theirs).tree

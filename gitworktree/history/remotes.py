@@ -21,15 +21,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from dulwich.client import (
-    GitClient,
-    HTTPProxyUnauthorized,
-    HTTPUnauthorized,
-    LocalGitClient,
-    get_transport_and_path,
-)
 from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
 from dulwich.refs import Ref
 from dulwich.repo import Repo
@@ -37,6 +31,9 @@ from dulwich.repo import Repo
 from gitworktree.errors import InvalidNameError, RemoteError
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import branch_ref, delete_ref
+
+if TYPE_CHECKING:
+    from dulwich.client import GitClient
 
 __all__ = [
     "Progress",
@@ -232,6 +229,8 @@ def set_upstream(repo: Repo, branch: str, remote: str) -> None:
 @contextmanager
 def open_client(repo: Repo | None, target: RemoteTarget) -> Iterator[tuple[GitClient, str]]:
     """A dulwich client for ``target`` and the path to ask it for; closed afterwards."""
+    from dulwich.client import get_transport_and_path  # with its network stack: only to transfer
+
     config = None if repo is None else repo.get_config_stack()
     ssh_command = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH") or None
     with transport_errors(target):
@@ -251,6 +250,8 @@ def check_not_checked_out(client: GitClient, path: str, ref: Ref, target: Remote
     Raises:
         RemoteError: if ``ref`` is checked out there.
     """
+    from dulwich.client import LocalGitClient
+
     if not isinstance(client, LocalGitClient):
         return
     with transport_errors(target), Repo(path) as remote_repo:
@@ -272,6 +273,8 @@ def check_not_checked_out(client: GitClient, path: str, ref: Ref, target: Remote
 @contextmanager
 def transport_errors(target: RemoteTarget) -> Iterator[None]:
     """Turn dulwich's and the network's errors into a `RemoteError` naming the remote."""
+    from dulwich.client import HTTPProxyUnauthorized, HTTPUnauthorized
+
     where = target.public_url
     try:
         yield

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dulwich.graph import can_fast_forward
 from dulwich.objects import ZERO_SHA, Blob, ObjectID
 from dulwich.pack import UnpackedObject
 from dulwich.refs import Ref
@@ -253,6 +252,8 @@ def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature:
 
 def is_ancestor(repo: Repo, ancestor: ObjectID, descendant: ObjectID) -> bool:
     """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown)."""
+    from dulwich.graph import can_fast_forward
+
     try:
         return can_fast_forward(repo, ancestor, descendant)
     except KeyError:

@@ -15,13 +15,14 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol, TypeAlias, cast
-
-from lxml import etree
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 from gitworktree.errors import DocumentParseError, InvalidSchemaError
 from gitworktree.validation.issues import IssueSource, ValidationIssue
 from gitworktree.validation.loop import ValidateFunction
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = [
     "XMLSchemaValidator",
@@ -33,7 +34,7 @@ __all__ = [
     "xml_schema_issues",
 ]
 
-XMLSchemaValidator: TypeAlias = etree._Validator
+XMLSchemaValidator: TypeAlias = "etree._Validator"
 """A compiled schema: an ``lxml.etree.XMLSchema`` (XSD) or ``lxml.etree.RelaxNG``."""
 
 # The prolog may hold a BOM, whitespace, the XML declaration, comments and processing
@@ -59,6 +60,8 @@ _DOCTYPE_MESSAGE = "DOCTYPE declarations (and so DTDs and entities) are not allo
 # validating: two threads sharing a cached schema would mix up each other's errors.
 _VALIDATION_LOCK = threading.Lock()
 _XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
+_LIBXML2_ERROR_LEVEL = 2
+"""``lxml.etree.ErrorLevels.ERROR``: parse log entries below it are warnings."""
 
 
 class _LogEntry(Protocol):
@@ -125,11 +128,13 @@ def _compile_schema_text(data: bytes) -> XMLSchemaValidator:
         document = _parse(data)
     except DocumentParseError as exc:
         raise InvalidSchemaError("inline schema is not acceptable XML", exc.issues) from None
+    from lxml import etree
+
     namespace = etree.QName(document).namespace
     kind = etree.XMLSchema if namespace == _XSD_NAMESPACE else etree.RelaxNG
     try:
         return kind(document)
-    except _SCHEMA_PARSE_ERRORS as exc:
+    except (etree.XMLSchemaParseError, etree.RelaxNGParseError) as exc:
         log = _entries(cast("etree.LxmlError", exc).error_log)
         raise InvalidSchemaError(
             f"inline schema is not a valid schema: {exc}", [_issue(e, "schema") for e in log]
@@ -200,6 +205,8 @@ def make_xml_wellformed_validator() -> ValidateFunction:
 
 
 def _safe_parser(*, encoding: str | None) -> etree.XMLParser:
+    from lxml import etree  # loaded with the first XML document, not with gitworktree
+
     return etree.XMLParser(
         encoding=encoding,
         resolve_entities=False,
@@ -212,6 +219,8 @@ def _safe_parser(*, encoding: str | None) -> etree.XMLParser:
 
 
 def _parse(data: str | bytes | bytearray, *, base_url: str | None = None) -> etree._Element:
+    from lxml import etree
+
     if isinstance(data, str):
         # lxml refuses str input with an encoding declaration; as UTF-8 bytes, with the
         # parser told so, the declaration is ignored, as it should be for text.
@@ -259,7 +268,7 @@ def _as_utf8(raw: bytes) -> bytes:
 
 def _syntax_issues(parser: etree.XMLParser, exc: etree.XMLSyntaxError) -> list[ValidationIssue]:
     # The parser's own log: the global one may hold other threads' or earlier errors.
-    entries = [e for e in _entries(parser.error_log) if e.level >= _ERROR_LEVEL]
+    entries = [e for e in _entries(parser.error_log) if e.level >= _LIBXML2_ERROR_LEVEL]
     if entries:
         return [_issue(entry, "parse") for entry in entries]
     line, column = exc.position
@@ -281,23 +290,16 @@ def _entries(error_log: object) -> list[_LogEntry]:
     return list(cast("Iterable[_LogEntry]", error_log))
 
 
-_ERROR_LEVEL: int = etree.ErrorLevels.ERROR
-
-_SCHEMA_KINDS: dict[str, Callable[[etree._Element], XMLSchemaValidator]] = {
-    ".xsd": etree.XMLSchema,
-    ".rng": etree.RelaxNG,
-}
-
-_SCHEMA_PARSE_ERRORS: tuple[type[Exception], ...] = (
-    etree.XMLSchemaParseError,
-    etree.RelaxNGParseError,
-)
-
-
 @functools.lru_cache(maxsize=32)
 def _load_schema(path: Path, mtime_ns: int, size: int) -> XMLSchemaValidator:
     """Compile the schema at ``path``; the stat values only key the cache."""
-    kind = _SCHEMA_KINDS.get(path.suffix.lower())
+    from lxml import etree
+
+    kinds: dict[str, Callable[[etree._Element], XMLSchemaValidator]] = {
+        ".xsd": etree.XMLSchema,
+        ".rng": etree.RelaxNG,
+    }
+    kind = kinds.get(path.suffix.lower())
     if kind is None:
         raise InvalidSchemaError(
             f"cannot tell the schema language of {path}: name it .xsd (XML Schema) or "
@@ -313,7 +315,7 @@ def _load_schema(path: Path, mtime_ns: int, size: int) -> XMLSchemaValidator:
         ) from None
     try:
         return kind(document)
-    except _SCHEMA_PARSE_ERRORS as exc:
+    except (etree.XMLSchemaParseError, etree.RelaxNGParseError) as exc:
         log = _entries(cast("etree.LxmlError", exc).error_log)
         issues = [_issue(entry, "schema").for_artifact(str(path)) for entry in log]
         raise InvalidSchemaError(
