@@ -11,6 +11,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from dulwich.file import FileLocked
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.reflog import format_reflog_line
 from dulwich.refs import Ref, SymrefLoop
@@ -21,6 +22,7 @@ from gitworktree.history.identity import Signature
 
 __all__ = [
     "HEAD",
+    "add_ref_if_new",
     "advance_branch",
     "append_reflog",
     "branch_ref",
@@ -95,6 +97,67 @@ def advance_branch(
             ref=name,
         )
     append_reflog(repo, HEAD, old, new, signature=signature, message=message)
+
+
+def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
+    """Create the loose ref ``ref`` at ``sha`` unless a ref is in its way.
+
+    git's protocol: ``<ref>.lock`` created exclusively, the id written and flushed to
+    disk, the lock renamed over the ref. No reflog entry: see `append_reflog`. (dulwich's
+    ``add_if_new`` does the same with twice the system calls, reads the config again for
+    its reflog entry, and misses the folder conflicts below.)
+
+    Returns:
+        ``None`` once created; else the ref in the way: ``ref`` itself (loose or packed),
+        a ref named like one of its folders (``a`` for ``a/b``), or a ref inside the
+        folder it would name (``a/b`` for ``a``) — git keeps no two such refs.
+
+    Raises:
+        dulwich.file.FileLocked: if the ref's lock file exists.
+    """
+    in_the_way = _ref_in_the_way(repo, ref)
+    if in_the_way is not None:
+        return in_the_way
+    path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
+    lock = path + b".lock"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise FileLocked(path, lock) from None
+    try:
+        try:
+            os.write(fd, sha + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(lock, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        raise
+    return None
+
+
+def _ref_in_the_way(repo: Repo, ref: Ref) -> Ref | None:
+    packed = repo.refs.get_packed_refs()
+    parts = ref.split(b"/")
+    for end in range(2, len(parts) + 1):  # refs/x, refs/x/y, ..., ref itself
+        name = Ref(b"/".join(parts[:end]))
+        if name in packed or os.path.isfile(repo.refs.refpath(name)):  # type: ignore[attr-defined]
+            return name
+    inside = next((name for name in packed if name.startswith(ref + b"/")), None)
+    if inside is not None:
+        return Ref(inside)
+    folder = repo.refs.refpath(ref)  # type: ignore[attr-defined]
+    for directory, _, files in os.walk(folder, topdown=False):
+        refs = [name for name in files if not name.endswith(b".lock")]
+        if refs:
+            relative = os.path.relpath(os.path.join(directory, refs[0]), folder)
+            return Ref(ref + b"/" + relative.replace(os.fsencode(os.sep), b"/"))
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)  # a folder left empty: git removes those too
+    return None
 
 
 def append_reflog(

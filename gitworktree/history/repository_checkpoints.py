@@ -21,7 +21,7 @@ from gitworktree.history.damage import translates_damage
 from gitworktree.history.identity import Signature
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.locks import lock_errors
-from gitworktree.history.refs import delete_ref, read_ref
+from gitworktree.history.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
 from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
 from gitworktree.history.writelock import exclusive
 
@@ -98,20 +98,23 @@ class CheckpointOperations:
             sha = resolve_revision(self._repo, rev)
         except UnknownRevisionError as err:
             raise CheckpointError(name, f"cannot create checkpoint {name!r}: {err}") from err
-        signature = Signature.now(self._identity("COMMITTER"))
+        ref = self._checkpoint_ref(name)
         with lock_errors():
-            created = self._repo.refs.add_if_new(
-                self._checkpoint_ref(name),
-                sha,
-                committer=signature.raw,
-                timestamp=signature.timestamp,
-                timezone=signature.offset,
-                message=f"checkpoint: created at {rev}".encode(),
-            )
-        if not created:
+            in_the_way = add_ref_if_new(self._repo, ref, sha)
+        if in_the_way == ref:
             raise CheckpointError(
                 name, f"checkpoint {name!r} already exists; choose another name or discard it"
             )
+        if in_the_way is not None:
+            other = in_the_way.decode("utf-8", "replace").removeprefix(CHECKPOINT_PREFIX)
+            raise CheckpointError(
+                name,
+                f"cannot create checkpoint {name!r} next to checkpoint {other!r}: a name "
+                "cannot be both a checkpoint and a folder of checkpoints; choose another name",
+            )
+        signature = Signature.now(self._identity("COMMITTER"))
+        message = f"checkpoint: created at {rev}"
+        append_reflog(self._repo, ref, None, sha, signature=signature, message=message)
         return Checkpoint(self, name, sha.decode("ascii"))
 
     @exclusive

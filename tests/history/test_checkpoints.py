@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gitworktree.errors import CheckpointError, InvalidNameError
+from gitworktree.errors import CheckpointError, InvalidNameError, RepositoryError
 from gitworktree.history import Checkpoint, Repository
 from tests.history.test_refnames import BAD_NAMES
 from tests.oracle import git, git_lines
@@ -121,3 +121,49 @@ def test_context_manager_does_nothing_on_success(committed: Repository) -> None:
 
     assert committed.log(limit=1)[0].message == "good step"
     assert [cp.name for cp in committed.checkpoints()] == ["guard"]
+
+
+def test_a_packed_checkpoint_is_not_created_twice(committed: Repository) -> None:
+    first = committed.create_checkpoint("once").sha
+    git(committed, "pack-refs", "--all")  # the loose ref is gone; packed-refs holds it
+    committed.commit_changes({"state.json": b'{"step": 2}\n'}, message="step 2")
+
+    with pytest.raises(CheckpointError, match="already exists"):
+        committed.create_checkpoint("once")
+    assert git(committed, "rev-parse", "refs/checkpoints/once").strip() == first
+    assert not list((committed.path / ".git" / "refs").rglob("*.lock"))
+
+
+@pytest.mark.parametrize("pack", [False, True], ids=["loose", "packed"])
+@pytest.mark.parametrize(("existing", "new"), [("a", "a/b"), ("a/b", "a")])
+def test_a_name_cannot_be_a_checkpoint_and_a_folder(
+    committed: Repository, existing: str, new: str, pack: bool
+) -> None:
+    committed.create_checkpoint(existing)
+    if pack:
+        git(committed, "pack-refs", "--all")
+
+    with pytest.raises(CheckpointError, match=f"next to checkpoint '{existing}'"):
+        committed.create_checkpoint(new)
+    assert git_lines(committed, "for-each-ref", "--format=%(refname)", "refs/checkpoints") == [
+        f"refs/checkpoints/{existing}"
+    ]
+    git(committed, "fsck", "--strict")
+
+
+def test_a_discarded_folder_frees_its_name(committed: Repository) -> None:
+    committed.create_checkpoint("team/step").discard()
+
+    assert committed.create_checkpoint("team").sha == committed.head
+    assert git(committed, "rev-parse", "checkpoints/team").strip() == committed.head
+
+
+def test_a_held_ref_lock_is_named_and_left_alone(committed: Repository) -> None:
+    lock = committed.path / ".git" / "refs" / "checkpoints" / "busy.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_bytes(b"another writer\n")
+
+    with pytest.raises(RepositoryError, match=r"busy\.lock"):
+        committed.create_checkpoint("busy")
+    assert lock.read_bytes() == b"another writer\n"  # someone else's: never deleted
+    assert git_lines(committed, "for-each-ref", "refs/checkpoints") == []
