@@ -51,7 +51,9 @@ class ArtifactSlot:
     """The binding of one artifact to its place in storage.
 
     Attributes:
-        path: root-relative path of the artifact's object.
+        path: root-relative path of the artifact's object. Given as ``(directory, name)``,
+            it is joined when first asked for: a mount binds 10,000 map items and asks
+            for few of their paths (joining them all costs ~10% of the mount).
         item_type: the declared artifact class.
         value: the current in-memory artifact.
         stored: blob id of the bytes last read from or written to storage (``None``
@@ -62,12 +64,12 @@ class ArtifactSlot:
         dotted: dotted path of the item in the tree, for messages.
     """
 
-    __slots__ = ("base", "dotted", "item_type", "path", "session", "stored", "value")
+    __slots__ = ("_path", "_place", "base", "dotted", "item_type", "session", "stored", "value")
 
     def __init__(
         self,
         session: TreeSession,
-        path: PurePosixPath,
+        path: PurePosixPath | tuple[PurePosixPath, str],
         item_type: type[Artifact[Any]],
         value: Artifact[Any],
         stored: str | None,
@@ -75,12 +77,22 @@ class ArtifactSlot:
         base: str | None = None,
     ) -> None:
         self.session = session
-        self.path = path
+        self._path: PurePosixPath | None = None if isinstance(path, tuple) else path
+        self._place: tuple[PurePosixPath, str] | None = path if isinstance(path, tuple) else None
         self.item_type = item_type
         self.value = value
         self.stored = stored
         self.dotted = dotted
         self.base = base
+
+    @property
+    def path(self) -> PurePosixPath:
+        """Root-relative path of the artifact's object."""
+        if self._path is None:
+            assert self._place is not None
+            directory, name = self._place
+            self._path = directory / name
+        return self._path
 
     def hand_out(self) -> Any:
         """The value, noted as possibly changed (the caller may mutate it in place)."""

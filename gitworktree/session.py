@@ -242,7 +242,7 @@ class MountSession(CommitPipeline):
         self,
         slot: ArtifactSlot | None,
         item_type: type[Artifact[Any]],
-        path: PurePosixPath,
+        path: PurePosixPath | tuple[PurePosixPath, str],
         dotted: str,
         loaded: _Loaded,
         missing: list[ArtifactSlot],
@@ -254,7 +254,7 @@ class MountSession(CommitPipeline):
         else:
             slot.value, slot.stored, slot.base = value, stored, base
         if attempts:
-            self._repaired_on_load[path] = attempts
+            self._repaired_on_load[slot.path] = attempts
         if stored is None:
             missing.append(slot)
         elif attempts or stored != base:
@@ -311,19 +311,19 @@ class MountSession(CommitPipeline):
             if not name.endswith(suffix) or name.startswith("."):
                 continue
             key = name[: len(name) - len(suffix)] if suffix else name
-            item_path = path / name
             if name not in on_disk and not self.read_only:
-                self._note_deleted_on_disk(mapping, item_path, committed)
+                self._note_deleted_on_disk(mapping, path / name, committed)
                 continue
             dotted = f"{mapping._gwt_dotted}[{key!r}]"
             data = on_disk.get(name)
             if data is None:
                 slots[key] = self._load_artifact(
-                    old.get(key), item_type, item_path, dotted, None, missing, committed
+                    old.get(key), item_type, path / name, dotted, None, missing, committed
                 )
                 continue
             loaded = self._from_stored(item_type, data, prefix + name, committed, name)
-            slots[key] = self._bind(old.get(key), item_type, item_path, dotted, loaded, missing)
+            place = (path, name)  # the slot joins them if ever asked for its path
+            slots[key] = self._bind(old.get(key), item_type, place, dotted, loaded, missing)
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
