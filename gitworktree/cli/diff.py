@@ -8,13 +8,7 @@ from typing import Any
 import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
-from gitworktree.cli.output import (
-    change_json,
-    echo_json,
-    patch_text,
-    pointer_lines,
-    stat_lines,
-)
+from gitworktree.cli.output import change_json, echo_json, echo_patches, stat_lines
 
 __all__ = ["PathspecCommand", "diff"]
 
@@ -88,8 +82,4 @@ def diff(ctx: click.Context, revisions: tuple[str, ...], stat: bool, as_json: bo
         if changes:
             click.echo("\n".join(stat_lines(changes, width)))
         return
-    for change in changes:
-        click.echo(patch_text(change.patch))
-        if change.pointers:
-            click.echo(click.style(f"JSON changes in {change.path}:", bold=True))
-            click.echo("\n".join(pointer_lines(change.pointers)))
+    echo_patches(changes)

@@ -18,9 +18,11 @@ from gitworktree.cli.context import (
 )
 from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import (
+    change_json,
     checkpoint_json,
     commit_json,
     echo_json,
+    echo_patches,
     format_time,
     log_entry,
     short,
@@ -252,35 +254,51 @@ def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> No
 @click.command(short_help="A commit, or a file as it was at a revision.")
 @click.argument("rev")
 @click.argument("path", required=False)
+@click.option(
+    "-p", "--patch", is_flag=True, help="Also the commit's patch (and changed JSON values)."
+)
 @repo_option
 @json_option
 @click.pass_context
-def show(ctx: click.Context, rev: str, path: str | None, as_json: bool) -> None:
+def show(ctx: click.Context, rev: str, path: str | None, patch: bool, as_json: bool) -> None:
     """Show the commit REV (message, trailers, changed files), or the file PATH at REV.
 
     REV is a commit id (full or abbreviated), HEAD~N, a branch, or a checkpoint name.
-    File content is written as it is stored, byte for byte. For the patch of a commit,
-    use `gitworktree diff REV~1 REV`.
+    With --patch, the changes follow, against the first parent (everything as added for
+    the first commit). File content is written as it is stored, byte for byte.
 
     \b
     Examples:
       gitworktree show HEAD
+      gitworktree show HEAD -p              # with the patch, as git show
       gitworktree show before-refactor notes.json
       gitworktree show HEAD~2 --json
     """
     repository = open_repository(ctx)
     if path is not None:
+        if patch:
+            raise click.UsageError("--patch shows a commit; leave out PATH")
         paths = repo_paths(ctx, repository.path, [path])
         if paths is None:
             raise click.BadParameter("give a file, not the repository root", param_hint="PATH")
         _show_file(repository, rev, paths[0], as_json)
         return
     info = repository.commit_info(rev)
-    changes = _file_changes(repository, info)
-    if as_json:
-        echo_json({**commit_json(info), "changes": changes})
+    if patch:
+        changes = repository.diff(info.parents[0] if info.parents else None, info.sha)
+        if as_json:
+            echo_json({**commit_json(info), "changes": [change_json(c) for c in changes]})
+            return
+        _show_commit(info, [{"path": c.path, "status": c.status} for c in changes])
+        if changes:
+            click.echo("")
+            echo_patches(changes)
         return
-    _show_commit(info, changes)
+    listed = _file_changes(repository, info)
+    if as_json:
+        echo_json({**commit_json(info), "changes": listed})
+        return
+    _show_commit(info, listed)
 
 
 def _show_commit(info: CommitInfo, changes: list[dict[str, str]]) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "conflict_line",
     "count_lines",
     "echo_json",
+    "echo_patches",
     "fetch_json",
     "format_time",
     "issue_json",
@@ -100,6 +101,15 @@ def checkpoint_json(checkpoint: Checkpoint, info: CommitInfo) -> dict[str, Any]:
 def pointer_json(change: PointerChange) -> dict[str, Any]:
     """One changed value inside a JSON document."""
     return {"pointer": change.pointer, "kind": change.kind, "old": change.old, "new": change.new}
+
+
+def echo_patches(changes: Sequence[FileChange]) -> None:
+    """Each file's patch, coloured, then its changed JSON values by pointer."""
+    for change in changes:
+        click.echo(patch_text(change.patch))
+        if change.pointers:
+            click.echo(click.style(f"JSON changes in {change.path}:", bold=True))
+            click.echo("\n".join(pointer_lines(change.pointers)))
 
 
 def change_json(change: FileChange) -> dict[str, Any]:

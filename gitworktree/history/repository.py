@@ -295,18 +295,19 @@ class Repository(CheckpointOperations, RemoteOperations):
 
     @translates_damage
     def diff(
-        self, a: str = "HEAD", b: str | None = None, paths: Iterable[str] | None = None
+        self, a: str | None = "HEAD", b: str | None = None, paths: Iterable[str] | None = None
     ) -> list[FileChange]:
         """Changes from revision ``a`` to revision ``b``, sorted by path.
 
         Args:
-            a: the old side. ``HEAD`` on an unborn branch is the empty tree.
+            a: the old side; ``None`` for the empty tree (what a root commit added:
+                ``diff(None, root)``). ``HEAD`` on an unborn branch is the empty tree too.
             b: the new side; ``None`` for the work tree (tracked files and untracked files
                 that are not ignored).
             paths: only these files or directory prefixes.
         """
         prefixes = check_repo_prefixes(paths)
-        old_tree = self._tree_or_empty(a)
+        old_tree = None if a is None else self._tree_or_empty(a)
         if b is None:
             return diff_worktree(self._repo, old_tree, prefixes)
         return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)

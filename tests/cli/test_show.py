@@ -101,3 +101,33 @@ def test_show_a_directory_is_refused(history: History) -> None:
     result = invoke("show", "HEAD", "tasks")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: tasks is a directory at HEAD; give a file in it")
+
+
+def test_show_patch_json_gives_the_patches_git_gives(history: History) -> None:
+    for rev in (history.initialized, history.edited):  # the root commit, and one with a parent
+        document = json.loads(invoke("show", rev, "--patch", "--json").stdout)
+        assert document["changes"], rev
+        for change in document["changes"]:
+            expected = git_bytes(history, "diff-tree", "-p", "--root", "--no-commit-id", "-r",
+                                 rev, "--", change["path"])  # fmt: skip
+            assert change["patch"] == expected.decode(), (rev, change["path"])
+
+
+def test_show_patch_for_people_follows_the_file_list(history: History) -> None:
+    result = invoke("show", history.edited, "-p")
+    assert result.exit_code == 0
+    listing = result.stdout.partition("\ndiff --git ")[0]
+    assert "  modified  tasks/t1.json" in listing.splitlines()
+    changes = json.loads(invoke("show", history.edited, "-p", "--json").stdout)["changes"]
+    position = 0
+    for change in changes:  # each patch, in order, then its JSON changes
+        position = result.stdout.index(change["patch"].rstrip("\n"), position)
+        if change["pointers"]:
+            position = result.stdout.index(f"JSON changes in {change['path']}:", position)
+    assert any(change["pointers"] for change in changes)
+
+
+def test_show_patch_of_a_file_is_a_usage_error(history: History) -> None:
+    result = invoke("show", "HEAD", "settings.json", "--patch")
+    assert result.exit_code == 2
+    assert "--patch shows a commit; leave out PATH" in result.stderr

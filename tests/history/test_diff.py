@@ -177,3 +177,16 @@ def test_status_limited_to_paths_matches_git(two_commits: Repository, paths: lis
         two_commits, "status", "--porcelain", "--untracked-files=all", "--", *paths
     )
     assert ours == sorted(line[3:] for line in porcelain)
+
+
+def test_diff_from_the_empty_tree_is_what_a_root_commit_added(two_commits: Repository) -> None:
+    root = git(two_commits, "rev-list", "--max-parents=0", "HEAD").strip()
+    changes = two_commits.diff(None, root)
+
+    assert {change.status for change in changes} == {"added"}
+    assert [change.path for change in changes] == git_lines(
+        two_commits, "ls-tree", "-r", "--name-only", root
+    )
+    for change in changes:
+        assert change.patch == git(two_commits, "diff-tree", "-p", "--root", "--no-commit-id",
+                                   "-r", root, "--", change.path)  # fmt: skip
