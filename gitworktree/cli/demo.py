@@ -163,6 +163,7 @@ def _echo_commands(root: Path, steps: list[_Step]) -> None:
     click.echo("Or with this CLI:")
     for command in (
         f"gitworktree -C {where} log --oneline",
+        f"gitworktree -C {where} show {short(repaired)} -p",
         f"gitworktree -C {where} diff {CHECKPOINT} {short(careless)} --json",
         f"gitworktree -C {where} validate --tree gitworktree.cli.demo_tree:AgentState",
     ):

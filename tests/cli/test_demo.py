@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -90,3 +91,16 @@ def test_demo_without_a_path_uses_a_new_temporary_directory(
     assert root.parent == tmp_path
     assert root.name.startswith("gitworktree-demo-")
     assert git_lines(root, "rev-parse", "--abbrev-ref", "HEAD") == ["main"]
+
+
+def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
+    result = invoke("demo", tmp_path / "demo")
+    suggested = result.stdout.partition("Or with this CLI:\n")[2].splitlines()
+    commands = [shlex.split(line) for line in suggested if line.startswith("  gitworktree ")]
+    assert [command[3] for command in commands] == ["log", "show", "diff", "validate"]
+    for command in commands:
+        ran = invoke(*command[1:])
+        assert ran.exit_code == 0, (command, ran.stderr)
+        assert ran.stdout, command
+    shown = invoke(*commands[1][1:]).stdout  # the repair, with its patch
+    assert "diff --git a/todos.xml b/todos.xml" in shown
