@@ -270,7 +270,7 @@ def show(ctx: click.Context, rev: str, path: str | None, patch: bool, as_json: b
     \b
     Examples:
       gitworktree show HEAD
-      gitworktree show HEAD -p              # with the patch, as git show
+      gitworktree show HEAD -p              # with the patch (a merge: against its first parent)
       gitworktree show before-refactor notes.json
       gitworktree show HEAD~2 --json
     """

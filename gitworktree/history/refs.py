@@ -102,10 +102,11 @@ def advance_branch(
 def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
     """Create the loose ref ``ref`` at ``sha`` unless a ref is in its way.
 
-    git's protocol: ``<ref>.lock`` created exclusively, the id written and flushed to
-    disk, the lock renamed over the ref. No reflog entry: see `append_reflog`. (dulwich's
-    ``add_if_new`` does the same with twice the system calls, reads the config again for
-    its reflog entry, and misses the folder conflicts below.)
+    git's protocol: ``<ref>.lock`` created exclusively, the refs looked at again under
+    it (a git process may have made one since), the id written and flushed to disk, the
+    lock renamed over the ref. No reflog entry: see `append_reflog`. (dulwich's
+    ``add_if_new`` takes twice the system calls, reads the config again for its reflog
+    entry, and misses the folder conflicts below.)
 
     Returns:
         ``None`` once created; else the ref in the way: ``ref`` itself (loose or packed),
@@ -113,7 +114,8 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
         folder it would name (``a/b`` for ``a``) — git keeps no two such refs.
 
     Raises:
-        dulwich.file.FileLocked: if the ref's lock file exists.
+        dulwich.file.FileLocked: if the ref's lock file exists, or a lock file of a ref
+            inside its folder does (a write in progress there).
     """
     in_the_way = _ref_in_the_way(repo, ref)
     if in_the_way is not None:
@@ -127,16 +129,21 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
         raise FileLocked(path, lock) from None
     try:
         try:
-            os.write(fd, sha + b"\n")
-            os.fsync(fd)
+            in_the_way = _ref_in_the_way(repo, ref)
+            if in_the_way is None:
+                os.write(fd, sha + b"\n")
+                os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(lock, path)
+        if in_the_way is None:
+            os.replace(lock, path)
+            return None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         raise
-    return None
+    os.unlink(lock)
+    return in_the_way
 
 
 def _ref_in_the_way(repo: Repo, ref: Ref) -> Ref | None:
@@ -151,10 +158,13 @@ def _ref_in_the_way(repo: Repo, ref: Ref) -> Ref | None:
         return Ref(inside)
     folder = repo.refs.refpath(ref)  # type: ignore[attr-defined]
     for directory, _, files in os.walk(folder, topdown=False):
-        refs = [name for name in files if not name.endswith(b".lock")]
+        refs = sorted(name for name in files if not name.endswith(b".lock"))
         if refs:
             relative = os.path.relpath(os.path.join(directory, refs[0]), folder)
             return Ref(ref + b"/" + relative.replace(os.fsencode(os.sep), b"/"))
+        if files:  # only lock files: a ref in there is being written
+            lock = os.path.join(directory, min(files))
+            raise FileLocked(lock.removesuffix(b".lock"), lock)
         with contextlib.suppress(OSError):
             os.rmdir(directory)  # a folder left empty: git removes those too
     return None

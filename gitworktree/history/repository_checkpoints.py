@@ -20,7 +20,7 @@ from gitworktree.history.checkpoints import Checkpoint, check_checkpoint_name, n
 from gitworktree.history.damage import translates_damage
 from gitworktree.history.identity import Signature
 from gitworktree.history.info import CommitInfo
-from gitworktree.history.locks import lock_errors
+from gitworktree.history.locks import lock_errors, wait_for_lock
 from gitworktree.history.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
 from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
 from gitworktree.history.writelock import exclusive
@@ -99,8 +99,9 @@ class CheckpointOperations:
         except UnknownRevisionError as err:
             raise CheckpointError(name, f"cannot create checkpoint {name!r}: {err}") from err
         ref = self._checkpoint_ref(name)
+        signature = Signature.now(self._identity("COMMITTER"))
         with lock_errors():
-            in_the_way = add_ref_if_new(self._repo, ref, sha)
+            in_the_way = wait_for_lock(lambda: add_ref_if_new(self._repo, ref, sha))
         if in_the_way == ref:
             raise CheckpointError(
                 name, f"checkpoint {name!r} already exists; choose another name or discard it"
@@ -112,7 +113,6 @@ class CheckpointOperations:
                 f"cannot create checkpoint {name!r} next to checkpoint {other!r}: a name "
                 "cannot be both a checkpoint and a folder of checkpoints; choose another name",
             )
-        signature = Signature.now(self._identity("COMMITTER"))
         message = f"checkpoint: created at {rev}"
         append_reflog(self._repo, ref, None, sha, signature=signature, message=message)
         return Checkpoint(self, name, sha.decode("ascii"))

@@ -35,7 +35,11 @@ __all__ = [
 ]
 
 XMLSchemaValidator: TypeAlias = "etree._Validator"
-"""A compiled schema: an ``lxml.etree.XMLSchema`` (XSD) or ``lxml.etree.RelaxNG``."""
+"""A compiled schema: an ``lxml.etree.XMLSchema`` (XSD) or ``lxml.etree.RelaxNG``.
+
+For annotations only: at run time it is a string, since lxml loads with the first XML
+document rather than with gitworktree. To test a value, use ``isinstance(value,
+lxml.etree._Validator)``."""
 
 # The prolog may hold a BOM, whitespace, the XML declaration, comments and processing
 # instructions before a DOCTYPE. Possessive quantifiers keep this linear on any input.

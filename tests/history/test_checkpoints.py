@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from gitworktree.errors import CheckpointError, InvalidNameError, RepositoryError
 from gitworktree.history import Checkpoint, Repository
+from gitworktree.history import refs as refs_module
 from tests.history.test_refnames import BAD_NAMES
 from tests.oracle import git, git_lines
 
@@ -153,9 +155,56 @@ def test_a_name_cannot_be_a_checkpoint_and_a_folder(
 
 def test_a_discarded_folder_frees_its_name(committed: Repository) -> None:
     committed.create_checkpoint("team/step").discard()
+    (committed.path / ".git" / "refs" / "checkpoints" / "team" / "empty").mkdir(parents=True)
 
-    assert committed.create_checkpoint("team").sha == committed.head
+    assert committed.create_checkpoint("team").sha == committed.head  # empty folders go
     assert git(committed, "rev-parse", "checkpoints/team").strip() == committed.head
+
+
+def test_a_ref_git_makes_meanwhile_is_not_overwritten(
+    committed: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = committed.head
+    committed.commit_changes({"state.json": b'{"step": 2}\n'}, message="step 2")
+    look = refs_module._ref_in_the_way
+
+    def git_gets_there_first(repo: Any, ref: Any) -> Any:
+        found = look(repo, ref)  # nothing yet; then git creates the ref before our lock
+        monkeypatch.setattr(refs_module, "_ref_in_the_way", look)
+        git(committed, "update-ref", "refs/checkpoints/raced", first or "")
+        return found
+
+    monkeypatch.setattr(refs_module, "_ref_in_the_way", git_gets_there_first)
+    with pytest.raises(CheckpointError, match="already exists"):
+        committed.create_checkpoint("raced")
+    assert git(committed, "rev-parse", "refs/checkpoints/raced").strip() == first
+    assert not list((committed.path / ".git" / "refs").rglob("*.lock"))
+
+
+def test_a_failed_write_leaves_no_ref_and_no_lock(
+    committed: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(refs_module.os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        committed.create_checkpoint("full")
+    monkeypatch.undo()
+    assert git_lines(committed, "for-each-ref", "refs/checkpoints") == []
+    assert not list((committed.path / ".git" / "refs").rglob("*.lock"))
+    assert committed.create_checkpoint("full").sha == committed.head
+
+
+def test_a_ref_being_written_in_the_folder_is_named(committed: Repository) -> None:
+    lock = committed.path / ".git" / "refs" / "checkpoints" / "team" / "step.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_bytes(b"")
+
+    with pytest.raises(RepositoryError, match=r"team/step\.lock"):
+        committed.create_checkpoint("team")
+    assert lock.exists()
+    assert git_lines(committed, "for-each-ref", "refs/checkpoints") == []
 
 
 def test_a_held_ref_lock_is_named_and_left_alone(committed: Repository) -> None:
