@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from gitworktree.history import Repository
+from gitworktree.history.identity import check_identity
 from gitworktree.session import MountSession
 from gitworktree.storage.base import Collection, Storage
 from gitworktree.storage.git import GitMountDriver, GitRevisionStorage, GitStorage
@@ -48,6 +49,7 @@ def mount(
     max_repair_attempts: int = DEFAULT_MAX_ATTEMPTS,
     rev: str | None = None,
     clone_from: str | None = None,
+    author: str | None = None,
 ) -> T:
     """Mount ``tree_cls`` on storage and sync it.
 
@@ -66,6 +68,10 @@ def mount(
         clone_from: a Git URL (local path, ``file://``, ``git://``, ``http(s)://``,
             ssh) to clone into ``root`` first, as remote ``origin``, when ``root`` holds
             no repository yet; an existing one is mounted as it is.
+        author: ``"Name <email>"``: who the tree's commits are by when a call names no
+            author — the first commit creating missing artifacts, ``commit()``,
+            ``restore()`` and ``pull()`` — e.g. the agent that owns the tree. ``None``:
+            the repository's identity (``GIT_AUTHOR_*``, then ``user.*`` config).
 
     Returns:
         The mounted tree: an instance of ``tree_cls`` with every item loaded.
@@ -76,16 +82,21 @@ def mount(
             be repaired); nothing is overwritten.
         NodeKindError: a directory is where a file is declared, or the reverse.
         UnsafePathError: a path would leave the mounted root.
+        InvalidNameError: ``author`` does not read ``Name <email>``.
     """
     if not (isinstance(tree_cls, type) and issubclass(tree_cls, Worktree)):
         raise TypeError(f"mount() takes a Worktree subclass, not {tree_cls!r}")
+    if author is not None:
+        check_identity(author)
     if clone_from is not None:
         if rev is not None or isinstance(root, Collection):
             raise TypeError("mount(clone_from=...) takes a directory path and no rev=")
         if not (Path(root) / ".git").exists():
             Repository.clone(clone_from, root).close()
     storage, base = _storage_for(root, rev)
-    session = MountSession(storage, base, repair=repair, max_repair_attempts=max_repair_attempts)
+    session = MountSession(
+        storage, base, repair=repair, max_repair_attempts=max_repair_attempts, author=author
+    )
     tree = session.build(tree_cls, initial_states)
     if isinstance(storage, GitStorage | GitRevisionStorage):
         # The repository holds open files; close them when the tree is collected.
@@ -107,6 +118,9 @@ class BaseMounter:
         *,
         initial_states: Mapping[str, Any] | None = None,
         repair: RepairFunction | None = None,
+        author: str | None = None,
     ) -> T:
         """Mount ``tree_cls`` on this mounter's root; see ``gitworktree.mount``."""
-        return mount(tree_cls, self.root, initial_states=initial_states, repair=repair)
+        return mount(
+            tree_cls, self.root, initial_states=initial_states, repair=repair, author=author
+        )

@@ -50,6 +50,7 @@ class CommitPipeline:
     read_only: bool
     repair: RepairFunction | None
     max_repair_attempts: int
+    author: str | None
     _lock: threading.RLock
     _touched: dict[int, ArtifactSlot]
     _removed: dict[PurePosixPath, ArtifactSlot]
@@ -186,7 +187,7 @@ class CommitPipeline:
         change_set = ChangeSet(
             files=files,
             message=message or _default_message(files),
-            author=author,
+            author=author or self.author,
             trailers=all_trailers,
             base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
         )

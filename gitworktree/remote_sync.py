@@ -56,7 +56,8 @@ def pull(
         branch: the remote branch; by default the tracked one, else the same name.
         prefer: ``"ours"`` or ``"theirs"`` resolves every conflict with that side.
         message: the merge commit's message.
-        author: ``"Name <email>"`` of the merge commit (the agent).
+        author: ``"Name <email>"`` of the merge commit (the agent); by default the
+            tree's own (``mount(author=...)``), else the repository's identity.
         progress: receives the remote's progress messages.
 
     Returns:
@@ -78,7 +79,7 @@ def pull(
             gate=_tree_gate(tree, session),
             prefer=prefer,
             message=message,
-            author=author,
+            author=author or session.author,
             progress=progress,
         )
         if info is not None:

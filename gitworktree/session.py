@@ -56,12 +56,14 @@ class MountSession(CommitPipeline):
         *,
         repair: RepairFunction | None = None,
         max_repair_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        author: str | None = None,
     ) -> None:
         self.storage = storage
         self.base = base
         self.read_only = storage.read_only
         self.repair = repair
         self.max_repair_attempts = max_repair_attempts
+        self.author = author  # of every commit a call names no author for
         self._lock = threading.RLock()
         self._touched: dict[int, ArtifactSlot] = {}
         self._removed: dict[PurePosixPath, ArtifactSlot] = {}
@@ -439,7 +441,9 @@ class MountSession(CommitPipeline):
     ) -> CommitInfo:
         storage = self._versioned("restore")
         with self._lock:
-            info: CommitInfo = storage.restore(target, paths=paths, hard=hard, author=author)
+            info: CommitInfo = storage.restore(
+                target, paths=paths, hard=hard, author=author or self.author
+            )
             if self._root is not None:
                 self._resync(self._root)
             return info

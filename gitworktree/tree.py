@@ -427,7 +427,8 @@ class Worktree(_Container):
 
         Args:
             message: the commit message; by default one is made from the changed paths.
-            author: ``"Name <email>"`` recorded as the author (the agent, say).
+            author: ``"Name <email>"`` recorded as the author (the agent, say); by
+                default the tree's (``mount(author=...)``), else the repository's identity.
             trailers: extra ``Key: value`` lines for the commit message's trailer block.
             retries: how many times to publish again when the branch moved under us
                 (another writer committed in between). Safe: each retry re-checks that
@@ -487,7 +488,8 @@ class Worktree(_Container):
         By default a new commit records the restore, so history is never lost;
         ``hard=True`` moves the branch instead (the reflog keeps the old tip). With
         ``paths``, only those files or directories are restored. The tree is re-synced.
-        ``author`` (``"Name <email>"``) is recorded as the restore commit's author.
+        ``author`` (``"Name <email>"``) is recorded as the restore commit's author; by
+        default the tree's (``mount(author=...)``).
         """
         session = self._gwt_require_session()
         return session.restore(target, paths=paths, hard=hard, author=author)

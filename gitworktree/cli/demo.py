@@ -58,7 +58,7 @@ def _add_todo(state: AgentState, title: str, priority: str) -> None:
 
 
 def _commit(state: AgentState, message: str, step: int) -> Any:
-    return state.commit(message, author=AGENT, trailers={"Agent-Step": str(step)})
+    return state.commit(message, trailers={"Agent-Step": str(step)})  # by AGENT: see mount
 
 
 def _plan_and_note(state: AgentState) -> list[_Step]:
@@ -125,7 +125,7 @@ def _run_session(root: Path) -> list[_Step]:
     from gitworktree import mount
     from gitworktree.cli.demo_tree import AgentState
 
-    state = mount(AgentState, root)
+    state = mount(AgentState, root, author=AGENT)  # every commit of the session is the agent's
     created = ", ".join(state.repo.commit_info().paths)
     steps = [_Step("mount", f"created {created}", state.repo.head)]
     steps += _plan_and_note(state)

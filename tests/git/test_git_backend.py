@@ -324,3 +324,31 @@ def test_a_restore_records_the_agent_that_asked_for_it(tmp_path: Path) -> None:
     assert git(tmp_path, "log", "-1", "--format=%an <%ae>").strip() == (
         "Guardian Agent <guardian@agents>"
     )
+
+
+AGENT = "Planner Agent <planner@agents>"
+
+
+def test_a_tree_mounted_with_an_author_signs_its_commits(tmp_path: Path) -> None:
+    tree = mount(CounterTree, tmp_path, author=AGENT)  # the first commit initializes
+    tree.counter.number = 1
+    tree.commit("By the tree's author")
+    tree.checkpoint("one")
+    tree.counter.number = 2
+    tree.commit("By someone else", author="Ann <ann@example.com>")
+    tree.restore("one")
+
+    assert git_lines(tmp_path, "log", "--format=%an <%ae>|%s") == [
+        f"{AGENT}|Restore one",
+        "Ann <ann@example.com>|By someone else",
+        f"{AGENT}|By the tree's author",
+        f"{AGENT}|Initialize counter.json",
+    ]
+    committer = git(tmp_path, "var", "GIT_COMMITTER_IDENT").split(" <")[0]
+    assert set(git_lines(tmp_path, "log", "--format=%cn")) == {committer}  # the machine's
+
+
+def test_a_malformed_tree_author_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    with pytest.raises(InvalidNameError, match="Name <email>"):
+        mount(CounterTree, tmp_path / "data", author="planner")
+    assert not (tmp_path / "data").exists()

@@ -255,3 +255,17 @@ def test_mount_clone_from_starts_from_the_host(agents: Agents, hub: Path, tmp_pa
     assert third.repo.remotes() == {"origin": str(hub)}
     with pytest.raises(TypeError, match="clone_from"):
         mount(AgentState, InMemoryMountDriver().mount(), clone_from=str(hub))
+
+
+def test_a_merge_is_by_the_author_the_tree_was_mounted_with(hub: Path, tmp_path: Path) -> None:
+    planner, writer = start_agents(str(hub), tmp_path, author="Writer <writer@agents.local>")
+    planner.plan.title = "Quarterly report"
+    planner.commit("Plan the report", author="Planner <planner@agents.local>")
+    push(planner)
+    writer.plan.owner = "writer"
+    writer.commit("Take the report")
+
+    info = pull(writer)
+    assert info is not None and len(info.parents) == 2
+    assert info.author == "Writer <writer@agents.local>"
+    assert git_lines(writer.repo, "log", "--format=%an", "-n", "2") == ["Writer", "Writer"]
