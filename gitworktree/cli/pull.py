@@ -100,7 +100,7 @@ def _pull_tree(
     tree_cls = load_tree_class(tree_spec)
     repair = None if repair_spec is None else load_repair(repair_spec)
     started = repository.head
-    tree = mount(tree_cls, repository.path, repair=repair)
+    tree = mount(tree_cls, repository.path, repair=repair, author=options.get("author"))
     mounted = tree.repo
     ctx.call_on_close(mounted.close)
     before = mounted.head

@@ -113,7 +113,7 @@ def _commit_tree(
     before = repository.head
     # Mounting loads every edit, new file and deleted map item in the working tree as a
     # pending change (repairing invalid files with the hook); the commit gates them all.
-    tree = mount(tree_cls, repository.path, repair=repair)
+    tree = mount(tree_cls, repository.path, repair=repair, author=author)  # a first commit too
     mounted_at = tree.repo.head
     info = tree.commit(message, author=author, trailers=trailers or None)
     left_out = [change.path for change in tree.repo.status()]

@@ -306,3 +306,24 @@ def test_a_deleted_declared_artifact_comes_back_with_a_warning(history: History)
     )
     assert result.stdout == "Nothing to commit: every artifact of AgentTree matches HEAD.\n"
     assert git(history.root, "status", "--porcelain") == ""
+
+
+def test_commit_author_signs_the_commit_mounting_makes_too(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    assert invoke("init", root).exit_code == 0
+    author = "Scribe <scribe@agents.local>"
+    result = invoke("-C", root, "commit", "-m", "First", "--tree", TREE, "--author", author,
+                    "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["initialized"]["author"] == author
+    assert set(git_lines(root, "log", "--format=%an <%ae>")) == {author}
+
+
+def test_a_malformed_author_is_refused_before_anything_is_committed(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    assert invoke("init", root).exit_code == 0
+    result = invoke("-C", root, "commit", "-m", "First", "--tree", TREE, "--author", "scribe")
+    assert result.exit_code == 1
+    assert "Name <email>" in result.stderr
+    assert git_lines(root, "for-each-ref", "refs/heads") == []
