@@ -7,6 +7,7 @@ that ``git log``, ``git status`` and ``git fsck`` agree with everything it does.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from dulwich.errors import NotGitRepository
+from dulwich.object_store import DiskObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -37,6 +39,7 @@ from gitworktree.history.commit import (
 from gitworktree.history.commits import commit_info, load_commit
 from gitworktree.history.damage import translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
+from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.locks import lock_errors
@@ -53,6 +56,8 @@ from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history.writelock import exclusive
+
+log = logging.getLogger("gitworktree")
 
 __all__ = ["Repository"]
 
@@ -76,6 +81,7 @@ class Repository(CheckpointOperations, RemoteOperations):
             repo.close()
             raise RepositoryError(repo.path, "a bare repository has no work tree")
         self._repo = repo
+        self._auto_pack: int | None = None  # gc.auto, read with the first commit
 
     # -- opening and closing ---------------------------------------------------------
 
@@ -505,7 +511,18 @@ class Repository(CheckpointOperations, RemoteOperations):
             materialize=materialize,
             base_blobs=base_blobs,
         )
+        self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)
+
+    def _pack_loose_objects_if_due(self) -> None:
+        """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""
+        if self._auto_pack is None:
+            self._auto_pack = auto_pack_threshold(self._repo.get_config_stack())
+        store = self._repo.object_store
+        if isinstance(store, DiskObjectStore):
+            packed = pack_loose_objects_if_due(store, self._auto_pack)
+            if packed:
+                log.info("packed %d loose objects in %s", packed, self.path)
 
     def _check_expected(self, sha: str) -> str:
         if len(sha) != 40 or any(char not in "0123456789abcdef" for char in sha.lower()):

@@ -32,7 +32,14 @@ from typing import Concatenate, ParamSpec, Protocol, TypeVar
 from gitworktree.errors import RepositoryError
 from gitworktree.history.locks import lock_timeout
 
-__all__ = ["WRITER_LOCK_NAME", "ControlDir", "clear_stale_locks", "exclusive", "writer_lock"]
+__all__ = [
+    "WRITER_LOCK_NAME",
+    "ControlDir",
+    "clear_stale_locks",
+    "clear_stale_temporaries",
+    "exclusive",
+    "writer_lock",
+]
 
 log = logging.getLogger("gitworktree")
 
@@ -67,12 +74,15 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
                 os.ftruncate(fd, 0)  # new, or written otherwise: from now on one fixed record
             if previous.get("state") == "writing":
                 since = previous.get("since", 0)
-                removed = clear_stale_locks(control_dir, since if isinstance(since, int) else 0)
+                since = since if isinstance(since, int) else 0
+                pid = previous.get("pid")
+                removed = clear_stale_locks(control_dir, since)
+                removed += clear_stale_temporaries(control_dir, pid, since)
                 if removed:
                     log.warning(
                         "a gitworktree writer (pid %s) was killed mid-write; removed its "
-                        "stale lock files: %s",
-                        previous.get("pid"),
+                        "stale lock files and half-written objects: %s",
+                        pid,
                         ", ".join(removed),
                     )
             _write_state(fd, {"state": "writing", "pid": os.getpid(), "since": time.time_ns()})
@@ -149,6 +159,31 @@ def clear_stale_locks(control_dir: Path, since_ns: int) -> list[str]:
                 removed.append(str(lock.relative_to(control_dir)))
         except FileNotFoundError:
             continue
+    return sorted(removed)
+
+
+def clear_stale_temporaries(control_dir: Path, pid: object, since_ns: int) -> list[str]:
+    """Remove the half-written object files of a writer killed mid-write.
+
+    Its loose objects in the making are ``objects/??/tmp_obj_<its pid>_*``; packs in the
+    making (a commit of many files, or packing the loose objects) are dulwich's
+    ``objects/pack/tmp*.pack``, modified after ``since_ns``. git's own temporary files
+    are named otherwise (``tmp_obj_XXXXXX``, ``tmp_pack_XXXXXX``) and never touched.
+    Returns their paths, relative to ``control_dir``.
+    """
+    objects = control_dir / "objects"
+    found: list[Path] = []
+    if isinstance(pid, int):
+        found += objects.glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*")
+    for partial in (objects / "pack").glob("tmp*.pack"):
+        with contextlib.suppress(FileNotFoundError):
+            if partial.stat().st_mtime_ns + _MTIME_SLACK_NS >= since_ns:
+                found.append(partial)
+    removed = []
+    for path in found:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(str(path.relative_to(control_dir)))
     return sorted(removed)
 
 

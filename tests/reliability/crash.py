@@ -41,6 +41,7 @@ class CampaignReport:
     commits_seen: int = 0
     stale_locks_cleared: int = 0
     checkouts_finished: int = 0
+    packs: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -135,6 +136,9 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
     rng = random.Random(seed)
     report = CampaignReport(seed=seed)
     mount(WorkTree, root)
+    # Pack the loose objects every few dozen commits (git's default waits for ~6,700), so
+    # that kills also land while objects are packed and their loose copies removed.
+    _git(root, "config", "gc.auto", "256")
     for round_ in range(kills):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
@@ -147,9 +151,18 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
         os.waitpid(pid, 0)
         report.kills += 1
         _check_after_kill(root, report)
+    # The next write clears whatever the last kill left half-written.
+    survivor = mount(WorkTree, root)
+    survivor.counter.number += 1
+    survivor.commit("After the last kill")
+    objects = root / ".git" / "objects"
+    partial = [*objects.glob("*/tmp_obj_*"), *objects.glob("pack/tmp*")]
+    if partial:
+        report.failures.append(f"half-written objects left: {sorted(map(str, partial))[:5]}")
     # Every commit ever made (restores move HEAD back, so count through the reflog).
     count = _git(root, "rev-list", "--count", "--all", "--reflog").stdout.strip()
     report.commits_seen = int(count or 0)
+    report.packs = len(list((root / ".git" / "objects" / "pack").glob("pack-*.idx")))
     return report
 
 

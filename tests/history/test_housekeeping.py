@@ -1,0 +1,72 @@
+"""Loose objects are packed when git's gc --auto would pack them, and nothing is lost."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+
+import pytest
+
+from gitworktree.history import Repository
+from tests.oracle import git, git_lines
+
+
+def count_objects(repo: Repository) -> dict[str, int]:
+    lines = git_lines(repo, "count-objects", "-v")
+    return {key: int(value) for key, _, value in (line.partition(": ") for line in lines)}
+
+
+def add_loose_objects_under_17(repo: Repository, how_many: int) -> list[str]:
+    """Loose blobs, written by git, whose ids start with 17: git's sample of the count."""
+    ids: list[str] = []
+    for number in range(100_000):
+        data = f"sample {number}\n".encode()
+        if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest().startswith("17"):
+            written = subprocess.run(
+                ["git", "-C", str(repo.path), "hash-object", "-w", "--stdin"],
+                input=data, capture_output=True, check=True,
+            ).stdout.decode().strip()  # fmt: skip
+            assert written.startswith("17")
+            ids.append(written)
+            if len(ids) == how_many:
+                break
+    return ids
+
+
+def two_commits_with_loose_objects_under_17(repo: Repository) -> list[str]:
+    repo.commit_changes({"plan.json": b'{"step": 1}\n', "notes.txt": b"one\n"}, message="one")
+    sampled = add_loose_objects_under_17(repo, 2)
+    repo.commit_changes({"plan.json": b'{"step": 2}\n'}, message="two")
+    return sampled
+
+
+def test_loose_objects_are_packed_when_gc_auto_says_so(repo: Repository) -> None:
+    git(repo, "config", "gc.auto", "256")  # more than 256 / 256 = 1 object in 17/: pack
+    sampled = two_commits_with_loose_objects_under_17(repo)
+
+    counts = count_objects(repo)
+    assert counts["count"] == 0  # no loose object left
+    assert counts["packs"] >= 1 and counts["in-pack"] >= 7  # 2 sampled, 2 commits' objects
+    git(repo, "fsck", "--strict")
+    for sha in sampled:
+        git(repo, "cat-file", "-e", sha)
+    assert git_lines(repo, "log", "--format=%s") == ["two", "one"]
+    assert git(repo, "show", "HEAD~1:notes.txt") == "one\n"
+    assert git(repo, "status", "--porcelain") == ""
+    # The library reads and writes on as before.
+    assert repo.show("HEAD~1", "plan.json") == b'{"step": 1}\n'
+    repo.commit_changes({"plan.json": b'{"step": 3}\n'}, message="three")
+    git(repo, "fsck", "--strict")
+
+
+@pytest.mark.parametrize("setting", [None, "0"], ids=["default-6700", "off"])
+def test_loose_objects_stay_below_the_threshold_or_when_off(
+    repo: Repository, setting: str | None
+) -> None:
+    if setting is not None:
+        git(repo, "config", "gc.auto", setting)
+    two_commits_with_loose_objects_under_17(repo)
+
+    counts = count_objects(repo)
+    assert counts["packs"] == 0
+    assert counts["count"] >= 8

@@ -1,0 +1,56 @@
+"""After a writer is killed mid-write, the next one removes what it left, and only that."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitworktree.history import Repository
+from gitworktree.history.writelock import WRITER_LOCK_NAME
+from tests.oracle import git
+
+
+def killed_mid_write(repo: Repository, pid: int) -> None:
+    """The state record a writer leaves when it dies between taking the lock and idle."""
+    state = {"state": "writing", "pid": pid, "since": time.time_ns() - 1_000_000_000}
+    (repo.path / ".git" / WRITER_LOCK_NAME).write_bytes(json.dumps(state).encode().ljust(128))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repository]:
+    with Repository.init(tmp_path / "repo") as repository:
+        yield repository
+
+
+def test_a_killed_writers_locks_and_half_written_objects_are_removed(
+    repo: Repository, caplog: pytest.LogCaptureFixture
+) -> None:
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+    objects = repo.path / ".git" / "objects"
+    (objects / "ab").mkdir(exist_ok=True)
+    dead, alive = 4_000_001, os.getpid()
+    left = [
+        repo.path / ".git" / "refs" / "heads" / "main.lock",
+        objects / "ab" / f"tmp_obj_{dead}_0badc0de",
+        objects / "pack" / "tmpk2j4h1x9.pack",
+    ]
+    kept = [objects / "ab" / f"tmp_obj_{alive}_00c0ffee", objects / "ab" / "tmp_obj_Xq3zYw"]
+    (objects / "pack").mkdir(exist_ok=True)
+    for path in [*left, *kept]:
+        path.write_bytes(b"partial")
+    killed_mid_write(repo, dead)
+
+    with caplog.at_level(logging.WARNING, logger="gitworktree"):
+        repo.commit_changes({"plan.json": b'{"step": 2}\n'}, message="two")
+
+    assert [path for path in left if path.exists()] == []
+    assert all(path.exists() for path in kept)  # another live writer's, and git's naming
+    (message,) = [r.getMessage() for r in caplog.records if "killed mid-write" in r.getMessage()]
+    assert f"pid {dead}" in message and f"tmp_obj_{dead}_0badc0de" in message
+    git(repo, "fsck", "--strict")
