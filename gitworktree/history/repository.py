@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from dulwich.errors import NotGitRepository
+from dulwich.file import FileLocked
 from dulwich.object_store import DiskObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
@@ -519,10 +520,15 @@ class Repository(CheckpointOperations, RemoteOperations):
         if self._auto_pack is None:
             self._auto_pack = auto_pack_threshold(self._repo.get_config_stack())
         store = self._repo.object_store
-        if isinstance(store, DiskObjectStore):
+        if not isinstance(store, DiskObjectStore):
+            return
+        try:
             packed = pack_loose_objects_if_due(store, self._auto_pack)
-            if packed:
-                log.info("packed %d loose objects in %s", packed, self.path)
+        except (OSError, FileLocked) as error:  # the commit has landed: this is only tidying
+            log.warning("could not pack the loose objects of %s: %s", self.path, error)
+            return
+        if packed:
+            log.info("packed %d loose objects in %s", packed, self.path)
 
     def _check_expected(self, sha: str) -> str:
         if len(sha) != 40 or any(char not in "0123456789abcdef" for char in sha.lower()):

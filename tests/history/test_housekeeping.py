@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import subprocess
 
 import pytest
+from dulwich.object_store import DiskObjectStore
 
 from gitworktree.history import Repository
 from tests.oracle import git, git_lines
@@ -70,3 +72,21 @@ def test_loose_objects_stay_below_the_threshold_or_when_off(
     counts = count_objects(repo)
     assert counts["packs"] == 0
     assert counts["count"] >= 8
+
+
+def test_a_failed_packing_leaves_the_commit_landed_and_says_so(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    git(repo, "config", "gc.auto", "256")
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(DiskObjectStore, "add_objects", disk_full)
+    with caplog.at_level(logging.WARNING, logger="gitworktree"):
+        two_commits_with_loose_objects_under_17(repo)
+
+    assert git_lines(repo, "log", "--format=%s") == ["two", "one"]
+    assert count_objects(repo)["packs"] == 0  # nothing half-done: every object still loose
+    git(repo, "fsck", "--strict")
+    assert any("could not pack" in record.getMessage() for record in caplog.records)
