@@ -526,6 +526,7 @@ class Repository(CheckpointOperations, RemoteOperations):
             packed = pack_loose_objects_if_due(store, self._auto_pack)
         except (OSError, FileLocked) as error:  # the commit has landed: this is only tidying
             log.warning("could not pack the loose objects of %s: %s", self.path, error)
+            self._auto_pack = 0  # not again with every commit of this process
             return
         if packed:
             log.info("packed %d loose objects in %s", packed, self.path)

@@ -77,7 +77,7 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
                 since = since if isinstance(since, int) else 0
                 pid = previous.get("pid")
                 removed = clear_stale_locks(control_dir, since)
-                removed += clear_stale_temporaries(control_dir, pid, since)
+                removed += clear_stale_temporaries(control_dir, pid)
                 if removed:
                     log.warning(
                         "a gitworktree writer (pid %s) was killed mid-write; removed its "
@@ -162,23 +162,18 @@ def clear_stale_locks(control_dir: Path, since_ns: int) -> list[str]:
     return sorted(removed)
 
 
-def clear_stale_temporaries(control_dir: Path, pid: object, since_ns: int) -> list[str]:
-    """Remove the half-written object files of a writer killed mid-write.
+def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
+    """Remove the loose objects a writer killed mid-write left half-written.
 
-    Its loose objects in the making are ``objects/??/tmp_obj_<its pid>_*``; packs in the
-    making (a commit of many files, or packing the loose objects) are dulwich's
-    ``objects/pack/tmp*.pack``, modified after ``since_ns``. git's own temporary files
-    are named otherwise (``tmp_obj_XXXXXX``, ``tmp_pack_XXXXXX``) and never touched.
-    Returns their paths, relative to ``control_dir``.
+    They are ``objects/??/tmp_obj_<its pid>_*``: named by that pid, so no live writer's
+    file is touched (git names its own ``tmp_obj_XXXXXX``). Packs in the making carry no
+    pid, and a fetch may be writing one right now without the writer lock: abandoned ones
+    are removed by the next packing (`housekeeping`). Returns the paths, relative to
+    ``control_dir``.
     """
-    objects = control_dir / "objects"
-    found: list[Path] = []
-    if isinstance(pid, int):
-        found += objects.glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*")
-    for partial in (objects / "pack").glob("tmp*.pack"):
-        with contextlib.suppress(FileNotFoundError):
-            if partial.stat().st_mtime_ns + _MTIME_SLACK_NS >= since_ns:
-                found.append(partial)
+    if not isinstance(pid, int):
+        return []
+    found = list((control_dir / "objects").glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*"))
     removed = []
     for path in found:
         with contextlib.suppress(FileNotFoundError):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import subprocess
+import time
 
 import pytest
 from dulwich.object_store import DiskObjectStore
@@ -79,14 +81,51 @@ def test_a_failed_packing_leaves_the_commit_landed_and_says_so(
 ) -> None:
     git(repo, "config", "gc.auto", "256")
 
+    calls: list[object] = []
+
     def disk_full(*args: object, **kwargs: object) -> None:
+        calls.append(args)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(DiskObjectStore, "add_objects", disk_full)
     with caplog.at_level(logging.WARNING, logger="gitworktree"):
         two_commits_with_loose_objects_under_17(repo)
+        repo.commit_changes({"plan.json": b'{"step": 3}\n'}, message="three")
 
-    assert git_lines(repo, "log", "--format=%s") == ["two", "one"]
+    assert len(calls) == 1  # not tried again with every commit of this process
+    assert git_lines(repo, "log", "--format=%s") == ["three", "two", "one"]
     assert count_objects(repo)["packs"] == 0  # nothing half-done: every object still loose
     git(repo, "fsck", "--strict")
     assert any("could not pack" in record.getMessage() for record in caplog.records)
+
+
+def test_damaged_large_and_unfinished_files_are_left_and_the_rest_packed(
+    repo: Repository,
+) -> None:
+    git(repo, "config", "gc.auto", "256")
+    repo.commit_changes({"plan.json": b'{"step": 1}\n'}, message="one")
+    objects = repo.path / ".git" / "objects"
+    empty, garbage = objects / "aa" / ("0" * 38), objects / "bb" / ("1" * 38)
+    for path, data in ((empty, b""), (garbage, b"not zlib at all")):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+    large = subprocess.run(
+        ["git", "-C", str(repo.path), "hash-object", "-w", "--stdin"],
+        input=os.urandom(5 * 2**20), capture_output=True, check=True,
+    ).stdout.decode().strip()  # fmt: skip
+    pack_dir = objects / "pack"
+    pack_dir.mkdir(exist_ok=True)
+    abandoned, growing = pack_dir / "tmpaaaaaaaa.pack", pack_dir / "tmpbbbbbbbb.pack"
+    abandoned.write_bytes(b"PACK")
+    growing.write_bytes(b"PACK")
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    add_loose_objects_under_17(repo, 2)
+    repo.commit_changes({"plan.json": b'{"step": 2}\n'}, message="two")  # lands, packs
+
+    assert count_objects(repo)["packs"] == 1
+    assert git_lines(repo, "log", "--format=%s") == ["two", "one"]
+    assert empty.exists() and garbage.exists()  # for git fsck to report, untouched
+    assert (objects / large[:2] / large[2:]).exists()  # big: stays loose, still readable
+    git(repo, "cat-file", "-e", large)
+    assert not abandoned.exists() and growing.exists()

@@ -38,9 +38,12 @@ def test_a_killed_writers_locks_and_half_written_objects_are_removed(
     left = [
         repo.path / ".git" / "refs" / "heads" / "main.lock",
         objects / "ab" / f"tmp_obj_{dead}_0badc0de",
-        objects / "pack" / "tmpk2j4h1x9.pack",
     ]
-    kept = [objects / "ab" / f"tmp_obj_{alive}_00c0ffee", objects / "ab" / "tmp_obj_Xq3zYw"]
+    kept = [
+        objects / "ab" / f"tmp_obj_{alive}_00c0ffee",  # a live writer's
+        objects / "ab" / "tmp_obj_Xq3zYw",  # git's naming
+        objects / "pack" / "tmpk2j4h1x9.pack",  # maybe a fetch writing now: see housekeeping
+    ]
     (objects / "pack").mkdir(exist_ok=True)
     for path in [*left, *kept]:
         path.write_bytes(b"partial")
