@@ -174,7 +174,11 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
     help="With --tree: a repair hook (content, issues, document_type) -> str.",
 )
 @click.option("-m", "--message", help="The merge commit's message.")
-@click.option("--author", metavar='"NAME <EMAIL>"', help="The merge commit's author (the agent).")
+@click.option(
+    "--author",
+    metavar='"NAME <EMAIL>"',
+    help="The merge commit's author (the agent); also of the commit mounting may make.",
+)
 @repo_option
 @json_option
 @click.pass_context

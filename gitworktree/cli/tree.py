@@ -132,7 +132,11 @@ def _commit_tree(
     metavar="MODULE:FUNC",
     help="A repair hook (content, issues, document_type) -> str for invalid files.",
 )
-@click.option("--author", metavar='"NAME <EMAIL>"', help="The author to record (the agent).")
+@click.option(
+    "--author",
+    metavar='"NAME <EMAIL>"',
+    help="The author to record (the agent); also of the commit mounting may make first.",
+)
 @click.option(
     "--trailer", "trailer_values", multiple=True, metavar="KEY=VALUE", help="Add a trailer."
 )
