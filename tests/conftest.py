@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from gitworktree.storage import (
     Collection,
@@ -15,6 +16,13 @@ from gitworktree.storage import (
 )
 
 MountRoot = Callable[[], Collection]
+
+# Property tests judge what the code does, never how fast a shared machine runs it: a
+# per-example deadline fails the suite whenever another job loads the machine.
+settings.register_profile(
+    "gitworktree", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("gitworktree")
 
 BACKENDS = ["memory", "filesystem", "git"]
 

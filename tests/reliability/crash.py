@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import random
+import select
 import signal
 import subprocess
 import time
@@ -30,6 +31,10 @@ from gitworktree.atomic import is_temporary
 from tests.reliability.models import Task, WorkTree
 
 __all__ = ["CampaignReport", "run_campaign"]
+
+#: Seconds to wait for a writer to mount before killing it anyway (a hung mount is found
+#: by the checks after the kill, not by this wait).
+_READY_TIMEOUT = 60.0
 
 
 @dataclass
@@ -45,10 +50,14 @@ class CampaignReport:
     failures: list[str] = field(default_factory=list)
 
 
-def _writer(root: Path, seed: int) -> None:
-    """The child: mutate, commit, checkpoint and restore until killed."""
+def _writer(root: Path, seed: int, ready: int) -> None:
+    """The child: mutate, commit, checkpoint and restore until killed.
+
+    One byte on ``ready`` says the mount is done and the writing starts.
+    """
     rng = random.Random(seed)
     tree = mount(WorkTree, root)
+    os.write(ready, b".")
     checkpoints: list[Checkpoint] = list(tree.repo.checkpoints())
     while True:
         action = rng.random()
@@ -132,7 +141,13 @@ def _state(tree: WorkTree) -> object:
 
 
 def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) -> CampaignReport:
-    """Kill a forked writer ``kills`` times at random moments; check after each kill."""
+    """Kill a forked writer ``kills`` times at random moments; check after each kill.
+
+    A quarter of the kills are timed from the fork, so they also land in the mount and
+    its recovery of the last kill. The others are timed from the moment the writer says
+    it has mounted: on a loaded machine a mount can take longer than ``max_delay``, and
+    the campaign must still kill writers mid-commit rather than only mid-mount.
+    """
     rng = random.Random(seed)
     report = CampaignReport(seed=seed)
     mount(WorkTree, root)
@@ -140,12 +155,18 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
     # that kills also land while objects are packed and their loose copies removed.
     _git(root, "config", "gc.auto", "256")
     for round_ in range(kills):
+        ready_read, ready_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
             try:
-                _writer(root, seed * 100_003 + round_)
+                os.close(ready_read)
+                _writer(root, seed * 100_003 + round_, ready_write)
             finally:
                 os._exit(0)
+        os.close(ready_write)
+        if rng.random() >= 0.25:
+            _wait_until_ready(ready_read)
+        os.close(ready_read)
         time.sleep(rng.uniform(0, max_delay))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
@@ -164,6 +185,11 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
     report.commits_seen = int(count or 0)
     report.packs = len(list((root / ".git" / "objects" / "pack").glob("pack-*.idx")))
     return report
+
+
+def _wait_until_ready(ready: int) -> None:
+    """Wait for the writer's byte, or for its end (a failed mount closes the pipe)."""
+    select.select([ready], [], [], _READY_TIMEOUT)
 
 
 def main() -> None:
