@@ -39,6 +39,7 @@ from gitworktree.history.restore import FileEntry, check_unmodified, restore_edi
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.transfer import is_ancestor
 from gitworktree.history.treebuild import apply_tree_edits
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = ["REPAIRED", "MergeGate", "MergeRequest", "integrate"]
 
@@ -84,14 +85,18 @@ def integrate(repo: Repo, request: MergeRequest) -> Commit | None:
             lists them), uncommitted edits would be overwritten, or the branch moved
             meanwhile; nothing was written.
         CommitRejectedError: the gate refused the result; nothing was written.
+        UntrustedTreeError: their tree holds an entry git would refuse, or a symbolic
+            link that leads out; nothing was written.
     """
     ours = read_ref(repo, branch_ref(repo))
     theirs = request.theirs
     if ours == theirs or (ours is not None and is_ancestor(repo, theirs, ours)):
         return None
-    if ours is None or is_ancestor(repo, ours, theirs):
-        return _fast_forward(repo, ours, request)
-    return _merge(repo, ours, request)
+    # Their trees are read (and every entry checked) before anything is written.
+    with naming_commit(theirs):
+        if ours is None or is_ancestor(repo, ours, theirs):
+            return _fast_forward(repo, ours, request)
+        return _merge(repo, ours, request)
 
 
 def _fast_forward(repo: Repo, ours: ObjectID | None, request: MergeRequest) -> Commit:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import itertools
 import os
 import stat
 import threading
@@ -24,7 +25,15 @@ from collections.abc import Iterator
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import ObjectID, Tree
 
-from gitworktree.errors import RepositoryError
+from gitworktree.errors import RepositoryError, UntrustedTreeError
+from gitworktree.history.paths import decode_path
+from gitworktree.history.untrusted import (
+    DIRECTORY_MODES,
+    KNOWN_MODES,
+    MAX_NAME_BYTES,
+    SUSPECT_FIRST_BYTES,
+    entry_problem,
+)
 
 __all__ = [
     "EMPTY_TREE",
@@ -69,14 +78,22 @@ class RawTree:
 
     @classmethod
     def parse(cls, raw: bytes, tree_id: ObjectID | None = None) -> RawTree:
-        """Split the body of a tree object into its entries.
+        """Split the body of a tree object into its entries, checking every entry.
+
+        A tree may come from anyone (a remote, another tool, a damaged repository), so
+        each entry must pass git's own rules (`gitworktree.history.untrusted`) before any
+        caller sees its name. Names starting with a letter or digit are checked in a few
+        set lookups.
 
         Raises:
+            UntrustedTreeError: for an entry git would refuse (``..``, ``.git``, a ``/``
+                inside a name, a duplicate name, an unknown mode, ...).
             ValueError: if ``raw`` is not a well-formed tree body.
         """
         keys: list[bytes] = []
         entries: list[bytes] = []
         find, end, pos = raw.find, len(raw), 0
+        modes, suspect = KNOWN_MODES, SUSPECT_FIRST_BYTES
         while pos < end:
             space = find(b" ", pos)
             nul = find(b"\0", space)
@@ -85,7 +102,16 @@ class RawTree:
                 raise ValueError("truncated tree entry")
             name = raw[space + 1 : nul]
             mode = raw[pos:space]
-            keys.append(name + b"/" if mode in (b"40000", b"040000") else name)
+            if (
+                mode not in modes
+                or not name
+                or name[0] in suspect
+                or len(name) > MAX_NAME_BYTES
+                or b"/" in name
+                or b"\\" in name
+            ):
+                _check_entry(name, mode, tree_id)
+            keys.append(name + b"/" if mode in DIRECTORY_MODES else name)
             entries.append(raw[pos:stop])
             pos = stop
         tree = cls(keys, entries, tree_id)
@@ -93,7 +119,20 @@ class RawTree:
             tree._sort()  # not canonical (another tool wrote it): git's order when rewritten
         else:
             tree._raw = raw
+        tree._check_unique()
         return tree
+
+    def _check_unique(self) -> None:
+        """Refuse two entries of one name (also a file and a directory: ``a`` and ``a/``)."""
+        keys = self.keys
+        for before, after in itertools.pairwise(keys):
+            if before == after:
+                _refuse_duplicate(before, self.id)
+        for key in keys:
+            if key.endswith(b"/"):
+                at = bisect.bisect_left(keys, key[:-1])
+                if at < len(keys) and keys[at] == key[:-1]:
+                    _refuse_duplicate(key[:-1], self.id)
 
     def _sort(self) -> None:
         pairs = sorted(zip(self.keys, self.entries, strict=True))
@@ -165,6 +204,18 @@ class RawTree:
         return self.id
 
 
+def _check_entry(name: bytes, mode: bytes, tree_id: ObjectID | None) -> None:
+    problem = entry_problem(name, mode)
+    if problem is not None:
+        tree = None if tree_id is None else tree_id.decode("ascii")
+        raise UntrustedTreeError(decode_path(name), problem, tree=tree)
+
+
+def _refuse_duplicate(name: bytes, tree_id: ObjectID | None) -> None:
+    tree = None if tree_id is None else tree_id.decode("ascii")
+    raise UntrustedTreeError(decode_path(name), "appears twice in one directory", tree=tree)
+
+
 def _split_entry(entry: bytes) -> tuple[bytes, int, ObjectID]:
     space = entry.index(b" ")
     return (
@@ -217,6 +268,7 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
     Raises:
         KeyError: if the store has no such object.
         RepositoryError: if the object is not a well-formed tree.
+        UntrustedTreeError: if an entry breaks git's rules for names (never cached).
     """
     cached = _CACHE.get(tree_id)
     if cached is not None:
@@ -230,6 +282,8 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
             raise RepositoryError(tree_id.decode("ascii"), "not a tree object")
     try:
         tree = RawTree.parse(raw, tree_id)
+    except UntrustedTreeError:
+        raise
     except ValueError as err:
         raise RepositoryError(tree_id.decode("ascii"), f"malformed tree object ({err})") from err
     _CACHE.put(tree)
@@ -306,26 +360,39 @@ def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: byt
         raise
 
 
+def _read_at(store: BaseObjectStore, tree_id: ObjectID, prefix: str) -> RawTree:
+    """`read_tree`, naming the full path of a refused entry (the tree's own path ``prefix``)."""
+    try:
+        return read_tree(store, tree_id)
+    except UntrustedTreeError as error:
+        raise error.located(prefix=prefix) from None
+
+
 def lookup_path(
     store: BaseObjectStore, tree_id: ObjectID, path: bytes
 ) -> tuple[int, ObjectID] | None:
     """``(mode, id)`` at the ``/``-separated ``path`` below ``tree_id`` (``b""``: the tree)."""
     mode, sha = stat.S_IFDIR, tree_id
-    for part in path.split(b"/") if path else ():
+    parts = path.split(b"/") if path else []
+    for depth, part in enumerate(parts):
         if not stat.S_ISDIR(mode):
             return None
-        found = read_tree(store, sha).get(part)
+        found = _read_at(store, sha, _prefix(parts[:depth])).get(part)
         if found is None:
             return None
         mode, sha = found
     return mode, sha
 
 
+def _prefix(parts: list[bytes]) -> str:
+    return "".join(decode_path(part) + "/" for part in parts)
+
+
 def iter_tree_files(
     store: BaseObjectStore, tree_id: ObjectID, prefix: str = ""
 ) -> Iterator[tuple[str, int, ObjectID]]:
     """``(path, mode, id)`` of every file below ``tree_id``, paths under ``prefix``."""
-    for name, mode, sha in read_tree(store, tree_id).items():
+    for name, mode, sha in _read_at(store, tree_id, prefix).items():
         path = prefix + name.decode("utf-8", "surrogateescape")
         if stat.S_ISDIR(mode):
             yield from iter_tree_files(store, sha, path + "/")
@@ -360,8 +427,8 @@ def _diff_into(
 ) -> None:
     if old == new:
         return
-    old_entries = read_tree(store, old).entries if old is not None else []
-    new_entries = read_tree(store, new).entries if new is not None else []
+    old_entries = _read_at(store, old, prefix).entries if old is not None else []
+    new_entries = _read_at(store, new, prefix).entries if new is not None else []
     removed = set(old_entries).difference(new_entries)
     added = set(new_entries).difference(old_entries)
     sides: dict[bytes, list[tuple[int, ObjectID] | None]] = {}
@@ -395,8 +462,8 @@ def _paths_into(
 ) -> None:
     if old == new:
         return
-    old_entries = read_tree(store, old).entries if old is not None else []
-    new_entries = read_tree(store, new).entries if new is not None else []
+    old_entries = _read_at(store, old, prefix).entries if old is not None else []
+    new_entries = _read_at(store, new, prefix).entries if new is not None else []
     sides = (set(old_entries).difference(new_entries), set(new_entries).difference(old_entries))
     directories: dict[bytes, list[ObjectID | None]] = {}
     for side, entries in enumerate(sides):

@@ -56,6 +56,7 @@ from gitworktree.history.revisions import resolve_revision
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
+from gitworktree.history.untrusted import naming_commit
 from gitworktree.history.writelock import exclusive
 
 log = logging.getLogger("gitworktree")
@@ -396,10 +397,24 @@ class Repository(CheckpointOperations, RemoteOperations):
             CheckpointError: if the target does not exist, or a path exists neither in
                 the target nor at HEAD.
             ConflictError: if a file to be restored has uncommitted changes on disk.
+            UntrustedTreeError: the target's tree holds an entry git would refuse, or a
+                symbolic link that leads out; nothing was written.
         """
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         sha, label = self._restore_target(target)
+        with naming_commit(sha):
+            return self._restore(sha, label, paths=paths, hard=hard, author=author)
+
+    def _restore(
+        self,
+        sha: ObjectID,
+        label: str,
+        *,
+        paths: Sequence[str] | None,
+        hard: bool,
+        author: str | None,
+    ) -> CommitInfo:
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
         store = self._repo.object_store

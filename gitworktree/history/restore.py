@@ -11,14 +11,13 @@ import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from dulwich.object_store import BaseObjectStore, iter_tree_contents
+from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError
 from gitworktree.history.index import read_index_entries
-from gitworktree.history.paths import decode_path
-from gitworktree.history.rawtrees import diff_tree_files
+from gitworktree.history.rawtrees import diff_tree_files, iter_tree_files
 from gitworktree.history.status import worktree_entry
 from gitworktree.history.trees import lookup_entry
 
@@ -74,9 +73,9 @@ def _files_at(
     if not stat.S_ISDIR(mode):
         return {} if S_ISGITLINK(mode) else {prefix: entry}
     return {
-        f"{prefix}/{decode_path(item.path)}": (item.mode, item.sha)
-        for item in iter_tree_contents(store, sha)
-        if not S_ISGITLINK(item.mode)
+        path: (mode, sha)
+        for path, mode, sha in iter_tree_files(store, sha, prefix + "/")
+        if not S_ISGITLINK(mode)
     }
 
 
