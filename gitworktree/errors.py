@@ -101,9 +101,8 @@ class UntrustedTreeError(UnsafePathError):
         where = f"commit {commit}" if commit else f"tree {tree}" if tree else "a tree"
         GitWorktreeError.__init__(
             self,
-            f"refused {where}: its entry {path!r} {reason}; git refuses such trees too, so "
-            "nothing was changed. Do not check this history out: ask who made it, or move "
-            "the branch that brought it back",
+            f"refused {where}: its entry {path!r} {reason}; nothing was changed. Do not "
+            "check this history out: ask who made it, or move the branch that brought it back",
         )
 
     def located(self, *, prefix: str = "", commit: str | None = None) -> UntrustedTreeError:

@@ -28,7 +28,7 @@ from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, MergeConflict, NodeKindError
-from gitworktree.history.commit import StagedFile, reset_branch
+from gitworktree.history.commit import StagedFile, check_staged_links, reset_branch
 from gitworktree.history.commits import load_commit
 from gitworktree.history.identity import Signature
 from gitworktree.history.jsonmerge import Side
@@ -104,6 +104,7 @@ def _fast_forward(repo: Repo, ours: ObjectID | None, request: MergeRequest) -> C
     our_tree = None if ours is None else load_commit(store, ours).tree
     target = load_commit(store, request.theirs)
     files = _staged(repo, restore_edits(store, our_tree, target.tree))
+    check_staged_links(files)
     repaired = _run_gate(request.gate, files)
     if repaired:
         # Their commit stays as they made it; the repairs are a commit of ours on top.
@@ -127,6 +128,7 @@ def _merge(repo: Repo, ours: ObjectID, request: MergeRequest) -> Commit:
     if merged.conflicts:
         _refuse(request.label, merged.conflicts)
     files = dict(merged.files)
+    check_staged_links(files)
     files.update(_run_gate(request.gate, files))
     commit = _store_commit(repo, our_tree, files, [ours, request.theirs], request, request.message)
     reflog = f"merge {request.label}: Merge made by gitworktree"

@@ -34,6 +34,7 @@ from gitworktree.history.commit import (
     CommitText,
     ExpectedHead,
     StagedFile,
+    check_staged_links,
     publish_commit,
     reset_branch,
 )
@@ -605,7 +606,9 @@ class Repository(CheckpointOperations, RemoteOperations):
                 label, f"{err.args[0]!r} exists neither in {label!r} nor at HEAD"
             ) from err
         check_unmodified(self._repo, edits, head_tree)
-        return {
+        files = {
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()
         }
+        check_staged_links(files)
+        return files

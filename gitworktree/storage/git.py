@@ -228,5 +228,9 @@ class GitMountDriver:
     def mount_revision(self, path: str | os.PathLike[str], rev: str) -> Collection:
         """A read-only root collection of the tree at revision ``rev``."""
         repository = Repository.open(Path(path))
-        storage = GitRevisionStorage(repository, rev)
+        try:
+            storage = GitRevisionStorage(repository, rev)
+        except BaseException:
+            repository.close()
+            raise
         return storage.root
