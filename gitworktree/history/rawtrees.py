@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-import itertools
 import os
 import stat
 import threading
@@ -31,7 +30,6 @@ from gitworktree.history.untrusted import (
     DIRECTORY_MODES,
     KNOWN_MODES,
     MAX_NAME_BYTES,
-    SUSPECT_FIRST_BYTES,
     entry_problem,
 )
 
@@ -82,8 +80,8 @@ class RawTree:
 
         A tree may come from anyone (a remote, another tool, a damaged repository), so
         each entry must pass git's own rules (`gitworktree.history.untrusted`) before any
-        caller sees its name. Names starting with a letter or digit are checked in a few
-        set lookups.
+        caller sees its name. All names are scanned at once by a few substring searches;
+        only a tree with a suspect name (``.gitignore``, say) is checked entry by entry.
 
         Raises:
             UntrustedTreeError: for an entry git would refuse (``..``, ``.git``, a ``/``
@@ -91,9 +89,10 @@ class RawTree:
             ValueError: if ``raw`` is not a well-formed tree body.
         """
         keys: list[bytes] = []
+        names: list[bytes] = []
+        modes: set[bytes] = set()
         entries: list[bytes] = []
         find, end, pos = raw.find, len(raw), 0
-        modes, suspect = KNOWN_MODES, SUSPECT_FIRST_BYTES
         while pos < end:
             space = find(b" ", pos)
             nul = find(b"\0", space)
@@ -102,37 +101,39 @@ class RawTree:
                 raise ValueError("truncated tree entry")
             name = raw[space + 1 : nul]
             mode = raw[pos:space]
-            if (
-                mode not in modes
-                or not name
-                or name[0] in suspect
-                or len(name) > MAX_NAME_BYTES
-                or b"/" in name
-                or b"\\" in name
-            ):
-                _check_entry(name, mode, tree_id)
+            modes.add(mode)
+            names.append(name)
             keys.append(name + b"/" if mode in DIRECTORY_MODES else name)
             entries.append(raw[pos:stop])
             pos = stop
         tree = cls(keys, entries, tree_id)
+        if not modes <= KNOWN_MODES or _looks_suspect(names):
+            tree._check_each_entry()
+        if len(set(names)) != len(names):
+            tree._refuse_duplicate(names)
         if sorted(keys) != keys:
             tree._sort()  # not canonical (another tool wrote it): git's order when rewritten
         else:
             tree._raw = raw
-        tree._check_unique()
         return tree
 
-    def _check_unique(self) -> None:
-        """Refuse two entries of one name (also a file and a directory: ``a`` and ``a/``)."""
-        keys = self.keys
-        for before, after in itertools.pairwise(keys):
-            if before == after:
-                _refuse_duplicate(before, self.id)
-        for key in keys:
-            if key.endswith(b"/"):
-                at = bisect.bisect_left(keys, key[:-1])
-                if at < len(keys) and keys[at] == key[:-1]:
-                    _refuse_duplicate(key[:-1], self.id)
+    def _check_each_entry(self) -> None:
+        for entry in self.entries:
+            space = entry.index(b" ")
+            problem = entry_problem(entry[space + 1 : -21], entry[:space])
+            if problem is not None:
+                self._refuse(entry[space + 1 : -21], problem)
+
+    def _refuse_duplicate(self, names: list[bytes]) -> None:
+        seen: set[bytes] = set()
+        for name in names:
+            if name in seen:
+                self._refuse(name, "appears twice in one directory")
+            seen.add(name)
+
+    def _refuse(self, name: bytes, problem: str) -> None:
+        tree = None if self.id is None else self.id.decode("ascii")
+        raise UntrustedTreeError(decode_path(name), problem, tree=tree)
 
     def _sort(self) -> None:
         pairs = sorted(zip(self.keys, self.entries, strict=True))
@@ -204,24 +205,29 @@ class RawTree:
         return self.id
 
 
-def _check_entry(name: bytes, mode: bytes, tree_id: ObjectID | None) -> None:
-    problem = entry_problem(name, mode)
-    if problem is not None:
-        tree = None if tree_id is None else tree_id.decode("ascii")
-        raise UntrustedTreeError(decode_path(name), problem, tree=tree)
-
-
-def _refuse_duplicate(name: bytes, tree_id: ObjectID | None) -> None:
-    tree = None if tree_id is None else tree_id.decode("ascii")
-    raise UntrustedTreeError(decode_path(name), "appears twice in one directory", tree=tree)
-
-
 def _split_entry(entry: bytes) -> tuple[bytes, int, ObjectID]:
     space = entry.index(b" ")
     return (
         entry[space + 1 : -21],
         int(entry[:space], 8),
         ObjectID(entry[-20:].hex().encode("ascii")),
+    )
+
+
+#: What a name (framed by NULs) must contain or start with to be checked closely: the
+#: separators, the ``~`` of NTFS short names, and the first bytes of ``.git`` spellings
+#: (a dot, the lead bytes of the code points HFS+ ignores); or an empty name.
+_SUSPECT_BYTES = (b"/", b"\\", b"~", b"\0.", b"\0\xe2", b"\0\xef", b"\0\0")
+
+
+def _looks_suspect(names: list[bytes]) -> bool:
+    """Whether any name needs `entry_problem`: a few substring searches, at C speed."""
+    if not names:
+        return False
+    framed = b"\0" + b"\0".join(names) + b"\0"
+    return (
+        any(suspect in framed for suspect in _SUSPECT_BYTES)
+        or max(map(len, names)) > MAX_NAME_BYTES
     )
 
 

@@ -34,7 +34,6 @@ __all__ = [
     "DIRECTORY_MODES",
     "KNOWN_MODES",
     "MAX_NAME_BYTES",
-    "SUSPECT_FIRST_BYTES",
     "check_link_target",
     "entry_problem",
     "naming_commit",
@@ -59,7 +58,7 @@ _HFS_IGNORED = dict.fromkeys(
 #: below by HFS+ or NTFS: ``.``, ``g``/``G`` (``git~1``, ``gi7eba~1``), ``m``/``M``
 #: (``maba30~1``), ``~`` (a short name ``~1234567``), and the lead bytes of the
 #: code points HFS+ ignores.
-SUSPECT_FIRST_BYTES = frozenset(b".gGmM~\xe2\xef")
+_SUSPECT_FIRST = frozenset(b".gGmM~\xe2\xef")
 
 #: The dotfiles git refuses as symbolic links, with their NTFS short-name prefixes.
 _NO_SYMLINK = (
@@ -84,10 +83,12 @@ def entry_problem(name: bytes, mode: bytes) -> str | None:
         return f"is a name longer than {MAX_NAME_BYTES} bytes, which file systems refuse"
     if b"/" in name:
         return "has a '/' inside one name"
-    if name[0] not in SUSPECT_FIRST_BYTES and b"\\" not in name:
+    if name[0] not in _SUSPECT_FIRST and b"\\" not in name:
         return None
     if name in (b".", b".."):
         return f"is a {name.decode()!r} level, which leaves its directory"
+    if not _may_spell_a_dotfile(name):
+        return None
     # Windows reads a backslash as a directory separator: check every part after one.
     for part in name.split(b"\\"):
         if _is_hfs_dotgit(part, b"git") or _is_ntfs_dot(part, b"git", b"git~1"):
@@ -98,6 +99,20 @@ def entry_problem(name: bytes, mode: bytes) -> str | None:
         ):
             return "is a git control file (.gitmodules, .gitattributes, ...) as a symbolic link"
     return None
+
+
+def _may_spell_a_dotfile(name: bytes) -> bool:
+    """Whether ``name`` could be read as ``.git`` or a dotfile below at all: every such
+    spelling starts with ``.git`` or ``.mailmap``, or holds a ``~`` (short names), a
+    backslash, or a code point HFS+ ignores (lead byte 0xE2 or 0xEF)."""
+    lower = name.lower()
+    return (
+        lower.startswith((b".git", b".mailmap"))
+        or b"~" in name
+        or b"\\" in name
+        or b"\xe2" in name
+        or b"\xef" in name
+    )
 
 
 def _is_hfs_dotgit(name: bytes, needle: bytes) -> bool:
