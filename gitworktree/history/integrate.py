@@ -27,7 +27,7 @@ from typing import NoReturn
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError, MergeConflict, NodeKindError
+from gitworktree.errors import ConflictError, MergeConflict, NodeKindError, UntrustedTreeError
 from gitworktree.history.commit import StagedFile, check_staged_links, reset_branch
 from gitworktree.history.commits import load_commit
 from gitworktree.history.identity import Signature
@@ -45,9 +45,12 @@ __all__ = ["REPAIRED", "MergeGate", "MergeRequest", "integrate"]
 
 REPAIRED = "Gitworktree-Repaired"
 
+_SYMLINK_MODE = 0o120000
+
 #: Receives every file about to land whose content is new to our branch (path -> bytes)
-#: and returns the bytes to commit for them (repaired, or as they were); raises
-#: ``CommitRejectedError`` to refuse the merge.
+#: and returns the bytes to commit for the files it checks (repaired, or as they were);
+#: raises ``CommitRejectedError`` to refuse the merge. A symbolic link among the files it
+#: returns is refused (`UntrustedTreeError`): what a gate checks must be a regular file.
 MergeGate = Callable[[Mapping[str, bytes]], Mapping[str, bytes]]
 
 
@@ -147,6 +150,9 @@ def _run_gate(
     repaired: dict[str, StagedFile] = {}
     for path, data in checked.items():
         file = files.get(path)
+        if file is not None and file.mode == _SYMLINK_MODE:
+            # The gate checked it: the path is a declared artifact, which must be a file.
+            raise UntrustedTreeError(path, "is a symbolic link where a file is declared")
         if file is not None and data != incoming[path]:
             repaired[path] = _Repaired(Blob.from_string(data), file.mode)
     return repaired

@@ -279,6 +279,22 @@ def test_a_mounted_tree_pull_is_refused(scene: Scene) -> None:
     state.repo.close()
 
 
+def test_a_mounted_tree_pull_refuses_a_link_where_an_artifact_is_declared(scene: Scene) -> None:
+    state = mount(AgentState, scene.root / "clone", clone_from=str(scene.hub))
+    linked = commit(
+        scene.hub, tree(scene.hub, [(b"notes.txt", Link(b"plan.json"))]), [scene.harmless]
+    )
+    set_branch(scene.hub, linked)
+    state.repo.fetch()
+    before, refs_before = scene.state(), refs(state.repo.path)
+    with pytest.raises(UntrustedTreeError) as caught:
+        pull(state)
+    assert_refused(caught.value, "notes.txt", linked)
+    assert scene.state() == before
+    assert refs(state.repo.path) == refs_before
+    state.repo.close()
+
+
 # -- the command line ---------------------------------------------------------------------
 
 
