@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +26,7 @@ from gitworktree.errors import (
     NodeKindError,
     RepositoryError,
     UnknownRevisionError,
+    UntrustedTreeError,
 )
 from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
 from gitworktree.history.checkpoints import Checkpoint
@@ -373,6 +374,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         paths: Sequence[str] | None = None,
         hard: bool = False,
         author: str | None = None,
+        artifacts: Callable[[str], bool] | None = None,
     ) -> CommitInfo:
         """Go back to a checkpoint or revision.
 
@@ -390,6 +392,8 @@ class Repository(CheckpointOperations, RemoteOperations):
             hard: move the branch instead of adding a commit.
             author: ``"Name <email>"`` recorded as the restore commit's author (the agent
                 that asked for it); by default the repository's identity.
+            artifacts: whether a path is a declared artifact of a mounted tree: only a
+                regular file may be restored there (a symbolic link is refused).
 
         Returns:
             The new commit (soft), the target (hard), or HEAD when nothing differed.
@@ -405,19 +409,21 @@ class Repository(CheckpointOperations, RemoteOperations):
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         sha, label = self._restore_target(target)
         with naming_commit(sha):
-            return self._restore(sha, label, paths=paths, hard=hard, author=author)
+            return self._restore(sha, label, paths, hard, author, artifacts)
 
     def _restore(
         self,
         sha: ObjectID,
         label: str,
-        *,
         paths: Sequence[str] | None,
         hard: bool,
         author: str | None,
+        artifacts: Callable[[str], bool] | None,
     ) -> CommitInfo:
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
+        if artifacts is not None:
+            _refuse_links_at_artifacts(files, artifacts)
         store = self._repo.object_store
         if hard:
             signature = Signature.now(self._identity("COMMITTER"))
@@ -612,3 +618,11 @@ class Repository(CheckpointOperations, RemoteOperations):
         }
         check_staged_links(files)
         return files
+
+
+def _refuse_links_at_artifacts(
+    files: Mapping[str, StagedFile | None], artifacts: Callable[[str], bool]
+) -> None:
+    for path, file in sorted(files.items()):
+        if file is not None and stat.S_ISLNK(file.mode or 0) and artifacts(path):
+            raise UntrustedTreeError(path, "is a symbolic link where a file is declared")

@@ -279,7 +279,16 @@ def test_a_mounted_tree_pull_is_refused(scene: Scene) -> None:
     state.repo.close()
 
 
-def test_a_mounted_tree_pull_refuses_a_link_where_an_artifact_is_declared(scene: Scene) -> None:
+MOUNTED: dict[str, Callable[[AgentState], object]] = {
+    "pull": pull,
+    "restore": lambda state: state.restore("origin/main"),
+}
+
+
+@pytest.mark.parametrize("action", sorted(MOUNTED), ids=sorted(MOUNTED))
+def test_a_mounted_tree_refuses_a_link_where_an_artifact_is_declared(
+    scene: Scene, action: str
+) -> None:
     state = mount(AgentState, scene.root / "clone", clone_from=str(scene.hub))
     linked = commit(
         scene.hub, tree(scene.hub, [(b"notes.txt", Link(b"plan.json"))]), [scene.harmless]
@@ -288,7 +297,7 @@ def test_a_mounted_tree_pull_refuses_a_link_where_an_artifact_is_declared(scene:
     state.repo.fetch()
     before, refs_before = scene.state(), refs(state.repo.path)
     with pytest.raises(UntrustedTreeError) as caught:
-        pull(state)
+        MOUNTED[action](state)
     assert_refused(caught.value, "notes.txt", linked)
     assert scene.state() == before
     assert refs(state.repo.path) == refs_before
