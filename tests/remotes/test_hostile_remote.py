@@ -161,6 +161,18 @@ def test_submodule_entries_are_never_written(scene: Scene) -> None:
         assert (repo.path / "notes.txt").read_text() == "hello\n"
 
 
+def test_a_submodule_replacing_a_file_is_refused(scene: Scene, cloned: Repository) -> None:
+    swapped = commit(scene.hub, tree(scene.hub, [(b"notes.txt", Gitlink())]), [scene.harmless])
+    set_branch(scene.hub, swapped)
+    cloned.fetch()
+    before, refs_before = scene.state(), refs(cloned.path)
+    with pytest.raises(UntrustedTreeError) as caught:
+        cloned.pull()
+    assert_refused(caught.value, "notes.txt", swapped)
+    assert scene.state() == before
+    assert refs(cloned.path) == refs_before
+
+
 def test_a_link_that_goes_down_is_written(scene: Scene) -> None:
     scene.publish([(b"docs", [(b"readme", Link(b"../notes.txt"))]), (b"top", Link(b"notes.txt"))])
     with pytest.raises(UntrustedTreeError):  # ../ is refused, even when it stays inside
