@@ -277,6 +277,27 @@ def test_recovering_a_checkout_onto_a_hostile_head_writes_nothing(
     assert scene.state() == before
 
 
+def test_recovery_never_deletes_outside_the_tree_for_a_damaged_index(
+    scene: Scene, cloned: Repository
+) -> None:
+    from dulwich.index import Index, IndexEntry
+
+    outside = scene.root / "sibling" / "keep.txt"
+    info = outside.stat()
+    index = Index(str(cloned.control_dir / "index"))
+    sha = blob(cloned.control_dir, outside.read_bytes()).encode()
+    index[b"../sibling/keep.txt"] = IndexEntry(
+        (int(info.st_ctime), 0), (int(info.st_mtime), 0), info.st_dev, info.st_ino,
+        0o100644, info.st_uid, info.st_gid, info.st_size, sha,
+    )  # fmt: skip
+    index.write()
+    before = scene.state()
+    with pytest.raises(UntrustedTreeError) as caught:
+        cloned.recover_worktree()
+    assert caught.value.path == "../sibling/keep.txt"
+    assert scene.state() == before
+
+
 def test_mounting_at_a_hostile_revision_is_refused(scene: Scene, cloned: Repository) -> None:
     _fetched(scene, cloned, CASES["dot-dot"][1])
     before = scene.state()
