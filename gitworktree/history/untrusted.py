@@ -91,10 +91,10 @@ def entry_problem(name: bytes, mode: bytes) -> str | None:
         return None
     # Windows reads a backslash as a directory separator: check every part after one.
     for part in name.split(b"\\"):
-        if _is_hfs_dotgit(part, b"git") or _is_ntfs_dot(part, b"git", b"git~1"):
+        if _is_hfs_dot(part, b"git") or _is_ntfs_dot(part, b"git", b"git~1"):
             return "reaches into .git (as HFS+ or NTFS would read it)"
         if mode == _SYMLINK and any(
-            _is_hfs_dotgit(part, dotfile) or _is_ntfs_dot(part, dotfile, short)
+            _is_hfs_dot(part, dotfile) or _is_ntfs_dot(part, dotfile, short)
             for dotfile, short in _NO_SYMLINK
         ):
             return "is a git control file (.gitmodules, .gitattributes, ...) as a symbolic link"
@@ -115,7 +115,7 @@ def _may_spell_a_dotfile(name: bytes) -> bool:
     )
 
 
-def _is_hfs_dotgit(name: bytes, needle: bytes) -> bool:
+def _is_hfs_dot(name: bytes, needle: bytes) -> bool:
     """Whether HFS+ reads ``name`` as ``.<needle>`` (case and ignorable code points aside)."""
     text = name.decode("utf-8", "surrogateescape").translate(_HFS_IGNORED)
     return text.isascii() and text.lower() == "." + needle.decode("ascii")
