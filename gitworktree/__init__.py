@@ -29,6 +29,7 @@ from gitworktree.errors import (
     StorageError,
     UnknownRevisionError,
     UnsafePathError,
+    UntrustedTreeError,
 )
 from gitworktree.history import (
     Checkpoint,
@@ -107,6 +108,7 @@ __all__ = [
     "TreeCheck",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UntrustedTreeError",
     "ValidationIssue",
     "Worktree",
     "XmlDocument",

@@ -3,6 +3,7 @@
 ```
 GitWorktreeError
 ├── UnsafePathError (ValueError)          a path would leave the mounted root
+│   └── UntrustedTreeError                a tree entry git would refuse to check out
 ├── InvalidNameError (ValueError)         not a valid ref, checkpoint or item name
 ├── MissingInitialStateError              an item has neither stored content nor a default
 ├── StorageError                          a storage node cannot be read or written
@@ -53,6 +54,7 @@ __all__ = [
     "StorageError",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UntrustedTreeError",
 ]
 
 
@@ -73,6 +75,41 @@ class UnsafePathError(GitWorktreeError, ValueError):
         self.root = None if root is None else str(root)
         where = f" (mounted root: {self.root})" if self.root else ""
         super().__init__(f"unsafe path {self.path!r}: {reason}{where}")
+
+
+class UntrustedTreeError(UnsafePathError):
+    """A tree holds an entry git itself refuses to check out, or a link that leads out.
+
+    Raised before anything is written: a clone, pull, merge, restore or checkout of such
+    a tree is refused whole (the files, the index, HEAD and every ref stay as they were).
+
+    Attributes:
+        path: the offending path in the tree (as far as known where it was found).
+        reason: what is wrong with it, e.g. ``reaches into .git``.
+        tree: the id of the tree object holding the entry, when known.
+        commit: the id of the commit whose tree holds it, when known.
+    """
+
+    def __init__(
+        self, path: str, reason: str, *, tree: str | None = None, commit: str | None = None
+    ) -> None:
+        self.path = path
+        self.root = None
+        self.reason = reason
+        self.tree = tree
+        self.commit = commit
+        where = f"commit {commit}" if commit else f"tree {tree}" if tree else "a tree"
+        GitWorktreeError.__init__(
+            self,
+            f"refused {where}: its entry {path!r} {reason}; nothing was changed. Do not "
+            "check this history out: ask who made it, or move the branch that brought it back",
+        )
+
+    def located(self, *, prefix: str = "", commit: str | None = None) -> UntrustedTreeError:
+        """The same error with the path under ``prefix`` and the ``commit`` named."""
+        return UntrustedTreeError(
+            prefix + self.path, self.reason, tree=self.tree, commit=commit or self.commit
+        )
 
 
 class InvalidNameError(GitWorktreeError, ValueError):

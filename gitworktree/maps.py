@@ -87,4 +87,5 @@ def map_item_path(mapping: ArtifactMap[Any], key: str) -> PurePosixPath:
     if key.startswith("."):
         raise UnsafePathError(key, "map keys may not start with '.'")
     suffix: str = mapping._gwt_item_type.suffix
-    return mapping._gwt_path / (key + suffix)
+    name = check_name(key + suffix)  # the file name as a whole: its length counts too
+    return mapping._gwt_path / name

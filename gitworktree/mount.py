@@ -97,7 +97,14 @@ def mount(
     session = MountSession(
         storage, base, repair=repair, max_repair_attempts=max_repair_attempts, author=author
     )
-    tree = session.build(tree_cls, initial_states)
+    try:
+        tree = session.build(tree_cls, initial_states)
+    except BaseException:
+        if isinstance(storage, GitStorage | GitRevisionStorage) and not isinstance(
+            root, Collection
+        ):
+            storage.repository.close()  # opened for this mount: nobody else will close it
+        raise
     if isinstance(storage, GitStorage | GitRevisionStorage):
         # The repository holds open files; close them when the tree is collected.
         weakref.finalize(tree, storage.repository.close)

@@ -442,7 +442,11 @@ class MountSession(CommitPipeline):
         storage = self._versioned("restore")
         with self._lock:
             info: CommitInfo = storage.restore(
-                target, paths=paths, hard=hard, author=author or self.author
+                target,
+                paths=paths,
+                hard=hard,
+                author=author or self.author,
+                artifacts=lambda path: self.artifact_type_for(path) is not None,
             )
             if self._root is not None:
                 self._resync(self._root)

@@ -70,6 +70,7 @@ def _library_message(error: GitWorktreeError) -> str:
         SchemaValidationError,
         UnknownRevisionError,
         UnsafePathError,
+        UntrustedTreeError,
     )
 
     if isinstance(error, UnknownRevisionError):
@@ -77,6 +78,8 @@ def _library_message(error: GitWorktreeError) -> str:
             f"unknown revision {error.revision!r}; list commits with `gitworktree log` and "
             "checkpoints with `gitworktree checkpoint list`"
         )
+    if isinstance(error, UntrustedTreeError):
+        return str(error)  # names the entry and the commit, and what to do
     if isinstance(error, UnsafePathError):
         return f"{error}; give paths inside the repository"
     if isinstance(error, InvalidNameError) and "ref name rules" in str(error):

@@ -25,6 +25,7 @@ from gitworktree.history.rawtrees import iter_tree_files
 from gitworktree.history.refs import HEAD, read_ref
 from gitworktree.history.status import scan_worktree, worktree_entry
 from gitworktree.history.trees import lookup_entry
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = ["discard_worktree_changes", "recover_interrupted_checkout"]
 
@@ -35,8 +36,13 @@ def discard_worktree_changes(repo: Repo, prefixes: Sequence[str]) -> list[str]:
     Modified and deleted files are written back from HEAD; files HEAD does not have
     are deleted. Their index entries follow, so ``git status`` is clean for them.
     """
-    store = repo.object_store
     head = read_ref(repo, HEAD)
+    with naming_commit(head):
+        return _discard(repo, head, prefixes)
+
+
+def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list[str]:
+    store = repo.object_store
     head_tree = None if head is None else load_commit(store, head).tree
     changes = scan_worktree(repo, head_tree, list(prefixes))
     files: dict[str, WorktreeFile | None] = {}
@@ -90,7 +96,8 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
         if index.matches_tree(head_tree):
             return sorted(removed_temps)
         entries, index_mtime = read_index_entries(repo)
-        committed = _committed_entries(repo, head_tree)
+        with naming_commit(head):
+            committed = _committed_entries(repo, head_tree)
         files: dict[str, WorktreeFile | None] = {}
         updates: dict[str, tuple[str, os.stat_result] | None] = {}
         differs = False
@@ -106,7 +113,8 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
                 updates[path] = None if target is None else (target[1].decode(), _lstat(root, path))
             elif on_disk == indexed:
                 files[path] = None if target is None else _worktree_file(store, target)
-        written = write_worktree(root, files) if files else {}
+        with naming_commit(head):
+            written = write_worktree(root, files) if files else {}
         for path, result in written.items():
             target = committed.get(path)
             updates[path] = (

@@ -41,12 +41,14 @@ from gitworktree.history.rawtrees import diff_tree_files, has_object
 from gitworktree.history.refs import advance_branch, branch_ref, read_ref
 from gitworktree.history.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
 from gitworktree.history.trees import lookup_entry
+from gitworktree.history.untrusted import check_link_target
 
 __all__ = [
     "ANY_HEAD",
     "CommitText",
     "ExpectedHead",
     "StagedFile",
+    "check_staged_links",
     "publish_commit",
     "reset_branch",
 ]
@@ -68,6 +70,8 @@ ANY_HEAD: Final = ExpectedHead.ANY
 #: artifacts is then two files in ``objects/pack``, not 10,000 file creations.
 _PACK_THRESHOLD = 100
 
+_SYMLINK_MODE = 0o120000
+
 
 @dataclass(frozen=True)
 class StagedFile:
@@ -75,6 +79,17 @@ class StagedFile:
 
     blob: Blob
     mode: int | None = None
+
+
+def check_staged_links(files: Mapping[str, StagedFile | None]) -> None:
+    """Refuse symbolic links among ``files`` that lead anywhere but down (`check_link_target`).
+
+    Called before any object of a restore or merge is stored, so that a refusal leaves
+    not even unreferenced objects behind.
+    """
+    for path, file in files.items():
+        if file is not None and file.mode == _SYMLINK_MODE:
+            check_link_target(path, file.blob.as_raw_string())
 
 
 @dataclass(frozen=True)

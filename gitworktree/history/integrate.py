@@ -27,8 +27,8 @@ from typing import NoReturn
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError, MergeConflict, NodeKindError
-from gitworktree.history.commit import StagedFile, reset_branch
+from gitworktree.errors import ConflictError, MergeConflict, NodeKindError, UntrustedTreeError
+from gitworktree.history.commit import StagedFile, check_staged_links, reset_branch
 from gitworktree.history.commits import load_commit
 from gitworktree.history.identity import Signature
 from gitworktree.history.jsonmerge import Side
@@ -39,14 +39,18 @@ from gitworktree.history.restore import FileEntry, check_unmodified, restore_edi
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.transfer import is_ancestor
 from gitworktree.history.treebuild import apply_tree_edits
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = ["REPAIRED", "MergeGate", "MergeRequest", "integrate"]
 
 REPAIRED = "Gitworktree-Repaired"
 
+_SYMLINK_MODE = 0o120000
+
 #: Receives every file about to land whose content is new to our branch (path -> bytes)
-#: and returns the bytes to commit for them (repaired, or as they were); raises
-#: ``CommitRejectedError`` to refuse the merge.
+#: and returns the bytes to commit for the files it checks (repaired, or as they were);
+#: raises ``CommitRejectedError`` to refuse the merge. A symbolic link among the files it
+#: returns is refused (`UntrustedTreeError`): what a gate checks must be a regular file.
 MergeGate = Callable[[Mapping[str, bytes]], Mapping[str, bytes]]
 
 
@@ -84,14 +88,18 @@ def integrate(repo: Repo, request: MergeRequest) -> Commit | None:
             lists them), uncommitted edits would be overwritten, or the branch moved
             meanwhile; nothing was written.
         CommitRejectedError: the gate refused the result; nothing was written.
+        UntrustedTreeError: their tree holds an entry git would refuse, or a symbolic
+            link that leads out; nothing was written.
     """
     ours = read_ref(repo, branch_ref(repo))
     theirs = request.theirs
     if ours == theirs or (ours is not None and is_ancestor(repo, theirs, ours)):
         return None
-    if ours is None or is_ancestor(repo, ours, theirs):
-        return _fast_forward(repo, ours, request)
-    return _merge(repo, ours, request)
+    # Their trees are read (and every entry checked) before anything is written.
+    with naming_commit(theirs):
+        if ours is None or is_ancestor(repo, ours, theirs):
+            return _fast_forward(repo, ours, request)
+        return _merge(repo, ours, request)
 
 
 def _fast_forward(repo: Repo, ours: ObjectID | None, request: MergeRequest) -> Commit:
@@ -99,6 +107,7 @@ def _fast_forward(repo: Repo, ours: ObjectID | None, request: MergeRequest) -> C
     our_tree = None if ours is None else load_commit(store, ours).tree
     target = load_commit(store, request.theirs)
     files = _staged(repo, restore_edits(store, our_tree, target.tree))
+    check_staged_links(files)
     repaired = _run_gate(request.gate, files)
     if repaired:
         # Their commit stays as they made it; the repairs are a commit of ours on top.
@@ -122,6 +131,7 @@ def _merge(repo: Repo, ours: ObjectID, request: MergeRequest) -> Commit:
     if merged.conflicts:
         _refuse(request.label, merged.conflicts)
     files = dict(merged.files)
+    check_staged_links(files)
     files.update(_run_gate(request.gate, files))
     commit = _store_commit(repo, our_tree, files, [ours, request.theirs], request, request.message)
     reflog = f"merge {request.label}: Merge made by gitworktree"
@@ -140,6 +150,9 @@ def _run_gate(
     repaired: dict[str, StagedFile] = {}
     for path, data in checked.items():
         file = files.get(path)
+        if file is not None and file.mode == _SYMLINK_MODE:
+            # The gate checked it: the path is a declared artifact, which must be a file.
+            raise UntrustedTreeError(path, "is a symbolic link where a file is declared")
         if file is not None and data != incoming[path]:
             repaired[path] = _Repaired(Blob.from_string(data), file.mode)
     return repaired

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
-from gitworktree.errors import NodeKindError, UnsafePathError
+from gitworktree.errors import NodeKindError, UnsafePathError, UntrustedTreeError
+from gitworktree.history.paths import encode_path
+from gitworktree.history.untrusted import check_link_target, entry_problem
 
 __all__ = ["WorktreeFile", "check_worktree_targets", "write_worktree"]
 
@@ -41,11 +43,15 @@ def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None])
         files: checked repository-relative path -> file to write, or ``None`` to delete.
 
     Raises:
+        UntrustedTreeError: if a symbolic link would point anywhere but down from its own
+            directory (see `check_link_target`).
         UnsafePathError: if a parent directory on disk is a symbolic link (writing through
             it could leave the root).
         NodeKindError: if a file stands where a parent directory is needed and is not
             deleted by the same change, or a non-empty directory stands where a file goes.
     """
+    _check_paths(files)
+    _check_links(files)
     deleted = {path for path, file in files.items() if file is None}
     for path, file in files.items():
         parts = path.split("/")
@@ -75,7 +81,13 @@ def write_worktree(
     Returns:
         path -> ``lstat`` of the written file, or ``None`` for a deleted path. Submodule
         entries are neither written nor returned.
+
+    Raises:
+        UntrustedTreeError: if a path has a level git would refuse (``..``, ``.git``),
+            or a symbolic link would lead out of its directory; nothing was written then.
     """
+    _check_links(files)  # again: not every caller checked the targets first
+    _check_paths(files)  # paths may come from the index too (recovery): the last gate
     written: dict[str, os.stat_result | None] = {}
     unlinked: dict[Path, None] = {}
     for path in sorted((p for p, f in files.items() if f is None), reverse=True):
@@ -104,6 +116,23 @@ def write_worktree(
         if file is not None and file.mode != _GITLINK_MODE:
             written[path] = os.lstat(root / path)
     return written
+
+
+def _check_paths(files: Mapping[str, WorktreeFile | None]) -> None:
+    """Refuse, before anything is written, a path with a level git would refuse."""
+    for path in files:
+        if path.startswith("/"):
+            raise UntrustedTreeError(path, "is an absolute path")
+        for part in path.split("/"):
+            problem = entry_problem(encode_path(part), b"100644")
+            if problem is not None:
+                raise UntrustedTreeError(path, problem)
+
+
+def _check_links(files: Mapping[str, WorktreeFile | None]) -> None:
+    for path, file in files.items():
+        if file is not None and file.mode == _SYMLINK_MODE:
+            check_link_target(path, file.data)
 
 
 def _kind(path: Path) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gitworktree.errors import UnsafePathError
+from gitworktree.history.untrusted import MAX_NAME_BYTES
 
 __all__ = [
     "check_repo_path",
@@ -32,7 +33,8 @@ def check_repo_path(path: str) -> str:
 
     Raises:
         UnsafePathError: for an empty or absolute path, a ``.``, ``..`` or empty level, a
-            ``.git`` level (in any case), a backslash, or a control character.
+            ``.git`` level (in any case), a backslash, a control character, or a level
+            longer than 255 bytes.
     """
     if not isinstance(path, str):
         raise UnsafePathError(path, "a path must be a string")
@@ -50,6 +52,10 @@ def check_repo_path(path: str) -> str:
             raise UnsafePathError(path, f"the path contains a {part or 'empty'!r} level")
         if part.lower() == ".git":
             raise UnsafePathError(path, "the path reaches into .git")
+        if len(encode_path(part)) > MAX_NAME_BYTES:
+            raise UnsafePathError(
+                path, f"a level is longer than {MAX_NAME_BYTES} bytes, which file systems refuse"
+            )
     return clean
 
 

@@ -24,7 +24,14 @@ from collections.abc import Iterator
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import ObjectID, Tree
 
-from gitworktree.errors import RepositoryError
+from gitworktree.errors import RepositoryError, UntrustedTreeError
+from gitworktree.history.paths import decode_path
+from gitworktree.history.untrusted import (
+    DIRECTORY_MODES,
+    KNOWN_MODES,
+    MAX_NAME_BYTES,
+    entry_problem,
+)
 
 __all__ = [
     "EMPTY_TREE",
@@ -69,12 +76,21 @@ class RawTree:
 
     @classmethod
     def parse(cls, raw: bytes, tree_id: ObjectID | None = None) -> RawTree:
-        """Split the body of a tree object into its entries.
+        """Split the body of a tree object into its entries, checking every entry.
+
+        A tree may come from anyone (a remote, another tool, a damaged repository), so
+        each entry must pass git's own rules (`gitworktree.history.untrusted`) before any
+        caller sees its name. All names are scanned at once by a few substring searches;
+        only a tree with a suspect name (``.gitignore``, say) is checked entry by entry.
 
         Raises:
+            UntrustedTreeError: for an entry git would refuse (``..``, ``.git``, a ``/``
+                inside a name, a duplicate name, an unknown mode, ...).
             ValueError: if ``raw`` is not a well-formed tree body.
         """
         keys: list[bytes] = []
+        names: list[bytes] = []
+        modes: set[bytes] = set()
         entries: list[bytes] = []
         find, end, pos = raw.find, len(raw), 0
         while pos < end:
@@ -85,15 +101,39 @@ class RawTree:
                 raise ValueError("truncated tree entry")
             name = raw[space + 1 : nul]
             mode = raw[pos:space]
-            keys.append(name + b"/" if mode in (b"40000", b"040000") else name)
+            modes.add(mode)
+            names.append(name)
+            keys.append(name + b"/" if mode in DIRECTORY_MODES else name)
             entries.append(raw[pos:stop])
             pos = stop
         tree = cls(keys, entries, tree_id)
+        if not modes <= KNOWN_MODES or _looks_suspect(names):
+            tree._check_each_entry()
+        if len(set(names)) != len(names):
+            tree._refuse_duplicate(names)
         if sorted(keys) != keys:
             tree._sort()  # not canonical (another tool wrote it): git's order when rewritten
         else:
             tree._raw = raw
         return tree
+
+    def _check_each_entry(self) -> None:
+        for entry in self.entries:
+            space = entry.index(b" ")
+            problem = entry_problem(entry[space + 1 : -21], entry[:space])
+            if problem is not None:
+                self._refuse(entry[space + 1 : -21], problem)
+
+    def _refuse_duplicate(self, names: list[bytes]) -> None:
+        seen: set[bytes] = set()
+        for name in names:
+            if name in seen:
+                self._refuse(name, "appears twice in one directory")
+            seen.add(name)
+
+    def _refuse(self, name: bytes, problem: str) -> None:
+        tree = None if self.id is None else self.id.decode("ascii")
+        raise UntrustedTreeError(decode_path(name), problem, tree=tree)
 
     def _sort(self) -> None:
         pairs = sorted(zip(self.keys, self.entries, strict=True))
@@ -174,6 +214,23 @@ def _split_entry(entry: bytes) -> tuple[bytes, int, ObjectID]:
     )
 
 
+#: What a name (framed by NULs) must contain or start with to be checked closely: the
+#: separators, the ``~`` of NTFS short names, and the first bytes of ``.git`` spellings
+#: (a dot, the lead bytes of the code points HFS+ ignores); or an empty name.
+_SUSPECT_BYTES = (b"/", b"\\", b"~", b"\0.", b"\0\xe2", b"\0\xef", b"\0\0")
+
+
+def _looks_suspect(names: list[bytes]) -> bool:
+    """Whether any name needs `entry_problem`: a few substring searches, at C speed."""
+    if not names:
+        return False
+    framed = b"\0" + b"\0".join(names) + b"\0"
+    return (
+        any(suspect in framed for suspect in _SUSPECT_BYTES)
+        or max(map(len, names)) > MAX_NAME_BYTES
+    )
+
+
 #: Bytes a cached entry costs beyond its raw bytes (two bytes objects and list slots).
 _ENTRY_OVERHEAD = 128
 
@@ -217,6 +274,7 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
     Raises:
         KeyError: if the store has no such object.
         RepositoryError: if the object is not a well-formed tree.
+        UntrustedTreeError: if an entry breaks git's rules for names (never cached).
     """
     cached = _CACHE.get(tree_id)
     if cached is not None:
@@ -230,6 +288,8 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
             raise RepositoryError(tree_id.decode("ascii"), "not a tree object")
     try:
         tree = RawTree.parse(raw, tree_id)
+    except UntrustedTreeError:
+        raise
     except ValueError as err:
         raise RepositoryError(tree_id.decode("ascii"), f"malformed tree object ({err})") from err
     _CACHE.put(tree)
@@ -306,26 +366,39 @@ def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: byt
         raise
 
 
+def _read_at(store: BaseObjectStore, tree_id: ObjectID, prefix: str) -> RawTree:
+    """`read_tree`, naming the full path of a refused entry (the tree's own path ``prefix``)."""
+    try:
+        return read_tree(store, tree_id)
+    except UntrustedTreeError as error:
+        raise error.located(prefix=prefix) from None
+
+
 def lookup_path(
     store: BaseObjectStore, tree_id: ObjectID, path: bytes
 ) -> tuple[int, ObjectID] | None:
     """``(mode, id)`` at the ``/``-separated ``path`` below ``tree_id`` (``b""``: the tree)."""
     mode, sha = stat.S_IFDIR, tree_id
-    for part in path.split(b"/") if path else ():
+    parts = path.split(b"/") if path else []
+    for depth, part in enumerate(parts):
         if not stat.S_ISDIR(mode):
             return None
-        found = read_tree(store, sha).get(part)
+        found = _read_at(store, sha, _prefix(parts[:depth])).get(part)
         if found is None:
             return None
         mode, sha = found
     return mode, sha
 
 
+def _prefix(parts: list[bytes]) -> str:
+    return "".join(decode_path(part) + "/" for part in parts)
+
+
 def iter_tree_files(
     store: BaseObjectStore, tree_id: ObjectID, prefix: str = ""
 ) -> Iterator[tuple[str, int, ObjectID]]:
     """``(path, mode, id)`` of every file below ``tree_id``, paths under ``prefix``."""
-    for name, mode, sha in read_tree(store, tree_id).items():
+    for name, mode, sha in _read_at(store, tree_id, prefix).items():
         path = prefix + name.decode("utf-8", "surrogateescape")
         if stat.S_ISDIR(mode):
             yield from iter_tree_files(store, sha, path + "/")
@@ -360,8 +433,8 @@ def _diff_into(
 ) -> None:
     if old == new:
         return
-    old_entries = read_tree(store, old).entries if old is not None else []
-    new_entries = read_tree(store, new).entries if new is not None else []
+    old_entries = _read_at(store, old, prefix).entries if old is not None else []
+    new_entries = _read_at(store, new, prefix).entries if new is not None else []
     removed = set(old_entries).difference(new_entries)
     added = set(new_entries).difference(old_entries)
     sides: dict[bytes, list[tuple[int, ObjectID] | None]] = {}
@@ -395,8 +468,8 @@ def _paths_into(
 ) -> None:
     if old == new:
         return
-    old_entries = read_tree(store, old).entries if old is not None else []
-    new_entries = read_tree(store, new).entries if new is not None else []
+    old_entries = _read_at(store, old, prefix).entries if old is not None else []
+    new_entries = _read_at(store, new, prefix).entries if new is not None else []
     sides = (set(old_entries).difference(new_entries), set(new_entries).difference(old_entries))
     directories: dict[bytes, list[ObjectID | None]] = {}
     for side, entries in enumerate(sides):

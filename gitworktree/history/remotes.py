@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
+from dulwich.errors import (
+    GitProtocolError,
+    HangupException,
+    NotGitRepository,
+    ObjectFormatException,
+)
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -290,6 +295,11 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
         ) from err  # fmt: skip
     except GitProtocolError as err:
         raise _error(target, f"{where}: {err}") from err
+    except ObjectFormatException as err:  # a tree or commit no git would write
+        raise _error(
+            target, f"{where} sent a malformed object ({err}); nothing was changed. Run "
+            "'git fsck' there, or ask who maintains it",
+        ) from err  # fmt: skip
     except OSError as err:
         reason = err.strerror or str(err) or type(err).__name__
         raise _error(target, f"cannot reach {where}: {reason}") from err

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +26,7 @@ from gitworktree.errors import (
     NodeKindError,
     RepositoryError,
     UnknownRevisionError,
+    UntrustedTreeError,
 )
 from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
 from gitworktree.history.checkpoints import Checkpoint
@@ -34,6 +35,7 @@ from gitworktree.history.commit import (
     CommitText,
     ExpectedHead,
     StagedFile,
+    check_staged_links,
     publish_commit,
     reset_branch,
 )
@@ -56,6 +58,7 @@ from gitworktree.history.revisions import resolve_revision
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
+from gitworktree.history.untrusted import naming_commit
 from gitworktree.history.writelock import exclusive
 
 log = logging.getLogger("gitworktree")
@@ -371,6 +374,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         paths: Sequence[str] | None = None,
         hard: bool = False,
         author: str | None = None,
+        artifacts: Callable[[str], bool] | None = None,
     ) -> CommitInfo:
         """Go back to a checkpoint or revision.
 
@@ -388,6 +392,8 @@ class Repository(CheckpointOperations, RemoteOperations):
             hard: move the branch instead of adding a commit.
             author: ``"Name <email>"`` recorded as the restore commit's author (the agent
                 that asked for it); by default the repository's identity.
+            artifacts: whether a path is a declared artifact of a mounted tree: only a
+                regular file may be restored there (a symbolic link is refused).
 
         Returns:
             The new commit (soft), the target (hard), or HEAD when nothing differed.
@@ -396,12 +402,28 @@ class Repository(CheckpointOperations, RemoteOperations):
             CheckpointError: if the target does not exist, or a path exists neither in
                 the target nor at HEAD.
             ConflictError: if a file to be restored has uncommitted changes on disk.
+            UntrustedTreeError: the target's tree holds an entry git would refuse, or a
+                symbolic link that leads out; nothing was written.
         """
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         sha, label = self._restore_target(target)
+        with naming_commit(sha):
+            return self._restore(sha, label, paths, hard, author, artifacts)
+
+    def _restore(
+        self,
+        sha: ObjectID,
+        label: str,
+        paths: Sequence[str] | None,
+        hard: bool,
+        author: str | None,
+        artifacts: Callable[[str], bool] | None,
+    ) -> CommitInfo:
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
+        if artifacts is not None:
+            _refuse_links_at_artifacts(files, artifacts)
         store = self._repo.object_store
         if hard:
             signature = Signature.now(self._identity("COMMITTER"))
@@ -590,7 +612,17 @@ class Repository(CheckpointOperations, RemoteOperations):
                 label, f"{err.args[0]!r} exists neither in {label!r} nor at HEAD"
             ) from err
         check_unmodified(self._repo, edits, head_tree)
-        return {
+        files = {
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()
         }
+        check_staged_links(files)
+        return files
+
+
+def _refuse_links_at_artifacts(
+    files: Mapping[str, StagedFile | None], artifacts: Callable[[str], bool]
+) -> None:
+    for path, file in sorted(files.items()):
+        if file is not None and stat.S_ISLNK(file.mode or 0) and artifacts(path):
+            raise UntrustedTreeError(path, "is a symbolic link where a file is declared")

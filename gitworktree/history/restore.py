@@ -11,14 +11,13 @@ import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from dulwich.object_store import BaseObjectStore, iter_tree_contents
+from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, ObjectID
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError
+from gitworktree.errors import ConflictError, UntrustedTreeError
 from gitworktree.history.index import read_index_entries
-from gitworktree.history.paths import decode_path
-from gitworktree.history.rawtrees import diff_tree_files
+from gitworktree.history.rawtrees import diff_tree_files, iter_tree_files
 from gitworktree.history.status import worktree_entry
 from gitworktree.history.trees import lookup_entry
 
@@ -47,9 +46,15 @@ def restore_edits(
 
     Raises:
         LookupError: naming a prefix that exists in neither tree.
+        UntrustedTreeError: a submodule would replace a file (submodules are never
+            written, so the file would stay behind), or an entry breaks git's rules.
     """
     if prefixes is None:
         changes = diff_tree_files(store, head_tree, target_tree)
+        for path, (old, new) in changes.items():
+            if _is_gitlink(new) and old is not None and not _is_gitlink(old):
+                # Never written: the file would stay on disk, no longer what the tree says.
+                raise UntrustedTreeError(path, "is a submodule where a file was")
         return {path: new for path, (_old, new) in changes.items() if not _is_gitlink(new)}
     edits: dict[str, FileEntry | None] = {}
     for prefix in prefixes:
@@ -74,9 +79,9 @@ def _files_at(
     if not stat.S_ISDIR(mode):
         return {} if S_ISGITLINK(mode) else {prefix: entry}
     return {
-        f"{prefix}/{decode_path(item.path)}": (item.mode, item.sha)
-        for item in iter_tree_contents(store, sha)
-        if not S_ISGITLINK(item.mode)
+        path: (mode, sha)
+        for path, mode, sha in iter_tree_files(store, sha, prefix + "/")
+        if not S_ISGITLINK(mode)
     }
 
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from dulwich.ignore import IgnoreFilterManager
 from dulwich.index import IndexEntry, cleanup_mode
-from dulwich.object_store import iter_tree_contents
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
 from gitworktree.history.index import entry_matches_stat, read_index_entries
-from gitworktree.history.paths import decode_path, under_prefix
+from gitworktree.history.paths import under_prefix
+from gitworktree.history.rawtrees import iter_tree_files
 from gitworktree.history.trees import lookup_entry
 
 __all__ = ["FileStatus", "read_worktree_file", "scan_worktree", "worktree_entry"]
@@ -126,10 +126,10 @@ def _tree_files(
         if not stat.S_ISDIR(entry[0]):
             files[prefix] = entry
             continue
-        for item in iter_tree_contents(store, entry[1]):
-            if not S_ISGITLINK(item.mode):
-                path = decode_path(item.path)
-                files[f"{prefix}/{path}" if prefix else path] = (item.mode, item.sha)
+        below = f"{prefix}/" if prefix else ""
+        for path, mode, sha in iter_tree_files(store, entry[1], below):
+            if not S_ISGITLINK(mode):
+                files[path] = (mode, sha)
     return files
 
 

@@ -52,6 +52,7 @@ from gitworktree.history.remotes import (
 )
 from gitworktree.history.restore import restore_edits
 from gitworktree.history.revisions import CHECKPOINT_PREFIX
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = [
     "FetchResult",
@@ -326,19 +327,20 @@ def _clone_into(
     commit = ObjectID(sha.encode("ascii"))
     store = repo.object_store
     files: dict[str, StagedFile | None] = {}
-    for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
-        if entry is not None:
-            blob = store[entry[1]]
-            assert isinstance(blob, Blob)
-            files[file] = StagedFile(blob, entry[0])
-    reset_branch(
-        repo,
-        commit,
-        files,
-        expected_head=None,
-        signature=signature,
-        message=f"clone: from {target.public_url}",
-    )
+    with naming_commit(commit):  # every entry is checked as its tree is read
+        for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
+            if entry is not None:
+                blob = store[entry[1]]
+                assert isinstance(blob, Blob)
+                files[file] = StagedFile(blob, entry[0])
+        reset_branch(
+            repo,
+            commit,
+            files,
+            expected_head=None,
+            signature=signature,
+            message=f"clone: from {target.public_url}",
+        )
 
 
 def _remote_default_branch(fetched: Fetched, heads: Mapping[str, str]) -> str:

@@ -40,6 +40,10 @@ def blob_sha(data: bytes) -> str:
     return digest.hexdigest()
 
 
+#: The longest file name ext4, APFS and NTFS hold.
+_MAX_NAME_BYTES = 255
+
+
 def check_name(name: str) -> str:
     """Return ``name`` if it is one safe path component, else raise ``UnsafePathError``."""
     if name in _FORBIDDEN_NAMES:
@@ -48,6 +52,12 @@ def check_name(name: str) -> str:
         raise UnsafePathError(name, "a name may not contain a path separator")
     if "\x00" in name or any(ord(char) < 32 for char in name):
         raise UnsafePathError(name, "a name may not contain control characters")
+    if len(name.encode("utf-8", "surrogateescape")) > _MAX_NAME_BYTES:
+        raise UnsafePathError(
+            name,
+            f"a file name may be at most {_MAX_NAME_BYTES} bytes (UTF-8) long, the most "
+            "common file systems hold; use a shorter name",
+        )
     return name
 
 

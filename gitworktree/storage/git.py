@@ -10,7 +10,7 @@ read-only time travel.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
@@ -124,9 +124,12 @@ class GitStorage(FilesystemStorage):
         paths: list[str] | None,
         hard: bool,
         author: str | None = None,
+        artifacts: Callable[[str], bool] | None = None,
     ) -> CommitInfo:
         """Restore ``target`` into the branch and the working tree (see ``Repository.restore``)."""
-        return self.repository.restore(target, paths=paths, hard=hard, author=author)
+        return self.repository.restore(
+            target, paths=paths, hard=hard, author=author, artifacts=artifacts
+        )
 
     def delete_checkpoint(self, name: str) -> None:
         """Delete ``refs/checkpoints/<name>``."""
@@ -228,5 +231,9 @@ class GitMountDriver:
     def mount_revision(self, path: str | os.PathLike[str], rev: str) -> Collection:
         """A read-only root collection of the tree at revision ``rev``."""
         repository = Repository.open(Path(path))
-        storage = GitRevisionStorage(repository, rev)
+        try:
+            storage = GitRevisionStorage(repository, rev)
+        except BaseException:
+            repository.close()
+            raise
         return storage.root

@@ -93,6 +93,17 @@ def test_path_traversal_is_refused_everywhere(repo: Path, path: str) -> None:
     assert snapshot(repo) == before
 
 
+@pytest.mark.parametrize("key", ["x" * 256, "\u00e9" * 128], ids=["256-ascii", "256-bytes-utf8"])
+def test_a_map_key_longer_than_a_file_name_is_refused_untouched(repo: Path, key: str) -> None:
+    tree = mount(WorkTree, repo)
+    before = snapshot(repo)
+    with pytest.raises(UnsafePathError) as caught:
+        tree.tasks[key] = Task(title="long")
+        tree.commit("long key")
+    assert key in caught.value.path
+    assert snapshot(repo) == before
+
+
 BAD_REFS = ["../../etc/passwd", "refs/heads/../x", "-delete", "a..b", "x@{0}", "bad\x7fref"]
 
 
