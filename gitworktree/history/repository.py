@@ -54,7 +54,7 @@ from gitworktree.history.repository_remotes import RemoteOperations
 from gitworktree.history.restore import check_unmodified, restore_edits
 from gitworktree.history.revisions import resolve_revision
 from gitworktree.history.status import FileStatus, scan_worktree
-from gitworktree.history.trailers import compose_message
+from gitworktree.history.trailers import check_caller_text, compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history.writelock import exclusive
 
@@ -451,7 +451,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             message: the commit message (without trailers).
             author: ``"Name <email>"``; by default the repository's identity
                 (``GIT_AUTHOR_*``, then ``user.*`` config, then ``gitworktree``).
-            trailers: added as a git trailer block, e.g. ``{"Gitworktree-Repaired": ...}``.
+            trailers: added as a git trailer block. This low-level write is how the gate
+                records its repairs (``{"Gitworktree-Repaired": ...}``), so reserved
+                ``Gitworktree-*`` keys are accepted here, and only here; ``message`` may
+                not carry them.
             expected_head: the commit the branch must point at (``None``: no commit yet);
                 by default whatever it points at when the commit starts.
             materialize: also write the files into the work tree and the index.
@@ -469,7 +472,9 @@ class Repository(CheckpointOperations, RemoteOperations):
                 nothing was written.
             NodeKindError: if a file would replace a directory or the reverse.
             RepositoryError: for a detached HEAD or a stale lock file.
+            InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
         """
+        check_caller_text(message)
         files = {
             check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))
             for path, data in changes.items()

@@ -35,6 +35,7 @@ from gitworktree.history.remotes import (
     upstream_branch,
 )
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.trailers import check_caller_text
 from gitworktree.history.transfer import (
     FetchResult,
     PushResult,
@@ -295,6 +296,7 @@ class RemoteOperations:
         gate: MergeGate | None,
         prefer: Side | None,
     ) -> MergeRequest:
+        check_caller_text(message)
         if prefer not in (None, "ours", "theirs"):
             raise ValueError(f"prefer must be 'ours', 'theirs' or None, not {prefer!r}")
         identity = check_identity(author) if author else self._identity("AUTHOR")
