@@ -561,13 +561,13 @@ class Repository(CheckpointOperations, RemoteOperations):
     def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
         """The commit a restore goes back to, and how to name it in the message."""
         if isinstance(target, Checkpoint):
+            check_ref_name(target.name)  # it becomes the restore commit's subject
             sha = ObjectID(target.sha.encode("ascii"))
             if sha not in self._repo.object_store:
                 raise CheckpointError(target.name, f"checkpoint {target.name!r}: no commit {sha!r}")
-            return sha, target.name
-        found = self._checkpoint_sha(target)
-        if found is not None:
-            return found, target
+            return sha, target.label
+        # A checkpoint's bare name is found last, after ids and refs (revisions.py), so
+        # that an id printed by `log` always means that commit.
         try:
             return resolve_revision(self._repo, target), target
         except UnknownRevisionError as err:
