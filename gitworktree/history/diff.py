@@ -131,8 +131,8 @@ def _patch(path: str, old: _Side, new: _Side) -> str:
     else:
         out.writelines(
             unified_diff(
-                before.splitlines(keepends=True),
-                after.splitlines(keepends=True),
+                _lines(before),
+                _lines(after),
                 from_name,
                 to_name,
             )
@@ -155,3 +155,10 @@ def _tree_side(store: BaseObjectStore, tree: ObjectID, path: str) -> _Side:
 
 def _file_mode(root: Path, path: str) -> int:
     return 0o100755 if (root / path).stat().st_mode & 0o100 else 0o100644
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """``data`` split after each newline, as git splits it (a lone ``\r`` ends no line)."""
+    lines = [line + b"\n" for line in data.split(b"\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
