@@ -11,6 +11,7 @@ from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
+    AmbiguousRevisionError,
     CheckpointError,
     CommitRejectedError,
     ConflictError,
@@ -64,6 +65,7 @@ from gitworktree.validation.loop import (
 )
 
 __all__ = [
+    "AmbiguousRevisionError",
     "Anchor",
     "Artifact",
     "ArtifactMap",

@@ -18,7 +18,8 @@ GitWorktreeError
 ├── RemoteError                           a remote cannot be found, reached, read or written
 ├── CheckpointError                       a checkpoint cannot be created, found or restored
 ├── RepositoryError                       not a repository, or a damaged one
-│   └── UnknownRevisionError (LookupError) a revision or ref that does not exist
+│   ├── UnknownRevisionError (LookupError) a revision or ref that does not exist
+│   └── AmbiguousRevisionError (LookupError) a revision that names more than one commit
 └── ReadOnlyError                         a write to a tree mounted at a past revision
 ```
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from gitworktree.validation.issues import ValidationIssue
 
 __all__ = [
+    "AmbiguousRevisionError",
     "CheckpointError",
     "CommitRejectedError",
     "ConflictError",
@@ -352,6 +354,24 @@ class UnknownRevisionError(RepositoryError, LookupError):
     def __init__(self, path: object, revision: str) -> None:
         self.revision = revision
         super().__init__(path, f"unknown revision {revision!r}")
+
+
+class AmbiguousRevisionError(RepositoryError, LookupError):
+    """A revision that could name more than one commit (see docs/history.md, lookup order).
+
+    Attributes:
+        revision: the revision as given.
+        candidates: what it could mean: full ref names, or commit ids for an abbreviation.
+    """
+
+    def __init__(self, path: object, revision: str, candidates: Sequence[str]) -> None:
+        self.revision = revision
+        self.candidates = tuple(candidates)
+        super().__init__(
+            path,
+            f"revision {revision!r} is ambiguous: it could be {', '.join(self.candidates)}; "
+            "give one of these in full",
+        )
 
 
 class ReadOnlyError(GitWorktreeError):

@@ -20,6 +20,7 @@ from gitworktree.binding import ArtifactSlot
 from gitworktree.errors import ConflictError, ReadOnlyError
 from gitworktree.gate import GateItem, GatePassed, arun_gate, run_gate
 from gitworktree.history.info import CommitInfo
+from gitworktree.history.trailers import check_caller_text
 from gitworktree.storage.base import ChangeSet, Storage, blob_sha
 from gitworktree.tree import _Container
 from gitworktree.validation.issues import ValidationIssue
@@ -65,6 +66,7 @@ class CommitPipeline:
         trailers: Mapping[str, str] | None,
         retries: int = 0,
     ) -> CommitInfo | None:
+        check_caller_text(message, trailers)
         with self._lock:
             pending = self._prepare(*self._pending(node))
             if pending is None:
@@ -80,6 +82,7 @@ class CommitPipeline:
         trailers: Mapping[str, str] | None,
         retries: int = 0,
     ) -> CommitInfo | None:
+        check_caller_text(message, trailers)
         with self._lock:
             pending = self._prepare(*self._pending(node))
             if pending is None:
@@ -105,6 +108,7 @@ class CommitPipeline:
         author: str | None,
         trailers: Mapping[str, str] | None,
     ) -> CommitInfo | None:
+        check_caller_text(message, trailers)
         pending = self._prepare(slots, removed, [])
         if pending is None:
             return None
@@ -248,6 +252,12 @@ def _default_message(files: Mapping[str, bytes | None]) -> str:
 
 
 def _describe(verb: str, paths: list[str]) -> str:
+    # A path is any name a tree allows; its control characters must not make lines (a
+    # forged trailer block) in the message.
+    paths = [
+        "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in path)
+        for path in paths
+    ]
     if len(paths) == 1:
         return f"{verb} {paths[0]}"
     shown = ", ".join(paths[:3])

@@ -15,6 +15,7 @@ import gitworktree.storage
 PACKAGE = Path(gitworktree.__file__).resolve().parent
 
 DOCUMENTED_API = {
+    "AmbiguousRevisionError",
     "Anchor", "Artifact", "ArtifactMap", "BaseMounter", "BaseWorktreeItem",
     "CheckpointError", "CollectionClaim", "CommitInfo", "CommitRejectedError",
     "ConflictError", "DocumentParseError", "FixingLoop", "FixingLoopResult",

@@ -12,6 +12,8 @@ from gitworktree.cli.output import (
     commit_json,
     echo_json,
     format_time,
+    quote_name,
+    quote_text,
     short,
     style_sha,
     subject,
@@ -61,35 +63,51 @@ def create(ctx: click.Context, name: str | None, rev: str, as_json: bool) -> Non
         echo_json(checkpoint_json(made, info))
         return
     click.echo(
-        f"Created checkpoint {click.style(made.name, bold=True)} at {style_sha(made.sha)} "
-        f"{subject(info.message)} ({made.ref})."
+        f"Created checkpoint {click.style(quote_text(made.name), bold=True)} at "
+        f"{style_sha(made.sha)} {subject(info.message)} ({quote_text(made.ref)})."
     )
 
 
 @checkpoint.command("list")
+@click.option(
+    "--remotes",
+    is_flag=True,
+    help="List the checkpoints fetched from remotes (REMOTE/checkpoints/NAME) instead.",
+)
 @repo_option
 @json_option
 @click.pass_context
-def list_checkpoints(ctx: click.Context, as_json: bool) -> None:
+def list_checkpoints(ctx: click.Context, remotes: bool, as_json: bool) -> None:
     """List the checkpoints, sorted by name.
+
+    With --remotes, list instead the checkpoints fetched from the remotes: they are kept
+    as refs/remotes/REMOTE/checkpoints/NAME, never as local checkpoints, and are
+    restored by that name (`gitworktree restore origin/checkpoints/NAME`).
 
     \b
     Examples:
       gitworktree checkpoint list
       gitworktree checkpoint list --json
+      gitworktree checkpoint list --remotes
     """
     repository = open_repository(ctx)
-    found = [(cp, repository.commit_info(cp.sha)) for cp in repository.checkpoints()]
+    listed = repository.remote_checkpoints() if remotes else repository.checkpoints()
+    found = [(cp, repository.commit_info(cp.sha)) for cp in listed]
     if as_json:
         echo_json([checkpoint_json(cp, info) for cp, info in found])
         return
     if not found:
-        click.echo("No checkpoints. Create one with `gitworktree checkpoint create NAME`.")
-        return
-    width = max(len(cp.name) for cp, _ in found)
-    for cp, info in found:
         click.echo(
-            f"{cp.name:<{width}}  {style_sha(cp.sha)}  {format_time(info.time)}  "
+            "No checkpoints fetched from remotes. `gitworktree fetch` brings them."
+            if remotes
+            else "No checkpoints. Create one with `gitworktree checkpoint create NAME`."
+        )
+        return
+    labels = [quote_text(cp.label) for cp, _ in found]
+    width = max(len(label) for label in labels)
+    for label, (cp, info) in zip(labels, found, strict=True):
+        click.echo(
+            f"{label:<{width}}  {style_sha(cp.sha)}  {format_time(info.time)}  "
             f"{subject(info.message)}"
         )
 
@@ -108,20 +126,18 @@ def delete(ctx: click.Context, name: str) -> None:
     repository = open_repository(ctx)
     sha = repository.checkpoint(name).sha
     repository.delete_checkpoint(name)
-    click.echo(f"Deleted checkpoint {name} (was {short(sha)}); its commits stay in history.")
+    click.echo(
+        f"Deleted checkpoint {quote_text(name)} (was {short(sha)}); its commits stay in history."
+    )
 
 
 def _target_sha(repository: Repository, target: str) -> str | None:
-    """The commit a restore goes to: a checkpoint first, then a revision (as the library)."""
-    from gitworktree import CheckpointError, InvalidNameError, UnknownRevisionError
+    """The commit a restore goes to, found as the library finds it (ids before names)."""
+    from gitworktree import InvalidNameError, RepositoryError
 
     try:
-        return repository.checkpoint(target).sha
-    except (CheckpointError, InvalidNameError):
-        pass
-    try:
         return repository.resolve(target)
-    except (UnknownRevisionError, InvalidNameError):
+    except (RepositoryError, InvalidNameError):
         return None  # the restore itself reports it, with a hint
 
 
@@ -178,6 +194,7 @@ def restore(
         }
         echo_json(document)
         return
+    target = quote_text(target)
     if not changed:
         click.echo(f"Nothing to restore: the files already match {target}.")
     elif hard:
@@ -186,7 +203,7 @@ def restore(
             f"({target}); the previous tip stays in `git reflog`."
         )
     else:
-        files = ", ".join(info.paths) or "no files"
+        files = ", ".join(quote_name(path) for path in info.paths) or "no files"
         click.echo(
             f"Restored {target} ({short(target_sha)}) as a new commit {style_sha(info.sha)}: "
             f"{files}."

@@ -25,6 +25,8 @@ from gitworktree.cli.output import (
     echo_patches,
     format_time,
     log_entry,
+    quote_name,
+    quote_text,
     short,
     style_sha,
     subject,
@@ -118,14 +120,14 @@ def status(ctx: click.Context, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"On branch {branch}" if branch else "HEAD is detached")
+    click.echo(f"On branch {quote_text(branch)}" if branch else "HEAD is detached")
     if head is None:
         click.echo("No commits yet.")
     else:
         info = repository.commit_info(head)
         click.echo(f"HEAD {style_sha(head)} {subject(info.message)} ({format_time(info.time)})")
     if checkpoints:
-        listed = ", ".join(f"{cp.name} ({short(cp.sha)})" for cp, _ in checkpoints)
+        listed = ", ".join(f"{quote_text(cp.name)} ({short(cp.sha)})" for cp, _ in checkpoints)
         click.echo(f"Checkpoints: {listed}")
     if not changes:
         click.echo("Working tree clean.")
@@ -134,7 +136,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     colours = {"added": "green", "modified": "yellow", "deleted": "red"}
     for change in changes:
         label = click.style(f"{change.status + ':':<10}", fg=colours.get(change.status))
-        click.echo(f"  {label}{change.path}")
+        click.echo(f"  {label}{quote_name(change.path)}")
 
 
 # --- log --------------------------------------------------------------------------------
@@ -305,17 +307,17 @@ def _show_commit(info: CommitInfo, changes: list[dict[str, str]]) -> None:
     click.echo(f"commit {click.style(info.sha, fg='yellow')}")
     if len(info.parents) > 1:
         click.echo(f"Merge:  {' '.join(short(parent) for parent in info.parents)}")
-    click.echo(f"Author: {info.author}")
+    click.echo(f"Author: {quote_text(info.author)}")
     click.echo(f"Date:   {format_time(info.time)}")
     click.echo("")
-    for line in info.message.splitlines():
-        click.echo(f"    {line}".rstrip())
+    for line in info.message.split("\n"):
+        click.echo(f"    {quote_text(line)}".rstrip())
     if info.trailers:
         click.echo("")
         for key, value in info.trailers.items():
-            click.echo(f"    {key}: {value}")
+            click.echo(f"    {quote_text(key)}: {quote_text(value)}")
     click.echo("")
     colours = {"added": "green", "modified": "yellow", "deleted": "red"}
     for change in changes:
         label = click.style(f"{change['status']:<9}", fg=colours.get(change["status"]))
-        click.echo(f"  {label} {change['path']}")
+        click.echo(f"  {label} {quote_name(change['path'])}")

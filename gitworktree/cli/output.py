@@ -4,6 +4,12 @@ The JSON shapes are a stable interface, documented field by field in ``docs/cli.
 change them only by adding fields. Human output is styled with click, which drops the
 styles when stdout is not a terminal; ``NO_COLOR`` turns them off everywhere (see
 ``app.py``).
+
+Human output never prints a name as it is: paths go through `quote_name` (git's C-style
+quoting) and subjects, authors, checkpoint and ref names, trailers through `quote_text`,
+so that a newline, a carriage return or a terminal escape in a file name or a message
+cannot forge a line or restyle the terminal. JSON escapes them by itself and gets the
+values as they are.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ __all__ = [
     "pointer_json",
     "pointer_lines",
     "push_json",
+    "quote_name",
+    "quote_text",
     "ref_label",
     "short",
     "stat_lines",
@@ -66,9 +74,30 @@ def echo_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
-def subject(message: str) -> str:
-    """The first line of a commit message."""
+def quote_text(text: str) -> str:
+    """A subject, author, trailer, checkpoint or ref name, for one line of text output.
+
+    Control and other non-printable characters are escaped (``\\n``, ``\\033``).
+    """
+    from gitworktree.history.quoting import escape_text  # the library loads with a command
+
+    return escape_text(text)
+
+
+def quote_name(path: str) -> str:
+    """A file path for text output, quoted as git quotes it (``"a\\nb"``) when it must be."""
+    from gitworktree.history.quoting import quote_path
+
+    return quote_path(path)
+
+
+def _first_line(message: str) -> str:
     return message.split("\n", 1)[0]
+
+
+def subject(message: str) -> str:
+    """The first line of a commit message, for text output (escaped: `quote_text`)."""
+    return quote_text(_first_line(message))
 
 
 def commit_json(info: CommitInfo) -> dict[str, Any]:
@@ -76,7 +105,7 @@ def commit_json(info: CommitInfo) -> dict[str, Any]:
     return {
         "sha": info.sha,
         "short_sha": info.short_sha,
-        "subject": subject(info.message),
+        "subject": _first_line(info.message),
         "message": info.message,
         "author": info.author,
         "committer": info.committer,
@@ -93,8 +122,9 @@ def checkpoint_json(checkpoint: Checkpoint, info: CommitInfo) -> dict[str, Any]:
         "name": checkpoint.name,
         "ref": checkpoint.ref,
         "sha": checkpoint.sha,
-        "subject": subject(info.message),
+        "subject": _first_line(info.message),
         "time": info.time.isoformat(),
+        "remote": checkpoint.remote,
     }
 
 
@@ -108,7 +138,7 @@ def echo_patches(changes: Sequence[FileChange]) -> None:
     for change in changes:
         click.echo(patch_text(change.patch))
         if change.pointers:
-            click.echo(click.style(f"JSON changes in {change.path}:", bold=True))
+            click.echo(click.style(f"JSON changes in {quote_name(change.path)}:", bold=True))
             click.echo("\n".join(pointer_lines(change.pointers)))
 
 
@@ -159,7 +189,7 @@ def format_time(moment: datetime) -> str:
 
 
 def _paths_summary(paths: Sequence[str]) -> str:
-    shown = ", ".join(paths[:_PATHS_SHOWN])
+    shown = ", ".join(quote_name(path) for path in paths[:_PATHS_SHOWN])
     more = len(paths) - _PATHS_SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
 
@@ -168,13 +198,14 @@ def _trailer_lines(trailers: Mapping[str, str], checkpoints: Mapping[str, list[s
     lines = []
     for key, value in trailers.items():
         if key == REPAIRED:
-            lines.append(click.style(f"repaired by the gate: {value}", fg="magenta"))
+            lines.append(click.style(f"repaired by the gate: {quote_text(value)}", fg="magenta"))
         elif key == RESTORED_FROM:
-            names = checkpoints.get(value.strip(), [])
+            names = [quote_text(name) for name in checkpoints.get(value.strip(), [])]
             label = f" (checkpoint {', '.join(names)})" if names else ""
-            lines.append(click.style(f"restored from {short(value.strip())}{label}", fg="cyan"))
+            target = quote_text(short(value.strip()))
+            lines.append(click.style(f"restored from {target}{label}", fg="cyan"))
         else:
-            lines.append(f"{key}: {value}")
+            lines.append(f"{quote_text(key)}: {quote_text(value)}")
     return lines
 
 
@@ -193,7 +224,8 @@ def log_entry(
         checkpoints: commit id -> checkpoint names, to name the target of a restore.
         oneline: one line per commit, with ``[repaired]`` / ``[restored]`` marks.
     """
-    decorated = click.style(f" ({', '.join(decorations)})", fg="green") if decorations else ""
+    shown = ", ".join(quote_text(decoration) for decoration in decorations)
+    decorated = click.style(f" ({shown})", fg="green") if decorations else ""
     if oneline:
         marks = []
         if REPAIRED in info.trailers:
@@ -204,9 +236,9 @@ def log_entry(
         return [f"{style_sha(info.sha)}{decorated} {subject(info.message)}{tail}"]
     indent = " " * 9
     lines = [f"{style_sha(info.sha)}{decorated}  {click.style(subject(info.message), bold=True)}"]
-    lines.append(f"{indent}{info.author}  {format_time(info.time)}")
+    lines.append(f"{indent}{quote_text(info.author)}  {format_time(info.time)}")
     body = info.message.split("\n", 1)[1].strip("\n") if "\n" in info.message else ""
-    lines += [f"{indent}{line}".rstrip() for line in body.splitlines()]
+    lines += [f"{indent}{quote_text(line)}".rstrip() for line in body.split("\n")]
     if info.paths:
         lines.append(f"{indent}files: {_paths_summary(info.paths)}")
     lines += [indent + line for line in _trailer_lines(info.trailers, checkpoints or {})]
@@ -217,7 +249,7 @@ def count_lines(patch: str) -> tuple[int, int, bool]:
     """Added and deleted lines of a unified patch, and whether it is a binary one."""
     additions = deletions = 0
     in_hunks = False
-    for line in patch.splitlines():
+    for line in patch.split("\n"):  # as git counts: a lone "\r" does not end a line
         if line.startswith("@@"):
             in_hunks = True
         elif not in_hunks:
@@ -231,10 +263,16 @@ def count_lines(patch: str) -> tuple[int, int, bool]:
 
 
 def patch_text(patch: str) -> str:
-    """A unified patch, coloured as ``git diff`` colours it."""
+    """A unified patch, coloured as ``git diff`` colours it.
+
+    Lines are split at newlines only, and control characters in them escaped (tabs
+    kept), so that a carriage return or an escape sequence in a file's content or name
+    cannot rewrite what the terminal shows. The library's headers quote names already.
+    """
     out = []
     in_hunks = False
-    for line in patch.splitlines():
+    for raw in patch.removesuffix("\n").split("\n") if patch else []:
+        line = "\t".join(quote_text(part) for part in raw.split("\t"))
         if line.startswith("diff --git"):
             in_hunks = False
             out.append(click.style(line, bold=True))
@@ -261,7 +299,7 @@ def pointer_lines(pointers: Iterable[PointerChange]) -> list[str]:
     """One line per changed JSON value: ``/tasks/0/done: false -> true``."""
     lines = []
     for change in pointers:
-        where = change.pointer or "(whole document)"
+        where = quote_text(change.pointer) if change.pointer else "(whole document)"
         if change.kind == "added":
             lines.append(click.style(f"  + {where}: {_json_value(change.new)}", fg="green"))
         elif change.kind == "removed":
@@ -275,20 +313,21 @@ def pointer_lines(pointers: Iterable[PointerChange]) -> list[str]:
 def stat_lines(changes: Sequence[FileChange], width: int = 80) -> list[str]:
     """``git diff --stat``: one line per file with a +/- bar, then a summary line."""
     counts = [count_lines(change.patch) for change in changes]
-    name_width = max((len(change.path) for change in changes), default=0)
+    names = [quote_name(change.path) for change in changes]
+    name_width = max((len(name) for name in names), default=0)
     most = max((added + deleted for added, deleted, _ in counts), default=0)
     digits = max(len(str(most)), 3 if any(binary for _, _, binary in counts) else 1)
     bar_room = max(10, width - name_width - digits - 6)
     lines = []
-    for change, (added, deleted, binary) in zip(changes, counts, strict=True):
+    for name, (added, deleted, binary) in zip(names, counts, strict=True):
         if binary:
-            lines.append(f" {change.path:<{name_width}} | {'Bin':>{digits}}")
+            lines.append(f" {name:<{name_width}} | {'Bin':>{digits}}")
             continue
         total = added + deleted
         scale = min(1.0, bar_room / most) if most else 1.0
         plus, minus = round(added * scale), round(deleted * scale)
         bar = click.style("+" * plus, fg="green") + click.style("-" * minus, fg="red")
-        lines.append(f" {change.path:<{name_width}} | {total:>{digits}} {bar}".rstrip())
+        lines.append(f" {name:<{name_width}} | {total:>{digits}} {bar}".rstrip())
     insertions = sum(added for added, _, _ in counts)
     deletions = sum(deleted for _, deleted, _ in counts)
     files = len(changes)
@@ -335,8 +374,9 @@ def conflict_line(conflict: MergeConflict) -> str:
     ``<N bytes>`` when it is not UTF-8, or ``(absent)``.
     """
     whole_file = conflict.pointer is None
-    pointer = conflict.pointer or "(whole document)"
-    where = conflict.path if whole_file else f"{conflict.path} {pointer}"
+    pointer = quote_text(conflict.pointer or "(whole document)")
+    path = quote_name(conflict.path)
+    where = path if whole_file else f"{path} {pointer}"
     base, ours, theirs = (
         _conflict_value(side, whole_file=whole_file)
         for side in (conflict.base, conflict.ours, conflict.theirs)
@@ -368,5 +408,5 @@ def ref_label(ref: str) -> str:
         ("refs/checkpoints/", "checkpoint "),
     ):
         if ref.startswith(prefix):
-            return label + ref.removeprefix(prefix)
-    return ref
+            return label + quote_text(ref.removeprefix(prefix))
+    return quote_text(ref)

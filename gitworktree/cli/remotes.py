@@ -29,6 +29,7 @@ from gitworktree.cli.output import (
     echo_json,
     fetch_json,
     push_json,
+    quote_text,
     ref_label,
     short,
     style_sha,
@@ -186,7 +187,9 @@ def clone(
 
     URL is a local path, file://, git://, http(s):// (credentials in the URL, or a git
     credential store) or ssh. The host becomes the remote `origin`, the checked-out
-    branch tracks it, and its checkpoints come along. An empty host gives an empty
+    branch tracks it, and its checkpoints come along as origin/checkpoints/NAME (not as
+    local checkpoints). The new .git/config holds only what gitworktree writes: nothing
+    in it comes from the host. An empty host gives an empty
     repository: the first commit creates the branch, `gitworktree push` publishes it.
 
     \b
@@ -336,10 +339,11 @@ def remove_remote(ctx: click.Context, name: str) -> None:
 def fetch(ctx: click.Context, remote_name: str, as_json: bool) -> None:
     """Download the branches and checkpoints of REMOTE (default: origin); merge nothing.
 
-    Branches become REMOTE/BRANCH (refs/remotes/REMOTE/*); the host's checkpoints that
-    are new here arrive as checkpoints. The working tree and your branch do not move, and
-    a local checkpoint is never overwritten. `gitworktree diff HEAD origin/main` shows
-    what arrived; `gitworktree pull` merges it.
+    Branches become REMOTE/BRANCH (refs/remotes/REMOTE/*); the host's checkpoints become
+    REMOTE/checkpoints/NAME (refs/remotes/REMOTE/checkpoints/*; list them with
+    `gitworktree checkpoint list --remotes`), never local checkpoints. The working tree,
+    your branch and your checkpoints do not move. `gitworktree diff HEAD origin/main`
+    shows what arrived; `gitworktree pull` merges it.
 
     \b
     Examples:
@@ -365,7 +369,9 @@ def _echo_fetch(result: FetchResult, by_location: bool) -> None:
     elif not result.heads:
         click.echo(f"Fetched from {result.remote} ({result.url}): it has no branches yet.")
     elif by_location:
-        branches = ", ".join(f"{name} at {short(sha)}" for name, sha in result.heads.items())
+        branches = ", ".join(
+            f"{quote_text(name)} at {short(sha)}" for name, sha in result.heads.items()
+        )
         click.echo(
             f"Fetched from {result.url}: {branches}. Fetched by URL or path, no remote-tracking "
             "branches are kept; add it with `gitworktree remote add NAME URL` to keep them."
@@ -374,8 +380,9 @@ def _echo_fetch(result: FetchResult, by_location: bool) -> None:
         click.echo(f"Fetched from {result.remote} ({result.url}): nothing new.")
     if result.kept:
         click.echo(
-            f"note: kept the local checkpoints {', '.join(result.kept)}; {result.remote} has "
-            "checkpoints of the same names at other commits",
+            f"note: {result.remote} has checkpoints named like local ones, at other commits: "
+            f"{', '.join(quote_text(name) for name in result.kept)}; yours are unchanged, "
+            f"theirs are {result.remote}/checkpoints/NAME",
             err=True,
         )
 

@@ -167,7 +167,10 @@ def commit(
       gitworktree commit -m "Import notes" --tree state.py:AgentState \\
           --repair myagent.repair:fix --author "Planner <planner@agents.local>"
     """
+    from gitworktree.history.trailers import check_caller_text
+
     trailers = _parse_trailers(trailer_values)
+    check_caller_text(message, trailers)  # before mounting, which may commit defaults
     tree_cls = load_tree_class(tree_spec)
     repair = None if repair_spec is None else load_repair(repair_spec)
     outcome = _commit_tree(ctx, tree_cls, repair, message, author, trailers)

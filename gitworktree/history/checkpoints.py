@@ -8,16 +8,29 @@ mounted tree that re-syncs itself after a restore), through the small
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
 
+from gitworktree.errors import CheckpointError
 from gitworktree.history.info import CommitInfo
-from gitworktree.history.refnames import check_ref_name
-from gitworktree.history.revisions import CHECKPOINT_PREFIX
+from gitworktree.history.refnames import check_ref_name, remote_checkpoint_prefix
+from gitworktree.history.revisions import CHECKPOINT_PREFIX, is_object_id
 
-__all__ = ["Checkpoint", "CheckpointOwner", "check_checkpoint_name", "new_checkpoint_name"]
+__all__ = [
+    "Checkpoint",
+    "CheckpointOwner",
+    "check_checkpoint_name",
+    "new_checkpoint_name",
+    "shadowing_reason",
+]
+
+# git's own names at the top of the git directory: HEAD, FETCH_HEAD, ORIG_HEAD, ...
+_SPECIAL_REF = re.compile(r"[A-Z_]*HEAD|AUTO_MERGE")
+# Folders of refs/ that a short name reaches before refs/checkpoints/ (refs/<name> first).
+_GIT_NAMESPACES = ("heads", "tags", "remotes")
 
 
 class CheckpointOwner(Protocol):
@@ -52,20 +65,36 @@ class Checkpoint:
     example uncommitted edits would be overwritten), its error is raised with the
     block's exception as its context.
 
+    A host's checkpoint, fetched from the remote ``origin``, is a `Checkpoint` too, with
+    ``remote="origin"``: its ref is ``refs/remotes/origin/checkpoints/<name>``, it can be
+    restored, and it is discarded on the host, not here.
+
     Attributes:
         name: the checkpoint name, e.g. ``before-import``.
         sha: the commit id the checkpoint points at.
+        remote: the remote it was fetched from; ``None`` for a local checkpoint.
     """
 
-    def __init__(self, owner: CheckpointOwner, name: str, sha: str) -> None:
+    def __init__(
+        self, owner: CheckpointOwner, name: str, sha: str, remote: str | None = None
+    ) -> None:
         self._owner = owner
         self.name = name
         self.sha = sha
+        self.remote = remote
 
     @property
     def ref(self) -> str:
-        """The full ref name, ``refs/checkpoints/<name>``."""
+        """The full ref name: ``refs/checkpoints/<name>``, or for a host's checkpoint
+        ``refs/remotes/<remote>/checkpoints/<name>``."""
+        if self.remote is not None:
+            return remote_checkpoint_prefix(self.remote) + self.name
         return CHECKPOINT_PREFIX + self.name
+
+    @property
+    def label(self) -> str:
+        """How revisions name it: ``<name>``, or ``<remote>/checkpoints/<name>``."""
+        return self.name if self.remote is None else self.ref.removeprefix("refs/remotes/")
 
     def restore(
         self,
@@ -78,7 +107,18 @@ class Checkpoint:
         return self._owner.restore(self, paths=paths, hard=hard, author=author)
 
     def discard(self) -> None:
-        """Delete the checkpoint's ref; the commits it pointed at stay in history."""
+        """Delete the checkpoint's ref; the commits it pointed at stay in history.
+
+        Raises:
+            CheckpointError: for a host's checkpoint (``remote`` set): the host keeps it,
+                and the next fetch would bring it back.
+        """
+        if self.remote is not None:
+            raise CheckpointError(
+                self.name,
+                f"{self.label} is the checkpoint of the remote {self.remote!r}; delete it "
+                "there (`git push REMOTE :refs/checkpoints/NAME`), not here",
+            )
         self._owner.delete_checkpoint(self.name)
 
     def __enter__(self) -> Checkpoint:
@@ -96,13 +136,14 @@ class Checkpoint:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Checkpoint):
             return NotImplemented
-        return (self.name, self.sha) == (other.name, other.sha)
+        return (self.name, self.sha, self.remote) == (other.name, other.sha, other.remote)
 
     def __hash__(self) -> int:
-        return hash((self.name, self.sha))
+        return hash((self.name, self.sha, self.remote))
 
     def __repr__(self) -> str:
-        return f"Checkpoint(name={self.name!r}, sha={self.sha[:12]!r})"
+        remote = "" if self.remote is None else f", remote={self.remote!r}"
+        return f"Checkpoint(name={self.name!r}, sha={self.sha[:12]!r}{remote})"
 
 
 def check_checkpoint_name(name: str) -> str:
@@ -119,6 +160,31 @@ def check_checkpoint_name(name: str) -> str:
             name = name[len(prefix) :]
             break
     return check_ref_name(name)
+
+
+def shadowing_reason(name: str, remotes: Iterable[str]) -> str | None:
+    """Why a new checkpoint ``name`` would read as another revision, or ``None``.
+
+    A checkpoint is found by its bare name last of all (docs/history.md, "Revision lookup
+    order"), so a name that is, or could later become, something else is refused: git's
+    special names (``HEAD``, ``FETCH_HEAD``, ...), anything that reads as a commit id (4
+    to 40 hex digits), names under ``heads/``, ``tags/`` or ``remotes/``, and names
+    under a remote's name (``origin/main``: what a fetch from ``origin`` brings).
+
+    Args:
+        name: the checkpoint name, already checked by `check_checkpoint_name`.
+        remotes: the names of the configured remotes.
+    """
+    if _SPECIAL_REF.fullmatch(name):
+        return f"{name!r} is one of git's own names (HEAD, FETCH_HEAD, ...)"
+    if is_object_id(name):
+        return "it reads as a commit id (4 to 40 hex digits), which `restore` takes first"
+    first = name.split("/", 1)[0]
+    if first in _GIT_NAMESPACES:
+        return f"'{first}/...' names git's own refs (refs/{first}/...)"
+    if first in remotes:
+        return f"'{first}/...' names what the remote {first!r} holds (e.g. {first}/main)"
+    return None
 
 
 def new_checkpoint_name(now: datetime | None = None) -> str:

@@ -18,6 +18,7 @@ from dulwich.repo import Repo
 
 from gitworktree.history.paths import decode_path, encode_path, under_prefix
 from gitworktree.history.pointers import PointerChange, json_pointer_changes
+from gitworktree.history.quoting import quote_path
 from gitworktree.history.status import read_worktree_file, scan_worktree
 from gitworktree.history.trees import lookup_entry
 
@@ -106,8 +107,7 @@ def _patch(path: str, old: _Side, new: _Side) -> str:
     from dulwich.patch import gen_diff_header, is_binary, unified_diff  # with email: only to diff
 
     raw = encode_path(path)
-    out = io.BytesIO()
-    out.writelines(
+    header = list(
         gen_diff_header(
             (raw, raw),
             (None if old is None else old[0], None if new is None else new[0]),
@@ -117,17 +117,22 @@ def _patch(path: str, old: _Side, new: _Side) -> str:
             ),
         )
     )
+    # Names quoted as git quotes them, so that a newline in a name cannot forge a line.
+    quoted_a, quoted_b = (encode_path(quote_path(side + path)) for side in ("a/", "b/"))
+    header[0] = b"diff --git " + quoted_a + b" " + quoted_b + b"\n"
+    out = io.BytesIO()
+    out.writelines(header)
     before = b"" if old is None else old[1]
     after = b"" if new is None else new[1]
-    from_name = b"/dev/null" if old is None else b"a/" + raw
-    to_name = b"/dev/null" if new is None else b"b/" + raw
+    from_name = b"/dev/null" if old is None else quoted_a
+    to_name = b"/dev/null" if new is None else quoted_b
     if is_binary(before) or is_binary(after):
         out.write(b"Binary files " + from_name + b" and " + to_name + b" differ\n")
     else:
         out.writelines(
             unified_diff(
-                before.splitlines(keepends=True),
-                after.splitlines(keepends=True),
+                _lines(before),
+                _lines(after),
                 from_name,
                 to_name,
             )
@@ -150,3 +155,10 @@ def _tree_side(store: BaseObjectStore, tree: ObjectID, path: str) -> _Side:
 
 def _file_mode(root: Path, path: str) -> int:
     return 0o100755 if (root / path).stat().st_mode & 0o100 else 0o100644
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """``data`` split after each newline, as git splits it (a lone ``\r`` ends no line)."""
+    lines = [line + b"\n" for line in data.split(b"\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gitworktree.errors import InvalidNameError
 
-__all__ = ["check_ref_name"]
+__all__ = ["check_ref_name", "remote_checkpoint_prefix"]
 
 # Characters git forbids anywhere in a ref name (besides control characters and DEL).
 _FORBIDDEN = {" ": "a space", "~": "'~'", "^": "'^'", ":": "':'", "?": "'?'", "*": "'*'"}
@@ -17,6 +17,16 @@ _FORBIDDEN |= {"[": "'['", "\\": "a backslash"}
 # Long enough for any sensible name, short enough for every filesystem's name limit
 # once ".lock" is appended.
 _MAX_COMPONENT = 200
+
+
+def remote_checkpoint_prefix(remote: str) -> str:
+    """Where the checkpoints fetched from ``remote`` live: ``refs/remotes/<remote>/checkpoints/``.
+
+    A host's checkpoints never become local ones (``refs/checkpoints/``): kept beside the
+    host's branches, they read as ``origin/checkpoints/<name>`` and cannot stand in for a
+    local name, a branch or a commit id.
+    """
+    return f"refs/remotes/{remote}/checkpoints/"
 
 
 def check_ref_name(name: str) -> str:

@@ -56,7 +56,7 @@ from gitworktree.history.repository_remotes import RemoteOperations
 from gitworktree.history.restore import check_unmodified, restore_edits
 from gitworktree.history.revisions import resolve_revision
 from gitworktree.history.status import FileStatus, scan_worktree
-from gitworktree.history.trailers import compose_message
+from gitworktree.history.trailers import check_caller_text, compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history.untrusted import naming_commit
 from gitworktree.history.writelock import exclusive
@@ -473,7 +473,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             message: the commit message (without trailers).
             author: ``"Name <email>"``; by default the repository's identity
                 (``GIT_AUTHOR_*``, then ``user.*`` config, then ``gitworktree``).
-            trailers: added as a git trailer block, e.g. ``{"Gitworktree-Repaired": ...}``.
+            trailers: added as a git trailer block. This low-level write is how the gate
+                records its repairs (``{"Gitworktree-Repaired": ...}``), so reserved
+                ``Gitworktree-*`` keys are accepted here, and only here; ``message`` may
+                not carry them.
             expected_head: the commit the branch must point at (``None``: no commit yet);
                 by default whatever it points at when the commit starts.
             materialize: also write the files into the work tree and the index.
@@ -491,7 +494,9 @@ class Repository(CheckpointOperations, RemoteOperations):
                 nothing was written.
             NodeKindError: if a file would replace a directory or the reverse.
             RepositoryError: for a detached HEAD or a stale lock file.
+            InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
         """
+        check_caller_text(message)
         files = {
             check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))
             for path, data in changes.items()
@@ -578,13 +583,13 @@ class Repository(CheckpointOperations, RemoteOperations):
     def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
         """The commit a restore goes back to, and how to name it in the message."""
         if isinstance(target, Checkpoint):
+            check_ref_name(target.name)  # it becomes the restore commit's subject
             sha = ObjectID(target.sha.encode("ascii"))
             if sha not in self._repo.object_store:
                 raise CheckpointError(target.name, f"checkpoint {target.name!r}: no commit {sha!r}")
-            return sha, target.name
-        found = self._checkpoint_sha(target)
-        if found is not None:
-            return found, target
+            return sha, target.label
+        # A checkpoint's bare name is found last, after ids and refs (revisions.py), so
+        # that an id printed by `log` always means that commit.
         try:
             return resolve_revision(self._repo, target), target
         except UnknownRevisionError as err:

@@ -15,14 +15,21 @@ from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import CheckpointError, InvalidNameError, UnknownRevisionError
-from gitworktree.history.checkpoints import Checkpoint, check_checkpoint_name, new_checkpoint_name
+from gitworktree.errors import CheckpointError, InvalidNameError, RemoteError, UnknownRevisionError
+from gitworktree.history.checkpoints import (
+    Checkpoint,
+    check_checkpoint_name,
+    new_checkpoint_name,
+    shadowing_reason,
+)
 from gitworktree.history.damage import translates_damage
 from gitworktree.history.identity import Signature
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.locks import lock_errors, wait_for_lock
+from gitworktree.history.refnames import remote_checkpoint_prefix
 from gitworktree.history.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
-from gitworktree.history.revisions import CHECKPOINT_PREFIX, resolve_revision
+from gitworktree.history.remotes import list_remotes
+from gitworktree.history.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
 from gitworktree.history.writelock import exclusive
 
 __all__ = ["CheckpointOperations"]
@@ -62,6 +69,34 @@ class CheckpointOperations:
         ]
         return sorted(found, key=lambda checkpoint: checkpoint.name)
 
+    @translates_damage
+    def remote_checkpoints(self, remote: str | None = None) -> list[Checkpoint]:
+        """The checkpoints fetched from the remotes, sorted by remote, then name.
+
+        They are kept as ``refs/remotes/<remote>/checkpoints/<name>`` (never as local
+        checkpoints), have ``remote`` set, and restore by ``<remote>/checkpoints/<name>``.
+
+        Args:
+            remote: only this remote's; by default every configured remote's.
+
+        Raises:
+            RemoteError: ``remote`` is not a configured remote.
+        """
+        configured = list_remotes(self._repo)
+        if remote is not None and remote not in configured:
+            raise RemoteError(
+                remote,
+                f"no remote named {remote!r} (configured: {', '.join(configured) or 'none'})",
+            )
+        found = []
+        for name in [remote] if remote is not None else configured:
+            prefix = remote_checkpoint_prefix(name).rstrip("/").encode("utf-8")
+            found += [
+                Checkpoint(self, ref.decode("utf-8"), sha.decode("ascii"), remote=name)
+                for ref, sha in self._repo.refs.as_dict(Ref(prefix)).items()
+            ]
+        return sorted(found, key=lambda checkpoint: (checkpoint.remote or "", checkpoint.name))
+
     def checkpoint(self, name: str) -> Checkpoint:
         """The checkpoint ``name``.
 
@@ -89,11 +124,13 @@ class CheckpointOperations:
             rev: the commit to checkpoint.
 
         Raises:
-            CheckpointError: if the name is taken, or ``rev`` does not exist (e.g. no
-                commit yet).
-            InvalidNameError: if ``name`` is not a valid git ref name.
+            CheckpointError: if the name is taken, a branch, tag or remote-tracking ref
+                has it (the checkpoint would be ambiguous), or ``rev`` does not exist
+                (e.g. no commit yet).
+            InvalidNameError: if ``name`` is not a valid git ref name, or reads as another
+                revision: ``HEAD``, a commit id, ``origin/...`` (see `shadowing_reason`).
         """
-        name = new_checkpoint_name() if name is None else check_checkpoint_name(name)
+        name = new_checkpoint_name() if name is None else self._check_new_name(name)
         try:
             sha = resolve_revision(self._repo, rev)
         except UnknownRevisionError as err:
@@ -131,13 +168,23 @@ class CheckpointOperations:
         if not deleted:
             raise CheckpointError(name, f"checkpoint {name!r} changed while deleting; retry")
 
+    def _check_new_name(self, name: str) -> str:
+        """``name``, checked to name nothing but the new checkpoint."""
+        name = check_checkpoint_name(name)
+        reason = shadowing_reason(name, list_remotes(self._repo))
+        if reason is not None:
+            raise InvalidNameError(
+                name, f"a checkpoint must not read as another revision: {reason}; choose another"
+            )
+        for rule in REF_RULES:
+            ref = rule.format(name)
+            if not ref.startswith(CHECKPOINT_PREFIX) and read_ref(self._repo, Ref(ref.encode())):
+                raise CheckpointError(
+                    name,
+                    f"cannot create checkpoint {name!r}: {ref} has that name, and a checkpoint "
+                    "must not read as another revision; choose another name",
+                )
+        return name
+
     def _checkpoint_ref(self, name: str) -> Ref:
         return Ref((CHECKPOINT_PREFIX + name).encode("utf-8"))
-
-    def _checkpoint_sha(self, name: str) -> ObjectID | None:
-        """The commit of checkpoint ``name``, or ``None`` if ``name`` is not one."""
-        try:
-            name = check_checkpoint_name(name)
-        except InvalidNameError:
-            return None  # not a checkpoint name, but maybe a revision like HEAD~1
-        return read_ref(self._repo, self._checkpoint_ref(name))

@@ -35,6 +35,7 @@ from gitworktree.history.remotes import (
     upstream_branch,
 )
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.trailers import check_caller_text
 from gitworktree.history.transfer import (
     FetchResult,
     PushResult,
@@ -80,8 +81,10 @@ class RemoteOperations:
 
         ``url`` is a local path, ``file://``, ``git://``, ``http(s)://`` or ssh URL. It is
         configured as the remote ``remote``; the checked-out branch (``branch``, else the
-        remote's default) tracks it; checkpoints come along. An empty remote gives an
-        empty repository (push creates the branch there).
+        remote's default) tracks it; the remote's checkpoints come along as
+        ``<remote>/checkpoints/<name>`` (not as local checkpoints). An empty remote gives
+        an empty repository (push creates the branch there). The new ``.git/config`` is
+        written by gitworktree alone: nothing in it comes from the remote.
 
         Raises:
             RepositoryError: ``path`` exists and is not an empty directory.
@@ -137,9 +140,11 @@ class RemoteOperations:
     ) -> FetchResult:
         """Download the remote's branches and checkpoints; the work tree is not touched.
 
-        Branches are kept as ``refs/remotes/<remote>/<branch>``. Checkpoints new here
-        arrive as ``refs/checkpoints/<name>``; a local one is never overwritten (those
-        that differ are listed in ``kept``).
+        Branches are kept as ``refs/remotes/<remote>/<branch>``, the remote's checkpoints
+        as ``refs/remotes/<remote>/checkpoints/<name>`` (see `remote_checkpoints`; restore
+        one as ``<remote>/checkpoints/<name>``). Local checkpoints are never touched;
+        ``kept`` names the remote's checkpoints that a local one of the same name
+        differs from.
 
         Args:
             remote: a configured remote's name, or a URL or path to fetch from directly
@@ -295,6 +300,7 @@ class RemoteOperations:
         gate: MergeGate | None,
         prefer: Side | None,
     ) -> MergeRequest:
+        check_caller_text(message)
         if prefer not in (None, "ours", "theirs"):
             raise ValueError(f"prefer must be 'ours', 'theirs' or None, not {prefer!r}")
         identity = check_identity(author) if author else self._identity("AUTHOR")

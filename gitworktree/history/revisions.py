@@ -1,9 +1,23 @@
 """Revision strings -> commit ids: ``HEAD~2``, ``main``, ``v1.0``, ``checkpoints/x``, ``3fa9c1e``.
 
-A small, strict subset of git's revision syntax: a base (``HEAD``/``@``, a full or
-abbreviated commit id, or a ref name looked up the way git does, then under
-``refs/checkpoints/``) followed by any number of ``~N`` / ``^N`` steps. Names are checked
-with the git ref-name rules first, so no revision string can reach outside the ref store.
+A small, strict subset of git's revision syntax: a base followed by any number of
+``~N`` / ``^N`` steps. The base is looked up in this order (docs/history.md, "Revision
+lookup order"), so that an id printed by ``log`` always means that commit:
+
+1. ``HEAD`` or ``@``;
+2. 40 hex digits: that object, never a ref (as git does);
+3. 4 to 39 hex digits that begin the id of exactly one commit (or tag): that commit, even
+   when a ref has the same name (git prefers the ref; a ref named like an id could then
+   shadow what ``log`` printed). Several such commits: `AmbiguousRevisionError`;
+4. a full ref name (``refs/...``): that ref;
+5. otherwise the name as git's ``ref_rev_parse_rules`` find it (``refs/<n>``,
+   ``refs/tags/<n>``, ``refs/heads/<n>``, ``refs/remotes/<n>``, ``refs/remotes/<n>/HEAD``),
+   then as a checkpoint (``refs/checkpoints/<n>``). Where git takes the first that
+   exists, every one is looked at: two of them at different commits are refused as
+   ambiguous, so that no branch, tag or fetched ref can silently stand in for another.
+
+Names are checked with the git ref-name rules first, so no revision string can reach
+outside the ref store.
 """
 
 from __future__ import annotations
@@ -14,20 +28,20 @@ from dulwich.objects import Commit, ObjectID, Tag
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import RepositoryError, UnknownRevisionError
+from gitworktree.errors import AmbiguousRevisionError, UnknownRevisionError
 from gitworktree.history.commits import load_commit
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import HEAD, read_ref
 
-__all__ = ["CHECKPOINT_PREFIX", "resolve_revision"]
+__all__ = ["CHECKPOINT_PREFIX", "REF_RULES", "is_object_id", "resolve_revision"]
 
 CHECKPOINT_PREFIX = "refs/checkpoints/"
 _FULL_ID = re.compile(r"[0-9a-fA-F]{40}")
 _SHORT_ID = re.compile(r"[0-9a-fA-F]{4,39}")
 _STEP = re.compile(r"([~^])(\d*)")
-# Where a short name is looked for, in git's order (git rev-parse, "SPECIFYING
-# REVISIONS"), then among checkpoints so that a bare checkpoint name resolves too.
-_REF_PATTERNS = (
+# Where a short name is looked for: git's order (refs.c, ref_rev_parse_rules), then among
+# checkpoints so that a bare checkpoint name resolves too.
+REF_RULES = (
     "refs/{}",
     "refs/tags/{}",
     "refs/heads/{}",
@@ -37,19 +51,26 @@ _REF_PATTERNS = (
 )
 
 
+def is_object_id(name: str) -> bool:
+    """Whether ``name`` reads as a full or abbreviated object id (4 to 40 hex digits)."""
+    return bool(_FULL_ID.fullmatch(name) or _SHORT_ID.fullmatch(name))
+
+
 def resolve_revision(repo: Repo, revision: str) -> ObjectID:
-    """The commit id ``revision`` names.
+    """The commit id ``revision`` names (lookup order: see the module docstring).
 
     Args:
         repo: the repository.
         revision: e.g. ``HEAD``, ``HEAD~1``, ``HEAD^2``, ``main``, ``v1.0``,
-            ``checkpoints/before``, ``before`` (a checkpoint), ``refs/heads/main``, or a full
-            or abbreviated (4+ hex digits) commit id.
+            ``checkpoints/before``, ``before`` (a checkpoint), ``refs/heads/main``,
+            ``origin/checkpoints/x`` (a host's checkpoint), or a full or abbreviated
+            (4+ hex digits) commit id.
 
     Raises:
         InvalidNameError: if the name breaks the git ref-name rules (e.g. ``../../x``).
         UnknownRevisionError: if nothing by that name exists, or it is not a commit.
-        RepositoryError: if an abbreviated id is ambiguous.
+        AmbiguousRevisionError: if an abbreviated id begins several commits, or a name
+            finds refs at different commits.
     """
     cut = min((i for i in (revision.find("~"), revision.find("^")) if i >= 0), default=None)
     base, steps = (revision, "") if cut is None else (revision[:cut], revision[cut:])
@@ -77,26 +98,41 @@ def _resolve_base(repo: Repo, base: str, revision: str) -> ObjectID:
             return sha
         raise UnknownRevisionError(repo.path, revision)
     check_ref_name(base)
-    candidates = [base] if base.startswith("refs/") else [p.format(base) for p in _REF_PATTERNS]
-    for candidate in candidates:
-        found = read_ref(repo, Ref(candidate.encode("utf-8")))
+    if _SHORT_ID.fullmatch(base):
+        found = _expand_short_id(repo, base.lower(), revision)
         if found is not None:
             return found
-    if _SHORT_ID.fullmatch(base):
-        return _expand_short_id(repo, base.lower(), revision)
-    raise UnknownRevisionError(repo.path, revision)
+    if base.startswith("refs/"):
+        full = read_ref(repo, Ref(base.encode("utf-8")))
+        if full is None:
+            raise UnknownRevisionError(repo.path, revision)
+        return full
+    return _resolve_short_name(repo, base, revision)
 
 
-def _expand_short_id(repo: Repo, prefix: str, revision: str) -> ObjectID:
-    matches = set(repo.object_store.iter_prefix(prefix.encode("ascii")))
-    commits = {sha for sha in matches if isinstance(repo.object_store[sha], Commit | Tag)}
-    if len(commits) == 1:
-        return commits.pop()
+def _resolve_short_name(repo: Repo, base: str, revision: str) -> ObjectID:
+    """The one commit the refs ``base`` can name point at (see `REF_RULES`)."""
+    found: dict[str, ObjectID] = {}
+    for rule in REF_RULES:
+        sha = read_ref(repo, Ref(rule.format(base).encode("utf-8")))
+        if sha is not None:
+            found[rule.format(base)] = sha
+    commits = {_peel_to_commit(repo, sha, revision) for sha in found.values()}
+    if len(commits) > 1:
+        raise AmbiguousRevisionError(repo.path, revision, sorted(found))
     if not commits:
         raise UnknownRevisionError(repo.path, revision)
-    raise RepositoryError(
-        repo.path, f"abbreviated id {prefix!r} is ambiguous; give more hex digits"
-    )
+    return commits.pop()
+
+
+def _expand_short_id(repo: Repo, prefix: str, revision: str) -> ObjectID | None:
+    """The one commit (or tag) whose id begins with ``prefix``; ``None`` if none does."""
+    matches = set(repo.object_store.iter_prefix(prefix.encode("ascii")))
+    commits = {sha for sha in matches if isinstance(repo.object_store[sha], Commit | Tag)}
+    if len(commits) > 1:
+        names = sorted(sha.decode("ascii") for sha in commits)
+        raise AmbiguousRevisionError(repo.path, revision, names)
+    return commits.pop() if commits else None
 
 
 def _peel_to_commit(repo: Repo, sha: ObjectID, revision: str) -> ObjectID:

@@ -3,6 +3,11 @@
 Trailers are written the way ``git interpret-trailers`` expects them, so that
 ``git log --format=%(trailers)`` and ``git interpret-trailers --parse`` see exactly the
 trailers this module reads back.
+
+The ``Gitworktree-`` trailer keys are reserved: only gitworktree itself writes them (the
+gate's ``Gitworktree-Repaired``, a restore's ``Gitworktree-Restored-From``), so that
+``log`` never reports a repair or a restore that did not happen. `check_caller_text`
+refuses them in what a caller hands in.
 """
 
 from __future__ import annotations
@@ -12,11 +17,24 @@ from collections.abc import Mapping
 
 from gitworktree.errors import InvalidNameError
 
-__all__ = ["check_trailer_key", "compose_message", "split_message"]
+__all__ = [
+    "RESERVED_PREFIX",
+    "check_caller_text",
+    "check_trailer_key",
+    "compose_message",
+    "split_message",
+]
 
 # git's trailer tokens are letters, digits and '-' (trailer.c, find_separator).
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+
+RESERVED_PREFIX = "Gitworktree-"
+# A line that git or we could read as a reserved trailer: any case (git compares trailer
+# keys case-insensitively), indented or not, with blanks before the ':'.
+_RESERVED_LINE = re.compile(
+    r"^[ \t]*(gitworktree-[A-Za-z0-9-]*)[ \t]*:", re.IGNORECASE | re.MULTILINE
+)
 
 
 def check_trailer_key(key: str) -> str:
@@ -28,6 +46,31 @@ def check_trailer_key(key: str) -> str:
     if not _KEY.fullmatch(key):
         raise InvalidNameError(key, "a trailer key is letters, digits and '-', like 'Fixes'")
     return key
+
+
+def check_caller_text(message: str | None, trailers: Mapping[str, str] | None = None) -> None:
+    """Refuse a caller's message or trailers that carry a reserved ``Gitworktree-*`` trailer.
+
+    Args:
+        message: the message a caller gave (``None``: none given).
+        trailers: the trailers a caller gave.
+
+    Raises:
+        InvalidNameError: naming the reserved key, if a trailer key starts with
+            ``Gitworktree-`` (in any case), or a line of the message reads as one.
+    """
+    for key in trailers or {}:
+        if key.lower().startswith(RESERVED_PREFIX.lower()):
+            raise InvalidNameError(key, _RESERVED_REASON)
+    found = _RESERVED_LINE.search(message or "")
+    if found is not None:
+        raise InvalidNameError(found.group(1), f"{_RESERVED_REASON} (found in the message)")
+
+
+_RESERVED_REASON = (
+    "trailers starting with 'Gitworktree-' are reserved for what gitworktree itself "
+    "records (repairs by the gate, restores); choose another key, e.g. 'Agent-Note'"
+)
 
 
 def compose_message(message: str, trailers: Mapping[str, str] | None = None) -> bytes:

@@ -9,9 +9,13 @@ Refs that travel:
 
 - branches: ``refs/heads/*`` on the remote are kept locally as
   ``refs/remotes/<remote>/*`` (forced, as git's ``+`` refspec does);
-- checkpoints: ``refs/checkpoints/*`` arrive under the same name, like tags — a local
-  checkpoint is never overwritten: one of the same name at another commit is kept, and
-  reported. They are pushed only when asked (``checkpoints=True``).
+- checkpoints: the remote's ``refs/checkpoints/*`` are kept as
+  ``refs/remotes/<remote>/checkpoints/*`` (forced too: they mirror the host), never as
+  local checkpoints, so that nothing a host sends can stand in for a local name, a branch
+  or a commit id. A host branch named ``checkpoints/...`` or ``HEAD`` would collide with
+  them or with ``<remote>/HEAD``: it gets no remote-tracking ref (``pull`` can still
+  merge it). Local checkpoints (``refs/checkpoints/*``) go to the host's
+  ``refs/checkpoints/*`` only when asked (``checkpoints=True``).
 
 A push is a fast-forward of the remote branch, or nothing: whether the remote's commit
 is an ancestor of ours is checked against what the remote advertises, before any pack is
@@ -37,7 +41,7 @@ from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, Rep
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
 from gitworktree.history.identity import Signature, repository_identity
-from gitworktree.history.refnames import check_ref_name
+from gitworktree.history.refnames import check_ref_name, remote_checkpoint_prefix
 from gitworktree.history.refs import read_ref
 from gitworktree.history.remotes import (
     Progress,
@@ -78,10 +82,11 @@ class FetchResult:
         remote: the remote's name, or its URL (without password) when given as one.
         url: the remote's URL, without password.
         heads: the remote's branches: short name -> commit id.
-        updated: local refs that moved (remote-tracking branches, new checkpoints):
-            full ref name -> commit id.
-        kept: checkpoints the remote has at another commit than the local one of the
-            same name; the local one was kept.
+        updated: local refs that moved (remote-tracking branches, the remote's
+            checkpoints under ``refs/remotes/<remote>/checkpoints/``): full ref name ->
+            commit id.
+        kept: names of the remote's checkpoints that a local checkpoint of the same name
+            points elsewhere than; the local one is untouched (as always).
     """
 
     remote: str
@@ -140,7 +145,7 @@ def fetch_objects(
 
 
 def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchResult:
-    """Update remote-tracking branches and add new checkpoints, with reflog entries."""
+    """Update the remote-tracking branches and checkpoints, with reflog entries."""
     target = fetched.target
     message = f"fetch: from {target.public_url}".encode()
     stamp = (signature.raw, signature.timestamp, signature.offset)
@@ -148,23 +153,35 @@ def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchRes
     kept: list[str] = []
     heads: dict[str, str] = {}
     for ref, sha in sorted(fetched.refs.items()):
+        local = _tracking_ref(target, ref)
         if ref.startswith(_HEADS):
-            branch = ref[len(_HEADS) :]
-            heads[branch.decode("utf-8")] = sha.decode("ascii")
-            if target.name is None:
-                continue  # fetched by URL: no remote-tracking refs, as with git
-            local = Ref(b"refs/remotes/" + target.name.encode("utf-8") + b"/" + branch)
-            if read_ref(repo, local) != sha:
-                repo.refs.set_if_equals(local, None, sha, *stamp, message=message)
-                updated[local.decode("utf-8")] = sha.decode("ascii")
+            heads[ref[len(_HEADS) :].decode("utf-8")] = sha.decode("ascii")
         else:
-            current = read_ref(repo, ref)
-            if current is None:
-                if repo.refs.add_if_new(ref, sha, *stamp, message=message):
-                    updated[ref.decode("utf-8")] = sha.decode("ascii")
-            elif current != sha:
+            ours = read_ref(repo, ref)  # the local checkpoint of the same name
+            if ours is not None and ours != sha:
                 kept.append(ref[len(_CHECKPOINTS) :].decode("utf-8"))
+        if local is not None and read_ref(repo, local) != sha:
+            repo.refs.set_if_equals(local, None, sha, *stamp, message=message)
+            updated[local.decode("utf-8")] = sha.decode("ascii")
     return FetchResult(target.label, target.public_url, heads, updated, tuple(kept))
+
+
+def _tracking_ref(target: RemoteTarget, ref: Ref) -> Ref | None:
+    """Where the remote's ``ref`` is kept here, or ``None`` if nowhere.
+
+    ``refs/heads/<b>`` -> ``refs/remotes/<remote>/<b>``, ``refs/checkpoints/<c>`` ->
+    ``refs/remotes/<remote>/checkpoints/<c>``; nothing for a remote given by URL (as with
+    git), nor for a branch that would land on a checkpoint's or ``<remote>/HEAD``'s place.
+    """
+    if target.name is None:
+        return None
+    if ref.startswith(_CHECKPOINTS):
+        prefix = remote_checkpoint_prefix(target.name).encode("utf-8")
+        return Ref(prefix + ref[len(_CHECKPOINTS) :])
+    branch = ref[len(_HEADS) :]
+    if branch in (b"HEAD", b"checkpoints") or branch.startswith(b"checkpoints/"):
+        return None
+    return Ref(b"refs/remotes/" + target.name.encode("utf-8") + b"/" + branch)
 
 
 def push_refs(
@@ -233,13 +250,13 @@ def _refs_to_push(repo: Repo, branch: Ref, checkpoints: bool) -> dict[Ref, Objec
 
 
 def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature: Signature) -> None:
-    """Move the remote-tracking refs of the branches just pushed to a named remote."""
+    """Move the remote-tracking refs of the branches and checkpoints just pushed."""
     if target.name is None:
         return
     message = f"update by push to {target.public_url}".encode()
     for ref, sha in pushed.updated.items():
-        if ref.startswith("refs/heads/"):
-            local = Ref(f"refs/remotes/{target.name}/{ref.removeprefix('refs/heads/')}".encode())
+        local = _tracking_ref(target, Ref(ref.encode("utf-8")))
+        if local is not None:
             repo.refs.set_if_equals(
                 local,
                 None,

@@ -252,7 +252,7 @@ def test_fetch_names_what_moved(agents: Agents, hub: Path) -> None:
     push_tree(planner, checkpoints=True)
     assert invoke("fetch").stdout == (
         f"Fetched from origin ({hub}):\n"
-        f"  checkpoint planner/titled -> {sha[:7]}\n"
+        f"  origin/checkpoints/planner/titled -> {sha[:7]}\n"
         f"  origin/main -> {sha[:7]}\n"
     )
 
@@ -560,8 +560,8 @@ def test_fetch_keeps_a_local_checkpoint_the_hub_has_elsewhere(
     assert json.loads(invoke("fetch", "--json").stdout)["kept"] == ["shared"]
     result = invoke("fetch")
     assert result.stderr == (
-        "note: kept the local checkpoints shared; origin has checkpoints of the same names "
-        "at other commits\n"
+        "note: origin has checkpoints named like local ones, at other commits: shared; "
+        "yours are unchanged, theirs are origin/checkpoints/NAME\n"
     )
     assert rev(tmp_path / "writer", "checkpoints/shared") == ours
 

@@ -61,6 +61,7 @@ def test_status_lists_working_tree_changes_as_git_does(history: History) -> None
                 "sha": history.planned,
                 "subject": "Plan the report",
                 "time": document["checkpoints"][0]["time"],
+                "remote": None,
             }
         ],
         "changes": [

@@ -40,9 +40,13 @@ def test_a_clone_tracks_the_remote_branch_as_git_would(populated_hub: Path, tmp_
         assert git_lines(repo, "reflog", "--format=%gs") == [f"clone: from {populated_hub}"]
 
 
-def test_a_clone_brings_the_checkpoints(populated_hub: Path, tmp_path: Path) -> None:
+def test_a_clone_brings_the_checkpoints_as_the_remotes(populated_hub: Path, tmp_path: Path) -> None:
     with Repository.clone(str(populated_hub), tmp_path / "clone") as repo:
-        assert [checkpoint.name for checkpoint in repo.checkpoints()] == ["seeded"]
+        assert repo.checkpoints() == []
+        found = repo.remote_checkpoints()
+        assert [(c.remote, c.name, c.ref) for c in found] == [
+            ("origin", "seeded", "refs/remotes/origin/checkpoints/seeded")
+        ]
 
 
 def test_a_relative_path_is_stored_absolute(

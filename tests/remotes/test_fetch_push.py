@@ -1,4 +1,4 @@
-"""Fetch and push: branches as remote-tracking refs, checkpoints like tags, never a force."""
+"""Fetch and push: branches and checkpoints as remote-tracking refs, never a force."""
 
 from __future__ import annotations
 
@@ -96,10 +96,13 @@ def test_fetched_checkpoints_can_be_restored(first: Repository, second: Reposito
     first.commit_changes({"plan.json": b'{"title": "broken"}\n'}, message="Oops")
     first.push(checkpoints=True)
     result = second.fetch()
-    assert result.updated["refs/checkpoints/known-good"] == first.resolve("known-good")
-    assert [c.name for c in second.checkpoints()] == ["known-good"]
+    assert result.updated["refs/remotes/origin/checkpoints/known-good"] == first.resolve(
+        "known-good"
+    )
+    assert second.checkpoints() == []  # the host's checkpoints are never local ones
+    assert [c.label for c in second.remote_checkpoints()] == ["origin/checkpoints/known-good"]
     second.pull()
-    second.restore("known-good")
+    second.restore("origin/checkpoints/known-good")
     assert (second.path / "plan.json").read_bytes() == b'{"title": "x"}\n'
 
 
@@ -113,6 +116,7 @@ def test_a_local_checkpoint_is_never_overwritten_by_fetch(
     result = second.fetch()
     assert result.kept == ("mine",)
     assert second.checkpoint("mine").sha == local
+    assert second.resolve("origin/checkpoints/mine") == first.head
 
 
 def test_a_checkpoint_taken_elsewhere_is_not_overwritten_by_push(

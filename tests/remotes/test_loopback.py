@@ -66,8 +66,8 @@ def test_checkpoints_travel_through_a_server(served_hub: str, tmp_path: Path) ->
     result = push(planner, checkpoints=True)
     assert list(result.updated) == ["refs/checkpoints/reviewed"]
     fetched = writer.repo.fetch()
-    assert fetched.updated == {"refs/checkpoints/reviewed": planner.repo.head}
-    assert [c.name for c in writer.repo.checkpoints()] == ["reviewed"]
+    assert fetched.updated == {"refs/remotes/origin/checkpoints/reviewed": planner.repo.head}
+    assert [c.label for c in writer.repo.remote_checkpoints()] == ["origin/checkpoints/reviewed"]
 
 
 def test_a_non_fast_forward_push_through_a_server_is_refused(

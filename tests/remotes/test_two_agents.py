@@ -208,7 +208,9 @@ def test_checkpoints_named_after_their_agent_travel(agents: Agents) -> None:
     planner.checkpoint("planner/before-refactor")
     push(planner, checkpoints=True)
     writer.repo.fetch()
-    assert [c.name for c in writer.repo.checkpoints()] == ["planner/before-refactor"]
+    assert [c.label for c in writer.repo.remote_checkpoints()] == [
+        "origin/checkpoints/planner/before-refactor"
+    ]
 
 
 def test_an_invalid_artifact_someone_pushed_is_refused_at_pull(agents: Agents) -> None:
