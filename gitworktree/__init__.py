@@ -29,6 +29,7 @@ from gitworktree.errors import (
     StorageError,
     UnknownRevisionError,
     UnsafePathError,
+    UnsupportedRepositoryError,
 )
 from gitworktree.history import (
     Checkpoint,
@@ -107,6 +108,7 @@ __all__ = [
     "TreeCheck",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedRepositoryError",
     "ValidationIssue",
     "Worktree",
     "XmlDocument",

@@ -17,7 +17,9 @@ GitWorktreeError
 ├── RemoteError                           a remote cannot be found, reached, read or written
 ├── CheckpointError                       a checkpoint cannot be created, found or restored
 ├── RepositoryError                       not a repository, or a damaged one
-│   └── UnknownRevisionError (LookupError) a revision or ref that does not exist
+│   ├── UnknownRevisionError (LookupError) a revision or ref that does not exist
+│   └── UnsupportedRepositoryError        a repository gitworktree will not write as it is
+│                                         (bare, sha256, sparse, a broken or unborn HEAD)
 └── ReadOnlyError                         a write to a tree mounted at a past revision
 ```
 
@@ -53,6 +55,7 @@ __all__ = [
     "StorageError",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedRepositoryError",
 ]
 
 
@@ -315,6 +318,21 @@ class UnknownRevisionError(RepositoryError, LookupError):
     def __init__(self, path: object, revision: str) -> None:
         self.revision = revision
         super().__init__(path, f"unknown revision {revision!r}")
+
+
+class UnsupportedRepositoryError(RepositoryError):
+    """A repository gitworktree refuses to mount or write as it is; nothing was changed.
+
+    Attributes:
+        path: the repository (or the directory asked for).
+        reason: what makes it unsupported, one of ``"bare"``, ``"inside-git-dir"``,
+            ``"object-format"``, ``"extension"``, ``"sparse-checkout"``,
+            ``"broken-head"``, ``"broken-branch"``, ``"unborn-branch"``.
+    """
+
+    def __init__(self, path: object, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(path, message)
 
 
 class ReadOnlyError(GitWorktreeError):

@@ -290,6 +290,14 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
         ) from err  # fmt: skip
     except GitProtocolError as err:
         raise _error(target, f"{where}: {err}") from err
+    except NotImplementedError as err:
+        # dulwich's one unsupported transfer: a push to a "dumb" HTTP host (static files
+        # only, no git-receive-pack), which git cannot push to without WebDAV either.
+        raise _error(
+            target,
+            f"{where} is a dumb HTTP host (static files, no git service): it can be "
+            "fetched from but not pushed to; push over smart HTTP, ssh or a local path",
+        ) from err
     except OSError as err:
         reason = err.strerror or str(err) or type(err).__name__
         raise _error(target, f"cannot reach {where}: {reason}") from err

@@ -24,10 +24,16 @@ from dulwich.repo import Repo
 from gitworktree.errors import (
     CheckpointError,
     NodeKindError,
+    ReadOnlyError,
     RepositoryError,
     UnknownRevisionError,
+    UnsupportedRepositoryError,
 )
-from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
+from gitworktree.history.checkout import (
+    discard_worktree_changes,
+    recover_interrupted_checkout,
+    writer_was_interrupted,
+)
 from gitworktree.history.checkpoints import Checkpoint
 from gitworktree.history.commit import (
     ANY_HEAD,
@@ -37,7 +43,7 @@ from gitworktree.history.commit import (
     publish_commit,
     reset_branch,
 )
-from gitworktree.history.commits import commit_info, load_commit
+from gitworktree.history.commits import commit_info, load_commit, shallow_commits
 from gitworktree.history.damage import translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
@@ -53,6 +59,13 @@ from gitworktree.history.repository_checkpoints import CheckpointOperations
 from gitworktree.history.repository_remotes import RemoteOperations
 from gitworktree.history.restore import check_unmodified, restore_edits
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.shapes import (
+    check_format,
+    check_head,
+    check_location,
+    check_sparse,
+    format_errors,
+)
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
@@ -76,12 +89,25 @@ class Repository(CheckpointOperations, RemoteOperations):
     files. Clone, remotes, fetch, push, pull and merge come from `RemoteOperations`.
     """
 
-    def __init__(self, repo: Repo) -> None:
-        """Wrap an open dulwich ``Repo`` (prefer `open`, `init` or `discover`)."""
-        if repo.bare:
+    def __init__(self, repo: Repo, *, read_only: bool = False) -> None:
+        """Wrap an open dulwich ``Repo`` (prefer `open`, `init` or `discover`).
+
+        Raises:
+            UnsupportedRepositoryError: a bare repository (unless ``read_only``), another
+                object format, or an extension gitworktree does not implement.
+        """
+        try:
+            check_format(repo)
+            if repo.bare and not read_only:
+                check_location(repo.path)  # names what it is: a bare repository, a .git
+                raise UnsupportedRepositoryError(
+                    repo.path, "a bare repository has no work tree", reason="bare"
+                )
+        except BaseException:
             repo.close()
-            raise RepositoryError(repo.path, "a bare repository has no work tree")
+            raise
         self._repo = repo
+        self._read_only = read_only
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
 
     # -- opening and closing ---------------------------------------------------------
@@ -98,6 +124,7 @@ class Repository(CheckpointOperations, RemoteOperations):
             InvalidNameError: if ``branch`` is not a valid branch name.
         """
         root = Path(path)
+        check_location(root)
         if (root / ".git").exists():
             return cls.open(root)
         check_ref_name(branch)
@@ -105,14 +132,27 @@ class Repository(CheckpointOperations, RemoteOperations):
         return cls(Repo.init(root, default_branch=branch.encode("utf-8")))
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Repository:
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Repository:
         """Open the repository whose work tree root is ``path``.
+
+        Args:
+            path: the work tree root (with ``read_only``, a bare repository too).
+            read_only: open only to read history (`log`, `show`, `list_tree`, ...):
+                a bare repository is accepted, and anything that reads or writes the
+                work tree (`status`, `commit_changes`, `restore`, ...) raises
+                `ReadOnlyError`.
 
         Raises:
             RepositoryError: if ``path`` is not the root of a repository.
+            UnsupportedRepositoryError: a bare repository (unless ``read_only``), a
+                directory inside one or inside a ``.git`` directory, another object
+                format, or an unknown extension.
         """
+        if not read_only:
+            check_location(path)
         try:
-            return cls(Repo(os.fspath(path)))
+            with format_errors(path):
+                return cls(Repo(os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
             raise RepositoryError(
                 path,
@@ -126,9 +166,12 @@ class Repository(CheckpointOperations, RemoteOperations):
 
         Raises:
             RepositoryError: if neither ``path`` nor a parent is in a repository.
+            UnsupportedRepositoryError: as `open`.
         """
+        check_location(path)
         try:
-            return cls(Repo.discover(os.fspath(path)))
+            with format_errors(path):
+                return cls(Repo.discover(os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
                 path, "not inside a Git repository (nor any parent directory)"
@@ -195,7 +238,8 @@ class Repository(CheckpointOperations, RemoteOperations):
     def commit_info(self, rev: str = "HEAD") -> CommitInfo:
         """Describe the commit ``rev`` names."""
         sha = resolve_revision(self._repo, rev)
-        return commit_info(self._repo.object_store, load_commit(self._repo.object_store, sha))
+        store = self._repo.object_store
+        return commit_info(store, load_commit(store, sha), shallow_commits(self._repo))
 
     @translates_damage
     def log(
@@ -212,9 +256,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             return []
         start = resolve_revision(self._repo, rev)
         checked = None if path is None else check_repo_path(path)
-        commits = walk_commits(self._repo.object_store, start, checked)
+        shallow = shallow_commits(self._repo)
+        commits = walk_commits(self._repo.object_store, start, checked, shallow)
         store = self._repo.object_store
-        return [commit_info(store, commit) for commit in islice(commits, limit)]
+        return [commit_info(store, commit, shallow) for commit in islice(commits, limit)]
 
     @translates_damage
     def show(self, rev: str, path: str) -> bytes:
@@ -316,6 +361,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         prefixes = check_repo_prefixes(paths)
         old_tree = None if a is None else self._tree_or_empty(a)
         if b is None:
+            self._require_work_tree()
             return diff_worktree(self._repo, old_tree, prefixes)
         return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)
 
@@ -330,6 +376,7 @@ class Repository(CheckpointOperations, RemoteOperations):
                 and of the disk is read).
         """
         prefixes = check_repo_prefixes(paths)
+        self._require_work_tree()
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
 
     @translates_damage
@@ -343,22 +390,54 @@ class Repository(CheckpointOperations, RemoteOperations):
             The paths that were changed on disk.
         """
         prefixes: Sequence[str] = check_repo_prefixes(paths) or ()
+        self._require_work_tree()
         with lock_errors():
             return discard_worktree_changes(self._repo, prefixes)
 
-    @translates_damage
-    @exclusive
-    def recover_worktree(self) -> list[str]:
+    def recover_worktree(self, *, only_if_interrupted: bool = False) -> list[str]:
         """Finish a checkout that a killed process left half-written.
 
         Files whose index entry and content are still the previous commit's while HEAD
         has moved on are written from HEAD; files someone edited are left alone.
 
+        Args:
+            only_if_interrupted: do nothing unless the writer lock's record shows a
+                gitworktree writer that did not finish (what a mount asks for: a branch
+                moved by someone else is not ours to check out).
+
         Returns:
             The paths that were rewritten (empty when the work tree was consistent).
+
+        Raises:
+            UnsupportedRepositoryError: HEAD or its branch does not name a commit, or HEAD
+                points at a missing branch while the index tracks files; nothing changed.
         """
+        self._require_work_tree()
+        if only_if_interrupted and not writer_was_interrupted(self.control_dir):
+            return []
+        # Before the writer lock: a refusal leaves even the lock's record as it was, so
+        # the interrupted checkout is still finished once the branch is repaired.
+        if check_head(self._repo):
+            return []  # a fresh repository: no commit was ever checked out
+        return self._recover_worktree()
+
+    @translates_damage
+    @exclusive
+    def _recover_worktree(self) -> list[str]:
         with lock_errors():
             return recover_interrupted_checkout(self._repo)
+
+    def check_work_tree(self) -> None:
+        """Refuse a work tree gitworktree must not write (what a writable mount checks).
+
+        Raises:
+            UnsupportedRepositoryError: a sparse checkout, a HEAD or branch that does not
+                name a commit, or HEAD at a missing branch while other branches or index
+                entries exist (``reason`` says which).
+        """
+        self._require_work_tree()
+        check_sparse(self._repo)
+        check_head(self._repo)
 
     # -- restoring -------------------------------------------------------------------
 
@@ -399,6 +478,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         """
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
+        self._require_work_tree()
         sha, label = self._restore_target(target)
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
@@ -497,9 +577,10 @@ class Repository(CheckpointOperations, RemoteOperations):
         materialize: bool,
         base_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
+        self._require_work_tree()
         text = CommitText(
             compose_message(message, trailers),
-            Signature.now(check_identity(author) if author else self._identity("AUTHOR")),
+            Signature.now(check_identity(author) if author else self._identity("AUTHOR"), "AUTHOR"),
             Signature.now(self._identity("COMMITTER")),
         )
         if isinstance(expected_head, str):
@@ -514,6 +595,13 @@ class Repository(CheckpointOperations, RemoteOperations):
         )
         self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)
+
+    def _require_work_tree(self) -> None:
+        if self._read_only:
+            raise ReadOnlyError(
+                f"{self.path}: this repository was opened read-only (Repository.open("
+                "read_only=True)); open it without read_only to use its work tree"
+            )
 
     def _pack_loose_objects_if_due(self) -> None:
         """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""

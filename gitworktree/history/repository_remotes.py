@@ -302,7 +302,7 @@ class RemoteOperations:
             ObjectID(sha),
             label,
             message or f"Merge {label} into {self._branch_name()}",
-            Signature.now(identity),
+            Signature.now(identity, "AUTHOR"),
             self._signature(),
             gate,
             prefer,

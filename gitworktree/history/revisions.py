@@ -15,7 +15,7 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import RepositoryError, UnknownRevisionError
-from gitworktree.history.commits import load_commit
+from gitworktree.history.commits import load_commit, parents_of, shallow_commits
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import HEAD, read_ref
 
@@ -55,11 +55,12 @@ def resolve_revision(repo: Repo, revision: str) -> ObjectID:
     base, steps = (revision, "") if cut is None else (revision[:cut], revision[cut:])
     sha = _peel_to_commit(repo, _resolve_base(repo, base, revision), revision)
     position = 0
+    shallow = shallow_commits(repo) if steps else frozenset()
     for match in _STEP.finditer(steps):
         if match.start() != position:
             break
         position = match.end()
-        sha = _step(repo, sha, match.group(1), int(match.group(2) or 1), revision)
+        sha = _step(repo, sha, match.group(1), int(match.group(2) or 1), revision, shallow)
     if position != len(steps):
         raise UnknownRevisionError(repo.path, revision)
     return sha
@@ -108,17 +109,27 @@ def _peel_to_commit(repo: Repo, sha: ObjectID, revision: str) -> ObjectID:
     return obj.id
 
 
-def _step(repo: Repo, sha: ObjectID, kind: str, count: int, revision: str) -> ObjectID:
-    """Apply one ``~N`` (N first parents back) or ``^N`` (the N-th parent) step."""
+def _step(
+    repo: Repo,
+    sha: ObjectID,
+    kind: str,
+    count: int,
+    revision: str,
+    shallow: frozenset[ObjectID],
+) -> ObjectID:
+    """Apply one ``~N`` (N first parents back) or ``^N`` (the N-th parent) step.
+
+    A shallow clone's boundary commits have no parents here, as in git.
+    """
     if kind == "^":
         if count == 0:
             return sha
-        parents = load_commit(repo.object_store, sha).parents
+        parents = parents_of(load_commit(repo.object_store, sha), shallow)
         if count > len(parents):
             raise UnknownRevisionError(repo.path, revision)
         return parents[count - 1]
     for _ in range(count):
-        parents = load_commit(repo.object_store, sha).parents
+        parents = parents_of(load_commit(repo.object_store, sha), shallow)
         if not parents:
             raise UnknownRevisionError(repo.path, revision)
         sha = parents[0]
