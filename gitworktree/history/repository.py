@@ -77,6 +77,7 @@ __all__ = ["Repository"]
 
 # A submodule's tree entry: a commit id, not a file.
 _SUBMODULE = b"160000 "
+_REGULAR, _EXECUTABLE = 0o100644, 0o100755
 
 RESTORED_FROM = "Gitworktree-Restored-From"
 
@@ -108,6 +109,7 @@ class Repository(CheckpointOperations, RemoteOperations):
             raise
         self._repo = repo
         self._read_only = read_only
+        self._file_mode: bool | None = None  # core.fileMode, read with the first commit
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
 
     # -- opening and closing ---------------------------------------------------------
@@ -550,10 +552,11 @@ class Repository(CheckpointOperations, RemoteOperations):
             NodeKindError: if a file would replace a directory or the reverse.
             RepositoryError: for a detached HEAD or a stale lock file.
         """
-        files = {
-            check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))
-            for path, data in changes.items()
-        }
+        files: dict[str, StagedFile | None] = {}
+        for path, data in changes.items():
+            checked = check_repo_path(path)
+            mode = self._mode_on_disk(checked) if materialize and data is not None else None
+            files[checked] = None if data is None else StagedFile(Blob.from_string(data), mode)
         return self._commit(
             files,
             message,
@@ -595,6 +598,25 @@ class Repository(CheckpointOperations, RemoteOperations):
         )
         self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)
+
+    def _mode_on_disk(self, path: str) -> int | None:
+        """The mode ``git add`` would record for the file at ``path``, if it is one.
+
+        A person's ``chmod +x`` (or ``-x``) is kept through our rewrite of the file, as
+        git keeps it, unless ``core.fileMode`` is off. ``None``: keep the tree's mode.
+        """
+        if self._file_mode is None:
+            config = self._repo.get_config()
+            self._file_mode = config.get_boolean(("core",), "fileMode", True)
+        if not self._file_mode:
+            return None
+        try:
+            info = os.lstat(self.path / path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return _EXECUTABLE if info.st_mode & stat.S_IXUSR else _REGULAR
 
     def _require_work_tree(self) -> None:
         if self._read_only:
