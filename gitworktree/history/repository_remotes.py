@@ -35,6 +35,7 @@ from gitworktree.history.remotes import (
     upstream_branch,
 )
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.shapes import check_location
 from gitworktree.history.transfer import (
     FetchResult,
     PushResult,
@@ -85,8 +86,11 @@ class RemoteOperations:
 
         Raises:
             RepositoryError: ``path`` exists and is not an empty directory.
+            UnsupportedRepositoryError: ``path`` is inside a bare repository or a ``.git``
+                directory.
             RemoteError: the remote cannot be reached or read, or lacks ``branch``.
         """
+        check_location(path)
         repo = clone_repository(
             url,
             Path(path),

@@ -28,7 +28,7 @@ from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo, UnsupportedExtension, UnsupportedVersion
 
-from gitworktree.errors import UnsupportedRepositoryError
+from gitworktree.errors import RepositoryError, UnsupportedRepositoryError
 from gitworktree.history.index import read_index_entries
 from gitworktree.history.index_file import UnsupportedIndexError, read_index_file
 
@@ -190,9 +190,12 @@ def check_sparse(repo: Repo) -> None:
     except UnsupportedIndexError as err:
         if b"sdir" in raw:
             raise _sparse_error(repo, "the index is a sparse index") from err
-        return  # a split index: refused with its own error by whoever writes the index
-    except ValueError:
-        return  # damaged: reported by the index's own readers
+        read_index_entries(repo)  # a split index: its own error, which says what to run
+        return
+    except ValueError as err:
+        raise RepositoryError(
+            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+        ) from err
     if parsed is None or not parsed.extended:
         return  # version 4 keeps no skip-worktree bits we patch; version 2 has none
     for path, entry in zip(parsed.paths, parsed.entries, strict=True):

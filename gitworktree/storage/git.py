@@ -222,7 +222,6 @@ class GitMountDriver:
                 `Repository.check_work_tree`); nothing is written.
         """
         directory = Path(path)
-        warn_if_tracked_by_parent(directory)
         if (directory / ".git").exists():
             repository = Repository.open(directory)
         else:
@@ -236,6 +235,7 @@ class GitMountDriver:
         except BaseException:
             repository.close()
             raise
+        warn_if_tracked_by_parent(directory)
         return FilesystemCollection(GitStorage(repository), PurePosixPath("."))
 
     def mount_revision(self, path: str | os.PathLike[str], rev: str) -> Collection:

@@ -81,7 +81,11 @@ def test_a_mount_refuses_a_broken_or_unborn_branch_and_touches_nothing(
     assert fingerprint(worked_repo) == before
 
 
-@pytest.mark.parametrize("state", sorted(BROKEN), ids=sorted(BROKEN))
+# A killed writer is a process start each: the two states a crash and a person make most.
+KILLED_STATES = ["HEAD at a missing branch", "empty branch"]
+
+
+@pytest.mark.parametrize("state", KILLED_STATES, ids=KILLED_STATES)
 def test_a_killed_writer_does_not_make_a_broken_branch_recoverable(
     worked_repo: Path, state: str
 ) -> None:

@@ -434,3 +434,21 @@ def test_a_push_to_a_dumb_http_host_is_a_clear_remote_error(
             repository.push()
     assert raised.value.url == url
     assert fingerprint(bare) == before
+
+
+def test_a_clone_into_a_bare_repository_is_refused(bare: Path, tmp_path: Path) -> None:
+    before = fingerprint(bare)
+
+    with pytest.raises(UnsupportedRepositoryError) as raised:
+        mount(CounterTree, bare / "state", clone_from=str(bare))
+
+    assert raised.value.reason == "bare"
+    assert fingerprint(bare) == before
+
+
+def test_cli_commands_in_a_bare_repository_say_it_is_bare(bare: Path) -> None:
+    result = invoke("-C", bare, "status")
+
+    assert result.exit_code == 1
+    assert "bare repository" in result.output
+    assert "not a gitworktree repository" not in result.output
