@@ -66,7 +66,7 @@ def discard_worktree_changes(repo: Repo, prefixes: Sequence[str]) -> list[str]:
     return sorted(files)
 
 
-def recover_interrupted_checkout(repo: Repo) -> list[str]:
+def recover_interrupted_checkout(repo: Repo, *, finish_checkout: bool = True) -> list[str]:
     """Finish what a killed commit or restore left behind; return the paths repaired.
 
     Our writers move the branch first and then write the files and their index entries.
@@ -88,6 +88,11 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
     Such a repository is refused before anything is touched; on an unborn branch of a
     fresh repository there is nothing to finish.
 
+    Args:
+        repo: the repository.
+        finish_checkout: ``False``: only remove temporary files (no writer was killed
+            mid-write, so files that differ from HEAD are not ours to rewrite).
+
     Raises:
         UnsupportedRepositoryError: HEAD or its branch does not name a commit, or HEAD
             points at a missing branch while the index tracks files.
@@ -97,6 +102,8 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
     store = repo.object_store
     root = Path(repo.path)
     removed_temps = _remove_temporary_files(root)
+    if not finish_checkout:
+        return sorted(removed_temps)
     with locked_index(repo) as index:
         head = read_ref(repo, HEAD)
         if head is None:  # emptied since check_head: still never "delete everything"

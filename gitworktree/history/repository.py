@@ -403,9 +403,10 @@ class Repository(CheckpointOperations, RemoteOperations):
         has moved on are written from HEAD; files someone edited are left alone.
 
         Args:
-            only_if_interrupted: do nothing unless the writer lock's record shows a
-                gitworktree writer that did not finish (what a mount asks for: a branch
-                moved by someone else is not ours to check out).
+            only_if_interrupted: finish a checkout only if the writer lock's record shows
+                a gitworktree writer that did not finish (what a mount asks for: a branch
+                someone else moved is not ours to check out); otherwise only temporary
+                files of killed atomic writes are removed.
 
         Returns:
             The paths that were rewritten (empty when the work tree was consistent).
@@ -415,19 +416,19 @@ class Repository(CheckpointOperations, RemoteOperations):
                 points at a missing branch while the index tracks files; nothing changed.
         """
         self._require_work_tree()
-        if only_if_interrupted and not writer_was_interrupted(self.control_dir):
-            return []
-        # Before the writer lock: a refusal leaves even the lock's record as it was, so
-        # the interrupted checkout is still finished once the branch is repaired.
+        # Read before the writer lock, which rewrites the record.
+        finish = not only_if_interrupted or writer_was_interrupted(self.control_dir)
+        # Before the writer lock too: a refusal leaves even the lock's record as it was,
+        # so an interrupted checkout is still finished once the branch is repaired.
         if check_head(self._repo):
             return []  # a fresh repository: no commit was ever checked out
-        return self._recover_worktree()
+        return self._recover_worktree(finish)
 
     @translates_damage
     @exclusive
-    def _recover_worktree(self) -> list[str]:
+    def _recover_worktree(self, finish: bool) -> list[str]:
         with lock_errors():
-            return recover_interrupted_checkout(self._repo)
+            return recover_interrupted_checkout(self._repo, finish_checkout=finish)
 
     def check_work_tree(self) -> None:
         """Refuse a work tree gitworktree must not write (what a writable mount checks).

@@ -154,4 +154,7 @@ def test_a_branch_moved_by_someone_else_is_not_checked_out_by_a_mount(worked_rep
 
     assert tree.counter.number == 5  # the file on disk, as git status shows it
     assert (worked_repo / "notes.txt").read_text() == "a person's notes\n"
-    assert fingerprint(worked_repo) == before
+    after = fingerprint(worked_repo)
+    for found in (before, after):  # a mount takes the writer lock, which keeps a record
+        found.pop(".git/gitworktree.lock", None)
+    assert after == before
