@@ -283,6 +283,8 @@ def test_a_linked_worktree_is_mounted_and_committed_to_as_git_would(tmp_path: Pa
     assert (gitdir / "gitworktree.lock").exists()
     assert json.loads(git(linked, "show", "HEAD:counter.json")) == {"number": 7}
     assert git(linked, "reflog", "-1", "--format=%gs").strip() == "commit: Count 7 on the side"
+    status = json.loads(invoke("-C", linked, "status", "--json").output)
+    assert (status["branch"], status["clean"], status["changes"]) == ("side", True, [])
 
 
 # --- a repository above ----------------------------------------------------------------
