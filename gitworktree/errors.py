@@ -315,9 +315,10 @@ class RepositoryError(GitWorktreeError):
 class UnknownRevisionError(RepositoryError, LookupError):
     """A revision, ref or checkpoint that does not exist."""
 
-    def __init__(self, path: object, revision: str) -> None:
+    def __init__(self, path: object, revision: str, *, hint: str | None = None) -> None:
         self.revision = revision
-        super().__init__(path, f"unknown revision {revision!r}")
+        more = f"; {hint}" if hint else ""
+        super().__init__(path, f"unknown revision {revision!r}{more}")
 
 
 class UnsupportedRepositoryError(RepositoryError):

@@ -126,11 +126,20 @@ def _step(
             return sha
         parents = parents_of(load_commit(repo.object_store, sha), shallow)
         if count > len(parents):
-            raise UnknownRevisionError(repo.path, revision)
+            raise UnknownRevisionError(repo.path, revision, hint=_shallow_hint(sha, shallow))
         return parents[count - 1]
     for _ in range(count):
         parents = parents_of(load_commit(repo.object_store, sha), shallow)
         if not parents:
-            raise UnknownRevisionError(repo.path, revision)
+            raise UnknownRevisionError(repo.path, revision, hint=_shallow_hint(sha, shallow))
         sha = parents[0]
     return sha
+
+
+def _shallow_hint(sha: ObjectID, shallow: frozenset[ObjectID]) -> str | None:
+    if sha not in shallow:
+        return None
+    return (
+        f"this is a shallow clone and its history ends at {sha.decode('ascii')[:12]}; "
+        "fetch more of it with `git fetch --deepen=<n>` or `git fetch --unshallow`"
+    )

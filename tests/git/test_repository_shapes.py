@@ -225,6 +225,16 @@ def test_a_shallow_log_ends_at_the_boundary_as_git_log_does(
         assert log[-1].paths == ("counter.json",)
 
 
+def test_stepping_past_the_shallow_boundary_says_how_to_fetch_more(
+    shallow: tuple[Path, list[str]],
+) -> None:
+    clone, _shas = shallow
+    with Repository.open(clone) as repository, pytest.raises(UnknownRevisionError) as raised:
+        repository.resolve("HEAD~2")
+    assert raised.value.revision == "HEAD~2"
+    assert "shallow clone" in str(raised.value) and "git fetch --unshallow" in str(raised.value)
+
+
 @pytest.mark.parametrize("beyond", ["HEAD~2", "HEAD~1^", "full id"], ids=str)
 def test_a_commit_beyond_the_shallow_boundary_is_an_unknown_revision(
     shallow: tuple[Path, list[str]], beyond: str
