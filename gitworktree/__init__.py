@@ -30,6 +30,7 @@ from gitworktree.errors import (
     StorageError,
     UnknownRevisionError,
     UnsafePathError,
+    UnsupportedRepositoryError,
     UntrustedTreeError,
 )
 from gitworktree.history import (
@@ -110,6 +111,7 @@ __all__ = [
     "TreeCheck",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedRepositoryError",
     "UntrustedTreeError",
     "ValidationIssue",
     "Worktree",

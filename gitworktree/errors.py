@@ -19,7 +19,9 @@ GitWorktreeError
 ├── CheckpointError                       a checkpoint cannot be created, found or restored
 ├── RepositoryError                       not a repository, or a damaged one
 │   ├── UnknownRevisionError (LookupError) a revision or ref that does not exist
-│   └── AmbiguousRevisionError (LookupError) a revision that names more than one commit
+│   ├── AmbiguousRevisionError (LookupError) a revision that names more than one commit
+│   └── UnsupportedRepositoryError        a repository gitworktree will not write as it is
+│                                         (bare, sha256, sparse, a broken or unborn HEAD)
 └── ReadOnlyError                         a write to a tree mounted at a past revision
 ```
 
@@ -56,6 +58,7 @@ __all__ = [
     "StorageError",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedRepositoryError",
     "UntrustedTreeError",
 ]
 
@@ -351,9 +354,25 @@ class RepositoryError(GitWorktreeError):
 class UnknownRevisionError(RepositoryError, LookupError):
     """A revision, ref or checkpoint that does not exist."""
 
-    def __init__(self, path: object, revision: str) -> None:
+    def __init__(self, path: object, revision: str, *, hint: str | None = None) -> None:
         self.revision = revision
-        super().__init__(path, f"unknown revision {revision!r}")
+        more = f"; {hint}" if hint else ""
+        super().__init__(path, f"unknown revision {revision!r}{more}")
+
+
+class UnsupportedRepositoryError(RepositoryError):
+    """A repository gitworktree refuses to mount or write as it is; nothing was changed.
+
+    Attributes:
+        path: the repository (or the directory asked for).
+        reason: what makes it unsupported, one of ``"bare"``, ``"inside-git-dir"``,
+            ``"object-format"``, ``"extension"``, ``"sparse-checkout"``,
+            ``"broken-head"``, ``"broken-branch"``, ``"unborn-branch"``.
+    """
+
+    def __init__(self, path: object, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(path, message)
 
 
 class AmbiguousRevisionError(RepositoryError, LookupError):

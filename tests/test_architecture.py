@@ -23,6 +23,7 @@ DOCUMENTED_API = {
     "MissingInitialStateError", "MutationFailedError", "NodeKindError", "ObjectClaim",
     "PydanticArtifact", "ReadOnlyError", "RepositoryError", "SchemaValidationError",
     "StorageError", "Syncable", "UnknownRevisionError", "UnsafePathError",
+    "UnsupportedRepositoryError",
     "ValidationIssue", "Worktree", "arun_fixing_loop", "mount", "run_fixing_loop",
     "Document", "DocumentMutation", "JsonDocument", "TextArtifact", "XmlDocument",
     "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",

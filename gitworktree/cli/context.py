@@ -82,12 +82,15 @@ def open_repository(ctx: click.Context) -> Repository:
 
     Raises:
         RefusedError: there is none.
+        UnsupportedRepositoryError: the one found cannot be used (a bare repository, ...).
     """
-    from gitworktree import Repository, RepositoryError
+    from gitworktree import Repository, RepositoryError, UnsupportedRepositoryError
 
     directory = working_directory(ctx)
     try:
         repository = Repository.discover(directory)
+    except UnsupportedRepositoryError:
+        raise  # found, but refused (bare, sha256, ...): its own message says why
     except RepositoryError:
         raise RefusedError(
             f"not a gitworktree repository: {directory.resolve()} (nor any parent directory); "

@@ -23,11 +23,13 @@ from gitworktree.history.index import locked_index, read_index_entries
 from gitworktree.history.materialize import WorktreeFile, write_worktree
 from gitworktree.history.rawtrees import iter_tree_files
 from gitworktree.history.refs import HEAD, read_ref
+from gitworktree.history.shapes import check_head
 from gitworktree.history.status import scan_worktree, worktree_entry
 from gitworktree.history.trees import lookup_entry
 from gitworktree.history.untrusted import naming_commit
+from gitworktree.history.writelock import last_writer_state
 
-__all__ = ["discard_worktree_changes", "recover_interrupted_checkout"]
+__all__ = ["discard_worktree_changes", "recover_interrupted_checkout", "writer_was_interrupted"]
 
 
 def discard_worktree_changes(repo: Repo, prefixes: Sequence[str]) -> list[str]:
@@ -70,7 +72,7 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
     return sorted(files)
 
 
-def recover_interrupted_checkout(repo: Repo) -> list[str]:
+def recover_interrupted_checkout(repo: Repo, *, finish_checkout: bool = True) -> list[str]:
     """Finish what a killed commit or restore left behind; return the paths repaired.
 
     Our writers move the branch first and then write the files and their index entries.
@@ -86,13 +88,34 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
     Usually nothing was interrupted, and the index's cached root tree says so in O(1)
     (our writers keep it up to date, as git does). Otherwise every entry is compared
     with HEAD; when all match, complete cached trees are recorded for next time.
+
+    HEAD must name a commit first: an emptied branch or HEAD (a crash's usual damage)
+    reads as "no commit", which would make every tracked file look stale and be deleted.
+    Such a repository is refused before anything is touched; on an unborn branch of a
+    fresh repository there is nothing to finish.
+
+    Args:
+        repo: the repository.
+        finish_checkout: ``False``: only remove temporary files (no writer was killed
+            mid-write, so files that differ from HEAD are not ours to rewrite).
+
+    Raises:
+        UnsupportedRepositoryError: HEAD or its branch does not name a commit, or HEAD
+            points at a missing branch while the index tracks files.
     """
+    if check_head(repo):
+        return []  # a fresh repository: no commit was ever checked out
     store = repo.object_store
     root = Path(repo.path)
     removed_temps = _remove_temporary_files(root)
+    if not finish_checkout:
+        return sorted(removed_temps)
     with locked_index(repo) as index:
         head = read_ref(repo, HEAD)
-        head_tree = None if head is None else load_commit(store, head).tree
+        if head is None:  # emptied since check_head: still never "delete everything"
+            check_head(repo)
+            return sorted(removed_temps)
+        head_tree = load_commit(store, head).tree
         if index.matches_tree(head_tree):
             return sorted(removed_temps)
         entries, index_mtime = read_index_entries(repo)
@@ -125,6 +148,17 @@ def recover_interrupted_checkout(repo: Repo) -> list[str]:
         elif head_tree is not None and not differs:
             index.record_tree(store, head_tree)  # every entry matched: vouch for it
     return sorted({*updates, *removed_temps})
+
+
+def writer_was_interrupted(control_dir: Path) -> bool:
+    """Whether the writer lock's record shows a writer that did not finish.
+
+    Only then can a checkout have been left half-written by us: a record at ``idle`` (or
+    none: no gitworktree writer ever ran) proves there is nothing to finish, and files
+    that differ from HEAD are someone's edits or someone's branch move, not our debris.
+    """
+    state = last_writer_state(control_dir).get("state")
+    return state is not None and state != "idle"
 
 
 def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tuple[int, ObjectID]]:

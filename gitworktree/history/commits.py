@@ -6,15 +6,24 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Commit, ObjectID
+from dulwich.repo import Repo
 
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.rawtrees import diff_tree_paths
 from gitworktree.history.trailers import split_message
 
-__all__ = ["changed_paths", "commit_info", "load_commit", "remember_changed_paths"]
+__all__ = [
+    "changed_paths",
+    "commit_info",
+    "load_commit",
+    "parents_of",
+    "remember_changed_paths",
+    "shallow_commits",
+]
 
 
 class _ChangedPaths:
@@ -56,8 +65,31 @@ def load_commit(store: BaseObjectStore, sha: ObjectID) -> Commit:
     return commit
 
 
-def commit_info(store: BaseObjectStore, commit: Commit) -> CommitInfo:
-    """Describe ``commit``, including the paths it changed against its first parent."""
+def shallow_commits(repo: Repo) -> frozenset[ObjectID]:
+    """The commits of a shallow clone whose parents were not fetched (``.git/shallow``).
+
+    git treats them as root commits: history ends there (``git log`` stops, ``HEAD~N``
+    past them does not exist). Empty for a full clone.
+    """
+    try:
+        data = (Path(repo.commondir()) / "shallow").read_bytes()
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(ObjectID(line.strip()) for line in data.splitlines() if line.strip())
+
+
+def parents_of(commit: Commit, shallow: frozenset[ObjectID] = frozenset()) -> list[ObjectID]:
+    """The parents of ``commit`` as git sees them: none at a shallow clone's boundary."""
+    return [] if commit.id in shallow else list(commit.parents)
+
+
+def commit_info(
+    store: BaseObjectStore, commit: Commit, shallow: frozenset[ObjectID] = frozenset()
+) -> CommitInfo:
+    """Describe ``commit``, including the paths it changed against its first parent.
+
+    A commit in ``shallow`` is described as git does, as a root: no parents.
+    """
     encoding = (commit.encoding or b"utf-8").decode("ascii", "replace")
     message, trailers = split_message(commit.message.decode(encoding, "replace"))
     zone = timezone(timedelta(seconds=commit.author_timezone))
@@ -67,8 +99,8 @@ def commit_info(store: BaseObjectStore, commit: Commit) -> CommitInfo:
         author=commit.author.decode(encoding, "replace"),
         committer=commit.committer.decode(encoding, "replace"),
         time=datetime.fromtimestamp(commit.author_time, zone),
-        parents=tuple(parent.decode("ascii") for parent in commit.parents),
-        paths=changed_paths(store, commit),
+        parents=tuple(parent.decode("ascii") for parent in parents_of(commit, shallow)),
+        paths=changed_paths(store, commit, shallow),
         trailers=trailers,
     )
 
@@ -80,12 +112,15 @@ def remember_changed_paths(commit_id: ObjectID, paths: Iterable[str]) -> tuple[s
     return known
 
 
-def changed_paths(store: BaseObjectStore, commit: Commit) -> tuple[str, ...]:
+def changed_paths(
+    store: BaseObjectStore, commit: Commit, shallow: frozenset[ObjectID] = frozenset()
+) -> tuple[str, ...]:
     """Paths that ``commit`` changed against its first parent (all paths for a root)."""
     known = _KNOWN.get(commit.id)
     if known is not None:
         return known
     parent_tree: ObjectID | None = None
-    if commit.parents:
-        parent_tree = load_commit(store, commit.parents[0]).tree
+    parents = parents_of(commit, shallow)
+    if parents:
+        parent_tree = load_commit(store, parents[0]).tree
     return remember_changed_paths(commit.id, diff_tree_paths(store, parent_tree, commit.tree))

@@ -16,14 +16,17 @@ from collections.abc import Iterator
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Commit, ObjectID
 
-from gitworktree.history.commits import load_commit
+from gitworktree.history.commits import load_commit, parents_of
 from gitworktree.history.trees import lookup_entry
 
 __all__ = ["walk_commits"]
 
 
 def walk_commits(
-    store: BaseObjectStore, start: ObjectID, path: str | None = None
+    store: BaseObjectStore,
+    start: ObjectID,
+    path: str | None = None,
+    shallow: frozenset[ObjectID] = frozenset(),
 ) -> Iterator[Commit]:
     """Yield the commits reachable from ``start``, newest first.
 
@@ -31,6 +34,7 @@ def walk_commits(
         store: the object store.
         start: the commit to start from.
         path: a checked file or directory path; only commits that changed it are yielded.
+        shallow: a shallow clone's boundary commits: history ends at them, as in git.
     """
     order = itertools.count()
     first = load_commit(store, start)
@@ -39,7 +43,7 @@ def walk_commits(
     entries = _PathEntries(store, path) if path is not None else None
     while queue:
         _, _, commit = heapq.heappop(queue)
-        parents = list(commit.parents)
+        parents = parents_of(commit, shallow)
         show = True
         if entries is not None:
             show, parents = entries.simplify(commit, parents)

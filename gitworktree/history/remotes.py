@@ -300,6 +300,14 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
             target, f"{where} sent a malformed object ({err}); nothing was changed. Run "
             "'git fsck' there, or ask who maintains it",
         ) from err  # fmt: skip
+    except NotImplementedError as err:
+        # dulwich's one unsupported transfer: a push to a "dumb" HTTP host (static files
+        # only, no git-receive-pack), which git cannot push to without WebDAV either.
+        raise _error(
+            target,
+            f"{where} is a dumb HTTP host (static files, no git service): it can be "
+            "fetched from but not pushed to; push over smart HTTP, ssh or a local path",
+        ) from err
     except OSError as err:
         reason = err.strerror or str(err) or type(err).__name__
         raise _error(target, f"cannot reach {where}: {reason}") from err

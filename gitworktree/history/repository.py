@@ -24,11 +24,17 @@ from dulwich.repo import Repo
 from gitworktree.errors import (
     CheckpointError,
     NodeKindError,
+    ReadOnlyError,
     RepositoryError,
     UnknownRevisionError,
+    UnsupportedRepositoryError,
     UntrustedTreeError,
 )
-from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
+from gitworktree.history.checkout import (
+    discard_worktree_changes,
+    recover_interrupted_checkout,
+    writer_was_interrupted,
+)
 from gitworktree.history.checkpoints import Checkpoint
 from gitworktree.history.commit import (
     ANY_HEAD,
@@ -39,7 +45,7 @@ from gitworktree.history.commit import (
     publish_commit,
     reset_branch,
 )
-from gitworktree.history.commits import commit_info, load_commit
+from gitworktree.history.commits import commit_info, load_commit, shallow_commits
 from gitworktree.history.damage import translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
@@ -55,6 +61,13 @@ from gitworktree.history.repository_checkpoints import CheckpointOperations
 from gitworktree.history.repository_remotes import RemoteOperations
 from gitworktree.history.restore import check_unmodified, restore_edits
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.shapes import (
+    check_format,
+    check_head,
+    check_location,
+    check_sparse,
+    format_errors,
+)
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import check_caller_text, compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
@@ -67,6 +80,7 @@ __all__ = ["Repository"]
 
 # A submodule's tree entry: a commit id, not a file.
 _SUBMODULE = b"160000 "
+_REGULAR, _EXECUTABLE = 0o100644, 0o100755
 
 RESTORED_FROM = "Gitworktree-Restored-From"
 
@@ -79,12 +93,26 @@ class Repository(CheckpointOperations, RemoteOperations):
     files. Clone, remotes, fetch, push, pull and merge come from `RemoteOperations`.
     """
 
-    def __init__(self, repo: Repo) -> None:
-        """Wrap an open dulwich ``Repo`` (prefer `open`, `init` or `discover`)."""
-        if repo.bare:
+    def __init__(self, repo: Repo, *, read_only: bool = False) -> None:
+        """Wrap an open dulwich ``Repo`` (prefer `open`, `init` or `discover`).
+
+        Raises:
+            UnsupportedRepositoryError: a bare repository (unless ``read_only``), another
+                object format, or an extension gitworktree does not implement.
+        """
+        try:
+            check_format(repo)
+            if repo.bare and not read_only:
+                check_location(repo.path)  # names what it is: a bare repository, a .git
+                raise UnsupportedRepositoryError(
+                    repo.path, "a bare repository has no work tree", reason="bare"
+                )
+        except BaseException:
             repo.close()
-            raise RepositoryError(repo.path, "a bare repository has no work tree")
+            raise
         self._repo = repo
+        self._read_only = read_only
+        self._file_mode: bool | None = None  # core.fileMode, read with the first commit
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
 
     # -- opening and closing ---------------------------------------------------------
@@ -101,6 +129,7 @@ class Repository(CheckpointOperations, RemoteOperations):
             InvalidNameError: if ``branch`` is not a valid branch name.
         """
         root = Path(path)
+        check_location(root)
         if (root / ".git").exists():
             return cls.open(root)
         check_ref_name(branch)
@@ -108,14 +137,27 @@ class Repository(CheckpointOperations, RemoteOperations):
         return cls(Repo.init(root, default_branch=branch.encode("utf-8")))
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Repository:
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Repository:
         """Open the repository whose work tree root is ``path``.
+
+        Args:
+            path: the work tree root (with ``read_only``, a bare repository too).
+            read_only: open only to read history (`log`, `show`, `list_tree`, ...):
+                a bare repository is accepted, and anything that reads or writes the
+                work tree (`status`, `commit_changes`, `restore`, ...) raises
+                `ReadOnlyError`.
 
         Raises:
             RepositoryError: if ``path`` is not the root of a repository.
+            UnsupportedRepositoryError: a bare repository (unless ``read_only``), a
+                directory inside one or inside a ``.git`` directory, another object
+                format, or an unknown extension.
         """
+        if not read_only:
+            check_location(path)
         try:
-            return cls(Repo(os.fspath(path)))
+            with format_errors(path):
+                return cls(Repo(os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
             raise RepositoryError(
                 path,
@@ -129,9 +171,12 @@ class Repository(CheckpointOperations, RemoteOperations):
 
         Raises:
             RepositoryError: if neither ``path`` nor a parent is in a repository.
+            UnsupportedRepositoryError: as `open`.
         """
+        check_location(path)
         try:
-            return cls(Repo.discover(os.fspath(path)))
+            with format_errors(path):
+                return cls(Repo.discover(os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
                 path, "not inside a Git repository (nor any parent directory)"
@@ -198,7 +243,8 @@ class Repository(CheckpointOperations, RemoteOperations):
     def commit_info(self, rev: str = "HEAD") -> CommitInfo:
         """Describe the commit ``rev`` names."""
         sha = resolve_revision(self._repo, rev)
-        return commit_info(self._repo.object_store, load_commit(self._repo.object_store, sha))
+        store = self._repo.object_store
+        return commit_info(store, load_commit(store, sha), shallow_commits(self._repo))
 
     @translates_damage
     def log(
@@ -215,9 +261,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             return []
         start = resolve_revision(self._repo, rev)
         checked = None if path is None else check_repo_path(path)
-        commits = walk_commits(self._repo.object_store, start, checked)
+        shallow = shallow_commits(self._repo)
+        commits = walk_commits(self._repo.object_store, start, checked, shallow)
         store = self._repo.object_store
-        return [commit_info(store, commit) for commit in islice(commits, limit)]
+        return [commit_info(store, commit, shallow) for commit in islice(commits, limit)]
 
     @translates_damage
     def show(self, rev: str, path: str) -> bytes:
@@ -319,6 +366,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         prefixes = check_repo_prefixes(paths)
         old_tree = None if a is None else self._tree_or_empty(a)
         if b is None:
+            self._require_work_tree()
             return diff_worktree(self._repo, old_tree, prefixes)
         return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)
 
@@ -333,6 +381,7 @@ class Repository(CheckpointOperations, RemoteOperations):
                 and of the disk is read).
         """
         prefixes = check_repo_prefixes(paths)
+        self._require_work_tree()
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
 
     @translates_damage
@@ -346,22 +395,55 @@ class Repository(CheckpointOperations, RemoteOperations):
             The paths that were changed on disk.
         """
         prefixes: Sequence[str] = check_repo_prefixes(paths) or ()
+        self._require_work_tree()
         with lock_errors():
             return discard_worktree_changes(self._repo, prefixes)
 
-    @translates_damage
-    @exclusive
-    def recover_worktree(self) -> list[str]:
+    def recover_worktree(self, *, only_if_interrupted: bool = False) -> list[str]:
         """Finish a checkout that a killed process left half-written.
 
         Files whose index entry and content are still the previous commit's while HEAD
         has moved on are written from HEAD; files someone edited are left alone.
 
+        Args:
+            only_if_interrupted: finish a checkout only if the writer lock's record shows
+                a gitworktree writer that did not finish (what a mount asks for: a branch
+                someone else moved is not ours to check out); otherwise only temporary
+                files of killed atomic writes are removed.
+
         Returns:
             The paths that were rewritten (empty when the work tree was consistent).
+
+        Raises:
+            UnsupportedRepositoryError: HEAD or its branch does not name a commit, or HEAD
+                points at a missing branch while the index tracks files; nothing changed.
         """
+        self._require_work_tree()
+        # Read before the writer lock, which rewrites the record.
+        finish = not only_if_interrupted or writer_was_interrupted(self.control_dir)
+        # Before the writer lock too: a refusal leaves even the lock's record as it was,
+        # so an interrupted checkout is still finished once the branch is repaired.
+        if check_head(self._repo):
+            return []  # a fresh repository: no commit was ever checked out
+        return self._recover_worktree(finish)
+
+    @translates_damage
+    @exclusive
+    def _recover_worktree(self, finish: bool) -> list[str]:
         with lock_errors():
-            return recover_interrupted_checkout(self._repo)
+            return recover_interrupted_checkout(self._repo, finish_checkout=finish)
+
+    def check_work_tree(self) -> None:
+        """Refuse a work tree gitworktree must not write (what a writable mount checks).
+
+        Raises:
+            UnsupportedRepositoryError: a sparse checkout, a HEAD or branch that does not
+                name a commit, or HEAD at a missing branch while other branches or index
+                entries exist (``reason`` says which).
+        """
+        self._require_work_tree()
+        check_sparse(self._repo)
+        check_head(self._repo)
 
     # -- restoring -------------------------------------------------------------------
 
@@ -407,6 +489,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         """
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
+        self._require_work_tree()
         sha, label = self._restore_target(target)
         with naming_commit(sha):
             return self._restore(sha, label, paths, hard, author, artifacts)
@@ -497,10 +580,11 @@ class Repository(CheckpointOperations, RemoteOperations):
             InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
         """
         check_caller_text(message)
-        files = {
-            check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))
-            for path, data in changes.items()
-        }
+        files: dict[str, StagedFile | None] = {}
+        for path, data in changes.items():
+            checked = check_repo_path(path)
+            mode = self._mode_on_disk(checked) if materialize and data is not None else None
+            files[checked] = None if data is None else StagedFile(Blob.from_string(data), mode)
         return self._commit(
             files,
             message,
@@ -524,9 +608,10 @@ class Repository(CheckpointOperations, RemoteOperations):
         materialize: bool,
         base_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
+        self._require_work_tree()
         text = CommitText(
             compose_message(message, trailers),
-            Signature.now(check_identity(author) if author else self._identity("AUTHOR")),
+            Signature.now(check_identity(author) if author else self._identity("AUTHOR"), "AUTHOR"),
             Signature.now(self._identity("COMMITTER")),
         )
         if isinstance(expected_head, str):
@@ -541,6 +626,32 @@ class Repository(CheckpointOperations, RemoteOperations):
         )
         self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)
+
+    def _mode_on_disk(self, path: str) -> int | None:
+        """The mode ``git add`` would record for the file at ``path``, if it is one.
+
+        A person's ``chmod +x`` (or ``-x``) is kept through our rewrite of the file, as
+        git keeps it, unless ``core.fileMode`` is off. ``None``: keep the tree's mode.
+        """
+        if self._file_mode is None:
+            config = self._repo.get_config()
+            self._file_mode = config.get_boolean(("core",), "fileMode", True)
+        if not self._file_mode:
+            return None
+        try:
+            info = os.lstat(self.path / path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return _EXECUTABLE if info.st_mode & stat.S_IXUSR else _REGULAR
+
+    def _require_work_tree(self) -> None:
+        if self._read_only:
+            raise ReadOnlyError(
+                f"{self.path}: this repository was opened read-only (Repository.open("
+                "read_only=True)); open it without read_only to use its work tree"
+            )
 
     def _pack_loose_objects_if_due(self) -> None:
         """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""

@@ -35,6 +35,7 @@ from gitworktree.history.remotes import (
     upstream_branch,
 )
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.shapes import check_location
 from gitworktree.history.trailers import check_caller_text
 from gitworktree.history.transfer import (
     FetchResult,
@@ -88,8 +89,11 @@ class RemoteOperations:
 
         Raises:
             RepositoryError: ``path`` exists and is not an empty directory.
+            UnsupportedRepositoryError: ``path`` is inside a bare repository or a ``.git``
+                directory.
             RemoteError: the remote cannot be reached or read, or lacks ``branch``.
         """
+        check_location(path)
         repo = clone_repository(
             url,
             Path(path),
@@ -308,7 +312,7 @@ class RemoteOperations:
             ObjectID(sha),
             label,
             message or f"Merge {label} into {self._branch_name()}",
-            Signature.now(identity),
+            Signature.now(identity, "AUTHOR"),
             self._signature(),
             gate,
             prefer,

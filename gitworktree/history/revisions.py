@@ -29,7 +29,7 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import AmbiguousRevisionError, UnknownRevisionError
-from gitworktree.history.commits import load_commit
+from gitworktree.history.commits import load_commit, parents_of, shallow_commits
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import HEAD, read_ref
 
@@ -76,11 +76,12 @@ def resolve_revision(repo: Repo, revision: str) -> ObjectID:
     base, steps = (revision, "") if cut is None else (revision[:cut], revision[cut:])
     sha = _peel_to_commit(repo, _resolve_base(repo, base, revision), revision)
     position = 0
+    shallow = shallow_commits(repo) if steps else frozenset()
     for match in _STEP.finditer(steps):
         if match.start() != position:
             break
         position = match.end()
-        sha = _step(repo, sha, match.group(1), int(match.group(2) or 1), revision)
+        sha = _step(repo, sha, match.group(1), int(match.group(2) or 1), revision, shallow)
     if position != len(steps):
         raise UnknownRevisionError(repo.path, revision)
     return sha
@@ -144,18 +145,37 @@ def _peel_to_commit(repo: Repo, sha: ObjectID, revision: str) -> ObjectID:
     return obj.id
 
 
-def _step(repo: Repo, sha: ObjectID, kind: str, count: int, revision: str) -> ObjectID:
-    """Apply one ``~N`` (N first parents back) or ``^N`` (the N-th parent) step."""
+def _step(
+    repo: Repo,
+    sha: ObjectID,
+    kind: str,
+    count: int,
+    revision: str,
+    shallow: frozenset[ObjectID],
+) -> ObjectID:
+    """Apply one ``~N`` (N first parents back) or ``^N`` (the N-th parent) step.
+
+    A shallow clone's boundary commits have no parents here, as in git.
+    """
     if kind == "^":
         if count == 0:
             return sha
-        parents = load_commit(repo.object_store, sha).parents
+        parents = parents_of(load_commit(repo.object_store, sha), shallow)
         if count > len(parents):
-            raise UnknownRevisionError(repo.path, revision)
+            raise UnknownRevisionError(repo.path, revision, hint=_shallow_hint(sha, shallow))
         return parents[count - 1]
     for _ in range(count):
-        parents = load_commit(repo.object_store, sha).parents
+        parents = parents_of(load_commit(repo.object_store, sha), shallow)
         if not parents:
-            raise UnknownRevisionError(repo.path, revision)
+            raise UnknownRevisionError(repo.path, revision, hint=_shallow_hint(sha, shallow))
         sha = parents[0]
     return sha
+
+
+def _shallow_hint(sha: ObjectID, shallow: frozenset[ObjectID]) -> str | None:
+    if sha not in shallow:
+        return None
+    return (
+        f"this is a shallow clone and its history ends at {sha.decode('ascii')[:12]}; "
+        "fetch more of it with `git fetch --deepen=<n>` or `git fetch --unshallow`"
+    )

@@ -167,5 +167,7 @@ def _walk_untracked(
         dirnames[:] = keep
         for name in filenames:
             full = base + name
+            if name == ".git":
+                continue  # a linked worktree's or submodule's pointer to its git directory
             if full not in known and not is_temporary(name) and not ignore.is_ignored(full):
                 yield full

@@ -38,6 +38,7 @@ __all__ = [
     "clear_stale_locks",
     "clear_stale_temporaries",
     "exclusive",
+    "last_writer_state",
     "writer_lock",
 ]
 
@@ -180,6 +181,22 @@ def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
             path.unlink()
             removed.append(str(path.relative_to(control_dir)))
     return sorted(removed)
+
+
+def last_writer_state(control_dir: Path) -> dict[str, object]:
+    """The record the last writer left (``{}`` if none or unreadable), read without the lock.
+
+    A reader that finds ``idle`` (or nothing) knows no writer was killed mid-write since;
+    one that finds any other state takes the lock and looks again under it.
+    """
+    try:
+        fd = os.open(control_dir / WRITER_LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return {}
+    try:
+        return _read_state(fd)[0]
+    finally:
+        os.close(fd)
 
 
 def _acquire(fd: int, path: Path) -> None:

@@ -9,16 +9,20 @@ read-only time travel.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
 from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
+from gitworktree.history.shapes import enclosing_work_tree, tracked_below
 from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
-__all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage"]
+__all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage", "warn_if_tracked_by_parent"]
+
+log = logging.getLogger("gitworktree")
 
 # From this many paths in one directory on, listing the directory once is cheaper than
 # looking each path up.
@@ -91,7 +95,7 @@ class GitStorage(FilesystemStorage):
         return changed
 
     def recover(self) -> list[str]:
-        return self.repository.recover_worktree()
+        return self.repository.recover_worktree(only_if_interrupted=True)
 
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
         """Files under ``directories`` whose working-tree content differs from HEAD.
@@ -212,28 +216,61 @@ class GitMountDriver:
     """
 
     def mount(self, path: str | os.PathLike[str]) -> Collection:
-        """The root collection of the repository at ``path`` (``git init`` if there is none)."""
+        """The root collection of the repository at ``path`` (``git init`` if there is none).
+
+        Raises:
+            UnsupportedRepositoryError: a bare repository, a directory inside one or
+                inside a ``.git`` directory, another object format or an unknown
+                extension, a sparse checkout, or a HEAD that names no commit (see
+                `Repository.check_work_tree`); nothing is written.
+        """
         directory = Path(path)
         if (directory / ".git").exists():
             repository = Repository.open(directory)
+        else:
+            repository = Repository.init(directory)
+        try:
+            repository.check_work_tree()
             if repository.head is not None:
                 # Read HEAD's commit and root tree now, so a damaged repository is a
                 # clear RepositoryError on open rather than a failure halfway through.
-                try:
-                    repository.list_tree("HEAD")
-                except BaseException:
-                    repository.close()
-                    raise
-        else:
-            repository = Repository.init(directory)
+                repository.list_tree("HEAD")
+        except BaseException:
+            repository.close()
+            raise
+        warn_if_tracked_by_parent(directory)
         return FilesystemCollection(GitStorage(repository), PurePosixPath("."))
 
     def mount_revision(self, path: str | os.PathLike[str], rev: str) -> Collection:
-        """A read-only root collection of the tree at revision ``rev``."""
-        repository = Repository.open(Path(path))
+        """A read-only root collection of the tree at revision ``rev`` (a bare repository too)."""
+        repository = Repository.open(Path(path), read_only=True)
         try:
             storage = GitRevisionStorage(repository, rev)
         except BaseException:
             repository.close()
             raise
         return storage.root
+
+
+def warn_if_tracked_by_parent(directory: Path) -> None:
+    """Log a warning when a repository above ``directory`` tracks files inside it.
+
+    Those files would then belong to two repositories: the parent's commits and ours
+    would each record them, and neither sees the other's. (A directory the parent only
+    holds as a submodule, or does not track, is fine.) A warning, not an error: the
+    caller may mean it; the library never prints, so it goes to the ``gitworktree``
+    logger.
+    """
+    parent = enclosing_work_tree(directory)
+    if parent is None:
+        return
+    tracked = tracked_below(parent, directory)
+    if tracked:
+        log.warning(
+            "%s is inside the repository at %s, which tracks files in it (%s): they will "
+            "be in two repositories and commits here do not reach that one; mount a "
+            "directory outside it, or `git rm -r --cached` them there",
+            directory,
+            parent,
+            tracked,
+        )
