@@ -1,0 +1,128 @@
+"""wellformed's ``FixingLoop``: validators and repairs speak strings; gitworktree's loop runs.
+
+wellformed validators return ``list[str]`` and its repairs receive ``list[str]``. This
+adapter turns those strings into ``ValidationIssue``s for
+``gitworktree.validation.FixingLoop`` and the outcome back into strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from gitworktree.compat.wellformed._errors import issue_text
+from gitworktree.validation.issues import ValidationIssue
+from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, FixingLoopStatus
+from gitworktree.validation.loop import FixingLoop as _EngineLoop
+
+__all__ = [
+    "FixingLoop",
+    "FixingLoopResult",
+    "FixingLoopStatus",
+    "RepairFunction",
+    "ValidateFunction",
+    "as_issues",
+    "make_schema_validator",
+]
+
+ValidateFunction = Callable[[str], Sequence[str | ValidationIssue]]
+"""Takes content, returns its errors (strings); an empty list means valid."""
+
+RepairFunction = Callable[[str, list[str], str], "str | Awaitable[str]"]
+"""Takes ``(content, errors, document_type)``, returns repaired content (usually async)."""
+
+
+def as_issues(errors: Sequence[str | ValidationIssue]) -> list[ValidationIssue]:
+    """wellformed's error strings as gitworktree issues (issues pass through unchanged)."""
+    return [ValidationIssue(e, source="custom") if isinstance(e, str) else e for e in errors]
+
+
+@dataclass(frozen=True)
+class FixingLoopResult:
+    """What a fixing loop did.
+
+    Attributes:
+        status: ``SUCCESS``, ``ALREADY_VALID`` or ``FAILED``.
+        content: the final content (the last candidate when ``FAILED``).
+        attempts: how many times the repair function was called.
+        final_errors: the errors that remain; empty unless ``FAILED``.
+        history: the errors found at each validation pass, the input's first.
+    """
+
+    status: FixingLoopStatus
+    content: str
+    attempts: int
+    final_errors: list[str]
+    history: list[list[str]]
+
+    @property
+    def success(self) -> bool:
+        """Whether the final content is valid."""
+        return self.status is not FixingLoopStatus.FAILED
+
+
+class FixingLoop:
+    """Validate, and while invalid, repair and validate again: wellformed's signature.
+
+    Args:
+        max_fix_attempts: the most repair calls one ``run`` makes.
+    """
+
+    def __init__(self, max_fix_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+        self._engine = _EngineLoop(max_fix_attempts)
+        self.max_fix_attempts = max_fix_attempts
+
+    async def run(
+        self,
+        content: str,
+        validate_fn: ValidateFunction,
+        document_type: str,
+        repair_fn: RepairFunction,
+    ) -> FixingLoopResult:
+        """Run the loop; ``repair_fn`` may be async (awaited) or plain.
+
+        Like gitworktree's loop it stops early when a repair returns its input unchanged
+        or the same errors come back, and a repair that raises counts as a failed attempt.
+
+        Returns:
+            The outcome, with the remaining errors as strings in ``final_errors``.
+        """
+
+        def validate(text: str) -> list[ValidationIssue]:
+            return as_issues(validate_fn(text))
+
+        def repair(text: str, issues: Sequence[ValidationIssue], kind: str) -> str | Awaitable[str]:
+            return repair_fn(text, [issue_text(issue) for issue in issues], kind)
+
+        result = await self._engine.arun(content, validate, repair, document_type)
+        return FixingLoopResult(
+            status=result.status,
+            content=result.content,
+            attempts=result.attempts,
+            final_errors=[issue_text(issue) for issue in result.issues],
+            history=[[issue_text(issue) for issue in step] for step in result.history],
+        )
+
+
+def make_schema_validator(*validators: ValidateFunction) -> Callable[[str], list[str]]:
+    """Compose validators into one: the errors of the first that finds any.
+
+    Order them from the most basic check to the most specific (well-formedness, then a
+    schema, then semantic rules), so that a schema is never checked on content that does
+    not parse.
+
+    Args:
+        validators: functions from content to its errors.
+
+    Returns:
+        A validator returning the first non-empty error list, as strings, else ``[]``.
+    """
+
+    def validate(content: str) -> list[str]:
+        for validator in validators:
+            errors = validator(content)
+            if errors:
+                return [issue_text(error) for error in errors]
+        return []
+
+    return validate
