@@ -185,15 +185,15 @@ class _Items:
         self.items: dict[TypedField, BaseWorktreeItem | Worktree] = {}
         for field in get_worktree_items(type(owner)):
             state = states.get(field.name) if isinstance(states, dict) else None
-            with _prefixed(field.name):
-                try:
+            try:
+                with _prefixed(field.name):
                     item = _build(field, collection, state)
-                except MissingInitialStateError:
-                    raise
-                except Exception as error:
-                    raise MissingInitialStateError(
-                        field.name, f"Instantiation failed: {error}"
-                    ) from error
+            except MissingInitialStateError:
+                raise
+            except Exception as error:
+                raise MissingInitialStateError(
+                    field.name, f"Instantiation failed: {error}"
+                ) from error
             self.items[field] = item
             setattr(owner, field.name, item)
 
@@ -227,7 +227,7 @@ class _prefixed:
         return None
 
     def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
-        if isinstance(error, MissingInitialStateError) and error.item_name != self.name:
+        if isinstance(error, MissingInitialStateError):
             error.item_name = f"{self.name}.{error.item_name}"
 
 
