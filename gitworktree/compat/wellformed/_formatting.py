@@ -61,7 +61,10 @@ def extract_line_column_from_message(message: str) -> ErrorLocation:
     Returns:
         The location; ``ErrorLocation(None, None)`` when the message names none.
     """
-    match = _LINE_WORDS.search(message)
+    # lxml names the opening tag's line too ("tag mismatch: a line 1 and b, line 2,
+    # column 9"): the place with a column is where the error is.
+    matches = list(_LINE_WORDS.finditer(message))
+    match = next((m for m in matches if m.group(2)), matches[0] if matches else None)
     if match:
         column = match.group(2)
         return ErrorLocation(int(match.group(1)), int(column) if column else None)
