@@ -1,0 +1,156 @@
+"""DirectoryCheckpoint: a directory restored exactly, writing back only what changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitworktree.compat.wellformed import CheckpointError, DirectoryCheckpoint
+
+
+def build(directory: Path) -> None:
+    (directory / "sub" / "deep").mkdir(parents=True)
+    (directory / "empty").mkdir()
+    (directory / "a.txt").write_text("alpha")
+    (directory / "sub" / "b.txt").write_text("bravo")
+    (directory / "sub" / "deep" / "c.bin").write_bytes(b"\x00charlie\xff")
+    (directory / "run.sh").write_text("#!/bin/sh\n")
+    (directory / "run.sh").chmod(0o755)
+    (directory / "link").symlink_to("a.txt")
+
+
+def state(directory: Path) -> dict[str, object]:
+    """Everything a restore must bring back: kinds, bytes, link targets, permissions."""
+    found: dict[str, object] = {}
+    for path in sorted(directory.rglob("*")):
+        rel = str(path.relative_to(directory))
+        if path.is_symlink():
+            found[rel] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[rel] = ("dir", path.stat().st_mode & 0o777)
+        else:
+            found[rel] = ("file", path.read_bytes(), path.stat().st_mode & 0o777)
+    return found
+
+
+def modify(d: Path) -> None:
+    (d / "a.txt").write_text("ALPHA, changed")
+
+
+def modify_same_size_at_once(d: Path) -> None:
+    # Same size, same second: only the content (or the ctime) can tell.
+    (d / "a.txt").write_text("ALPHA")
+
+
+def delete_file(d: Path) -> None:
+    (d / "sub" / "b.txt").unlink()
+
+
+def create_files(d: Path) -> None:
+    (d / "new").mkdir()
+    (d / "new" / "n.txt").write_text("new")
+    (d / "sub" / "deep" / "extra.txt").write_text("extra")
+
+
+def delete_tree(d: Path) -> None:
+    shutil.rmtree(d / "sub")
+
+
+def swap_kinds(d: Path) -> None:
+    (d / "a.txt").unlink()
+    (d / "a.txt").mkdir()
+    (d / "a.txt" / "inside").write_text("x")
+    shutil.rmtree(d / "empty")
+    (d / "empty").write_text("now a file")
+
+
+def change_mode(d: Path) -> None:
+    (d / "run.sh").chmod(0o644)
+
+
+def retarget_link(d: Path) -> None:
+    (d / "link").unlink()
+    (d / "link").symlink_to("sub/b.txt")
+
+
+def remove_everything(d: Path) -> None:
+    shutil.rmtree(d)
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "modify": modify,
+    "modify-same-size-at-once": modify_same_size_at_once,
+    "delete-file": delete_file,
+    "create-files": create_files,
+    "delete-tree": delete_tree,
+    "swap-file-and-directory": swap_kinds,
+    "change-mode": change_mode,
+    "retarget-symlink": retarget_link,
+    "remove-directory": remove_everything,
+}
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    directory = tmp_path / "notes"
+    directory.mkdir()
+    build(directory)
+    return directory
+
+
+@pytest.mark.parametrize("change", list(CHANGES.values()), ids=list(CHANGES))
+def test_restore_brings_the_directory_back_exactly(notes: Path, change) -> None:
+    before = state(notes)
+    checkpoint = DirectoryCheckpoint.create(notes)
+    change(notes)
+    checkpoint.restore()
+    assert state(notes) == before
+
+
+def test_restore_rewrites_only_what_changed(notes: Path) -> None:
+    inodes = {p: p.stat().st_ino for p in notes.rglob("*") if p.is_file() and not p.is_symlink()}
+    checkpoint = DirectoryCheckpoint.create(notes)
+    modify(notes)
+    checkpoint.restore()
+    rewritten = sorted(
+        str(p.relative_to(notes)) for p, ino in inodes.items() if p.stat().st_ino != ino
+    )
+    assert rewritten == ["a.txt"]
+
+
+@pytest.mark.parametrize("end", ["restore", "discard"], ids=["restored", "discarded"])
+def test_the_private_store_lives_beside_the_directory_until_the_end(notes: Path, end: str) -> None:
+    checkpoint = DirectoryCheckpoint.create(notes)
+    assert checkpoint.store.parent == notes.parent and checkpoint.store.name.startswith(".notes.")
+    getattr(checkpoint, end)()
+    assert not checkpoint.store.exists()
+
+
+def test_discard_keeps_the_changes(notes: Path) -> None:
+    checkpoint = DirectoryCheckpoint.create(notes)
+    create_files(notes)
+    after = state(notes)
+    checkpoint.discard()
+    assert state(notes) == after
+
+
+@pytest.mark.parametrize("first", ["restore", "discard"], ids=["restored", "discarded"])
+def test_a_directory_checkpoint_is_used_once(notes: Path, first: str) -> None:
+    checkpoint = DirectoryCheckpoint.create(notes)
+    getattr(checkpoint, first)()
+    with pytest.raises(CheckpointError):
+        checkpoint.restore()
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"], ids=["missing", "a-file"])
+def test_only_a_directory_can_be_checkpointed(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "target"
+    if kind == "file":
+        target.write_text("x")
+    with pytest.raises(CheckpointError):
+        DirectoryCheckpoint.create(target)
+    assert [p.name for p in tmp_path.iterdir() if "checkpoint" in p.name] == []
