@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import gitworktree
 from gitworktree.compat.worktree.contract import (
@@ -27,7 +28,7 @@ from gitworktree.compat.worktree.mounting.accessible import (
 )
 from gitworktree.compat.worktree.mounting.base import BaseMounter
 from gitworktree.compat.worktree.mounting.claim import CollectionClaim, ObjectClaim
-from gitworktree.errors import DocumentParseError, NodeKindError, SchemaValidationError
+from gitworktree.errors import NodeKindError
 from tests.oracle import git_lines
 
 DRIVERS = ["memory", "filesystem", "git"]
@@ -240,17 +241,21 @@ def test_initial_states_fill_what_defaults_do_not(root: RootCollection) -> None:
 
 
 @pytest.mark.parametrize(
-    ("stored", "error"),
-    [('{"number": NaN}', DocumentParseError), ('{"number": "many"}', SchemaValidationError)],
+    ("stored", "kind", "where"),
+    [
+        ('{"number": NaN}', "json_invalid", "counter.json:1:12:"),
+        ('{"number": "many"}', "int_parsing", "counter.json:1:12: at /number:"),
+    ],
     ids=["not-strict-json", "not-the-model"],
 )
-def test_invalid_stored_content_is_refused_with_its_location(
-    root: RootCollection, stored: str, error: type[Exception]
+def test_invalid_stored_content_raises_a_located_validation_error(
+    root: RootCollection, stored: str, kind: str, where: str
 ) -> None:
     root.touch("counter.json").write_text(stored)
-    with pytest.raises(error) as caught:
+    with pytest.raises(ValidationError) as caught:
         Counter("counter", root).sync()
-    assert caught.value.issues[0].line == 1  # type: ignore[attr-defined]
+    assert caught.value.errors()[0]["type"] == kind
+    assert caught.value.__notes__[0].strip().startswith(where)
 
 
 def test_a_git_root_commits_only_what_the_tree_wrote(tmp_path: Path) -> None:

@@ -45,7 +45,8 @@ def unreachable_worktree_action(since: str) -> Callable[[F], F]:
                 f"Method '{func.__name__}' is unreachable since {since}."
             )
 
-        wrapper.__doc__ = f"Unreachable method since {since}."
+        # The reST field, as worktree wrote it: its users' tools may look for it.
+        wrapper.__doc__ = f"Unreachable method since {since}.\n\n:raise UnreachableWorktreeAction:"
         return cast(F, wrapper)
 
     return decorator

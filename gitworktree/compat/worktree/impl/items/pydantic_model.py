@@ -7,6 +7,7 @@ deterministic form (sorted by field order, 2-space indent, final newline).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -17,10 +18,17 @@ from gitworktree.compat.worktree.contract import Artifact, MissingInitialStateEr
 from gitworktree.compat.worktree.decorators import unreachable_worktree_action
 from gitworktree.compat.worktree.mounting.accessible import Collection, Object, RootCollection
 from gitworktree.compat.worktree.mounting.claim import Claim, ObjectClaim
-from gitworktree.errors import DocumentParseError, SchemaValidationError
+from gitworktree.errors import DocumentParseError
+from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.json_format import parse_json
 
 __all__ = ["PydanticArtifact"]
+
+
+def _located(error: ValidationError, issues: Sequence[ValidationIssue]) -> ValidationError:
+    """``error`` with a note locating each problem in the stored text."""
+    error.add_note("\n".join(f"  {issue}" for issue in issues))
+    return error
 
 
 class PydanticArtifact(BaseModel, Artifact[Any]):
@@ -46,11 +54,7 @@ class PydanticArtifact(BaseModel, Artifact[Any]):
                 raise MissingInitialStateError(
                     missing[0], f"Missing required fields: {', '.join(missing)}"
                 ) from error
-            raise SchemaValidationError(
-                f"{item_name}: the initial state is not a valid {type(self).__name__}",
-                model_issues(error),
-                artifact=item_name,
-            ) from error
+            raise _located(error, model_issues(error, artifact=item_name)) from None
         if mounted_at is not None:
             Artifact.__init__(self, item_name, mounted_at, initial_states=initial_states)
         else:
@@ -72,8 +76,9 @@ class PydanticArtifact(BaseModel, Artifact[Any]):
         """Load the stored JSON into the fields.
 
         Raises:
-            DocumentParseError: the object is not strict JSON.
-            SchemaValidationError: it does not validate against the model.
+            pydantic.ValidationError: the object is not strict JSON (``json_invalid``) or
+                does not validate against the model, as in worktree; a note added to the
+                error names the file, line, column and JSON Pointer of each problem.
         """
         text = obj.read_text()
         artifact = str(path)
@@ -81,20 +86,25 @@ class PydanticArtifact(BaseModel, Artifact[Any]):
             parsed = parse_json(text)
         except DocumentParseError as error:
             issues = [issue.for_artifact(artifact) for issue in error.issues]
-            raise DocumentParseError(
-                f"{artifact}: not valid JSON", issues, artifact=artifact
-            ) from None
+            invalid = ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    {
+                        "type": "json_invalid",
+                        "loc": (),
+                        "input": text,
+                        "ctx": {"error": str(issues[0])},
+                    }
+                ],
+            )
+            raise _located(invalid, issues) from None
         try:
             # Validated into a blank instance: model_validate would call our __init__,
             # whose signature is worktree's (item_name, mounted_at, ...), not the fields.
             loaded = type(self).__new__(type(self))
             self.__pydantic_validator__.validate_python(parsed, self_instance=loaded)
         except ValidationError as error:
-            raise SchemaValidationError(
-                f"{artifact}: not a valid {type(self).__name__}",
-                model_issues(error, text=text, artifact=artifact),
-                artifact=artifact,
-            ) from error
+            raise _located(error, model_issues(error, text=text, artifact=artifact)) from None
         for name in type(self).model_fields:
             setattr(self, name, getattr(loaded, name))
 
