@@ -103,11 +103,42 @@ def test_from_content_validates_the_schema_only_when_asked(validate: bool, raise
         assert (doc.parsed, doc.filepath) == ({"lines": "x"}, Path("note.json"))
 
 
-@pytest.mark.parametrize("validate", [True, False], ids=["validated", "unvalidated"])
-def test_from_content_always_refuses_unparseable_content(validate: bool) -> None:
+def test_from_content_refuses_unparseable_content_with_its_location() -> None:
     with pytest.raises(JSONParseError) as caught:
-        Note.from_content('{\n  "lines": [1,]\n}', validate=validate)
+        Note.from_content('{\n  "lines": [1,]\n}')
     assert (caught.value.line, caught.value.column) == (2, 15)
+
+
+def test_from_content_without_validation_parses_on_first_use() -> None:
+    doc = Note.from_content('{"lines": [1,]}', validate=False)
+    with pytest.raises(JSONParseError):
+        _ = doc.parsed
+
+
+def test_fixing_loop_status_compares_equal_to_its_value() -> None:
+    result = run(FixingLoop().run("ok", validator_of("x"), "doc", drop_one_x))
+    assert (result.status == "already_valid", result.status is FixingLoopStatus.ALREADY_VALID) == (
+        True,
+        True,
+    )
+
+
+def test_run_can_lower_the_loop_limit_for_one_call() -> None:
+    loop = FixingLoop(max_fix_attempts=5)
+    result = run(
+        loop.run(
+            "xxxx",
+            lambda t: [f"x{t.count('x')}"] if "x" in t else [],
+            "d",
+            drop_one_x,
+            max_fix_attempts=1,
+        )
+    )
+    assert (result.status, result.attempts, loop.max_fix_attempts) == (
+        FixingLoopStatus.FAILED,
+        1,
+        5,
+    )
 
 
 def test_parse_errors_are_gitworktree_errors_too() -> None:

@@ -26,9 +26,16 @@ class Checkpoint:
             exist (then ``restore()`` deletes it).
     """
 
-    def __init__(self, filepath: str | os.PathLike[str], original: bytes | None, mode: int) -> None:
+    def __init__(
+        self,
+        filepath: str | os.PathLike[str],
+        original_content: str | bytes | None,
+        mode: int = 0o644,
+    ) -> None:
         self.filepath = Path(filepath)
-        self._original = original
+        if isinstance(original_content, str):
+            original_content = original_content.encode("utf-8")
+        self._original = original_content
         self._mode = mode
         self._active = True
 

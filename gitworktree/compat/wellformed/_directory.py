@@ -105,6 +105,11 @@ class DirectoryCheckpoint:
         """Whether ``restore()`` or ``discard()`` may still be called."""
         return self._active
 
+    @property
+    def backup_path(self) -> Path:
+        """Where the snapshot is kept: ``store`` (wellformed's name for its copy)."""
+        return self.store
+
     def restore(self) -> None:
         """Put the directory back as captured; the checkpoint ends.
 

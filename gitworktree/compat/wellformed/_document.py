@@ -12,7 +12,7 @@ import inspect
 import os
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar, cast
 
 from gitworktree import errors as core
 from gitworktree.artifacts.document import DocumentMutation
@@ -49,10 +49,27 @@ class ValidatedDocument(Generic[P]):
 
     max_fix_attempts: ClassVar[int] = 3
 
-    def __init__(self, content: str, filepath: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, content: str, filepath: str | os.PathLike[str] | None = None, *, parse: bool = True
+    ) -> None:
         self.content = content
         self.filepath = None if filepath is None else Path(filepath)
-        self.parsed: P = self._parse(content)
+        self._parsed: P | None = None
+        self._is_parsed = False
+        if parse:
+            self.refresh_parsed()
+
+    @property
+    def parsed(self) -> P:
+        """The parsed form (parsed on first use when built with ``validate=False``)."""
+        if not self._is_parsed:
+            self.refresh_parsed()
+        return cast(P, self._parsed)  # refresh_parsed stored a P (which may be None)
+
+    @parsed.setter
+    def parsed(self, value: P) -> None:
+        self._parsed = value
+        self._is_parsed = True
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {str(self.filepath) if self.filepath else '(unsaved)'}>"
@@ -90,20 +107,20 @@ class ValidatedDocument(Generic[P]):
         Args:
             content: the text.
             filepath: where ``save()`` writes by default.
-            validate: check the schema too; ``False`` only parses.
+            validate: parse and check the schema; ``False`` trusts the content (already
+                checked elsewhere): nothing is checked and ``parsed`` is parsed on first use.
 
         Raises:
             DocumentParseError: the content does not parse (the format's subclass).
             SchemaValidationError: ``validate`` and the schema reports errors.
         """
+        if not validate:
+            return cls(content, filepath, parse=False)
         document = cls(content, filepath)
-        if validate:
-            errors = list(cls._validate_schema(content))
-            if errors:
-                where = f"{filepath}: " if filepath is not None else ""
-                raise SchemaValidationError(
-                    f"{where}not a valid {cls._get_document_type()}", errors
-                )
+        errors = list(cls._validate_schema(content))
+        if errors:
+            where = f"{filepath}: " if filepath is not None else ""
+            raise SchemaValidationError(f"{where}not a valid {cls._get_document_type()}", errors)
         return document
 
     @classmethod
@@ -169,9 +186,13 @@ class ValidatedDocument(Generic[P]):
         return type(self)(result.content, self.filepath)
 
     def refresh_parsed(self) -> P:
-        """Parse ``content`` again, dropping changes made to ``parsed`` in place."""
+        """Parse ``content`` again, dropping changes made to ``parsed`` in place.
+
+        Raises:
+            DocumentParseError: the content does not parse (the format's subclass).
+        """
         self.parsed = self._parse(self.content)
-        return self.parsed
+        return cast(P, self._parsed)
 
     def save(self, filepath: str | os.PathLike[str] | None = None) -> Path:
         """Write the content atomically (a reader sees the old file or the new one).

@@ -49,6 +49,7 @@ class DocumentParseError(core.DocumentParseError):
         *,
         issues: Sequence[ValidationIssue] = (),
     ) -> None:
+        self.message = message
         self.line = line
         self.column = column
         found = tuple(issues) or (
@@ -74,6 +75,7 @@ class SchemaValidationError(core.SchemaValidationError):
     """
 
     def __init__(self, message: str, errors: Sequence[ValidationIssue | str] = ()) -> None:
+        self.message = message
         self.errors = [issue_text(error) for error in errors]
         issues = [ValidationIssue(e) if isinstance(e, str) else e for e in errors]
         super().__init__(message, issues)
@@ -99,6 +101,7 @@ class MutationFailedError(core.MutationFailedError):
         last_content: str | None = None,
         history: Sequence[Sequence[ValidationIssue]] = (),
     ) -> None:
+        self.message = message
         self.errors = [issue_text(error) for error in errors]
         self.mutation_name = mutation_name
         self.attempts = attempts
@@ -118,12 +121,13 @@ class DocumentIntegrityError(core.MutationFailedError):
     def __init__(
         self,
         message: str,
-        *,
         filepath: str | os.PathLike[str] | None = None,
         repair_attempts: int = 0,
         errors: Sequence[ValidationIssue | str] = (),
+        *,
         last_content: str | None = None,
     ) -> None:
+        self.message = message
         self.filepath = None if filepath is None else os.fspath(filepath)
         self.repair_attempts = repair_attempts
         self.errors = [issue_text(error) for error in errors]

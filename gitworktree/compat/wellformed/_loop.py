@@ -7,12 +7,13 @@ adapter turns those strings into ``ValidationIssue``s for
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from gitworktree.compat.wellformed._errors import issue_text
 from gitworktree.validation.issues import ValidationIssue
-from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, FixingLoopStatus
+from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS
 from gitworktree.validation.loop import FixingLoop as _EngineLoop
 
 __all__ = [
@@ -30,6 +31,17 @@ ValidateFunction = Callable[[str], Sequence[str | ValidationIssue]]
 
 RepairFunction = Callable[[str, list[str], str], "str | Awaitable[str]"]
 """Takes ``(content, errors, document_type)``, returns repaired content (usually async)."""
+
+
+class FixingLoopStatus(enum.StrEnum):
+    """How a fixing loop ended; compares equal to its value (``"success"``, ...) too."""
+
+    SUCCESS = "success"
+    """The content was invalid and a repair made it valid."""
+    ALREADY_VALID = "already_valid"
+    """The content was valid from the start; no repair was called."""
+    FAILED = "failed"
+    """The content is still invalid: attempts ran out or the repairs made no progress."""
 
 
 def as_issues(errors: Sequence[str | ValidationIssue]) -> list[ValidationIssue]:
@@ -78,8 +90,11 @@ class FixingLoop:
         validate_fn: ValidateFunction,
         document_type: str,
         repair_fn: RepairFunction,
+        max_fix_attempts: int | None = None,
     ) -> FixingLoopResult:
         """Run the loop; ``repair_fn`` may be async (awaited) or plain.
+
+        ``max_fix_attempts`` overrides the loop's own limit for this run.
 
         Like gitworktree's loop it stops early when a repair returns its input unchanged
         or the same errors come back, and a repair that raises counts as a failed attempt.
@@ -94,9 +109,10 @@ class FixingLoop:
         def repair(text: str, issues: Sequence[ValidationIssue], kind: str) -> str | Awaitable[str]:
             return repair_fn(text, [issue_text(issue) for issue in issues], kind)
 
-        result = await self._engine.arun(content, validate, repair, document_type)
+        engine = self._engine if max_fix_attempts is None else _EngineLoop(max_fix_attempts)
+        result = await engine.arun(content, validate, repair, document_type)
         return FixingLoopResult(
-            status=result.status,
+            status=FixingLoopStatus(result.status.value),
             content=result.content,
             attempts=result.attempts,
             final_errors=[issue_text(issue) for issue in result.issues],
