@@ -196,6 +196,12 @@ def test_apply_that_cannot_be_repaired_raises_with_the_errors(max_attempts: int)
     assert isinstance(error, gitworktree.MutationFailedError)
 
 
+def test_apply_logs_each_repair_attempt(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="gitworktree.compat.wellformed"):
+        run(Note.from_content('{"lines": []}').apply(SetLines("solo")))
+    assert caplog.messages == ["Note: repair attempt 1: 1 -> 0 error(s)"]
+
+
 def test_max_fix_attempts_on_the_class_bounds_repairs() -> None:
     class Once(Unfixable):
         max_fix_attempts = 1

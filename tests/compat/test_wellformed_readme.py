@@ -299,7 +299,9 @@ def test_directory_checkpoint_example(workdir: Path, fails: bool) -> None:
 VALID_PRIORITIES = {"low", "medium", "high"}
 
 
-def test_extended_example_repairs_iteratively_then_rolls_back(workdir: Path) -> None:
+def test_extended_example_repairs_iteratively_then_rolls_back(
+    workdir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     XSD = make_xml_schema_validator(Path("todos.xsd"))
     repair_rounds: list[list[str]] = []
 
@@ -371,7 +373,15 @@ def test_extended_example_repairs_iteratively_then_rolls_back(workdir: Path) -> 
         except MutationFailedError:
             checkpoint.restore()
 
-    asyncio.run(main())
+    with caplog.at_level("INFO", logger="gitworktree.compat.wellformed"):
+        asyncio.run(main())
+    # The README's trace: mutation 1 goes 2 -> 4 -> 0 errors; mutation 2 gives up.
+    assert caplog.messages == [
+        "todo-list: repair attempt 1: 2 -> 4 error(s)",
+        "todo-list: repair attempt 2: 4 -> 0 error(s)",
+        "todo-list: repair attempt 1 returned the content unchanged",
+        "todo-list: still invalid after 1 repair attempt(s)",
+    ]
     saved = etree.fromstring((workdir / "todos.xml").read_bytes())
     assert [t.get("priority") for t in saved.iter("task")] == ["high", "high"]
     assert [t.findtext("title") for t in saved.iter("task")] == [

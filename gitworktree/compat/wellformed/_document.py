@@ -25,7 +25,7 @@ from gitworktree.compat.wellformed._errors import (
     SchemaValidationError,
     issue_text,
 )
-from gitworktree.compat.wellformed._loop import as_issues
+from gitworktree.compat.wellformed._loop import as_issues, log_outcome
 from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import FixingLoop, FixingLoopResult
@@ -233,8 +233,10 @@ class ValidatedDocument(Generic[P]):
             return cls._repair(text, [issue_text(issue) for issue in issues], kind)
 
         attempts = cls.max_fix_attempts if max_attempts is None else max_attempts
-        loop = FixingLoop(attempts)
-        return await loop.arun(content, cls._issues, repair, cls._get_document_type())
+        kind = cls._get_document_type()
+        result = await FixingLoop(attempts).arun(content, cls._issues, repair, kind)
+        log_outcome(result, kind)
+        return result
 
 
 def _read_text(path: Path) -> str:

@@ -8,6 +8,7 @@ adapter turns those strings into ``ValidationIssue``s for
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from gitworktree.compat.wellformed._errors import issue_text
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS
 from gitworktree.validation.loop import FixingLoop as _EngineLoop
+from gitworktree.validation.loop import FixingLoopResult as EngineResult
 
 __all__ = [
     "FixingLoop",
@@ -23,8 +25,11 @@ __all__ = [
     "RepairFunction",
     "ValidateFunction",
     "as_issues",
+    "log_outcome",
     "make_schema_validator",
 ]
+
+logger = logging.getLogger("gitworktree.compat.wellformed")
 
 ValidateFunction = Callable[[str], Sequence[str | ValidationIssue]]
 """Takes content, returns its errors (strings); an empty list means valid."""
@@ -42,6 +47,27 @@ class FixingLoopStatus(enum.StrEnum):
     """The content was valid from the start; no repair was called."""
     FAILED = "failed"
     """The content is still invalid: attempts ran out or the repairs made no progress."""
+
+
+def log_outcome(result: EngineResult, document_type: str) -> None:
+    """Log each repair attempt's error counts, as wellformed traced its loop."""
+    counts = [len(step) for step in result.history]
+    for attempt in range(1, len(counts)):
+        logger.info(
+            "%s: repair attempt %d: %d -> %d error(s)",
+            document_type,
+            attempt,
+            counts[attempt - 1],
+            counts[attempt],
+        )
+    if result.attempts == len(counts):  # the last repair changed nothing: no new pass
+        logger.info(
+            "%s: repair attempt %d returned the content unchanged", document_type, result.attempts
+        )
+    if not result.ok:
+        logger.warning(
+            "%s: still invalid after %d repair attempt(s)", document_type, result.attempts
+        )
 
 
 def as_issues(errors: Sequence[str | ValidationIssue]) -> list[ValidationIssue]:
@@ -111,6 +137,7 @@ class FixingLoop:
 
         engine = self._engine if max_fix_attempts is None else _EngineLoop(max_fix_attempts)
         result = await engine.arun(content, validate, repair, document_type)
+        log_outcome(result, document_type)
         return FixingLoopResult(
             status=FixingLoopStatus(result.status.value),
             content=result.content,
