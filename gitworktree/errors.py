@@ -23,6 +23,10 @@ GitWorktreeError
 
 Every error names what failed and where (an artifact path, a ref, a revision) in its
 attributes as well as in its message, so that callers and agents can act on it.
+
+``gitworktree.compat`` adds the seeds' exception names as subclasses of these (its
+``DocumentParseError`` under ours, ``WrongAccessibleTypeException`` under ``NodeKindError``,
+...), so one ``except`` catches both; see ``docs/migrating.md``.
 """
 
 from __future__ import annotations

@@ -267,3 +267,28 @@ def test_a_git_root_commits_only_what_the_tree_wrote(tmp_path: Path) -> None:
     tree.commit("count to five")
     assert git_lines(tmp_path / "data", "log", "--format=%s")[0] == "count to five"
     assert git_lines(tmp_path / "data", "status", "--porcelain") == ["?? scratch.txt"]
+
+
+class Pruner(BaseWorktreeItem):
+    """A custom item that owns a collection and deletes one file from it on commit."""
+
+    def ownership_claims(self):
+        return [CollectionClaim(path=Path("cache"))]
+
+    def initialize_collection(self, path, collection):
+        collection.touch("stale.txt").write_text("old")
+
+    def commit_collection(self, path, collection):
+        if getattr(self, "prune", False):
+            collection.rm("stale.txt")
+
+
+def test_a_git_root_commits_deletions_made_through_the_contract(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    item = Pruner("pruner", GitMountDriver().mount(data))
+    item.sync()
+    assert git_lines(data, "ls-tree", "-r", "--name-only", "HEAD") == ["cache/stale.txt"]
+    item.prune = True
+    item.commit("prune")
+    assert git_lines(data, "ls-tree", "-r", "--name-only", "HEAD") == []
+    assert git_lines(data, "status", "--porcelain") == []
