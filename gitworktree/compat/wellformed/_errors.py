@@ -50,8 +50,7 @@ class DocumentParseError(core.DocumentParseError):
         issues: Sequence[ValidationIssue] = (),
     ) -> None:
         self.message = message
-        self.line = line
-        self.column = column
+        # line and column are gitworktree's: read from the first issue.
         found = tuple(issues) or (
             ValidationIssue(message, line=line, column=column, source="parse"),
         )
