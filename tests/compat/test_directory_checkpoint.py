@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gitworktree.compat.wellformed import CheckpointError, DirectoryCheckpoint
 
@@ -154,3 +156,47 @@ def test_only_a_directory_can_be_checkpointed(tmp_path: Path, kind: str) -> None
     with pytest.raises(CheckpointError):
         DirectoryCheckpoint.create(target)
     assert [p.name for p in tmp_path.iterdir() if "checkpoint" in p.name] == []
+
+
+NAMES = st.sampled_from(["a", "b", "c"])
+RELATIVE = st.lists(NAMES, min_size=1, max_size=3).map("/".join)
+EDITS = st.lists(
+    st.tuples(st.sampled_from(["write", "remove", "mkdir"]), RELATIVE, st.binary(max_size=8)),
+    max_size=8,
+)
+
+
+def apply_edit(root: Path, op: str, rel: str, data: bytes) -> None:
+    """One edit, skipped when the path's parents are in the way (as a real edit would fail)."""
+    path = root / rel
+    try:
+        if op == "write":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path)
+            path.write_bytes(data)
+        elif op == "mkdir":
+            if path.is_file():
+                path.unlink()
+            path.mkdir(parents=True, exist_ok=True)
+        elif path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    except (FileExistsError, NotADirectoryError):
+        pass
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=EDITS, after=EDITS)
+def test_any_edits_are_undone_by_restore(tmp_path_factory, before, after) -> None:
+    root = tmp_path_factory.mktemp("prop") / "dir"
+    root.mkdir()
+    for edit in before:
+        apply_edit(root, *edit)
+    expected = state(root)
+    checkpoint = DirectoryCheckpoint.create(root)
+    for edit in after:
+        apply_edit(root, *edit)
+    checkpoint.restore()
+    assert state(root) == expected
