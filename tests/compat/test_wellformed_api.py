@@ -253,6 +253,18 @@ def test_a_checkpoint_is_used_once(tmp_path: Path, first: str) -> None:
         checkpoint.restore()
 
 
+def test_multi_file_checkpoint_takes_checkpoints_up_front(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("a0")
+    (tmp_path / "b").write_text("b0")
+    multi = MultiFileCheckpoint(
+        [Checkpoint.create(tmp_path / "a"), Checkpoint.create(tmp_path / "b")]
+    )
+    (tmp_path / "a").write_text("a1")
+    (tmp_path / "b").unlink()
+    multi.restore()
+    assert ((tmp_path / "a").read_text(), (tmp_path / "b").read_text()) == ("a0", "b0")
+
+
 def test_multi_file_checkpoint_restores_last_added_first(tmp_path: Path) -> None:
     path = tmp_path / "shared.txt"
     path.write_text("v0")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from gitworktree.atomic import atomic_write
@@ -95,8 +96,8 @@ class MultiFileCheckpoint:
     so edits are undone in the reverse of the order they were made.
     """
 
-    def __init__(self) -> None:
-        self.checkpoints: list[Checkpoint] = []
+    def __init__(self, checkpoints: Iterable[Checkpoint] = ()) -> None:
+        self.checkpoints: list[Checkpoint] = list(checkpoints)
 
     def add(self, checkpoint: Checkpoint) -> Checkpoint:
         """Add a checkpoint to the group; returns it."""

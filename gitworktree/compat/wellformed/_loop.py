@@ -98,6 +98,11 @@ class FixingLoopResult:
         """Whether the final content is valid."""
         return self.status is not FixingLoopStatus.FAILED
 
+    @property
+    def final_content(self) -> str:
+        """The same as ``content``."""
+        return self.content
+
 
 class FixingLoop:
     """Validate, and while invalid, repair and validate again: wellformed's signature.
