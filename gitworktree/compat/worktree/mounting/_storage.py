@@ -48,8 +48,9 @@ class Journal:
             target = PurePosixPath(path)
             kind = self.storage.kind_of(target)
             files[path] = self.storage.read(target) if kind == "object" else None
-        self.changed = {}
         self.storage.publish(ChangeSet(files, message))
+        # Forgotten only once committed: after a refused commit the next one retries them.
+        self.changed = {}
 
 
 @contextmanager
