@@ -376,3 +376,9 @@ def test_format_validation_errors_numbers_each_error() -> None:
 )
 def test_summarize_errors(errors: list[str], expected: str) -> None:
     assert summarize_errors(errors, max_errors=2) == expected
+
+
+def test_a_checkpoint_of_an_unreadable_path_is_a_checkpoint_error(tmp_path: Path) -> None:
+    (tmp_path / "dir.json").mkdir()
+    with pytest.raises(CheckpointError):
+        Checkpoint.create(tmp_path / "dir.json")

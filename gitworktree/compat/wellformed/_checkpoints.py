@@ -42,12 +42,18 @@ class Checkpoint:
 
     @classmethod
     def create(cls, filepath: str | os.PathLike[str]) -> Checkpoint:
-        """Capture ``filepath`` as it is now (a missing file is captured as missing)."""
+        """Capture ``filepath`` as it is now (a missing file is captured as missing).
+
+        Raises:
+            CheckpointError: the file exists but cannot be read.
+        """
         path = Path(filepath)
         try:
             return cls(path, path.read_bytes(), path.stat().st_mode & 0o7777)
         except FileNotFoundError:
             return cls(path, None, 0o644)
+        except OSError as error:
+            raise CheckpointError(str(path), f"cannot read it: {error.strerror}") from None
 
     @property
     def original_content(self) -> str | None:
@@ -63,14 +69,18 @@ class Checkpoint:
         """Put the file back as captured, atomically; the checkpoint ends.
 
         Raises:
-            CheckpointError: the checkpoint was already restored or discarded.
+            CheckpointError: the checkpoint was already restored or discarded, or the
+                file cannot be written (the checkpoint is then used up too).
         """
         self._end("restore")
-        if self._original is None:
-            with contextlib.suppress(FileNotFoundError):
-                self.filepath.unlink()
-        else:
-            atomic_write(self.filepath, self._original, mode=self._mode)
+        try:
+            if self._original is None:
+                with contextlib.suppress(FileNotFoundError):
+                    self.filepath.unlink()
+            else:
+                atomic_write(self.filepath, self._original, mode=self._mode)
+        except OSError as error:
+            raise CheckpointError(str(self.filepath), f"cannot restore: {error.strerror}") from None
 
     def discard(self) -> None:
         """Drop the captured content: the change is kept.
