@@ -70,9 +70,9 @@ class Checkpoint:
 
         Raises:
             CheckpointError: the checkpoint was already restored or discarded, or the
-                file cannot be written (the checkpoint is then used up too).
+                file cannot be written (the checkpoint stays active: retry it).
         """
-        self._end("restore")
+        self._check_active("restore")
         try:
             if self._original is None:
                 with contextlib.suppress(FileNotFoundError):
@@ -81,6 +81,7 @@ class Checkpoint:
                 atomic_write(self.filepath, self._original, mode=self._mode)
         except OSError as error:
             raise CheckpointError(str(self.filepath), f"cannot restore: {error.strerror}") from None
+        self._active = False
 
     def discard(self) -> None:
         """Drop the captured content: the change is kept.
@@ -88,15 +89,15 @@ class Checkpoint:
         Raises:
             CheckpointError: the checkpoint was already restored or discarded.
         """
-        self._end("discard")
+        self._check_active("discard")
+        self._active = False
         self._original = None
 
-    def _end(self, action: str) -> None:
+    def _check_active(self, action: str) -> None:
         if not self._active:
             raise CheckpointError(
                 str(self.filepath), f"cannot {action}: the checkpoint was already used"
             )
-        self._active = False
 
 
 class MultiFileCheckpoint:
