@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitworktree.compat.wellformed import CheckpointError, DirectoryCheckpoint
+from gitworktree.compat.wellformed import _directory as directory_module
 
 
 def build(directory: Path) -> None:
@@ -200,3 +201,21 @@ def test_any_edits_are_undone_by_restore(tmp_path_factory, before, after) -> Non
         apply_edit(root, *edit)
     checkpoint.restore()
     assert state(root) == expected
+
+
+def test_a_failed_restore_keeps_the_checkpoint_for_a_retry(
+    notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = state(notes)
+    checkpoint = DirectoryCheckpoint.create(notes)
+    modify(notes)
+
+    def disk_full(files: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(directory_module, "atomic_write_many", disk_full)
+        with pytest.raises(CheckpointError):
+            checkpoint.restore()
+    checkpoint.restore()
+    assert (state(notes), checkpoint.store.exists()) == (before, False)

@@ -117,9 +117,10 @@ class DirectoryCheckpoint:
         (each atomically); unchanged files are not touched.
 
         Raises:
-            CheckpointError: already used, or the directory cannot be written.
+            CheckpointError: already used, or the directory cannot be written; then the
+                checkpoint stays active, with its store, and ``restore()`` can be retried.
         """
-        self._end("restore")
+        self._check_active("restore")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             current: dict[str, tuple[str | None, os.stat_result]] = {}
@@ -129,8 +130,8 @@ class DirectoryCheckpoint:
                 self._write_back(current, pack)
         except OSError as error:
             raise CheckpointError(str(self.directory), f"cannot restore: {error}") from None
-        finally:
-            shutil.rmtree(self.store, ignore_errors=True)
+        self._active = False
+        shutil.rmtree(self.store, ignore_errors=True)
 
     def discard(self) -> None:
         """Keep the directory as it is now and remove the store.
@@ -138,15 +139,15 @@ class DirectoryCheckpoint:
         Raises:
             CheckpointError: the checkpoint was already used.
         """
-        self._end("discard")
+        self._check_active("discard")
+        self._active = False
         shutil.rmtree(self.store, ignore_errors=True)
 
-    def _end(self, action: str) -> None:
+    def _check_active(self, action: str) -> None:
         if not self._active:
             raise CheckpointError(
                 str(self.directory), f"cannot {action}: the checkpoint was already used"
             )
-        self._active = False
 
     def _remove_extra(self, current: dict[str, tuple[str | None, os.stat_result]]) -> None:
         removed: set[str] = set()
