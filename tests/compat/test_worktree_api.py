@@ -292,3 +292,14 @@ def test_a_git_root_commits_deletions_made_through_the_contract(tmp_path: Path) 
     item.commit("prune")
     assert git_lines(data, "ls-tree", "-r", "--name-only", "HEAD") == []
     assert git_lines(data, "status", "--porcelain") == []
+
+
+def test_an_annotation_that_cannot_be_resolved_is_an_error(root: RootCollection) -> None:
+    class Local(PydanticArtifact):  # local to this function: a string annotation can't see it
+        n: int = 0
+
+    class Tree(Worktree):
+        local: Local
+
+    with pytest.raises(TypeError, match="'Local'"):
+        BaseMounter(root).mount(Tree)

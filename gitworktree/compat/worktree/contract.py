@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 import typing
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeAlias, TypeVar
 
@@ -217,18 +218,14 @@ def _build(
     return built
 
 
-class _prefixed:
-    """Prefix a ``MissingInitialStateError`` passing through a container with the field name."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
-        if isinstance(error, MissingInitialStateError):
-            error.item_name = f"{self.name}.{error.item_name}"
+@contextmanager
+def _prefixed(name: str) -> Iterator[None]:
+    """Prefix a ``MissingInitialStateError`` passing through a container with ``name``."""
+    try:
+        yield
+    except MissingInitialStateError as error:
+        error.item_name = f"{name}.{error.item_name}"
+        raise
 
 
 class LayoutAnchor(Anchor[Collection]):
@@ -329,8 +326,12 @@ def get_worktree_items(scanned_type: type) -> Iterator[TypedField]:
     namespace = dict(vars(module)) if module else {}
     try:
         hints = typing.get_type_hints(scanned_type, namespace, dict(vars(scanned_type)))
-    except NameError:  # an annotation naming something local to a function
-        hints = dict(scanned_type.__annotations__)
+    except NameError as error:
+        # Skipping the field would silently leave an item unmounted.
+        raise TypeError(
+            f"{scanned_type.__name__}: cannot resolve the annotation naming {error.name!r}; "
+            f"define the classes a tree uses at module level"
+        ) from None
     for name in scanned_type.__annotations__:
         annotation = hints.get(name)
         cls = typing.get_origin(annotation) or annotation
