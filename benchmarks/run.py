@@ -101,6 +101,9 @@ def _run(bench: Bench, selected: list[str]) -> None:
             scenarios.log(bench)
         elif name == "gate":
             scenarios.gate(bench)
+        elif name == "dircheckpoint":
+            for n in bench.sizes:
+                scenarios.directory_checkpoint(bench, n)
 
 
 def _scaling_check(bench: Bench) -> None:

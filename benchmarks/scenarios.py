@@ -1,4 +1,4 @@
-"""The six scenarios of the benchmark, each gitworktree against what users would use.
+"""The seven scenarios of the benchmark, each gitworktree against what users would use.
 
 Each scenario builds identical starting points (copies of one repository), times the
 contenders with `run_rounds`, and records one `Comparison` per pair: the medians, and
@@ -511,6 +511,72 @@ def gate(bench: Bench) -> None:
         )
 
 
+# --- 7. directory checkpoint (wellformed's DirectoryCheckpoint) ---------------------------
+
+
+def directory_checkpoint(bench: Bench, n: int) -> None:
+    """``DirectoryCheckpoint`` create and restore against wellformed's ``shutil.copytree``.
+
+    wellformed's restore removes the directory and moves the copy back; ours rewrites
+    only what differs from the snapshot (here one changed file).
+    """
+    from gitworktree.compat.wellformed import DirectoryCheckpoint
+
+    directory = bench.copy(n, "dircheckpoint") / "work"
+    backup = directory.parent / "backup"
+    changed = _task_path(directory.parent, _key_for(n, 0))
+    pending: dict[int, DirectoryCheckpoint] = {}
+
+    def copy(step: int) -> None:
+        shutil.copytree(directory, backup)
+
+    def change(step: int) -> None:
+        changed.write_text(f'{{"changed": {step}}}')
+
+    def ours_prepare(step: int) -> None:
+        pending[step] = DirectoryCheckpoint.create(directory)
+        change(step)
+
+    def copy_prepare(step: int) -> None:
+        copy(step)
+        change(step)
+
+    def copy_restore(step: int) -> None:
+        shutil.rmtree(directory)
+        os.replace(backup, directory)
+
+    bench.compare(
+        "dircheckpoint",
+        _case(n),
+        [
+            Contender(
+                "DirectoryCheckpoint.create",
+                lambda step: pending.__setitem__(step, DirectoryCheckpoint.create(directory)),
+                cleanup=lambda step: pending.pop(step).discard(),
+            ),
+            Contender(
+                "shutil.copytree (wellformed)",
+                copy,
+                cleanup=lambda step: shutil.rmtree(backup),
+            ),
+        ],
+        # The goal is set where copying hurts: 10,000 files.
+        targets={"shutil.copytree (wellformed)": 0.1} if n >= 10_000 else None,
+    )
+    bench.compare(
+        "dirrestore",
+        _case(n, k=1),
+        [
+            Contender(
+                "DirectoryCheckpoint.restore",
+                lambda step: pending.pop(step).restore(),
+                prepare=ours_prepare,
+            ),
+            Contender("rmtree + move back (wellformed)", copy_restore, prepare=copy_prepare),
+        ],
+    )
+
+
 def _repeat(work: Callable[[], object], times: int = 100) -> Callable[[int], None]:
     """Run ``work`` ``times`` times, so a sample is long enough to time; per-call below."""
 
@@ -538,4 +604,4 @@ def isolated_git_environment(home: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-SCENARIOS = ("commit", "checkpoint", "restore", "mount", "log", "gate")
+SCENARIOS = ("commit", "checkpoint", "restore", "mount", "log", "gate", "dircheckpoint")

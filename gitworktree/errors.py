@@ -27,6 +27,10 @@ GitWorktreeError
 
 Every error names what failed and where (an artifact path, a ref, a revision) in its
 attributes as well as in its message, so that callers and agents can act on it.
+
+``gitworktree.compat`` adds the seeds' exception names as subclasses of these (its
+``DocumentParseError`` under ours, ``WrongAccessibleTypeException`` under ``NodeKindError``,
+...), so one ``except`` catches both; see ``docs/migrating.md``.
 """
 
 from __future__ import annotations
@@ -175,7 +179,22 @@ class _IssuesError(GitWorktreeError):
 
 
 class DocumentParseError(_IssuesError, ValueError):
-    """Content does not parse (bad JSON, malformed or hostile XML, invalid UTF-8)."""
+    """Content does not parse (bad JSON, malformed or hostile XML, invalid UTF-8).
+
+    Attributes:
+        line: 1-based line of the first problem, when the parser reported one.
+        column: 1-based column of the first problem, when the parser reported one.
+    """
+
+    @property
+    def line(self) -> int | None:
+        """Line of the first issue (``None`` when unknown)."""
+        return self.issues[0].line if self.issues else None
+
+    @property
+    def column(self) -> int | None:
+        """Column of the first issue (``None`` when unknown)."""
+        return self.issues[0].column if self.issues else None
 
 
 class SchemaValidationError(_IssuesError, ValueError):

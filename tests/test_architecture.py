@@ -45,7 +45,7 @@ LAYERS = [
     {"tree", "binding", "maps"},
     {"artifacts", "gate", "check"},
     {"mount", "session", "pipeline", "remote_sync"},
-    {"cli", "__main__", "__init__"},
+    {"cli", "compat", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
 ]
 
 

@@ -221,20 +221,35 @@ class Document(Artifact[P], Generic[P]):
     # --- wellformed's ValidatedDocument API ---------------------------------------------
 
     @classmethod
-    def from_content(cls, content: str, *, repair: RepairFunction | None = None) -> Self:
+    def from_content(
+        cls,
+        content: str,
+        *,
+        repair: RepairFunction | None = None,
+        validate: bool = True,
+        max_attempts: int | None = None,
+    ) -> Self:
         """A document from text, which must be valid (or be made valid by ``repair``).
+
+        Args:
+            content: the text.
+            repair: a repair hook to use instead of the class's ``_repair``.
+            validate: ``False`` trusts the content (checked elsewhere): nothing is run.
+            max_attempts: repair calls at most (default: ``max_repair_attempts``).
 
         Raises:
             DocumentParseError, SchemaValidationError: invalid and no repair was given.
             MutationFailedError: the repair could not make it valid.
         """
+        if not validate:
+            return cls(content)
         if repair is None and cls._repair is None:
             issues = cls.issues_of(content)
             if issues:
                 error = DocumentParseError if issues[0].source == "parse" else SchemaValidationError
                 raise error(f"not a valid {cls._get_document_type()}", issues)
             return cls(content)
-        result = cls._fix(content, repair)
+        result = cls._fix(content, repair, max_attempts)
         result.raise_for_status()
         return cls(result.content)
 
@@ -252,7 +267,11 @@ class Document(Artifact[P], Generic[P]):
 
     @classmethod
     def load_with_repair(
-        cls, path: str | os.PathLike[str], *, repair: RepairFunction | None = None
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        repair: RepairFunction | None = None,
+        max_attempts: int | None = None,
     ) -> Self:
         """Read a file and, if invalid, repair it in memory (the file is not rewritten).
 
@@ -260,7 +279,7 @@ class Document(Artifact[P], Generic[P]):
             MutationFailedError: the repair could not make it valid.
         """
         file = Path(path)
-        result = cls._fix(_decode_file(file), repair)
+        result = cls._fix(_decode_file(file), repair, max_attempts)
         result.raise_for_status(artifact=str(file))
         document = cls(result.content)
         document.source_path = file
@@ -268,11 +287,15 @@ class Document(Artifact[P], Generic[P]):
 
     @classmethod
     async def aload_with_repair(
-        cls, path: str | os.PathLike[str], *, repair: RepairFunction | None = None
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        repair: RepairFunction | None = None,
+        max_attempts: int | None = None,
     ) -> Self:
         """Async twin of ``load_with_repair``: an async repair runs on the current loop."""
         file = Path(path)
-        result = await cls._afix(_decode_file(file), repair)
+        result = await cls._afix(_decode_file(file), repair, max_attempts)
         result.raise_for_status(artifact=str(file))
         document = cls(result.content)
         document.source_path = file
@@ -295,12 +318,20 @@ class Document(Artifact[P], Generic[P]):
         self.source_path = target
         return target
 
-    def apply(self, mutation: DocumentMutation, *, repair: RepairFunction | None = None) -> Self:
+    def apply(
+        self,
+        mutation: DocumentMutation,
+        *,
+        repair: RepairFunction | None = None,
+        max_attempts: int | None = None,
+    ) -> Self:
         """Run ``mutation``, then the fixing loop; keep the result only if it is valid.
 
         The document is changed in place (and returned): inside a tree the change lands
-        with the next commit. Async mutations and repairs run to completion here, unless
-        an event loop is running — then use ``aapply``.
+        with the next commit. ``max_attempts`` overrides ``max_repair_attempts`` for this
+        call (as it does for ``load_with_repair`` and ``from_content``). Async mutations
+        and repairs run to completion here, unless an event loop is running — then use
+        ``aapply``.
 
         Raises:
             MutationFailedError: the mutated content stayed invalid; the document is
@@ -313,17 +344,21 @@ class Document(Artifact[P], Generic[P]):
                 what="apply() was given an async mutation",
                 instead="'await document.aapply(...)'",
             )
-        result = self._fix(_checked_text(produced, mutation), repair)
+        result = self._fix(_checked_text(produced, mutation), repair, max_attempts)
         return self._accept(result, mutation)
 
     async def aapply(
-        self, mutation: DocumentMutation, *, repair: RepairFunction | None = None
+        self,
+        mutation: DocumentMutation,
+        *,
+        repair: RepairFunction | None = None,
+        max_attempts: int | None = None,
     ) -> Self:
         """Async twin of ``apply``."""
         produced = mutation.execute(self.content, self._fresh_parsed())
         if inspect.isawaitable(produced):
             produced = await produced
-        result = await self._afix(_checked_text(produced, mutation), repair)
+        result = await self._afix(_checked_text(produced, mutation), repair, max_attempts)
         return self._accept(result, mutation)
 
     def _fresh_parsed(self) -> P:
@@ -345,20 +380,31 @@ class Document(Artifact[P], Generic[P]):
         return self
 
     @classmethod
-    def _fix(cls, content: str, repair: RepairFunction | None) -> FixingLoopResult:
+    def _fix(
+        cls, content: str, repair: RepairFunction | None, max_attempts: int | None = None
+    ) -> FixingLoopResult:
         hook = repair or cls._repair
-        attempts = cls.max_repair_attempts if hook else 0
-        return FixingLoop(attempts).run(
+        loop = FixingLoop(cls._attempts(hook, max_attempts))
+        return loop.run(
             content, cls.issues_of, hook or _unchanged, document_type=cls._get_document_type()
         )
 
     @classmethod
-    async def _afix(cls, content: str, repair: RepairFunction | None) -> FixingLoopResult:
+    async def _afix(
+        cls, content: str, repair: RepairFunction | None, max_attempts: int | None = None
+    ) -> FixingLoopResult:
         hook = repair or cls._repair
-        attempts = cls.max_repair_attempts if hook else 0
-        return await FixingLoop(attempts).arun(
+        loop = FixingLoop(cls._attempts(hook, max_attempts))
+        return await loop.arun(
             content, cls.issues_of, hook or _unchanged, document_type=cls._get_document_type()
         )
+
+    @classmethod
+    def _attempts(cls, hook: RepairFunction | None, max_attempts: int | None) -> int:
+        """Repair calls allowed: none without a hook, else the call's or the class's limit."""
+        if hook is None:
+            return 0
+        return cls.max_repair_attempts if max_attempts is None else max_attempts
 
 
 def _unchanged(content: str, issues: Sequence[ValidationIssue], document_type: str) -> str:

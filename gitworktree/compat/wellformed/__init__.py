@@ -1,0 +1,59 @@
+"""wellformed's API on gitworktree: validated documents, the fixing loop, checkpoints.
+
+Code written for ``wellformed`` runs with its imports changed from ``wellformed`` to
+``gitworktree.compat.wellformed`` (formats: ``.json`` and ``.xml``). What differs, and
+why, is in ``docs/migrating.md``.
+"""
+
+from gitworktree.artifacts.document import DocumentMutation
+from gitworktree.compat.wellformed._checkpoints import Checkpoint, MultiFileCheckpoint
+from gitworktree.compat.wellformed._directory import DirectoryCheckpoint
+from gitworktree.compat.wellformed._document import ValidatedDocument
+from gitworktree.compat.wellformed._errors import (
+    DocumentIntegrityError,
+    DocumentParseError,
+    MutationFailedError,
+    SchemaValidationError,
+)
+from gitworktree.compat.wellformed._formatting import (
+    ErrorLocation,
+    FormattedError,
+    extract_line_column_from_message,
+    format_error_with_context,
+    format_validation_errors,
+    summarize_errors,
+)
+from gitworktree.compat.wellformed._loop import (
+    FixingLoop,
+    FixingLoopResult,
+    FixingLoopStatus,
+    RepairFunction,
+    ValidateFunction,
+    make_schema_validator,
+)
+from gitworktree.errors import CheckpointError
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointError",
+    "DirectoryCheckpoint",
+    "DocumentIntegrityError",
+    "DocumentMutation",
+    "DocumentParseError",
+    "ErrorLocation",
+    "FixingLoop",
+    "FixingLoopResult",
+    "FixingLoopStatus",
+    "FormattedError",
+    "MultiFileCheckpoint",
+    "MutationFailedError",
+    "RepairFunction",
+    "SchemaValidationError",
+    "ValidateFunction",
+    "ValidatedDocument",
+    "extract_line_column_from_message",
+    "format_error_with_context",
+    "format_validation_errors",
+    "make_schema_validator",
+    "summarize_errors",
+]

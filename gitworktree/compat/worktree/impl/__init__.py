@@ -1,0 +1,3 @@
+"""Part of worktree's module layout; see ``gitworktree.compat.worktree``."""
+
+__all__: list[str] = []
