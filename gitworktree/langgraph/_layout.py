@@ -1,0 +1,209 @@
+"""How LangGraph's names and values become Git ref names, file names and file contents.
+
+Pure functions, no I/O: the saver and the tests share them.
+
+Names (thread ids, namespaces, channels, task ids) may hold any character, but a ref
+name or a tree entry may not (no ``..``, no ``:``, no control characters, no leading
+dot, ...). Every byte outside ``[A-Za-z0-9_-]`` is written ``=XX`` (its hex), which is
+reversible and never produces a name git refuses; the empty name is written ``=``.
+
+Values are JSON files when they are plain JSON data (``git diff`` then shows what a step
+changed), and the serializer's bytes otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "CHANNELS_DIR",
+    "CHECKPOINT_FILE",
+    "METADATA_FILE",
+    "REF_PREFIX",
+    "WRITES_DIR",
+    "CommitTrailers",
+    "EncodedValue",
+    "decode_name",
+    "decode_value_name",
+    "encode_name",
+    "is_plain_json",
+    "namespace_ref",
+    "parse_ref",
+    "parse_trailers",
+    "thread_prefix",
+    "value_file",
+]
+
+#: Every thread's refs live under this prefix.
+REF_PREFIX = "refs/langgraph/"
+#: The ref component of the root namespace ``""`` (other namespaces live under ``ns/``).
+_ROOT_NAMESPACE = "root"
+_NAMESPACE_FOLDER = "ns/"
+
+CHECKPOINT_FILE = "checkpoint"
+METADATA_FILE = "metadata"
+CHANNELS_DIR = "channels"
+WRITES_DIR = "writes"
+
+_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_ESCAPE = re.compile(r"=([0-9A-F]{2})")
+_ENCODED = re.compile(r"(?:[A-Za-z0-9_-]|=[0-9A-F]{2})+|=")
+#: Values whose compact JSON is longer than this are written one item per line without
+#: indentation: the C encoder does that, the indenting one is pure Python and ~10x slower.
+_INDENT_LIMIT = 16 * 1024
+
+
+def encode_name(name: str) -> str:
+    """``name`` as a ref component or file name: ``[A-Za-z0-9_-]`` kept, other bytes ``=XX``."""
+    if not name:
+        return "="
+    data = name.encode("utf-8", "surrogatepass")
+    if all(byte in _SAFE for byte in data):
+        return name
+    return "".join(chr(byte) if byte in _SAFE else f"={byte:02X}" for byte in data)
+
+
+def decode_name(encoded: str) -> str:
+    """The name `encode_name` turned into ``encoded``.
+
+    Raises:
+        ValueError: if ``encoded`` is not something `encode_name` writes.
+    """
+    if encoded == "=":
+        return ""
+    if not _ENCODED.fullmatch(encoded):
+        raise ValueError(f"{encoded!r} is not an encoded name")
+    if "=" not in encoded:
+        return encoded
+    data = bytearray()
+    for piece in re.split(r"(=[0-9A-F]{2})", encoded):
+        if _ESCAPE.fullmatch(piece):
+            data.append(int(piece[1:], 16))
+        else:
+            data += piece.encode("ascii")
+    return data.decode("utf-8", "surrogatepass")
+
+
+def thread_prefix(thread_id: str) -> str:
+    """The folder of a thread's refs, e.g. ``refs/langgraph/thread-1/``."""
+    return f"{REF_PREFIX}{encode_name(thread_id)}/"
+
+
+def namespace_ref(thread_id: str, checkpoint_ns: str) -> str:
+    """The ref of one thread and namespace: ``.../<thread>/root`` or ``.../<thread>/ns/<ns>``."""
+    if not checkpoint_ns:
+        return thread_prefix(thread_id) + _ROOT_NAMESPACE
+    return thread_prefix(thread_id) + _NAMESPACE_FOLDER + encode_name(checkpoint_ns)
+
+
+def parse_ref(ref: str) -> tuple[str, str] | None:
+    """``(thread_id, checkpoint_ns)`` of a ref `namespace_ref` names; ``None`` for another."""
+    if not ref.startswith(REF_PREFIX):
+        return None
+    thread, _, rest = ref[len(REF_PREFIX) :].partition("/")
+    try:
+        if rest == _ROOT_NAMESPACE:
+            return decode_name(thread), ""
+        if rest.startswith(_NAMESPACE_FOLDER) and "/" not in rest[len(_NAMESPACE_FOLDER) :]:
+            return decode_name(thread), decode_name(rest[len(_NAMESPACE_FOLDER) :])
+    except ValueError:
+        return None
+    return None
+
+
+def is_plain_json(value: Any) -> bool:
+    """Whether ``value`` is made only of ``dict`` (with ``str`` keys), ``list``, ``str``,
+    ``int``, ``float``, ``bool`` and ``None`` -- exactly, not subclasses -- so that its JSON
+    reads back as an equal value of the same types (a tuple or an enum would not)."""
+    kind = type(value)
+    if kind in (str, int, bool) or value is None:
+        return True
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    if kind is list:
+        return all(is_plain_json(item) for item in value)
+    if kind is dict:
+        return all(type(key) is str and is_plain_json(item) for key, item in value.items())
+    return False
+
+
+@dataclass(frozen=True)
+class EncodedValue:
+    """A value as a file: its name suffix (``.json``, or ``.<serializer type>.bin``) and bytes."""
+
+    suffix: str
+    data: bytes
+
+
+def value_file(value: Any, dumps_typed: Any) -> EncodedValue:
+    """``value`` as JSON when it is plain JSON data, else as the serializer's typed bytes.
+
+    Args:
+        value: a channel value, a pending write, the checkpoint or its metadata.
+        dumps_typed: the saver's ``serde.dumps_typed``.
+    """
+    if is_plain_json(value):
+        compact = json.dumps(value, ensure_ascii=False)
+        if len(compact) <= _INDENT_LIMIT:
+            text = json.dumps(value, ensure_ascii=False, indent=2)
+        else:
+            text = json.dumps(value, ensure_ascii=False, separators=(",\n", ": "))
+        return EncodedValue(".json", text.encode("utf-8", "surrogatepass") + b"\n")
+    type_name, data = dumps_typed(value)
+    return EncodedValue(f".{encode_name(type_name)}.bin", bytes(data))
+
+
+def decode_value_name(file_name: str) -> tuple[str, str | None]:
+    """``(stem, serializer type)`` of a value file; the type is ``None`` for ``.json``.
+
+    Raises:
+        ValueError: for a name `value_file` never gives.
+    """
+    if file_name.endswith(".json"):
+        return file_name[: -len(".json")], None
+    if file_name.endswith(".bin"):
+        stem, dot, type_name = file_name[: -len(".bin")].rpartition(".")
+        if dot:
+            return stem, decode_name(type_name)
+    raise ValueError(f"{file_name!r} is not a value file")
+
+
+@dataclass(frozen=True)
+class CommitTrailers:
+    """What a checkpoint or writes commit's message records for the saver to read back.
+
+    Attributes:
+        kind: ``"checkpoint"`` or ``"writes"``.
+        checkpoint_id: the checkpoint the commit stores (or holds the writes of).
+        seq: the commit's position on its ref (its parents' highest plus one), which
+            orders two commits for the same checkpoint: the higher one wins.
+    """
+
+    kind: str
+    checkpoint_id: str
+    seq: int
+
+    def render(self) -> str:
+        """The trailer lines, ending the commit message."""
+        return (
+            f"Langgraph-Kind: {self.kind}\n"
+            f"Langgraph-Checkpoint: {encode_name(self.checkpoint_id)}\n"
+            f"Langgraph-Seq: {self.seq}\n"
+        )
+
+
+_TRAILER = re.compile(rb"^Langgraph-(Kind|Checkpoint|Seq): (\S+)$", re.MULTILINE)
+
+
+def parse_trailers(message: bytes) -> CommitTrailers | None:
+    """The saver's trailers in ``message``; ``None`` if it is not one of its commits."""
+    found = {
+        key.decode(): value.decode("ascii", "replace") for key, value in _TRAILER.findall(message)
+    }
+    try:
+        return CommitTrailers(found["Kind"], decode_name(found["Checkpoint"]), int(found["Seq"]))
+    except (KeyError, ValueError):
+        return None

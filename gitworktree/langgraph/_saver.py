@@ -1,0 +1,566 @@
+"""`GitSaver`: a LangGraph checkpointer whose every checkpoint is a Git commit.
+
+Layout (see docs/langgraph.md)::
+
+    refs/langgraph/<thread>/root          the root namespace of a thread
+    refs/langgraph/<thread>/ns/<ns>       a subgraph's namespace
+
+    <checkpoint commit>
+        checkpoint.json                   id, ts, channel_versions, versions_seen, parent
+        metadata.json                     source, step, run_id, ...
+        channels/<channel>.json           a value that is plain JSON data
+        channels/<channel>.<type>.bin     any other value, as the serializer writes it
+    <writes commit> = its checkpoint's tree, plus
+        writes/<task>/<idx>.<channel>.json (or .<type>.bin), writes/<task>/task_path
+
+Names are encoded by `gitworktree.langgraph._layout.encode_name`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from dulwich.errors import NotGitRepository
+from dulwich.objects import ObjectID
+from dulwich.repo import Repo
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+    PendingWrite,
+    get_checkpoint_id,
+    get_checkpoint_metadata,
+    writes_sort_key,
+)
+from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from gitworktree.errors import RepositoryError
+from gitworktree.history.identity import repository_identity
+from gitworktree.history.rawtrees import RawTree
+from gitworktree.langgraph._layout import (
+    CHANNELS_DIR,
+    CHECKPOINT_FILE,
+    METADATA_FILE,
+    REF_PREFIX,
+    WRITES_DIR,
+    EncodedValue,
+    decode_name,
+    decode_value_name,
+    encode_name,
+    namespace_ref,
+    parse_ref,
+    thread_prefix,
+    value_file,
+)
+from gitworktree.langgraph._store import (
+    DIRECTORY_MODE,
+    FILE_MODE,
+    CommitDraft,
+    RefIndex,
+    ThreadStore,
+    TreeFiles,
+)
+
+__all__ = ["GitSaver"]
+
+_PARENT_KEY = "parent_checkpoint_id"
+_TASK_PATH_FILE = b"task_path"
+_SUBJECT_CHANNELS = 5
+
+
+class GitSaver(BaseCheckpointSaver[int]):
+    """A checkpointer that stores every checkpoint as a commit in a Git repository.
+
+    Each thread and namespace is one ref under ``refs/langgraph/``; each checkpoint a
+    commit whose tree holds the channel values as files (JSON when the value is plain
+    JSON data), and whose parent is the parent checkpoint. Pending writes are commits on
+    top of their checkpoint. The work tree, index, HEAD and branches are never touched,
+    so the repository can be one a tree is mounted on.
+
+    Args:
+        path: the repository (its work tree, or a bare repository); created if missing.
+        serde: the serializer for values that are not plain JSON (LangGraph's default).
+        author: ``"Name <email>"`` for the commits; default: the repository's
+            ``user.name``/``user.email``, else ``gitworktree <gitworktree@localhost>``.
+
+    Raises:
+        RepositoryError: if ``path`` exists but cannot be opened as a repository.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        serde: SerializerProtocol | None = None,
+        author: str | None = None,
+    ) -> None:
+        super().__init__(serde=serde)
+        self.path = Path(path)
+        repo = _open_or_init(self.path)
+        identity = author or repository_identity(repo.get_config_stack)
+        self._store = ThreadStore(repo, identity)
+        # One writer at a time per saver: refs move by compare-and-swap across processes,
+        # but the saver's indexes are shared by the threads (and to_thread calls) using it.
+        self._lock = threading.RLock()
+
+    # --- put ---------------------------------------------------------------------------
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Store a checkpoint as a commit on its thread's ref.
+
+        Only the channels in ``new_versions`` are serialized; the others keep the blob
+        of the parent checkpoint.
+
+        Returns:
+            The config of the stored checkpoint.
+        """
+        configurable = config["configurable"]
+        thread_id = str(configurable["thread_id"])
+        checkpoint_ns = str(configurable.get("checkpoint_ns", ""))
+        parent_id = configurable.get("checkpoint_id")
+        record: dict[str, Any] = {
+            key: value for key, value in checkpoint.items() if key != "channel_values"
+        }
+        record[_PARENT_KEY] = parent_id
+        values = checkpoint["channel_values"]
+        meta = get_checkpoint_metadata(config, metadata)
+        dumps = self.serde.dumps_typed
+        head = [
+            (CHECKPOINT_FILE, value_file(record, dumps)),
+            (METADATA_FILE, value_file(meta, dumps)),
+        ]
+        changed = {k: value_file(values[k], dumps) for k in new_versions if k in values}
+        removed = [k for k in new_versions if k not in values]
+        subject = _checkpoint_subject(checkpoint["id"], meta, list(new_versions))
+
+        def build(index: RefIndex) -> CommitDraft:
+            parent = index.checkpoints.get(parent_id) if parent_id else None
+            base = None if parent is None else parent[1]
+            channels = self._base_channels(base)
+            if base is None:  # nothing to inherit from: store every value given
+                for key in checkpoint["channel_versions"]:
+                    if key in values and key not in changed:
+                        changed[key] = value_file(values[key], dumps)
+            for key in removed:
+                _drop_value(channels, encode_name(key).encode())
+            for key, encoded in changed.items():
+                name = encode_name(key).encode()
+                _drop_value(channels, name)
+                channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
+            root = RawTree([], [])
+            for stem, encoded in head:
+                root.set(stem.encode() + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
+            root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(channels))
+            tree = self._store.write_tree(root)
+            return CommitDraft(tree, base, subject, "checkpoint", checkpoint["id"])
+
+        with self._lock:
+            self._store.publish(namespace_ref(thread_id, checkpoint_ns), build)
+        return {
+            "configurable": {
+                "thread_id": thread_id,
+                "checkpoint_ns": checkpoint_ns,
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+    def _blob(self, encoded: EncodedValue) -> ObjectID:
+        return self._store.write_blob(encoded.data)
+
+    def _base_channels(self, base: ObjectID | None) -> RawTree:
+        if base is None:
+            return RawTree([], [])
+        root = self._store.tree(self._store.commit(base).tree).tree
+        entry = root.get(CHANNELS_DIR.encode())
+        if entry is None:
+            return RawTree([], [])
+        return self._store.tree(entry[1]).tree.copy()
+
+    # --- put_writes --------------------------------------------------------------------
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Store a task's writes for a checkpoint, as a commit on top of it.
+
+        A regular write already stored for the same task and index is kept (a retried
+        task does not overwrite it); the special writes (errors, interrupts, ...) replace.
+        """
+        configurable = config["configurable"]
+        thread_id = str(configurable["thread_id"])
+        checkpoint_ns = str(configurable.get("checkpoint_ns", ""))
+        checkpoint_id = str(configurable["checkpoint_id"])
+        dumps = self.serde.dumps_typed
+        files = [
+            (WRITES_IDX_MAP.get(channel, idx), channel, value_file(value, dumps))
+            for idx, (channel, value) in enumerate(writes)
+        ]
+        task = encode_name(task_id).encode()
+        listed = ", ".join(_printable(channel) for _, channel, _ in files[:_SUBJECT_CHANNELS])
+        subject = f"writes of task {_printable(task_id)}: {listed or 'none'}"
+
+        def build(index: RefIndex) -> CommitDraft | None:
+            base_entry = index.writes.get(checkpoint_id) or index.checkpoints.get(checkpoint_id)
+            base = None if base_entry is None else base_entry[1]
+            root = RawTree([], [])
+            if base is not None:
+                root = self._store.tree(self._store.commit(base).tree).tree.copy()
+            writes_dir = self._subtree(root, WRITES_DIR.encode())
+            task_dir = self._subtree(writes_dir, task)
+            wrote = False
+            for idx, channel, encoded in files:
+                stem = str(idx).encode()
+                existing = TreeFiles(task_dir).find_stem(stem)
+                if existing and idx >= 0:
+                    continue
+                for name in existing:
+                    task_dir.delete(name)
+                name = stem + b"." + encode_name(channel).encode() + encoded.suffix.encode()
+                task_dir.set(name, FILE_MODE, self._blob(encoded))
+                wrote = True
+            if not wrote:
+                return None
+            if task_path:
+                path_blob = self._store.write_blob(task_path.encode("utf-8", "surrogatepass"))
+                task_dir.set(_TASK_PATH_FILE, FILE_MODE, path_blob)
+            writes_dir.set(task, DIRECTORY_MODE, self._store.write_tree(task_dir))
+            root.set(WRITES_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(writes_dir))
+            tree = self._store.write_tree(root)
+            return CommitDraft(tree, base, subject, "writes", checkpoint_id)
+
+        with self._lock:
+            self._store.publish(namespace_ref(thread_id, checkpoint_ns), build)
+
+    def _subtree(self, tree: RawTree, name: bytes) -> RawTree:
+        entry = tree.get(name)
+        if entry is None or entry[0] != DIRECTORY_MODE:
+            return RawTree([], [])
+        return self._store.tree(entry[1]).tree.copy()
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """The checkpoint ``config`` names (its ``checkpoint_id``, else the thread's latest).
+
+        Returns:
+            The checkpoint tuple, pending writes in `writes_sort_key` order; ``None`` if
+            there is no such checkpoint.
+        """
+        configurable = config["configurable"]
+        thread_id = str(configurable["thread_id"])
+        checkpoint_ns = str(configurable.get("checkpoint_ns", ""))
+        with self._lock:
+            index = self._store.index(namespace_ref(thread_id, checkpoint_ns))
+            checkpoint_id = get_checkpoint_id(config) or index.latest()
+            if checkpoint_id is None or checkpoint_id not in index.checkpoints:
+                return None
+            return self._load(thread_id, checkpoint_ns, checkpoint_id, index)
+
+    def list(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """Checkpoints, newest first.
+
+        Args:
+            config: a thread (and optionally a namespace, or one checkpoint id) to list;
+                ``None`` for every thread.
+            filter: metadata every listed checkpoint has (``key == value`` for each).
+            before: only checkpoints older than this one.
+            limit: at most this many.
+        """
+        with self._lock:
+            found = self._candidates(config)
+        before_id = get_checkpoint_id(before) if before is not None else None
+        wanted_id = get_checkpoint_id(config) if config is not None else None
+        count = 0
+        for checkpoint_id, ref, index in found:
+            if limit is not None and count >= limit:
+                return
+            if wanted_id and checkpoint_id != wanted_id:
+                continue
+            if before_id and checkpoint_id >= before_id:
+                continue
+            thread_id, checkpoint_ns = cast("tuple[str, str]", parse_ref(ref))
+            with self._lock:
+                if filter and not self._metadata_matches(index, checkpoint_id, filter):
+                    continue
+                item = self._load(thread_id, checkpoint_ns, checkpoint_id, index)
+            count += 1
+            yield item
+
+    def _candidates(
+        self, config: RunnableConfig | None
+    ) -> builtins.list[tuple[str, str, RefIndex]]:
+        if config is None:
+            refs = self._store.refs(REF_PREFIX)
+        else:
+            configurable = config["configurable"]
+            thread_id = str(configurable["thread_id"])
+            checkpoint_ns = configurable.get("checkpoint_ns")
+            if checkpoint_ns is None:
+                refs = self._store.refs(thread_prefix(thread_id))
+            else:
+                refs = {namespace_ref(thread_id, str(checkpoint_ns)): ObjectID(b"")}
+        found: builtins.list[tuple[str, str, RefIndex]] = []
+        for ref in refs:
+            if parse_ref(ref) is None:
+                continue  # not a ref this saver writes
+            index = self._store.index(ref)
+            found += [(checkpoint_id, ref, index) for checkpoint_id in index.checkpoints]
+        found.sort(key=lambda item: item[0], reverse=True)
+        return found
+
+    def _metadata_matches(
+        self, index: RefIndex, checkpoint_id: str, wanted: dict[str, Any]
+    ) -> bool:
+        root = self._root_of(index.checkpoints[checkpoint_id][1])
+        metadata = self._read_value(root, METADATA_FILE.encode())
+        return all(metadata.get(key) == value for key, value in wanted.items())
+
+    def _root_of(self, commit: ObjectID) -> TreeFiles:
+        return self._store.tree(self._store.commit(commit).tree)
+
+    def _load(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, index: RefIndex
+    ) -> CheckpointTuple:
+        root = self._root_of(index.checkpoints[checkpoint_id][1])
+        record = dict(self._read_value(root, CHECKPOINT_FILE.encode()))
+        parent_id = record.pop(_PARENT_KEY, None)
+        versions = record.get("channel_versions", {})
+        record["channel_values"] = self._read_channels(root, versions)
+        writes_entry = index.writes.get(checkpoint_id)
+        writes_root = root if writes_entry is None else self._root_of(writes_entry[1])
+
+        def at(checkpoint: str) -> RunnableConfig:
+            return {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": checkpoint_ns,
+                    "checkpoint_id": checkpoint,
+                }
+            }
+
+        return CheckpointTuple(
+            config=at(checkpoint_id),
+            checkpoint=cast(Checkpoint, record),
+            metadata=cast(CheckpointMetadata, self._read_value(root, METADATA_FILE.encode())),
+            parent_config=at(parent_id) if parent_id else None,
+            pending_writes=self._read_writes(writes_root),
+        )
+
+    def _read_value(self, tree: TreeFiles, stem: bytes) -> Any:
+        names = tree.find_stem(stem)
+        if not names:
+            raise RepositoryError(
+                str(self.path), f"a checkpoint commit has no {stem.decode()} file"
+            )
+        entry = tree.tree.get(names[0])
+        assert entry is not None
+        return self._decode(names[0].decode("ascii", "replace"), entry[1])
+
+    def _decode(self, file_name: str, blob_id: ObjectID) -> Any:
+        data = self._store.blobs.get(self._store.repo, blob_id)
+        _, type_name = decode_value_name(file_name)
+        if type_name is None:
+            return json.loads(data)
+        return self.serde.loads_typed((type_name, data))
+
+    def _read_channels(self, root: TreeFiles, versions: ChannelVersions) -> dict[str, Any]:
+        entry = root.tree.get(CHANNELS_DIR.encode())
+        if entry is None:
+            return {}
+        values: dict[str, Any] = {}
+        for name, _mode, blob_id in self._store.tree(entry[1]).tree.items():
+            file_name = name.decode("ascii", "replace")
+            stem, _ = decode_value_name(file_name)
+            channel = decode_name(stem)
+            if channel in versions:
+                values[channel] = self._decode(file_name, blob_id)
+        return values
+
+    def _read_writes(self, root: TreeFiles) -> builtins.list[PendingWrite]:
+        entry = root.tree.get(WRITES_DIR.encode())
+        if entry is None:
+            return []
+        found: builtins.list[tuple[tuple[str, str, int], PendingWrite]] = []
+        for task_name, _mode, task_tree_id in self._store.tree(entry[1]).tree.items():
+            task_id = decode_name(task_name.decode("ascii", "replace"))
+            task_tree = self._store.tree(task_tree_id).tree
+            path_entry = task_tree.get(_TASK_PATH_FILE)
+            task_path = ""
+            if path_entry is not None:
+                data = self._store.blobs.get(self._store.repo, path_entry[1])
+                task_path = data.decode("utf-8", "surrogatepass")
+            for name, _, blob_id in task_tree.items():
+                if name == _TASK_PATH_FILE:
+                    continue
+                idx_text, _, rest = name.decode("ascii", "replace").partition(".")
+                stem, _ = decode_value_name(rest)
+                write = (task_id, decode_name(stem), self._decode(rest, blob_id))
+                found.append((writes_sort_key(task_path, task_id, int(idx_text)), write))
+        found.sort(key=lambda item: item[0])
+        return [write for _, write in found]
+
+    # --- deleting, copying, pruning ------------------------------------------------------
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Delete the refs of every namespace of ``thread_id``.
+
+        The commits stay in the object store (reachable from the reflog of no ref) until
+        ``git gc`` prunes them.
+        """
+        with self._lock:
+            for ref in self._store.refs(thread_prefix(str(thread_id))):
+                self._store.delete(ref)
+
+    def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Make ``target_thread_id`` a copy of ``source_thread_id``: its refs point at the
+        same commits (nothing is rewritten: a copy costs one ref per namespace)."""
+        with self._lock:
+            for ref, sha in self._store.refs(thread_prefix(str(source_thread_id))).items():
+                parsed = parse_ref(ref)
+                if parsed is not None:
+                    self._store.point(namespace_ref(str(target_thread_id), parsed[1]), sha)
+
+    def prune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """Prune threads: ``"keep_latest"`` keeps only the newest checkpoint (and its
+        writes) of each namespace, as a new parentless commit; ``"delete"`` deletes them.
+
+        Raises:
+            ValueError: for another strategy.
+        """
+        if strategy not in ("keep_latest", "delete"):
+            raise ValueError(f"unknown prune strategy {strategy!r}: use 'keep_latest' or 'delete'")
+        for thread_id in thread_ids:
+            if strategy == "delete":
+                self.delete_thread(thread_id)
+                continue
+            with self._lock:
+                for ref in self._store.refs(thread_prefix(str(thread_id))):
+                    self._keep_latest(ref)
+
+    def _keep_latest(self, ref: str) -> None:
+        index = self._store.index(ref)
+        latest = index.latest()
+        if latest is None:
+            return
+        root = self._root_of(index.checkpoints[latest][1]).tree.copy()
+        writes = index.writes.get(latest)
+        if writes is not None:
+            entry = self._root_of(writes[1]).tree.get(WRITES_DIR.encode())
+            if entry is not None:
+                root.set(WRITES_DIR.encode(), DIRECTORY_MODE, entry[1])
+        tree = self._store.write_tree(root)
+        subject = f"checkpoint {latest} (pruned: the thread's older checkpoints dropped)"
+        self._store.point(ref, self._store.root_commit(ref, tree, subject, latest))
+
+    # --- async twins ---------------------------------------------------------------------
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """Async `get_tuple` (run in a worker thread)."""
+        return await asyncio.to_thread(self.get_tuple, config)
+
+    async def alist(
+        self,
+        config: RunnableConfig | None,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: RunnableConfig | None = None,
+        limit: int | None = None,
+    ) -> AsyncIterator[CheckpointTuple]:
+        """Async `list` (read in a worker thread)."""
+        items = await asyncio.to_thread(
+            lambda: [*self.list(config, filter=filter, before=before, limit=limit)]
+        )
+        for item in items:
+            yield item
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        """Async `put` (run in a worker thread)."""
+        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Async `put_writes` (run in a worker thread)."""
+        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        """Async `delete_thread` (run in a worker thread)."""
+        await asyncio.to_thread(self.delete_thread, thread_id)
+
+    async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
+        """Async `copy_thread` (run in a worker thread)."""
+        await asyncio.to_thread(self.copy_thread, source_thread_id, target_thread_id)
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        """Async `prune` (run in a worker thread)."""
+        await asyncio.to_thread(self.prune, thread_ids, strategy=strategy)
+
+
+def _open_or_init(path: Path) -> Repo:
+    try:
+        return Repo(os.fspath(path))
+    except NotGitRepository:
+        if path.exists() and not path.is_dir():
+            raise RepositoryError(str(path), "is a file, not a directory") from None
+        try:
+            return Repo.init(os.fspath(path), mkdir=not path.exists())
+        except OSError as err:
+            raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
+
+
+def _drop_value(tree: RawTree, stem: bytes) -> None:
+    for name in TreeFiles(tree).find_stem(stem):
+        tree.delete(name)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _checkpoint_subject(checkpoint_id: str, metadata: Any, changed: list[str]) -> str:
+    step, source = metadata.get("step"), metadata.get("source")
+    where = f"step {step}" if step is not None else "checkpoint"
+    if source:
+        where += f" ({_printable(str(source))})"
+    shown = ", ".join(_printable(name) for name in changed[:_SUBJECT_CHANNELS])
+    if len(changed) > _SUBJECT_CHANNELS:
+        shown += f" +{len(changed) - _SUBJECT_CHANNELS} more"
+    return f"{where}: {shown or 'no channel changed'} [{checkpoint_id}]"
