@@ -45,7 +45,8 @@ LAYERS = [
     {"tree", "binding", "maps"},
     {"artifacts", "gate", "check"},
     {"mount", "session", "pipeline", "remote_sync"},
-    {"cli", "compat", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
+    # compat: the seeds' APIs, beside the CLI; langgraph: a LangGraph checkpointer (an extra)
+    {"cli", "compat", "langgraph", "__main__", "__init__"},
 ]
 
 

@@ -1,0 +1,131 @@
+"""A real StateGraph run end to end on GitSaver: restart, time travel, concurrent threads."""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from gitworktree.langgraph import GitSaver
+from tests.langgraph.conftest import Calls, build_graph, fsck, thread
+from tests.oracle import git, git_lines
+
+QUESTION = {"question": "tides", "notes": []}
+
+
+def checkpoints_of_two_runs() -> int:
+    """How many checkpoints two runs of the graph on one thread make (LangGraph's own saver)."""
+    reference = InMemorySaver()
+    graph = build_graph(reference, Calls())
+    graph.invoke(QUESTION, thread("t"))
+    graph.invoke(QUESTION, thread("t"))
+    return len(list(reference.list(None)))
+
+
+def test_a_run_interrupted_before_review_resumes_in_a_new_process(tmp_path: Path) -> None:
+    calls = Calls()
+    build_graph(GitSaver(tmp_path), calls, interrupt_before=["review"]).invoke(
+        QUESTION, thread("t1")
+    )
+    assert "review" not in calls.counts
+    resumed = build_graph(GitSaver(tmp_path), calls)  # a new saver: nothing held in memory
+    state = resumed.invoke(None, thread("t1"))
+    assert state["answer"] == "3 notes reviewed"
+    assert calls.counts == {"plan": 1, "search": 1, "draft": 1, "review": 1}
+
+
+def test_the_writes_of_a_step_that_failed_halfway_are_not_redone_on_resume(
+    tmp_path: Path,
+) -> None:
+    calls = Calls(review_fails=True)
+    graph = build_graph(GitSaver(tmp_path), calls)
+    with pytest.raises(RuntimeError, match="reviewer crashed"):
+        graph.invoke(QUESTION, thread("t1"))
+    calls.review_fails = False
+    state = build_graph(GitSaver(tmp_path), calls).invoke(None, thread("t1"))
+    assert state["answer"] == "3 notes reviewed"
+    assert calls.counts == {"plan": 1, "search": 1, "draft": 1, "review": 2}
+
+
+def test_a_fork_from_an_earlier_checkpoint_runs_on_and_keeps_the_original_branch(
+    tmp_path: Path,
+) -> None:
+    graph = build_graph(GitSaver(tmp_path), Calls())
+    graph.invoke(QUESTION, thread("t1"))
+    history = list(graph.get_state_history(thread("t1")))
+    after_plan = next(snap for snap in history if set(snap.next) == {"draft", "search"})
+    fork = graph.update_state(after_plan.config, {"notes": ["human: check the moon"]})
+    state = graph.invoke(None, fork)
+    assert "human: check the moon" in state["notes"]
+    assert state["answer"] == "4 notes reviewed"
+    reread = build_graph(GitSaver(tmp_path), Calls())
+    ids = {
+        snap.config["configurable"]["checkpoint_id"]
+        for snap in reread.get_state_history(thread("t1"))
+    }
+    assert {snap.config["configurable"]["checkpoint_id"] for snap in history} < ids
+    fsck(tmp_path)
+
+
+def test_get_state_history_lists_the_checkpoints_newest_first_with_parents(
+    tmp_path: Path,
+) -> None:
+    graph = build_graph(GitSaver(tmp_path), Calls())
+    graph.invoke(QUESTION, thread("t1"))
+    history = list(graph.get_state_history(thread("t1")))
+    steps = [snap.metadata["step"] for snap in history]
+    assert steps == sorted(steps, reverse=True) and steps[-1] == -1
+    for newer, older in itertools.pairwise(history):
+        assert newer.parent_config is not None
+        assert (
+            newer.parent_config["configurable"]["checkpoint_id"]
+            == (older.config["configurable"]["checkpoint_id"])
+        )
+
+
+@pytest.mark.parametrize("savers", [1, 2], ids=["one-saver", "two-savers-same-repository"])
+def test_concurrent_threads_each_keep_their_whole_history(tmp_path: Path, savers: int) -> None:
+    instances = [GitSaver(tmp_path) for _ in range(savers)]
+
+    def run(number: int) -> list[str]:
+        graph = build_graph(instances[number % savers], Calls())
+        graph.invoke({"question": f"q{number}", "notes": []}, thread(f"t{number}"))
+        return graph.invoke({"question": f"q{number}", "notes": []}, thread(f"t{number}"))["notes"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(run, range(6)))
+    for number, notes in enumerate(results):
+        assert notes[0] == f"plan: look up q{number}" and len(notes) == 6
+    expected = checkpoints_of_two_runs()
+    reader = GitSaver(tmp_path)
+    for number in range(6):
+        assert len(list(reader.list(thread(f"t{number}")))) == expected
+    fsck(tmp_path)
+
+
+def test_two_savers_writing_one_thread_both_land(tmp_path: Path) -> None:
+    first, second = GitSaver(tmp_path), GitSaver(tmp_path)
+    build_graph(first, Calls()).invoke(QUESTION, thread("t1"))
+    build_graph(second, Calls()).invoke(QUESTION, thread("t1"))  # second's index is stale
+    build_graph(first, Calls()).invoke(QUESTION, thread("t1"))
+    reference = InMemorySaver()
+    for _ in range(3):
+        build_graph(reference, Calls()).invoke(QUESTION, thread("t1"))
+    assert len(list(GitSaver(tmp_path).list(thread("t1")))) == len(list(reference.list(None)))
+    fsck(tmp_path)
+
+
+def test_the_work_tree_index_and_branch_are_left_alone(project: Path) -> None:
+    head = git(project, "rev-parse", "HEAD")
+    status = git(project, "status", "--porcelain")
+    build_graph(GitSaver(project), Calls()).invoke(QUESTION, thread("t1"))
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == status == " M README.md\n"
+    assert git_lines(project, "for-each-ref", "--format=%(refname)") == [
+        "refs/heads/main",
+        "refs/langgraph/t1/root",
+    ]
+    fsck(project)
