@@ -148,7 +148,7 @@ class GitSaver(BaseCheckpointSaver[int]):
         ]
         changed = {k: value_file(values[k], dumps) for k in new_versions if k in values}
         removed = [k for k in new_versions if k not in values]
-        subject = _checkpoint_subject(checkpoint["id"], meta, list(new_versions))
+        subject = _checkpoint_subject(meta, list(new_versions))
 
         def build(index: RefIndex) -> CommitDraft:
             parent = index.checkpoints.get(parent_id) if parent_id else None
@@ -169,7 +169,9 @@ class GitSaver(BaseCheckpointSaver[int]):
                 root.set(stem.encode() + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
             root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(channels))
             tree = self._store.write_tree(root)
-            return CommitDraft(tree, base, subject, "checkpoint", checkpoint["id"])
+            writes = index.writes.get(parent_id) if base is not None and parent_id else None
+            also = () if writes is None else (writes[1],)
+            return CommitDraft(tree, base, subject, "checkpoint", checkpoint["id"], also)
 
         with self._lock:
             self._store.publish(namespace_ref(thread_id, checkpoint_ns), build)
@@ -217,8 +219,7 @@ class GitSaver(BaseCheckpointSaver[int]):
             for idx, (channel, value) in enumerate(writes)
         ]
         task = encode_name(task_id).encode()
-        listed = ", ".join(_printable(channel) for _, channel, _ in files[:_SUBJECT_CHANNELS])
-        subject = f"writes of task {_printable(task_id)}: {listed or 'none'}"
+        subject = _writes_subject(task_id, task_path, [channel for _, channel, _ in files])
 
         def build(index: RefIndex) -> CommitDraft | None:
             base_entry = index.writes.get(checkpoint_id) or index.checkpoints.get(checkpoint_id)
@@ -347,6 +348,21 @@ class GitSaver(BaseCheckpointSaver[int]):
         return self._store.tree(self._store.commit(commit).tree)
 
     def _load(
+        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, index: RefIndex
+    ) -> CheckpointTuple:
+        try:
+            return self._read_tuple(thread_id, checkpoint_ns, checkpoint_id, index)
+        except (ValueError, TypeError, KeyError) as err:
+            # A commit edited by hand (or damaged) that the layout cannot read back.
+            sha = index.checkpoints[checkpoint_id][1].decode()
+            raise RepositoryError(
+                str(self.path),
+                f"checkpoint {checkpoint_id} (commit {sha} on "
+                f"{namespace_ref(thread_id, checkpoint_ns)}) cannot be read ({err!r}); "
+                "see docs/langgraph.md for the layout, or go back to an earlier checkpoint",
+            ) from err
+
+    def _read_tuple(
         self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, index: RefIndex
     ) -> CheckpointTuple:
         root = self._root_of(index.checkpoints[checkpoint_id][1])
@@ -555,12 +571,23 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def _checkpoint_subject(checkpoint_id: str, metadata: Any, changed: list[str]) -> str:
+def _writes_subject(task_id: str, task_path: str, channels: list[str]) -> str:
+    # A node's task has the path "~__pregel_pull, <node>": name the node, as people do.
+    node = task_path.removeprefix("~__pregel_pull, ") if task_path else ""
+    who = _printable(node) if node and "," not in node else f"task {_printable(task_id)}"
+    return f"writes of {who}: {_channel_list(channels)}\n\ntask {_printable(task_id)}"
+
+
+def _channel_list(names: list[str]) -> str:
+    shown = ", ".join(_printable(name) for name in names[:_SUBJECT_CHANNELS])
+    if len(names) > _SUBJECT_CHANNELS:
+        shown += f" +{len(names) - _SUBJECT_CHANNELS} more"
+    return shown or "nothing"
+
+
+def _checkpoint_subject(metadata: Any, changed: list[str]) -> str:
     step, source = metadata.get("step"), metadata.get("source")
     where = f"step {step}" if step is not None else "checkpoint"
     if source:
         where += f" ({_printable(str(source))})"
-    shown = ", ".join(_printable(name) for name in changed[:_SUBJECT_CHANNELS])
-    if len(changed) > _SUBJECT_CHANNELS:
-        shown += f" +{len(changed) - _SUBJECT_CHANNELS} more"
-    return f"{where}: {shown or 'no channel changed'} [{checkpoint_id}]"
+    return f"{where}: {_channel_list(changed)}"

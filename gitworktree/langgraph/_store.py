@@ -1,10 +1,12 @@
 """The Git side of the saver: one ref per thread and namespace, an index of its commits.
 
 Every checkpoint, and every batch of pending writes, is one commit on the ref of its
-thread and namespace. A commit's first parent is what it builds on (the parent
-checkpoint, or the checkpoint whose writes it adds); when the ref's tip is another
-commit (a fork, or a new root), the tip becomes a second parent, so that every
-checkpoint of the thread stays reachable from the one ref and ``git gc`` keeps it.
+thread and namespace. A checkpoint commit's first parent is its parent checkpoint, and
+its second the latest writes commit of that parent -- the writes LangGraph applied to
+the parent to make it -- so ``git log --first-parent -p`` shows what each step changed.
+A writes commit's parent is its checkpoint (or the previous writes of it). When the
+ref's tip is none of these (a fork, a new root), the tip becomes one more parent, so
+that every checkpoint of the thread stays reachable from the one ref.
 
 The ref moves by compare-and-swap from the tip the commit was built on; if another
 process moved it first, the commit is built again on the new tip. Nothing here touches
@@ -67,9 +69,11 @@ class CommitDraft:
 
     tree: ObjectID
     base: ObjectID | None
-    subject: str
+    message: str
     kind: str
     checkpoint_id: str
+    #: Parents after ``base``: the writes a checkpoint was made from.
+    also: tuple[ObjectID, ...] = ()
 
 
 class TreeFiles:
@@ -258,7 +262,8 @@ class ThreadStore:
             if draft is None:
                 return index.tip
             parents = [] if draft.base is None else [draft.base]
-            if index.tip is not None and index.tip != draft.base:
+            parents += [sha for sha in draft.also if sha not in parents]
+            if index.tip is not None and index.tip not in parents:
                 parents.append(index.tip)
             trailers = CommitTrailers(draft.kind, draft.checkpoint_id, index.seq + 1)
             commit = self._make_commit(draft, parents, trailers)
@@ -285,7 +290,7 @@ class ThreadStore:
         commit.author = commit.committer = signature.raw
         commit.author_time = commit.commit_time = signature.timestamp
         commit.author_timezone = commit.commit_timezone = signature.offset
-        commit.message = f"{draft.subject}\n\n{trailers.render()}".encode()
+        commit.message = f"{draft.message}\n\n{trailers.render()}".encode()
         with lock_errors():
             add_object(self.repo.object_store, commit)
         return commit
