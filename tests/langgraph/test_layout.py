@@ -1,0 +1,161 @@
+"""What plain git sees: ref names, JSON files that diff, unchanged channels sharing blobs."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from langgraph.checkpoint.base import empty_checkpoint
+
+from gitworktree.errors import RepositoryError
+from gitworktree.langgraph import GitSaver
+from gitworktree.langgraph._layout import (
+    decode_name,
+    encode_name,
+    is_plain_json,
+    namespace_ref,
+    parse_ref,
+)
+from tests.langgraph.conftest import Calls, build_graph, fsck, thread
+from tests.oracle import git, git_lines
+
+HOSTILE_NAMES = [
+    "",
+    ".",
+    "..",
+    "a/b",
+    "../../etc",
+    "x.lock",
+    "@{-1}",
+    "a\nb",
+    "é☃",
+    "HEAD",
+    "~^:?*[",
+]
+
+
+@given(st.text())
+def test_every_name_encodes_reversibly(name: str) -> None:
+    assert decode_name(encode_name(name)) == name
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
+def test_a_thread_ref_passes_git_check_ref_format(name: str) -> None:
+    ref = namespace_ref(name, name)
+    result = subprocess.run(["git", "check-ref-format", ref], check=False)
+    assert result.returncode == 0, ref
+    assert parse_ref(ref) == (name, name)
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ({"a": [1, 2.5, None, True, "x"]}, True),
+        ((1, 2), False),
+        ({1: "int key"}, False),
+        (float("nan"), False),
+        (b"bytes", False),
+    ],
+    ids=["json-data", "tuple", "int-key", "nan", "bytes"],
+)
+def test_only_values_json_reads_back_identically_are_stored_as_json(
+    value: Any, plain: bool
+) -> None:
+    assert is_plain_json(value) is plain
+
+
+def put(saver: GitSaver, thread_id: str, values: dict[str, Any], parent: Any = None) -> Any:
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = values
+    checkpoint["channel_versions"] = {key: 1 for key in values}
+    config: dict[str, Any] = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    changed = dict(checkpoint["channel_versions"])
+    if parent is not None:
+        config["configurable"]["checkpoint_id"] = parent["configurable"]["checkpoint_id"]
+        previous = saver.get_tuple(parent)
+        assert previous is not None
+        old = previous.checkpoint["channel_values"]
+        changed = {key: 2 for key in values if old.get(key) != values[key]}
+        checkpoint["channel_versions"] = {key: changed.get(key, 1) for key in values}
+    return saver.put(config, checkpoint, {"source": "loop", "step": 1}, changed)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
+def test_hostile_thread_and_channel_names_round_trip_and_pass_fsck(
+    tmp_path: Path, name: str
+) -> None:
+    saver = GitSaver(tmp_path)
+    stored = put(saver, name, {name: "value"})
+    saver.put_writes(stored, [(name, "written")], task_id=name, task_path=name)
+    loaded = GitSaver(tmp_path).get_tuple(thread(name))
+    assert loaded is not None
+    assert loaded.checkpoint["channel_values"] == {name: "value"}
+    assert loaded.pending_writes == [(name, name, "written")]
+    fsck(tmp_path)
+
+
+def blobs(root: Path, tree: str) -> dict[str, str]:
+    """path -> blob id of the files in ``tree``, as ``git ls-tree`` lists them."""
+    entries = (line.split("\t", 1) for line in git_lines(root, "ls-tree", tree))
+    return {path: info.split()[2] for info, path in entries}
+
+
+def test_a_step_that_changes_one_channel_reuses_the_blobs_of_the_others(tmp_path: Path) -> None:
+    saver = GitSaver(tmp_path)
+    values = {f"key{i}": {"n": i} for i in range(50)}
+    first = put(saver, "t", values)
+    put(saver, "t", {**values, "key7": {"n": -7}}, parent=first)
+    ref = namespace_ref("t", "")
+    old, new = blobs(tmp_path, f"{ref}~1:channels"), blobs(tmp_path, f"{ref}:channels")
+    assert old.keys() == new.keys()
+    assert [path for path in old if old[path] != new[path]] == ["key7.json"]
+
+
+def test_git_diff_between_two_steps_shows_the_changed_json_value(tmp_path: Path) -> None:
+    saver = GitSaver(tmp_path)
+    first = put(saver, "t", {"todo": ["write"], "done": []})
+    put(saver, "t", {"todo": [], "done": ["write"]}, parent=first)
+    ref = namespace_ref("t", "")
+    diff = git(tmp_path, "diff", f"{ref}~1", ref, "--", "channels")
+    assert '-  "write"' in diff and '+  "write"' in diff
+    assert git_lines(tmp_path, "diff", "--name-only", f"{ref}~1", ref, "--", "channels") == [
+        "channels/done.json",
+        "channels/todo.json",
+    ]
+
+
+def test_a_value_that_is_not_json_is_stored_as_the_serializers_bytes(tmp_path: Path) -> None:
+    saver = GitSaver(tmp_path)
+    put(saver, "t", {"when": datetime(2026, 1, 2, tzinfo=UTC)})
+    names = git_lines(tmp_path, "ls-tree", "--name-only", f"{namespace_ref('t', '')}:channels")
+    assert names == ["when.msgpack.bin"]
+    loaded = saver.get_tuple(thread("t"))
+    assert loaded is not None
+    assert loaded.checkpoint["channel_values"] == {"when": datetime(2026, 1, 2, tzinfo=UTC)}
+
+
+def test_a_checkpoint_commit_edited_by_hand_into_nonsense_is_a_repository_error(
+    tmp_path: Path,
+) -> None:
+    build_graph(GitSaver(tmp_path), Calls()).invoke({"question": "q", "notes": []}, thread("t"))
+    ref = namespace_ref("t", "")
+    (tmp_path / "bad.json").write_text("{not json")
+    blob = git(tmp_path, "hash-object", "-w", "bad.json").strip()
+    tree = subprocess.run(
+        ["git", "-C", str(tmp_path), "mktree"],
+        input=f"100644 blob {blob}\tcheckpoint.json\n100644 blob {blob}\tmetadata.json\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    parent = git(tmp_path, "rev-parse", ref).strip()
+    message = "edited\n\nLanggraph-Kind: checkpoint\nLanggraph-Checkpoint: zzz\nLanggraph-Seq: 99\n"
+    forged = git(tmp_path, "commit-tree", tree, "-p", parent, "-m", message).strip()
+    git(tmp_path, "update-ref", ref, forged, parent)
+    with pytest.raises(RepositoryError, match=r"checkpoint zzz \(commit"):
+        GitSaver(tmp_path).get_tuple(thread("t"))
