@@ -104,6 +104,11 @@ def _run(bench: Bench, selected: list[str]) -> None:
         elif name == "dircheckpoint":
             for n in bench.sizes:
                 scenarios.directory_checkpoint(bench, n)
+        elif name == "langgraph":
+            from benchmarks.langgraph_scenarios import langgraph_savers
+
+            for n in bench.sizes:
+                langgraph_savers(bench, n)
 
 
 def _scaling_check(bench: Bench) -> None:

@@ -604,4 +604,13 @@ def isolated_git_environment(home: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-SCENARIOS = ("commit", "checkpoint", "restore", "mount", "log", "gate", "dircheckpoint")
+SCENARIOS = (
+    "commit",
+    "checkpoint",
+    "restore",
+    "mount",
+    "log",
+    "gate",
+    "dircheckpoint",
+    "langgraph",  # benchmarks/langgraph_scenarios.py: GitSaver against SqliteSaver
+)

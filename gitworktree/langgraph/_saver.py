@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import json
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -48,6 +47,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from gitworktree.errors import RepositoryError
 from gitworktree.history.identity import repository_identity
 from gitworktree.history.rawtrees import RawTree
+from gitworktree.langgraph._channels import FANOUT_THRESHOLD, ChannelFiles, iter_channel_files
 from gitworktree.langgraph._layout import (
     CHANNELS_DIR,
     CHECKPOINT_FILE,
@@ -58,6 +58,7 @@ from gitworktree.langgraph._layout import (
     decode_name,
     decode_value_name,
     encode_name,
+    load_json,
     namespace_ref,
     parse_ref,
     thread_prefix,
@@ -153,21 +154,22 @@ class GitSaver(BaseCheckpointSaver[int]):
         def build(index: RefIndex) -> CommitDraft:
             parent = index.checkpoints.get(parent_id) if parent_id else None
             base = None if parent is None else parent[1]
-            channels = self._base_channels(base)
+            fanout = len(checkpoint["channel_versions"]) > FANOUT_THRESHOLD
+            channels = ChannelFiles(self._store, self._channels_of(base), fanout=fanout)
             if base is None:  # nothing to inherit from: store every value given
                 for key in checkpoint["channel_versions"]:
                     if key in values and key not in changed:
                         changed[key] = value_file(values[key], dumps)
             for key in removed:
-                _drop_value(channels, encode_name(key).encode())
+                channels.drop(encode_name(key).encode())
             for key, encoded in changed.items():
                 name = encode_name(key).encode()
-                _drop_value(channels, name)
+                channels.drop(name)
                 channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
             root = RawTree([], [])
             for stem, encoded in head:
                 root.set(stem.encode() + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
-            root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(channels))
+            root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, channels.write())
             tree = self._store.write_tree(root)
             writes = index.writes.get(parent_id) if base is not None and parent_id else None
             also = () if writes is None else (writes[1],)
@@ -186,14 +188,12 @@ class GitSaver(BaseCheckpointSaver[int]):
     def _blob(self, encoded: EncodedValue) -> ObjectID:
         return self._store.write_blob(encoded.data)
 
-    def _base_channels(self, base: ObjectID | None) -> RawTree:
+    def _channels_of(self, base: ObjectID | None) -> ObjectID | None:
         if base is None:
-            return RawTree([], [])
+            return None
         root = self._store.tree(self._store.commit(base).tree).tree
         entry = root.get(CHANNELS_DIR.encode())
-        if entry is None:
-            return RawTree([], [])
-        return self._store.tree(entry[1]).tree.copy()
+        return None if entry is None or entry[0] != DIRECTORY_MODE else entry[1]
 
     # --- put_writes --------------------------------------------------------------------
 
@@ -404,7 +404,7 @@ class GitSaver(BaseCheckpointSaver[int]):
         data = self._store.blobs.get(self._store.repo, blob_id)
         _, type_name = decode_value_name(file_name)
         if type_name is None:
-            return json.loads(data)
+            return load_json(data)
         return self.serde.loads_typed((type_name, data))
 
     def _read_channels(self, root: TreeFiles, versions: ChannelVersions) -> dict[str, Any]:
@@ -412,7 +412,9 @@ class GitSaver(BaseCheckpointSaver[int]):
         if entry is None:
             return {}
         values: dict[str, Any] = {}
-        for name, _mode, blob_id in self._store.tree(entry[1]).tree.items():
+        for name, _mode, blob_id in iter_channel_files(
+            self._store, self._store.tree(entry[1]).tree
+        ):
             file_name = name.decode("ascii", "replace")
             stem, _ = decode_value_name(file_name)
             channel = decode_name(stem)
@@ -560,11 +562,6 @@ def _open_or_init(path: Path) -> Repo:
             return Repo.init(os.fspath(path), mkdir=not path.exists())
         except OSError as err:
             raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
-
-
-def _drop_value(tree: RawTree, stem: bytes) -> None:
-    for name in TreeFiles(tree).find_stem(stem):
-        tree.delete(name)
 
 
 def _printable(text: str) -> str:
