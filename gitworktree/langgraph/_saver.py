@@ -154,22 +154,15 @@ class GitSaver(BaseCheckpointSaver[int]):
         def build(index: RefIndex) -> CommitDraft:
             parent = index.checkpoints.get(parent_id) if parent_id else None
             base = None if parent is None else parent[1]
-            fanout = len(checkpoint["channel_versions"]) > FANOUT_THRESHOLD
-            channels = ChannelFiles(self._store, self._channels_of(base), fanout=fanout)
             if base is None:  # nothing to inherit from: store every value given
                 for key in checkpoint["channel_versions"]:
                     if key in values and key not in changed:
                         changed[key] = value_file(values[key], dumps)
-            for key in removed:
-                channels.drop(encode_name(key).encode())
-            for key, encoded in changed.items():
-                name = encode_name(key).encode()
-                channels.drop(name)
-                channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
+            channels = self._channels_tree(base, checkpoint["channel_versions"], changed, removed)
             root = RawTree([], [])
             for stem, encoded in head:
                 root.set(stem.encode() + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
-            root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, channels.write())
+            root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, channels)
             tree = self._store.write_tree(root)
             writes = index.writes.get(parent_id) if base is not None and parent_id else None
             also = () if writes is None else (writes[1],)
@@ -187,6 +180,44 @@ class GitSaver(BaseCheckpointSaver[int]):
 
     def _blob(self, encoded: EncodedValue) -> ObjectID:
         return self._store.write_blob(encoded.data)
+
+    def _channels_tree(
+        self,
+        base: ObjectID | None,
+        versions: ChannelVersions,
+        changed: dict[str, EncodedValue],
+        removed: builtins.list[str],
+    ) -> ObjectID:
+        """The parent's ``channels/`` with the changed values written, and the channels
+        that were emptied or are no longer in ``versions`` removed; its id."""
+        parent_tree = self._channels_of(base)
+        fanout = len(versions) > FANOUT_THRESHOLD
+        channels = ChannelFiles(self._store, parent_tree, fanout=fanout)
+        kept = self._stored_channels(parent_tree)
+        gone = (kept - versions.keys()) | set(removed)  # set operations: C speed at any N
+        for key in gone:
+            channels.drop(encode_name(key).encode())
+        for key, encoded in changed.items():
+            name = encode_name(key).encode()
+            channels.drop(name)
+            channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
+        tree_id = channels.write()
+        self._store.channel_names.put(tree_id, (kept - gone) | changed.keys())
+        return tree_id
+
+    def _stored_channels(self, tree_id: ObjectID | None) -> frozenset[str]:
+        """The channels that have a file in ``channels/`` tree ``tree_id``."""
+        if tree_id is None:
+            return frozenset()
+        known = self._store.channel_names.get(tree_id)
+        if known is None:
+            top = self._store.tree(tree_id).tree
+            known = frozenset(
+                decode_name(decode_value_name(name.decode("ascii", "replace"))[0])
+                for name, _, _ in iter_channel_files(self._store, top)
+            )
+            self._store.channel_names.put(tree_id, known)
+        return known
 
     def _channels_of(self, base: ObjectID | None) -> ObjectID | None:
         if base is None:

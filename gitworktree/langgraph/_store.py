@@ -32,7 +32,7 @@ from gitworktree.history.rawtrees import RawTree, read_tree, write_blob, write_t
 from gitworktree.history.refs import add_ref_if_new, delete_ref, read_ref
 from gitworktree.langgraph._layout import CommitTrailers, parse_trailers
 
-__all__ = ["BlobCache", "CommitDraft", "RefIndex", "ThreadStore", "TreeFiles"]
+__all__ = ["BlobCache", "ChannelNames", "CommitDraft", "RefIndex", "ThreadStore", "TreeFiles"]
 
 DIRECTORY_MODE = stat.S_IFDIR
 FILE_MODE = 0o100644
@@ -135,6 +135,26 @@ class BlobCache:
             self._size -= len(old)
 
 
+class ChannelNames:
+    """The channels a ``channels/`` tree holds, by tree id (a tree never changes), for
+    the last few trees: a step finds the channels to delete by set difference."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self._limit = limit
+        self._names: OrderedDict[ObjectID, frozenset[str]] = OrderedDict()
+
+    def get(self, tree_id: ObjectID) -> frozenset[str] | None:
+        """The channel names of ``tree_id``, if remembered."""
+        return self._names.get(tree_id)
+
+    def put(self, tree_id: ObjectID, names: frozenset[str] | set[str]) -> None:
+        """Remember the channel names of ``tree_id``."""
+        self._names[tree_id] = frozenset(names)
+        self._names.move_to_end(tree_id)
+        while len(self._names) > self._limit:
+            self._names.popitem(last=False)
+
+
 class ThreadStore:
     """The refs and commits of the saver in one repository (callers hold its lock)."""
 
@@ -142,6 +162,7 @@ class ThreadStore:
         self.repo = repo
         self.identity = identity
         self.blobs = BlobCache()
+        self.channel_names = ChannelNames()
         self._indexes: dict[str, RefIndex] = {}
 
     # --- reading -----------------------------------------------------------------------

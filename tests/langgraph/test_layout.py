@@ -14,6 +14,7 @@ from langgraph.checkpoint.base import empty_checkpoint
 
 from gitworktree.errors import RepositoryError
 from gitworktree.langgraph import GitSaver
+from gitworktree.langgraph._channels import FANOUT_THRESHOLD
 from gitworktree.langgraph._layout import (
     decode_name,
     encode_name,
@@ -159,3 +160,43 @@ def test_a_checkpoint_commit_edited_by_hand_into_nonsense_is_a_repository_error(
     git(tmp_path, "update-ref", ref, forged, parent)
     with pytest.raises(RepositoryError, match=r"checkpoint zzz \(commit"):
         GitSaver(tmp_path).get_tuple(thread("t"))
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [(10, 2000), (2000, 10)],
+    ids=["flat-to-fanned-out", "fanned-out-to-flat"],
+)
+def test_a_state_crossing_the_fanout_line_changes_layout_and_reads_back(
+    tmp_path: Path, sizes: tuple[int, int]
+) -> None:
+    saver = GitSaver(tmp_path)
+    before = {f"key{i}": i for i in range(sizes[0])}
+    after = {f"key{i}": -i for i in range(sizes[1])}
+    first = put(saver, "t", before)
+    put(saver, "t", after, parent=first)
+    ref = namespace_ref("t", "")
+    loaded = GitSaver(tmp_path).get_tuple(thread("t"))
+    assert loaded is not None and loaded.checkpoint["channel_values"] == after
+    files = git_lines(tmp_path, "ls-tree", "-r", "--name-only", f"{ref}:channels")
+    assert len(files) == sizes[1]
+    fanned = all(path.count("/") == 1 for path in files)
+    assert fanned is (sizes[1] > FANOUT_THRESHOLD)
+    fsck(tmp_path)
+
+
+def test_a_step_in_a_fanned_out_state_rewrites_one_folder_and_the_top(tmp_path: Path) -> None:
+    saver = GitSaver(tmp_path)
+    values = {f"key{i}": i for i in range(2000)}
+    first = put(saver, "t", values)
+    put(saver, "t", {**values, "key7": -7}, parent=first)
+    ref = namespace_ref("t", "")
+    old, new = blobs(tmp_path, f"{ref}~1:channels"), blobs(tmp_path, f"{ref}:channels")
+    changed = [folder for folder in old if old[folder] != new[folder]]
+    assert 200 < len(old) <= 256 and len(changed) == 1
+    assert (
+        git_lines(tmp_path, "ls-tree", "--name-only", f"{ref}:channels/{changed[0]}").count(
+            "key7.json"
+        )
+        == 1
+    )
