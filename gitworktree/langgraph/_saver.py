@@ -202,7 +202,9 @@ class GitSaver(BaseCheckpointSaver[int]):
             channels.drop(name)
             channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
         tree_id = channels.write()
-        self._store.channel_names.put(tree_id, (kept - gone) | changed.keys())
+        if gone or not changed.keys() <= kept:
+            kept = frozenset((kept - gone) | changed.keys())
+        self._store.channel_names.put(tree_id, kept)  # a usual step: the same set, no copy
         return tree_id
 
     def _stored_channels(self, tree_id: ObjectID | None) -> frozenset[str]:

@@ -147,9 +147,9 @@ class ChannelNames:
         """The channel names of ``tree_id``, if remembered."""
         return self._names.get(tree_id)
 
-    def put(self, tree_id: ObjectID, names: frozenset[str] | set[str]) -> None:
+    def put(self, tree_id: ObjectID, names: frozenset[str]) -> None:
         """Remember the channel names of ``tree_id``."""
-        self._names[tree_id] = frozenset(names)
+        self._names[tree_id] = names
         self._names.move_to_end(tree_id)
         while len(self._names) > self._limit:
             self._names.popitem(last=False)
