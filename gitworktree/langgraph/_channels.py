@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections import OrderedDict
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from dulwich.objects import ObjectID
 
 from gitworktree.history.rawtrees import RawTree
+from gitworktree.langgraph._layout import decode_name, decode_value_name
 from gitworktree.langgraph._store import DIRECTORY_MODE, ThreadStore, TreeFiles
 
-__all__ = ["FANOUT_THRESHOLD", "ChannelFiles"]
+__all__ = [
+    "FANOUT_THRESHOLD",
+    "ChannelFile",
+    "ChannelFiles",
+    "ChannelListings",
+    "iter_channel_files",
+]
 
 #: More channels than this, and the files are spread over 256 folders.
 FANOUT_THRESHOLD = 1024
@@ -93,3 +102,53 @@ def iter_channel_files(store: ThreadStore, top: RawTree) -> Iterator[tuple[bytes
             yield from store.tree(sha).tree.items()
         else:
             yield name, mode, sha
+
+
+class ChannelFile(NamedTuple):
+    """One channel's file: the channel, the serializer type (``None``: JSON), the blob."""
+
+    channel: str
+    type_name: str | None
+    blob: ObjectID
+
+
+class ChannelListings:
+    """The decoded files of ``channels/`` folders, by tree id, for the last few folders.
+
+    Reading a state of 10,000 channels decodes 10,000 file names; a folder that did not
+    change since the last read (most of them, in a fanned-out state) is not decoded again.
+    """
+
+    def __init__(self, store: ThreadStore, limit: int = 4096) -> None:
+        self._store = store
+        self._limit = limit
+        self._folders: OrderedDict[ObjectID, list[ChannelFile]] = OrderedDict()
+
+    def files(self, top_id: ObjectID) -> Iterator[ChannelFile]:
+        """Every channel file of the ``channels/`` tree ``top_id``, in either layout.
+
+        Raises:
+            ValueError: for a file name the saver does not write.
+        """
+        top = self._store.tree(top_id).tree
+        if not any(stat.S_ISDIR(mode) for _, mode, _ in top.items()):
+            yield from self._folder(top_id)
+            return
+        for _, mode, sha in top.items():
+            if not stat.S_ISDIR(mode):
+                raise ValueError(f"a file beside the folders of a fanned-out channels/ ({sha!r})")
+            yield from self._folder(sha)
+
+    def _folder(self, tree_id: ObjectID) -> list[ChannelFile]:
+        listing = self._folders.get(tree_id)
+        if listing is not None:
+            self._folders.move_to_end(tree_id)
+            return listing
+        listing = []
+        for name, _, blob in self._store.tree(tree_id).tree.items():
+            stem, type_name = decode_value_name(name.decode("ascii", "replace"))
+            listing.append(ChannelFile(decode_name(stem), type_name, blob))
+        self._folders[tree_id] = listing
+        while len(self._folders) > self._limit:
+            self._folders.popitem(last=False)
+        return listing

@@ -47,7 +47,12 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from gitworktree.errors import RepositoryError
 from gitworktree.history.identity import repository_identity
 from gitworktree.history.rawtrees import RawTree
-from gitworktree.langgraph._channels import FANOUT_THRESHOLD, ChannelFiles, iter_channel_files
+from gitworktree.langgraph._channels import (
+    FANOUT_THRESHOLD,
+    ChannelFiles,
+    ChannelListings,
+    iter_channel_files,
+)
 from gitworktree.langgraph._layout import (
     CHANNELS_DIR,
     CHECKPOINT_FILE,
@@ -111,6 +116,7 @@ class GitSaver(BaseCheckpointSaver[int]):
         repo = _open_or_init(self.path)
         identity = author or repository_identity(repo.get_config_stack)
         self._store = ThreadStore(repo, identity)
+        self._listings = ChannelListings(self._store)
         # One writer at a time per saver: refs move by compare-and-swap across processes,
         # but the saver's indexes are shared by the threads (and to_thread calls) using it.
         self._lock = threading.RLock()
@@ -434,8 +440,10 @@ class GitSaver(BaseCheckpointSaver[int]):
         return self._decode(names[0].decode("ascii", "replace"), entry[1])
 
     def _decode(self, file_name: str, blob_id: ObjectID) -> Any:
+        return self._decode_typed(decode_value_name(file_name)[1], blob_id)
+
+    def _decode_typed(self, type_name: str | None, blob_id: ObjectID) -> Any:
         data = self._store.blobs.get(self._store.repo, blob_id)
-        _, type_name = decode_value_name(file_name)
         if type_name is None:
             return load_json(data)
         return self.serde.loads_typed((type_name, data))
@@ -444,16 +452,11 @@ class GitSaver(BaseCheckpointSaver[int]):
         entry = root.tree.get(CHANNELS_DIR.encode())
         if entry is None:
             return {}
-        values: dict[str, Any] = {}
-        for name, _mode, blob_id in iter_channel_files(
-            self._store, self._store.tree(entry[1]).tree
-        ):
-            file_name = name.decode("ascii", "replace")
-            stem, _ = decode_value_name(file_name)
-            channel = decode_name(stem)
-            if channel in versions:
-                values[channel] = self._decode(file_name, blob_id)
-        return values
+        return {
+            file.channel: self._decode_typed(file.type_name, file.blob)
+            for file in self._listings.files(entry[1])
+            if file.channel in versions
+        }
 
     def _read_writes(self, root: TreeFiles) -> builtins.list[PendingWrite]:
         entry = root.tree.get(WRITES_DIR.encode())
