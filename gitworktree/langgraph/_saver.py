@@ -47,6 +47,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 from gitworktree.errors import RepositoryError
 from gitworktree.history.identity import repository_identity
 from gitworktree.history.rawtrees import RawTree
+from gitworktree.history.shapes import check_format, format_errors
 from gitworktree.langgraph._channels import (
     FANOUT_THRESHOLD,
     ChannelFiles,
@@ -530,9 +531,10 @@ class GitSaver(BaseCheckpointSaver[int]):
             entry = self._root_of(writes[1]).tree.get(WRITES_DIR.encode())
             if entry is not None:
                 root.set(WRITES_DIR.encode(), DIRECTORY_MODE, entry[1])
-        tree = self._store.write_tree(root)
         subject = f"checkpoint {latest} (pruned: the thread's older checkpoints dropped)"
-        self._store.point(ref, self._store.root_commit(ref, tree, subject, latest))
+        with self._store.writing(ref):
+            commit = self._store.root_commit(self._store.write_tree(root), subject, latest)
+        self._store.point(ref, commit)
 
     # --- async twins ---------------------------------------------------------------------
 
@@ -589,15 +591,24 @@ class GitSaver(BaseCheckpointSaver[int]):
 
 
 def _open_or_init(path: Path) -> Repo:
+    """The repository at ``path`` (bare or not), created if there is none.
+
+    Raises:
+        UnsupportedRepositoryError: for a SHA-256 repository or an unknown extension.
+        RepositoryError: if ``path`` is a file or cannot be created.
+    """
     try:
-        return Repo(os.fspath(path))
+        with format_errors(path):
+            repo = Repo(os.fspath(path))
     except NotGitRepository:
         if path.exists() and not path.is_dir():
             raise RepositoryError(str(path), "is a file, not a directory") from None
         try:
-            return Repo.init(os.fspath(path), mkdir=not path.exists())
+            repo = Repo.init(os.fspath(path), mkdir=not path.exists())
         except OSError as err:
             raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
+    check_format(repo)
+    return repo
 
 
 def _printable(text: str) -> str:

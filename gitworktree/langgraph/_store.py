@@ -19,6 +19,7 @@ import bisect
 import stat
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from dulwich.objects import Commit, ObjectID
@@ -268,6 +269,18 @@ class ThreadStore:
         """Store a tree; its id."""
         return write_tree(self.repo.object_store, tree)
 
+    @contextmanager
+    def writing(self, ref: str) -> Iterator[None]:
+        """Translate a held lock file and a failed write (disk full, read-only) into a
+        `RepositoryError`; the ref is then where it was."""
+        with lock_errors():
+            try:
+                yield
+            except OSError as err:
+                raise RepositoryError(
+                    self.repo.path, f"cannot write {ref} ({err}); nothing was changed"
+                ) from err
+
     def publish(self, ref: str, build: Callable[[RefIndex], CommitDraft | None]) -> ObjectID | None:
         """Commit what ``build`` drafts on ``ref`` and move the ref to it, compare-and-swap.
 
@@ -278,6 +291,12 @@ class ThreadStore:
             ConflictError: if the ref kept moving for every attempt.
             RepositoryError: if a lock file of the ref stays held.
         """
+        with self.writing(ref):
+            return self._publish(ref, build)
+
+    def _publish(
+        self, ref: str, build: Callable[[RefIndex], CommitDraft | None]
+    ) -> ObjectID | None:
         for _ in range(_CAS_ATTEMPTS):
             index = self.index(ref)
             draft = build(index)
@@ -329,7 +348,9 @@ class ThreadStore:
         """Point ``ref`` at ``sha``, whatever it pointed at (a copy or a prune)."""
         for _ in range(_CAS_ATTEMPTS):
             old = read_ref(self.repo, Ref(ref.encode("utf-8")))
-            if self._swap(ref, old, sha):
+            with self.writing(ref):
+                moved = self._swap(ref, old, sha)
+            if moved:
                 self._indexes.pop(ref, None)
                 return
         raise ConflictError(f"{ref} kept moving; nothing was changed -- retry", ref=ref)
@@ -341,18 +362,12 @@ class ThreadStore:
             old = read_ref(self.repo, name)
             if old is None:
                 break
-            with lock_errors():
+            with self.writing(ref):
                 if wait_for_lock(lambda old=old: delete_ref(self.repo, name, old)):  # type: ignore[misc]
                     break
         self._indexes.pop(ref, None)
 
-    def root_commit(self, ref: str, tree: ObjectID, subject: str, checkpoint_id: str) -> ObjectID:
+    def root_commit(self, tree: ObjectID, subject: str, checkpoint_id: str) -> ObjectID:
         """A new parentless commit of ``tree`` (for a pruned thread), not yet on a ref."""
         draft = CommitDraft(tree, None, subject, "checkpoint", checkpoint_id)
         return self._make_commit(draft, [], CommitTrailers("checkpoint", checkpoint_id, 1)).id
-
-
-def iter_entries(tree: RawTree) -> Iterator[tuple[str, int, ObjectID]]:
-    """``(name, mode, id)`` of each entry, names decoded."""
-    for name, mode, sha in tree.items():
-        yield name.decode("utf-8", "surrogateescape"), mode, sha
