@@ -3,9 +3,10 @@
 Pure functions, no I/O: the saver and the tests share them.
 
 Names (thread ids, namespaces, channels, task ids) may hold any character, but a ref
-name or a tree entry may not (no ``..``, no ``:``, no control characters, no leading
-dot, ...). Every byte outside ``[A-Za-z0-9_-]`` is written ``=XX`` (its hex), which is
-reversible and never produces a name git refuses; the empty name is written ``=``.
+name or a tree entry may not (no ``..``, no ``:`` in a ref, no control characters, no
+leading dot, ...). Every byte outside ``[A-Za-z0-9_-]`` (in a file name, also ``:+``) is
+written ``=XX`` (its hex), which is reversible and never produces a name git refuses;
+the empty name is written ``=``.
 
 Values are JSON files when they are plain JSON data (``git diff`` then shows what a step
 changed), and the serializer's bytes otherwise.
@@ -21,9 +22,12 @@ from typing import Any
 
 import orjson
 
+from gitworktree.errors import InvalidNameError
+
 __all__ = [
     "CHANNELS_DIR",
     "CHECKPOINT_FILE",
+    "MAX_ENCODED_BYTES",
     "METADATA_FILE",
     "REF_PREFIX",
     "WRITES_DIR",
@@ -31,6 +35,7 @@ __all__ = [
     "EncodedValue",
     "decode_name",
     "decode_value_name",
+    "encode_file_name",
     "encode_name",
     "is_plain_json",
     "load_json",
@@ -53,20 +58,45 @@ CHANNELS_DIR = "channels"
 WRITES_DIR = "writes"
 
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+#: A file name may also hold ``:`` and ``+`` (LangGraph's ``branch:to:node`` channels),
+#: which a ref name may not.
+_FILE_SAFE = _SAFE | frozenset(b":+")
 _ESCAPE = re.compile(r"=([0-9A-F]{2})")
-_ENCODED = re.compile(r"(?:[A-Za-z0-9_-]|=[0-9A-F]{2})+|=")
+_ENCODED = re.compile(r"(?:[A-Za-z0-9_:+-]|=[0-9A-F]{2})+|=")
+#: Longest encoded name: a ref component or tree entry name must fit a file system's
+#: 255-byte file names, with room for a suffix (``.msgpack.bin``, ``.lock``).
+MAX_ENCODED_BYTES = 200
 #: Indented (so that a changed item is a changed line), keys in the value's own order.
 _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 
-def encode_name(name: str) -> str:
-    """``name`` as a ref component or file name: ``[A-Za-z0-9_-]`` kept, other bytes ``=XX``."""
+def encode_name(name: str, *, file: bool = False) -> str:
+    """``name`` as a ref component (or with ``file``, a file name): ``[A-Za-z0-9_-]`` (and
+    for a file ``:+``) kept, every other byte ``=XX``.
+
+    Raises:
+        InvalidNameError: if the encoded name would be longer than `MAX_ENCODED_BYTES`.
+    """
     if not name:
         return "="
     data = name.encode("utf-8", "surrogatepass")
-    if all(byte in _SAFE for byte in data):
-        return name
-    return "".join(chr(byte) if byte in _SAFE else f"={byte:02X}" for byte in data)
+    safe = _FILE_SAFE if file else _SAFE
+    if all(byte in safe for byte in data):
+        encoded = name
+    else:
+        encoded = "".join(chr(byte) if byte in safe else f"={byte:02X}" for byte in data)
+    if len(encoded) > MAX_ENCODED_BYTES:
+        raise InvalidNameError(
+            name[:80] + ("..." if len(name) > 80 else ""),
+            f"encodes to {len(encoded)} bytes, more than the {MAX_ENCODED_BYTES} a ref or "
+            "file name may take; use a shorter thread id, namespace, channel or task id",
+        )
+    return encoded
+
+
+def encode_file_name(name: str) -> str:
+    """``name`` as a file name (`encode_name` with ``file=True``)."""
+    return encode_name(name, file=True)
 
 
 def decode_name(encoded: str) -> str:

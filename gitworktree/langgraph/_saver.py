@@ -13,7 +13,8 @@ Layout (see docs/langgraph.md)::
     <writes commit> = its checkpoint's tree, plus
         writes/<task>/<idx>.<channel>.json (or .<type>.bin), writes/<task>/task_path
 
-Names are encoded by `gitworktree.langgraph._layout.encode_name`.
+Names are encoded by `gitworktree.langgraph._layout.encode_name` (``branch:to:plan``
+stays as it is in a file name; ``a/b`` becomes ``a=2Fb``).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from gitworktree.langgraph._layout import (
     EncodedValue,
     decode_name,
     decode_value_name,
-    encode_name,
+    encode_file_name,
     load_json,
     namespace_ref,
     parse_ref,
@@ -203,9 +204,9 @@ class GitSaver(BaseCheckpointSaver[int]):
         kept = self._stored_channels(parent_tree)
         gone = (kept - versions.keys()) | set(removed)  # set operations: C speed at any N
         for key in gone:
-            channels.drop(encode_name(key).encode())
+            channels.drop(encode_file_name(key).encode())
         for key, encoded in changed.items():
-            name = encode_name(key).encode()
+            name = encode_file_name(key).encode()
             channels.drop(name)
             channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
         tree_id = channels.write()
@@ -258,7 +259,7 @@ class GitSaver(BaseCheckpointSaver[int]):
             (WRITES_IDX_MAP.get(channel, idx), channel, value_file(value, dumps))
             for idx, (channel, value) in enumerate(writes)
         ]
-        task = encode_name(task_id).encode()
+        task = encode_file_name(task_id).encode()
         subject = _writes_subject(task_id, task_path, [channel for _, channel, _ in files])
 
         def build(index: RefIndex) -> CommitDraft | None:
@@ -277,7 +278,7 @@ class GitSaver(BaseCheckpointSaver[int]):
                     continue
                 for name in existing:
                     task_dir.delete(name)
-                name = stem + b"." + encode_name(channel).encode() + encoded.suffix.encode()
+                name = stem + b"." + encode_file_name(channel).encode() + encoded.suffix.encode()
                 task_dir.set(name, FILE_MODE, self._blob(encoded))
                 wrote = True
             if not wrote:

@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from langgraph.checkpoint.base import empty_checkpoint
 
-from gitworktree.errors import RepositoryError
+from gitworktree.errors import InvalidNameError, RepositoryError
 from gitworktree.langgraph import GitSaver
 from gitworktree.langgraph._channels import FANOUT_THRESHOLD
 from gitworktree.langgraph._layout import (
     decode_name,
+    encode_file_name,
     encode_name,
     is_plain_json,
     namespace_ref,
@@ -40,9 +41,24 @@ HOSTILE_NAMES = [
 ]
 
 
-@given(st.text())
-def test_every_name_encodes_reversibly(name: str) -> None:
-    assert decode_name(encode_name(name)) == name
+@given(st.text(max_size=16), st.booleans())  # 16 code points: at most 192 bytes encoded
+def test_every_name_encodes_reversibly(name: str, file: bool) -> None:
+    assert decode_name(encode_name(name, file=file)) == name
+
+
+def test_langgraphs_channel_names_stay_readable_as_file_names() -> None:
+    assert encode_file_name("branch:to:plan") == "branch:to:plan"
+    assert encode_name("branch:to:plan") == "branch=3Ato=3Aplan"  # ':' is refused in refs
+
+
+def test_a_thread_id_too_long_for_a_ref_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    saver = GitSaver(tmp_path)
+    with pytest.raises(InvalidNameError, match="shorter thread id"):
+        put(saver, "x" * 300, {"a": 1})
+    assert git(tmp_path, "for-each-ref") == ""
+    assert git(tmp_path, "count-objects").startswith("0 objects")
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
