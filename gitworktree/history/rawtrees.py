@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
-from dulwich.objects import Blob, ObjectID, Tree
+from dulwich.objects import Blob, ObjectID, ShaFile, Tree
 
 from gitworktree.errors import RepositoryError, UntrustedTreeError
 from gitworktree.history.paths import decode_path
@@ -44,6 +44,7 @@ __all__ = [
     "lookup_path",
     "read_tree",
     "write_blob",
+    "write_object",
     "write_tree",
 ]
 
@@ -345,15 +346,21 @@ def write_blob(store: BaseObjectStore, data: bytes) -> ObjectID:
     Written as git writes loose objects (see `_write_loose`): dulwich's ``add_object``
     compresses at zlib's default level, 2-3x slower for the same object.
     """
-    header = b"blob %d\0" % len(data)
+    return write_object(store, Blob, data)
+
+
+def write_object(store: BaseObjectStore, kind: type[ShaFile], body: bytes) -> ObjectID:
+    """Store the object of type ``kind`` (`Blob`, `Commit`, ...) whose body is ``body``,
+    already serialized (unless it is there already), and return its id."""
+    header = b"%s %d\0" % (kind.type_name, len(body))
     digest = hashlib.sha1(header, usedforsecurity=False)
-    digest.update(data)
-    blob_id = ObjectID(digest.hexdigest().encode("ascii"))
+    digest.update(body)
+    object_id = ObjectID(digest.hexdigest().encode("ascii"))
     if isinstance(store, DiskObjectStore):
-        _write_loose(store, blob_id, header, data)
-    elif blob_id not in store:
-        store.add_object(Blob.from_string(data))
-    return blob_id
+        _write_loose(store, object_id, header, body)
+    elif object_id not in store:
+        store.add_object(kind.from_raw_string(kind.type_num, body))
+    return object_id
 
 
 def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: bytes) -> None:

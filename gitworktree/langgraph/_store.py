@@ -28,8 +28,14 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history.identity import Signature
-from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
-from gitworktree.history.rawtrees import RawTree, read_tree, write_blob, write_tree
+from gitworktree.history.locks import lock_errors, wait_for_lock
+from gitworktree.history.rawtrees import (
+    RawTree,
+    read_tree,
+    write_blob,
+    write_object,
+    write_tree,
+)
 from gitworktree.history.refs import add_ref_if_new, delete_ref, read_ref
 from gitworktree.langgraph._layout import CommitTrailers, parse_trailers
 
@@ -308,13 +314,13 @@ class ThreadStore:
                 parents.append(index.tip)
             trailers = CommitTrailers(draft.kind, draft.checkpoint_id, index.seq + 1)
             commit = self._make_commit(draft, parents, trailers)
-            if self._swap(ref, index.tip, commit.id):
+            if self._swap(ref, index.tip, commit):
                 table = index.checkpoints if draft.kind == "checkpoint" else index.writes
-                table[draft.checkpoint_id] = (trailers.seq, commit.id)
-                index.seen.add(commit.id)
-                index.tip, index.seq = commit.id, trailers.seq
+                table[draft.checkpoint_id] = (trailers.seq, commit)
+                index.seen.add(commit)
+                index.tip, index.seq = commit, trailers.seq
                 self._indexes[ref] = index
-                return commit.id
+                return commit
         raise ConflictError(
             f"{ref} kept moving while a checkpoint was written ({_CAS_ATTEMPTS} attempts); "
             "nothing was written -- retry",
@@ -323,18 +329,16 @@ class ThreadStore:
 
     def _make_commit(
         self, draft: CommitDraft, parents: list[ObjectID], trailers: CommitTrailers
-    ) -> Commit:
+    ) -> ObjectID:
+        """Store the commit (its body written here, as git lays it out); its id."""
         signature = Signature.now(self.identity)
-        commit = Commit()
-        commit.tree = draft.tree
-        commit.parents = parents
-        commit.author = commit.committer = signature.raw
-        commit.author_time = commit.commit_time = signature.timestamp
-        commit.author_timezone = commit.commit_timezone = signature.offset
-        commit.message = f"{draft.message}\n\n{trailers.render()}".encode()
+        sign = b"%s %d %s" % (signature.raw, signature.timestamp, _zone(signature.offset))
+        body = b"tree %s\n" % draft.tree
+        body += b"".join(b"parent %s\n" % parent for parent in parents)
+        body += b"author %s\ncommitter %s\n\n" % (sign, sign)
+        body += f"{draft.message}\n\n{trailers.render()}".encode()
         with lock_errors():
-            add_object(self.repo.object_store, commit)
-        return commit
+            return write_object(self.repo.object_store, Commit, body)
 
     def _swap(self, ref: str, old: ObjectID | None, new: ObjectID) -> bool:
         name = Ref(ref.encode("utf-8"))
@@ -370,4 +374,11 @@ class ThreadStore:
     def root_commit(self, tree: ObjectID, subject: str, checkpoint_id: str) -> ObjectID:
         """A new parentless commit of ``tree`` (for a pruned thread), not yet on a ref."""
         draft = CommitDraft(tree, None, subject, "checkpoint", checkpoint_id)
-        return self._make_commit(draft, [], CommitTrailers("checkpoint", checkpoint_id, 1)).id
+        return self._make_commit(draft, [], CommitTrailers("checkpoint", checkpoint_id, 1))
+
+
+def _zone(offset: int) -> bytes:
+    """A UTC offset in seconds as git writes it: ``+0100``, ``-0530``."""
+    sign = b"-" if offset < 0 else b"+"
+    minutes = abs(offset) // 60
+    return b"%s%02d%02d" % (sign, minutes // 60, minutes % 60)
