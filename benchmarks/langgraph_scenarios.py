@@ -22,6 +22,9 @@ __all__ = ["langgraph_savers"]
 
 #: The issue's target: a GitSaver step within 2x of SqliteSaver's at N = 10,000.
 STEP_TARGET = 2.0
+#: Steps per timed sample: one step is a few milliseconds, two fsyncs of which a busy
+#: disk can stall either saver for as long; ten average the stalls out.
+BATCH = 10
 
 
 def _value(i: int, step: int) -> dict[str, Any]:
@@ -38,7 +41,7 @@ class _Thread:
     config: dict[str, Any] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
-    pending: tuple[Any, ...] = ()
+    pending: tuple[tuple[str, Any, Any, dict[str, int]], ...] = ()
 
     def start(self) -> None:
         """Store the first checkpoint: all N channels."""
@@ -54,30 +57,32 @@ class _Thread:
         self.config = self.saver.put(config, checkpoint, metadata, dict(self.versions))
 
     def prepare(self, step: int) -> None:
-        """Untimed: the next checkpoint, with channel ``step * 7919 % N`` changed."""
+        """Untimed: the next `BATCH` checkpoints, each with one channel changed."""
         from langgraph.checkpoint.base import empty_checkpoint
 
-        key = f"key{(step * 7919) % self.n}"
-        self.values[key] = _value(step, step + 1)
-        self.versions[key] += 1
-        checkpoint = empty_checkpoint()
-        checkpoint["channel_values"] = dict(self.values)
-        checkpoint["channel_versions"] = dict(self.versions)
-        checkpoint["versions_seen"] = {"node": {key: self.versions[key] - 1}}
-        metadata: Any = {"source": "loop", "step": step}
-        self.pending = (key, checkpoint, metadata, {key: self.versions[key]})
+        self.pending = ()
+        for number in range(step * BATCH, (step + 1) * BATCH):
+            key = f"key{(number * 7919) % self.n}"
+            self.values[key] = _value(number, number + 1)
+            self.versions[key] += 1
+            checkpoint = empty_checkpoint()
+            checkpoint["channel_values"] = dict(self.values)
+            checkpoint["channel_versions"] = dict(self.versions)
+            checkpoint["versions_seen"] = {"node": {key: self.versions[key] - 1}}
+            metadata: Any = {"source": "loop", "step": number}
+            self.pending += ((key, checkpoint, metadata, {key: self.versions[key]}),)
 
     def put(self, step: int) -> None:
-        """Timed: the ``put`` of the prepared checkpoint."""
-        _key, checkpoint, metadata, new_versions = self.pending
-        self.config = self.saver.put(self.config, checkpoint, metadata, new_versions)
+        """Timed: the ``put`` of each prepared checkpoint."""
+        for _key, checkpoint, metadata, new_versions in self.pending:
+            self.config = self.saver.put(self.config, checkpoint, metadata, new_versions)
 
     def step(self, step: int) -> None:
-        """Timed: the node's ``put_writes``, then the ``put`` of the next checkpoint."""
-        key, checkpoint, _metadata, _versions = self.pending
-        value = checkpoint["channel_values"][key]
-        self.saver.put_writes(self.config, [(key, value)], task_id=f"task-{step}")
-        self.put(step)
+        """Timed: for each prepared checkpoint, the node's ``put_writes``, then the ``put``."""
+        for key, checkpoint, metadata, new_versions in self.pending:
+            value = checkpoint["channel_values"][key]
+            self.saver.put_writes(self.config, [(key, value)], task_id=f"task-{step}")
+            self.config = self.saver.put(self.config, checkpoint, metadata, new_versions)
 
 
 def _savers(bench: Bench, n: int, label: str) -> tuple[Any, Any]:
@@ -114,12 +119,12 @@ def langgraph_savers(bench: Bench, n: int) -> None:
                 Contender(f"SqliteSaver.{label}", timed(theirs), prepare=theirs.prepare),
             ],
             targets=None if target is None else {f"SqliteSaver.{label}": target},
+            per_call=BATCH,
         )
     ours, theirs = _pair(bench, n, "read")
-    for step in range(10):  # a thread of 11 checkpoints to read from
-        for thread in (ours, theirs):
-            thread.prepare(step)
-            thread.step(step)
+    for thread in (ours, theirs):  # a thread of 11 checkpoints to read from
+        thread.prepare(0)
+        thread.step(0)
     config = {"configurable": {"thread_id": "read", "checkpoint_ns": ""}}
     reads: list[tuple[str, Callable[[Any], Callable[[int], object]]]] = [
         ("get_tuple", lambda saver: lambda step: saver.get_tuple(config)),
