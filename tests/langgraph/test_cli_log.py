@@ -73,3 +73,13 @@ def test_the_installed_command_shows_a_thread_without_importing_langgraph(projec
     )
     assert result.returncode == 0, result.stderr
     assert "step 3 (loop)" in result.stdout
+
+
+def test_log_thread_with_a_channel_path_lists_the_steps_that_changed_it(project: Path) -> None:
+    run_graph(project, "t1")
+    result = invoke("log", "-C", project, "--thread", "t1", "channels/answer.json", "--json")
+    subjects = [entry["subject"] for entry in json.loads(result.stdout)]
+    assert subjects == git_lines(
+        project, "log", "--format=%s", namespace_ref("t1", ""), "--", "channels/answer.json"
+    )
+    assert subjects and all("answer" in subject for subject in subjects)

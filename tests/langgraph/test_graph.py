@@ -129,3 +129,21 @@ def test_the_work_tree_index_and_branch_are_left_alone(project: Path) -> None:
         "refs/langgraph/t1/root",
     ]
     fsck(project)
+
+
+def test_moving_the_ref_back_with_git_update_ref_makes_that_checkpoint_the_latest(
+    tmp_path: Path,
+) -> None:
+    graph = build_graph(GitSaver(tmp_path), Calls())
+    graph.invoke(QUESTION, thread("t1"))
+    ref = "refs/langgraph/t1/root"
+    tip = git(tmp_path, "rev-parse", ref).strip()
+    steps = git_lines(tmp_path, "log", "--first-parent", "--format=%H %s", ref)
+    target = next(line.split()[0] for line in steps if " step 1 (loop)" in line)
+    git(tmp_path, "update-ref", ref, target, tip)
+    state = build_graph(GitSaver(tmp_path), Calls()).get_state(thread("t1"))
+    assert state.metadata is not None and state.metadata["step"] == 1
+    assert "answer" not in state.values
+    git(tmp_path, "update-ref", ref, tip, target)  # undone with the old tip's id
+    state = build_graph(GitSaver(tmp_path), Calls()).get_state(thread("t1"))
+    assert state.values["answer"] == "3 notes reviewed"
