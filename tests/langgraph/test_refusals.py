@@ -34,14 +34,16 @@ def test_a_file_in_place_of_the_repository_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_held_ref_lock_is_a_repository_error_and_the_ref_stays(tmp_path: Path) -> None:
-    graph = build_graph(GitSaver(tmp_path), Calls())
-    graph.invoke(QUESTION, thread("t1"))
+    saver = GitSaver(tmp_path)
+    build_graph(saver, Calls()).invoke(QUESTION, thread("t1"))
     before = refs(tmp_path)
+    latest = saver.get_tuple(thread("t1"))
+    assert latest is not None
     ref_file = tmp_path / ".git" / namespace_ref("t1", "")
     lock = ref_file.with_name(ref_file.name + ".lock")
     lock.write_text("someone else\n")
     with pytest.raises(RepositoryError, match=r"\.lock"):
-        graph.invoke(QUESTION, thread("t1"))
+        saver.put_writes(latest.config, [("notes", ["late"])], task_id="late-task")
     assert refs(tmp_path) == before
     assert lock.read_text() == "someone else\n"  # a foreign lock is never removed
 
