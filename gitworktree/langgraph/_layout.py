@@ -29,7 +29,9 @@ __all__ = [
     "CHECKPOINT_FILE",
     "MAX_ENCODED_BYTES",
     "METADATA_FILE",
+    "PARENT_KEY",
     "REF_PREFIX",
+    "TASK_PATH_FILE",
     "WRITES_DIR",
     "CommitTrailers",
     "EncodedValue",
@@ -53,6 +55,10 @@ _ROOT_NAMESPACE = "root"
 _NAMESPACE_FOLDER = "ns/"
 
 CHECKPOINT_FILE = "checkpoint"
+#: The key of ``checkpoint.json`` that names the parent checkpoint (not a Checkpoint key).
+PARENT_KEY = "parent_checkpoint_id"
+#: The file of a task's folder under ``writes/`` that holds its ``task_path``.
+TASK_PATH_FILE = b"task_path"
 METADATA_FILE = "metadata"
 CHANNELS_DIR = "channels"
 WRITES_DIR = "writes"

@@ -38,10 +38,8 @@ from langgraph.checkpoint.base import (
     Checkpoint,
     CheckpointMetadata,
     CheckpointTuple,
-    PendingWrite,
     get_checkpoint_id,
     get_checkpoint_metadata,
-    writes_sort_key,
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
@@ -52,25 +50,26 @@ from gitworktree.history.shapes import check_format, format_errors
 from gitworktree.langgraph._channels import (
     FANOUT_THRESHOLD,
     ChannelFiles,
-    ChannelListings,
     iter_channel_files,
 )
 from gitworktree.langgraph._layout import (
     CHANNELS_DIR,
     CHECKPOINT_FILE,
     METADATA_FILE,
+    PARENT_KEY,
     REF_PREFIX,
+    TASK_PATH_FILE,
     WRITES_DIR,
     EncodedValue,
     decode_name,
     decode_value_name,
     encode_file_name,
-    load_json,
     namespace_ref,
     parse_ref,
     thread_prefix,
     value_file,
 )
+from gitworktree.langgraph._reader import CheckpointReader
 from gitworktree.langgraph._store import (
     DIRECTORY_MODE,
     FILE_MODE,
@@ -82,8 +81,6 @@ from gitworktree.langgraph._store import (
 
 __all__ = ["GitSaver"]
 
-_PARENT_KEY = "parent_checkpoint_id"
-_TASK_PATH_FILE = b"task_path"
 _SUBJECT_CHANNELS = 5
 
 
@@ -118,7 +115,7 @@ class GitSaver(BaseCheckpointSaver[int]):
         repo = _open_or_init(self.path)
         identity = author or repository_identity(repo.get_config_stack)
         self._store = ThreadStore(repo, identity)
-        self._listings = ChannelListings(self._store)
+        self._reader = CheckpointReader(self._store)
         # One writer at a time per saver: refs move by compare-and-swap across processes,
         # but the saver's indexes are shared by the threads (and to_thread calls) using it.
         self._lock = threading.RLock()
@@ -147,7 +144,7 @@ class GitSaver(BaseCheckpointSaver[int]):
         record: dict[str, Any] = {
             key: value for key, value in checkpoint.items() if key != "channel_values"
         }
-        record[_PARENT_KEY] = parent_id
+        record[PARENT_KEY] = parent_id
         values = checkpoint["channel_values"]
         meta = get_checkpoint_metadata(config, metadata)
         dumps = self.serde.dumps_typed
@@ -285,7 +282,7 @@ class GitSaver(BaseCheckpointSaver[int]):
                 return None
             if task_path:
                 path_blob = self._store.write_blob(task_path.encode("utf-8", "surrogatepass"))
-                task_dir.set(_TASK_PATH_FILE, FILE_MODE, path_blob)
+                task_dir.set(TASK_PATH_FILE, FILE_MODE, path_blob)
             writes_dir.set(task, DIRECTORY_MODE, self._store.write_tree(task_dir))
             root.set(WRITES_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(writes_dir))
             tree = self._store.write_tree(root)
@@ -317,7 +314,7 @@ class GitSaver(BaseCheckpointSaver[int]):
             checkpoint_id = get_checkpoint_id(config) or index.latest()
             if checkpoint_id is None or checkpoint_id not in index.checkpoints:
                 return None
-            return self._load(thread_id, checkpoint_ns, checkpoint_id, index)
+            return self._reader.load(thread_id, checkpoint_ns, checkpoint_id, index, self.serde)
 
     def list(
         self,
@@ -350,9 +347,11 @@ class GitSaver(BaseCheckpointSaver[int]):
                 continue
             thread_id, checkpoint_ns = cast("tuple[str, str]", parse_ref(ref))
             with self._lock:
-                if filter and not self._metadata_matches(index, checkpoint_id, filter):
+                if filter and not self._reader.metadata_matches(
+                    index, checkpoint_id, filter, self.serde
+                ):
                     continue
-                item = self._load(thread_id, checkpoint_ns, checkpoint_id, index)
+                item = self._reader.load(thread_id, checkpoint_ns, checkpoint_id, index, self.serde)
             count += 1
             yield item
 
@@ -377,111 +376,6 @@ class GitSaver(BaseCheckpointSaver[int]):
             found += [(checkpoint_id, ref, index) for checkpoint_id in index.checkpoints]
         found.sort(key=lambda item: item[0], reverse=True)
         return found
-
-    def _metadata_matches(
-        self, index: RefIndex, checkpoint_id: str, wanted: dict[str, Any]
-    ) -> bool:
-        root = self._root_of(index.checkpoints[checkpoint_id][1])
-        metadata = self._read_value(root, METADATA_FILE.encode())
-        return all(metadata.get(key) == value for key, value in wanted.items())
-
-    def _root_of(self, commit: ObjectID) -> TreeFiles:
-        return self._store.tree(self._store.commit(commit).tree)
-
-    def _load(
-        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, index: RefIndex
-    ) -> CheckpointTuple:
-        try:
-            return self._read_tuple(thread_id, checkpoint_ns, checkpoint_id, index)
-        except (ValueError, TypeError, KeyError) as err:
-            # A commit edited by hand (or damaged) that the layout cannot read back.
-            sha = index.checkpoints[checkpoint_id][1].decode()
-            raise RepositoryError(
-                str(self.path),
-                f"checkpoint {checkpoint_id} (commit {sha} on "
-                f"{namespace_ref(thread_id, checkpoint_ns)}) cannot be read ({err!r}); "
-                "see docs/langgraph.md for the layout, or go back to an earlier checkpoint",
-            ) from err
-
-    def _read_tuple(
-        self, thread_id: str, checkpoint_ns: str, checkpoint_id: str, index: RefIndex
-    ) -> CheckpointTuple:
-        root = self._root_of(index.checkpoints[checkpoint_id][1])
-        record = dict(self._read_value(root, CHECKPOINT_FILE.encode()))
-        parent_id = record.pop(_PARENT_KEY, None)
-        versions = record.get("channel_versions", {})
-        record["channel_values"] = self._read_channels(root, versions)
-        writes_entry = index.writes.get(checkpoint_id)
-        writes_root = root if writes_entry is None else self._root_of(writes_entry[1])
-
-        def at(checkpoint: str) -> RunnableConfig:
-            return {
-                "configurable": {
-                    "thread_id": thread_id,
-                    "checkpoint_ns": checkpoint_ns,
-                    "checkpoint_id": checkpoint,
-                }
-            }
-
-        return CheckpointTuple(
-            config=at(checkpoint_id),
-            checkpoint=cast(Checkpoint, record),
-            metadata=cast(CheckpointMetadata, self._read_value(root, METADATA_FILE.encode())),
-            parent_config=at(parent_id) if parent_id else None,
-            pending_writes=self._read_writes(writes_root),
-        )
-
-    def _read_value(self, tree: TreeFiles, stem: bytes) -> Any:
-        names = tree.find_stem(stem)
-        if not names:
-            raise RepositoryError(
-                str(self.path), f"a checkpoint commit has no {stem.decode()} file"
-            )
-        entry = tree.tree.get(names[0])
-        assert entry is not None
-        return self._decode(names[0].decode("ascii", "replace"), entry[1])
-
-    def _decode(self, file_name: str, blob_id: ObjectID) -> Any:
-        return self._decode_typed(decode_value_name(file_name)[1], blob_id)
-
-    def _decode_typed(self, type_name: str | None, blob_id: ObjectID) -> Any:
-        data = self._store.blobs.get(self._store.repo, blob_id)
-        if type_name is None:
-            return load_json(data)
-        return self.serde.loads_typed((type_name, data))
-
-    def _read_channels(self, root: TreeFiles, versions: ChannelVersions) -> dict[str, Any]:
-        entry = root.tree.get(CHANNELS_DIR.encode())
-        if entry is None:
-            return {}
-        return {
-            file.channel: self._decode_typed(file.type_name, file.blob)
-            for file in self._listings.files(entry[1])
-            if file.channel in versions
-        }
-
-    def _read_writes(self, root: TreeFiles) -> builtins.list[PendingWrite]:
-        entry = root.tree.get(WRITES_DIR.encode())
-        if entry is None:
-            return []
-        found: builtins.list[tuple[tuple[str, str, int], PendingWrite]] = []
-        for task_name, _mode, task_tree_id in self._store.tree(entry[1]).tree.items():
-            task_id = decode_name(task_name.decode("ascii", "replace"))
-            task_tree = self._store.tree(task_tree_id).tree
-            path_entry = task_tree.get(_TASK_PATH_FILE)
-            task_path = ""
-            if path_entry is not None:
-                data = self._store.blobs.get(self._store.repo, path_entry[1])
-                task_path = data.decode("utf-8", "surrogatepass")
-            for name, _, blob_id in task_tree.items():
-                if name == _TASK_PATH_FILE:
-                    continue
-                idx_text, _, rest = name.decode("ascii", "replace").partition(".")
-                stem, _ = decode_value_name(rest)
-                write = (task_id, decode_name(stem), self._decode(rest, blob_id))
-                found.append((writes_sort_key(task_path, task_id, int(idx_text)), write))
-        found.sort(key=lambda item: item[0])
-        return [write for _, write in found]
 
     # --- deleting, copying, pruning ------------------------------------------------------
 
@@ -526,10 +420,10 @@ class GitSaver(BaseCheckpointSaver[int]):
         latest = index.latest()
         if latest is None:
             return
-        root = self._root_of(index.checkpoints[latest][1]).tree.copy()
+        root = self._reader.root_of(index.checkpoints[latest][1]).tree.copy()
         writes = index.writes.get(latest)
         if writes is not None:
-            entry = self._root_of(writes[1]).tree.get(WRITES_DIR.encode())
+            entry = self._reader.root_of(writes[1]).tree.get(WRITES_DIR.encode())
             if entry is not None:
                 root.set(WRITES_DIR.encode(), DIRECTORY_MODE, entry[1])
         subject = f"checkpoint {latest} (pruned: the thread's older checkpoints dropped)"
