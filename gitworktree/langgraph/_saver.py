@@ -24,6 +24,7 @@ import builtins
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,7 +33,6 @@ from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
-    WRITES_IDX_MAP,
     BaseCheckpointSaver,
     ChannelVersions,
     Checkpoint,
@@ -45,39 +45,21 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import RepositoryError
 from gitworktree.history.identity import repository_identity
-from gitworktree.history.rawtrees import RawTree
 from gitworktree.history.shapes import check_format, format_errors
-from gitworktree.langgraph._channels import (
-    FANOUT_THRESHOLD,
-    ChannelFiles,
-    iter_channel_files,
-)
 from gitworktree.langgraph._layout import (
-    CHANNELS_DIR,
-    CHECKPOINT_FILE,
-    METADATA_FILE,
-    PARENT_KEY,
     REF_PREFIX,
-    TASK_PATH_FILE,
     WRITES_DIR,
-    EncodedValue,
-    decode_name,
-    decode_value_name,
-    encode_file_name,
     namespace_ref,
     parse_ref,
     thread_prefix,
-    value_file,
 )
 from gitworktree.langgraph._reader import CheckpointReader
 from gitworktree.langgraph._store import (
     DIRECTORY_MODE,
-    FILE_MODE,
-    CommitDraft,
     RefIndex,
     ThreadStore,
-    TreeFiles,
 )
+from gitworktree.langgraph._writer import CheckpointWriter, PendingCheckpoint, PendingWrites
 
 __all__ = ["GitSaver"]
 
@@ -116,11 +98,12 @@ class GitSaver(BaseCheckpointSaver[int]):
         identity = author or repository_identity(repo.get_config_stack)
         self._store = ThreadStore(repo, identity)
         self._reader = CheckpointReader(self._store)
+        self._writer = CheckpointWriter(self._store)
         # One writer at a time per saver: refs move by compare-and-swap across processes,
         # but the saver's indexes are shared by the threads (and to_thread calls) using it.
         self._lock = threading.RLock()
 
-    # --- put ---------------------------------------------------------------------------
+    # --- writing -----------------------------------------------------------------------
 
     def put(
         self,
@@ -140,41 +123,18 @@ class GitSaver(BaseCheckpointSaver[int]):
         configurable = config["configurable"]
         thread_id = str(configurable["thread_id"])
         checkpoint_ns = str(configurable.get("checkpoint_ns", ""))
-        parent_id = configurable.get("checkpoint_id")
-        record: dict[str, Any] = {
-            key: value for key, value in checkpoint.items() if key != "channel_values"
-        }
-        record[PARENT_KEY] = parent_id
-        values = checkpoint["channel_values"]
-        meta = get_checkpoint_metadata(config, metadata)
-        dumps = self.serde.dumps_typed
-        head = [
-            (CHECKPOINT_FILE, value_file(record, dumps)),
-            (METADATA_FILE, value_file(meta, dumps)),
-        ]
-        changed = {k: value_file(values[k], dumps) for k in new_versions if k in values}
-        removed = [k for k in new_versions if k not in values]
-        subject = _checkpoint_subject(meta, list(new_versions))
-
-        def build(index: RefIndex) -> CommitDraft:
-            parent = index.checkpoints.get(parent_id) if parent_id else None
-            base = None if parent is None else parent[1]
-            if base is None:  # nothing to inherit from: store every value given
-                for key in checkpoint["channel_versions"]:
-                    if key in values and key not in changed:
-                        changed[key] = value_file(values[key], dumps)
-            channels = self._channels_tree(base, checkpoint["channel_versions"], changed, removed)
-            root = RawTree([], [])
-            for stem, encoded in head:
-                root.set(stem.encode() + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
-            root.set(CHANNELS_DIR.encode(), DIRECTORY_MODE, channels)
-            tree = self._store.write_tree(root)
-            writes = index.writes.get(parent_id) if base is not None and parent_id else None
-            also = () if writes is None else (writes[1],)
-            return CommitDraft(tree, base, subject, "checkpoint", checkpoint["id"], also)
-
+        pending = PendingCheckpoint.encode(
+            checkpoint,
+            get_checkpoint_metadata(config, metadata),
+            new_versions,
+            configurable.get("checkpoint_id"),
+            self.serde.dumps_typed,
+        )
         with self._lock:
-            self._store.publish(namespace_ref(thread_id, checkpoint_ns), build)
+            self._store.publish(
+                namespace_ref(thread_id, checkpoint_ns),
+                partial(self._writer.checkpoint_draft, pending),
+            )
         return {
             "configurable": {
                 "thread_id": thread_id,
@@ -182,58 +142,6 @@ class GitSaver(BaseCheckpointSaver[int]):
                 "checkpoint_id": checkpoint["id"],
             }
         }
-
-    def _blob(self, encoded: EncodedValue) -> ObjectID:
-        return self._store.write_blob(encoded.data)
-
-    def _channels_tree(
-        self,
-        base: ObjectID | None,
-        versions: ChannelVersions,
-        changed: dict[str, EncodedValue],
-        removed: builtins.list[str],
-    ) -> ObjectID:
-        """The parent's ``channels/`` with the changed values written, and the channels
-        that were emptied or are no longer in ``versions`` removed; its id."""
-        parent_tree = self._channels_of(base)
-        fanout = len(versions) > FANOUT_THRESHOLD
-        channels = ChannelFiles(self._store, parent_tree, fanout=fanout)
-        kept = self._stored_channels(parent_tree)
-        gone = (kept - versions.keys()) | set(removed)  # set operations: C speed at any N
-        for key in gone:
-            channels.drop(encode_file_name(key).encode())
-        for key, encoded in changed.items():
-            name = encode_file_name(key).encode()
-            channels.drop(name)
-            channels.set(name + encoded.suffix.encode(), FILE_MODE, self._blob(encoded))
-        tree_id = channels.write()
-        if gone or not changed.keys() <= kept:
-            kept = frozenset((kept - gone) | changed.keys())
-        self._store.channel_names.put(tree_id, kept)  # a usual step: the same set, no copy
-        return tree_id
-
-    def _stored_channels(self, tree_id: ObjectID | None) -> frozenset[str]:
-        """The channels that have a file in ``channels/`` tree ``tree_id``."""
-        if tree_id is None:
-            return frozenset()
-        known = self._store.channel_names.get(tree_id)
-        if known is None:
-            top = self._store.tree(tree_id).tree
-            known = frozenset(
-                decode_name(decode_value_name(name.decode("ascii", "replace"))[0])
-                for name, _, _ in iter_channel_files(self._store, top)
-            )
-            self._store.channel_names.put(tree_id, known)
-        return known
-
-    def _channels_of(self, base: ObjectID | None) -> ObjectID | None:
-        if base is None:
-            return None
-        root = self._store.tree(self._store.commit(base).tree).tree
-        entry = root.get(CHANNELS_DIR.encode())
-        return None if entry is None or entry[0] != DIRECTORY_MODE else entry[1]
-
-    # --- put_writes --------------------------------------------------------------------
 
     def put_writes(
         self,
@@ -248,54 +156,14 @@ class GitSaver(BaseCheckpointSaver[int]):
         task does not overwrite it); the special writes (errors, interrupts, ...) replace.
         """
         configurable = config["configurable"]
-        thread_id = str(configurable["thread_id"])
-        checkpoint_ns = str(configurable.get("checkpoint_ns", ""))
-        checkpoint_id = str(configurable["checkpoint_id"])
-        dumps = self.serde.dumps_typed
-        files = [
-            (WRITES_IDX_MAP.get(channel, idx), channel, value_file(value, dumps))
-            for idx, (channel, value) in enumerate(writes)
-        ]
-        task = encode_file_name(task_id).encode()
-        subject = _writes_subject(task_id, task_path, [channel for _, channel, _ in files])
-
-        def build(index: RefIndex) -> CommitDraft | None:
-            base_entry = index.writes.get(checkpoint_id) or index.checkpoints.get(checkpoint_id)
-            base = None if base_entry is None else base_entry[1]
-            root = RawTree([], [])
-            if base is not None:
-                root = self._store.tree(self._store.commit(base).tree).tree.copy()
-            writes_dir = self._subtree(root, WRITES_DIR.encode())
-            task_dir = self._subtree(writes_dir, task)
-            wrote = False
-            for idx, channel, encoded in files:
-                stem = str(idx).encode()
-                existing = TreeFiles(task_dir).find_stem(stem)
-                if existing and idx >= 0:
-                    continue
-                for name in existing:
-                    task_dir.delete(name)
-                name = stem + b"." + encode_file_name(channel).encode() + encoded.suffix.encode()
-                task_dir.set(name, FILE_MODE, self._blob(encoded))
-                wrote = True
-            if not wrote:
-                return None
-            if task_path:
-                path_blob = self._store.write_blob(task_path.encode("utf-8", "surrogatepass"))
-                task_dir.set(TASK_PATH_FILE, FILE_MODE, path_blob)
-            writes_dir.set(task, DIRECTORY_MODE, self._store.write_tree(task_dir))
-            root.set(WRITES_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(writes_dir))
-            tree = self._store.write_tree(root)
-            return CommitDraft(tree, base, subject, "writes", checkpoint_id)
-
+        pending = PendingWrites.encode(
+            str(configurable["checkpoint_id"]), writes, task_id, task_path, self.serde.dumps_typed
+        )
+        ref = namespace_ref(
+            str(configurable["thread_id"]), str(configurable.get("checkpoint_ns", ""))
+        )
         with self._lock:
-            self._store.publish(namespace_ref(thread_id, checkpoint_ns), build)
-
-    def _subtree(self, tree: RawTree, name: bytes) -> RawTree:
-        entry = tree.get(name)
-        if entry is None or entry[0] != DIRECTORY_MODE:
-            return RawTree([], [])
-        return self._store.tree(entry[1]).tree.copy()
+            self._store.publish(ref, partial(self._writer.writes_draft, pending))
 
     # --- reading -----------------------------------------------------------------------
 
@@ -504,29 +372,3 @@ def _open_or_init(path: Path) -> Repo:
             raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
     check_format(repo)
     return repo
-
-
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-def _writes_subject(task_id: str, task_path: str, channels: list[str]) -> str:
-    # A node's task has the path "~__pregel_pull, <node>": name the node, as people do.
-    node = task_path.removeprefix("~__pregel_pull, ") if task_path else ""
-    who = _printable(node) if node and "," not in node else f"task {_printable(task_id)}"
-    return f"writes of {who}: {_channel_list(channels)}\n\ntask {_printable(task_id)}"
-
-
-def _channel_list(names: list[str]) -> str:
-    shown = ", ".join(_printable(name) for name in names[:_SUBJECT_CHANNELS])
-    if len(names) > _SUBJECT_CHANNELS:
-        shown += f" +{len(names) - _SUBJECT_CHANNELS} more"
-    return shown or "nothing"
-
-
-def _checkpoint_subject(metadata: Any, changed: list[str]) -> str:
-    step, source = metadata.get("step"), metadata.get("source")
-    where = f"step {step}" if step is not None else "checkpoint"
-    if source:
-        where += f" ({_printable(str(source))})"
-    return f"{where}: {_channel_list(changed)}"
