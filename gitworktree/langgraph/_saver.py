@@ -26,6 +26,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from functools import partial
 from pathlib import Path
+from types import TracebackType
 from typing import Any, cast
 
 from dulwich.errors import NotGitRepository
@@ -102,6 +103,32 @@ class GitSaver(BaseCheckpointSaver[int]):
         # One writer at a time per saver: refs move by compare-and-swap across processes,
         # but the saver's indexes are shared by the threads (and to_thread calls) using it.
         self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the repository's open files (pack files); the saver is not used after."""
+        self._store.repo.close()
+
+    def __enter__(self) -> GitSaver:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> GitSaver:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # --- writing -----------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from gitworktree.langgraph import GitSaver
 
 @checkpointer_test(name="GitSaver")
 async def git_saver() -> AsyncIterator[GitSaver]:
-    with tempfile.TemporaryDirectory() as root:  # a fresh repository per capability
-        yield GitSaver(root)
+    with tempfile.TemporaryDirectory() as root, GitSaver(root) as saver:  # fresh per capability
+        yield saver
 
 
 with tempfile.TemporaryDirectory() as _root:

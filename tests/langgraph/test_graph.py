@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
 
 from gitworktree.langgraph import GitSaver
 from tests.langgraph.conftest import Calls, build_graph, fsck, thread
@@ -147,3 +149,47 @@ def test_moving_the_ref_back_with_git_update_ref_makes_that_checkpoint_the_lates
     git(tmp_path, "update-ref", ref, tip, target)  # undone with the old tip's id
     state = build_graph(GitSaver(tmp_path), Calls()).get_state(thread("t1"))
     assert state.values["answer"] == "3 notes reviewed"
+
+
+class Number(TypedDict):
+    x: int
+
+
+def nested_graph(saver: GitSaver) -> Any:
+    """A graph whose one node is a subgraph (double, then inc) that stops before inc."""
+    inner = StateGraph(Number)
+    inner.add_node("double", lambda state: {"x": state["x"] * 2})
+    inner.add_node("inc", lambda state: {"x": state["x"] + 1})
+    inner.add_edge(START, "double")
+    inner.add_edge("double", "inc")
+    inner.add_edge("inc", END)
+    outer = StateGraph(Number)
+    outer.add_node("sub", inner.compile(interrupt_before=["inc"]))
+    outer.add_edge(START, "sub")
+    outer.add_edge("sub", END)
+    return outer.compile(checkpointer=saver)
+
+
+def test_a_subgraph_interrupted_inside_resumes_from_its_own_namespace_ref(
+    tmp_path: Path,
+) -> None:
+    nested_graph(GitSaver(tmp_path)).invoke({"x": 3}, thread("t1"))
+    refs = git_lines(tmp_path, "for-each-ref", "--format=%(refname)")
+    assert "refs/langgraph/t1/root" in refs
+    assert any(ref.startswith("refs/langgraph/t1/ns/sub=3A") for ref in refs)
+    assert nested_graph(GitSaver(tmp_path)).invoke(None, thread("t1")) == {"x": 7}
+    fsck(tmp_path)
+
+
+def test_after_git_gc_packs_everything_every_checkpoint_reads_back(tmp_path: Path) -> None:
+    with GitSaver(tmp_path) as saver:
+        graph = build_graph(saver, Calls())
+        graph.invoke(QUESTION, thread("t1"))
+        before = [snap.values for snap in graph.get_state_history(thread("t1"))]
+    git(tmp_path, "gc", "-q", "--prune=now")
+    assert not list((tmp_path / ".git" / "objects").glob("??/*"))  # nothing left loose
+    with GitSaver(tmp_path) as saver:
+        after = build_graph(saver, Calls())
+        assert [snap.values for snap in after.get_state_history(thread("t1"))] == before
+        assert after.invoke(QUESTION, thread("t1"))["answer"] == "6 notes reviewed"
+    fsck(tmp_path)
