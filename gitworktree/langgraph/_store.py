@@ -193,7 +193,7 @@ class ThreadStore:
     def _extends(self, index: RefIndex, tip: ObjectID) -> bool:
         """Index the commits from ``tip`` down to those already indexed, if it reaches the
         old tip; ``False`` (and ``index`` untouched) if the ref no longer contains it."""
-        fresh = RefIndex(seen=set(index.seen))
+        fresh = RefIndex()  # the new commits only: a step costs what it added, not the history
         reached = self._walk_into(fresh, tip, stop=index.seen)
         if index.tip not in reached:
             return False
@@ -203,7 +203,7 @@ class ThreadStore:
         for cid, entry in fresh.writes.items():
             if entry[0] > index.writes.get(cid, (-1, b""))[0]:
                 index.writes[cid] = entry
-        index.seen = fresh.seen
+        index.seen |= fresh.seen
         index.tip, index.seq = tip, fresh.seq
         return True
 
