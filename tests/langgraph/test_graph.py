@@ -98,12 +98,12 @@ def test_concurrent_threads_each_keep_their_whole_history(tmp_path: Path, savers
         return graph.invoke({"question": f"q{number}", "notes": []}, thread(f"t{number}"))["notes"]
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(run, range(6)))
+        results = list(pool.map(run, range(4)))
     for number, notes in enumerate(results):
         assert notes[0] == f"plan: look up q{number}" and len(notes) == 6
     expected = checkpoints_of_two_runs()
     reader = GitSaver(tmp_path)
-    for number in range(6):
+    for number in range(4):
         assert len(list(reader.list(thread(f"t{number}")))) == expected
     fsck(tmp_path)
 

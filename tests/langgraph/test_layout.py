@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from langgraph.checkpoint.base import empty_checkpoint
 
 from gitworktree.errors import InvalidNameError, RepositoryError
-from gitworktree.langgraph import GitSaver
+from gitworktree.langgraph import GitSaver, _writer
 from gitworktree.langgraph._channels import FANOUT_THRESHOLD
 from gitworktree.langgraph._layout import (
     decode_name,
@@ -178,13 +178,28 @@ def test_a_checkpoint_commit_edited_by_hand_into_nonsense_is_a_repository_error(
         GitSaver(tmp_path).get_tuple(thread("t"))
 
 
+#: The fan-out line, lowered for these tests (1,024 in use): the layouts are the same,
+#: and a test writes a hundred files instead of thousands.
+SMALL_FANOUT = 16
+
+
+@pytest.fixture
+def small_fanout(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(_writer, "FANOUT_THRESHOLD", SMALL_FANOUT)
+    return SMALL_FANOUT
+
+
+def test_the_fanout_line_in_use_is_1024_channels() -> None:
+    assert _writer.FANOUT_THRESHOLD == FANOUT_THRESHOLD == 1024
+
+
 @pytest.mark.parametrize(
     "sizes",
-    [(10, 2000), (2000, 10)],
+    [(10, 100), (100, 10)],
     ids=["flat-to-fanned-out", "fanned-out-to-flat"],
 )
 def test_a_state_crossing_the_fanout_line_changes_layout_and_reads_back(
-    tmp_path: Path, sizes: tuple[int, int]
+    tmp_path: Path, sizes: tuple[int, int], small_fanout: int
 ) -> None:
     saver = GitSaver(tmp_path)
     before = {f"key{i}": i for i in range(sizes[0])}
@@ -197,19 +212,21 @@ def test_a_state_crossing_the_fanout_line_changes_layout_and_reads_back(
     files = git_lines(tmp_path, "ls-tree", "-r", "--name-only", f"{ref}:channels")
     assert len(files) == sizes[1]
     fanned = all(path.count("/") == 1 for path in files)
-    assert fanned is (sizes[1] > FANOUT_THRESHOLD)
+    assert fanned is (sizes[1] > small_fanout)
     fsck(tmp_path)
 
 
-def test_a_step_in_a_fanned_out_state_rewrites_one_folder_and_the_top(tmp_path: Path) -> None:
+def test_a_step_in_a_fanned_out_state_rewrites_one_folder_and_the_top(
+    tmp_path: Path, small_fanout: int
+) -> None:
     saver = GitSaver(tmp_path)
-    values = {f"key{i}": i for i in range(2000)}
+    values = {f"key{i}": i for i in range(100)}
     first = put(saver, "t", values)
     put(saver, "t", {**values, "key7": -7}, parent=first)
     ref = namespace_ref("t", "")
     old, new = blobs(tmp_path, f"{ref}~1:channels"), blobs(tmp_path, f"{ref}:channels")
     changed = [folder for folder in old if old[folder] != new[folder]]
-    assert 200 < len(old) <= 256 and len(changed) == 1
+    assert old.keys() == new.keys() and len(old) > 1 and len(changed) == 1
     assert (
         git_lines(tmp_path, "ls-tree", "--name-only", f"{ref}:channels/{changed[0]}").count(
             "key7.json"
