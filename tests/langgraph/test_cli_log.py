@@ -83,3 +83,22 @@ def test_log_thread_with_a_channel_path_lists_the_steps_that_changed_it(project:
         project, "log", "--format=%s", namespace_ref("t1", ""), "--", "channels/answer.json"
     )
     assert subjects and all("answer" in subject for subject in subjects)
+
+
+def test_the_example_pauses_in_one_process_and_finishes_in_the_next(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "langgraph_research.py"
+    state = tmp_path / "state"
+
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, str(example), str(state)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+
+    assert run() == "paused before review\n"
+    assert run() == "answer: 3 notes reviewed\n"
+    subjects = git_lines(state, "log", "--first-parent", "--format=%s", "refs/langgraph/demo/root")
+    assert subjects[0].startswith("step 3 (loop)") and subjects[-1].startswith("step -1 (input)")
