@@ -50,9 +50,22 @@ class CheckpointReader:
         self, index: RefIndex, checkpoint_id: str, wanted: dict[str, Any], serde: SerializerProtocol
     ) -> bool:
         """Whether the checkpoint's metadata has ``key == value`` for each of ``wanted``."""
-        root = self.root_of(index.checkpoints[checkpoint_id][1])
-        metadata = self._read_value(root, METADATA_FILE, serde)
+        metadata = self.metadata(index.checkpoints[checkpoint_id][1], serde)
         return all(metadata.get(key) == value for key, value in wanted.items())
+
+    def metadata(self, commit: ObjectID, serde: SerializerProtocol) -> Any:
+        """The metadata of the checkpoint commit ``commit``.
+
+        Raises:
+            RepositoryError: if the commit has no readable ``metadata`` file.
+        """
+        try:
+            return self._read_value(self.root_of(commit), METADATA_FILE, serde)
+        except (ValueError, TypeError) as err:
+            raise RepositoryError(
+                self._store.repo.path,
+                f"the metadata of commit {commit.decode()} cannot be read ({err!r})",
+            ) from err
 
     def root_of(self, commit: ObjectID) -> TreeFiles:
         """The root tree of ``commit``."""

@@ -44,7 +44,7 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from gitworktree.errors import RepositoryError
+from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history.identity import repository_identity
 from gitworktree.history.shapes import check_format, format_errors
 from gitworktree.langgraph._layout import (
@@ -55,6 +55,7 @@ from gitworktree.langgraph._layout import (
     thread_prefix,
 )
 from gitworktree.langgraph._reader import CheckpointReader
+from gitworktree.langgraph._rewrite import rewrite_without
 from gitworktree.langgraph._store import (
     DIRECTORY_MODE,
     RefIndex,
@@ -63,6 +64,9 @@ from gitworktree.langgraph._store import (
 from gitworktree.langgraph._writer import CheckpointWriter, PendingCheckpoint, PendingWrites
 
 __all__ = ["GitSaver"]
+
+#: How many times a history rewrite starts over when writers keep moving the ref.
+_REWRITE_ATTEMPTS = 10
 
 _SUBJECT_CHANNELS = 5
 
@@ -284,6 +288,40 @@ class GitSaver(BaseCheckpointSaver[int]):
             for ref in self._store.refs(thread_prefix(str(thread_id))):
                 self._store.delete(ref)
 
+    def delete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Delete the checkpoints (and their writes) whose metadata ``run_id`` is one of
+        ``run_ids``, in every thread.
+
+        Each affected thread's history is rewritten without them (see
+        `gitworktree.langgraph._rewrite`): the commits after the first dropped one get
+        new ids; the old ones stay in the object store until ``git gc``.
+        """
+        runs = set(run_ids)
+        if not runs:
+            return
+        with self._lock:
+            for ref in self._store.refs(REF_PREFIX):
+                if parse_ref(ref) is not None:
+                    self._drop_runs(ref, runs)
+
+    def _drop_runs(self, ref: str, runs: set[str]) -> None:
+        for _ in range(_REWRITE_ATTEMPTS):
+            index = self._store.index(ref)
+            if index.tip is None:
+                return
+            doomed = {
+                checkpoint_id
+                for checkpoint_id, (_, commit) in index.checkpoints.items()
+                if self._reader.metadata(commit, self.serde).get("run_id") in runs
+            }
+            if not doomed:
+                return
+            with self._store.writing(ref):
+                new_tip = rewrite_without(self._store, index.tip, doomed)
+            if self._store.move(ref, index.tip, new_tip):
+                return
+        raise ConflictError(f"{ref} kept moving while runs were deleted; retry", ref=ref)
+
     def copy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Make ``target_thread_id`` a copy of ``source_thread_id``: its refs point at the
         same commits (nothing is rewritten: a copy costs one ref per namespace)."""
@@ -370,6 +408,10 @@ class GitSaver(BaseCheckpointSaver[int]):
     async def adelete_thread(self, thread_id: str) -> None:
         """Async `delete_thread` (run in a worker thread)."""
         await asyncio.to_thread(self.delete_thread, thread_id)
+
+    async def adelete_for_runs(self, run_ids: Sequence[str]) -> None:
+        """Async `delete_for_runs` (run in a worker thread)."""
+        await asyncio.to_thread(self.delete_for_runs, run_ids)
 
     async def acopy_thread(self, source_thread_id: str, target_thread_id: str) -> None:
         """Async `copy_thread` (run in a worker thread)."""

@@ -348,6 +348,18 @@ class ThreadStore:
                 return in_the_way is None
             return bool(wait_for_lock(lambda: self.repo.refs.set_if_equals(name, old, new)))
 
+    def move(self, ref: str, old: ObjectID, new: ObjectID | None) -> bool:
+        """Move ``ref`` from ``old`` to ``new`` (``None``: delete it), compare-and-swap;
+        whether it moved (``False``: it no longer pointed at ``old``)."""
+        name = Ref(ref.encode("utf-8"))
+        with self.writing(ref):
+            if new is None:
+                moved = bool(wait_for_lock(lambda: delete_ref(self.repo, name, old)))
+            else:
+                moved = self._swap(ref, old, new)
+        self._indexes.pop(ref, None)
+        return moved
+
     def point(self, ref: str, sha: ObjectID) -> None:
         """Point ``ref`` at ``sha``, whatever it pointed at (a copy or a prune)."""
         for _ in range(_CAS_ATTEMPTS):

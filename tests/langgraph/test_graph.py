@@ -6,6 +6,7 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypedDict
+from uuid import uuid4
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
@@ -193,3 +194,48 @@ def test_after_git_gc_packs_everything_every_checkpoint_reads_back(tmp_path: Pat
         assert [snap.values for snap in after.get_state_history(thread("t1"))] == before
         assert after.invoke(QUESTION, thread("t1"))["answer"] == "6 notes reviewed"
     fsck(tmp_path)
+
+
+def run_twice(root: Path) -> tuple[str, str]:
+    """Two runs of the graph on thread t1, with known run ids."""
+    graph = build_graph(GitSaver(root), Calls())
+    first, second = str(uuid4()), str(uuid4())
+    for run_id in (first, second):  # a configurable key LangGraph copies into the metadata
+        graph.invoke(QUESTION, {"configurable": {"thread_id": "t1", "run_id": run_id}})
+    return first, second
+
+
+def snapshots(root: Path, run_id: str | None = None) -> dict[str, Any]:
+    """checkpoint id -> (values, metadata) of thread t1, read by a new saver."""
+    return {
+        item.config["configurable"]["checkpoint_id"]: (
+            item.checkpoint["channel_values"],
+            item.metadata,
+        )
+        for item in GitSaver(root).list(thread("t1"))
+        if run_id is None or item.metadata.get("run_id") == run_id
+    }
+
+
+@pytest.mark.parametrize("dropped", [0, 1], ids=["first-run", "second-run"])
+def test_delete_for_runs_drops_one_runs_checkpoints_and_keeps_the_others_intact(
+    tmp_path: Path, dropped: int
+) -> None:
+    runs = run_twice(tmp_path)
+    kept = runs[1 - dropped]
+    expected = snapshots(tmp_path, kept)
+    GitSaver(tmp_path).delete_for_runs([runs[dropped]])
+    assert snapshots(tmp_path) == expected
+    subjects = git_lines(tmp_path, "log", "--first-parent", "--format=%s", "refs/langgraph/t1/root")
+    assert len(subjects) == len(expected)
+    fsck(tmp_path)
+
+
+def test_delete_for_runs_of_the_last_run_keeps_the_earlier_commits_ids(tmp_path: Path) -> None:
+    first, second = run_twice(tmp_path)
+    saver = GitSaver(tmp_path)
+    before = set(git_lines(tmp_path, "rev-list", "refs/langgraph/t1/root"))
+    saver.delete_for_runs([second])
+    after = set(git_lines(tmp_path, "rev-list", "refs/langgraph/t1/root"))
+    assert after < before  # no commit rewritten: the first run's commits keep their ids
+    assert {item.metadata["run_id"] for item in saver.list(thread("t1"))} == {first}
