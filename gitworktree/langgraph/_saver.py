@@ -45,7 +45,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import ConflictError, RepositoryError
-from gitworktree.history.identity import repository_identity
+from gitworktree.history.identity import check_identity, repository_identity
 from gitworktree.history.shapes import check_format, format_errors
 from gitworktree.langgraph._layout import (
     REF_PREFIX,
@@ -68,8 +68,6 @@ __all__ = ["GitSaver"]
 #: How many times a history rewrite starts over when writers keep moving the ref.
 _REWRITE_ATTEMPTS = 10
 
-_SUBJECT_CHANNELS = 5
-
 
 class GitSaver(BaseCheckpointSaver[int]):
     """A checkpointer that stores every checkpoint as a commit in a Git repository.
@@ -87,7 +85,9 @@ class GitSaver(BaseCheckpointSaver[int]):
             ``user.name``/``user.email``, else ``gitworktree <gitworktree@localhost>``.
 
     Raises:
-        RepositoryError: if ``path`` exists but cannot be opened as a repository.
+        RepositoryError: if ``path`` is a file, or cannot be created.
+        UnsupportedRepositoryError: for a SHA-256 repository or an unknown extension.
+        InvalidNameError: if ``author`` is not ``"Name <email>"``.
     """
 
     def __init__(
@@ -99,6 +99,8 @@ class GitSaver(BaseCheckpointSaver[int]):
     ) -> None:
         super().__init__(serde=serde)
         self.path = Path(path)
+        if author is not None:
+            check_identity(author)  # before the repository is created
         repo = _open_or_init(self.path)
         identity = author or repository_identity(repo.get_config_stack)
         self._store = ThreadStore(repo, identity)

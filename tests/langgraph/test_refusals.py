@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree.errors import RepositoryError, UnsupportedRepositoryError
+from gitworktree.errors import InvalidNameError, RepositoryError, UnsupportedRepositoryError
 from gitworktree.langgraph import GitSaver
 from gitworktree.langgraph._layout import namespace_ref
 from tests.langgraph.conftest import Calls, build_graph, thread
@@ -63,3 +63,11 @@ def test_a_full_disk_is_a_repository_error_and_the_ref_stays(
         build_graph(saver, Calls()).invoke({"question": "other", "notes": []}, thread("t1"))
     monkeypatch.undo()
     assert refs(tmp_path) == before
+
+
+def test_an_author_that_is_not_name_and_email_is_refused_before_anything_is_created(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(InvalidNameError, match="Name <email>"):
+        GitSaver(tmp_path / "state", author="agent\nInjected: trailer")
+    assert not (tmp_path / "state").exists()
