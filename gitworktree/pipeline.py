@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from gitworktree.binding import ArtifactSlot
-from gitworktree.errors import ConflictError, ReadOnlyError
+from gitworktree.errors import ConflictError, OperationInProgressError, ReadOnlyError
+from gitworktree.foreign import ForeignEdits
 from gitworktree.gate import GateItem, GatePassed, arun_gate, run_gate
 from gitworktree.history.info import CommitInfo
 from gitworktree.storage.base import ChangeSet, Storage, blob_sha
@@ -56,6 +57,7 @@ class CommitPipeline:
     _removed: dict[PurePosixPath, ArtifactSlot]
     _anchor_dirs: set[PurePosixPath]
     _repaired_on_load: dict[PurePosixPath, int]
+    _foreign: ForeignEdits
 
     def commit(
         self,
@@ -117,6 +119,8 @@ class CommitPipeline:
         """Steps 1-2 of the pipeline: what changed, and is it still ours to overwrite."""
         changed, render_issues = self._render(slots)
         snapshot = self.storage.snapshot(anchors)
+        # Someone else's uncommitted edits stay out, unless the program adopted them.
+        changed, removed, snapshot = self._foreign.screen(changed, removed, snapshot)
         if not changed and not removed and not snapshot:
             self._forget_untouched(slots)
             return None
@@ -214,7 +218,9 @@ class CommitPipeline:
             try:
                 return self.storage.publish(change_set)
             except ConflictError as error:
-                if error.paths or attempt == retries:
+                # Only a moved branch is worth retrying; git's own unfinished operation
+                # stays until a person finishes it.
+                if error.paths or isinstance(error, OperationInProgressError) or attempt == retries:
                     raise
                 log.info("the branch moved under us; retrying (%d left)", retries - attempt)
                 time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))

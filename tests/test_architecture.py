@@ -27,6 +27,7 @@ DOCUMENTED_API = {
     "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",
     "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
     "push", "TreeCheck", "check_tree",
+    "ForeignEditsError", "OperationInProgressError", "UnsupportedAttributeError",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {
@@ -42,7 +43,7 @@ LAYERS = [
     {"storage"},
     {"tree", "binding", "maps"},
     {"artifacts", "gate", "check"},
-    {"mount", "session", "pipeline", "remote_sync"},
+    {"mount", "session", "pipeline", "remote_sync", "foreign"},
     {"cli", "__main__", "__init__"},
 ]
 

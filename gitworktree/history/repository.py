@@ -27,6 +27,7 @@ from gitworktree.errors import (
     RepositoryError,
     UnknownRevisionError,
 )
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.checkout import discard_worktree_changes, recover_interrupted_checkout
 from gitworktree.history.checkpoints import Checkpoint
 from gitworktree.history.commit import (
@@ -43,6 +44,7 @@ from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
 from gitworktree.history.info import CommitInfo
+from gitworktree.history.inprogress import check_no_operation_in_progress
 from gitworktree.history.locks import lock_errors
 from gitworktree.history.log import walk_commits
 from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
@@ -296,6 +298,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             for path, (_, new) in sorted(changes.items())
         }
 
+    def worktree_filters(self) -> WorktreeFilters:
+        """The line-ending conversion git applies to this work tree, as configured now."""
+        return WorktreeFilters.for_repo(self._repo)
+
     def hash_blob(self, data: bytes) -> str:
         """The blob id git gives ``data`` (without storing it)."""
         return Blob.from_string(data).id.decode("ascii")
@@ -400,6 +406,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         sha, label = self._restore_target(target)
+        check_no_operation_in_progress(self._repo)  # before its files read as local edits
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
         store = self._repo.object_store
@@ -465,8 +472,12 @@ class Repository(CheckpointOperations, RemoteOperations):
         Raises:
             UnsafePathError: for a path that is absolute, has ``..`` or reaches into
                 ``.git``, or whose parent on disk is a symlink.
+            UnsupportedAttributeError: for a path whose git attributes set ``filter``,
+                ``ident`` or ``working-tree-encoding``.
             ConflictError: if the branch is not (or no longer) at ``expected_head``;
                 nothing was written.
+            OperationInProgressError: while a git merge, rebase, cherry-pick or revert
+                is under way, or the index has unmerged paths.
             NodeKindError: if a file would replace a directory or the reverse.
             RepositoryError: for a detached HEAD or a stale lock file.
         """
@@ -474,6 +485,13 @@ class Repository(CheckpointOperations, RemoteOperations):
             check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))
             for path, data in changes.items()
         }
+        if files:
+            # The content is the caller's, not git's: a path git would pass through a
+            # program (a clean filter that redacts, say) must not be committed without it.
+            filters = self.worktree_filters()
+            for path, file in files.items():
+                if file is not None:
+                    filters.check_supported(path)
         return self._commit(
             files,
             message,

@@ -1,0 +1,168 @@
+"""What git does to a file between its blob and the work tree: line endings, and refusals.
+
+git converts line endings when a file goes into a blob ("clean": CRLF becomes LF) and
+when it is written out ("smudge": LF becomes CRLF), as the ``text``/``eol`` attributes
+and ``core.autocrlf``/``core.eol`` say. `WorktreeFilters` does the same, so that blobs
+hold LF, the work tree holds what ``git checkout`` would write, and a file nobody changed
+never reads as changed. Attributes that run programs named by repository config
+(``filter=``), expand keywords (``ident``) or re-encode (``working-tree-encoding``) are
+not applied: a commit of such a file is refused (`UnsupportedAttributeError`).
+
+Attributes come from the ``.gitattributes`` of every directory along a path (read from
+the work tree once per directory, when a path below it is first asked about) and from
+``.git/info/attributes``; ``core.attributesFile`` is not read. One `WorktreeFilters` is
+made per operation (a load, a commit, a status), so a change to them applies from the
+next one. With no attributes file and ``core.autocrlf`` unset nothing is converted, and
+the cost is one failed ``open`` per directory asked about.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dulwich.attrs import (
+    AttributeValue,
+    GitAttributes,
+    Pattern,
+    compile_gitattributes_patterns,
+    parse_git_attributes,
+)
+from dulwich.config import Config
+from dulwich.repo import Repo
+
+from gitworktree.errors import UnsupportedAttributeError
+
+if TYPE_CHECKING:
+    from dulwich.line_ending import LineEndingFilter
+
+__all__ = ["WorktreeFilters"]
+
+_Patterns = list[tuple[Pattern, Mapping[bytes, AttributeValue]]]
+
+# ``working-tree-encoding`` set to UTF-8 converts nothing: the blob is UTF-8 already.
+_UTF8 = frozenset({b"utf-8", b"utf8"})
+
+
+class WorktreeFilters:
+    """The line-ending conversion git applies to each path of one work tree.
+
+    Args:
+        root: the work tree root.
+        control_dir: the ``.git`` directory (for ``info/attributes``).
+        config: the repository's config stack, or a function that reads it (then called
+            only when a path is first converted).
+    """
+
+    def __init__(
+        self, root: Path, control_dir: Path, config: Config | Callable[[], Config]
+    ) -> None:
+        self._root = root
+        self._control_dir = control_dir
+        self._config = config
+        self._eol: tuple[str, bytes, bytes] | None = None
+        self._attributes: GitAttributes | None = None
+        self._filters: dict[str, LineEndingFilter | None] = {}
+
+    @property
+    def root(self) -> Path:
+        """The work tree root."""
+        return self._root
+
+    @classmethod
+    def for_repo(cls, repo: Repo) -> WorktreeFilters:
+        """The filters of ``repo``'s work tree, as its config and attributes are now."""
+        return cls(Path(repo.path), Path(repo.controldir()), repo.get_config_stack)
+
+    def attributes(self, path: str) -> Mapping[bytes, AttributeValue]:
+        """The git attributes of ``path`` (repository-relative), the ``binary`` macro expanded."""
+        if self._attributes is None:
+            self._attributes = GitAttributes(
+                self._directory_patterns(b""),
+                directory_loader=self._directory_patterns,
+                info_patterns=self._read_patterns(self._control_dir / "info" / "attributes"),
+            )
+        found = self._attributes.match_path(path.encode("utf-8", "surrogateescape"))
+        if found.get(b"binary") is True:  # git's built-in macro: -diff -merge -text
+            found = {**found, b"text": False, b"diff": False, b"merge": False}
+        return found
+
+    def check_supported(self, path: str) -> None:
+        """Refuse a path whose attributes ask for more than line-ending conversion.
+
+        Raises:
+            UnsupportedAttributeError: for ``filter=<driver>``, ``ident`` or a
+                ``working-tree-encoding`` other than UTF-8.
+        """
+        found = self.attributes(path)
+        driver = found.get(b"filter")
+        if driver is True or isinstance(driver, bytes):
+            raise UnsupportedAttributeError(path, "filter", _shown(driver))
+        if found.get(b"ident") is True:
+            raise UnsupportedAttributeError(path, "ident", "set")
+        encoding = found.get(b"working-tree-encoding")
+        if isinstance(encoding, bytes) and encoding.lower() not in _UTF8:
+            raise UnsupportedAttributeError(path, "working-tree-encoding", _shown(encoding))
+
+    def clean(self, path: str, data: bytes) -> bytes:
+        """What git stores for ``path`` holding ``data`` on disk (CRLF to LF where due)."""
+        line_endings = self._filter(path)
+        if line_endings is None:
+            return data
+        return line_endings.clean(data, path.encode("utf-8", "surrogateescape"))
+
+    def smudge(self, path: str, data: bytes) -> bytes:
+        """What git writes on disk for ``path`` holding blob ``data`` (LF to CRLF where due)."""
+        line_endings = self._filter(path)
+        if line_endings is None:
+            return data
+        return line_endings.smudge(data, path.encode("utf-8", "surrogateescape"))
+
+    def _filter(self, path: str) -> LineEndingFilter | None:
+        if path not in self._filters:
+            # Imported when first needed: it brings dulwich.patch (and email) along.
+            from dulwich.line_ending import (
+                CRLFAction,
+                line_ending_filter_for_action,
+                read_eol_config,
+                resolve_crlf_action,
+            )
+
+            if self._eol is None:
+                config = self._config() if callable(self._config) else self._config
+                self._eol = read_eol_config(config)
+            core_eol, autocrlf, _safecrlf = self._eol
+            action = resolve_crlf_action(self.attributes(path), core_eol, autocrlf)
+            # core.safecrlf only warns or refuses in git; we convert as git does and
+            # leave the refusal to git's own commands.
+            self._filters[path] = (
+                None if action is CRLFAction.BINARY else line_ending_filter_for_action(action)
+            )
+        return self._filters[path]
+
+    def _directory_patterns(self, directory: bytes) -> _Patterns:
+        parts = os.fsdecode(directory).split("/") if directory else []
+        return self._read_patterns(self._root.joinpath(*parts, ".gitattributes"), directory)
+
+    def _read_patterns(self, path: Path, base: bytes = b"") -> _Patterns:
+        try:
+            handle = open(path, "rb", opener=_open_no_follow)  # noqa: SIM115 - closed below
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return []  # git ignores a .gitattributes that is a symbolic link
+            raise
+        with handle:
+            return compile_gitattributes_patterns(parse_git_attributes(handle), str(path), base)
+
+
+def _open_no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+
+
+def _shown(value: AttributeValue) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else "set"
