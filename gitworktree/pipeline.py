@@ -125,6 +125,7 @@ class CommitPipeline:
             self._forget_untouched(slots)
             return None
         self._check_conflicts(changed, removed)
+        self.storage.check_publishable()  # before the gate: repairs cost, and would be lost
         items = [
             GateItem(str(slot.path), slot.item_type, data, render_issues.get(slot, ()))
             for slot, data in changed.items()

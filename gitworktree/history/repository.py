@@ -339,6 +339,18 @@ class Repository(CheckpointOperations, RemoteOperations):
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
 
     @translates_damage
+    def check_no_operation_in_progress(self) -> None:
+        """Refuse while a git merge, rebase, cherry-pick or revert is unfinished.
+
+        Every commit, restore and pull checks this itself; call it to learn early.
+
+        Raises:
+            OperationInProgressError: naming the operation and the unmerged paths (the
+                index's entries at stages 1-3), and how to finish or abort it with git.
+        """
+        check_no_operation_in_progress(self._repo)
+
+    @translates_damage
     @exclusive
     def discard_changes(self, paths: Iterable[str]) -> list[str]:
         """Throw away uncommitted changes under ``paths``: files go back to HEAD's.

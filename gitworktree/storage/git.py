@@ -75,6 +75,10 @@ class GitStorage(FilesystemStorage):
             base_blobs=changes.base_blobs,
         )
 
+    def check_publishable(self) -> None:
+        """Raise `OperationInProgressError` while git's own operation is unfinished."""
+        self.repository.check_no_operation_in_progress()
+
     def committed_digests(self, directory: PurePosixPath) -> dict[str, str] | None:
         if self.repository.head is None:
             return {}
