@@ -85,6 +85,17 @@ class ForeignEdits:
         files = sorted(name for name in self.files if chosen(PurePosixPath(name)))
         return artifacts, files
 
+    def left_out(self, path: PurePosixPath, data: bytes | None) -> bool:
+        """Whether a commit leaves ``path`` out: a foreign edit the program did not change.
+
+        Args:
+            path: an artifact path.
+            data: what a commit would write there now (``None``: remove it).
+        """
+        if path not in self.artifacts:
+            return False
+        return self.artifacts[path] == (None if data is None else blob_sha(data))
+
     def screen(
         self,
         changed: dict[ArtifactSlot, bytes],
@@ -113,13 +124,13 @@ class ForeignEdits:
             path = slot.path
             if path not in self.artifacts:
                 kept[slot] = data
-            elif self.artifacts[path] != blob_sha(data):
+            elif not self.left_out(path, data):
                 refused.append(str(path))  # the program built on (or over) their edit
         removing = []
         for slot in removed:
             if slot.path not in self.artifacts:
                 removing.append(slot)
-            elif self.artifacts[slot.path] is not None:
+            elif not self.left_out(slot.path, None):
                 refused.append(str(slot.path))  # deleting it would lose their edit
         files: dict[str, bytes | None] = {}
         for name, content in snapshot.items():

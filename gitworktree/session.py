@@ -398,10 +398,21 @@ class MountSession(CommitPipeline):
         return None
 
     def uncommitted_paths(self) -> list[str]:
-        """Paths whose in-memory state differs from what is committed (sorted)."""
+        """Paths a commit would write: in-memory state that differs from what is committed.
+
+        Foreign edits the program left as they were are not among them: they stay on
+        disk, where a pull's or restore's own checks protect them.
+        """
         with self._lock:
             changed, _ = self._render(list(self._touched.values()))
-            return sorted({*(str(slot.path) for slot in changed), *map(str, self._removed)})
+            left_out = self._foreign.left_out
+            return sorted(
+                {
+                    *(str(slot.path) for slot, data in changed.items()
+                      if not left_out(slot.path, data)),
+                    *(str(path) for path in self._removed if not left_out(path, None)),
+                }
+            )  # fmt: skip
 
     # --- TreeSession: bookkeeping -------------------------------------------------------
 
