@@ -44,7 +44,7 @@ from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
 from gitworktree.history.info import CommitInfo
-from gitworktree.history.inprogress import check_no_operation_in_progress
+from gitworktree.history.inprogress import check_no_operation_in_progress, operation_in_progress
 from gitworktree.history.locks import lock_errors
 from gitworktree.history.log import walk_commits
 from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
@@ -337,6 +337,14 @@ class Repository(CheckpointOperations, RemoteOperations):
         """
         prefixes = check_repo_prefixes(paths)
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
+
+    def operation_in_progress(self) -> str | None:
+        """The git operation left unfinished in this work tree, if any.
+
+        Returns:
+            ``"merge"``, ``"rebase"``, ``"am"``, ``"cherry-pick"``, ``"revert"`` or ``None``.
+        """
+        return operation_in_progress(self._repo)
 
     @translates_damage
     def check_no_operation_in_progress(self) -> None:

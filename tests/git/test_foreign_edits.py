@@ -16,7 +16,7 @@ from tests.cli.conftest import invoke
 from tests.git.foreign_trees import AGENT, PERSON, Board, Task, disk_state
 from tests.oracle import git, git_lines
 
-PERSONS_NOTES = '{\n  "lines": [\n    "call the bank"\n  ]\n}\n'
+PERSONS_NOTES = '{"lines": ["call the bank"]}'  # not as the tree renders it, on purpose
 
 
 @pytest.fixture
@@ -43,6 +43,7 @@ def loaded_after_the_edit(root: Path, how: str) -> Board:
 @pytest.mark.parametrize("how", ["mount", "sync"], ids=["new-mount", "sync"])
 def test_a_commit_of_one_task_leaves_a_persons_edit_on_disk(root: Path, how: str) -> None:
     tree = loaded_after_the_edit(root, how)
+    assert tree.notes.lines == ["call the bank"]  # read (a commit renders it), not changed
     tree.tasks["t1"].done = True
     info = tree.commit("Close t1")
     assert info is not None
@@ -53,22 +54,31 @@ def test_a_commit_of_one_task_leaves_a_persons_edit_on_disk(root: Path, how: str
     assert tree.foreign_edits() == ["notes.json"]
 
 
-def test_the_tree_reads_the_persons_edit(root: Path) -> None:
-    tree = loaded_after_the_edit(root, "mount")
-    assert tree.notes.lines == ["call the bank"]
-
-
-def test_changing_an_artifact_a_person_edited_is_refused_and_writes_nothing(
-    root: Path,
-) -> None:
-    tree = loaded_after_the_edit(root, "mount")
-    tree.notes.lines.append("agent's line")
+def change(tree: Board) -> None:
     tree.tasks["t1"].done = True
+
+
+def replace(tree: Board) -> None:
+    tree.tasks["t1"] = Task(title="Rewritten by the agent")
+
+
+def delete(tree: Board) -> None:
+    del tree.tasks["t1"]
+
+
+@pytest.mark.parametrize("action", [change, replace, delete], ids=["change", "replace", "delete"])
+def test_acting_on_an_artifact_a_person_edited_is_refused_and_writes_nothing(
+    root: Path, action: object
+) -> None:
+    (root / "tasks" / "t1.json").write_text('{"title": "Write the report by Friday"}')
+    tree = mount(Board, root, author=AGENT)
+    action(tree)  # type: ignore[operator]
+    tree.notes.lines.append("agent's line")
     before = disk_state(root)
     with pytest.raises(ForeignEditsError) as raised:
         tree.commit("Notes and t1")
-    assert raised.value.paths == ("notes.json",)
-    assert "tree.adopt(['notes.json'])" in str(raised.value)
+    assert raised.value.paths == ("tasks/t1.json",)
+    assert "tree.adopt(['tasks/t1.json'])" in str(raised.value)
     assert disk_state(root) == before
 
 

@@ -75,11 +75,12 @@ def test_a_commit_is_refused_naming_the_operation_and_writes_nothing(
     assert disk_state(root) == before
 
 
-def test_status_reports_the_unmerged_path(stopped: tuple[Path, str]) -> None:
-    root, _ = stopped
+def test_status_reports_the_unmerged_path_and_the_operation(stopped: tuple[Path, str]) -> None:
+    root, operation = stopped
     tree = mount(Board, root, author=AGENT)
     changes = {change.path: change.status for change in tree.repo.status()}
     assert changes["journal.txt"] == "unmerged"
+    assert tree.repo.operation_in_progress() == operation
 
 
 def test_restore_is_refused_during_a_merge(tmp_path: Path) -> None:
@@ -126,8 +127,9 @@ def test_the_cli_refuses_to_commit_and_reports_unmerged_paths(
     assert "a git merge is in progress" in committed.output
     assert "git merge --abort" in committed.output
     assert disk_state(root) == before
-    status = invoke("-C", root, "status", "--json")
-    changes = json.loads(status.output)["changes"]
-    assert {"path": "journal.txt", "status": "unmerged"} in changes
-    text = invoke("-C", root, "status")
-    assert "unmerged:" in text.output
+    status = json.loads(invoke("-C", root, "status", "--json").output)
+    assert status["operation"] == "merge"
+    assert {"path": "journal.txt", "status": "unmerged"} in status["changes"]
+    text = invoke("-C", root, "status").output
+    assert "A git merge is in progress" in text
+    assert "unmerged:" in text
