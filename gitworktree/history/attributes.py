@@ -19,6 +19,7 @@ the cost is one failed ``open`` per directory asked about.
 from __future__ import annotations
 
 import errno
+import io
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -66,6 +67,7 @@ class WorktreeFilters:
         self._eol: tuple[str, bytes, bytes] | None = None
         self._attributes: GitAttributes | None = None
         self._filters: dict[str, LineEndingFilter | None] = {}
+        self._expected: dict[bytes, _Patterns] = {}  # attributes files about to be written
 
     @property
     def root(self) -> Path:
@@ -89,6 +91,26 @@ class WorktreeFilters:
         if found.get(b"binary") is True:  # git's built-in macro: -diff -merge -text
             found = {**found, b"text": False, b"diff": False, b"merge": False}
         return found
+
+    def expect(self, path: str, data: bytes | None) -> None:
+        """Use ``data`` as the content of the attributes file ``path`` about to be written.
+
+        A checkout writes ``.gitattributes`` files and the files they govern together
+        (a clone, a pull): the files are converted as the new attributes say, as git's
+        checkout does.
+
+        Args:
+            path: a ``.gitattributes`` path, repository-relative.
+            data: its new content; ``None``: it is being deleted.
+        """
+        directory = path.rpartition("/")[0].encode("utf-8", "surrogateescape")
+        patterns: _Patterns = []
+        if data is not None:
+            entries = parse_git_attributes(io.BytesIO(data))
+            patterns = compile_gitattributes_patterns(entries, path, directory)
+        self._expected[directory] = patterns
+        self._attributes = None  # built again with the new patterns
+        self._filters.clear()
 
     def check_supported(self, path: str) -> None:
         """Refuse a path whose attributes ask for more than line-ending conversion.
@@ -144,6 +166,8 @@ class WorktreeFilters:
         return self._filters[path]
 
     def _directory_patterns(self, directory: bytes) -> _Patterns:
+        if directory in self._expected:
+            return self._expected[directory]
         parts = os.fsdecode(directory).split("/") if directory else []
         return self._read_patterns(self._root.joinpath(*parts, ".gitattributes"), directory)
 

@@ -92,6 +92,10 @@ def write_worktree(
     for directory in unlinked:
         if directory.is_dir():  # pruned directories took their entries with them
             fsync_directory(directory)
+    if filters is not None:
+        for path, file in files.items():
+            if path == ".gitattributes" or path.endswith("/.gitattributes"):
+                filters.expect(path, None if file is None else file.data)
     regular: list[tuple[Path, bytes, int]] = []
     for path, file in sorted(files.items()):
         if file is None or file.mode == _GITLINK_MODE:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree import UnsupportedAttributeError, mount
+from gitworktree import Repository, UnsupportedAttributeError, mount
 from tests.git.foreign_trees import AGENT, Board, Task, disk_state
 from tests.oracle import git, git_lines
 
@@ -147,3 +147,13 @@ def test_a_filtered_path_the_commit_does_not_change_is_no_obstacle(tmp_path: Pat
     tree.tasks["t1"].done = True
     tree.commit("Close t1")
     assert git_lines(root, "show", "--name-only", "--format=", "HEAD") == ["tasks/t1.json"]
+
+
+def test_a_clone_checks_files_out_as_its_own_attributes_say(tmp_path: Path) -> None:
+    origin = tmp_path / "origin"
+    committed_board(origin)
+    set_eol_attribute(origin)
+    with Repository.clone(str(origin), tmp_path / "clone") as clone:
+        root = clone.path
+    assert b"\r\n" in (root / "tasks" / "t1.json").read_bytes()
+    assert git(root, "status", "--porcelain") == ""
