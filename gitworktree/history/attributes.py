@@ -68,6 +68,11 @@ class WorktreeFilters:
         self._attributes: GitAttributes | None = None
         self._filters: dict[str, LineEndingFilter | None] = {}
         self._expected: dict[bytes, _Patterns] = {}  # attributes files about to be written
+        self._directories: dict[bytes, _Patterns] = {}  # each directory's, read once
+        self._info: _Patterns | None = None
+        # Directories where nothing can convert (no attributes along the way, no
+        # core.autocrlf): their files skip the per-path lookup, the cost of a large map.
+        self._quiet: dict[str, bool] = {}
 
     @property
     def root(self) -> Path:
@@ -85,7 +90,7 @@ class WorktreeFilters:
             self._attributes = GitAttributes(
                 self._directory_patterns(b""),
                 directory_loader=self._directory_patterns,
-                info_patterns=self._read_patterns(self._control_dir / "info" / "attributes"),
+                info_patterns=self._info_patterns(),
             )
         found = self._attributes.match_path(path.encode("utf-8", "surrogateescape"))
         if found.get(b"binary") is True:  # git's built-in macro: -diff -merge -text
@@ -111,6 +116,7 @@ class WorktreeFilters:
         self._expected[directory] = patterns
         self._attributes = None  # built again with the new patterns
         self._filters.clear()
+        self._quiet.clear()
 
     def check_supported(self, path: str) -> None:
         """Refuse a path whose attributes ask for more than line-ending conversion.
@@ -131,6 +137,8 @@ class WorktreeFilters:
 
     def clean(self, path: str, data: bytes) -> bytes:
         """What git stores for ``path`` holding ``data`` on disk (CRLF to LF where due)."""
+        if self._is_quiet(path):
+            return data
         line_endings = self._filter(path)
         if line_endings is None:
             return data
@@ -138,10 +146,46 @@ class WorktreeFilters:
 
     def smudge(self, path: str, data: bytes) -> bytes:
         """What git writes on disk for ``path`` holding blob ``data`` (LF to CRLF where due)."""
+        if self._is_quiet(path):
+            return data
         line_endings = self._filter(path)
         if line_endings is None:
             return data
         return line_endings.smudge(data, path.encode("utf-8", "surrogateescape"))
+
+    def converts_in(self, directory: str) -> bool:
+        """Whether any file directly in ``directory`` (``""``: the root) may be converted."""
+        quiet = self._quiet.get(directory)
+        if quiet is None:
+            quiet = self._quiet[directory] = self._nothing_converts_in(directory)
+        return not quiet
+
+    def _is_quiet(self, path: str) -> bool:
+        directory = path.rpartition("/")[0]
+        quiet = self._quiet.get(directory)
+        if quiet is None:
+            quiet = self._quiet[directory] = self._nothing_converts_in(directory)
+        return quiet
+
+    def _nothing_converts_in(self, directory: str) -> bool:
+        _core_eol, autocrlf, _safecrlf = self._eol_config()
+        if autocrlf in (b"true", b"input"):
+            return False
+        if self._info_patterns() or self._directory_patterns(b""):
+            return False
+        parts = directory.split("/") if directory else []
+        return not any(
+            self._directory_patterns("/".join(parts[:depth]).encode("utf-8", "surrogateescape"))
+            for depth in range(1, len(parts) + 1)
+        )
+
+    def _eol_config(self) -> tuple[str, bytes, bytes]:
+        if self._eol is None:
+            from dulwich.line_ending import read_eol_config
+
+            config = self._config() if callable(self._config) else self._config
+            self._eol = read_eol_config(config)
+        return self._eol
 
     def _filter(self, path: str) -> LineEndingFilter | None:
         if path not in self._filters:
@@ -149,14 +193,10 @@ class WorktreeFilters:
             from dulwich.line_ending import (
                 CRLFAction,
                 line_ending_filter_for_action,
-                read_eol_config,
                 resolve_crlf_action,
             )
 
-            if self._eol is None:
-                config = self._config() if callable(self._config) else self._config
-                self._eol = read_eol_config(config)
-            core_eol, autocrlf, _safecrlf = self._eol
+            core_eol, autocrlf, _safecrlf = self._eol_config()
             action = resolve_crlf_action(self.attributes(path), core_eol, autocrlf)
             # core.safecrlf only warns or refuses in git; we convert as git does and
             # leave the refusal to git's own commands.
@@ -165,11 +205,19 @@ class WorktreeFilters:
             )
         return self._filters[path]
 
+    def _info_patterns(self) -> _Patterns:
+        if self._info is None:
+            self._info = self._read_patterns(self._control_dir / "info" / "attributes")
+        return self._info
+
     def _directory_patterns(self, directory: bytes) -> _Patterns:
         if directory in self._expected:
             return self._expected[directory]
-        parts = os.fsdecode(directory).split("/") if directory else []
-        return self._read_patterns(self._root.joinpath(*parts, ".gitattributes"), directory)
+        if directory not in self._directories:
+            parts = os.fsdecode(directory).split("/") if directory else []
+            path = self._root.joinpath(*parts, ".gitattributes")
+            self._directories[directory] = self._read_patterns(path, directory)
+        return self._directories[directory]
 
     def _read_patterns(self, path: Path, base: bytes = b"") -> _Patterns:
         try:

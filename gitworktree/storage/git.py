@@ -55,6 +55,8 @@ class GitStorage(FilesystemStorage):
         found = super().read_objects(directory, suffix)
         prefix = f"{directory}/" if directory.parts else ""
         filters = self.filters
+        if not filters.converts_in(prefix.rstrip("/")):
+            return found  # the usual case: no attributes, no core.autocrlf
         return {
             name: None if data is None else filters.clean(prefix + name, data)
             for name, data in found.items()
