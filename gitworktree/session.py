@@ -622,6 +622,12 @@ class MountSession(CommitPipeline):
         with self._lock:
             artifacts, files = self._foreign.select(node._gwt_path, paths)
             for path in artifacts:
+                deleted = self._foreign.artifacts[path] is None
+                mapping = self._maps.get(path.parent)
+                if deleted and path not in self._removed and mapping is not None:
+                    # A restore's re-sync forgot the removal; the file is still gone.
+                    committed = self.storage.committed_digests(path.parent)
+                    self._note_deleted_on_disk(mapping, path, committed)
                 del self._foreign.artifacts[path]
                 slot = self._slot_at(path)
                 if slot is not None:
