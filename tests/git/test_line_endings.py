@@ -8,6 +8,7 @@ is clean, the blobs hold LF, only that artifact changed, and the file on disk is
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,15 @@ import pytest
 from gitworktree import Repository, UnsupportedAttributeError, mount
 from tests.git.foreign_trees import AGENT, Board, Task, disk_state
 from tests.oracle import git, git_lines
+
+
+def staged_blob(root: Path, path: str, rev: str = "") -> bytes:
+    """The blob git holds for ``path`` in the index (or at ``rev``), byte for byte."""
+    return subprocess.run(
+        ["git", "-C", str(root), "cat-file", "blob", f"{rev}:{path}"],
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 def committed_board(root: Path) -> None:
@@ -73,7 +83,7 @@ def test_a_commit_of_one_artifact_changes_only_it_and_leaves_git_status_clean(
     tree.tasks["t1"].done = True
     tree.commit("Close t1")
     assert git_lines(crlf_root, "show", "--name-only", "--format=", "HEAD") == ["tasks/t1.json"]
-    assert b"\r" not in git(crlf_root, "show", "HEAD:tasks/t1.json").encode()
+    assert b"\r" not in staged_blob(crlf_root, "tasks/t1.json", "HEAD")
     assert git(crlf_root, "status", "--porcelain") == ""
 
 
@@ -157,3 +167,34 @@ def test_a_clone_checks_files_out_as_its_own_attributes_say(tmp_path: Path) -> N
         root = clone.path
     assert b"\r\n" in (root / "tasks" / "t1.json").read_bytes()
     assert git(root, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("attributes", "autocrlf"),
+    [
+        ("* text\n", None),
+        ("* text=auto eol=crlf\n", None),
+        ("* -text\n", "true"),
+        ("* binary\n", "true"),
+        ("*.json eol=lf\n", "true"),
+        ("", "input"),
+    ],
+    ids=["text", "auto-crlf", "unset-text", "binary-macro", "eol-lf", "autocrlf-input"],
+)
+def test_conversion_agrees_with_git_both_ways(
+    tmp_path: Path, attributes: str, autocrlf: str | None
+) -> None:
+    with Repository.init(tmp_path / "repo") as repository:
+        root = repository.path
+        if autocrlf is not None:
+            git(root, "config", "core.autocrlf", autocrlf)
+        (root / ".gitattributes").write_text(attributes)
+        on_disk = b"first\r\nsecond\nthird\r\n"
+        (root / "a.json").write_bytes(on_disk)
+        git(root, "add", "a.json")
+        filters = repository.worktree_filters()
+        blob = filters.clean("a.json", on_disk)
+        assert staged_blob(root, "a.json") == blob
+        (root / "a.json").unlink()
+        git(root, "checkout", "--", "a.json")
+        assert (root / "a.json").read_bytes() == filters.smudge("a.json", blob)
