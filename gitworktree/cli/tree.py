@@ -165,6 +165,10 @@ def commit(
     Files the tree does not declare are left alone. A declared artifact that exists
     nowhere is created from its defaults by the mount itself, as `Initialize <files>`.
 
+    The edits are recorded under --author, or else the repository's identity
+    (GIT_AUTHOR_*, user.name/user.email): whoever runs the command. While a git merge,
+    rebase, cherry-pick or revert is unfinished nothing is committed (exit 1).
+
     \b
     Examples:
       gitworktree commit -m "Close t1" --tree myagent.state:AgentState

@@ -63,6 +63,7 @@ def test_status_lists_working_tree_changes_as_git_does(history: History) -> None
                 "time": document["checkpoints"][0]["time"],
             }
         ],
+        "operation": None,
         "changes": [
             {"path": "notes.json", "status": "modified"},
             {"path": "scratch.txt", "status": "added"},
