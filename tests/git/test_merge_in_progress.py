@@ -115,7 +115,7 @@ def test_a_commit_lands_once_the_merge_is_aborted(tmp_path: Path) -> None:
     assert git(root, "status", "--porcelain") == ""
 
 
-def test_the_cli_refuses_to_commit_and_reports_unmerged_paths(
+def test_the_cli_refuses_to_commit_or_restore_and_reports_unmerged_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "board"
@@ -126,6 +126,9 @@ def test_the_cli_refuses_to_commit_and_reports_unmerged_paths(
     assert committed.exit_code == 1
     assert "a git merge is in progress" in committed.output
     assert "git merge --abort" in committed.output
+    restored = invoke("-C", root, "restore", "HEAD~1")
+    assert restored.exit_code == 1
+    assert "a git merge is in progress" in restored.output
     assert disk_state(root) == before
     status = json.loads(invoke("-C", root, "status", "--json").output)
     assert status["operation"] == "merge"
