@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from dulwich.line_ending import LineEndingFilter
 
 __all__ = ["WorktreeFilters"]
+
+log = logging.getLogger("gitworktree")
 
 _Patterns = list[tuple[Pattern, Mapping[bytes, AttributeValue]]]
 
@@ -225,9 +228,11 @@ class WorktreeFilters:
         except (FileNotFoundError, NotADirectoryError):
             return []
         except OSError as error:
-            if error.errno == errno.ELOOP:
-                return []  # git ignores a .gitattributes that is a symbolic link
-            raise
+            # git ignores a .gitattributes that is a symbolic link, and warns about one it
+            # cannot read (a directory, no permission) and carries on without it.
+            if error.errno != errno.ELOOP:
+                log.warning("ignoring %s: %s", path, error.strerror or error)
+            return []
         with handle:
             return compile_gitattributes_patterns(parse_git_attributes(handle), str(path), base)
 
