@@ -8,9 +8,10 @@ never reads as changed. Attributes that run programs named by repository config
 (``filter=``), expand keywords (``ident``) or re-encode (``working-tree-encoding``) are
 not applied: a commit of such a file is refused (`UnsupportedAttributeError`).
 
-Attributes come from the ``.gitattributes`` of every directory along a path (read from
-the work tree once per directory, when a path below it is first asked about) and from
-``.git/info/attributes``; ``core.attributesFile`` is not read. One `WorktreeFilters` is
+Attributes come from ``core.attributesFile`` (by default
+``$XDG_CONFIG_HOME/git/attributes``), the ``.gitattributes`` of every directory along a
+path (read from the work tree once per directory, when a path below it is first asked
+about) and ``.git/info/attributes``, in git's order of precedence. One `WorktreeFilters` is
 made per operation (a load, a commit, a status), so a change to them applies from the
 next one. With no attributes file and ``core.autocrlf`` unset nothing is converted, and
 the cost is one failed ``open`` per directory asked about.
@@ -73,6 +74,7 @@ class WorktreeFilters:
         self._expected: dict[bytes, _Patterns] = {}  # attributes files about to be written
         self._directories: dict[bytes, _Patterns] = {}  # each directory's, read once
         self._info: _Patterns | None = None
+        self._global: _Patterns | None = None
         # Directories where nothing can convert (no attributes along the way, no
         # core.autocrlf): their files skip the per-path lookup, the cost of a large map.
         self._quiet: dict[str, bool] = {}
@@ -91,7 +93,7 @@ class WorktreeFilters:
         """The git attributes of ``path`` (repository-relative), the ``binary`` macro expanded."""
         if self._attributes is None:
             self._attributes = GitAttributes(
-                self._directory_patterns(b""),
+                [*self._global_patterns(), *self._directory_patterns(b"")],
                 directory_loader=self._directory_patterns,
                 info_patterns=self._info_patterns(),
             )
@@ -174,7 +176,7 @@ class WorktreeFilters:
         _core_eol, autocrlf, _safecrlf = self._eol_config()
         if autocrlf in (b"true", b"input"):
             return False
-        if self._info_patterns() or self._directory_patterns(b""):
+        if self._info_patterns() or self._global_patterns() or self._directory_patterns(b""):
             return False
         parts = directory.split("/") if directory else []
         return not any(
@@ -186,9 +188,13 @@ class WorktreeFilters:
         if self._eol is None:
             from dulwich.line_ending import read_eol_config
 
-            config = self._config() if callable(self._config) else self._config
-            self._eol = read_eol_config(config)
+            self._eol = read_eol_config(self._config_stack())
         return self._eol
+
+    def _config_stack(self) -> Config:
+        if callable(self._config):
+            self._config = self._config()  # read once
+        return self._config
 
     def _filter(self, path: str) -> LineEndingFilter | None:
         if path not in self._filters:
@@ -207,6 +213,21 @@ class WorktreeFilters:
                 None if action is CRLFAction.BINARY else line_ending_filter_for_action(action)
             )
         return self._filters[path]
+
+    def _global_patterns(self) -> _Patterns:
+        """``core.attributesFile``, else ``$XDG_CONFIG_HOME/git/attributes``: the lowest rank."""
+        if self._global is None:
+            try:
+                configured = self._config_stack().get(("core",), "attributesFile")
+            except KeyError:
+                configured = None
+            if configured:
+                path = Path(os.path.expanduser(os.fsdecode(configured)))
+            else:
+                home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+                path = Path(home, "git", "attributes")
+            self._global = self._read_patterns(path)
+        return self._global
 
     def _info_patterns(self) -> _Patterns:
         if self._info is None:

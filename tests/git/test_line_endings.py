@@ -178,9 +178,13 @@ def test_a_clone_checks_files_out_as_its_own_attributes_say(tmp_path: Path) -> N
         ("* binary\n", "true"),
         ("*.json eol=lf\n", "true"),
         ("", "input"),
+        ("user-wide:*.json text eol=crlf\n", None),
     ],
-    ids=["text", "auto-crlf", "unset-text", "binary-macro", "eol-lf", "autocrlf-input"],
-)
+    ids=[
+        "text", "auto-crlf", "unset-text", "binary-macro", "eol-lf", "autocrlf-input",
+        "core.attributesFile",
+    ],
+)  # fmt: skip
 def test_conversion_agrees_with_git_both_ways(
     tmp_path: Path, attributes: str, autocrlf: str | None
 ) -> None:
@@ -188,7 +192,11 @@ def test_conversion_agrees_with_git_both_ways(
         root = repository.path
         if autocrlf is not None:
             git(root, "config", "core.autocrlf", autocrlf)
-        (root / ".gitattributes").write_text(attributes)
+        if attributes.startswith("user-wide:"):
+            (tmp_path / "attributes").write_text(attributes.removeprefix("user-wide:"))
+            git(root, "config", "core.attributesFile", str(tmp_path / "attributes"))
+        else:
+            (root / ".gitattributes").write_text(attributes)
         on_disk = b"first\r\nsecond\nthird\r\n"
         (root / "a.json").write_bytes(on_disk)
         git(root, "add", "a.json")
