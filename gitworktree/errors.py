@@ -7,14 +7,18 @@ GitWorktreeError
 ├── InvalidNameError (ValueError)         not a valid ref, checkpoint or item name
 ├── MissingInitialStateError              an item has neither stored content nor a default
 ├── StorageError                          a storage node cannot be read or written
-│   └── NodeKindError                     a directory where a file is claimed, or the reverse
+│   ├── NodeKindError                     a directory where a file is claimed, or the reverse
+│   └── UnsupportedAttributeError         a path's git attributes name a program to run
 ├── DocumentParseError (ValueError)       stored or given content does not parse
 ├── SchemaValidationError (ValueError)    content parses but breaks its schema or model
 ├── InvalidSchemaError (ValueError)       a schema (JSON Schema, XSD, RELAX NG) is itself invalid
 ├── MutationFailedError                   the fixing loop could not make content valid
 │   └── CommitRejectedError               the commit gate refused one or more artifacts
 ├── ConflictError                         someone else changed what we were about to write
-│                                         (a moved ref, an edited file, a merge conflict)
+│   │                                     (a moved ref, an edited file, a merge conflict)
+│   ├── ForeignEditsError                 a commit would carry edits this tree did not make
+│   └── OperationInProgressError          a git merge, rebase, cherry-pick or revert is
+│                                         under way (or the index has unmerged paths)
 ├── RemoteError                           a remote cannot be found, reached, read or written
 ├── CheckpointError                       a checkpoint cannot be created, found or restored
 ├── RepositoryError                       not a repository, or a damaged one
@@ -48,6 +52,7 @@ __all__ = [
     "CommitRejectedError",
     "ConflictError",
     "DocumentParseError",
+    "ForeignEditsError",
     "GitWorktreeError",
     "InvalidNameError",
     "InvalidSchemaError",
@@ -55,6 +60,7 @@ __all__ = [
     "MissingInitialStateError",
     "MutationFailedError",
     "NodeKindError",
+    "OperationInProgressError",
     "ReadOnlyError",
     "RemoteError",
     "RepositoryError",
@@ -62,6 +68,7 @@ __all__ = [
     "StorageError",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedAttributeError",
     "UnsupportedRepositoryError",
     "UntrustedTreeError",
 ]
@@ -163,6 +170,32 @@ class NodeKindError(StorageError):
             path,
             f"expected a {expected} but found a {found}; move it aside or change the "
             f"tree declaration",
+        )
+
+
+class UnsupportedAttributeError(StorageError):
+    """A path's git attributes ask for a program or conversion gitworktree does not run.
+
+    ``filter=`` (clean and smudge programs named by repository config), ``ident`` and
+    ``working-tree-encoding``: writing the file without them would put in history (or on
+    disk) something other than what git would, such as a secret a clean filter redacts.
+
+    Attributes:
+        path: the file, relative to the repository root.
+        attribute: the attribute, e.g. ``filter``.
+        value: its value, e.g. ``redact`` (``"set"`` for a bare attribute such as ``ident``).
+    """
+
+    def __init__(self, path: object, attribute: str, value: str) -> None:
+        self.attribute = attribute
+        self.value = value
+        shown = attribute if value == "set" else f"{attribute}={value}"
+        super().__init__(
+            path,
+            f"its git attributes give it {shown}, which gitworktree does not apply (it "
+            "never runs programs named by repository config); nothing was written. "
+            f"Commit this file with git, or unset the attribute for it (`{path} -{attribute}` "
+            "in .gitattributes)",
         )
 
 
@@ -414,3 +447,67 @@ class AmbiguousRevisionError(RepositoryError, LookupError):
 
 class ReadOnlyError(GitWorktreeError):
     """A write to a tree mounted read-only (at a past revision)."""
+
+
+class ForeignEditsError(ConflictError):
+    """A commit would carry edits on disk that this tree did not make; nothing was written.
+
+    The files changed on disk before the tree loaded them (a person's edit, another
+    tool's): a commit of them would sign someone else's work with this tree's author.
+
+    Attributes:
+        paths: the files with such edits that the commit would have carried.
+    """
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        names = ", ".join(paths)
+        listed = "[" + ", ".join(repr(path) for path in paths) + "]"
+        super().__init__(
+            f"commit refused, nothing was written: {names} had uncommitted edits on disk "
+            "that this tree did not make (a person's, or another tool's), and this commit "
+            f"would record them under your author. Call tree.adopt({listed}) to commit "
+            f"them as yours, tree.discard({listed}) to throw them away, or let their author "
+            "commit them with git and call sync()",
+            paths=paths,
+        )
+
+
+class OperationInProgressError(ConflictError):
+    """A git merge, rebase, cherry-pick or revert is under way; nothing was written.
+
+    Raised by every commit, restore and pull while git's own operation is unfinished
+    (its state files exist, or the index holds unmerged paths): a commit now would
+    record conflict markers, or the person's half-finished work, as a normal commit.
+
+    Attributes:
+        operation: ``"merge"``, ``"rebase"``, ``"am"``, ``"cherry-pick"``, ``"revert"``,
+            or ``None`` when only the index has unmerged paths.
+        paths: the unmerged paths (may be empty).
+    """
+
+    def __init__(self, operation: str | None, paths: Sequence[str]) -> None:
+        self.operation = operation
+        unmerged = f" (unmerged: {', '.join(paths)})" if paths else ""
+        if operation is None:
+            what = f"the index has unmerged paths{unmerged}"
+            how = (
+                "resolve them and `git add` them, or put them back with "
+                "`git checkout HEAD -- <path>`"
+            )
+        else:
+            what = f"a git {operation} is in progress{unmerged}"
+            how = _FINISH.get(operation, f"finish it with `git {operation} --continue`")
+        super().__init__(
+            f"{what}; nothing was written. Finish it first: {how}. Then retry", paths=paths
+        )
+
+
+_FINISH = {
+    "merge": "resolve the files, `git add` them and `git commit`, or `git merge --abort`",
+    "rebase": "resolve, `git add` and `git rebase --continue`, or `git rebase --abort`",
+    "am": "resolve, `git add` and `git am --continue`, or `git am --abort`",
+    "cherry-pick": (
+        "resolve, `git add` and `git cherry-pick --continue`, or `git cherry-pick --abort`"
+    ),
+    "revert": "resolve, `git add` and `git revert --continue`, or `git revert --abort`",
+}

@@ -36,6 +36,10 @@ __all__ = ["pull"]
 
 def _refuse_conflicts(error: ConflictError, remote_name: str, as_json: bool) -> NoReturn:
     """Report a refused pull: the conflicts on stdout (as data with --json), then exit 1."""
+    from gitworktree import ForeignEditsError, OperationInProgressError
+
+    if isinstance(error, OperationInProgressError | ForeignEditsError):
+        raise RefusedError(str(error)) from error  # the library's message says what to do
     if not error.conflicts:
         if not error.paths:
             raise RefusedError(str(error)) from error  # the branch moved: the library's advice

@@ -111,10 +111,14 @@ def _commit_tree(
 
     repository = open_repository(ctx)
     before = repository.head
-    # Mounting loads every edit, new file and deleted map item in the working tree as a
-    # pending change (repairing invalid files with the hook); the commit gates them all.
+    # Mounting loads every edit, new file and deleted map item in the working tree
+    # (repairing invalid files with the hook). They are edits the tree did not make, and
+    # whoever runs this command is committing them on purpose: adopt them all, so the
+    # commit gates and records them under --author, or else the repository's identity
+    # (the person at the shell), never under an identity the tree was mounted with.
     tree = mount(tree_cls, repository.path, repair=repair, author=author)  # a first commit too
     mounted_at = tree.repo.head
+    tree.adopt()
     info = tree.commit(message, author=author, trailers=trailers or None)
     left_out = [change.path for change in tree.repo.status()]
     # Declared artifacts that exist nowhere are created from their defaults and
@@ -160,6 +164,10 @@ def commit(
     anything stays invalid, nothing is written and the issues are listed (exit 1).
     Files the tree does not declare are left alone. A declared artifact that exists
     nowhere is created from its defaults by the mount itself, as `Initialize <files>`.
+
+    The edits are recorded under --author, or else the repository's identity
+    (GIT_AUTHOR_*, user.name/user.email): whoever runs the command. While a git merge,
+    rebase, cherry-pick or revert is unfinished nothing is committed (exit 1).
 
     \b
     Examples:

@@ -16,6 +16,7 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.paths import decode_path, encode_path, under_prefix
 from gitworktree.history.pointers import PointerChange, json_pointer_changes
 from gitworktree.history.quoting import quote_path
@@ -78,6 +79,7 @@ def diff_worktree(
 ) -> list[FileChange]:
     """Changes from ``old_tree`` to the files in the work tree, sorted by path."""
     root = Path(repo.path)
+    filters = WorktreeFilters.for_repo(repo)
     changes = []
     for status in scan_worktree(repo, old_tree, prefixes):
         old_side: _Side = None
@@ -87,7 +89,10 @@ def diff_worktree(
             old_side = _tree_side(repo.object_store, old_tree, status.path)
         if status.new_sha is not None:
             mode = 0o120000 if (root / status.path).is_symlink() else _file_mode(root, status.path)
-            new_side = (mode, read_worktree_file(root, status.path))
+            data = read_worktree_file(root, status.path)
+            if mode != 0o120000:
+                data = filters.clean(status.path, data)  # what git would store, as compared
+            new_side = (mode, data)
         changes.append(file_change(status.path, old_side, new_side))
     return changes
 

@@ -30,6 +30,7 @@ from gitworktree.errors import (
     UnsupportedRepositoryError,
     UntrustedTreeError,
 )
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.checkout import (
     discard_worktree_changes,
     recover_interrupted_checkout,
@@ -51,6 +52,7 @@ from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
 from gitworktree.history.info import CommitInfo
+from gitworktree.history.inprogress import check_no_operation_in_progress, operation_in_progress
 from gitworktree.history.locks import lock_errors
 from gitworktree.history.log import walk_commits
 from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
@@ -346,6 +348,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             for path, (_, new) in sorted(changes.items())
         }
 
+    def worktree_filters(self) -> WorktreeFilters:
+        """The line-ending conversion git applies to this work tree, as configured now."""
+        return WorktreeFilters.for_repo(self._repo)
+
     def hash_blob(self, data: bytes) -> str:
         """The blob id git gives ``data`` (without storing it)."""
         return Blob.from_string(data).id.decode("ascii")
@@ -383,6 +389,26 @@ class Repository(CheckpointOperations, RemoteOperations):
         prefixes = check_repo_prefixes(paths)
         self._require_work_tree()
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
+
+    def operation_in_progress(self) -> str | None:
+        """The git operation left unfinished in this work tree, if any.
+
+        Returns:
+            ``"merge"``, ``"rebase"``, ``"am"``, ``"cherry-pick"``, ``"revert"`` or ``None``.
+        """
+        return operation_in_progress(self._repo)
+
+    @translates_damage
+    def check_no_operation_in_progress(self) -> None:
+        """Refuse while a git merge, rebase, cherry-pick or revert is unfinished.
+
+        Every commit, restore and pull checks this itself; call it to learn early.
+
+        Raises:
+            OperationInProgressError: naming the operation and the unmerged paths (the
+                index's entries at stages 1-3), and how to finish or abort it with git.
+        """
+        check_no_operation_in_progress(self._repo)
 
     @translates_damage
     @exclusive
@@ -491,6 +517,7 @@ class Repository(CheckpointOperations, RemoteOperations):
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         self._require_work_tree()
         sha, label = self._restore_target(target)
+        check_no_operation_in_progress(self._repo)  # before its files read as local edits
         with naming_commit(sha):
             return self._restore(sha, label, paths, hard, author, artifacts)
 
@@ -573,8 +600,12 @@ class Repository(CheckpointOperations, RemoteOperations):
         Raises:
             UnsafePathError: for a path that is absolute, has ``..`` or reaches into
                 ``.git``, or whose parent on disk is a symlink.
+            UnsupportedAttributeError: for a path whose git attributes set ``filter``,
+                ``ident`` or ``working-tree-encoding``.
             ConflictError: if the branch is not (or no longer) at ``expected_head``;
                 nothing was written.
+            OperationInProgressError: while a git merge, rebase, cherry-pick or revert
+                is under way, or the index has unmerged paths.
             NodeKindError: if a file would replace a directory or the reverse.
             RepositoryError: for a detached HEAD or a stale lock file.
             InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
@@ -585,6 +616,13 @@ class Repository(CheckpointOperations, RemoteOperations):
             checked = check_repo_path(path)
             mode = self._mode_on_disk(checked) if materialize and data is not None else None
             files[checked] = None if data is None else StagedFile(Blob.from_string(data), mode)
+        if files:
+            # The content is the caller's, not git's: a path git would pass through a
+            # program (a clean filter that redacts, say) must not be committed without it.
+            filters = self.worktree_filters()
+            for path, file in files.items():
+                if file is not None:
+                    filters.check_supported(path)
         return self._commit(
             files,
             message,

@@ -22,6 +22,7 @@ from gitworktree.errors import RemoteError
 from gitworktree.history.commits import commit_info
 from gitworktree.history.identity import Signature, check_identity
 from gitworktree.history.info import CommitInfo
+from gitworktree.history.inprogress import check_no_operation_in_progress
 from gitworktree.history.integrate import MergeGate, MergeRequest, integrate
 from gitworktree.history.jsonmerge import Side
 from gitworktree.history.refnames import check_ref_name
@@ -320,6 +321,8 @@ class RemoteOperations:
 
     @exclusive
     def _integrate(self, request: MergeRequest) -> CommitInfo | None:
+        # Before merging anything: git's own unfinished merge would read as local edits.
+        check_no_operation_in_progress(self._repo)
         commit = integrate(self._repo, request)
         return None if commit is None else commit_info(self._repo.object_store, commit)
 

@@ -305,6 +305,12 @@ class Storage(ABC):
         """The revision storage is at; ``None`` for backends without history."""
         return None
 
+    def check_publishable(self) -> None:  # noqa: B027 - optional hook
+        """Refuse now, before the gate runs, a publish the backend would refuse anyway.
+
+        Git refuses while its own merge, rebase, cherry-pick or revert is unfinished.
+        """
+
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
         """Files under ``directories`` that changed since the last publish.
 

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
 from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.shapes import enclosing_work_tree, tracked_below
 from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
@@ -37,6 +38,33 @@ class GitStorage(FilesystemStorage):
     def __init__(self, repository: Repository) -> None:
         super().__init__(repository.path)
         self.repository = repository
+        self._filters: WorktreeFilters | None = None  # read again with every load
+
+    @property
+    def filters(self) -> WorktreeFilters:
+        """The line-ending conversion of the work tree, as of the last load."""
+        if self._filters is None:
+            self._filters = self.repository.worktree_filters()
+        return self._filters
+
+    def read(self, path: PurePosixPath) -> bytes:
+        """What git would store for the file at ``path`` (line endings converted as git does).
+
+        A file checked out with CRLF (``core.autocrlf``, ``eol=crlf``) reads as its LF
+        blob, so a file nobody edited never reads as changed.
+        """
+        return self.filters.clean(str(path), super().read(path))
+
+    def read_objects(self, directory: PurePosixPath, suffix: str = "") -> dict[str, bytes | None]:
+        found = super().read_objects(directory, suffix)
+        prefix = f"{directory}/" if directory.parts else ""
+        filters = self.filters
+        if not filters.converts_in(prefix.rstrip("/")):
+            return found  # the usual case: no attributes, no core.autocrlf
+        return {
+            name: None if data is None else filters.clean(prefix + name, data)
+            for name, data in found.items()
+        }
 
     @property
     def head(self) -> str | None:
@@ -52,6 +80,10 @@ class GitStorage(FilesystemStorage):
             trailers=changes.trailers,
             base_blobs=changes.base_blobs,
         )
+
+    def check_publishable(self) -> None:
+        """Raise `OperationInProgressError` while git's own operation is unfinished."""
+        self.repository.check_no_operation_in_progress()
 
     def committed_digests(self, directory: PurePosixPath) -> dict[str, str] | None:
         if self.repository.head is None:
@@ -95,6 +127,7 @@ class GitStorage(FilesystemStorage):
         return changed
 
     def recover(self) -> list[str]:
+        self._filters = None  # a load starts: attributes and config are read again
         return self.repository.recover_worktree(only_if_interrupted=True)
 
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
