@@ -64,8 +64,8 @@ def test_a_commit_is_refused_naming_the_operation_and_writes_nothing(
 ) -> None:
     root, operation = stopped
     tree = mount(Board, root, author=AGENT)  # journal.txt has the conflict markers
-    tree.adopt()
-    tree.tasks["t1"].done = True
+    tree.adopt()  # (a revert in progress has also deleted tasks/t1.json)
+    tree.tasks["t9"] = Task(title="Plan the next step")
     before = disk_state(root)
     with pytest.raises(OperationInProgressError) as raised:
         tree.commit("Close t1")
