@@ -200,6 +200,28 @@ def test_clone_through_a_git_server_is_refused(scene: Scene) -> None:
     assert scene.state() == before
 
 
+#: What the fetch half of a pull writes, as ``git pull`` does: objects and the
+#: remote-tracking branch (nothing checks them out).
+FETCHED = (".git/objects/", ".git/refs/remotes/", ".git/logs/refs/remotes/")
+
+
+def test_pull_through_a_git_server_is_refused(scene: Scene) -> None:
+    with serve_git_protocol(scene.hub) as url, Repository.clone(url, scene.root / "c") as repo:
+        sha = scene.publish(CASES["dotgit-hooks"][1])
+        before, refs_before = scene.state(), refs(repo.path)
+        with pytest.raises(UntrustedTreeError) as caught:
+            repo.pull()
+        assert_refused(caught.value, ".git", sha)
+        after, refs_after = scene.state(), refs(repo.path)
+    unfetched = {
+        path for path in before.keys() | after.keys() if not any(f in path for f in FETCHED)
+    }
+    assert {p: after.get(p) for p in unfetched} == {p: before.get(p) for p in unfetched}
+    assert {ref for ref in refs_after if refs_after[ref] != refs_before.get(ref)} == {
+        b"refs/remotes/origin/main"
+    }
+
+
 # -- after a clone: pull, merge, restore, recovery, mount at a revision --------------------
 
 
