@@ -13,6 +13,7 @@ from dulwich.objects import Commit, ObjectID
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.rawtrees import diff_tree_paths
 from gitworktree.history.trailers import split_message
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = ["changed_paths", "commit_info", "load_commit", "remember_changed_paths"]
 
@@ -88,4 +89,6 @@ def changed_paths(store: BaseObjectStore, commit: Commit) -> tuple[str, ...]:
     parent_tree: ObjectID | None = None
     if commit.parents:
         parent_tree = load_commit(store, commit.parents[0]).tree
-    return remember_changed_paths(commit.id, diff_tree_paths(store, parent_tree, commit.tree))
+    with naming_commit(commit.id):  # a log of a hostile commit says which one it is
+        paths = diff_tree_paths(store, parent_tree, commit.tree)
+    return remember_changed_paths(commit.id, paths)

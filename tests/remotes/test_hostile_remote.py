@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from dulwich.repo import Repo
 
-from gitworktree import GitWorktreeError, UntrustedTreeError, mount, pull
+from gitworktree import RemoteError, UntrustedTreeError, mount, pull
 from gitworktree.history import Repository
 from tests.cli.conftest import SCRIPT, invoke
 from tests.remotes.conftest import serve_git_protocol
@@ -34,6 +34,7 @@ from tests.remotes.hostile import (
     set_branch,
     snapshot,
     tree,
+    write_object,
 )
 from tests.remotes.models import AgentState
 
@@ -152,12 +153,10 @@ def test_clone_of_a_hostile_tree_is_refused_and_leaves_nothing(
 def test_a_nul_inside_an_entry_name_is_a_clear_error(scene: Scene) -> None:
     # "a\0b" ends the name at the first NUL: the rest is read as an id, then garbage.
     body = b"100644 a\0b\0" + bytes.fromhex(blob(scene.hub, b"x")) + b"100644 c\0" + b"\1" * 20
-    from tests.remotes.hostile import write_object
-
     bad = write_object(scene.hub, "tree", body)
     set_branch(scene.hub, commit(scene.hub, bad, [scene.harmless]))
     before = scene.state()
-    with pytest.raises(GitWorktreeError):
+    with pytest.raises(RemoteError):  # the remote sent a malformed object
         Repository.clone(str(scene.hub), scene.root / "clone")
     assert scene.state() == before
 
@@ -318,6 +317,13 @@ def test_recovery_never_deletes_outside_the_tree_for_a_damaged_index(
         cloned.recover_worktree()
     assert caught.value.path == "../sibling/keep.txt"
     assert scene.state() == before
+
+
+def test_the_log_of_a_hostile_commit_names_it(scene: Scene, cloned: Repository) -> None:
+    sha = _fetched(scene, cloned, CASES["slash-traversal"][1])
+    with pytest.raises(UntrustedTreeError) as caught:
+        cloned.log(rev="origin/main")
+    assert_refused(caught.value, "a/../../x", sha)
 
 
 def test_mounting_at_a_hostile_revision_is_refused(scene: Scene, cloned: Repository) -> None:
