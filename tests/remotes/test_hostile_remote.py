@@ -12,7 +12,7 @@ file an absolute path names) hashes the same before and after, and no ref moved.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +97,6 @@ class Scene:
     hub: Path
     harmless: str
 
-    @property
-    def git_dir(self) -> Path:
-        return self.hub
-
     def publish(self, entries: Entries) -> str:
         """Move the hub's main to a hostile commit on top of the harmless one."""
         sha = hostile_commit(self.hub, entries, parent=self.harmless)
@@ -108,6 +104,7 @@ class Scene:
         return sha
 
     def state(self) -> dict[str, tuple[str, str]]:
+        """Everything under the temporary directory (the hub, clones, sibling, outside)."""
         return snapshot(self.root)
 
 
@@ -147,6 +144,16 @@ def test_clone_of_a_hostile_tree_is_refused_and_leaves_nothing(
     with pytest.raises(UntrustedTreeError) as caught:
         Repository.clone(str(scene.hub), scene.root / "clone")
     assert_refused(caught.value, path, sha)
+    assert scene.state() == before
+
+
+def test_an_absolute_path_never_overwrites_the_file_it_names(scene: Scene) -> None:
+    outside = str(scene.root / "outside")
+    sha = scene.publish([(outside.encode(), b"overwritten\n")])
+    before = scene.state()
+    with pytest.raises(UntrustedTreeError) as caught:
+        Repository.clone(str(scene.hub), scene.root / "clone")
+    assert_refused(caught.value, outside, sha)
     assert scene.state() == before
 
 
@@ -225,7 +232,7 @@ def test_pull_through_a_git_server_is_refused(scene: Scene) -> None:
 
 
 @pytest.fixture
-def cloned(scene: Scene) -> Repository:
+def cloned(scene: Scene) -> Iterator[Repository]:
     repo = Repository.clone(str(scene.hub), scene.root / "clone")
     yield repo
     repo.close()
