@@ -117,8 +117,9 @@ class UntrustedTreeError(UnsafePathError):
         where = f"commit {commit}" if commit else f"tree {tree}" if tree else "a tree"
         GitWorktreeError.__init__(
             self,
-            f"refused {where}: its entry {path!r} {reason}; nothing was changed. Do not "
-            "check this history out: ask who made it, or move the branch that brought it back",
+            f"refused {where}: its entry {path!r} {reason}; nothing was changed. This "
+            "history is unsafe to check out: ask who made it, or move the branch that holds "
+            "it to a safe commit",
         )
 
     def located(self, *, prefix: str = "", commit: str | None = None) -> UntrustedTreeError:

@@ -211,6 +211,9 @@ def pull(
     each conflict is printed as `path pointer: base=... ours=... theirs=...`, or with
     --json as {"conflicts": [...]} on stdout. Their commits stay fetched (origin/BRANCH).
 
+    A tree git would refuse to check out (an entry `..`, `.git`, an absolute path, a
+    symbolic link out of its directory) is refused the same way: exit 1, nothing changed.
+
     \b
     Examples:
       gitworktree pull --tree myagent.state:AgentState

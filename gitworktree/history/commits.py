@@ -15,6 +15,7 @@ from dulwich.repo import Repo
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.rawtrees import diff_tree_paths
 from gitworktree.history.trailers import split_message
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = [
     "changed_paths",
@@ -123,4 +124,6 @@ def changed_paths(
     parents = parents_of(commit, shallow)
     if parents:
         parent_tree = load_commit(store, parents[0]).tree
-    return remember_changed_paths(commit.id, diff_tree_paths(store, parent_tree, commit.tree))
+    with naming_commit(commit.id):  # a log of a hostile commit says which one it is
+        paths = diff_tree_paths(store, parent_tree, commit.tree)
+    return remember_changed_paths(commit.id, paths)
