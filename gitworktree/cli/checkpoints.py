@@ -165,6 +165,9 @@ def restore(
 ) -> None:
     """Bring the working tree back to TARGET, a checkpoint name or a revision.
 
+    An id printed by `log` always means that commit, even if a ref has that name; a
+    name that several refs give at different commits is refused (give the full ref).
+
     By default a new commit holds TARGET's files (the whole tree, or only the --path
     ones), with a `Gitworktree-Restored-From` trailer: history is never lost. With
     --hard the branch moves to TARGET instead; the old tip stays in `git reflog`.

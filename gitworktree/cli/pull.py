@@ -19,6 +19,8 @@ from gitworktree.cli.output import (
     conflict_json,
     conflict_line,
     echo_json,
+    quote_name,
+    quote_text,
     short,
     style_sha,
     subject,
@@ -147,10 +149,11 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
         before = document["before"]
         moved = f"{short(before)}..{style_sha(info.sha)}" if before else f"to {style_sha(info.sha)}"
         click.echo(f"Fast-forward {moved} {subject(info.message)}")
-    files = ", ".join(change["path"] for change in document["changes"]) or "none"
+    files = ", ".join(quote_name(change["path"]) for change in document["changes"]) or "none"
     click.echo(f"  files: {files}")
     if REPAIRED in info.trailers:
-        click.echo(click.style(f"  repaired: {info.trailers[REPAIRED]}", fg="magenta"))
+        repaired = quote_text(info.trailers[REPAIRED])
+        click.echo(click.style(f"  repaired: {repaired}", fg="magenta"))
 
 
 @click.command(short_help="Fetch and merge a remote's branch, artifact by artifact.")

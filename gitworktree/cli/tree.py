@@ -15,7 +15,16 @@ import click
 from gitworktree.cli.context import json_option, open_repository, repo_option
 from gitworktree.cli.declaration import load_repair, load_tree_class
 from gitworktree.cli.errors import RefusedError
-from gitworktree.cli.output import REPAIRED, commit_json, echo_json, issue_json, style_sha, subject
+from gitworktree.cli.output import (
+    REPAIRED,
+    commit_json,
+    echo_json,
+    issue_json,
+    quote_name,
+    quote_text,
+    style_sha,
+    subject,
+)
 
 if TYPE_CHECKING:
     from gitworktree import CommitInfo
@@ -205,12 +214,13 @@ def commit(
         click.echo(f"Nothing to commit: every artifact of {tree_cls.__name__} matches HEAD.")
     else:
         click.echo(f"Committed {style_sha(info.sha)} {subject(info.message)}")
-        click.echo(f"  files: {', '.join(info.paths)}")
+        click.echo(f"  files: {', '.join(quote_name(path) for path in info.paths)}")
         if REPAIRED in info.trailers:
-            click.echo(click.style(f"  repaired: {info.trailers[REPAIRED]}", fg="magenta"))
+            repaired = quote_text(info.trailers[REPAIRED])
+            click.echo(click.style(f"  repaired: {repaired}", fg="magenta"))
     if outcome.left_out:
         click.echo(
             f"note: not committed, not declared by {tree_cls.__name__}: "
-            f"{', '.join(outcome.left_out)}",
+            f"{', '.join(quote_name(path) for path in outcome.left_out)}",
             err=True,
         )

@@ -36,7 +36,7 @@ CONFIG_PROGRAMS = {
 
 def script(path: Path, markers: Path, tag: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!/bin/sh\ntouch '{markers / tag}'\ncat >/dev/null 2>&1\nexit 0\n")
+    path.write_text(f"#!/bin/sh\ntouch '{markers / tag}'\nexit 0\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
 
@@ -174,3 +174,22 @@ def test_the_armed_programs_do_run_under_git_itself(tmp_path: Path, markers: Pat
     git(root, "status", "--porcelain")
     found = {path.name for path in markers.iterdir()}
     assert {"local-hooks-path-pre-commit", "local-fsmonitor"} <= found
+
+
+def test_the_users_ssh_command_runs_only_for_an_ssh_remote(
+    hub: Path, tmp_path: Path, markers: Path
+) -> None:
+    with Repository.clone(str(hub), tmp_path / "seed") as seed:
+        seed.commit_changes({"plan.json": b"{}\n"}, message="Seed")
+        seed.push()
+    # The user's own ssh command: leaves a marker, then serves the hub as ssh would.
+    ssh = tmp_path / "my-ssh"
+    ssh.write_text(f"#!/bin/sh\ntouch '{markers / 'ssh'}'\nexec git upload-pack '{hub}'\n")
+    ssh.chmod(0o755)
+    with Repository.clone(str(hub), tmp_path / "clone") as clone:
+        git(clone.path, "config", "core.sshCommand", str(ssh))
+        clone.fetch()  # a local path: no ssh
+        assert sorted(path.name for path in markers.iterdir()) == []
+        clone.add_remote("far", "ssh://git@far.invalid/state.git")
+        assert clone.fetch("far").heads == {"main": clone.head}
+    assert sorted(path.name for path in markers.iterdir()) == ["ssh"]
