@@ -37,6 +37,7 @@ from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, Rep
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
 from gitworktree.history.identity import Signature, repository_identity
+from gitworktree.history.mergebase import is_ancestor as commit_is_ancestor
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import read_ref
 from gitworktree.history.remotes import (
@@ -252,10 +253,8 @@ def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature:
 
 def is_ancestor(repo: Repo, ancestor: ObjectID, descendant: ObjectID) -> bool:
     """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown)."""
-    from dulwich.graph import can_fast_forward
-
     try:
-        return can_fast_forward(repo, ancestor, descendant)
+        return commit_is_ancestor(repo.object_store, ancestor, descendant)
     except KeyError:
         return False  # we do not have that commit: it cannot be in our history
 
