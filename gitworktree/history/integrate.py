@@ -146,7 +146,7 @@ def _base_tree(repo: Repo, ours: ObjectID, theirs: ObjectID, label: str) -> Obje
         ) from err
     if not bases:
         return None
-    tree = load_commit(store, bases[0]).tree
+    tree: ObjectID = load_commit(store, bases[0]).tree
     for other in bases[1:]:
         inner = _base_tree(repo, bases[0], other, label)
         merged = merge_trees(store, inner, tree, load_commit(store, other).tree)
@@ -250,9 +250,9 @@ def _refuse_criss_cross(label: str, conflicts: tuple[MergeConflict, ...]) -> NoR
     shown = "".join(f"\n  - {conflict}" for conflict in conflicts[:20])
     raise ConflictError(
         f"merging {label} stopped, nothing was changed: the histories criss-cross (several "
-        f"merge bases) and those bases disagree:{shown}\nTo resolve: bring your side to "
-        f"{label}'s tree (restore it, or merge with prefer='theirs' after committing your "
-        "values again on top), or merge each base into the other first",
+        f"merge bases) and those bases disagree, so no base can tell which side changed "
+        f"what (prefer= cannot choose either):{shown}\nTo resolve: restore {label}'s tree "
+        "(restore() adds a commit with it), commit your changes again on top, and merge again",
         conflicts=conflicts,
     )
 
