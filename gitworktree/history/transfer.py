@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dulwich.file import FileLocked
 from dulwich.objects import ZERO_SHA, Blob, ObjectID
 from dulwich.pack import UnpackedObject
 from dulwich.refs import Ref
@@ -128,15 +129,22 @@ def fetch_objects(
         RemoteError: if the remote cannot be reached or read.
     """
 
+    # The refs are read once, when deciding what to copy, and those are the refs
+    # reported. A local transport reads the remote's refs a second time after copying:
+    # a push landing in between would name a commit that was never copied.
+    seen: dict[Ref, ObjectID] = {}
+
     def wanted(refs: Mapping[Ref, ObjectID | None], depth: int | None = None) -> list[ObjectID]:
-        shas = set(_of_interest(refs, checkpoints).values())
-        return sorted(sha for sha in shas if sha not in repo.object_store)
+        seen.clear()
+        seen.update(_of_interest(refs, checkpoints))
+        return sorted(sha for sha in set(seen.values()) if sha not in repo.object_store)
 
     with open_client(repo, target) as (client, path), transport_errors(target):
         result = client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
-    return Fetched(
-        target, _of_interest(result.refs, checkpoints), dict(result.symrefs), checkpoints
-    )
+    refs = seen if seen else _of_interest(result.refs, checkpoints)
+    # Whatever the remote claimed, a ref is only recorded at a commit we now have.
+    present = {ref: sha for ref, sha in refs.items() if sha in repo.object_store}
+    return Fetched(target, present, dict(result.symrefs), checkpoints)
 
 
 def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchResult:
@@ -206,13 +214,17 @@ def push_refs(
 
     with open_client(repo, target) as (client, path):
         check_not_checked_out(client, path, branch, target)
-        with transport_errors(target):
-            result = client.send_pack(
-                path.encode("utf-8"),
-                update_refs,
-                generate_pack_data=pack,
-                progress=_bytes(progress),
-            )
+        try:
+            with transport_errors(target):
+                result = client.send_pack(
+                    path.encode("utf-8"),
+                    update_refs,
+                    generate_pack_data=pack,
+                    progress=_bytes(progress),
+                )
+        except FileLocked as err:
+            # A local host's ref is locked by another pusher (or git) right now.
+            raise _moved_while_pushing(target, branch, "its lock file exists") from err
     _check_statuses(target, branch, result.ref_status or {})
     updated = {ref.decode("utf-8"): sha.decode("ascii") for ref, sha in planned.items()}
     return PushResult(target.label, target.public_url, updated)
@@ -431,19 +443,35 @@ def _check_statuses(
     if not failed:
         return
     if branch in failed and _moved_meanwhile(failed[branch] or ""):
-        raise ConflictError(
-            f"push to {target.label} rejected: {branch.decode('utf-8')} moved there while we "
-            f"pushed ({failed[branch]}). Pull first, then push again",
-            ref=branch.decode("utf-8"),
-        )
+        raise _moved_while_pushing(target, branch, failed[branch] or "")
     details = "; ".join(f"{ref.decode('utf-8', 'replace')}: {err}" for ref, err in failed.items())
     raise RemoteError(
         target.label, f"{target.public_url} refused the push: {details}", url=target.public_url
     )
 
 
+def _moved_while_pushing(target: RemoteTarget, branch: Ref, detail: str) -> ConflictError:
+    """Another push raced ours there: retryable, after a pull."""
+    name = branch.decode("utf-8")
+    return ConflictError(
+        f"push to {target.label} rejected: {name} moved or was being moved there while we "
+        f"pushed ({detail}). Pull first, then push again",
+        ref=name,
+    )
+
+
 def _moved_meanwhile(error: str) -> bool:
-    words = ("non-fast-forward", "fetch first", "unable to set", "stale info", "failed to lock")
+    # git's receive-pack reports a lost compare-and-swap or a held ref lock as "failed to
+    # update ref" (and "cannot lock ref"); dulwich's local transport as "unable to set".
+    words = (
+        "non-fast-forward",
+        "fetch first",
+        "unable to set",
+        "stale info",
+        "failed to lock",
+        "failed to update ref",
+        "cannot lock ref",
+    )
     return any(word in error for word in words)
 
 
