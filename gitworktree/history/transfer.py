@@ -21,14 +21,18 @@ forced unless ``force=True``.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dulwich.config import Config
+from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
+from dulwich.object_store import DiskObjectStore
 from dulwich.objects import ZERO_SHA, Blob, ObjectID
 from dulwich.pack import UnpackedObject
 from dulwich.refs import Ref
@@ -37,6 +41,7 @@ from dulwich.repo import Repo
 from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, RepositoryError
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
+from gitworktree.history.housekeeping import auto_pack_limit, consolidate_packs_if_due
 from gitworktree.history.identity import Signature, repository_identity
 from gitworktree.history.mergebase import is_ancestor as commit_is_ancestor
 from gitworktree.history.refnames import check_ref_name
@@ -66,6 +71,11 @@ __all__ = [
     "record_fetch",
     "record_push",
 ]
+
+if TYPE_CHECKING:
+    from dulwich.client import GitClient
+
+log = logging.getLogger(__name__)
 
 _HEADS = b"refs/heads/"
 _CHECKPOINTS = CHECKPOINT_PREFIX.encode("ascii")
@@ -139,8 +149,12 @@ def fetch_objects(
         seen.update(_of_interest(refs, checkpoints))
         return sorted(sha for sha in set(seen.values()) if sha not in repo.object_store)
 
-    with open_client(repo, target) as (client, path), transport_errors(target):
-        result = client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
+    def attempt() -> Any:
+        with open_client(repo, target) as (client, path), transport_errors(target):
+            return client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
+
+    result = _again_if_packs_vanished(attempt)
+    _tidy(repo.object_store, repo.get_config_stack())
     refs = seen if seen else _of_interest(result.refs, checkpoints)
     # Whatever the remote claimed, a ref is only recorded at a commit we now have.
     present = {ref: sha for ref, sha in refs.items() if sha in repo.object_store}
@@ -212,19 +226,25 @@ def push_refs(
         counting: Any = progress
         return repo.generate_pack_data(set(have), set(want), ofs_delta=ofs_delta, progress=counting)
 
-    with open_client(repo, target) as (client, path):
-        check_not_checked_out(client, path, branch, target)
-        try:
-            with transport_errors(target):
-                result = client.send_pack(
-                    path.encode("utf-8"),
-                    update_refs,
-                    generate_pack_data=pack,
-                    progress=_bytes(progress),
-                )
-        except FileLocked as err:
-            # A local host's ref is locked by another pusher (or git) right now.
-            raise _moved_while_pushing(target, branch, "its lock file exists") from err
+    def attempt() -> Any:
+        with open_client(repo, target) as (client, path):
+            check_not_checked_out(client, path, branch, target)
+            try:
+                with transport_errors(target):
+                    sent = client.send_pack(
+                        path.encode("utf-8"),
+                        update_refs,
+                        generate_pack_data=pack,
+                        progress=_bytes(progress),
+                    )
+            except FileLocked as err:
+                # A local host's ref is locked by another pusher (or git) right now.
+                raise _moved_while_pushing(target, branch, "its lock file exists") from err
+            if sent.ref_status is not None and not any(sent.ref_status.values()):
+                _tidy_local_host(client, path)
+            return sent
+
+    result = _again_if_packs_vanished(attempt)
     _check_statuses(target, branch, result.ref_status or {})
     updated = {ref.decode("utf-8"): sha.decode("ascii") for ref, sha in planned.items()}
     return PushResult(target.label, target.public_url, updated)
@@ -473,6 +493,51 @@ def _moved_meanwhile(error: str) -> bool:
         "cannot lock ref",
     )
     return any(word in error for word in words)
+
+
+def _again_if_packs_vanished(attempt: Callable[[], Any]) -> Any:
+    """Run a transfer; again (twice at most) if a local host's packs were replaced meanwhile.
+
+    Another process consolidating the host's packs removes those we listed a moment
+    before opening them; their objects are in the new pack, which a fresh look finds.
+    """
+    for tries_left in (2, 1, 0):
+        try:
+            return attempt()
+        except RemoteError as err:
+            if tries_left and isinstance(err.__cause__, FileNotFoundError):
+                continue
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _tidy(store: object, config: Config) -> None:
+    """Consolidate the packs of a repository on this machine when ``gc --auto`` would.
+
+    Tidying never fails a transfer: the refs are right either way.
+    """
+    if not isinstance(store, DiskObjectStore):
+        return
+    try:
+        replaced = consolidate_packs_if_due(store, auto_pack_limit(config))
+    except (OSError, FileLocked) as error:
+        log.warning("could not consolidate the packs of %s: %s", store.path, error)
+        return
+    if replaced:
+        log.info("consolidated %d packs of %s into one", replaced, store.path)
+
+
+def _tidy_local_host(client: GitClient, path: str) -> None:
+    """After a push into a repository on this machine, pack it as git's receive-pack would."""
+    from dulwich.client import LocalGitClient
+
+    if not isinstance(client, LocalGitClient):
+        return  # a server packs its own repositories
+    try:
+        with Repo(path) as host:
+            _tidy(host.object_store, host.get_config_stack())
+    except (OSError, NotGitRepository) as error:
+        log.warning("could not open %s to consolidate its packs: %s", path, error)
 
 
 def _bytes(progress: Progress | None) -> Callable[[bytes], None] | None:
