@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Commit, ObjectID
 
-__all__ = ["CommitGraph", "is_ancestor", "merge_bases"]
+__all__ = ["CommitGraph", "is_ancestor", "merge_bases", "shared_graph"]
 
 _ONE = 1
 _TWO = 2
@@ -112,6 +112,11 @@ class CommitGraph:
 
 #: Shared by every repository of this process: commit ids name their content.
 _GRAPH = CommitGraph()
+
+
+def shared_graph() -> CommitGraph:
+    """The process's `CommitGraph`, shared by every repository (ids name content)."""
+    return _GRAPH
 
 
 def merge_bases(

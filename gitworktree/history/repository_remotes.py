@@ -294,7 +294,7 @@ class RemoteOperations:
         *,
         gate: MergeGate | None = None,
         prefer: Side | None = None,
-        attempts: int = 12,
+        attempts: int = 16,
         backoff: float = 0.05,
         max_backoff: float = 2.0,
         author: str | None = None,

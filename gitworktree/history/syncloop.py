@@ -41,7 +41,7 @@ class SyncPolicy:
         max_backoff: the largest backoff window, and the longest a winner steps aside.
     """
 
-    attempts: int = 12
+    attempts: int = 16
     backoff: float = 0.05
     max_backoff: float = 2.0
 
@@ -140,8 +140,8 @@ def _step_aside(steps: SyncSteps, policy: SyncPolicy, state: SyncState) -> float
     """After landing, let about one sync's duration pass before the next sync starts."""
     if state.landed_at is None:
         return 0.0
-    window = min(policy.max_backoff, state.slowest)
-    pause = state.landed_at + steps.rng.uniform(0.5, 1.5) * window - steps.clock()
+    window = min(2 * policy.max_backoff, steps.rng.uniform(1.0, 3.0) * state.slowest)
+    pause = state.landed_at + window - steps.clock()
     state.landed_at = None
     if pause <= 0:
         return 0.0

@@ -44,6 +44,12 @@ from gitworktree.history.commits import load_commit
 from gitworktree.history.housekeeping import auto_pack_limit, consolidate_packs_if_due
 from gitworktree.history.identity import Signature, repository_identity
 from gitworktree.history.mergebase import is_ancestor as commit_is_ancestor
+from gitworktree.history.objectwalk import (
+    commits_to_fetch,
+    commits_to_send,
+    new_objects,
+    unpacked_objects,
+)
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import read_ref
 from gitworktree.history.remotes import (
@@ -149,16 +155,48 @@ def fetch_objects(
         seen.update(_of_interest(refs, checkpoints))
         return sorted(sha for sha in set(seen.values()) if sha not in repo.object_store)
 
-    def attempt() -> Any:
-        with open_client(repo, target) as (client, path), transport_errors(target):
-            return client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
+    def attempt() -> tuple[dict[Ref, ObjectID], dict[Ref, Ref]]:
+        from dulwich.client import LocalGitClient
 
-    result = _again_if_packs_vanished(attempt)
+        with open_client(repo, target) as (client, path), transport_errors(target):
+            if isinstance(client, LocalGitClient):
+                return _fetch_local(repo, path, checkpoints, progress)
+            result = client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
+            return seen or _of_interest(result.refs, checkpoints), dict(result.symrefs)
+
+    refs, symrefs = _again_if_packs_vanished(attempt)
     _tidy(repo.object_store, repo.get_config_stack())
-    refs = seen if seen else _of_interest(result.refs, checkpoints)
     # Whatever the remote claimed, a ref is only recorded at a commit we now have.
     present = {ref: sha for ref, sha in refs.items() if sha in repo.object_store}
-    return Fetched(target, present, dict(result.symrefs), checkpoints)
+    return Fetched(target, present, symrefs, checkpoints)
+
+
+def _fetch_local(
+    repo: Repo, path: str, checkpoints: bool, progress: Progress | None
+) -> tuple[dict[Ref, ObjectID], dict[Ref, Ref]]:
+    """Copy what we lack from a repository on this machine; its refs, read once.
+
+    dulwich's local fetch collects every ancestor of what we have and reads whole packs
+    looking for deltas: its cost grows with history. Here it follows what is new.
+    """
+    store = repo.object_store
+    with Repo(path) as host:
+        refs = _of_interest(host.get_refs(), checkpoints)
+        symrefs = dict(host.refs.get_symrefs())
+        try:
+            commits = commits_to_fetch(
+                host.object_store, sorted(set(refs.values())), lambda sha: sha in store
+            )
+            wanted = [sha for sha in new_objects(host.object_store, commits) if sha not in store]
+        except KeyError as err:
+            raise RemoteError(
+                path, f"{path} is damaged: object {err.args[0]!r} is missing or of the wrong type"
+            ) from err
+        if wanted:
+            store.add_pack_data(*unpacked_objects(host.object_store, wanted))
+        if progress is not None:
+            progress(f"Copying objects: {len(wanted)}, done.\n")
+    return refs, symrefs
 
 
 def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchResult:
@@ -224,7 +262,17 @@ def push_refs(
         # dulwich annotates this progress as taking str, but calls it with bytes, as the
         # client's own (``progress`` here, which forwards to ours) expects.
         counting: Any = progress
-        return repo.generate_pack_data(set(have), set(want), ofs_delta=ofs_delta, progress=counting)
+        try:
+            commits = commits_to_send(repo.object_store, sorted(want), sorted(have))
+            objects = new_objects(repo.object_store, commits)
+            if progress is not None:
+                progress(f"counting objects: {len(objects)}, done.\n".encode())
+            return unpacked_objects(repo.object_store, objects)
+        except KeyError:
+            # Not only commits wanted (or a damaged history): dulwich's own, slower search.
+            return repo.generate_pack_data(
+                set(have), set(want), ofs_delta=ofs_delta, progress=counting
+            )
 
     def attempt() -> Any:
         with open_client(repo, target) as (client, path):

@@ -1,8 +1,11 @@
 """Merge bases are git's: ``merge_bases`` equals ``git merge-base --all`` on random histories.
 
 Histories are random DAGs (merges of any earlier commits, several roots, criss-crosses)
-written in one ``git fast-import`` run; ``is_ancestor`` is checked against
-``git merge-base --is-ancestor`` on the same pairs.
+written in one ``git fast-import`` run, with commit dates that tie and go backwards as
+agents' clocks do (dulwich's date-ordered walk then returned an older common ancestor
+beside the best one; git, given a commit-graph, orders by generation and is exact).
+``is_ancestor`` is checked against ``git merge-base --is-ancestor`` on the same pairs, and
+the commits a push sends against ``git rev-list A --not B``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitworktree.history.mergebase import CommitGraph, is_ancestor, merge_bases
+from gitworktree.history.objectwalk import commits_to_send
 
 
 @st.composite
@@ -26,7 +30,7 @@ def histories(draw: st.DrawFn) -> list[tuple[int, ...]]:
     size = draw(st.integers(min_value=2, max_value=24))
     parents: list[tuple[int, ...]] = [()]
     for index in range(1, size):
-        count = draw(st.sampled_from([0, 1, 1, 1, 2, 2, 3]) if index > 1 else st.just(1))
+        count = min(index, draw(st.sampled_from([0, 1, 1, 1, 2, 2, 3])))
         chosen = draw(
             st.lists(st.integers(0, index - 1), min_size=count, max_size=count, unique=True)
         )
@@ -34,14 +38,19 @@ def histories(draw: st.DrawFn) -> list[tuple[int, ...]]:
     return parents
 
 
-def _build(root: Path, parents: list[tuple[int, ...]]) -> list[ObjectID]:
-    """Write the history with ``git fast-import``; return the commit ids, in order."""
+def _build(
+    root: Path, parents: list[tuple[int, ...]], dates: list[int] | None = None
+) -> list[ObjectID]:
+    """Write the history with ``git fast-import``; return the commit ids, in order.
+
+    ``dates``: each commit's date in seconds after an epoch (default: increasing).
+    """
     subprocess.run(["git", "init", "-q", "--bare", str(root)], check=True)
     script = []
     for index, chosen in enumerate(parents):
         script.append(f"commit refs/heads/c{index}\nmark :{index + 1}\n")
-        # Dates increase: git's date-ordered walk is then exact, a trustworthy oracle.
-        script.append(f"committer T <t@example.com> {1_700_000_000 + index} +0000\n")
+        date = 1_700_000_000 + (index if dates is None else dates[index])
+        script.append(f"committer T <t@example.com> {date} +0000\n")
         script.append(f"data {len(str(index))}\n{index}\n")
         if chosen:
             script.append(f"from :{chosen[0] + 1}\n")
@@ -54,6 +63,8 @@ def _build(root: Path, parents: list[tuple[int, ...]]) -> list[ObjectID]:
         input="".join(script).encode(),
         check=True,
     )
+    # Generation numbers for git too: its walk is then exact whatever the dates say.
+    subprocess.run(["git", "-C", str(root), "commit-graph", "write", "--reachable"], check=True)
     listed = subprocess.run(
         ["git", "-C", str(root), "for-each-ref", "--format=%(refname:short) %(objectname)"],
         capture_output=True,
@@ -69,7 +80,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @settings(
-    max_examples=20,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -77,9 +88,10 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_merge_bases_are_those_of_git_merge_base_all(
     parents: list[tuple[int, ...]], data: st.DataObject
 ) -> None:
+    dates = data.draw(st.lists(st.integers(0, 3), min_size=len(parents), max_size=len(parents)))
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch) / "h.git"
-        ids = _build(root, parents)
+        ids = _build(root, parents, dates)
         pairs = list(itertools.combinations(range(len(ids)), 2))
         chosen = data.draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=4))
         graph = CommitGraph()  # fresh: nothing remembered from another example
@@ -90,6 +102,10 @@ def test_merge_bases_are_those_of_git_merge_base_all(
                 assert [sha.decode() for sha in ours] == expected, (a, b, parents)
                 git_says = _git(root, "merge-base", "--is-ancestor", ids[a], ids[b]).returncode
                 assert is_ancestor(repo.object_store, ids[a], ids[b], graph) == (git_says == 0)
+                # What a push of a to a host at b sends: git rev-list a --not b.
+                to_send = _git(root, "rev-list", ids[a], "--not", ids[b]).stdout.split()
+                sent = commits_to_send(repo.object_store, [ids[a]], [ids[b]], graph)
+                assert sorted(sha.decode() for sha in sent) == sorted(to_send)
 
 
 def test_a_criss_cross_has_both_bases(tmp_path: Path) -> None:
@@ -101,12 +117,15 @@ def test_a_criss_cross_has_both_bases(tmp_path: Path) -> None:
         )
 
 
-def test_an_older_common_ancestor_is_not_a_base(tmp_path: Path) -> None:
-    # The shape a shared branch makes: 2 merges 1 in; the newer common ancestor (1)
-    # hides the older one (0) that both also reach.
-    ids = _build(tmp_path / "h.git", [(), (0,), (0, 1), (1,), (2, 3)])
+def test_an_older_common_ancestor_is_not_a_base_whatever_the_dates(tmp_path: Path) -> None:
+    # A history dulwich's find_merge_base answered with [5, 1] (1 is an ancestor of 5):
+    # its commits were made within the same few seconds, as agents' commits are.
+    parents = [(), (0,), (0, 1), (2, 0), (2, 3), (4, 3), (3,), (5,), (6, 5), (5,), (1, 7)]
+    dates = [(index * 7919) % 5 for index in range(len(parents))]
+    ids = _build(tmp_path / "h.git", parents, dates)
     with Repo(str(tmp_path / "h.git")) as repo:
-        assert merge_bases(repo.object_store, ids[2], ids[3], CommitGraph()) == [ids[1]]
+        assert merge_bases(repo.object_store, ids[5], ids[10], CommitGraph()) == [ids[5]]
+        assert merge_bases(repo.object_store, ids[8], ids[10], CommitGraph()) == [ids[5]]
 
 
 def test_generations_are_remembered_between_calls(tmp_path: Path) -> None:

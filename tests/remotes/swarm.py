@@ -63,6 +63,9 @@ class AgentReport:
     errors: list[str] = field(default_factory=list)
 
 
+_POLICY: dict[str, float] = {}
+
+
 def seed_host(url: str, root: Path) -> None:
     """Give the host its first commit, so that every agent starts from one history."""
     seeder = mount(SwarmTree, root / "seeder", clone_from=url)
@@ -82,7 +85,7 @@ def _agent(url: str, workdir: str, name: str, rounds: int, out: str, attempts: i
             tree.commit(f"{name}: round {round_}")
             started = time.perf_counter()
             try:
-                result = sync_with(tree, attempts=attempts)
+                result = sync_with(tree, attempts=attempts, **_POLICY)
             except GitWorktreeError as error:
                 report.errors.append(f"{type(error).__name__}: {error}")
                 continue
@@ -98,7 +101,7 @@ def _agent(url: str, workdir: str, name: str, rounds: int, out: str, attempts: i
 
 
 def run_swarm(
-    url: str, root: Path, agents: int, rounds: int, *, attempts: int = 12
+    url: str, root: Path, agents: int, rounds: int, *, attempts: int = 16
 ) -> list[AgentReport]:
     """Run ``agents`` processes of ``rounds`` rounds each against ``url``; their reports."""
     context = multiprocessing.get_context("fork")  # no re-import per agent: cheap to start

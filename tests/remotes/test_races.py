@@ -1,8 +1,8 @@
 """Races with other pushers are `ConflictError`s to retry, never raw errors or dangling refs.
 
 The fetch race is made deterministic: the host moves (a real ``git push``) exactly
-between the moment the fetch decides what to copy and the moment dulwich's local
-transport reads the host's refs again.
+between the moment the fetch reads the host's refs and the moment it copies objects
+(dulwich's own local fetch read the refs a second time there, and reported that).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dulwich.repo import BaseRepo
 
 from gitworktree import ConflictError, Repository, pull, push
+from gitworktree.history import transfer
 from gitworktree.remote_sync import clone_and_mount
 from tests.oracle import git
 from tests.remotes.conftest import make_hub, start_agents
@@ -43,15 +43,14 @@ def _outsider(hub: Path, root: Path) -> Callable[[], str]:
 def push_during_fetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Callable[[], str]]]:
     """Run the registered push once, right after the host's refs were read for a fetch."""
     pending: list[Callable[[], str]] = []
-    original = BaseRepo.fetch_pack_data
+    original = transfer.commits_to_fetch
 
-    def racing(self: BaseRepo, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
+    def racing(*args: Any, **kwargs: Any) -> Any:
         while pending:
             pending.pop()()
-        return result
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(BaseRepo, "fetch_pack_data", racing)
+    monkeypatch.setattr(transfer, "commits_to_fetch", racing)
     yield pending
 
 
@@ -62,6 +61,7 @@ def test_a_push_landing_during_a_fetch_is_not_reported_as_fetched(
     push_during_fetch.append(_outsider(hub, tmp_path))
     fetched = writer.repo.fetch()
 
+    assert not push_during_fetch  # the push did land during the fetch
     assert fetched.heads == {"main": planner.repo.head}
     assert git(writer.repo.path, "rev-parse", "origin/main").strip() == planner.repo.head
     assert git(writer.repo.path, "fsck", "--strict") == ""
