@@ -39,7 +39,7 @@ def _at(document: dict[str, Any], key: str) -> Any:
     return document.get(key, ABSENT)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(versions=three_versions())
 def test_a_field_changed_by_one_side_alone_survives_any_prefer(
     versions: tuple[dict[str, Any], dict[str, Any], dict[str, Any]],

@@ -20,7 +20,7 @@ from tests.remotes.daemon import git_daemon
 from tests.remotes.swarm import host_state, run_swarm, seed_host
 
 AGENTS = 4
-ROUNDS = 3
+ROUNDS = 2
 
 
 @contextmanager
