@@ -51,10 +51,12 @@ from gitworktree.history.locks import wait_for_lock
 __all__ = [
     "DEFAULT_AUTO_PACK",
     "DEFAULT_AUTO_PACK_LIMIT",
+    "DEFAULT_UNPACK_LIMIT",
     "auto_pack_limit",
     "auto_pack_threshold",
     "consolidate_packs_if_due",
     "pack_loose_objects_if_due",
+    "unpack_limit",
 ]
 
 DEFAULT_AUTO_PACK = 6700
@@ -62,6 +64,9 @@ DEFAULT_AUTO_PACK = 6700
 
 DEFAULT_AUTO_PACK_LIMIT = 50
 """git's ``gc.autoPackLimit`` default: more packs than this are consolidated into one."""
+
+DEFAULT_UNPACK_LIMIT = 100
+"""git's ``transfer.unpackLimit`` default: smaller transfers are stored as loose objects."""
 
 _CONSOLIDATE_LOCK = "gitworktree-consolidate.lock"
 
@@ -96,6 +101,21 @@ def auto_pack_limit(config: Config) -> int:
         return max(int(value.decode("ascii").strip()), 0)
     except ValueError:
         return DEFAULT_AUTO_PACK_LIMIT
+
+
+def unpack_limit(config: Config, kind: str) -> int:
+    """Below this many objects a transfer stores them loose rather than as a new pack.
+
+    git's ``fetch.unpackLimit`` / ``receive.unpackLimit`` (``kind``), else
+    ``transfer.unpackLimit``, else 100: a pack per small fetch would leave many tiny
+    packs, and every object lookup searches each of them.
+    """
+    for section, name in (((kind.encode(),), b"unpackLimit"), ((b"transfer",), b"unpackLimit")):
+        try:
+            return max(int(config.get(section, name).decode("ascii").strip()), 0)
+        except (KeyError, ValueError):
+            continue
+    return DEFAULT_UNPACK_LIMIT
 
 
 def consolidate_packs_if_due(store: DiskObjectStore, limit: int) -> int:

@@ -41,8 +41,13 @@ from dulwich.repo import Repo
 from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, RepositoryError
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
-from gitworktree.history.housekeeping import auto_pack_limit, consolidate_packs_if_due
+from gitworktree.history.housekeeping import (
+    auto_pack_limit,
+    consolidate_packs_if_due,
+    unpack_limit,
+)
 from gitworktree.history.identity import Signature, repository_identity
+from gitworktree.history.locks import add_object
 from gitworktree.history.mergebase import is_ancestor as commit_is_ancestor
 from gitworktree.history.objectwalk import (
     commits_to_fetch,
@@ -192,7 +197,10 @@ def _fetch_local(
             raise RemoteError(
                 path, f"{path} is damaged: object {err.args[0]!r} is missing or of the wrong type"
             ) from err
-        if wanted:
+        if len(wanted) < unpack_limit(repo.get_config_stack(), "fetch"):
+            for sha in wanted:  # as git does: a small fetch is kept as loose objects
+                add_object(store, host.object_store[sha])
+        elif wanted:
             store.add_pack_data(*unpacked_objects(host.object_store, wanted))
         if progress is not None:
             progress(f"Copying objects: {len(wanted)}, done.\n")

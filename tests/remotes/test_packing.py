@@ -1,6 +1,7 @@
 """Packs that pushes and fetches add are consolidated as ``git gc --auto`` would.
 
-Every push into a repository on this machine, and every fetch, adds one pack; past
+Every push into a repository on this machine, and every fetch of ``fetch.unpackLimit``
+objects or more, adds one pack (smaller fetches are stored loose, as git does); past
 ``gc.autoPackLimit`` packs they are rewritten into one, and git still finds everything.
 """
 
@@ -37,11 +38,21 @@ def test_more_packs_than_the_limit_become_one(hub: Path, tmp_path: Path, where: 
     repository = hub if where == "host" else agents[1].repo.path
     git_dir = hub if where == "host" else repository / ".git"
     git(repository, "config", "gc.autoPackLimit", "3")
+    git(agents[1].repo.path, "config", "fetch.unpackLimit", "1")  # a pack per fetch
     _exchange(agents, 6)
 
     assert 1 <= len(_packs(git_dir / "objects")) <= 3
     assert git(repository, "fsck", "--strict") == ""
     assert len(git_lines(repository, "rev-list", "--all")) >= 7
+
+
+def test_a_small_fetch_is_stored_loose_not_as_one_more_pack(hub: Path, tmp_path: Path) -> None:
+    agents = start_agents(str(hub), tmp_path)
+    objects = agents[1].repo.path / ".git" / "objects"
+    before = _packs(objects)
+    _exchange(agents, 3)  # fewer objects each time than fetch.unpackLimit (100)
+    assert _packs(objects) == before
+    assert git(agents[1].repo.path, "fsck", "--strict") == ""
 
 
 def test_no_consolidation_when_the_limit_is_zero(hub: Path, tmp_path: Path) -> None:
