@@ -305,8 +305,9 @@ class RemoteOperations:
         The loop many agents sharing one branch need: pull (merge what others pushed),
         push; when another push landed in between, back off for a random, growing time
         and do it again, up to ``attempts`` pushes. After landing, the next ``sync_with``
-        of this repository first steps aside for about one sync's duration, so agents
-        that lost the race get their turn (see `gitworktree.history.syncloop`).
+        of this repository first steps aside for one to three times a recent sync's
+        duration, so agents that lost the race get their turn (see
+        `gitworktree.history.syncloop`).
 
         Args:
             remote: a configured remote's name, or a URL or path.

@@ -9,9 +9,9 @@ the pushes with eight agents in a tight loop). Two rules make progress fair:
 1. **A lost race backs off** before trying again, for a random time drawn from an
    exponentially growing window ("full jitter"), so the losers do not all retry at once.
 2. **A winner steps aside**: the next sync of a repository that just landed waits until
-   about one sync's duration has passed since, with jitter, giving the agents that lost
-   that race a window to land theirs. An agent that does real work between syncs (longer
-   than a sync) never waits.
+   one to three times (at random) the longest of its last eight pull-and-push attempts
+   has passed since, giving the agents that lost that race a window to land theirs. An
+   agent that does real work between syncs (longer than that) never waits.
 
 The loop holds no lock and does no I/O itself: it drives the ``pull`` and ``push`` it is
 given, with a clock and a sleep that tests replace.
@@ -74,8 +74,13 @@ class SyncResult:
 
 @dataclass
 class SyncState:
-    """What one repository remembers between syncs: when it last landed, and how long
-    a sync takes (the window the others need)."""
+    """What one repository remembers between syncs.
+
+    Attributes:
+        landed_at: when its last push landed (clock seconds); ``None`` once used.
+        slowest: the longest of its recent pull-and-push attempts: the window a rival needs.
+        history: the durations of its last eight attempts.
+    """
 
     landed_at: float | None = None
     slowest: float = 0.0
@@ -137,7 +142,7 @@ def run_sync(steps: SyncSteps, policy: SyncPolicy, state: SyncState, label: str)
 
 
 def _step_aside(steps: SyncSteps, policy: SyncPolicy, state: SyncState) -> float:
-    """After landing, let about one sync's duration pass before the next sync starts."""
+    """After landing, let one to three rival syncs' time pass before the next sync starts."""
     if state.landed_at is None:
         return 0.0
     window = min(2 * policy.max_backoff, steps.rng.uniform(1.0, 3.0) * state.slowest)
