@@ -80,7 +80,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
