@@ -10,8 +10,9 @@ the pushes with eight agents in a tight loop). Two rules make progress fair:
    exponentially growing window ("full jitter"), so the losers do not all retry at once.
 2. **A winner steps aside**: the next sync of a repository that just landed waits until
    one to three times (at random) the longest of its last eight pull-and-push attempts
-   has passed since, giving the agents that lost that race a window to land theirs. An
-   agent that does real work between syncs (longer than that) never waits.
+   has passed since — times one plus the races it lost before landing, a measure of
+   how many rivals are waiting — giving the agents that lost a window to land theirs.
+   An agent that does real work between syncs (longer than that) never waits.
 
 The loop holds no lock and does no I/O itself: it drives the ``pull`` and ``push`` it is
 given, with a clock and a sleep that tests replace.
@@ -78,11 +79,13 @@ class SyncState:
 
     Attributes:
         landed_at: when its last push landed (clock seconds); ``None`` once used.
+        rivals: how many races that sync lost before landing.
         slowest: the longest of its recent pull-and-push attempts: the window a rival needs.
         history: the durations of its last eight attempts.
     """
 
     landed_at: float | None = None
+    rivals: int = 0
     slowest: float = 0.0
     history: list[float] = field(default_factory=list)
 
@@ -132,6 +135,7 @@ def run_sync(steps: SyncSteps, policy: SyncPolicy, state: SyncState, label: str)
         _remember(state, steps.clock() - started)
         if pushed.updated:
             state.landed_at = steps.clock()
+            state.rivals = attempt - 1
         return SyncResult(dict(pushed.updated), tuple(merged), attempt, waited, steps.head() or "")
     raise ConflictError(
         f"sync with {label} gave up after {policy.attempts} pushes: the host's branch moved "
@@ -145,7 +149,8 @@ def _step_aside(steps: SyncSteps, policy: SyncPolicy, state: SyncState) -> float
     """After landing, let one to three rival syncs' time pass before the next sync starts."""
     if state.landed_at is None:
         return 0.0
-    window = min(2 * policy.max_backoff, steps.rng.uniform(1.0, 3.0) * state.slowest)
+    scale = steps.rng.uniform(1.0, 3.0) * (1 + state.rivals)
+    window = min(2 * policy.max_backoff, scale * state.slowest)
     pause = state.landed_at + window - steps.clock()
     state.landed_at = None
     if pause <= 0:

@@ -103,6 +103,15 @@ def test_after_landing_the_next_sync_steps_aside_for_about_one_sync() -> None:
     assert second.waited == script.slept[0]
 
 
+def test_a_winner_that_had_to_fight_steps_aside_longer() -> None:
+    script = Script([LOST, LOST, LANDED, LANDED])
+    state = SyncState()
+    run_sync(script.steps(), SyncPolicy(backoff=0.0), state, "origin")
+    run_sync(script.steps(), SyncPolicy(), state, "origin")
+    # Two lost races: three rivals' worth of 1 to 3 attempts of 0.3 s each.
+    assert len(script.slept) == 3 and 0.9 <= script.slept[-1] <= 2.7
+
+
 def test_work_longer_than_a_sync_between_syncs_means_no_pause() -> None:
     script = Script([LANDED, LANDED])
     state = SyncState()
