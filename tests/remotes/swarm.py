@@ -63,9 +63,6 @@ class AgentReport:
     errors: list[str] = field(default_factory=list)
 
 
-_POLICY: dict[str, float] = {}
-
-
 def seed_host(url: str, root: Path) -> None:
     """Give the host its first commit, so that every agent starts from one history."""
     seeder = mount(SwarmTree, root / "seeder", clone_from=url)
@@ -85,7 +82,7 @@ def _agent(url: str, workdir: str, name: str, rounds: int, out: str, attempts: i
             tree.commit(f"{name}: round {round_}")
             started = time.perf_counter()
             try:
-                result = sync_with(tree, attempts=attempts, **_POLICY)
+                result = sync_with(tree, attempts=attempts)
             except GitWorktreeError as error:
                 report.errors.append(f"{type(error).__name__}: {error}")
                 continue
