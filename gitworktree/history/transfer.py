@@ -27,14 +27,14 @@ from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dulwich.config import Config
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
 from dulwich.object_store import DiskObjectStore
 from dulwich.objects import ZERO_SHA, Blob, ObjectID
-from dulwich.pack import UnpackedObject
+from dulwich.pack import PackFileDisappeared, UnpackedObject
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -87,6 +87,8 @@ if TYPE_CHECKING:
     from dulwich.client import GitClient
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _HEADS = b"refs/heads/"
 _CHECKPOINTS = CHECKPOINT_PREFIX.encode("ascii")
@@ -169,7 +171,7 @@ def fetch_objects(
             result = client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
             return seen or _of_interest(result.refs, checkpoints), dict(result.symrefs)
 
-    refs, symrefs = _again_if_packs_vanished(attempt)
+    refs, symrefs = _again_if_packs_vanished(attempt, target)
     _tidy(repo.object_store, repo.get_config_stack())
     # Whatever the remote claimed, a ref is only recorded at a commit we now have.
     present = {ref: sha for ref, sha in refs.items() if sha in repo.object_store}
@@ -300,7 +302,7 @@ def push_refs(
                 _tidy_local_host(client, path)
             return sent
 
-    result = _again_if_packs_vanished(attempt)
+    result = _again_if_packs_vanished(attempt, target)
     _check_statuses(target, branch, result.ref_status or {})
     updated = {ref.decode("utf-8"): sha.decode("ascii") for ref, sha in planned.items()}
     return PushResult(target.label, target.public_url, updated)
@@ -551,17 +553,29 @@ def _moved_meanwhile(error: str) -> bool:
     return any(word in error for word in words)
 
 
-def _again_if_packs_vanished(attempt: Callable[[], Any]) -> Any:
+def _again_if_packs_vanished(attempt: Callable[[], T], target: RemoteTarget) -> T:
     """Run a transfer; again (twice at most) if a local host's packs were replaced meanwhile.
 
     Another process consolidating the host's packs removes those we listed a moment
     before opening them; their objects are in the new pack, which a fresh look finds.
+
+    Raises:
+        RemoteError: the packs kept changing under us three times in a row.
     """
     for tries_left in (2, 1, 0):
         try:
             return attempt()
+        except PackFileDisappeared as err:
+            if tries_left:
+                continue
+            raise RemoteError(
+                target.label,
+                f"the packs of {target.public_url} kept being rewritten while we read them "
+                f"({err}); try again",
+                url=target.public_url,
+            ) from err
         except RemoteError as err:
-            if tries_left and isinstance(err.__cause__, FileNotFoundError):
+            if tries_left and isinstance(err.__cause__, FileNotFoundError | PackFileDisappeared):
                 continue
             raise
     raise AssertionError("unreachable")  # pragma: no cover

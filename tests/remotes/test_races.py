@@ -7,12 +7,15 @@ between the moment the fetch reads the host's refs and the moment it copies obje
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dulwich.object_store import DiskObjectStore
+from dulwich.pack import Pack, PackFileDisappeared
 
 from gitworktree import ConflictError, Repository, pull, push
 from gitworktree.history import transfer
@@ -115,3 +118,29 @@ def test_a_locked_branch_behind_git_daemon_is_a_conflict_to_retry(tmp_path: Path
         with pytest.raises(ConflictError, match="Pull first") as caught:
             push(planner)
         assert caught.value.ref == "refs/heads/main"
+
+
+def test_a_push_whose_host_packs_were_rewritten_meanwhile_lands_on_retry(
+    hub: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another pusher consolidating the host's packs removes one dulwich just listed:
+    # dulwich raises PackFileDisappeared from inside its local push (seen in the K=8 runs).
+    planner, _ = start_agents(str(hub), tmp_path)
+    planner.plan.title = "while repacking"
+    planner.commit()
+    original = DiskObjectStore.add_pack_data
+    vanished: list[str] = []
+
+    def racing(self: DiskObjectStore, *args: Any, **kwargs: Any) -> Any:
+        if self.path.startswith(str(hub)) and not vanished:
+            vanished.append(self.path)
+            gone = Pack(os.path.join(self.pack_dir, "pack-gone"), object_format=self.object_format)
+            gone.close()
+            raise PackFileDisappeared(gone)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DiskObjectStore, "add_pack_data", racing)
+    push(planner)
+
+    assert vanished and git(hub, "rev-parse", "main").strip() == planner.repo.head
+    assert git(hub, "fsck", "--strict") == ""
