@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from dulwich.object_store import BaseObjectStore
-from dulwich.objects import Commit, ObjectID, ShaFile, Tree
+from dulwich.objects import S_ISGITLINK, Commit, ObjectID, ShaFile, Tree
 from dulwich.pack import UnpackedObject, full_unpacked_object
 
 from gitworktree.history.mergebase import CommitGraph, shared_graph
@@ -137,7 +137,7 @@ def _new_in_tree(
                 if name in entries and stat.S_ISDIR(entries[name][0])
             ]
             yield from _new_in_tree(store, sha, below)
-        elif not stat.S_ISDIR(mode) and mode != 0o160000:  # a submodule is not ours to send
+        elif not S_ISGITLINK(mode):  # a submodule's commit is not in this repository
             yield sha
 
 
