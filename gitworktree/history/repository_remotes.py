@@ -330,9 +330,7 @@ class RemoteOperations:
             RemoteError: the remote is unknown, unreachable, or refused the push.
         """
         steps = SyncSteps(
-            pull=lambda: self.pull(
-                remote, gate=gate, prefer=prefer, author=author, progress=progress
-            ),
+            pull=lambda: self._pull_if_there(remote, gate, prefer, author, progress),
             push=lambda: self.push(remote, progress=progress),
             head=lambda: self.head,
         )
@@ -341,6 +339,25 @@ class RemoteOperations:
         return run_sync(steps, policy, cast(SyncState, state), remote)
 
     # -- internals -------------------------------------------------------------------
+
+    def _pull_if_there(
+        self,
+        remote: str,
+        gate: MergeGate | None,
+        prefer: Side | None,
+        author: str | None,
+        progress: Progress | None,
+    ) -> CommitInfo | None:
+        """`pull`, except that a remote without our branch yet has nothing to bring in:
+        the push that follows creates it (one branch per agent starts this way)."""
+        fetched = self.fetch(remote, progress=progress)
+        name = upstream_branch(self._repo, remote) or self._branch_name()
+        sha = fetched.heads.get(name)
+        if sha is None:
+            return None
+        label = f"{fetched.remote}/{name}"
+        request = self._merge_request(sha.encode("ascii"), label, None, author, gate, prefer)
+        return self._integrate(request)
 
     def _merge_request(
         self,

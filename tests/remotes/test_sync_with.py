@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree import ConflictError, MergeConflict, sync_with
+from gitworktree import ConflictError, MergeConflict, Repository, sync_with
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.syncloop import SyncPolicy, SyncState, SyncSteps, run_sync
 from gitworktree.history.transfer import PushResult
 from tests.oracle import git
-from tests.remotes.conftest import Agents
+from tests.remotes.conftest import Agents, start_agents
 
 LANDED = PushResult("origin", "/hub", {"refs/heads/main": "1" * 40})
 LOST = ConflictError("push to origin rejected: not a fast-forward", ref="refs/heads/main")
@@ -143,3 +143,16 @@ def test_sync_with_merges_what_others_pushed_and_lands_ours(agents: Agents, hub:
     assert result.attempts == 1 and result.pushed == {"refs/heads/main": writer.repo.head}
     assert (writer.plan.title, writer.plan.owner) == ("planner's", "writer")
     assert git(hub, "rev-parse", "main").strip() == writer.repo.head == result.head
+
+
+def test_sync_with_creates_a_branch_the_host_does_not_have_yet(hub: Path, tmp_path: Path) -> None:
+    planner, _ = start_agents(str(hub), tmp_path)
+    with Repository.clone(str(hub), tmp_path / "writer-branch") as repo:
+        git(repo, "switch", "-q", "-c", "writer")
+        repo.commit_changes({"notes.txt": b"the writer's own branch\n"}, message="Start")
+
+        result = repo.sync_with()
+
+        assert result.pushed == {"refs/heads/writer": repo.head}
+        assert git(hub, "rev-parse", "writer").strip() == repo.head
+        assert git(hub, "rev-parse", "main").strip() == planner.repo.head
