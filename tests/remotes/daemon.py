@@ -45,7 +45,7 @@ def git_daemon(root: Path) -> Iterator[str]:
 
 def _wait_until_listening(port: int, daemon: subprocess.Popen[bytes]) -> None:
     """Bounded in attempts: each connection try either succeeds or is refused at once."""
-    for _ in range(200):
+    for _ in range(600):  # up to 30 s on a loaded machine
         if daemon.poll() is not None:
             raise RuntimeError(f"git daemon exited with status {daemon.returncode}")
         with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
