@@ -44,10 +44,11 @@ from gitworktree.history import (
     PointerChange,
     PushResult,
     Repository,
+    SyncResult,
 )
 from gitworktree.maps import ArtifactMap
 from gitworktree.mount import BaseMounter, mount
-from gitworktree.remote_sync import pull, push
+from gitworktree.remote_sync import pull, push, sync_with
 from gitworktree.tree import (
     Anchor,
     Artifact,
@@ -111,6 +112,7 @@ __all__ = [
     "RepositoryError",
     "SchemaValidationError",
     "StorageError",
+    "SyncResult",
     "Syncable",
     "TextArtifact",
     "TreeCheck",
@@ -128,4 +130,5 @@ __all__ = [
     "pull",
     "push",
     "run_fixing_loop",
+    "sync_with",
 ]

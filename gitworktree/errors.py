@@ -15,7 +15,8 @@ GitWorktreeError
 ├── MutationFailedError                   the fixing loop could not make content valid
 │   └── CommitRejectedError               the commit gate refused one or more artifacts
 ├── ConflictError                         someone else changed what we were about to write
-│   │                                     (a moved ref, an edited file, a merge conflict)
+│   │                                     (a moved ref, an edited file, a merge conflict,
+│   │                                     a push that lost a race: pull and push again)
 │   ├── ForeignEditsError                 a commit would carry edits this tree did not make
 │   └── OperationInProgressError          a git merge, rebase, cherry-pick or revert is
 │                                         under way (or the index has unmerged paths)
@@ -348,9 +349,11 @@ class ConflictError(GitWorktreeError):
     """Someone else changed what we were about to write; nothing of ours was written.
 
     Raised when a branch moved under a commit, when a file changed on disk since it was
-    read, when a push is not a fast-forward, and when a merge finds both sides changed
-    the same field (then ``conflicts`` lists each one, and the branch, the work tree and
-    the mounted tree are left exactly as they were).
+    read, when a push is not a fast-forward or lost a race with another push (the host's
+    branch moved or was locked meanwhile: pull, then push again — ``sync_with`` retries
+    these), and when a merge finds both sides changed the same field (then ``conflicts``
+    lists each one, and the branch, the work tree and the mounted tree are left exactly
+    as they were).
 
     Attributes:
         paths: the artifact paths in conflict (may be empty for a moved ref).

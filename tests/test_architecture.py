@@ -30,6 +30,7 @@ DOCUMENTED_API = {
     "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
     "push", "TreeCheck", "check_tree", "UntrustedTreeError",
     "ForeignEditsError", "OperationInProgressError", "UnsupportedAttributeError",
+    "SyncResult", "sync_with",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {

@@ -30,7 +30,7 @@ from gitworktree.cli.remotes import progress_reporter, remote_argument
 if TYPE_CHECKING:
     from gitworktree import CommitInfo, CommitRejectedError, ConflictError, Repository
 
-__all__ = ["pull"]
+__all__ = ["pull", "sync"]
 
 
 # --- pull -------------------------------------------------------------------------------
@@ -260,3 +260,103 @@ def pull(
             err=True,
         )
     _echo_pull(document, remote_name, info)
+
+
+# --- sync -------------------------------------------------------------------------------
+
+
+@click.command(short_help="Pull, push, and retry fairly until your commits are on the host.")
+@click.argument("remote_name", metavar="[REMOTE]", default="origin", required=False)
+@click.option(
+    "--prefer",
+    type=click.Choice(["ours", "theirs"]),
+    help="Resolve every conflict by keeping that side's value.",
+)
+@click.option(
+    "--tree",
+    "tree_spec",
+    metavar="MODULE:CLASS",
+    help="Validate (and repair) the merged content with this tree declaration.",
+)
+@click.option(
+    "--repair",
+    "repair_spec",
+    metavar="MODULE:FUNC",
+    help="With --tree: a repair hook (content, issues, document_type) -> str.",
+)
+@click.option(
+    "--attempts",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Pushes tried at most.",
+)
+@click.option("--author", metavar='"NAME <EMAIL>"', help="The merge commits' author (the agent).")
+@repo_option
+@json_option
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    remote_name: str,
+    prefer: str | None,
+    tree_spec: str | None,
+    repair_spec: str | None,
+    attempts: int,
+    author: str | None,
+    as_json: bool,
+) -> None:
+    """Land your commits on REMOTE (default: origin): pull, push, retry when others won.
+
+    What many agents sharing one branch run after each commit. It pulls (a fast-forward
+    or a merge, exactly as `pull`, validated with --tree), then pushes; when another
+    push landed in between, it waits a random, growing time and does both again, up to
+    --attempts pushes. A conflict stops it at once (exit 1, printed as by `pull`); so
+    does a host that kept moving for --attempts pushes (exit 1; your commits stay here:
+    run it again later).
+
+    \b
+    Examples:
+      gitworktree sync --tree myagent.state:AgentState --json
+    """
+    from gitworktree import CommitRejectedError, ConflictError, mount, sync_with
+
+    if repair_spec is not None and tree_spec is None:
+        raise click.UsageError("--repair needs --tree MODULE:CLASS (the gate it repairs for)")
+    repository = open_repository(ctx)
+    target = remote_argument(ctx, repository, remote_name)
+    options: dict[str, Any] = {"prefer": prefer, "attempts": attempts, "author": author}
+    try:
+        with progress_reporter() as progress:
+            options["progress"] = progress
+            if tree_spec is None:
+                result = repository.sync_with(target, **options)
+            else:
+                tree_cls = load_tree_class(tree_spec)
+                repair = None if repair_spec is None else load_repair(repair_spec)
+                tree = mount(tree_cls, repository.path, repair=repair, author=author)
+                ctx.call_on_close(tree.repo.close)
+                result = sync_with(tree, target, **options)
+    except ConflictError as error:
+        _refuse_conflicts(error, remote_name, as_json)
+    except CommitRejectedError as error:
+        _refuse_invalid(error)
+    if as_json:
+        echo_json(
+            {
+                "pushed": result.pushed,
+                "merged": [commit_json(info) for info in result.merged],
+                "attempts": result.attempts,
+                "waited": round(result.waited, 3),
+                "head": result.head,
+                "validated": tree_spec is not None,
+            }
+        )
+        return
+    for info in result.merged:
+        kind = "Merged" if len(info.parents) > 1 else "Fast-forward to"
+        click.echo(f"{kind}: {style_sha(info.sha)} {subject(info.message)}")
+    if result.pushed:
+        tries = "" if result.attempts == 1 else f" (after {result.attempts} attempts)"
+        click.echo(f"Pushed {style_sha(result.head)} to {remote_name}{tries}.")
+    else:
+        click.echo(f"{remote_name} already has {style_sha(result.head)}: nothing to push.")
