@@ -302,10 +302,18 @@ class CheckpointError(GitWorktreeError):
 
 
 class RepositoryError(GitWorktreeError):
-    """Not a repository, or a repository that cannot be read."""
+    """Not a repository, or a repository that cannot be read.
 
-    def __init__(self, path: object, message: str) -> None:
+    Attributes:
+        path: the repository (or the file in it) concerned.
+        reason: what kind of failure, when it is one callers branch on:
+            ``"not-a-repository"`` (none found there), ``"damaged"`` (objects, refs or
+            configuration that cannot be read: run ``git fsck``); else ``None``.
+    """
+
+    def __init__(self, path: object, message: str, *, reason: str | None = None) -> None:
         self.path = str(path)
+        self.reason = reason
         super().__init__(f"{self.path}: {message}")
 
 

@@ -79,7 +79,7 @@ def list_checkpoints(ctx: click.Context, as_json: bool) -> None:
       gitworktree checkpoint list --json
     """
     repository = open_repository(ctx)
-    found = [(cp, repository.commit_info(cp.sha)) for cp in repository.checkpoints()]
+    found = [(cp, repository.commit_info(cp.ref)) for cp in repository.checkpoints()]
     if as_json:
         echo_json([checkpoint_json(cp, info) for cp, info in found])
         return

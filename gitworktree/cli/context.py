@@ -88,7 +88,9 @@ def open_repository(ctx: click.Context) -> Repository:
     directory = working_directory(ctx)
     try:
         repository = Repository.discover(directory)
-    except RepositoryError:
+    except RepositoryError as err:
+        if err.reason != "not-a-repository":
+            raise  # one was found but cannot be opened: say why
         raise RefusedError(
             f"not a gitworktree repository: {directory.resolve()} (nor any parent directory); "
             "create one with `gitworktree init`, or point at one with -C PATH"

@@ -19,6 +19,7 @@ from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.index import locked_index, read_index_entries
 from gitworktree.history.materialize import WorktreeFile, write_worktree
 from gitworktree.history.rawtrees import iter_tree_files
@@ -47,8 +48,7 @@ def discard_worktree_changes(repo: Repo, prefixes: Sequence[str]) -> list[str]:
             files[change.path] = None
             continue
         mode, sha = entry
-        blob = store[sha]
-        assert isinstance(blob, Blob)
+        blob = load_object(store, sha, Blob)
         files[change.path] = WorktreeFile(mode, blob.as_raw_string())
         shas[change.path] = sha.decode("ascii")
     if not files:
@@ -126,8 +126,7 @@ def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tupl
 
 
 def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
-    blob = store[target[1]]
-    assert isinstance(blob, Blob)
+    blob = load_object(store, target[1], Blob)
     return WorktreeFile(target[0], blob.as_raw_string())
 
 

@@ -16,6 +16,7 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.history.damage import load_object
 from gitworktree.history.paths import decode_path, encode_path, under_prefix
 from gitworktree.history.pointers import PointerChange, json_pointer_changes
 from gitworktree.history.status import read_worktree_file, scan_worktree
@@ -136,9 +137,8 @@ def _patch(path: str, old: _Side, new: _Side) -> str:
 
 
 def _blob_data(store: BaseObjectStore, sha: ObjectID | None) -> bytes:
-    blob = store[sha] if sha is not None else None
-    assert isinstance(blob, Blob)
-    return blob.as_raw_string()
+    assert sha is not None  # a side that exists has an id
+    return load_object(store, sha, Blob).as_raw_string()
 
 
 def _tree_side(store: BaseObjectStore, tree: ObjectID, path: str) -> _Side:

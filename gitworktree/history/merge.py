@@ -26,6 +26,7 @@ from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 
 from gitworktree.errors import MergeConflict
 from gitworktree.history.commit import StagedFile
+from gitworktree.history.damage import load_object
 from gitworktree.history.jsonmerge import ABSENT, Side, json_equal, merge_json, render_json
 from gitworktree.history.restore import FileEntry, restore_edits
 from gitworktree.history.trees import lookup_entry
@@ -180,9 +181,7 @@ def _staged(store: BaseObjectStore, entry: FileEntry | None) -> StagedFile | Non
 
 
 def _blob(store: BaseObjectStore, sha: ObjectID) -> Blob:
-    blob = store[sha]
-    assert isinstance(blob, Blob)
-    return blob
+    return load_object(store, sha, Blob)
 
 
 def _text(store: BaseObjectStore, entry: FileEntry | None) -> str | bytes | None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
+from dulwich.config import StackedConfig
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
 from dulwich.object_store import DiskObjectStore
@@ -38,7 +40,7 @@ from gitworktree.history.commit import (
     reset_branch,
 )
 from gitworktree.history.commits import commit_info, load_commit
-from gitworktree.history.damage import translates_damage
+from gitworktree.history.damage import check_alternates, load_object, translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
@@ -67,6 +69,8 @@ _SUBMODULE = b"160000 "
 
 RESTORED_FROM = "Gitworktree-Restored-From"
 
+R = TypeVar("R")
+
 
 class Repository(CheckpointOperations, RemoteOperations):
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
@@ -81,6 +85,14 @@ class Repository(CheckpointOperations, RemoteOperations):
         if repo.bare:
             repo.close()
             raise RepositoryError(repo.path, "a bare repository has no work tree")
+        try:
+            check_alternates(repo.path, Path(repo.object_store.path))
+        except RepositoryError:
+            repo.close()
+            raise
+        # dulwich reads alternates once, on first use, and keeps them: read them now, as
+        # just checked, so that a loop written later cannot send it into a recursion.
+        _ = repo.object_store.alternates
         self._repo = repo
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
 
@@ -112,12 +124,13 @@ class Repository(CheckpointOperations, RemoteOperations):
             RepositoryError: if ``path`` is not the root of a repository.
         """
         try:
-            return cls(Repo(os.fspath(path)))
+            return cls(_open_repo(Repo, os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
                 path,
                 "not a Git repository (no .git here); create one with Repository.init(path) "
                 "or search parent directories with Repository.discover(path)",
+                reason="not-a-repository",
             ) from err
 
     @classmethod
@@ -128,10 +141,12 @@ class Repository(CheckpointOperations, RemoteOperations):
             RepositoryError: if neither ``path`` nor a parent is in a repository.
         """
         try:
-            return cls(Repo.discover(os.fspath(path)))
+            return cls(_open_repo(Repo.discover, os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
-                path, "not inside a Git repository (nor any parent directory)"
+                path,
+                "not inside a Git repository (nor any parent directory)",
+                reason="not-a-repository",
             ) from err
 
     def close(self) -> None:
@@ -518,7 +533,7 @@ class Repository(CheckpointOperations, RemoteOperations):
     def _pack_loose_objects_if_due(self) -> None:
         """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""
         if self._auto_pack is None:
-            self._auto_pack = auto_pack_threshold(self._repo.get_config_stack())
+            self._auto_pack = auto_pack_threshold(self._config_stack())
         store = self._repo.object_store
         if not isinstance(store, DiskObjectStore):
             return
@@ -537,7 +552,11 @@ class Repository(CheckpointOperations, RemoteOperations):
         return sha.lower()
 
     def _identity(self, kind: str) -> str:
-        return repository_identity(self._repo.get_config_stack, kind)  # read only if needed
+        return repository_identity(self._config_stack, kind)  # read only if needed
+
+    def _config_stack(self) -> StackedConfig:
+        """The configuration (re-read: a person may have edited it since we opened)."""
+        return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
 
     def _tree(self, rev: str) -> ObjectID:
         commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))
@@ -549,9 +568,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         return self._tree(rev)
 
     def _blob(self, sha: ObjectID) -> Blob:
-        blob = self._repo.object_store[sha]
-        assert isinstance(blob, Blob)
-        return blob
+        return load_object(self._repo.object_store, sha, Blob)
 
     def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
         """The commit a restore goes back to, and how to name it in the message."""
@@ -594,3 +611,21 @@ class Repository(CheckpointOperations, RemoteOperations):
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()
         }
+
+
+def _open_repo(opener: Callable[[str], R], path: str) -> R:
+    """``opener(path)`` (opening a repository or reading its configuration), with a
+    configuration file that does not parse reported as such.
+
+    dulwich reads ``.git/config`` while opening and raises a bare ``ValueError`` on a bad
+    line; git refuses such a repository too (``fatal: bad config line``).
+    """
+    try:
+        return opener(path)
+    except ValueError as err:
+        raise RepositoryError(
+            path,
+            f"the repository's configuration (.git/config) cannot be read ({err}); fix the "
+            "line it names (see `git config --list --show-origin`)",
+            reason="damaged",
+        ) from err

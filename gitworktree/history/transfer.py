@@ -36,6 +36,7 @@ from dulwich.repo import Repo
 from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, RepositoryError
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.identity import Signature, repository_identity
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import read_ref
@@ -328,9 +329,7 @@ def _clone_into(
     files: dict[str, StagedFile | None] = {}
     for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
         if entry is not None:
-            blob = store[entry[1]]
-            assert isinstance(blob, Blob)
-            files[file] = StagedFile(blob, entry[0])
+            files[file] = StagedFile(load_object(store, entry[1], Blob), entry[0])
     reset_branch(
         repo,
         commit,
