@@ -8,13 +8,16 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gitworktree.binding import ArtifactSlot, Bound
-from gitworktree.errors import ReadOnlyError, UnsafePathError
+from gitworktree.errors import InvalidNameError, ReadOnlyError, UnsafePathError
 from gitworktree.storage.base import Collection, check_name
 
 if TYPE_CHECKING:
     from gitworktree.tree import Artifact
 
 __all__ = ["ArtifactMap", "map_item_path"]
+
+# The longest file name Linux, macOS and Windows file systems accept, in bytes.
+_NAME_MAX = 255
 
 A = TypeVar("A", bound="Artifact[Any]")
 
@@ -87,4 +90,10 @@ def map_item_path(mapping: ArtifactMap[Any], key: str) -> PurePosixPath:
     if key.startswith("."):
         raise UnsafePathError(key, "map keys may not start with '.'")
     suffix: str = mapping._gwt_item_type.suffix
+    if len((key + suffix).encode("utf-8", "surrogateescape")) > _NAME_MAX:
+        raise InvalidNameError(
+            key,
+            f"too long: with its suffix {suffix!r} the file name would pass the "
+            f"{_NAME_MAX}-byte limit of file systems; use a shorter key",
+        )
     return mapping._gwt_path / (key + suffix)

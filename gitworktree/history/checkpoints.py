@@ -13,11 +13,15 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
 
+from gitworktree.errors import InvalidNameError
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.revisions import CHECKPOINT_PREFIX
 
 __all__ = ["Checkpoint", "CheckpointOwner", "check_checkpoint_name", "new_checkpoint_name"]
+
+# Longer names pass no file system's path limit once stored as a loose ref file.
+_NAME_MAX = 1024
 
 
 class CheckpointOwner(Protocol):
@@ -118,6 +122,8 @@ def check_checkpoint_name(name: str) -> str:
         if name.startswith(prefix) and len(name) > len(prefix):
             name = name[len(prefix) :]
             break
+    if len(name.encode("utf-8")) > _NAME_MAX:
+        raise InvalidNameError(name[:60], f"a checkpoint name is at most {_NAME_MAX} bytes")
     return check_ref_name(name)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitworktree import GitWorktreeError, RepositoryError, Worktree, mount
+from gitworktree import GitWorktreeError, InvalidNameError, RepositoryError, Worktree, mount
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from tests.oracle import git
@@ -271,3 +271,22 @@ def test_a_damaged_repository_is_a_clear_error_from_the_installed_command(
     assert result.returncode == 1
     assert "symbolic-ref loop" in result.stderr and "git fsck" in result.stderr
     assert "Traceback" not in result.stderr and "this is a bug" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tree: tree.tasks.__setitem__("k" * 251, Task(title="x")),  # + ".json": 256
+        lambda tree: tree.checkpoint("/".join(["a"] * 2000)),
+    ],
+    ids=["map-key-past-the-file-name-limit", "checkpoint-name-2000-folders-deep"],
+)
+def test_a_name_no_file_system_can_hold_is_refused_before_writing(
+    healthy: Path, make: Callable[[WorkTree], object]
+) -> None:
+    tree = mount(WorkTree, healthy)
+    refs_before = git(healthy, "for-each-ref")
+    with pytest.raises(InvalidNameError):
+        make(tree)
+    assert git(healthy, "for-each-ref") == refs_before
+    assert git(healthy, "status", "--porcelain") == ""
