@@ -11,6 +11,7 @@ from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
+    ArtifactTooLargeError,
     CheckpointError,
     CommitRejectedError,
     ConflictError,
@@ -66,6 +67,7 @@ __all__ = [
     "Anchor",
     "Artifact",
     "ArtifactMap",
+    "ArtifactTooLargeError",
     "BaseMounter",
     "BaseWorktreeItem",
     "Checkpoint",

@@ -6,7 +6,8 @@ GitWorktreeError
 ├── InvalidNameError (ValueError)         not a valid ref, checkpoint or item name
 ├── MissingInitialStateError              an item has neither stored content nor a default
 ├── StorageError                          a storage node cannot be read or written
-│   └── NodeKindError                     a directory where a file is claimed, or the reverse
+│   ├── NodeKindError                     a directory where a file is claimed, or the reverse
+│   └── ArtifactTooLargeError             an artifact's file is over the size limit
 ├── DocumentParseError (ValueError)       stored or given content does not parse
 ├── SchemaValidationError (ValueError)    content parses but breaks its schema or model
 ├── InvalidSchemaError (ValueError)       a schema (JSON Schema, XSD, RELAX NG) is itself invalid
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from gitworktree.validation.issues import ValidationIssue
 
 __all__ = [
+    "ArtifactTooLargeError",
     "CheckpointError",
     "CommitRejectedError",
     "ConflictError",
@@ -117,6 +119,27 @@ class NodeKindError(StorageError):
             path,
             f"expected a {expected} but found a {found}; move it aside or change the "
             f"tree declaration",
+        )
+
+
+class ArtifactTooLargeError(StorageError):
+    """An artifact's stored file is larger than the limit; it was not loaded.
+
+    Attributes:
+        path: the artifact's file.
+        size: its size in bytes (at least this many, when it was refused while read).
+        limit: the limit it is over, in bytes.
+    """
+
+    def __init__(self, path: object, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            path,
+            f"{size:,} bytes, over the {limit:,}-byte limit on an artifact; it was not "
+            "loaded. If it is meant to be this large, raise the limit with "
+            "mount(..., max_artifact_bytes=N) or GITWORKTREE_MAX_ARTIFACT_BYTES=N "
+            "(0: no limit)",
         )
 
 

@@ -26,7 +26,7 @@ DOCUMENTED_API = {
     "Document", "DocumentMutation", "JsonDocument", "TextArtifact", "XmlDocument",
     "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",
     "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
-    "push", "TreeCheck", "check_tree",
+    "push", "TreeCheck", "check_tree", "ArtifactTooLargeError",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {

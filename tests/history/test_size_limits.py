@@ -1,4 +1,4 @@
-"""Size limits: diffs of large files and of large JSON documents stay bounded.
+"""Size limits: large artifacts are refused, diffs of large files stay bounded.
 
 A diff reads what others committed, so neither a huge file nor a huge JSON document may
 make it build an unbounded patch or change list: a side over the patch limit gets a
@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from click.testing import CliRunner
 
+from gitworktree import ArtifactMap, ArtifactTooLargeError, TextArtifact, Worktree, mount
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from gitworktree.history import diff as diff_module
 from gitworktree.history.pointers import LISTED_POINTERS, bounded_pointer_changes
+from gitworktree.storage.base import artifact_size_limit
 from tests.oracle import git
+from tests.reliability.models import Task
+
+
+class Note(TextArtifact):
+    default: ClassVar[Any] = ""
+
+
+class Notes(Worktree):
+    note: Note
+    tasks: ArtifactMap[Task]
 
 
 def _array(size: int, offset: int = 0) -> bytes:
@@ -120,3 +133,74 @@ def test_diff_stat_counts_a_large_file_as_binary(repo: Repository, small_patch_l
         cli, ["-C", str(Path(repo.path)), "diff", "--stat"], catch_exceptions=False
     )
     assert "a.txt" in result.output and "Bin" in result.output
+
+
+# -- the limit on an artifact's size -------------------------------------------------
+
+
+@pytest.fixture
+def big_note(tmp_path: Path) -> Path:
+    """A mounted repository where someone else (plain git) committed a 5,000-byte note."""
+    root = tmp_path / "repo"
+    mount(Notes, root)
+    (root / "note.txt").write_text("x" * 4999 + "\n")
+    git(root, "add", "note.txt")
+    git(root, "-c", "user.name=Other", "-c", "user.email=o@x", "commit", "-qm", "big note")
+    return root
+
+
+def _state(root: Path) -> tuple[str, str]:
+    return git(root, "rev-parse", "HEAD"), git(root, "status", "--porcelain")
+
+
+def test_an_artifact_over_the_limit_is_refused_before_loading(big_note: Path) -> None:
+    before = _state(big_note)
+    with pytest.raises(ArtifactTooLargeError) as caught:
+        mount(Notes, big_note, max_artifact_bytes=1000)
+    error = caught.value
+    assert (error.path, error.size, error.limit) == ("note.txt", 5000, 1000)
+    assert "max_artifact_bytes" in str(error) and "GITWORKTREE_MAX_ARTIFACT_BYTES" in str(error)
+    assert _state(big_note) == before
+
+
+def test_an_artifact_grown_by_someone_else_is_refused_on_sync(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    tree = mount(Notes, root, max_artifact_bytes=100_000)
+    tree.tasks["t"] = Task(title="short")
+    tree.commit("short")
+    (root / "tasks" / "t.json").write_text('{"title": "' + "y" * 200_000 + '"}')
+    with pytest.raises(ArtifactTooLargeError) as caught:
+        tree.sync()
+    assert caught.value.path == "tasks/t.json"
+    assert tree.tasks["t"].title == "short"  # the tree kept what it had
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [(None, 64 * 1024 * 1024), ("1000", 1000), ("0", None)],
+    ids=["default-64-mib", "set-by-the-user", "zero-is-no-limit"],
+)
+def test_the_limit_comes_from_the_user_environment(
+    monkeypatch: pytest.MonkeyPatch, variable: str | None, expected: int | None
+) -> None:
+    if variable is None:
+        monkeypatch.delenv("GITWORKTREE_MAX_ARTIFACT_BYTES", raising=False)
+    else:
+        monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", variable)
+    assert artifact_size_limit() == expected
+    assert artifact_size_limit(5) == 5  # mount(max_artifact_bytes=...) wins
+
+
+def test_the_environment_limit_applies_to_mount(
+    big_note: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", "1000")
+    with pytest.raises(ArtifactTooLargeError):
+        mount(Notes, big_note)
+    assert len(mount(Notes, big_note, max_artifact_bytes=0).note.text) == 5000
+
+
+def test_a_limit_that_is_not_a_number_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", "64M")
+    with pytest.raises(ValueError, match="whole number of bytes"):
+        artifact_size_limit()
