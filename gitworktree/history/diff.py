@@ -25,6 +25,7 @@ from dulwich.repo import Repo
 from gitworktree.history.damage import load_object
 from gitworktree.history.paths import decode_path, encode_path, under_prefix
 from gitworktree.history.pointers import PointerChange, bounded_pointer_changes
+from gitworktree.history.sizes import object_size
 from gitworktree.history.status import scan_worktree
 from gitworktree.history.trees import lookup_entry
 
@@ -191,8 +192,12 @@ def _patch(path: str, old: _Side | None, new: _Side | None) -> str:
 
 
 def _tree_side(store: BaseObjectStore, mode: int, sha: ObjectID | None) -> _Side:
-    """A side from the object store; a large blob is measured, then let go."""
+    """A side from the object store; a large blob is measured from its header, not loaded
+    (or, where the header cannot be read, loaded once and let go)."""
     assert sha is not None  # a side that exists has an id
+    known = object_size(store, sha)
+    if known is not None and known > PATCH_LIMIT:
+        return _Side(mode, sha.decode("ascii"), known, None)
     blob = load_object(store, sha, Blob)
     size = blob.raw_length()
     data = blob.as_raw_string() if size <= PATCH_LIMIT else None

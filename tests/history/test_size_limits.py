@@ -9,20 +9,27 @@ changes and counts the rest, saying so in JSON and in text.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from click.testing import CliRunner
+from dulwich.objects import ObjectID
 
 from gitworktree import ArtifactMap, ArtifactTooLargeError, TextArtifact, Worktree, mount
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from gitworktree.history import diff as diff_module
 from gitworktree.history.pointers import LISTED_POINTERS, bounded_pointer_changes
+from gitworktree.history.sizes import object_size
 from gitworktree.storage.base import artifact_size_limit
 from tests.oracle import git
 from tests.reliability.models import Task
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 class Note(TextArtifact):
@@ -204,3 +211,75 @@ def test_a_limit_that_is_not_a_number_is_a_clear_error(monkeypatch: pytest.Monke
     monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", "64M")
     with pytest.raises(ValueError, match="whole number of bytes"):
         artifact_size_limit()
+
+
+# -- memory: a large file costs about its size, not several times it ----------------
+
+BLOB_MB = 48
+
+MEASURE = textwrap.dedent(
+    """
+    import contextlib, io, os, resource, sys
+    from gitworktree.cli.app import cli
+
+    def peak_mb():  # this process's own peak (ru_maxrss would include the parent's)
+        try:
+            with open("/proc/self/status") as status:
+                line = next(l for l in status if l.startswith("VmHWM:"))
+            return int(line.split()[1]) / 1024
+        except OSError:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def run(*args):
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                cli.main(list(args), standalone_mode=False)
+            except SystemExit:
+                pass
+
+    source, clone = sys.argv[1], sys.argv[2]
+    base = peak_mb()
+    run("-C", source, "show", "-p", "HEAD")
+    show = peak_mb()
+    run("-C", source, "diff", "--json", "HEAD~1", "HEAD")
+    diff = peak_mb()
+    run("clone", source, clone)
+    print(base, show, diff, peak_mb())
+    """
+)
+
+
+def test_a_large_file_costs_about_its_size_in_show_diff_and_clone(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    git(source, "init", "-q", "-b", "main")
+    line = b"x" * 99 + b"\n"
+    for version, extra in enumerate((b"", b"y\n")):
+        (source / "big.txt").write_bytes(line * (BLOB_MB * 10_000) + extra)
+        git(source, "add", "big.txt")
+        git(source, "-c", "user.name=A", "-c", "user.email=a@x", "commit", "-qm", f"v{version}")
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(source), str(tmp_path / "clone")],
+        capture_output=True, text=True, check=True, cwd=PROJECT, timeout=120,
+    )  # fmt: skip
+    base, show, diff, clone = (float(value) for value in out.stdout.split())
+    # show -p and diff read the two versions' sizes from their headers and load neither
+    # (they cost 5x the file before): a few MB. A clone fetches both versions (2 x 48 MB
+    # of history) and writes one: dulwich holds an object about twice while it packs,
+    # indexes and inflates it, so up to twice the history fetched, not more.
+    assert show < base + BLOB_MB / 2 and diff < base + BLOB_MB / 2, (base, show, diff)
+    assert clone < base + 2 * (2 * BLOB_MB), (base, clone)
+    assert (tmp_path / "clone" / "big.txt").stat().st_size == BLOB_MB * 1_000_000 + 2
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["loose", "packed-with-deltas"])
+def test_object_sizes_read_from_headers_match_git(repo: Repository, packed: bool) -> None:
+    repo.commit_changes({"a.txt": b"x" * 50_000, "b.json": b"{}"}, message="one")
+    repo.commit_changes({"a.txt": b"x" * 50_000 + b"y\n"}, message="two")
+    if packed:
+        git(repo, "gc", "-q", "--aggressive")  # the second a.txt becomes a delta
+    ids = [line.split()[0] for line in git(repo, "rev-list", "--objects", "--all").splitlines()]
+    with Repository.open(repo.path) as fresh:
+        store = fresh._repo.object_store
+        sizes = {sha: object_size(store, ObjectID(sha.encode())) for sha in ids}
+    assert sizes == {sha: int(git(repo, "cat-file", "-s", sha)) for sha in ids}
