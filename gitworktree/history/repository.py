@@ -55,6 +55,7 @@ from gitworktree.history.repository_checkpoints import CheckpointOperations
 from gitworktree.history.repository_remotes import RemoteOperations
 from gitworktree.history.restore import check_unmodified, restore_edits
 from gitworktree.history.revisions import resolve_revision
+from gitworktree.history.sizes import object_size
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
@@ -257,6 +258,20 @@ class Repository(CheckpointOperations, RemoteOperations):
         if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
             return None
         return entry[1].decode("ascii")
+
+    @translates_damage
+    def file_size(self, rev: str, path: str) -> int | None:
+        """The size in bytes of the file ``path`` at ``rev``, or ``None`` if there is none.
+
+        Read from the object's header where it can be (the file is then not loaded).
+        """
+        entry = lookup_entry(self._repo.object_store, self._tree(rev), check_repo_path(path))
+        if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
+            return None
+        size = object_size(self._repo.object_store, entry[1])
+        if size is None:
+            size = load_object(self._repo.object_store, entry[1], Blob).raw_length()
+        return size
 
     @translates_damage
     def list_tree(self, rev: str, directory: str = "") -> list[TreeItem]:

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
 from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
-from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
+from gitworktree.storage.base import ChangeSet, Collection, Object, Storage, check_size
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
 __all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage"]
@@ -165,6 +165,12 @@ class GitRevisionStorage(Storage):
         if data is None:
             raise StorageError(path, f"no such file at {self.rev[:7]}")
         return data
+
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
+        if limit is not None:
+            size = self.repository.file_size(self.rev, str(path))
+            check_size(path, 0 if size is None else size, limit)  # before loading it
+        return self.read(path)
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
         raise ReadOnlyError(f"{path}: this tree is mounted read-only at {self.rev[:7]}")

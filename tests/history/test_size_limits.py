@@ -215,7 +215,7 @@ def test_a_limit_that_is_not_a_number_is_a_clear_error(monkeypatch: pytest.Monke
 
 # -- memory: a large file costs about its size, not several times it ----------------
 
-BLOB_MB = 48
+BLOB_MB = 32
 
 MEASURE = textwrap.dedent(
     """
@@ -264,7 +264,7 @@ def test_a_large_file_costs_about_its_size_in_show_diff_and_clone(tmp_path: Path
     )  # fmt: skip
     base, show, diff, clone = (float(value) for value in out.stdout.split())
     # show -p and diff read the two versions' sizes from their headers and load neither
-    # (they cost 5x the file before): a few MB. A clone fetches both versions (2 x 48 MB
+    # (they cost 5x the file before): a few MB. A clone fetches both versions (2 x 32 MB
     # of history) and writes one: dulwich holds an object about twice while it packs,
     # indexes and inflates it, so up to twice the history fetched, not more.
     assert show < base + BLOB_MB / 2 and diff < base + BLOB_MB / 2, (base, show, diff)
@@ -283,3 +283,10 @@ def test_object_sizes_read_from_headers_match_git(repo: Repository, packed: bool
         store = fresh._repo.object_store
         sizes = {sha: object_size(store, ObjectID(sha.encode())) for sha in ids}
     assert sizes == {sha: int(git(repo, "cat-file", "-s", sha)) for sha in ids}
+
+
+def test_a_past_revision_over_the_limit_is_refused_before_loading(big_note: Path) -> None:
+    with pytest.raises(ArtifactTooLargeError) as caught:
+        mount(Notes, big_note, rev="HEAD", max_artifact_bytes=1000)
+    assert (caught.value.size, caught.value.limit) == (5000, 1000)
+    assert len(mount(Notes, big_note, rev="HEAD").note.text) == 5000  # the default: 64 MiB
