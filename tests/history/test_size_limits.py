@@ -19,7 +19,15 @@ import pytest
 from click.testing import CliRunner
 from dulwich.objects import ObjectID
 
-from gitworktree import ArtifactMap, ArtifactTooLargeError, TextArtifact, Worktree, mount
+from gitworktree import (
+    ArtifactMap,
+    ArtifactTooLargeError,
+    TextArtifact,
+    Worktree,
+    mount,
+    pull,
+    push,
+)
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from gitworktree.history import diff as diff_module
@@ -290,3 +298,21 @@ def test_a_past_revision_over_the_limit_is_refused_before_loading(big_note: Path
         mount(Notes, big_note, rev="HEAD", max_artifact_bytes=1000)
     assert (caught.value.size, caught.value.limit) == (5000, 1000)
     assert len(mount(Notes, big_note, rev="HEAD").note.text) == 5000  # the default: 64 MiB
+
+
+def test_a_pull_bringing_an_artifact_over_the_limit_changes_nothing(tmp_path: Path) -> None:
+    host = tmp_path / "host.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(host))
+    writer = mount(Notes, tmp_path / "writer", clone_from=str(host))
+    writer.note.text = "small\n"
+    writer.commit("small")
+    push(writer)
+    reader = mount(Notes, tmp_path / "reader", clone_from=str(host), max_artifact_bytes=1000)
+    writer.note.text = "x" * 5000
+    writer.commit("large")
+    push(writer)
+    before = _state(tmp_path / "reader")
+    with pytest.raises(ArtifactTooLargeError):
+        pull(reader)
+    assert _state(tmp_path / "reader") == before
+    assert reader.note.text == "small\n"
