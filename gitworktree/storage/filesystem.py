@@ -210,14 +210,18 @@ _READ_FOLLOWING = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BIN
 _READ_FLAGS = _READ_FOLLOWING | getattr(os, "O_NOFOLLOW", 0)
 
 
-def _read_file(path: str, flags: int, where: PurePosixPath, limit: int | None) -> bytes | None:
-    """The whole content of the file at ``path``; ``None`` if it cannot be opened as one."""
+def _read_file(
+    path: str, flags: int, where: PurePosixPath | None = None, limit: int | None = None
+) -> bytes | None:
+    """The whole content of the file at ``path``; ``None`` if it cannot be opened as one.
+
+    ``where`` names it in an `ArtifactTooLargeError` (over ``limit`` bytes)."""
     try:
         fd = os.open(path, flags)
     except OSError:
         return None  # gone, replaced (by a directory or a symlink): the caller looks again
     try:
-        return _read_all(fd, where, limit)
+        return _read_all(fd, PurePosixPath(path) if where is None else where, limit)
     except IsADirectoryError:
         return None
     finally:
