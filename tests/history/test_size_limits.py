@@ -316,3 +316,18 @@ def test_a_pull_bringing_an_artifact_over_the_limit_changes_nothing(tmp_path: Pa
         pull(reader)
     assert _state(tmp_path / "reader") == before
     assert reader.note.text == "small\n"
+
+
+def test_the_cli_reports_an_artifact_over_the_limit_as_a_refusal(
+    big_note: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", "1000")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # --tree adds the current directory
+    tree = "tests.history.test_size_limits:Notes"
+    result = CliRunner().invoke(
+        cli, ["-C", str(big_note), "commit", "-m", "x", "--tree", tree], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    assert "note.txt: 5,000 bytes, over the 1,000-byte limit" in result.output
+    assert "GITWORKTREE_MAX_ARTIFACT_BYTES" in result.output
+    assert "this is a bug" not in result.output
