@@ -176,9 +176,21 @@ def damage_errors(path: Path | str) -> Iterator[None]:
     except ValueError as error:
         # dulwich re-reads .git/config here and there (identity, lock timeouts, remotes),
         # and its parser raises a bare ValueError on a bad line: that one is damage.
-        if not _raised_by_config_parser(error):
+        if _raised_in(error, "dulwich/config.py"):
+            raise damaged(path, f".git/config cannot be parsed ({error}); fix that line") from error
+        if _raised_in(error, "dulwich/object_store.py"):  # its walks read every ref
+            raise damaged(
+                path, f"a ref holds something other than an object id ({error})"
+            ) from error
+        raise
+    except AssertionError as error:
+        # dulwich asserts an object's kind where it walks history itself (merge bases,
+        # fast-forward checks): a ref naming a blob or a tree ends there. Ours are bugs.
+        if not _raised_in(error, "dulwich/*.py"):
             raise
-        raise damaged(path, f".git/config cannot be parsed ({error}); fix that line") from error
+        raise damaged(
+            path, "history holds an object of the wrong kind (a ref naming a blob or tree?)"
+        ) from error
     except KeyError as error:
         # dulwich's own walks (tree diffs, commit walks) look objects up directly and
         # raise KeyError(<hex id>) for one that is missing; any other KeyError is a bug.
@@ -188,13 +200,14 @@ def damage_errors(path: Path | str) -> Iterator[None]:
         raise damaged(path, _describe(MissingObjectError(sha), Path(path))) from error
 
 
-def _raised_by_config_parser(error: BaseException) -> bool:
+def _raised_in(error: BaseException, pattern: str) -> bool:
+    """Whether ``error`` was raised in a source file matching ``pattern``."""
     trace = error.__traceback__
     while trace is not None and trace.tb_next is not None:
         trace = trace.tb_next
     if trace is None:
         return False
-    return Path(trace.tb_frame.f_code.co_filename).match("dulwich/config.py")
+    return Path(trace.tb_frame.f_code.co_filename).match(pattern)
 
 
 class _HasPath(Protocol):

@@ -20,6 +20,7 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import RemoteError
 from gitworktree.history.commits import commit_info
+from gitworktree.history.damage import translates_damage
 from gitworktree.history.identity import Signature, check_identity
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.integrate import MergeGate, MergeRequest, integrate
@@ -62,6 +63,9 @@ class RemoteOperations:
 
         @property
         def control_dir(self) -> Path: ...
+
+        @property
+        def path(self) -> Path: ...
 
         def _identity(self, kind: str) -> str: ...
 
@@ -128,6 +132,7 @@ class RemoteOperations:
 
     # -- transfers -------------------------------------------------------------------
 
+    @translates_damage
     def fetch(
         self,
         remote: str = "origin",
@@ -154,6 +159,7 @@ class RemoteOperations:
         fetched = fetch_objects(self._repo, target, checkpoints=checkpoints, progress=progress)
         return self._locked(lambda: record_fetch(self._repo, fetched, self._signature()))
 
+    @translates_damage
     def push(
         self,
         remote: str = "origin",
@@ -193,6 +199,7 @@ class RemoteOperations:
         self._locked(lambda: record_push(self._repo, target, pushed, self._signature()))
         return pushed
 
+    @translates_damage
     def pull(
         self,
         remote: str = "origin",
@@ -243,6 +250,7 @@ class RemoteOperations:
         request = self._merge_request(sha.encode("ascii"), label, message, author, gate, prefer)
         return self._integrate(request)
 
+    @translates_damage
     def merge(
         self,
         rev: str,

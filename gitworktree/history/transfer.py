@@ -252,9 +252,14 @@ def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature:
 
 
 def is_ancestor(repo: Repo, ancestor: ObjectID, descendant: ObjectID) -> bool:
-    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown)."""
+    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown).
+
+    Raises:
+        MissingObjectError: ``descendant`` itself is missing: damage, not an answer.
+    """
     from dulwich.graph import can_fast_forward
 
+    load_commit(repo.object_store, descendant)
     try:
         return can_fast_forward(repo, ancestor, descendant)
     except KeyError:

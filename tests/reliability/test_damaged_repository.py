@@ -23,7 +23,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitworktree import GitWorktreeError, InvalidNameError, RepositoryError, Worktree, mount
+from gitworktree import (
+    GitWorktreeError,
+    InvalidNameError,
+    RepositoryError,
+    Worktree,
+    mount,
+    push,
+)
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from tests.oracle import git
@@ -165,22 +172,27 @@ CASES: dict[str, tuple[Damage, set[str]]] = {
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A repository with two commits and a checkpoint ``cp`` at the first (built once)."""
-    root = tmp_path_factory.mktemp("template") / "repo"
-    tree = mount(WorkTree, root)
+    """A clone of a host (beside it) with two commits and a checkpoint ``cp`` at the
+    first; built once, copied for each test."""
+    where = tmp_path_factory.mktemp("template")
+    git(where, "init", "-q", "--bare", "-b", "main", str(where / "host.git"))
+    root = where / "repo"
+    tree = mount(WorkTree, root, clone_from=str(where / "host.git"))
     tree.tasks["a"] = Task(title="a")
     tree.commit("first")
     tree.checkpoint("cp")
     tree.tasks["b"] = Task(title="b")
     tree.commit("second")
-    return root
+    push(tree)
+    return where
 
 
 @pytest.fixture
 def healthy(template: Path, tmp_path: Path) -> Iterator[Path]:
-    """A fresh copy of the template, each test's own to damage."""
-    root = tmp_path / "repo"
-    shutil.copytree(template, root, symlinks=True)
+    """A fresh copy of the template and its host, each test's own to damage."""
+    shutil.copytree(template, tmp_path / "copy", symlinks=True)
+    root = tmp_path / "copy" / "repo"
+    git(root, "remote", "set-url", "origin", str(tmp_path / "copy" / "host.git"))
     yield root
     _remove_deep(root)
 
@@ -241,6 +253,8 @@ CLI_COMMANDS = [
     ["status"],
     ["checkpoint", "list"],
     ["restore", "cp"],
+    ["pull"],
+    ["push"],
     ["commit", "-m", "x", "--tree", TREE],
 ]
 
