@@ -12,6 +12,7 @@ from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
     AmbiguousRevisionError,
+    ArtifactTooLargeError,
     CheckpointError,
     CommitRejectedError,
     ConflictError,
@@ -74,6 +75,7 @@ __all__ = [
     "Anchor",
     "Artifact",
     "ArtifactMap",
+    "ArtifactTooLargeError",
     "BaseMounter",
     "BaseWorktreeItem",
     "Checkpoint",

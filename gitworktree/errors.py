@@ -8,7 +8,8 @@ GitWorktreeError
 ├── MissingInitialStateError              an item has neither stored content nor a default
 ├── StorageError                          a storage node cannot be read or written
 │   ├── NodeKindError                     a directory where a file is claimed, or the reverse
-│   └── UnsupportedAttributeError         a path's git attributes name a program to run
+│   ├── UnsupportedAttributeError         a path's git attributes name a program to run
+│   └── ArtifactTooLargeError             an artifact's file is over the size limit
 ├── DocumentParseError (ValueError)       stored or given content does not parse
 ├── SchemaValidationError (ValueError)    content parses but breaks its schema or model
 ├── InvalidSchemaError (ValueError)       a schema (JSON Schema, XSD, RELAX NG) is itself invalid
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AmbiguousRevisionError",
+    "ArtifactTooLargeError",
     "CheckpointError",
     "CommitRejectedError",
     "ConflictError",
@@ -198,6 +200,27 @@ class UnsupportedAttributeError(StorageError):
             "never runs programs named by repository config); nothing was written. "
             f"Commit this file with git, or unset the attribute for it (`{path} -{attribute}` "
             "in .gitattributes)",
+        )
+
+
+class ArtifactTooLargeError(StorageError):
+    """An artifact's stored file is larger than the limit; it was not loaded.
+
+    Attributes:
+        path: the artifact's file.
+        size: its size in bytes (at least this many, when it was refused while read).
+        limit: the limit it is over, in bytes.
+    """
+
+    def __init__(self, path: object, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            path,
+            f"{size:,} bytes, over the {limit:,}-byte limit on an artifact; it was not "
+            "loaded. If it is meant to be this large, raise the limit with "
+            "mount(..., max_artifact_bytes=N) or GITWORKTREE_MAX_ARTIFACT_BYTES=N "
+            "(0: no limit)",
         )
 
 
@@ -400,10 +423,19 @@ class CheckpointError(GitWorktreeError):
 
 
 class RepositoryError(GitWorktreeError):
-    """Not a repository, or a repository that cannot be read."""
+    """Not a repository, or a repository that cannot be read.
 
-    def __init__(self, path: object, message: str) -> None:
+    Attributes:
+        path: the repository (or the file in it) concerned.
+        reason: what kind of failure, when it is one callers branch on:
+            ``"not-a-repository"`` (none found there), ``"damaged"`` (objects, refs or
+            configuration that cannot be read: run ``git fsck``); a refused repository
+            (`UnsupportedRepositoryError`) has its own reasons; else ``None``.
+    """
+
+    def __init__(self, path: object, message: str, *, reason: str | None = None) -> None:
         self.path = str(path)
+        self.reason = reason
         super().__init__(f"{self.path}: {message}")
 
 
@@ -427,8 +459,7 @@ class UnsupportedRepositoryError(RepositoryError):
     """
 
     def __init__(self, path: object, message: str, *, reason: str) -> None:
-        self.reason = reason
-        super().__init__(path, message)
+        super().__init__(path, message, reason=reason)
 
 
 class AmbiguousRevisionError(RepositoryError, LookupError):

@@ -24,6 +24,7 @@ from gitworktree.history import CommitInfo, MergeGate, PushResult, Repository, S
 from gitworktree.history.jsonmerge import Side
 from gitworktree.history.remotes import Progress
 from gitworktree.mount import MountSession, mount
+from gitworktree.storage.base import check_size
 from gitworktree.storage.git import GitRevisionStorage, GitStorage
 from gitworktree.tree import Worktree
 
@@ -68,6 +69,8 @@ def pull(
             each with base, ours and theirs), or the tree has uncommitted changes.
             Nothing changed: branch, work tree and the tree in memory are as they were.
         CommitRejectedError: merged content is invalid even after repair; nothing changed.
+        ArtifactTooLargeError: an artifact it brings in is over the tree's size limit
+            (``mount(max_artifact_bytes=...)``); nothing changed.
         RemoteError: the remote is unknown, unreachable, or lacks the branch.
     """
     session, repo = _git_session(tree, "pull")
@@ -228,6 +231,8 @@ def _tree_gate(tree: Worktree, session: MountSession) -> MergeGate:
             for path, data in sorted(files.items())
             if (kind := session.artifact_type_for(path)) is not None
         ]
+        for item in items:  # refused here, before the merge lands, not by the re-sync after
+            check_size(item.path, len(item.data), session.max_artifact_bytes)
         passed = run_gate(items, session.repair, session.max_repair_attempts)
         return {path: result.data for path, result in passed.items()}
 

@@ -58,8 +58,10 @@ class MountSession(CommitPipeline):
         repair: RepairFunction | None = None,
         max_repair_attempts: int = DEFAULT_MAX_ATTEMPTS,
         author: str | None = None,
+        max_artifact_bytes: int | None = None,
     ) -> None:
         self.storage = storage
+        self.max_artifact_bytes = max_artifact_bytes  # None: no limit
         self.base = base
         self.read_only = storage.read_only
         self.repair = repair
@@ -235,7 +237,7 @@ class MountSession(CommitPipeline):
         if kind is None:
             loaded = (item_type._initial(state, dotted), 0, None, base)
         else:
-            data = self.storage.read(path)
+            data = self.storage.read_limited(path, self.max_artifact_bytes)
             loaded = self._from_stored(item_type, data, str(path), committed, path.name)
         return self._bind(slot, item_type, path, dotted, loaded, missing)
 
@@ -324,7 +326,8 @@ class MountSession(CommitPipeline):
         committed = self.storage.committed_digests(path)
         # One pass over the directory reads every item (the usual case, and the cost of a
         # mount); anything that is not a plain file is looked at one by one.
-        on_disk = self.storage.read_objects(path, suffix) if existed else {}
+        limit = self.max_artifact_bytes
+        on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
         prefix = f"{path}/" if path.parts else ""
         for name in sorted(on_disk.keys() | (committed or {}).keys()):
             if not name.endswith(suffix) or name.startswith("."):
@@ -604,7 +607,7 @@ class MountSession(CommitPipeline):
             return False
         if kind == "collection":
             raise NodeKindError(path, "file", "directory")
-        data = self.storage.read(path)
+        data = self.storage.read_limited(path, self.max_artifact_bytes)
         loaded = self._from_stored(item_type, data, str(path), committed, name)
         dotted = f"{mapping._gwt_dotted}[{key!r}]"
         slots[key] = self._bind(old, item_type, path, dotted, loaded, missing)

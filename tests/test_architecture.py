@@ -30,7 +30,7 @@ DOCUMENTED_API = {
     "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
     "push", "TreeCheck", "check_tree", "UntrustedTreeError",
     "ForeignEditsError", "OperationInProgressError", "UnsupportedAttributeError",
-    "SyncResult", "sync_with",
+    "SyncResult", "sync_with", "ArtifactTooLargeError",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {

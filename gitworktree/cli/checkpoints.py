@@ -92,7 +92,7 @@ def list_checkpoints(ctx: click.Context, remotes: bool, as_json: bool) -> None:
     """
     repository = open_repository(ctx)
     listed = repository.remote_checkpoints() if remotes else repository.checkpoints()
-    found = [(cp, repository.commit_info(cp.sha)) for cp in listed]
+    found = [(cp, repository.commit_info(cp.ref)) for cp in listed]
     if as_json:
         echo_json([checkpoint_json(cp, info) for cp, info in found])
         return

@@ -108,7 +108,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """
     repository = open_repository(ctx)
     branch, head = _branch(repository), repository.head
-    checkpoints = [(cp, repository.commit_info(cp.sha)) for cp in repository.checkpoints()]
+    checkpoints = [(cp, repository.commit_info(cp.ref)) for cp in repository.checkpoints()]
     changes = repository.status()
     operation = repository.operation_in_progress()
     if as_json:
@@ -297,7 +297,9 @@ def show(ctx: click.Context, rev: str, path: str | None, patch: bool, as_json: b
         return
     info = repository.commit_info(rev)
     if patch:
-        changes = repository.diff(info.parents[0] if info.parents else None, info.sha)
+        # Name the parent through the commit ("<sha>^1"), not by its id: a parent that is
+        # missing is then reported as damage, not as an id the user mistyped.
+        changes = repository.diff(f"{info.sha}^1" if info.parents else None, info.sha)
         if as_json:
             echo_json({**commit_json(info), "changes": [change_json(c) for c in changes]})
             return

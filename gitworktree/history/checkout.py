@@ -20,6 +20,7 @@ from dulwich.repo import Repo
 from gitworktree.atomic import is_temporary
 from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.index import locked_index, read_index_entries
 from gitworktree.history.materialize import WorktreeFile, write_worktree
 from gitworktree.history.rawtrees import iter_tree_files
@@ -56,8 +57,7 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
             files[change.path] = None
             continue
         mode, sha = entry
-        blob = store[sha]
-        assert isinstance(blob, Blob)
+        blob = load_object(store, sha, Blob)
         files[change.path] = WorktreeFile(mode, blob.as_raw_string())
         shas[change.path] = sha.decode("ascii")
     if not files:
@@ -170,8 +170,7 @@ def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tupl
 
 
 def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
-    blob = store[target[1]]
-    assert isinstance(blob, Blob)
+    blob = load_object(store, target[1], Blob)
     return WorktreeFile(target[0], blob.as_raw_string())
 
 

@@ -12,6 +12,7 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Commit, ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.history.damage import load_object
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.rawtrees import diff_tree_paths
 from gitworktree.history.trailers import split_message
@@ -59,11 +60,13 @@ _KNOWN = _ChangedPaths(limit=200_000)
 
 
 def load_commit(store: BaseObjectStore, sha: ObjectID) -> Commit:
-    """The commit ``sha`` (which must be a commit id present in ``store``)."""
-    commit = store[sha]
-    if not isinstance(commit, Commit):
-        raise TypeError(f"{sha.decode()} is a {commit.type_name.decode()}, not a commit")
-    return commit
+    """The commit ``sha``.
+
+    Raises:
+        MissingObjectError: if ``store`` has no object ``sha`` (a `KeyError`).
+        dulwich.errors.WrongObjectException: if ``sha`` is not a commit.
+    """
+    return load_object(store, sha, Commit)
 
 
 def shallow_commits(repo: Repo) -> frozenset[ObjectID]:

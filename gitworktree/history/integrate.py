@@ -36,6 +36,7 @@ from gitworktree.errors import (
 )
 from gitworktree.history.commit import StagedFile, check_staged_links, reset_branch
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.identity import Signature
 from gitworktree.history.jsonmerge import Side
 from gitworktree.history.locks import add_object
@@ -259,9 +260,7 @@ def _staged(repo: Repo, edits: Mapping[str, FileEntry | None]) -> dict[str, Stag
         if entry is None:
             files[path] = None
         else:
-            blob = store[entry[1]]
-            assert isinstance(blob, Blob)
-            files[path] = StagedFile(blob, entry[0])
+            files[path] = StagedFile(load_object(store, entry[1], Blob), entry[0])
     return files
 
 

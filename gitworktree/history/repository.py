@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
+from dulwich.config import StackedConfig
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
 from dulwich.object_store import DiskObjectStore
@@ -47,7 +49,7 @@ from gitworktree.history.commit import (
     reset_branch,
 )
 from gitworktree.history.commits import commit_info, load_commit, shallow_commits
-from gitworktree.history.damage import translates_damage
+from gitworktree.history.damage import check_alternates, load_object, translates_damage
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
@@ -70,6 +72,7 @@ from gitworktree.history.shapes import (
     check_sparse,
     format_errors,
 )
+from gitworktree.history.sizes import object_size
 from gitworktree.history.status import FileStatus, scan_worktree
 from gitworktree.history.trailers import check_caller_text, compose_message
 from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
@@ -85,6 +88,8 @@ _SUBMODULE = b"160000 "
 _REGULAR, _EXECUTABLE = 0o100644, 0o100755
 
 RESTORED_FROM = "Gitworktree-Restored-From"
+
+R = TypeVar("R")
 
 
 class Repository(CheckpointOperations, RemoteOperations):
@@ -112,6 +117,14 @@ class Repository(CheckpointOperations, RemoteOperations):
         except BaseException:
             repo.close()
             raise
+        try:
+            check_alternates(repo.path, Path(repo.object_store.path))
+        except RepositoryError:
+            repo.close()
+            raise
+        # dulwich reads alternates once, on first use, and keeps them: read them now, as
+        # just checked, so that a loop written later cannot send it into a recursion.
+        _ = repo.object_store.alternates
         self._repo = repo
         self._read_only = read_only
         self._file_mode: bool | None = None  # core.fileMode, read with the first commit
@@ -159,12 +172,13 @@ class Repository(CheckpointOperations, RemoteOperations):
             check_location(path)
         try:
             with format_errors(path):
-                return cls(Repo(os.fspath(path)), read_only=read_only)
+                return cls(_open_repo(Repo, os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
             raise RepositoryError(
                 path,
                 "not a Git repository (no .git here); create one with Repository.init(path) "
                 "or search parent directories with Repository.discover(path)",
+                reason="not-a-repository",
             ) from err
 
     @classmethod
@@ -178,10 +192,12 @@ class Repository(CheckpointOperations, RemoteOperations):
         check_location(path)
         try:
             with format_errors(path):
-                return cls(Repo.discover(os.fspath(path)))
+                return cls(_open_repo(Repo.discover, os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
-                path, "not inside a Git repository (nor any parent directory)"
+                path,
+                "not inside a Git repository (nor any parent directory)",
+                reason="not-a-repository",
             ) from err
 
     def close(self) -> None:
@@ -294,6 +310,20 @@ class Repository(CheckpointOperations, RemoteOperations):
         if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
             return None
         return entry[1].decode("ascii")
+
+    @translates_damage
+    def file_size(self, rev: str, path: str) -> int | None:
+        """The size in bytes of the file ``path`` at ``rev``, or ``None`` if there is none.
+
+        Read from the object's header where it can be (the file is then not loaded).
+        """
+        entry = lookup_entry(self._repo.object_store, self._tree(rev), check_repo_path(path))
+        if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
+            return None
+        size = object_size(self._repo.object_store, entry[1])
+        if size is None:
+            size = load_object(self._repo.object_store, entry[1], Blob).raw_length()
+        return size
 
     @translates_damage
     def list_tree(self, rev: str, directory: str = "") -> list[TreeItem]:
@@ -694,7 +724,7 @@ class Repository(CheckpointOperations, RemoteOperations):
     def _pack_loose_objects_if_due(self) -> None:
         """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""
         if self._auto_pack is None:
-            self._auto_pack = auto_pack_threshold(self._repo.get_config_stack())
+            self._auto_pack = auto_pack_threshold(self._config_stack())
         store = self._repo.object_store
         if not isinstance(store, DiskObjectStore):
             return
@@ -713,7 +743,11 @@ class Repository(CheckpointOperations, RemoteOperations):
         return sha.lower()
 
     def _identity(self, kind: str) -> str:
-        return repository_identity(self._repo.get_config_stack, kind)  # read only if needed
+        return repository_identity(self._config_stack, kind)  # read only if needed
+
+    def _config_stack(self) -> StackedConfig:
+        """The configuration (re-read: a person may have edited it since we opened)."""
+        return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
 
     def _tree(self, rev: str) -> ObjectID:
         commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))
@@ -725,9 +759,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         return self._tree(rev)
 
     def _blob(self, sha: ObjectID) -> Blob:
-        blob = self._repo.object_store[sha]
-        assert isinstance(blob, Blob)
-        return blob
+        return load_object(self._repo.object_store, sha, Blob)
 
     def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
         """The commit a restore goes back to, and how to name it in the message."""
@@ -780,3 +812,21 @@ def _refuse_links_at_artifacts(
     for path, file in sorted(files.items()):
         if file is not None and stat.S_ISLNK(file.mode or 0) and artifacts(path):
             raise UntrustedTreeError(path, "is a symbolic link where a file is declared")
+
+
+def _open_repo(opener: Callable[[str], R], path: str) -> R:
+    """``opener(path)`` (opening a repository or reading its configuration), with a
+    configuration file that does not parse reported as such.
+
+    dulwich reads ``.git/config`` while opening and raises a bare ``ValueError`` on a bad
+    line; git refuses such a repository too (``fatal: bad config line``).
+    """
+    try:
+        return opener(path)
+    except ValueError as err:
+        raise RepositoryError(
+            path,
+            f"the repository's configuration (.git/config) cannot be read ({err}); fix the "
+            "line it names (see `git config --list --show-origin`)",
+            reason="damaged",
+        ) from err

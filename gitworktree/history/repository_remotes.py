@@ -20,6 +20,7 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import RemoteError
 from gitworktree.history.commits import commit_info
+from gitworktree.history.damage import translates_damage
 from gitworktree.history.identity import Signature, check_identity
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.inprogress import check_no_operation_in_progress
@@ -69,6 +70,9 @@ class RemoteOperations:
 
         @property
         def head(self) -> str | None: ...
+
+        @property
+        def path(self) -> Path: ...
 
         def _identity(self, kind: str) -> str: ...
 
@@ -140,6 +144,7 @@ class RemoteOperations:
 
     # -- transfers -------------------------------------------------------------------
 
+    @translates_damage
     def fetch(
         self,
         remote: str = "origin",
@@ -168,6 +173,7 @@ class RemoteOperations:
         fetched = fetch_objects(self._repo, target, checkpoints=checkpoints, progress=progress)
         return self._locked(lambda: record_fetch(self._repo, fetched, self._signature()))
 
+    @translates_damage
     def push(
         self,
         remote: str = "origin",
@@ -207,6 +213,7 @@ class RemoteOperations:
         self._locked(lambda: record_push(self._repo, target, pushed, self._signature()))
         return pushed
 
+    @translates_damage
     def pull(
         self,
         remote: str = "origin",
@@ -257,6 +264,7 @@ class RemoteOperations:
         request = self._merge_request(sha.encode("ascii"), label, message, author, gate, prefer)
         return self._integrate(request)
 
+    @translates_damage
     def merge(
         self,
         rev: str,

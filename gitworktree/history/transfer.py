@@ -45,6 +45,7 @@ from dulwich.repo import Repo
 from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, RepositoryError
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.housekeeping import (
     auto_pack_limit,
     consolidate_packs_if_due,
@@ -360,7 +361,12 @@ def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature:
 
 
 def is_ancestor(repo: Repo, ancestor: ObjectID, descendant: ObjectID) -> bool:
-    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown)."""
+    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown).
+
+    Raises:
+        MissingObjectError: ``descendant`` itself is missing: damage, not an answer.
+    """
+    load_commit(repo.object_store, descendant)
     try:
         return commit_is_ancestor(repo.object_store, ancestor, descendant)
     except KeyError:
@@ -436,9 +442,7 @@ def _clone_into(
     with naming_commit(commit):  # every entry is checked as its tree is read
         for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
             if entry is not None:
-                blob = store[entry[1]]
-                assert isinstance(blob, Blob)
-                files[file] = StagedFile(blob, entry[0])
+                files[file] = StagedFile(load_object(store, entry[1], Blob), entry[0])
         reset_branch(
             repo,
             commit,

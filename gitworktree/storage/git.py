@@ -18,7 +18,7 @@ from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
 from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
 from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.shapes import enclosing_work_tree, tracked_below
-from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
+from gitworktree.storage.base import ChangeSet, Collection, Object, Storage, check_size
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
 __all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage", "warn_if_tracked_by_parent"]
@@ -47,16 +47,18 @@ class GitStorage(FilesystemStorage):
             self._filters = self.repository.worktree_filters()
         return self._filters
 
-    def read(self, path: PurePosixPath) -> bytes:
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
         """What git would store for the file at ``path`` (line endings converted as git does).
 
         A file checked out with CRLF (``core.autocrlf``, ``eol=crlf``) reads as its LF
-        blob, so a file nobody edited never reads as changed.
+        blob, so a file nobody edited never reads as changed. (`read` comes here too.)
         """
-        return self.filters.clean(str(path), super().read(path))
+        return self.filters.clean(str(path), super().read_limited(path, limit))
 
-    def read_objects(self, directory: PurePosixPath, suffix: str = "") -> dict[str, bytes | None]:
-        found = super().read_objects(directory, suffix)
+    def read_objects(
+        self, directory: PurePosixPath, suffix: str = "", limit: int | None = None
+    ) -> dict[str, bytes | None]:
+        found = super().read_objects(directory, suffix, limit)
         prefix = f"{directory}/" if directory.parts else ""
         filters = self.filters
         if not filters.converts_in(prefix.rstrip("/")):
@@ -205,6 +207,12 @@ class GitRevisionStorage(Storage):
         if data is None:
             raise StorageError(path, f"no such file at {self.rev[:7]}")
         return data
+
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
+        if limit is not None:
+            size = self.repository.file_size(self.rev, str(path))
+            check_size(path, 0 if size is None else size, limit)  # before loading it
+        return self.read(path)
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
         raise ReadOnlyError(f"{path}: this tree is mounted read-only at {self.rev[:7]}")
