@@ -38,6 +38,7 @@ from dulwich.config import Config
 from dulwich.repo import Repo
 
 from gitworktree.errors import UnsupportedAttributeError
+from gitworktree.history.damage import config_error
 
 if TYPE_CHECKING:
     from dulwich.line_ending import LineEndingFilter
@@ -193,7 +194,10 @@ class WorktreeFilters:
 
     def _config_stack(self) -> Config:
         if callable(self._config):
-            self._config = self._config()  # read once
+            try:
+                self._config = self._config()  # read once
+            except ValueError as err:  # a line that does not parse, as dulwich reports it
+                raise config_error(self._root, err) from err
         return self._config
 
     def _filter(self, path: str) -> LineEndingFilter | None:

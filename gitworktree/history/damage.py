@@ -33,6 +33,7 @@ from gitworktree.errors import RepositoryError
 __all__ = [
     "MissingObjectError",
     "check_alternates",
+    "config_error",
     "damage_errors",
     "damaged",
     "is_object_id",
@@ -78,6 +79,17 @@ def damaged(path: Path | str, what: str) -> RepositoryError:
         path,
         f"the repository is damaged: {what}; run `git fsck` to find the damage, and "
         "restore it from a clone or backup",
+        reason="damaged",
+    )
+
+
+def config_error(path: Path | str, err: ValueError) -> RepositoryError:
+    """The `RepositoryError` for a ``.git/config`` that does not parse (dulwich's bare
+    ``ValueError``; git refuses such a repository too: ``fatal: bad config line``)."""
+    return RepositoryError(
+        path,
+        f"the repository's configuration (.git/config) cannot be read ({err}); fix the "
+        "line it names (see `git config --list --show-origin`)",
         reason="damaged",
     )
 

@@ -49,7 +49,12 @@ from gitworktree.history.commit import (
     reset_branch,
 )
 from gitworktree.history.commits import commit_info, load_commit, shallow_commits
-from gitworktree.history.damage import check_alternates, load_object, translates_damage
+from gitworktree.history.damage import (
+    check_alternates,
+    config_error,
+    load_object,
+    translates_damage,
+)
 from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
 from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history.identity import Signature, check_identity, repository_identity
@@ -824,9 +829,4 @@ def _open_repo(opener: Callable[[str], R], path: str) -> R:
     try:
         return opener(path)
     except ValueError as err:
-        raise RepositoryError(
-            path,
-            f"the repository's configuration (.git/config) cannot be read ({err}); fix the "
-            "line it names (see `git config --list --show-origin`)",
-            reason="damaged",
-        ) from err
+        raise config_error(path, err) from err
