@@ -15,7 +15,9 @@ Order matters for the guarantee that a failed commit leaves no trace a reader ca
 from __future__ import annotations
 
 import enum
+import logging
 import os
+import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -27,13 +29,15 @@ from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError
+from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history.commits import load_commit, remember_changed_paths
+from gitworktree.history.fserrors import VanishedFileError, write_errors
 from gitworktree.history.identity import Signature
 from gitworktree.history.index import IndexLock, TreeChange, locked_index
 from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
 from gitworktree.history.materialize import (
     WorktreeFile,
+    capture_worktree,
     check_worktree_targets,
     write_worktree,
 )
@@ -41,6 +45,7 @@ from gitworktree.history.rawtrees import diff_tree_files, has_object
 from gitworktree.history.refs import advance_branch, branch_ref, read_ref
 from gitworktree.history.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
 from gitworktree.history.trees import lookup_entry
+from gitworktree.history.writelock import record_ref_update
 
 __all__ = [
     "ANY_HEAD",
@@ -50,6 +55,8 @@ __all__ = [
     "publish_commit",
     "reset_branch",
 ]
+
+log = logging.getLogger("gitworktree")
 
 
 class ExpectedHead(enum.Enum):
@@ -62,6 +69,10 @@ class ExpectedHead(enum.Enum):
 #: starts (the ref update is still a compare-and-swap against that value).
 ANY_HEAD: Final = ExpectedHead.ANY
 
+
+#: How often a commit is tried when the branch moved under it (``ANY_HEAD`` only) or a
+#: file vanished under it (a concurrent ``git gc`` pruning a directory or a pack).
+_ATTEMPTS = 3
 
 #: A commit with this many new blobs or more stores them as one pack instead of loose
 #: objects (the line git's ``fetch.unpackLimit`` draws too): a first commit of 10,000
@@ -118,9 +129,49 @@ def publish_commit(
         NodeKindError, UnsafePathError: if a path cannot be written in the tree or on disk.
         RepositoryError: for a detached HEAD or a held lock file.
     """
+    attempts = _ATTEMPTS if expected_head is ANY_HEAD else 1
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with write_errors(repo.path):
+                return _publish_once(repo, files, text, expected_head, materialize, base_blobs)
+        except ConflictError as error:
+            # With ANY_HEAD the commit goes on whatever the tip is: when only the branch
+            # moved (a person's `git commit` moves it without holding the index lock),
+            # start again from the new tip (the artifacts' bases are checked there).
+            if error.paths or attempt >= attempts:
+                raise
+            log.info("the branch moved while committing; committing on the new tip")
+        except (VanishedFileError, KeyError) as error:
+            # A loose object packed and deleted by a concurrent `git gc` between dulwich's
+            # look in the packs and its look at the loose objects reads as missing.
+            if attempt == _ATTEMPTS:
+                raise _missing(repo, error) from error
+            log.info("a file vanished while committing (git gc?); committing again")
+        time.sleep(0.005 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _missing(repo: Repo, error: Exception) -> RepositoryError:
+    if isinstance(error, RepositoryError):
+        return error
+    return RepositoryError(
+        repo.path,
+        f"object {error} cannot be found; nothing was changed. If no `git gc` is running, "
+        "run `git fsck` to find the damage",
+    )
+
+
+def _publish_once(
+    repo: Repo,
+    files: Mapping[str, StagedFile | None],
+    text: CommitText,
+    expected_head: str | ExpectedHead | None,
+    materialize: bool,
+    base_blobs: Mapping[str, str | None] | None,
+) -> Commit:
     ref = branch_ref(repo)
     # The index lock serializes writers of this work tree from the first read of the tip
-    # to the last index entry, so the checks below cannot go stale before the move.
+    # to the move of the branch, so the checks below cannot go stale before the move.
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
@@ -128,13 +179,14 @@ def publish_commit(
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
-        remember_changed_paths(commit.id, _changed(repo, files, base_tree, commit.tree))
+        changed = _changed(repo, files, base_tree, commit.tree)
         subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
         action = "commit" if current is not None else "commit (initial)"
         move = _Move(ref, current, commit.id, text.committer, f"{action}: {subject}")
         trees = TreeChange(repo.object_store, base_tree, commit.tree)
         locked = index if isinstance(index, IndexLock) else None
         _move_branch(repo, move, files, modes, locked, trees)
+    remember_changed_paths(commit.id, changed)
     return commit
 
 
@@ -204,7 +256,7 @@ def reset_branch(
     # (submodule entries, for one, are not).
     whole = set(diff_tree_files(store, old_tree, new_tree)) <= set(files)
     trees = TreeChange(store, old_tree, new_tree) if whole else None
-    with lock_errors(), locked_index(repo) as index:
+    with write_errors(repo.path), lock_errors(), locked_index(repo) as index:
         _move_branch(repo, move, files, modes, index, trees)
 
 
@@ -225,24 +277,53 @@ def _move_branch(
     index: IndexLock | None,
     trees: TreeChange | None,
 ) -> None:
-    """Check the work tree, move the branch, then write files and index (if ``index``).
+    """Check the work tree, write files and index (if ``index``), then move the branch.
 
-    ``trees`` is the move of the tree the files complete (see `IndexLock.apply`).
+    ``trees`` is the move of the tree the files complete (see `IndexLock.apply`). If the
+    move fails (the branch moved, a lock, a full disk) the files are put back as they
+    were and `locked_index` puts the old index back: nothing was published. Once the
+    branch has moved, nothing here raises.
     """
+    if index is None:
+        _advance(repo, move)
+        return
     worktree = {
         path: None if file is None else WorktreeFile(modes[path], file.blob.as_raw_string())
         for path, file in files.items()
     }
     root = Path(repo.path)
-    if index is not None:
-        check_worktree_targets(root, worktree)
+    check_worktree_targets(root, worktree)
+    # Read what is on disk now, to put it back if the branch cannot move: O(changed files).
+    before = capture_worktree(root, worktree)
+    try:
+        _materialize(root, worktree, files, index, trees)
+        _advance(repo, move)
+    except BaseException:
+        _roll_back(root, before)
+        raise
+    index.keep()
+
+
+def _advance(repo: Repo, move: _Move) -> None:
+    record_ref_update(Path(repo.controldir()), move.ref, move.new)
     wait_for_lock(
         lambda: advance_branch(
             repo, move.ref, move.old, move.new, signature=move.signature, message=move.message
         )
     )
-    if index is not None:
-        _materialize(root, worktree, files, index, trees)
+
+
+def _roll_back(root: Path, before: Mapping[str, WorktreeFile | None]) -> None:
+    """Put the files back as they were before a commit that did not land."""
+    try:
+        write_worktree(root, before)
+    except OSError as error:
+        log.warning(
+            "a commit that did not land could not put back the files it wrote (%s); "
+            "`git status` shows them, `git restore <path>` or the next mount() restores "
+            "them",
+            error,
+        )
 
 
 def _store_objects(

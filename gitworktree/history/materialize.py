@@ -18,7 +18,7 @@ from pathlib import Path
 from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
 from gitworktree.errors import NodeKindError, UnsafePathError
 
-__all__ = ["WorktreeFile", "check_worktree_targets", "write_worktree"]
+__all__ = ["WorktreeFile", "capture_worktree", "check_worktree_targets", "write_worktree"]
 
 _SYMLINK_MODE = 0o120000
 _EXECUTABLE_MODE = 0o100755
@@ -62,6 +62,32 @@ def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None])
             and not any(other.startswith(path + "/") for other in deleted)
         ):
             raise NodeKindError(root / path, "file", "directory")
+
+
+def capture_worktree(
+    root: Path, files: Mapping[str, WorktreeFile | None]
+) -> dict[str, WorktreeFile | None]:
+    """What is on disk now at each path of ``files`` (``None``: no file there), so that
+    `write_worktree` can put it back. Submodule entries are left out, as it leaves them.
+    """
+    before: dict[str, WorktreeFile | None] = {}
+    for path, file in files.items():
+        if file is not None and file.mode == _GITLINK_MODE:
+            continue
+        target = root / path
+        try:
+            mode = os.lstat(target).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            before[path] = None
+            continue
+        if stat.S_ISLNK(mode):
+            before[path] = WorktreeFile(_SYMLINK_MODE, os.fsencode(os.readlink(target)))
+        elif stat.S_ISREG(mode):
+            git_mode = _EXECUTABLE_MODE if mode & 0o100 else 0o100644
+            before[path] = WorktreeFile(git_mode, target.read_bytes())
+        else:
+            before[path] = None  # a directory: the files below it are captured themselves
+    return before
 
 
 def write_worktree(
