@@ -1,15 +1,41 @@
-"""The write half of the commit pipeline: objects, compare-and-swap, reflogs, work tree.
+"""The write half of the commit pipeline: objects, index lock, files, index, branch.
 
-Order matters for the guarantee that a failed commit leaves no trace a reader can see:
+The order is what makes a failed commit leave no trace, and a landed one safe from a
+person committing with plain ``git`` at the same moment:
 
-1. blobs, then the trees along the changed paths, then the commit object are stored
+1. ``index.lock`` is taken (it serializes every writer of the index and work tree,
+   ours and git's), and everything that can refuse is checked under it: the branch tip
+   (read now, so no check goes stale before the move), the artifacts' bases at that tip,
+   the work tree targets. A held ``index.lock`` fails here, before anything is written;
+2. blobs, the trees along the changed paths and the commit object are stored
    (unreferenced objects are invisible, and ``git gc`` collects them);
-2. the index lock is taken first (it serializes writers of the work tree), and the
-   work tree targets are checked, so that a blocked path or a stale ``index.lock``
-   fails before anything is published;
-3. the branch moves by compare-and-swap from the expected parent (`ConflictError` if it
-   moved), logged for the branch and for HEAD;
-4. the changed files are written atomically and their index entries updated.
+3. the changed files are written atomically (what was there is kept in memory), and
+   the new index is renamed into place — while ``index.lock`` is still held;
+4. the branch moves by compare-and-swap from the tip read in step 1, logged for the
+   branch and for HEAD. If it cannot (it moved, a lock, a full disk), the files and
+   the index are put back: nothing was published. From here on nothing raises: a
+   commit whose branch moved is reported as landed, and what cannot be finished (HEAD's
+   reflog entry, removing the lock) is logged as a warning;
+5. ``index.lock`` is removed.
+
+Why the index goes in place *before* the branch moves (git's own ``commit`` moves the
+branch first and renames its ``index.lock`` last): ``git commit`` reads HEAD, then the
+index, both without a lock, and only then takes ``index.lock``; ``git commit -a`` holds
+it until after its own branch update, but a plain ``git commit`` releases it *before*
+moving the branch. In every interleaving with this order:
+
+- git takes ``index.lock`` while we hold it: git stops ("index.lock exists");
+- git read HEAD before our move: its branch update expects the old tip and fails
+  ("cannot lock ref"), whatever index it read, so nothing of ours is undone;
+- git read HEAD after our move: it read the index after that, and our index was in
+  place before the move, so its commit contains our files (``-a`` also re-reads the work
+  tree, which was written before the index);
+- git moved the branch after reading HEAD but before our move (a plain ``git commit``
+  that let go of ``index.lock``): our compare-and-swap fails, files and index are put
+  back, and with ``ANY_HEAD`` the commit starts again on git's tip.
+
+Moving the branch first, as git does, left a window in which git read our new HEAD
+with the old index and committed the old index on top of ours, silently undoing it.
 """
 
 from __future__ import annotations
@@ -24,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from dulwich.file import FileLocked
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.refs import Ref
@@ -36,9 +63,10 @@ from gitworktree.history.identity import Signature
 from gitworktree.history.index import IndexLock, TreeChange, locked_index
 from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
 from gitworktree.history.materialize import (
+    ParkedFiles,
     WorktreeFile,
-    capture_worktree,
     check_worktree_targets,
+    park_worktree,
     write_worktree,
 )
 from gitworktree.history.rawtrees import diff_tree_files, has_object
@@ -127,7 +155,9 @@ def publish_commit(
         ConflictError: if the branch is not (or no longer) at ``expected_head``, or a
             file in ``base_blobs`` changed at the tip.
         NodeKindError, UnsafePathError: if a path cannot be written in the tree or on disk.
-        RepositoryError: for a detached HEAD or a held lock file.
+        RepositoryError: for a detached HEAD, a held lock file, or a file-system error
+            (a full disk, a permission) before the branch moved: nothing was changed. A
+            file that vanished under a concurrent ``git gc`` is retried first.
     """
     attempts = _ATTEMPTS if expected_head is ANY_HEAD else 1
     for attempt in range(1, _ATTEMPTS + 1):
@@ -245,7 +275,8 @@ def reset_branch(
 
     Raises:
         ConflictError: if the branch moved.
-        RepositoryError: for a detached HEAD or a held lock file.
+        RepositoryError: for a detached HEAD, a held lock file, or a file-system error
+            before the branch moved (nothing was changed).
     """
     modes = {path: file.mode or FILE_MODE for path, file in files.items() if file is not None}
     move = _Move(branch_ref(repo), expected_head, target, signature, message)
@@ -293,35 +324,45 @@ def _move_branch(
     }
     root = Path(repo.path)
     check_worktree_targets(root, worktree)
-    # Read what is on disk now, to put it back if the branch cannot move: O(changed files).
-    before = capture_worktree(root, worktree)
+    parked = park_worktree(root, Path(repo.controldir()), worktree)
     try:
         _materialize(root, worktree, files, index, trees)
         _advance(repo, move)
     except BaseException:
-        _roll_back(root, before)
+        _put_back(parked)
         raise
     index.keep()
+    parked.drop()
 
 
 def _advance(repo: Repo, move: _Move) -> None:
+    """Move the branch; an error raised once it points at the new commit is only logged."""
     record_ref_update(Path(repo.controldir()), move.ref, move.new)
-    wait_for_lock(
-        lambda: advance_branch(
-            repo, move.ref, move.old, move.new, signature=move.signature, message=move.message
+    try:
+        wait_for_lock(
+            lambda: advance_branch(
+                repo, move.ref, move.old, move.new, signature=move.signature, message=move.message
+            )
         )
-    )
+    except (OSError, FileLocked) as error:
+        if read_ref(repo, move.ref) != move.new:
+            raise
+        log.warning(
+            "%s moved to %s, but finishing the move failed: %s",
+            move.ref.decode("utf-8", "replace"),
+            move.new.decode("ascii"),
+            error,
+        )
 
 
-def _roll_back(root: Path, before: Mapping[str, WorktreeFile | None]) -> None:
+def _put_back(parked: ParkedFiles) -> None:
     """Put the files back as they were before a commit that did not land."""
     try:
-        write_worktree(root, before)
+        parked.put_back()
     except OSError as error:
         log.warning(
             "a commit that did not land could not put back the files it wrote (%s); "
-            "`git status` shows them, `git restore <path>` or the next mount() restores "
-            "them",
+            "`git status` shows them, `git checkout -- <path>` puts HEAD's back",
             error,
         )
 

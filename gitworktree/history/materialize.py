@@ -12,13 +12,20 @@ import contextlib
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
 from gitworktree.errors import NodeKindError, UnsafePathError
 
-__all__ = ["WorktreeFile", "capture_worktree", "check_worktree_targets", "write_worktree"]
+__all__ = [
+    "PARKED_PREFIX",
+    "ParkedFiles",
+    "WorktreeFile",
+    "check_worktree_targets",
+    "park_worktree",
+    "write_worktree",
+]
 
 _SYMLINK_MODE = 0o120000
 _EXECUTABLE_MODE = 0o100755
@@ -64,30 +71,85 @@ def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None])
             raise NodeKindError(root / path, "file", "directory")
 
 
-def capture_worktree(
-    root: Path, files: Mapping[str, WorktreeFile | None]
-) -> dict[str, WorktreeFile | None]:
-    """What is on disk now at each path of ``files`` (``None``: no file there), so that
-    `write_worktree` can put it back. Submodule entries are left out, as it leaves them.
+@dataclass
+class ParkedFiles:
+    """The files a write is about to replace or delete, kept aside until it lands.
+
+    Each is hard-linked into a private folder of the ``.git`` directory (no data is
+    copied, and nothing needs disk space to be put back), or, where hard links are not
+    available, read into memory.
     """
-    before: dict[str, WorktreeFile | None] = {}
-    for path, file in files.items():
+
+    root: Path
+    folder: Path
+    linked: dict[str, Path] = field(default_factory=dict)
+    copied: dict[str, WorktreeFile] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)
+
+    def put_back(self) -> None:
+        """Make every path as it was when parked (the write did not land)."""
+        for path in sorted(self.absent, reverse=True):
+            target = self.root / path
+            if _kind(target) in ("file", "symlink"):
+                target.unlink()
+            _prune_empty_parents(self.root, target.parent)
+        for path, parked in self.linked.items():
+            target = self.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(parked, target)
+        if self.copied:
+            write_worktree(self.root, self.copied)
+        self.drop()
+
+    def drop(self) -> None:
+        """Forget the parked files (the write landed)."""
+        for parked in self.linked.values():
+            parked.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError, OSError):
+            self.folder.rmdir()
+
+
+def park_worktree(
+    root: Path, control_dir: Path, files: Mapping[str, WorktreeFile | None]
+) -> ParkedFiles:
+    """Keep aside what is on disk at each path of ``files``, for `ParkedFiles.put_back`.
+
+    The folder is ``<control_dir>/gitworktree-parked-<pid>``: a writer killed mid-write
+    leaves it, and the next one removes it (it is named by the dead writer's pid).
+    Submodule entries are left out, as `write_worktree` leaves them.
+    """
+    parked = ParkedFiles(root, control_dir / f"{PARKED_PREFIX}{os.getpid()}")
+    for number, (path, file) in enumerate(sorted(files.items())):
         if file is not None and file.mode == _GITLINK_MODE:
             continue
         target = root / path
-        try:
-            mode = os.lstat(target).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            before[path] = None
-            continue
+        kind = _kind(target)
+        if kind is None:
+            parked.absent.append(path)
+        elif kind in ("file", "symlink"):
+            _park(parked, path, target, number)
+        # a directory: the files below it that change are in ``files`` themselves
+    return parked
+
+
+#: The folder a writer keeps the files it replaces in, until its commit lands.
+PARKED_PREFIX = "gitworktree-parked-"
+
+
+def _park(parked: ParkedFiles, path: str, target: Path, number: int) -> None:
+    destination = parked.folder / str(number)
+    try:
+        parked.folder.mkdir(exist_ok=True)
+        os.link(target, destination, follow_symlinks=False)
+    except OSError:  # no hard links here (some file systems): keep the bytes instead
+        mode = os.lstat(target).st_mode
         if stat.S_ISLNK(mode):
-            before[path] = WorktreeFile(_SYMLINK_MODE, os.fsencode(os.readlink(target)))
-        elif stat.S_ISREG(mode):
-            git_mode = _EXECUTABLE_MODE if mode & 0o100 else 0o100644
-            before[path] = WorktreeFile(git_mode, target.read_bytes())
+            parked.copied[path] = WorktreeFile(_SYMLINK_MODE, os.fsencode(os.readlink(target)))
         else:
-            before[path] = None  # a directory: the files below it are captured themselves
-    return before
+            git_mode = _EXECUTABLE_MODE if mode & 0o100 else 0o100644
+            parked.copied[path] = WorktreeFile(git_mode, target.read_bytes())
+        return
+    parked.linked[path] = destination
 
 
 def write_worktree(

@@ -468,7 +468,11 @@ class Repository(CheckpointOperations, RemoteOperations):
             ConflictError: if the branch is not (or no longer) at ``expected_head``;
                 nothing was written.
             NodeKindError: if a file would replace a directory or the reverse.
-            RepositoryError: for a detached HEAD or a stale lock file.
+            RepositoryError: for a detached HEAD, a stale lock file, or a file-system
+                error (full disk, permission) before the branch moved; nothing was
+                written. Once the branch has moved the commit is returned: what could
+                not be finished is logged as a warning and repaired by the next
+                ``recover_worktree`` (every ``mount``/``sync``).
         """
         files = {
             check_repo_path(path): None if data is None else StagedFile(Blob.from_string(data))

@@ -23,7 +23,8 @@ of the same name right now:
   writing into it);
 - half-written loose objects ``objects/??/tmp_obj_<pid>_*`` and ``objects/??/*.lock``
   newer than its start (git names neither so), and the index it was writing
-  (``index.gitworktree-<pid>``).
+  (``index.gitworktree-<pid>``), and the files it kept aside to put back if its
+  commit failed (``gitworktree-parked-<pid>/``).
 
 Any other lock file is git's or some other program's: it is never removed; after
 waiting for it (``GITWORKTREE_LOCK_TIMEOUT``) the error names it and says how to clear it.
@@ -48,6 +49,7 @@ from dulwich.refs import Ref
 from gitworktree.errors import RepositoryError
 from gitworktree.history.index import INDEX_TEMP_INFIX
 from gitworktree.history.locks import lock_timeout
+from gitworktree.history.materialize import PARKED_PREFIX
 from gitworktree.history.processes import holder_is_alive, process_record
 
 __all__ = [
@@ -269,7 +271,13 @@ def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
         return []
     found = list((control_dir / "objects").glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*"))
     found.append(control_dir / f"index{INDEX_TEMP_INFIX}{pid}")
-    return sorted(path for path in (_unlink(control_dir, path) for path in found) if path)
+    parked = control_dir / f"{PARKED_PREFIX}{pid}"
+    if parked.is_dir():
+        found.extend(parked.iterdir())  # links to files its commit replaced: not needed
+    removed = sorted(path for path in (_unlink(control_dir, path) for path in found) if path)
+    with contextlib.suppress(OSError):
+        parked.rmdir()
+    return removed
 
 
 def _acquire(fd: int, path: Path) -> None:
