@@ -352,6 +352,25 @@ def lock_marker() -> bytes:
 
 
 def _create_lock(index_path: Path, lock_path: Path) -> None:
+    """Create ``index.lock`` holding `lock_marker`, in one step.
+
+    The marker goes into a file of our own first, which is then hard-linked as the lock:
+    the link fails if the lock exists (as ``O_EXCL`` would), and a lock that exists is
+    never without its marker, even if we are killed at any instant.
+    """
+    marker = lock_path.with_name(f"{lock_path.name}{INDEX_TEMP_INFIX}{os.getpid()}")
+    marker.write_bytes(lock_marker())
+    try:
+        os.link(marker, lock_path)
+    except FileExistsError:
+        raise FileLocked(os.fsencode(index_path), os.fsencode(lock_path)) from None
+    except OSError:  # no hard links on this file system: create it, then write
+        _create_lock_without_link(index_path, lock_path)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _create_lock_without_link(index_path: Path, lock_path: Path) -> None:
     try:
         fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     except FileExistsError:

@@ -9,7 +9,9 @@ the stat of every written file for the index.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ __all__ = [
     "WorktreeFile",
     "check_worktree_targets",
     "park_worktree",
+    "put_back_parked",
     "write_worktree",
 ]
 
@@ -75,15 +78,15 @@ def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None])
 class ParkedFiles:
     """The files a write is about to replace or delete, kept aside until it lands.
 
-    Each is hard-linked into a private folder of the ``.git`` directory (no data is
-    copied, and nothing needs disk space to be put back), or, where hard links are not
-    available, read into memory.
+    Each is hard-linked (or, where hard links are not available, copied) into a private
+    folder of the ``.git`` directory, with a manifest naming every path the write
+    touches. So putting them back needs no disk space, and a writer killed before its
+    commit landed can be undone by the next one (`put_back_parked`).
     """
 
     root: Path
     folder: Path
-    linked: dict[str, Path] = field(default_factory=dict)
-    copied: dict[str, WorktreeFile] = field(default_factory=dict)
+    parked: dict[str, str] = field(default_factory=dict)  # path -> name in the folder
     absent: list[str] = field(default_factory=list)
 
     def put_back(self) -> None:
@@ -93,20 +96,25 @@ class ParkedFiles:
             if _kind(target) in ("file", "symlink"):
                 target.unlink()
             _prune_empty_parents(self.root, target.parent)
-        for path, parked in self.linked.items():
+        for path, name in self.parked.items():
             target = self.root / path
+            if _kind(target) == "directory":
+                continue  # someone made a directory of it since: theirs
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(parked, target)
-        if self.copied:
-            write_worktree(self.root, self.copied)
+            os.replace(self.folder / name, target)
         self.drop()
 
     def drop(self) -> None:
         """Forget the parked files (the write landed)."""
-        for parked in self.linked.values():
-            parked.unlink(missing_ok=True)
-        with contextlib.suppress(FileNotFoundError, OSError):
+        for name in [*self.parked.values(), _MANIFEST]:
+            (self.folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
             self.folder.rmdir()
+
+
+#: The folder a writer keeps the files it replaces in, until its commit lands.
+PARKED_PREFIX = "gitworktree-parked-"
+_MANIFEST = "manifest.json"
 
 
 def park_worktree(
@@ -114,11 +122,12 @@ def park_worktree(
 ) -> ParkedFiles:
     """Keep aside what is on disk at each path of ``files``, for `ParkedFiles.put_back`.
 
-    The folder is ``<control_dir>/gitworktree-parked-<pid>``: a writer killed mid-write
-    leaves it, and the next one removes it (it is named by the dead writer's pid).
-    Submodule entries are left out, as `write_worktree` leaves them.
+    The folder is ``<control_dir>/gitworktree-parked-<pid>``. Submodule entries are left
+    out, as `write_worktree` leaves them. Costs a link per file that exists and one small
+    manifest, not a copy of the data.
     """
     parked = ParkedFiles(root, control_dir / f"{PARKED_PREFIX}{os.getpid()}")
+    parked.folder.mkdir(exist_ok=True)
     for number, (path, file) in enumerate(sorted(files.items())):
         if file is not None and file.mode == _GITLINK_MODE:
             continue
@@ -127,29 +136,40 @@ def park_worktree(
         if kind is None:
             parked.absent.append(path)
         elif kind in ("file", "symlink"):
-            _park(parked, path, target, number)
+            name = str(number)
+            _park(target, parked.folder / name)
+            parked.parked[path] = name
         # a directory: the files below it that change are in ``files`` themselves
+    manifest = {"parked": parked.parked, "absent": parked.absent}
+    (parked.folder / _MANIFEST).write_text(json.dumps(manifest))
     return parked
 
 
-#: The folder a writer keeps the files it replaces in, until its commit lands.
-PARKED_PREFIX = "gitworktree-parked-"
+def put_back_parked(root: Path, folder: Path) -> list[str]:
+    """Undo the work-tree writes of a writer killed before its commit landed.
 
-
-def _park(parked: ParkedFiles, path: str, target: Path, number: int) -> None:
-    destination = parked.folder / str(number)
+    Returns:
+        The paths put back (empty if its folder holds no manifest).
+    """
     try:
-        parked.folder.mkdir(exist_ok=True)
+        manifest = json.loads((folder / _MANIFEST).read_text())
+        parked = ParkedFiles(root, folder, dict(manifest["parked"]), list(manifest["absent"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    parked.parked = {path: name for path, name in parked.parked.items() if (folder / name).exists()}
+    parked.put_back()
+    return sorted([*parked.parked, *parked.absent])
+
+
+def _park(target: Path, destination: Path) -> None:
+    destination.unlink(missing_ok=True)
+    try:
         os.link(target, destination, follow_symlinks=False)
-    except OSError:  # no hard links here (some file systems): keep the bytes instead
-        mode = os.lstat(target).st_mode
-        if stat.S_ISLNK(mode):
-            parked.copied[path] = WorktreeFile(_SYMLINK_MODE, os.fsencode(os.readlink(target)))
+    except OSError:  # no hard links here (some file systems): copy it instead
+        if stat.S_ISLNK(os.lstat(target).st_mode):
+            os.symlink(os.readlink(target), destination)
         else:
-            git_mode = _EXECUTABLE_MODE if mode & 0o100 else 0o100644
-            parked.copied[path] = WorktreeFile(git_mode, target.read_bytes())
-        return
-    parked.linked[path] = destination
+            shutil.copy2(target, destination)
 
 
 def write_worktree(

@@ -49,7 +49,7 @@ from dulwich.refs import Ref
 from gitworktree.errors import RepositoryError
 from gitworktree.history.index import INDEX_TEMP_INFIX
 from gitworktree.history.locks import lock_timeout
-from gitworktree.history.materialize import PARKED_PREFIX
+from gitworktree.history.materialize import PARKED_PREFIX, put_back_parked
 from gitworktree.history.processes import holder_is_alive, process_record
 
 __all__ = [
@@ -71,6 +71,9 @@ WRITER_LOCK_NAME = "gitworktree.lock"
 
 # The state record's width on disk (JSON padded with spaces; see _write_state).
 _STATE_WIDTH = 512
+
+# How long a partly written ref lock must stay unchanged to count as a dead writer's.
+_SETTLE_SECONDS = 0.05
 
 # The records of the writer locks this process holds: control dir -> (fd, record).
 _HELD: dict[str, tuple[int, dict[str, object]]] = {}
@@ -140,6 +143,19 @@ def _clean_up_after(control_dir: Path, previous: dict[str, object]) -> None:
         return
     since = previous.get("since", 0)
     since = since if isinstance(since, int) else 0
+    parked = control_dir / f"{PARKED_PREFIX}{pid}"
+    if isinstance(pid, int) and parked.is_dir() and not _moved(control_dir, previous):
+        # Killed before its branch moved: its commit never landed, so the files it had
+        # written go back to what they were (its index, if in place, is fixed by
+        # `recover_interrupted_checkout`).
+        put_back = put_back_parked(control_dir.parent, parked)
+        if put_back:
+            log.warning(
+                "a gitworktree writer (pid %s) was killed before its commit landed; put "
+                "back the files it had written: %s",
+                pid,
+                ", ".join(put_back),
+            )
     removed = clear_stale_locks(control_dir, previous, since)
     removed += clear_stale_temporaries(control_dir, pid)
     if removed:
@@ -213,7 +229,7 @@ def clear_stale_locks(control_dir: Path, holder: dict[str, object], since_ns: in
     ref, to = holder.get("ref"), holder.get("to")
     if isinstance(ref, str) and isinstance(to, str) and ref.startswith("refs/"):
         ref_lock = control_dir / f"{ref}.lock"
-        if _content(ref_lock) == f"{to}\n".encode():
+        if _holds_what_it_wrote(ref_lock, f"{to}\n".encode()):
             removed.append(_unlink(control_dir, ref_lock))
     objects = control_dir / "objects"
     for lock in objects.glob("[0-9a-f][0-9a-f]/*.lock") if objects.is_dir() else ():
@@ -240,6 +256,50 @@ def _holds_marker_of(lock: Path, holder: dict[str, object]) -> bool:
         and owner.get("pid") == holder.get("pid")
         and (not holder_is_alive(owner))
     )
+
+
+def _moved(control_dir: Path, holder: dict[str, object]) -> bool:
+    """Whether the ref the dead writer recorded now points at the recorded commit."""
+    ref, to = holder.get("ref"), holder.get("to")
+    if not isinstance(ref, str) or not isinstance(to, str) or not ref.startswith("refs/"):
+        return False
+    loose = _content(control_dir / ref)
+    if loose is not None:
+        return loose.strip() == to.encode()
+    packed = _content_all(control_dir / "packed-refs") or b""
+    return f"{to} {ref}".encode() in packed.splitlines()
+
+
+def _content_all(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _holds_what_it_wrote(lock: Path, written: bytes) -> bool:
+    """Whether ``lock`` holds ``written``, or the start of it and stays so.
+
+    A writer killed while writing a ref lock leaves it empty or partly written. A live
+    git writes its whole line right after creating its lock, so a lock that still holds
+    only a start of ours a moment later is the dead writer's.
+    """
+    content = _content(lock)
+    if content is None or not written.startswith(content):
+        return False
+    if content == written:
+        return True
+    before = _identity(lock)
+    time.sleep(_SETTLE_SECONDS)
+    return _content(lock) == content and _identity(lock) == before
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _content(path: Path) -> bytes | None:
@@ -271,6 +331,7 @@ def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
         return []
     found = list((control_dir / "objects").glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*"))
     found.append(control_dir / f"index{INDEX_TEMP_INFIX}{pid}")
+    found.append(control_dir / f"index.lock{INDEX_TEMP_INFIX}{pid}")
     parked = control_dir / f"{PARKED_PREFIX}{pid}"
     if parked.is_dir():
         found.extend(parked.iterdir())  # links to files its commit replaced: not needed
