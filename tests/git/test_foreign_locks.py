@@ -25,7 +25,8 @@ from gitworktree.history.writelock import WRITER_LOCK_NAME
 from tests.oracle import git, git_lines
 
 EDITOR = """#!/bin/sh
-# Holds `git commit` (and its index.lock) open until the test lets it go.
+# Holds `git commit` (and its index.lock, written by now) open until the test lets it go.
+touch "$STARTED"
 while [ ! -e "$RELEASE" ]; do sleep 0.02; done
 echo "person: notes" > "$1"
 """
@@ -46,11 +47,13 @@ class PersonCommitting:
         editor.write_text(EDITOR)
         editor.chmod(0o755)
         self.release = tmp_path / "release"
+        started = tmp_path / "started"
         (repo.path / "notes.txt").write_text("the person's edit\n")
         env = {
             **os.environ,
             "GIT_EDITOR": str(editor),
             "RELEASE": str(self.release),
+            "STARTED": str(started),
             "GIT_AUTHOR_NAME": "Person",
             "GIT_AUTHOR_EMAIL": "person@example.com",
         }
@@ -59,7 +62,7 @@ class PersonCommitting:
         )
         self.lock = repo.path / ".git" / "index.lock"
         for _ in range(3000):  # bounded: up to a minute on a very loaded machine
-            if self.lock.exists() or self.process.poll() is not None:
+            if started.exists() or self.process.poll() is not None:
                 break
             time.sleep(0.02)
         assert self.lock.exists(), "git commit did not take index.lock"
@@ -68,6 +71,15 @@ class PersonCommitting:
         self.release.touch()
         _, err = self.process.communicate(timeout=60)
         assert self.process.returncode == 0, err
+
+
+@pytest.fixture
+def person(repo: Repository, tmp_path: Path) -> Iterator[PersonCommitting]:
+    committing = PersonCommitting(repo, tmp_path)
+    yield committing
+    if committing.process.returncode is None:  # the test failed before letting it go
+        committing.release.touch()
+        committing.process.communicate(timeout=60)
 
 
 def record(repo: Repository, state: dict[str, object]) -> None:
@@ -91,10 +103,10 @@ PREVIOUS_WRITER = {
 @pytest.mark.usefixtures("short_lock_timeout")
 @pytest.mark.parametrize("previous", PREVIOUS_WRITER.values(), ids=PREVIOUS_WRITER.keys())
 def test_a_live_gits_index_lock_is_waited_for_named_and_kept(
-    repo: Repository, tmp_path: Path, previous: object
+    repo: Repository, previous: object, request: pytest.FixtureRequest
 ) -> None:
     record(repo, previous())  # type: ignore[operator]
-    person = PersonCommitting(repo, tmp_path)
+    person: PersonCommitting = request.getfixturevalue("person")  # after the record
     held = person.lock.read_bytes()
     head = repo.head
 
