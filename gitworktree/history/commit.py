@@ -58,7 +58,7 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history.commits import load_commit, remember_changed_paths
-from gitworktree.history.fserrors import VanishedFileError, write_errors
+from gitworktree.history.fserrors import vanished, write_errors
 from gitworktree.history.identity import Signature
 from gitworktree.history.index import IndexLock, TreeChange, locked_index
 from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
@@ -171,7 +171,11 @@ def publish_commit(
             if error.paths or attempt >= attempts:
                 raise
             log.info("the branch moved while committing; committing on the new tip")
-        except (VanishedFileError, KeyError) as error:
+        except RepositoryError as error:
+            # A directory pruned or a pack deleted by a concurrent `git gc`.
+            if attempt == _ATTEMPTS or not vanished(error):
+                raise
+        except KeyError as error:
             # A loose object packed and deleted by a concurrent `git gc` between dulwich's
             # look in the packs and its look at the loose objects reads as missing.
             if attempt == _ATTEMPTS:
@@ -181,9 +185,7 @@ def publish_commit(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _missing(repo: Repo, error: Exception) -> RepositoryError:
-    if isinstance(error, RepositoryError):
-        return error
+def _missing(repo: Repo, error: KeyError) -> RepositoryError:
     return RepositoryError(
         repo.path,
         f"object {error} cannot be found; nothing was changed. If no `git gc` is running, "

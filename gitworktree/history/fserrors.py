@@ -3,8 +3,9 @@
 A write that fails before its branch moved has changed nothing a reader can see (see
 `gitworktree.history.commit`), so the error says so. A file that vanished under the
 write — a concurrent ``git gc`` prunes empty ``objects/xx`` directories and deletes the
-packs it replaced — is worth trying again, and is raised as `VanishedFileError` for the
-writer to retry; a full disk or a permission denied is not.
+packs it replaced — is worth trying again, and is raised so that the
+writer to retry (a `RepositoryError` caused by a ``FileNotFoundError``: see `vanished`);
+a full disk or a permission denied is not.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from gitworktree.errors import RepositoryError
 
-__all__ = ["VanishedFileError", "write_errors"]
+__all__ = ["vanished", "write_errors"]
 
 
-class VanishedFileError(RepositoryError):
-    """A file the write needed vanished under it (a concurrent ``git gc``?): retry."""
+def vanished(error: RepositoryError) -> bool:
+    """Whether ``error`` is a file that vanished under a write (worth retrying)."""
+    return isinstance(error.__cause__, FileNotFoundError)
 
 
 @contextmanager
@@ -29,13 +31,13 @@ def write_errors(root: Path | str) -> Iterator[None]:
     """Raise an `OSError` from the block as a `RepositoryError` naming the file.
 
     Raises:
-        VanishedFileError: a file or directory vanished while it was written.
-        RepositoryError: any other file-system error (``errno`` kept as ``__cause__``).
+        RepositoryError: the file-system error, kept as ``__cause__`` (a
+            ``FileNotFoundError`` when a file or directory vanished: see `vanished`).
     """
     try:
         yield
     except FileNotFoundError as error:
-        raise VanishedFileError(
+        raise RepositoryError(
             _where(error, root),
             f"a file vanished while writing ({error.strerror}); another program (git gc?) "
             "changed the repository at the same moment. Nothing was changed: retry",
