@@ -3,9 +3,9 @@
 A write that fails before its branch moved has changed nothing a reader can see (see
 `gitworktree.history.commit`), so the error says so. A file that vanished under the
 write — a concurrent ``git gc`` prunes empty ``objects/xx`` directories and deletes the
-packs it replaced — is worth trying again, and is raised so that the
-writer to retry (a `RepositoryError` caused by a ``FileNotFoundError``: see `vanished`);
-a full disk or a permission denied is not.
+packs it replaced — is worth trying again: it is a `RepositoryError` caused by a
+``FileNotFoundError`` (see `vanished`), which the writer retries. A full disk or a
+permission denied is not retried.
 """
 
 from __future__ import annotations
