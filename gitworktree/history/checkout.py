@@ -76,11 +76,13 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
 def recover_interrupted_checkout(repo: Repo, *, finish_checkout: bool = True) -> list[str]:
     """Finish what a killed commit or restore left behind; return the paths repaired.
 
-    Our writers move the branch first and then write the files and their index entries.
-    A process killed in between leaves, for each changed path, one of:
+    Our writers write the files and put the new index in place, then move the branch
+    (see `gitworktree.history.commit`). A process killed in between leaves the index
+    ahead of HEAD (or, from older versions, behind it): for each path, one of:
 
     - the file already as HEAD has it, but a stale index entry: the entry is fixed;
-    - the file still as the index has it (the old version): it is written from HEAD;
+    - the file still as the index has it (the commit that never landed, or the old
+      version): it is written from HEAD;
     - anything else: someone edited the file since the checkout — it is left alone.
 
     Temporary files of interrupted atomic writes are removed. The caller holds the

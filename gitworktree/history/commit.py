@@ -1,42 +1,74 @@
-"""The write half of the commit pipeline: objects, compare-and-swap, reflogs, work tree.
+"""The write half of the commit pipeline: objects, index lock, files, index, branch.
 
-Order matters for the guarantee that a failed commit leaves no trace a reader can see:
+The order is what makes a failed commit leave no trace, and a landed one safe from a
+person committing with plain ``git`` at the same moment:
 
-1. blobs, then the trees along the changed paths, then the commit object are stored
+1. ``index.lock`` is taken (it serializes every writer of the index and work tree,
+   ours and git's), and everything that can refuse is checked under it: the branch tip
+   (read now, so no check goes stale before the move), the artifacts' bases at that tip,
+   the work tree targets. A held ``index.lock`` fails here, before anything is written;
+2. blobs, the trees along the changed paths and the commit object are stored
    (unreferenced objects are invisible, and ``git gc`` collects them);
-2. the index lock is taken first (it serializes writers of the work tree), and the
-   work tree targets are checked, so that a blocked path or a stale ``index.lock``
-   fails before anything is published;
-3. the branch moves by compare-and-swap from the expected parent (`ConflictError` if it
-   moved), logged for the branch and for HEAD;
-4. the changed files are written atomically and their index entries updated.
+3. the changed files are written atomically (what was there is kept in memory), and
+   the new index is renamed into place — while ``index.lock`` is still held;
+4. the branch moves by compare-and-swap from the tip read in step 1, logged for the
+   branch and for HEAD. If it cannot (it moved, a lock, a full disk), the files and
+   the index are put back: nothing was published. From here on nothing raises: a
+   commit whose branch moved is reported as landed, and what cannot be finished (HEAD's
+   reflog entry, removing the lock) is logged as a warning;
+5. ``index.lock`` is removed.
+
+Why the index goes in place *before* the branch moves (git's own ``commit`` moves the
+branch first and renames its ``index.lock`` last): ``git commit`` reads HEAD, then the
+index, both without a lock, and only then takes ``index.lock``; ``git commit -a`` holds
+it until after its own branch update, but a plain ``git commit`` releases it *before*
+moving the branch. In every interleaving with this order:
+
+- git takes ``index.lock`` while we hold it: git stops ("index.lock exists");
+- git read HEAD before our move: its branch update expects the old tip and fails
+  ("cannot lock ref"), whatever index it read, so nothing of ours is undone;
+- git read HEAD after our move: it read the index after that, and our index was in
+  place before the move, so its commit contains our files (``-a`` also re-reads the work
+  tree, which was written before the index);
+- git moved the branch after reading HEAD but before our move (a plain ``git commit``
+  that let go of ``index.lock``): our compare-and-swap fails, files and index are put
+  back, and with ``ANY_HEAD`` the commit starts again on git's tip.
+
+Moving the branch first, as git does, left a window in which git read our new HEAD
+with the old index and committed the old index on top of ours, silently undoing it.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import os
+import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from dulwich.file import FileLocked
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError
+from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.commits import load_commit, remember_changed_paths
+from gitworktree.history.fserrors import vanished, write_errors
 from gitworktree.history.identity import Signature
 from gitworktree.history.index import IndexLock, TreeChange, locked_index
 from gitworktree.history.inprogress import check_no_operation_in_progress
 from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
 from gitworktree.history.materialize import (
+    ParkedFiles,
     WorktreeFile,
     check_worktree_targets,
+    park_worktree,
     write_worktree,
 )
 from gitworktree.history.rawtrees import diff_tree_files, has_object
@@ -44,6 +76,7 @@ from gitworktree.history.refs import advance_branch, branch_ref, read_ref
 from gitworktree.history.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
 from gitworktree.history.trees import lookup_entry
 from gitworktree.history.untrusted import check_link_target
+from gitworktree.history.writelock import record_ref_update
 
 __all__ = [
     "ANY_HEAD",
@@ -54,6 +87,8 @@ __all__ = [
     "publish_commit",
     "reset_branch",
 ]
+
+log = logging.getLogger("gitworktree")
 
 
 class ExpectedHead(enum.Enum):
@@ -66,6 +101,10 @@ class ExpectedHead(enum.Enum):
 #: starts (the ref update is still a compare-and-swap against that value).
 ANY_HEAD: Final = ExpectedHead.ANY
 
+
+#: How often a commit is tried when the branch moved under it (``ANY_HEAD`` only) or a
+#: file vanished under it (a concurrent ``git gc`` pruning a directory or a pack).
+_ATTEMPTS = 3
 
 #: A commit with this many new blobs or more stores them as one pack instead of loose
 #: objects (the line git's ``fetch.unpackLimit`` draws too): a first commit of 10,000
@@ -133,11 +172,55 @@ def publish_commit(
         ConflictError: if the branch is not (or no longer) at ``expected_head``, or a
             file in ``base_blobs`` changed at the tip.
         NodeKindError, UnsafePathError: if a path cannot be written in the tree or on disk.
-        RepositoryError: for a detached HEAD or a held lock file.
+        RepositoryError: for a detached HEAD, a held lock file, or a file-system error
+            (a full disk, a permission) before the branch moved: nothing was changed. A
+            file that vanished under a concurrent ``git gc`` is retried first.
     """
+    attempts = _ATTEMPTS if expected_head is ANY_HEAD else 1
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with write_errors(repo.path):
+                return _publish_once(repo, files, text, expected_head, materialize, base_blobs)
+        except ConflictError as error:
+            # With ANY_HEAD the commit goes on whatever the tip is: when only the branch
+            # moved (a person's `git commit` moves it without holding the index lock),
+            # start again from the new tip (the artifacts' bases are checked there).
+            if error.paths or attempt >= attempts:
+                raise
+            log.info("the branch moved while committing; committing on the new tip")
+        except RepositoryError as error:
+            # A directory pruned or a pack deleted by a concurrent `git gc`.
+            if attempt == _ATTEMPTS or not vanished(error):
+                raise
+        except KeyError as error:
+            # A loose object packed and deleted by a concurrent `git gc` between dulwich's
+            # look in the packs and its look at the loose objects reads as missing.
+            if attempt == _ATTEMPTS:
+                raise _missing(repo, error) from error
+            log.info("a file vanished while committing (git gc?); committing again")
+        time.sleep(0.005 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _missing(repo: Repo, error: KeyError) -> RepositoryError:
+    return RepositoryError(
+        repo.path,
+        f"object {error} cannot be found; nothing was changed. If no `git gc` is running, "
+        "run `git fsck` to find the damage",
+    )
+
+
+def _publish_once(
+    repo: Repo,
+    files: Mapping[str, StagedFile | None],
+    text: CommitText,
+    expected_head: str | ExpectedHead | None,
+    materialize: bool,
+    base_blobs: Mapping[str, str | None] | None,
+) -> Commit:
     ref = branch_ref(repo)
     # The index lock serializes writers of this work tree from the first read of the tip
-    # to the last index entry, so the checks below cannot go stale before the move.
+    # to the move of the branch, so the checks below cannot go stale before the move.
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
@@ -145,13 +228,14 @@ def publish_commit(
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
-        remember_changed_paths(commit.id, _changed(repo, files, base_tree, commit.tree))
+        changed = _changed(repo, files, base_tree, commit.tree)
         subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
         action = "commit" if current is not None else "commit (initial)"
         move = _Move(ref, current, commit.id, text.committer, f"{action}: {subject}")
         trees = TreeChange(repo.object_store, base_tree, commit.tree)
         locked = index if isinstance(index, IndexLock) else None
         _move_branch(repo, move, files, modes, locked, trees)
+    remember_changed_paths(commit.id, changed)
     return commit
 
 
@@ -210,7 +294,8 @@ def reset_branch(
 
     Raises:
         ConflictError: if the branch moved.
-        RepositoryError: for a detached HEAD or a held lock file.
+        RepositoryError: for a detached HEAD, a held lock file, or a file-system error
+            before the branch moved (nothing was changed).
     """
     modes = {path: file.mode or FILE_MODE for path, file in files.items() if file is not None}
     move = _Move(branch_ref(repo), expected_head, target, signature, message)
@@ -221,7 +306,7 @@ def reset_branch(
     # (submodule entries, for one, are not).
     whole = set(diff_tree_files(store, old_tree, new_tree)) <= set(files)
     trees = TreeChange(store, old_tree, new_tree) if whole else None
-    with lock_errors(), locked_index(repo) as index:
+    with write_errors(repo.path), lock_errors(), locked_index(repo) as index:
         _move_branch(repo, move, files, modes, index, trees)
 
 
@@ -242,10 +327,17 @@ def _move_branch(
     index: IndexLock | None,
     trees: TreeChange | None,
 ) -> None:
-    """Check the work tree, move the branch, then write files and index (if ``index``).
+    """Check the work tree, write files and index (if ``index``), then move the branch.
 
-    ``trees`` is the move of the tree the files complete (see `IndexLock.apply`).
+    ``trees`` is the move of the tree the files complete (see `IndexLock.apply`). If the
+    move fails (the branch moved, a lock, a full disk) the files are put back as they
+    were and `locked_index` puts the old index back: nothing was published. Once the
+    branch has moved, nothing here raises.
     """
+    if index is None:
+        check_no_operation_in_progress(repo, None)
+        _advance(repo, move)
+        return
     worktree = {
         path: None if file is None else WorktreeFile(modes[path], file.blob.as_raw_string())
         for path, file in files.items()
@@ -253,16 +345,49 @@ def _move_branch(
     root = Path(repo.path)
     # A git merge, rebase, cherry-pick or revert left unfinished owns the branch and the
     # work tree until the person finishes it (checked under the index lock git takes too).
-    check_no_operation_in_progress(repo, None if index is None else index.read())
-    if index is not None:
-        check_worktree_targets(root, worktree)
-    wait_for_lock(
-        lambda: advance_branch(
-            repo, move.ref, move.old, move.new, signature=move.signature, message=move.message
-        )
-    )
-    if index is not None:
+    check_no_operation_in_progress(repo, index.read())
+    check_worktree_targets(root, worktree)
+    parked = park_worktree(root, Path(repo.controldir()), worktree)
+    try:
         _materialize(WorktreeFilters.for_repo(repo), worktree, files, index, trees)
+        _advance(repo, move)
+    except BaseException:
+        _put_back(parked)
+        raise
+    index.keep()
+    parked.drop()
+
+
+def _advance(repo: Repo, move: _Move) -> None:
+    """Move the branch; an error raised once it points at the new commit is only logged."""
+    record_ref_update(Path(repo.controldir()), move.ref, move.new)
+    try:
+        wait_for_lock(
+            lambda: advance_branch(
+                repo, move.ref, move.old, move.new, signature=move.signature, message=move.message
+            )
+        )
+    except (OSError, FileLocked) as error:
+        if read_ref(repo, move.ref) != move.new:
+            raise
+        log.warning(
+            "%s moved to %s, but finishing the move failed: %s",
+            move.ref.decode("utf-8", "replace"),
+            move.new.decode("ascii"),
+            error,
+        )
+
+
+def _put_back(parked: ParkedFiles) -> None:
+    """Put the files back as they were before a commit that did not land."""
+    try:
+        parked.put_back()
+    except OSError as error:
+        log.warning(
+            "a commit that did not land could not put back the files it wrote (%s); "
+            "`git status` shows them, `git checkout -- <path>` puts HEAD's back",
+            error,
+        )
 
 
 def _store_objects(

@@ -13,15 +13,16 @@ dropped; a split or sparse index is refused (see `IndexLock.read`).
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-from dulwich.file import GitFile
+from dulwich.file import FileLocked
 from dulwich.index import (
     DEFAULT_VERSION,
     ConflictedIndexEntry,
@@ -57,13 +58,16 @@ from gitworktree.history.index_file import (
 )
 from gitworktree.history.locks import lock_errors, wait_for_lock
 from gitworktree.history.paths import decode_path, encode_path
+from gitworktree.history.processes import process_identity
 from gitworktree.history.rawtrees import EMPTY_TREE
 
 __all__ = [
+    "INDEX_TEMP_INFIX",
     "IndexLock",
     "IndexUpdate",
     "TreeChange",
     "entry_matches_stat",
+    "lock_marker",
     "locked_index",
     "read_index_entries",
     "update_index_entries",
@@ -73,6 +77,11 @@ __all__ = [
 IndexUpdate = Mapping[str, "tuple[str, os.stat_result] | None"]
 
 _Entries = dict[bytes, IndexEntry | ConflictedIndexEntry]
+
+log = logging.getLogger("gitworktree")
+
+#: The new index is written to ``index<INFIX><pid>`` and renamed over ``index``.
+INDEX_TEMP_INFIX = ".gitworktree-"
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,25 @@ class TreeChange:
 
 
 class IndexLock:
-    """The index, locked (``index.lock`` held) until the `locked_index` block ends."""
+    """The index, locked (``index.lock`` held) until the `locked_index` block ends.
 
-    def __init__(self, index_path: Path, lock: IO[bytes]) -> None:
+    Unlike git, which writes the new index into ``index.lock`` and renames it into place
+    (so releasing the lock and publishing the index are one step), `apply` puts the new
+    index in place while the lock is still held: a commit then moves its branch *after*
+    the index is in place and releases the lock last (see `gitworktree.history.commit`).
+    The lock file holds `lock_marker` so that a writer killed mid-write can be told from
+    a live ``git`` (see `gitworktree.history.writelock`).
+    """
+
+    def __init__(self, index_path: Path, old: bytes | None) -> None:
         self._index_path = index_path
-        self._lock = lock
+        self._old = old
         self.applied = False
+        self.kept = False
+
+    def keep(self) -> None:
+        """Keep the new index even if the block ends with an exception (the branch moved)."""
+        self.kept = True
 
     def apply(self, updates: IndexUpdate, *, trees: TreeChange | None = None) -> None:
         """Set or drop the entries of ``updates``, keeping every other entry as it was.
@@ -143,9 +165,8 @@ class IndexLock:
         Raises:
             RepositoryError: if the index cannot be parsed, or is a split or sparse index.
         """
-        try:
-            raw = self._index_path.read_bytes()
-        except FileNotFoundError:
+        raw = self._old if not self.applied else _read_or_none(self._index_path)
+        if raw is None:
             return IndexFile.empty()
         return _parse(self._index_path, raw)
 
@@ -204,9 +225,8 @@ class IndexLock:
         if cached is not None:
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
         written = serialize_index(index.version, paths, entries, extended, extensions)
-        self._lock.write(written.raw)
+        self._place(written.raw)
         remember(str(self._index_path), written)
-        self.applied = True
 
     def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
         """Rewrite the whole index through dulwich (formats we do not patch)."""
@@ -218,10 +238,26 @@ class IndexLock:
             else:
                 sha, stat_result = update
                 entries[key] = index_entry_from_stat(stat_result, ObjectID(sha.encode("ascii")))
-        writer = IndexChecksumWriter(self._lock)
+        buffer = io.BytesIO()
+        writer = IndexChecksumWriter(buffer)
         write_index_dict(writer, entries, version=version)
         writer.write_checksum()
+        self._place(buffer.getvalue())
+
+    def _place(self, raw: bytes) -> None:
+        """Replace the index with ``raw`` by a rename: readers see the old or the new."""
+        _replace_file(self._index_path, raw)
         self.applied = True
+
+    def restore(self) -> None:
+        """Put back the index as it was when the lock was taken (if `apply` replaced it)."""
+        if not self.applied:
+            return
+        if self._old is None:
+            self._index_path.unlink(missing_ok=True)
+        else:
+            _replace_file(self._index_path, self._old)
+        self.applied = False
 
     def _read_with_dulwich(self) -> tuple[_Entries, int]:
         try:
@@ -275,29 +311,114 @@ def _directories_above(path: bytes) -> Iterator[bytes]:
 def locked_index(repo: Repo) -> Iterator[IndexLock]:
     """Hold the index lock for the duration of the block.
 
-    Taking the lock first lets a commit fail on a stale ``index.lock`` before it publishes
-    anything. The new index replaces the old one when the block ends, if `IndexLock.apply`
-    was called; otherwise (or on an exception) the index is left untouched.
+    Taking the lock first lets a commit fail on a held ``index.lock`` before it publishes
+    anything. `IndexLock.apply` puts the new index in place at once; the lock is released
+    when the block ends. On an exception the index is put back as it was, unless the
+    block has called `IndexLock.keep` (a commit whose branch has moved keeps its index).
 
     Raises:
         dulwich.file.FileLocked: if ``index.lock`` exists.
     """
     index_path = Path(repo.index_path())
-    # Written like git writes it by default (core.fsync leaves the index out): replaced by
-    # a rename, so readers see the old index or the new, and no fsync. The index is a
-    # cache of HEAD plus stat data; the objects and refs it describes are flushed.
-    lock = wait_for_lock(lambda: GitFile(index_path, "wb", fsync=False))
-    index = IndexLock(index_path, lock)
+    lock_path = index_path.with_name(index_path.name + ".lock")
+    wait_for_lock(lambda: _create_lock(index_path, lock_path))
     try:
+        index = IndexLock(index_path, _read_or_none(index_path))
         index.read()  # refuse an index we cannot update before anything is written
-        yield index
+        try:
+            yield index
+        except BaseException:
+            if not index.kept:
+                _put_back(index)
+            raise
+    finally:
+        _release_lock(lock_path)
+
+
+def _put_back(index: IndexLock) -> None:
+    try:
+        index.restore()
+    except OSError as error:
+        log.warning(
+            "could not put the index back after a write that did not land (%s); "
+            "`git reset` rebuilds it from HEAD",
+            error,
+        )
+
+
+def lock_marker() -> bytes:
+    """What our ``index.lock`` holds: this process's id, so a stale one can be told apart."""
+    return b"gitworktree " + process_identity().encode("ascii") + b"\n"
+
+
+def _create_lock(index_path: Path, lock_path: Path) -> None:
+    """Create ``index.lock`` holding `lock_marker`, in one step.
+
+    The marker goes into a file of our own first, which is then hard-linked as the lock:
+    the link fails if the lock exists (as ``O_EXCL`` would), and a lock that exists is
+    never without its marker, even if we are killed at any instant.
+    """
+    marker = lock_path.with_name(f"{lock_path.name}{INDEX_TEMP_INFIX}{os.getpid()}")
+    marker.write_bytes(lock_marker())
+    try:
+        os.link(marker, lock_path)
+    except FileExistsError:
+        raise FileLocked(os.fsencode(index_path), os.fsencode(lock_path)) from None
+    except OSError:  # no hard links on this file system: create it, then write
+        _create_lock_without_link(index_path, lock_path)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _create_lock_without_link(index_path: Path, lock_path: Path) -> None:
+    try:
+        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise FileLocked(os.fsencode(index_path), os.fsencode(lock_path)) from None
+    try:
+        os.write(fd, lock_marker())
+    finally:
+        os.close(fd)
+
+
+def _release_lock(lock_path: Path) -> None:
+    try:
+        lock_path.unlink()
+    except FileNotFoundError:
+        # Someone deleted our lock while we held it (a person's `rm .git/index.lock`):
+        # whatever they did since is theirs; there is nothing left to release.
+        log.warning("%s was removed by someone else while gitworktree held it", lock_path)
+    except OSError as error:
+        log.warning(
+            "could not remove %s (%s); no other writer can update the index until it is "
+            "deleted: delete it once no gitworktree or git process is running",
+            lock_path,
+            error,
+        )
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _replace_file(path: Path, raw: bytes) -> None:
+    """Write ``raw`` to a temporary file next to ``path`` and rename it over ``path``.
+
+    Like git's index, not flushed (``core.fsync`` leaves the index out by default): the
+    index is a cache of HEAD plus stat data, and the objects and refs it names are.
+    The temporary name carries our pid, so a killed writer's is recognized and removed.
+    """
+    temp = path.with_name(f"{path.name}{INDEX_TEMP_INFIX}{os.getpid()}")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(raw)
+        os.replace(temp, path)
     except BaseException:
-        lock.abort()
+        temp.unlink(missing_ok=True)
         raise
-    if index.applied:
-        lock.close()
-    else:
-        lock.abort()
 
 
 def update_index_entries(repo: Repo, updates: IndexUpdate) -> None:

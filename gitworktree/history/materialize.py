@@ -9,10 +9,12 @@ the stat of every written file for the index.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
@@ -21,7 +23,15 @@ from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.paths import encode_path
 from gitworktree.history.untrusted import check_link_target, entry_problem
 
-__all__ = ["WorktreeFile", "check_worktree_targets", "write_worktree"]
+__all__ = [
+    "PARKED_PREFIX",
+    "ParkedFiles",
+    "WorktreeFile",
+    "check_worktree_targets",
+    "park_worktree",
+    "put_back_parked",
+    "write_worktree",
+]
 
 _SYMLINK_MODE = 0o120000
 _EXECUTABLE_MODE = 0o100755
@@ -69,6 +79,104 @@ def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None])
             and not any(other.startswith(path + "/") for other in deleted)
         ):
             raise NodeKindError(root / path, "file", "directory")
+
+
+@dataclass
+class ParkedFiles:
+    """The files a write is about to replace or delete, kept aside until it lands.
+
+    Each is hard-linked (or, where hard links are not available, copied) into a private
+    folder of the ``.git`` directory, with a manifest naming every path the write
+    touches. So putting them back needs no disk space, and a writer killed before its
+    commit landed can be undone by the next one (`put_back_parked`).
+    """
+
+    root: Path
+    folder: Path
+    parked: dict[str, str] = field(default_factory=dict)  # path -> name in the folder
+    absent: list[str] = field(default_factory=list)
+
+    def put_back(self) -> None:
+        """Make every path as it was when parked (the write did not land)."""
+        for path in sorted(self.absent, reverse=True):
+            target = self.root / path
+            if _kind(target) in ("file", "symlink"):
+                target.unlink()
+            _prune_empty_parents(self.root, target.parent)
+        for path, name in self.parked.items():
+            target = self.root / path
+            if _kind(target) == "directory":
+                continue  # someone made a directory of it since: theirs
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.folder / name, target)
+        self.drop()
+
+    def drop(self) -> None:
+        """Forget the parked files (the write landed)."""
+        for name in [*self.parked.values(), _MANIFEST]:
+            (self.folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+#: The folder a writer keeps the files it replaces in, until its commit lands.
+PARKED_PREFIX = "gitworktree-parked-"
+_MANIFEST = "manifest.json"
+
+
+def park_worktree(
+    root: Path, control_dir: Path, files: Mapping[str, WorktreeFile | None]
+) -> ParkedFiles:
+    """Keep aside what is on disk at each path of ``files``, for `ParkedFiles.put_back`.
+
+    The folder is ``<control_dir>/gitworktree-parked-<pid>``. Submodule entries are left
+    out, as `write_worktree` leaves them. Costs a link per file that exists and one small
+    manifest, not a copy of the data.
+    """
+    parked = ParkedFiles(root, control_dir / f"{PARKED_PREFIX}{os.getpid()}")
+    parked.folder.mkdir(exist_ok=True)
+    for number, (path, file) in enumerate(sorted(files.items())):
+        if file is not None and file.mode == _GITLINK_MODE:
+            continue
+        target = root / path
+        kind = _kind(target)
+        if kind is None:
+            parked.absent.append(path)
+        elif kind in ("file", "symlink"):
+            name = str(number)
+            _park(target, parked.folder / name)
+            parked.parked[path] = name
+        # a directory: the files below it that change are in ``files`` themselves
+    manifest = {"parked": parked.parked, "absent": parked.absent}
+    (parked.folder / _MANIFEST).write_text(json.dumps(manifest))
+    return parked
+
+
+def put_back_parked(root: Path, folder: Path) -> list[str]:
+    """Undo the work-tree writes of a writer killed before its commit landed.
+
+    Returns:
+        The paths put back (empty if its folder holds no manifest).
+    """
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text())
+        parked = ParkedFiles(root, folder, dict(manifest["parked"]), list(manifest["absent"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    parked.parked = {path: name for path, name in parked.parked.items() if (folder / name).exists()}
+    parked.put_back()
+    return sorted([*parked.parked, *parked.absent])
+
+
+def _park(target: Path, destination: Path) -> None:
+    destination.unlink(missing_ok=True)
+    try:
+        os.link(target, destination, follow_symlinks=False)
+    except OSError:  # no hard links here (some file systems): copy it instead
+        if stat.S_ISLNK(os.lstat(target).st_mode):
+            os.symlink(os.readlink(target), destination)
+        else:
+            shutil.copy2(target, destination)
 
 
 def write_worktree(

@@ -8,6 +8,7 @@ are written here, so that ``git reflog`` shows our commits, restores and resets.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 
@@ -33,6 +34,8 @@ __all__ = [
 ]
 
 HEAD = Ref(b"HEAD")
+
+log = logging.getLogger("gitworktree")
 
 
 def branch_ref(repo: Repo) -> Ref:
@@ -115,7 +118,13 @@ def advance_branch(
             f"{(old or b'no commit').decode()}); nothing was written — re-sync and retry",
             ref=name,
         )
-    append_reflog(repo, HEAD, old, new, signature=signature, message=message)
+    try:
+        append_reflog(repo, HEAD, old, new, signature=signature, message=message)
+    except OSError as error:
+        # The branch has moved: the move stands, only git's record of it under HEAD is
+        # missing (the branch's own reflog has it).
+        log.warning("%s moved to %s, but HEAD's reflog could not be written: %s",
+                    ref.decode("utf-8", "replace"), new.decode("ascii"), error)  # fmt: skip
 
 
 def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:

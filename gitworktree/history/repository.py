@@ -642,7 +642,11 @@ class Repository(CheckpointOperations, RemoteOperations):
             OperationInProgressError: while a git merge, rebase, cherry-pick or revert
                 is under way, or the index has unmerged paths.
             NodeKindError: if a file would replace a directory or the reverse.
-            RepositoryError: for a detached HEAD or a stale lock file.
+            RepositoryError: for a detached HEAD, a stale lock file, or a file-system
+                error (full disk, permission) before the branch moved; nothing was
+                written. Once the branch has moved the commit is returned: what could
+                not be finished is logged as a warning and repaired by the next
+                ``recover_worktree`` (every ``mount``/``sync``).
             InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
         """
         check_caller_text(message)
