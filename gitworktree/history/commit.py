@@ -207,6 +207,7 @@ def _missing(repo: Repo, error: KeyError) -> RepositoryError:
         repo.path,
         f"object {error} cannot be found; nothing was changed. If no `git gc` is running, "
         "run `git fsck` to find the damage",
+        reason="damaged",
     )
 
 
