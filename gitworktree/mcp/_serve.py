@@ -1,0 +1,70 @@
+"""Running the server: on stdio (one client, the process's own), or streamable HTTP on loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+from gitworktree.errors import GitWorktreeError
+from gitworktree.history import Repository
+from gitworktree.mcp._catalog import Catalog
+from gitworktree.mcp._server import Audit, build_server
+from gitworktree.mcp._workspace import Workspace
+from gitworktree.tree import Worktree
+
+__all__ = ["check_loopback", "serve"]
+
+
+def check_loopback(host: str) -> str:
+    """``host`` if it is a loopback address (``127.0.0.0/8``, ``::1``) or ``localhost``.
+
+    The server has no authentication: anyone who can reach its port can commit as the
+    agent, so it listens only where other machines cannot reach it.
+
+    Raises:
+        GitWorktreeError: any other host.
+    """
+    name = host.strip("[]")
+    if name == "localhost":
+        return name
+    try:
+        loopback = ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise GitWorktreeError(
+            f"refusing to listen on {host}: the MCP server has no authentication, so it "
+            "listens on a loopback address only (127.0.0.1, ::1 or localhost)"
+        )
+    return name
+
+
+def serve(
+    repository: Repository,
+    *,
+    tree: type[Worktree] | None = None,
+    read_only: bool = False,
+    audit: Audit | None = None,
+    http: tuple[str, int] | None = None,
+) -> None:
+    """Serve ``repository`` over MCP until the client goes away (stdio) or the process ends.
+
+    Args:
+        repository: the open repository; the caller closes it afterwards.
+        tree: the ``Worktree`` subclass giving the artifacts and their types; ``None``
+            serves every file as a document (``*.json``, ``*.xml``, text).
+        read_only: refuse every tool that writes.
+        audit: the author recorded for commits (by default the client's declared name).
+        http: ``(host, port)`` for streamable HTTP on a loopback address; ``None`` for stdio.
+
+    Raises:
+        GitWorktreeError: ``http`` names a host that is not a loopback address.
+    """
+    workspace = Workspace(repository, Catalog(tree), read_only=read_only)
+    server = build_server(workspace, audit or Audit())
+    if http is None:
+        server.run("stdio")
+        return
+    host, port = check_loopback(http[0]), http[1]
+    print(f"gitworktree MCP server on http://{http[0]}:{port}/mcp", file=sys.stderr, flush=True)
+    server.run("streamable-http", host=host, port=port)
