@@ -84,9 +84,20 @@ def _client(ctx: Context) -> tuple[str, str]:
 
 
 def _stage_key(ctx: Context) -> str:
-    """Staged writes belong to one connection: its HTTP session, or the stdio process."""
-    session = (ctx.headers or {}).get("mcp-session-id")
-    return f"http:{session}" if session else "stdio"
+    """Whose staged writes a call sees: one per connection.
+
+    A stdio server has one client; an HTTP client on a session (``Mcp-Session-Id``)
+    gets that session's. A stateless HTTP request carries no connection at all: its
+    client's declared name and version stand for it.
+    """
+    headers = ctx.headers
+    if headers is None:
+        return "stdio"
+    session = headers.get("mcp-session-id")
+    if session:
+        return f"session:{session}"
+    name, version = _client(ctx)
+    return f"client:{name}/{version}"
 
 
 def _refusal(error: GitWorktreeError) -> ToolError:
