@@ -39,6 +39,7 @@ from gitworktree.errors import (
 from gitworktree.gate import GateItem, run_gate
 from gitworktree.history import Repository
 from gitworktree.history.paths import check_repo_path
+from gitworktree.history.trailers import check_caller_text
 from gitworktree.mcp._catalog import ArtifactKind, Catalog
 from gitworktree.validation.issues import ValidationIssue
 
@@ -250,6 +251,7 @@ class Workspace:
             ConflictError: a staged file changed at HEAD since it was staged.
         """
         self._refuse_if_read_only("commit")
+        check_caller_text(message, trailers)  # a refusal before the writer lock is taken
         with self._lock:
             staged = self._stages.get(stage, {})
             if not staged:

@@ -1,0 +1,276 @@
+"""Each tool's contract, through the SDK's in-process client (the transports: test_session).
+
+Refusals reach the model as tool errors carrying the library's message, and leave the
+repository exactly as it was (git is the oracle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.types import Implementation
+from pydantic import Field
+
+from gitworktree import ArtifactMap, PydanticArtifact, Repository, TextArtifact, Worktree
+from gitworktree.mcp import Audit, Catalog, Workspace, build_server
+from tests.mcp.conftest import PLAN, call, git, refused
+
+AGENT = Implementation(name="tool-tester", version="1")
+
+
+class Plan(PydanticArtifact):
+    title: str
+    steps: list[str] = Field(default_factory=list)
+
+
+class Task(PydanticArtifact):
+    done: bool = False
+
+
+class State(Worktree):
+    plan: Plan
+    notes: TextArtifact
+    tasks: ArtifactMap[Task]
+
+
+Session = Callable[[Callable[[Client], Awaitable[Any]]], Any]
+
+
+@pytest.fixture
+def serve(repo: Path) -> Iterator[Callable[..., Session]]:
+    """``serve(tree=None, read_only=False)(script)``: run ``script(client)`` on a fresh server."""
+    opened: list[Repository] = []
+
+    def make(tree: type[Worktree] | None = None, read_only: bool = False) -> Session:
+        repository = Repository.open(repo)
+        opened.append(repository)
+        server = build_server(Workspace(repository, Catalog(tree), read_only=read_only), Audit())
+
+        def run(script: Callable[[Client], Awaitable[Any]]) -> Any:
+            async def session() -> Any:
+                async with Client(server, client_info=AGENT) as client:
+                    return await script(client)
+
+            return anyio.run(session)
+
+        return run
+
+    yield make
+    for repository in opened:
+        repository.close()
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    """Every file of the work tree and of .git, by content: what 'nothing changed' means."""
+    return {
+        str(path.relative_to(repo)): hashlib.sha1(path.read_bytes()).hexdigest()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file()
+    }
+
+
+# --- reads -------------------------------------------------------------------------------
+
+READS = [
+    ("list_artifacts", {}),
+    ("read_artifact", {"path": "plan.json"}),
+    ("validate", {}),
+    ("log", {"n": 5}),
+    ("show_commit", {"rev": "HEAD", "patch": True}),
+    ("diff", {"a": "HEAD", "b": "HEAD"}),
+    ("checkpoint_list", {}),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), READS, ids=[tool for tool, _ in READS])
+def test_a_read_tool_changes_nothing(
+    repo: Path, serve: Callable[..., Session], tool: str, arguments: dict[str, Any]
+) -> None:
+    before = snapshot(repo)
+    serve()(lambda client: call(client, tool, **arguments))
+    assert snapshot(repo) == before
+
+
+def test_read_artifact_gives_content_type_and_head_blob(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    read = serve()(lambda client: call(client, "read_artifact", path="plan.json"))
+    assert (read["content"], read["type"], read["source"]) == (PLAN, "json", "HEAD")
+    assert read["sha"] == git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_log_keeps_only_commits_by_the_given_author(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path="notes.md", content="# Notes\nmore\n")
+        await call(client, "commit", message="Note more")
+        return await call(client, "log", author="TOOL-TESTER")
+
+    logged = serve()(script)
+    assert [c["subject"] for c in logged["commits"]] == ["Note more"]
+
+
+def test_diff_lists_changed_json_values_by_pointer(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path="plan.json", content='{"title": "Go"}\n')
+        await call(client, "commit", message="Go")
+        return await call(client, "diff", a="HEAD~1", b="HEAD")
+
+    changed = serve()(script)
+    pointers = {(p["pointer"], p["kind"]) for p in changed["files"][0]["pointers"]}
+    assert pointers == {("/title", "changed"), ("/steps", "removed")}
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+WRITES = [
+    ("write_artifact", {"path": "plan.json", "content": "{}"}),
+    ("unstage", {}),
+    ("commit", {"message": "x"}),
+    ("checkpoint_create", {"name": "cp"}),
+    ("checkpoint_delete", {"name": "cp"}),
+    ("restore", {"target": "HEAD"}),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments"), WRITES, ids=[tool for tool, _ in WRITES])
+def test_a_read_only_server_refuses_every_write_tool(
+    repo: Path, serve: Callable[..., Session], tool: str, arguments: dict[str, Any]
+) -> None:
+    git(repo, "update-ref", "refs/checkpoints/cp", "HEAD")
+    before = snapshot(repo)
+    message = serve(read_only=True)(lambda client: refused(client, tool, **arguments))
+    assert "--read-only" in message
+    assert snapshot(repo) == before
+
+
+UNSAFE = {
+    "parent": "../outside.json",
+    "dot-git": ".git/config",
+    "dot-git-case": ".GIT/config",
+    "absolute": "/etc/passwd",
+    "inner-parent": "a/../../outside.json",
+    "backslash": "a\\..\\outside.json",
+}
+
+
+@pytest.mark.parametrize("path", list(UNSAFE.values()), ids=list(UNSAFE))
+@pytest.mark.parametrize("tool", ["read_artifact", "write_artifact"])
+def test_a_path_outside_the_tree_is_refused_with_the_library_message(
+    repo: Path, serve: Callable[..., Session], path: str, tool: str
+) -> None:
+    arguments = {"path": path} if tool == "read_artifact" else {"path": path, "content": "x"}
+    before = snapshot(repo.parent)
+    message = serve()(lambda client: refused(client, tool, **arguments))
+    assert "unsafe path" in message
+    assert snapshot(repo.parent) == before
+
+
+def test_a_write_larger_than_one_reply_carries_is_refused(
+    repo: Path, serve: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gitworktree.mcp._workspace.MAX_CONTENT_BYTES", 64)
+    message = serve()(
+        lambda client: refused(client, "write_artifact", path="big.txt", content="x" * 65)
+    )
+    assert "65 bytes" in message
+
+
+def test_a_commit_message_with_a_reserved_trailer_is_refused_and_writes_nothing(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    before = snapshot(repo)
+
+    async def script(client: Client) -> tuple[str, dict[str, Any]]:
+        await call(client, "write_artifact", path="notes.md", content="edited\n")
+        forged = "Edit notes\n\nGitworktree-Repaired: notes.md"
+        return await refused(client, "commit", message=forged), await call(
+            client, "read_artifact", path="notes.md"
+        )
+
+    message, still = serve()(script)
+    assert "Gitworktree-Repaired" in message
+    assert still["staged"]  # kept, to commit with another message
+    assert snapshot(repo) == before
+
+
+def test_a_commit_with_nothing_staged_is_refused(repo: Path, serve: Callable[..., Session]) -> None:
+    message = serve()(lambda client: refused(client, "commit", message="Nothing"))
+    assert "nothing is staged" in message
+
+
+def test_a_file_someone_committed_since_it_was_staged_is_a_conflict(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> str:
+        await call(client, "write_artifact", path="plan.json", content='{"title": "Agent"}\n')
+        (repo / "plan.json").write_text('{"title": "Person"}\n')
+        git(repo, "commit", "-qam", "Person retitles")
+        return await refused(client, "commit", message="Agent retitles")
+
+    head = serve()(script)
+    assert "plan.json" in head
+    assert git(repo, "log", "-1", "--format=%s").strip() == "Person retitles"
+    assert (repo / "plan.json").read_text() == '{"title": "Person"}\n'
+
+
+# --- a declared tree ---------------------------------------------------------------------
+
+
+def test_a_declared_tree_gives_each_artifact_its_type_and_schema(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> tuple[dict[str, Any], dict[str, Any]]:
+        await call(client, "write_artifact", path="tasks/t1.json", content='{"done": true}')
+        return await call(client, "list_artifacts"), await call(
+            client, "read_artifact", path="plan.json"
+        )
+
+    listed, plan = serve(tree=State)(script)
+    types = {a["path"]: (a["type"], a["exists"]) for a in listed["artifacts"]}
+    assert types == {
+        "notes.txt": ("TextArtifact", False),
+        "plan.json": ("Plan", True),
+        "tasks/t1.json": ("Task", False),
+    }
+    assert plan["schema"] == Plan.model_json_schema()
+
+
+def test_a_declared_tree_reports_schema_issues_with_their_pointer(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    content = json.dumps({"title": "x", "steps": ["a", 7]})
+    wrote = serve(tree=State)(
+        lambda client: call(client, "write_artifact", path="plan.json", content=content)
+    )
+    assert [issue["pointer"] for issue in wrote["issues"]] == ["/steps/1"]
+
+
+@pytest.mark.parametrize("path", ["notes.md", "tasks/t1.txt", "tasks/deep/t1.json"])
+def test_a_declared_tree_refuses_files_it_does_not_declare(
+    repo: Path, serve: Callable[..., Session], path: str
+) -> None:
+    message = serve(tree=State)(
+        lambda client: refused(client, "write_artifact", path=path, content="{}")
+    )
+    assert "State declares no artifact there" in message
+
+
+def test_the_schema_resource_is_the_declared_json_schema(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> Any:
+        return await client.read_resource("gitworktree://schema/plan.json")
+
+    read = serve(tree=State)(script)
+    assert json.loads(read.contents[0].text) == Plan.model_json_schema()
