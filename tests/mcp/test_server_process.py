@@ -1,0 +1,161 @@
+"""The server as a process: concurrent clients, a client that vanishes, the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from click.testing import CliRunner
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import Implementation
+from mcp_types.version import LATEST_HANDSHAKE_VERSION
+
+from gitworktree.cli.app import cli
+from tests.mcp.conftest import GITWORKTREE, HttpServer, call, git, server_env
+
+CLIENTS = 4
+
+
+async def commit_one_task(url: str, number: int) -> dict[str, Any]:
+    agent = Implementation(name=f"agent-{number}", version="1")
+    async with (
+        streamable_http_client(url) as (read, write),
+        ClientSession(read, write, client_info=agent) as session,
+    ):
+        await session.initialize()
+        path = f"tasks/t{number}.json"
+        await call(session, "write_artifact", path=path, content=json.dumps({"n": number}))
+        return await call(session, "commit", message=f"Add task {number}")
+
+
+def test_concurrent_http_clients_committing_different_artifacts_lose_nothing(
+    repo: Path, http_server: HttpServer
+) -> None:
+    replies: dict[int, dict[str, Any]] = {}
+
+    async def run() -> None:
+        async def one(number: int) -> None:
+            replies[number] = await commit_one_task(http_server.url, number)
+
+        async with anyio.create_task_group() as group:
+            for number in range(CLIENTS):
+                group.start_soon(one, number)
+
+    anyio.run(run)
+    # Each client committed exactly its own staged file, under its own name.
+    for number, reply in replies.items():
+        assert reply["paths"] == [f"tasks/t{number}.json"]
+        assert reply["commit"]["author"].startswith(f"agent-{number} <")
+    authors = git(repo, "log", "--format=%an", f"-{CLIENTS}").split()
+    assert sorted(authors) == [f"agent-{n}" for n in range(CLIENTS)]
+    files = git(repo, "ls-tree", "-r", "--name-only", "HEAD", "tasks").split()
+    assert files == [f"tasks/t{n}.json" for n in range(CLIENTS)]
+    git(repo, "fsck", "--strict")
+
+
+def _message(id_: int | None, method: str, params: dict[str, Any]) -> bytes:
+    body: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+    if id_ is not None:
+        body["id"] = id_
+    return (json.dumps(body) + "\n").encode()
+
+
+def test_a_client_gone_in_the_middle_of_a_commit_leaves_nothing_half_written(
+    repo: Path,
+) -> None:
+    head = git(repo, "rev-parse", "HEAD").strip()
+    content = '{"title": "Gone", "steps": []}\n'
+    with subprocess.Popen(
+        [str(GITWORKTREE), "-C", str(repo), "mcp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=server_env(),
+    ) as server:
+        assert server.stdin is not None and server.stdout is not None
+        hello = {
+            "protocolVersion": LATEST_HANDSHAKE_VERSION,
+            "capabilities": {},
+            "clientInfo": {"name": "vanishing", "version": "1"},
+        }
+        server.stdin.write(_message(1, "initialize", hello))
+        server.stdin.flush()
+        server.stdout.readline()
+        server.stdin.write(_message(None, "notifications/initialized", {}))
+        write = {"name": "write_artifact", "arguments": {"path": "plan.json", "content": content}}
+        server.stdin.write(_message(2, "tools/call", write))
+        server.stdin.flush()
+        assert b'"isError":false' in server.stdout.readline().replace(b" ", b"")
+        commit = {"name": "commit", "arguments": {"message": "Gone"}}
+        server.stdin.write(_message(3, "tools/call", commit))
+        server.stdin.close()  # the client goes away without waiting for the reply
+        server.stdout.close()
+        server.wait(timeout=60)
+
+    git(repo, "fsck", "--strict")
+    assert git(repo, "status", "--porcelain") == ""
+    landed = git(repo, "rev-parse", "HEAD").strip() != head
+    # Whole or not at all: the commit and the file on disk agree.
+    expected = content if landed else git(repo, "show", f"{head}:plan.json")
+    assert (repo / "plan.json").read_text() == expected
+
+
+@pytest.mark.parametrize(
+    "address", ["0.0.0.0:8765", "192.168.1.10:8765", "example.com:8765", "[::]:8765"]
+)
+def test_the_http_transport_refuses_a_host_other_machines_can_reach(
+    repo: Path, address: str
+) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(repo), "mcp", "--http", address])
+    assert result.exit_code == 1
+    assert "loopback" in result.output
+
+
+@pytest.mark.parametrize("address", ["8765", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000"])
+def test_the_http_address_must_be_host_and_port(repo: Path, address: str) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(repo), "mcp", "--http", address])
+    assert result.exit_code == 2
+    assert "HOST:PORT" in result.output
+
+
+# Runs the CLI with the SDK made unimportable, as in an install without the extra.
+WITHOUT_SDK = """
+import sys
+sys.modules["mcp"] = None
+sys.argv = ["gitworktree", *sys.argv[1:]]
+from gitworktree.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "expected"),
+    [
+        (["--help"], 0, "Serve the repository to MCP clients"),
+        (["mcp"], 1, "install it with: pip install 'gitworktree[mcp]'"),
+        (["log", "-n", "1"], 0, "Start"),
+    ],
+    ids=["help", "mcp", "log"],
+)
+def test_the_cli_works_without_the_mcp_extra(
+    repo: Path, arguments: list[str], code: int, expected: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_SDK, "-C", str(repo), *arguments],
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, expected in done.stdout + done.stderr) == (code, True)
+    assert "Traceback" not in done.stderr
+
+
+def test_the_cli_loads_the_sdk_only_for_the_mcp_command() -> None:
+    code = "import sys; import gitworktree.cli.app; print('mcp' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
