@@ -119,16 +119,16 @@ class Workspace:
             checked, kind = self.catalog.require(path)
             staged = None if rev is not None else self._stages.get(stage, {}).get(checked)
             if staged is not None:
-                data, sha, source = staged.data, None, "staged"
+                data, commit, source = staged.data, None, "staged"
             else:
                 source = rev or "HEAD"
                 data = self._committed(source, checked)
-                sha = self.repository.resolve(source)
+                commit = self.repository.resolve(source)
             document: dict[str, Any] = {
                 "path": checked,
                 "type": kind.label,
                 "source": source,
-                "sha": sha,
+                "commit": commit,
                 "staged": staged is not None,
                 "schema": kind.json_schema(),
             }

@@ -98,12 +98,12 @@ def test_a_read_tool_changes_nothing(
     assert snapshot(repo) == before
 
 
-def test_read_artifact_gives_content_type_and_head_blob(
+def test_read_artifact_gives_content_type_and_the_commit_it_was_read_at(
     repo: Path, serve: Callable[..., Session]
 ) -> None:
     read = serve()(lambda client: call(client, "read_artifact", path="plan.json"))
     assert (read["content"], read["type"], read["source"]) == (PLAN, "json", "HEAD")
-    assert read["sha"] == git(repo, "rev-parse", "HEAD").strip()
+    assert read["commit"] == git(repo, "rev-parse", "HEAD").strip()
 
 
 def test_log_keeps_only_commits_by_the_given_author(
