@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import sys
 
+from mcp.server.transport_security import TransportSecuritySettings
+
 from gitworktree.errors import GitWorktreeError
 from gitworktree.history import Repository
 from gitworktree.mcp._catalog import Catalog
 from gitworktree.mcp._server import Audit, build_server
-from gitworktree.mcp._workspace import Workspace
+from gitworktree.mcp._workspace import MAX_CONTENT_BYTES, Workspace
 from gitworktree.tree import Worktree
 
 __all__ = ["check_loopback", "serve"]
@@ -67,4 +69,26 @@ def serve(
         return
     host, port = check_loopback(http[0]), http[1]
     print(f"gitworktree MCP server on http://{http[0]}:{port}/mcp", file=sys.stderr, flush=True)
-    server.run("streamable-http", host=host, port=port)
+    server.run(
+        "streamable-http",
+        host=host,
+        port=port,
+        transport_security=_loopback_only(host),
+        # A write carries up to MAX_CONTENT_BYTES of content, escaped inside JSON.
+        max_request_body_size=3 * MAX_CONTENT_BYTES,
+    )
+
+
+def _loopback_only(host: str) -> TransportSecuritySettings:
+    """Host and Origin headers must name a loopback address: no DNS rebinding.
+
+    The SDK turns this on by itself only for ``127.0.0.1``, ``localhost`` and ``::1``;
+    any other loopback address the server accepts gets the same protection.
+    """
+    named = f"[{host}]" if ":" in host else host
+    hosts = sorted({named, "127.0.0.1", "localhost", "[::1]"})
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[f"{name}:*" for name in hosts],
+        allowed_origins=[f"http://{name}:*" for name in hosts],
+    )

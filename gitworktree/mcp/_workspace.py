@@ -29,13 +29,7 @@ from gitworktree.cli.output import (
     commit_json,
     issue_json,
 )
-from gitworktree.errors import (
-    GitWorktreeError,
-    NodeKindError,
-    ReadOnlyError,
-    RepositoryError,
-    UnsafePathError,
-)
+from gitworktree.errors import GitWorktreeError, ReadOnlyError, RepositoryError
 from gitworktree.gate import GateItem, run_gate
 from gitworktree.history import Repository
 from gitworktree.history.paths import check_repo_path
@@ -357,13 +351,7 @@ class Workspace:
             raise RepositoryError(
                 self.repository.path, "no commits yet: stage a file with write, then commit"
             )
-        sha = self.repository.blob_sha_at(rev, path)
-        if sha is None:
-            try:
-                return self.repository.show(rev, path)  # raises: no such file, or a directory
-            except NodeKindError:
-                raise UnsafePathError(path, f"it is a directory at {rev}") from None
-        data = self.repository.show(rev, path)
+        data = self.repository.show(rev, path)  # no such file, or a directory: it says so
         _check_size(path, len(data))
         return data
 

@@ -76,17 +76,17 @@ class HttpServer:
 
 def free_port() -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind(("127.0.0.1", 0))  # a free port on every loopback address: 127.0.0.0/8
         return int(probe.getsockname()[1])
 
 
-def _wait_until_listening(server: subprocess.Popen[bytes], port: int) -> None:
+def _wait_until_listening(server: subprocess.Popen[bytes], host: str, port: int) -> None:
     # Bounded by attempts, not by a deadline: a loaded machine only makes it slower.
     for _ in range(300):
         if server.poll() is not None:
             raise AssertionError(f"the server exited with {server.returncode}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            socket.create_connection((host, port), timeout=5).close()
             return
         except OSError:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -96,14 +96,26 @@ def _wait_until_listening(server: subprocess.Popen[bytes], port: int) -> None:
 
 @pytest.fixture
 def http_server(repo: Path, request: pytest.FixtureRequest) -> Iterator[HttpServer]:
-    """``gitworktree mcp --http 127.0.0.1:PORT`` on ``repo`` (extra options by indirect param)."""
-    options: list[str] = list(getattr(request, "param", []))
-    port = free_port()
-    command = [str(GITWORKTREE), "-C", str(repo), "mcp", "--http", f"127.0.0.1:{port}", *options]
+    """``gitworktree mcp --http HOST:PORT`` on ``repo``.
+
+    An indirect parameter may give ``{"host": ..., "options": [...]}``; the default host
+    is 127.0.0.1.
+    """
+    given: dict[str, Any] = getattr(request, "param", {})
+    host, port = given.get("host", "127.0.0.1"), free_port()
+    command = [
+        str(GITWORKTREE),
+        "-C",
+        str(repo),
+        "mcp",
+        "--http",
+        f"{host}:{port}",
+        *given.get("options", []),
+    ]
     server = subprocess.Popen(command, env=server_env(), stderr=subprocess.DEVNULL)
     try:
-        _wait_until_listening(server, port)
-        yield HttpServer(server, f"http://127.0.0.1:{port}/mcp")
+        _wait_until_listening(server, host, port)
+        yield HttpServer(server, f"http://{host}:{port}/mcp")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,11 @@ from gitworktree.cli.app import cli
 from tests.mcp.conftest import GITWORKTREE, HttpServer, call, git, server_env
 
 CLIENTS = 4
+HELLO = {
+    "protocolVersion": LATEST_HANDSHAKE_VERSION,
+    "capabilities": {},
+    "clientInfo": {"name": "vanishing", "version": "1"},
+}
 
 
 async def commit_one_task(url: str, number: int) -> dict[str, Any]:
@@ -59,6 +66,27 @@ def test_concurrent_http_clients_committing_different_artifacts_lose_nothing(
     git(repo, "fsck", "--strict")
 
 
+# 127.0.0.2: a loopback address the SDK would not protect by itself.
+@pytest.mark.parametrize("http_server", [{"host": "127.0.0.2"}], indirect=True, ids=["127.0.0.2"])
+def test_the_http_transport_refuses_requests_for_another_host_name(
+    http_server: HttpServer,
+) -> None:
+    # A web page that rebinds its own DNS name to 127.0.0.1 still sends its own Host
+    # and Origin: the server must not answer it.
+    initialize = _message(1, "initialize", HELLO)
+    headers = {
+        "Host": "attacker.example",
+        "Origin": "http://attacker.example",
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+    }
+    request = urllib.request.Request(http_server.url, initialize, headers, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused_request:
+        urllib.request.urlopen(request, timeout=30).close()
+    refused_request.value.close()
+    assert refused_request.value.code in (400, 403, 421)
+
+
 def _message(id_: int | None, method: str, params: dict[str, Any]) -> bytes:
     body: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
     if id_ is not None:
@@ -79,12 +107,7 @@ def test_a_client_gone_in_the_middle_of_a_commit_leaves_nothing_half_written(
         env=server_env(),
     ) as server:
         assert server.stdin is not None and server.stdout is not None
-        hello = {
-            "protocolVersion": LATEST_HANDSHAKE_VERSION,
-            "capabilities": {},
-            "clientInfo": {"name": "vanishing", "version": "1"},
-        }
-        server.stdin.write(_message(1, "initialize", hello))
+        server.stdin.write(_message(1, "initialize", HELLO))
         server.stdin.flush()
         server.stdout.readline()
         server.stdin.write(_message(None, "notifications/initialized", {}))
@@ -127,6 +150,8 @@ def test_the_http_address_must_be_host_and_port(repo: Path, address: str) -> Non
 # Runs the CLI with the SDK made unimportable, as in an install without the extra.
 WITHOUT_SDK = """
 import sys
+import urllib.error
+import urllib.request
 sys.modules["mcp"] = None
 sys.argv = ["gitworktree", *sys.argv[1:]]
 from gitworktree.cli import main

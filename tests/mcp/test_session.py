@@ -110,7 +110,10 @@ def test_an_agent_session_over_stdio_is_recorded_in_git_as_the_client(repo: Path
 
 
 @pytest.mark.parametrize(
-    "http_server", [["--author", "Reviewer <reviewer@agents.local>"]], indirect=True
+    "http_server",
+    [{"options": ["--author", "Reviewer <reviewer@agents.local>"]}],
+    indirect=True,
+    ids=["author"],
 )
 def test_an_agent_session_over_http_is_recorded_in_git_as_the_given_author(
     repo: Path, http_server: HttpServer
