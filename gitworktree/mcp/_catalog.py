@@ -34,11 +34,14 @@ class ArtifactKind:
         item_type: the artifact class whose check the gate runs on the file.
         label: ``json``, ``xml``, ``text``, or the declared class's name.
         declared: the dotted name in the tree declaration (``tasks['t1']``), if any.
+        fixed: whether the tree declares this very file (not an item of a map), so that
+            it cannot be deleted: a mount would create it again from its defaults.
     """
 
     item_type: type[Artifact[Any]]
     label: str
     declared: str | None = None
+    fixed: bool = False
 
     def json_schema(self) -> dict[str, Any] | None:
         """The JSON Schema the content must satisfy, when the type has one.
@@ -133,7 +136,7 @@ def _declared_kind(cls: type, parts: list[str], dotted: str = "") -> ArtifactKin
         here = f"{dotted}.{name}" if dotted else name
         if not rest:
             if spec.kind == "artifact" and spec.storage_name == head:
-                return ArtifactKind(spec.item_type, _label(spec.item_type), here)
+                return ArtifactKind(spec.item_type, _label(spec.item_type), here, fixed=True)
             continue
         if name != head:
             continue
@@ -157,6 +160,6 @@ def _fixed_paths(cls: type, directory: str, dotted: str) -> Iterator[tuple[str, 
         here = f"{dotted}.{name}" if dotted else name
         if spec.kind == "artifact":
             path = f"{directory}{spec.storage_name}"
-            yield path, ArtifactKind(spec.item_type, _label(spec.item_type), here)
+            yield path, ArtifactKind(spec.item_type, _label(spec.item_type), here, fixed=True)
         elif spec.kind == "container":
             yield from _fixed_paths(spec.item_type, f"{directory}{name}/", here)

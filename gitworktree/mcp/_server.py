@@ -306,6 +306,14 @@ def _register_writes(server: MCPServer[Any], workspace: Workspace, audit: Audit)
         """
         return await _run(partial(workspace.write, _stage_key(ctx), path, content))
 
+    @server.tool(annotations=_DESTRUCTIVE)
+    async def delete_artifact(path: _Path, ctx: Context) -> dict[str, Any]:
+        """Stage the deletion of an artifact (an item of a map, or any file without a tree).
+
+        Nothing is deleted until the commit tool.
+        """
+        return await _run(partial(workspace.delete, _stage_key(ctx), path))
+
     @server.tool(annotations=_WRITE)
     async def unstage(ctx: Context, paths: _Paths = None) -> dict[str, Any]:
         """Drop staged writes (all, or those of the given paths)."""

@@ -54,9 +54,9 @@ def uri_of(path: str, *, schema: bool = False) -> str:
 
 @dataclass(frozen=True)
 class _Staged:
-    """A write waiting for ``commit``: the bytes, and the blob they replace at HEAD."""
+    """A change waiting for ``commit``: the bytes (``None``: delete), the blob it replaces."""
 
-    data: bytes
+    data: bytes | None
     base: str | None
 
 
@@ -100,6 +100,7 @@ class Workspace:
                     "declared": kind.declared,
                     "exists": path in at_head,
                     "staged": path in staged,
+                    "deleting": path in staged and staged[path].data is None,
                     "has_schema": kind.json_schema() is not None,
                     "uri": uri_of(path),
                 }
@@ -112,7 +113,11 @@ class Workspace:
         with self._lock:
             checked, kind = self.catalog.require(path)
             staged = None if rev is not None else self._stages.get(stage, {}).get(checked)
-            if staged is not None:
+            if staged is not None and staged.data is None:
+                raise GitWorktreeError(
+                    f"{checked} is staged for deletion; read it at rev HEAD, or unstage it"
+                )
+            if staged is not None and staged.data is not None:
                 data, commit, source = staged.data, None, "staged"
             else:
                 source = rev or "HEAD"
@@ -147,6 +152,8 @@ class Workspace:
                 if wanted is not None and path not in wanted:
                     continue
                 if path in staged:
+                    if staged[path].data is None:
+                        continue  # to be deleted: nothing to check
                     data: bytes | None = staged[path].data
                 else:
                     data = self.repository.read_file("HEAD", path) if entry["exists"] else None
@@ -226,6 +233,30 @@ class Workspace:
                 "uri": uri_of(checked),
             }
 
+    def delete(self, stage: str, path: str) -> dict[str, Any]:
+        """Stage the deletion of an artifact that exists at HEAD.
+
+        Raises:
+            GitWorktreeError: HEAD has no such file, or the tree declares this very file
+                (only items of an ``ArtifactMap`` can go: a mount would recreate it).
+        """
+        self._refuse_if_read_only("delete_artifact")
+        with self._lock:
+            checked, kind = self.catalog.require(path)
+            if kind.fixed:
+                raise GitWorktreeError(
+                    f"{checked} is declared by the tree ({kind.declared}) and cannot be "
+                    "deleted; write new content instead"
+                )
+            base = self._head_blob(checked)
+            if base is None:
+                raise GitWorktreeError(
+                    f"{checked} does not exist at HEAD, so there is nothing to delete; "
+                    "unstage it to drop a staged write"
+                )
+            self._stages.setdefault(stage, {})[checked] = _Staged(None, base)
+            return {"path": checked, "staged": True, "deleting": True}
+
     def unstage(self, stage: str, paths: Sequence[str] | None) -> dict[str, Any]:
         """Drop staged writes (all of them, or those of ``paths``)."""
         self._refuse_if_read_only("unstage")
@@ -253,12 +284,16 @@ class Workspace:
                     "nothing is staged: write artifacts with the write tool first"
                 )
             items = []
+            changes: dict[str, bytes | None] = {}
             for path, entry in sorted(staged.items()):
+                if entry.data is None:
+                    changes[path] = None  # a deletion has nothing for the gate to check
+                    continue
                 kind = self.catalog.require(path)[1]
                 items.append(GateItem(path, kind.item_type, entry.data))
-            passed = run_gate(items, None, 0)
+            changes.update((path, result.data) for path, result in run_gate(items, None, 0).items())
             info = self.repository.commit_changes(
-                {path: result.data for path, result in passed.items()},
+                changes,
                 message=message,
                 author=author,
                 trailers=trailers,
@@ -266,7 +301,7 @@ class Workspace:
             )
             # Only once the commit has landed: a refused one leaves everything staged,
             # for the client to fix and commit again.
-            for path in passed:
+            for path in changes:
                 staged.pop(path, None)
             return {"commit": commit_json(info), "paths": list(info.paths)}
 

@@ -135,6 +135,7 @@ def test_diff_lists_changed_json_values_by_pointer(
 
 WRITES = [
     ("write_artifact", {"path": "plan.json", "content": "{}"}),
+    ("delete_artifact", {"path": "notes.md"}),
     ("unstage", {}),
     ("commit", {"message": "x"}),
     ("checkpoint_create", {"name": "cp"}),
@@ -228,6 +229,29 @@ def test_a_file_someone_committed_since_it_was_staged_is_a_conflict(
     assert (repo / "plan.json").read_text() == '{"title": "Person"}\n'
 
 
+def test_a_staged_deletion_removes_the_file_with_the_commit(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "delete_artifact", path="notes.md")
+        listed = await call(client, "list_artifacts")
+        assert [a["path"] for a in listed["artifacts"] if a["deleting"]] == ["notes.md"]
+        return await call(client, "commit", message="Drop the notes")
+
+    committed = serve()(script)
+    assert committed["paths"] == ["notes.md"]
+    assert git(repo, "ls-tree", "--name-only", "HEAD").split() == ["plan.json"]
+    assert not (repo / "notes.md").exists()
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_deleting_a_file_head_does_not_have_is_refused(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    message = serve()(lambda client: refused(client, "delete_artifact", path="absent.md"))
+    assert "nothing to delete" in message
+
+
 # --- a declared tree ---------------------------------------------------------------------
 
 
@@ -278,3 +302,21 @@ def test_the_schema_resource_is_the_declared_json_schema(
 
     read = serve(tree=State)(script)
     assert json.loads(read.contents[0].text) == Plan.model_json_schema()
+
+
+def test_a_declared_tree_deletes_map_items_but_not_its_own_files(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    (repo / "tasks").mkdir()
+    (repo / "tasks" / "t1.json").write_text('{"done": true}\n')
+    git(repo, "add", "tasks")
+    git(repo, "commit", "-qm", "Add a task")
+
+    async def script(client: Client) -> str:
+        await call(client, "delete_artifact", path="tasks/t1.json")
+        await call(client, "commit", message="Drop t1")
+        return await refused(client, "delete_artifact", path="plan.json")
+
+    message = serve(tree=State)(script)
+    assert "declared by the tree (plan)" in message
+    assert git(repo, "ls-tree", "-r", "--name-only", "HEAD").split() == ["notes.md", "plan.json"]
