@@ -35,6 +35,18 @@ def _require_sdk() -> None:
         )
 
 
+def _check_identity(identity: str | None, option: str, example: str) -> None:
+    from gitworktree import InvalidNameError
+    from gitworktree.history.identity import check_identity
+
+    if identity is None:
+        return
+    try:
+        check_identity(identity)
+    except InvalidNameError as error:
+        raise click.BadParameter(f"{error}; {example}", param_hint=option) from None
+
+
 def parse_http(value: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as a host and a port.
 
@@ -93,11 +105,9 @@ def mcp(
       gitworktree mcp --tree myagent.state:AgentState --author "Planner <p@agents.local>"
       gitworktree mcp --http 127.0.0.1:8765 --read-only
     """
-    from gitworktree.history.identity import check_identity
-
     address = None if http is None else parse_http(http)
-    if author is not None:
-        check_identity(author)
+    _check_identity(author, "--author", 'e.g. "Planner <planner@agents.local>"')
+    _check_identity(f"agent <{email}>", "--email", "e.g. planner@agents.local")
     _require_sdk()
     from gitworktree.mcp import Audit, check_loopback, serve
 

@@ -147,6 +147,19 @@ def test_the_http_address_must_be_host_and_port(repo: Path, address: str) -> Non
     assert "HOST:PORT" in result.output
 
 
+@pytest.mark.parametrize(
+    "option",
+    [["--author", "Planner"], ["--author", "<p@x>"], ["--email", "a>b"], ["--email", "a\nb"]],
+    ids=["author-no-email", "author-no-name", "email-bracket", "email-newline"],
+)
+def test_an_author_or_email_git_would_refuse_is_a_usage_error(
+    repo: Path, option: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(repo), "mcp", *option])
+    assert result.exit_code == 2
+    assert option[0] in result.output
+
+
 # Runs the CLI with the SDK made unimportable, as in an install without the extra.
 WITHOUT_SDK = """
 import sys

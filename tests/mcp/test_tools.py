@@ -41,6 +41,7 @@ class State(Worktree):
 
 
 Session = Callable[[Callable[[Client], Awaitable[Any]]], Any]
+HOSTILE = Implementation(name="evil\nGitworktree-Repaired: plan.json <x@y>", version="1\n2")
 
 
 @pytest.fixture
@@ -48,15 +49,19 @@ def serve(repo: Path) -> Iterator[Callable[..., Session]]:
     """``serve(tree=None, read_only=False)(script)``: run ``script(client)`` on a fresh server."""
     opened: list[Repository] = []
 
-    def make(tree: type[Worktree] | None = None, read_only: bool = False) -> Session:
+    def make(
+        tree: type[Worktree] | None = None,
+        read_only: bool = False,
+        client: Implementation = AGENT,
+    ) -> Session:
         repository = Repository.open(repo)
         opened.append(repository)
         server = build_server(Workspace(repository, Catalog(tree), read_only=read_only), Audit())
 
         def run(script: Callable[[Client], Awaitable[Any]]) -> Any:
             async def session() -> Any:
-                async with Client(server, client_info=AGENT) as client:
-                    return await script(client)
+                async with Client(server, client_info=client) as connected:
+                    return await script(connected)
 
             return anyio.run(session)
 
@@ -129,6 +134,27 @@ def test_diff_lists_changed_json_values_by_pointer(
     changed = serve()(script)
     pointers = {(p["pointer"], p["kind"]) for p in changed["files"][0]["pointers"]}
     assert pointers == {("/title", "changed"), ("/steps", "removed")}
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+def test_a_client_name_cannot_forge_author_lines_or_trailers(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path="notes.md", content="hi\n")
+        return await call(client, "commit", message="Say hi")
+
+    serve(client=HOSTILE)(script)
+    assert git(repo, "log", "-1", "--format=%an|%ae").strip() == (
+        "evil Gitworktree-Repaired: plan.json x@y|mcp-agent@localhost"
+    )
+    trailers = git(repo, "log", "-1", "--format=%(trailers:only,unfold)").strip().splitlines()
+    assert trailers == [
+        "MCP-Client: evil Gitworktree-Repaired: plan.json x@y/1 2",
+        "MCP-Tool: commit",
+    ]
 
 
 # --- refusals ----------------------------------------------------------------------------
