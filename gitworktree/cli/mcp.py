@@ -115,6 +115,8 @@ def mcp(
         check_loopback(address[0])  # before anything is opened
     tree: Any = None if tree_spec is None else load_tree_class(tree_spec)
     repository = open_repository(ctx)
+    if address is not None:
+        click.echo(f"gitworktree MCP server on http://{http}/mcp", err=True)
     serve(
         repository,
         tree=tree,

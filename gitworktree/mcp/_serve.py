@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import sys
 
 from mcp.server.transport_security import TransportSecuritySettings
 
@@ -68,7 +67,6 @@ def serve(
         server.run("stdio")
         return
     host, port = check_loopback(http[0]), http[1]
-    print(f"gitworktree MCP server on http://{http[0]}:{port}/mcp", file=sys.stderr, flush=True)
     server.run(
         "streamable-http",
         host=host,
