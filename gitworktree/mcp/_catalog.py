@@ -43,6 +43,15 @@ class ArtifactKind:
     declared: str | None = None
     fixed: bool = False
 
+    @property
+    def mime_type(self) -> str:
+        """``application/json``, ``application/xml`` or ``text/plain``, by the class."""
+        if issubclass(self.item_type, JsonDocument | PydanticArtifact):
+            return "application/json"
+        if issubclass(self.item_type, XmlDocument):
+            return "application/xml"
+        return "text/plain"
+
     def json_schema(self) -> dict[str, Any] | None:
         """The JSON Schema the content must satisfy, when the type has one.
 

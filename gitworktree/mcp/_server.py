@@ -39,7 +39,6 @@ T = TypeVar("T")
 _READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 _WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 _DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)
-_MIME = {"json": "application/json", "xml": "application/xml"}
 _UNSAFE_NAME = re.compile(r"[<>\x00-\x1f\x7f]+")
 
 
@@ -146,9 +145,7 @@ class _GitworktreeServer(MCPServer[Any]):
             if not entry["exists"]:
                 continue
             path = entry["path"]
-            resources.append(
-                MCPResource(uri=uri_of(path), name=path, mime_type=_MIME.get(entry["type"]))
-            )
+            resources.append(MCPResource(uri=uri_of(path), name=path, mime_type=entry["mime_type"]))
             if entry["has_schema"]:
                 resources.append(
                     MCPResource(
@@ -191,11 +188,10 @@ class _GitworktreeServer(MCPServer[Any]):
             )
         path = text.removeprefix(ARTIFACT_URI)
         read = await _resource_call(partial(self.workspace.read, "resources", path, "HEAD"))
-        mime = _MIME.get(read["type"], "text/plain")
         if read["encoding"] == "base64":
             blob = base64.b64decode(read["content"])
             return [ReadResourceContents(content=blob, mime_type="application/octet-stream")]
-        return [ReadResourceContents(content=read["content"], mime_type=mime)]
+        return [ReadResourceContents(content=read["content"], mime_type=read["mime_type"])]
 
 
 async def _resource_call(function: Callable[[], T]) -> T:

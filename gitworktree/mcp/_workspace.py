@@ -102,6 +102,7 @@ class Workspace:
                     "staged": path in staged,
                     "deleting": path in staged and staged[path].data is None,
                     "has_schema": kind.json_schema() is not None,
+                    "mime_type": kind.mime_type,
                     "uri": uri_of(path),
                 }
                 for path, kind in sorted(found.items())
@@ -126,6 +127,7 @@ class Workspace:
             document: dict[str, Any] = {
                 "path": checked,
                 "type": kind.label,
+                "mime_type": kind.mime_type,
                 "source": source,
                 "commit": commit,
                 "staged": staged is not None,

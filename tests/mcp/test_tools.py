@@ -346,3 +346,91 @@ def test_a_declared_tree_deletes_map_items_but_not_its_own_files(
     message = serve(tree=State)(script)
     assert "declared by the tree (plan)" in message
     assert git(repo, "ls-tree", "-r", "--name-only", "HEAD").split() == ["notes.md", "plan.json"]
+
+
+def test_validate_sees_staged_content_and_missing_declared_files(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path="plan.json", content='{"steps": []}')
+        return await call(client, "validate")
+
+    report = serve(tree=State)(script)
+    assert (report["valid"], report["checked"], report["missing"]) == (
+        False,
+        ["plan.json"],
+        ["notes.txt"],
+    )
+    assert [issue["pointer"] for issue in report["issues"]] == ["/title"]
+
+
+def test_resources_list_each_artifact_at_head_and_its_schema(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> list[tuple[str, str | None]]:
+        listed = await client.list_resources()
+        return [(str(r.uri), r.mime_type) for r in listed.resources]
+
+    assert serve(tree=State)(script) == [
+        ("gitworktree://artifact/plan.json", "application/json"),
+        ("gitworktree://schema/plan.json", "application/schema+json"),
+    ]
+
+
+# --- staging, checkpoints, restores ---------------------------------------------------------
+
+
+def test_unstage_drops_a_staged_write(repo: Path, serve: Callable[..., Session]) -> None:
+    async def script(client: Client) -> tuple[dict[str, Any], dict[str, Any]]:
+        await call(client, "write_artifact", path="plan.json", content="{}")
+        dropped = await call(client, "unstage", paths=["plan.json"])
+        return dropped, await call(client, "read_artifact", path="plan.json")
+
+    dropped, read = serve()(script)
+    assert dropped == {"unstaged": ["plan.json"], "staged": []}
+    assert (read["staged"], read["content"]) == (False, PLAN)
+
+
+def test_deleting_a_checkpoint_keeps_its_commits(repo: Path, serve: Callable[..., Session]) -> None:
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "checkpoint_create", name="start")
+        await call(client, "checkpoint_delete", name="start")
+        return await call(client, "checkpoint_list")
+
+    assert serve()(script) == {"checkpoints": []}
+    assert git(repo, "for-each-ref", "refs/checkpoints") == ""
+    assert git(repo, "log", "--format=%s").split() == ["Start"]
+
+
+def test_a_hard_restore_moves_the_branch_and_adds_no_commit(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    start = git(repo, "rev-parse", "HEAD").strip()
+
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path="plan.json", content='{"title": "Go"}\n')
+        await call(client, "commit", message="Go")
+        return await call(client, "restore", target=start, hard=True)
+
+    restored = serve()(script)
+    assert (restored["mode"], restored["commit"]["sha"]) == ("hard", start)
+    assert git(repo, "rev-parse", "HEAD").strip() == start
+    assert (repo / "plan.json").read_text() == PLAN
+    assert "Go" in git(repo, "reflog", "--format=%gs")  # the old tip stays reachable
+
+
+def test_a_hard_restore_of_some_paths_is_refused(repo: Path, serve: Callable[..., Session]) -> None:
+    message = serve()(
+        lambda client: refused(client, "restore", target="HEAD", paths=["plan.json"], hard=True)
+    )
+    assert "hard restore moves the whole branch" in message
+
+
+def test_a_file_that_is_not_text_is_read_as_base64(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    (repo / "logo.bin").write_bytes(b"\x89PNG\xff\x00")
+    git(repo, "add", "logo.bin")
+    git(repo, "commit", "-qm", "Logo")
+    read = serve()(lambda client: call(client, "read_artifact", path="logo.bin"))
+    assert (read["encoding"], read["content"]) == ("base64", "iVBOR/8A")
