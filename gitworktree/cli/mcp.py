@@ -27,7 +27,10 @@ def _require_sdk() -> None:
         raise RefusedError(
             f"the MCP server needs the official MCP Python SDK (mcp 2.x); {_INSTALL}"
         )
-    version = importlib.metadata.version("mcp")
+    try:
+        version = importlib.metadata.version("mcp")
+    except importlib.metadata.PackageNotFoundError:
+        return  # importable without an installed distribution (vendored): take it as it is
     major = version.split(".")[0]
     if not major.isdigit() or int(major) != 2:
         raise RefusedError(
