@@ -223,8 +223,8 @@ class Workspace:
         with self._lock:
             checked, kind = self.catalog.require(path)
             _check_size(checked, len(data))
-            base = self._head_blob(checked)
-            self._stages.setdefault(stage, {})[checked] = _Staged(data, base)
+            staged = self._stages.setdefault(stage, {})
+            staged[checked] = _Staged(data, self._base(staged, checked))
             issues = [i.for_artifact(checked) for i in kind.item_type._issues_in(data, checked)]
             return {
                 "path": checked,
@@ -250,13 +250,13 @@ class Workspace:
                     f"{checked} is declared by the tree ({kind.declared}) and cannot be "
                     "deleted; write new content instead"
                 )
-            base = self._head_blob(checked)
-            if base is None:
+            if self._head_blob(checked) is None:
                 raise GitWorktreeError(
                     f"{checked} does not exist at HEAD, so there is nothing to delete; "
                     "unstage it to drop a staged write"
                 )
-            self._stages.setdefault(stage, {})[checked] = _Staged(None, base)
+            staged = self._stages.setdefault(stage, {})
+            staged[checked] = _Staged(None, self._base(staged, checked))
             return {"path": checked, "staged": True, "deleting": True}
 
     def unstage(self, stage: str, paths: Sequence[str] | None) -> dict[str, Any]:
@@ -283,7 +283,7 @@ class Workspace:
             staged = self._stages.get(stage, {})
             if not staged:
                 raise GitWorktreeError(
-                    "nothing is staged: write artifacts with the write tool first"
+                    "nothing is staged: stage changes with write_artifact or delete_artifact first"
                 )
             items = []
             changes: dict[str, bytes | None] = {}
@@ -377,6 +377,15 @@ class Workspace:
             for path, sha in self.repository.changed_files(None, "HEAD").items()
             if sha is not None
         }
+
+    def _base(self, staged: Mapping[str, _Staged], path: str) -> str | None:
+        """The version a change replaces: HEAD's when it was first staged.
+
+        Writing a staged file again keeps that base, so a commit someone made to the
+        file in between is still caught as a conflict rather than silently overwritten.
+        """
+        earlier = staged.get(path)
+        return earlier.base if earlier is not None else self._head_blob(path)
 
     def _head_blob(self, path: str) -> str | None:
         if self.repository.head is None:

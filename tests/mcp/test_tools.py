@@ -278,6 +278,20 @@ def test_deleting_a_file_head_does_not_have_is_refused(
     assert "nothing to delete" in message
 
 
+def test_writing_a_staged_file_again_still_sees_a_commit_made_in_between(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> str:
+        await call(client, "write_artifact", path="plan.json", content='{"title": "A"}\n')
+        (repo / "plan.json").write_text('{"title": "Person"}\n')
+        git(repo, "commit", "-qam", "Person retitles")
+        await call(client, "write_artifact", path="plan.json", content='{"title": "B"}\n')
+        return await refused(client, "commit", message="Agent retitles")
+
+    assert "plan.json" in serve()(script)
+    assert (repo / "plan.json").read_text() == '{"title": "Person"}\n'
+
+
 # --- a declared tree ---------------------------------------------------------------------
 
 
