@@ -28,7 +28,7 @@ from mcp_types import ResourceTemplate as MCPResourceTemplate
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from gitworktree.errors import GitWorktreeError
+from gitworktree.errors import ConflictError, GitWorktreeError
 from gitworktree.mcp._workspace import ARTIFACT_URI, SCHEMA_URI, Workspace, uri_of
 
 __all__ = ["Audit", "build_server"]
@@ -101,8 +101,15 @@ def _stage_key(ctx: Context) -> str:
 
 def _refusal(error: GitWorktreeError) -> ToolError:
     # The library's message is the reply: it says what happened and what to do next,
-    # and a refused commit's message already lists every issue, one per line.
-    return ToolError(str(error))
+    # and a refused commit's message already lists every issue, one per line. Where its
+    # next step is a Python call, the tools' own way is added.
+    message = str(error)
+    if isinstance(error, ConflictError) and error.paths:
+        message += (
+            f"; through MCP: unstage {', '.join(error.paths)}, read the current version "
+            "(read_artifact), write your change on top of it, and commit again"
+        )
+    return ToolError(message)
 
 
 async def _run(function: Callable[[], T]) -> T:

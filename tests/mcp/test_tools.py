@@ -288,7 +288,7 @@ def test_writing_a_staged_file_again_still_sees_a_commit_made_in_between(
         await call(client, "write_artifact", path="plan.json", content='{"title": "B"}\n')
         return await refused(client, "commit", message="Agent retitles")
 
-    assert "plan.json" in serve()(script)
+    assert "through MCP: unstage plan.json" in serve()(script)
     assert (repo / "plan.json").read_text() == '{"title": "Person"}\n'
 
 
