@@ -28,7 +28,7 @@ from mcp_types import ResourceTemplate as MCPResourceTemplate
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from gitworktree.errors import ConflictError, GitWorktreeError
+from gitworktree.errors import CommitRejectedError, ConflictError, GitWorktreeError
 from gitworktree.mcp._workspace import ARTIFACT_URI, SCHEMA_URI, Workspace, uri_of
 
 __all__ = ["Audit", "build_server"]
@@ -104,7 +104,11 @@ def _refusal(error: GitWorktreeError) -> ToolError:
     # and a refused commit's message already lists every issue, one per line. Where its
     # next step is a Python call, the tools' own way is added.
     message = str(error)
-    if isinstance(error, ConflictError) and error.paths:
+    if isinstance(error, CommitRejectedError):
+        first, _, issues = message.partition("\n")
+        hint = "through MCP: write the fixed content with write_artifact, then commit again"
+        message = f"{first}; {hint}\n{issues}"
+    elif isinstance(error, ConflictError) and error.paths:
         message += (
             f"; through MCP: unstage {', '.join(error.paths)}, read the current version "
             "(read_artifact), write your change on top of it, and commit again"

@@ -69,6 +69,7 @@ def check_session(repo: Path, seen: dict[str, Any], author: str) -> None:
     assert (seen["wrote"]["valid"], issue["artifact"], issue["line"]) == (False, "plan.json", 4)
     assert seen["staged"]["content"] == BROKEN and seen["staged"]["staged"]
     assert "plan.json:4" in seen["rejected"]
+    assert "write the fixed content with write_artifact" in seen["rejected"]
     assert seen["fixed"]["valid"] and seen["fixed"]["issues"] == []
     assert seen["first"]["paths"] == ["plan.json"]
     assert seen["checkpoint"]["sha"] == seen["first"]["commit"]["sha"]
