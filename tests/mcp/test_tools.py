@@ -448,3 +448,14 @@ def test_a_file_that_is_not_text_is_read_as_base64(
     git(repo, "commit", "-qm", "Logo")
     read = serve()(lambda client: call(client, "read_artifact", path="logo.bin"))
     assert (read["encoding"], read["content"]) == ("base64", "iVBOR/8A")
+
+
+def test_a_crash_reaches_the_client_without_its_traceback_or_text(
+    repo: Path, serve: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*_: Any) -> None:
+        raise RuntimeError("secret internals at /home/me/.ssh")
+
+    monkeypatch.setattr(Workspace, "log", crash)
+    message = serve()(lambda client: refused(client, "log"))
+    assert message == "Error executing tool log"
