@@ -136,14 +136,18 @@ def test_a_client_gone_in_the_middle_of_a_commit_leaves_nothing_half_written(
 def test_the_http_transport_refuses_a_host_other_machines_can_reach(
     repo: Path, address: str
 ) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(repo), "mcp", "--http", address])
+    result = CliRunner().invoke(
+        cli, catch_exceptions=False, args=["-C", str(repo), "mcp", "--http", address]
+    )
     assert result.exit_code == 1
     assert "loopback" in result.output
 
 
 @pytest.mark.parametrize("address", ["8765", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000"])
 def test_the_http_address_must_be_host_and_port(repo: Path, address: str) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(repo), "mcp", "--http", address])
+    result = CliRunner().invoke(
+        cli, catch_exceptions=False, args=["-C", str(repo), "mcp", "--http", address]
+    )
     assert result.exit_code == 2
     assert "HOST:PORT" in result.output
 
@@ -156,7 +160,7 @@ def test_the_http_address_must_be_host_and_port(repo: Path, address: str) -> Non
 def test_an_author_or_email_git_would_refuse_is_a_usage_error(
     repo: Path, option: list[str]
 ) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(repo), "mcp", *option])
+    result = CliRunner().invoke(cli, catch_exceptions=False, args=["-C", str(repo), "mcp", *option])
     assert result.exit_code == 2
     assert option[0] in result.output
 
