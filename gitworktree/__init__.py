@@ -12,10 +12,12 @@ from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
     AmbiguousRevisionError,
+    ArtifactTooLargeError,
     CheckpointError,
     CommitRejectedError,
     ConflictError,
     DocumentParseError,
+    ForeignEditsError,
     GitWorktreeError,
     InvalidNameError,
     InvalidSchemaError,
@@ -23,6 +25,7 @@ from gitworktree.errors import (
     MissingInitialStateError,
     MutationFailedError,
     NodeKindError,
+    OperationInProgressError,
     ReadOnlyError,
     RemoteError,
     RepositoryError,
@@ -30,6 +33,7 @@ from gitworktree.errors import (
     StorageError,
     UnknownRevisionError,
     UnsafePathError,
+    UnsupportedAttributeError,
     UnsupportedRepositoryError,
     UntrustedTreeError,
 )
@@ -41,10 +45,11 @@ from gitworktree.history import (
     PointerChange,
     PushResult,
     Repository,
+    SyncResult,
 )
 from gitworktree.maps import ArtifactMap
 from gitworktree.mount import BaseMounter, mount
-from gitworktree.remote_sync import pull, push
+from gitworktree.remote_sync import pull, push, sync_with
 from gitworktree.tree import (
     Anchor,
     Artifact,
@@ -70,6 +75,7 @@ __all__ = [
     "Anchor",
     "Artifact",
     "ArtifactMap",
+    "ArtifactTooLargeError",
     "BaseMounter",
     "BaseWorktreeItem",
     "Checkpoint",
@@ -86,6 +92,7 @@ __all__ = [
     "FixingLoop",
     "FixingLoopResult",
     "FixingLoopStatus",
+    "ForeignEditsError",
     "GitWorktreeError",
     "InvalidNameError",
     "InvalidSchemaError",
@@ -96,6 +103,7 @@ __all__ = [
     "MutationFailedError",
     "NodeKindError",
     "ObjectClaim",
+    "OperationInProgressError",
     "PointerChange",
     "PushResult",
     "PydanticArtifact",
@@ -106,11 +114,13 @@ __all__ = [
     "RepositoryError",
     "SchemaValidationError",
     "StorageError",
+    "SyncResult",
     "Syncable",
     "TextArtifact",
     "TreeCheck",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedAttributeError",
     "UnsupportedRepositoryError",
     "UntrustedTreeError",
     "ValidationIssue",
@@ -122,4 +132,5 @@ __all__ = [
     "pull",
     "push",
     "run_fixing_loop",
+    "sync_with",
 ]

@@ -174,6 +174,15 @@ class TreeSession(Protocol):
     def repository(self) -> Repository:
         """The repository of a Git mount."""
 
+    def foreign_edits(self, node: _Container) -> list[str]:
+        """Files under ``node`` with edits found on disk that the tree did not make."""
+
+    def adopt(self, node: _Container, paths: list[str] | None) -> list[str]:
+        """Make such edits the program's own; return the paths adopted."""
+
+    def discard(self, node: _Container, paths: list[str] | None) -> list[str]:
+        """Put such files back as HEAD has them and reload them; return the paths."""
+
     def map_key_added(self, mapping: ArtifactMap[Any], key: str, value: Any) -> ArtifactSlot:
         """Create the slot for a new map item."""
 

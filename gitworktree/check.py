@@ -18,7 +18,7 @@ from gitworktree.errors import (
     MissingInitialStateError,
     SchemaValidationError,
 )
-from gitworktree.storage.base import Collection, Storage
+from gitworktree.storage.base import Collection, Storage, artifact_size_limit
 from gitworktree.storage.filesystem import FilesystemStorage
 from gitworktree.tree import Artifact, Worktree, fields_of
 from gitworktree.validation.issues import ValidationIssue
@@ -110,7 +110,7 @@ def _check_file(
         if kind == "collection":
             report.issues.append(_issue(path, "expected a file, found a directory"))
             return
-        data = storage.read(path)
+        data = storage.read_limited(path, artifact_size_limit())
     except GitWorktreeError as error:  # an unsafe symlink, an unreadable node
         report.issues.append(_issue(path, str(error)))
         return

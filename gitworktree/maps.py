@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ArtifactMap", "map_item_path"]
 
+# The longest file name Linux, macOS and Windows file systems accept, in bytes.
+_NAME_MAX = 255
+
 A = TypeVar("A", bound="Artifact[Any]")
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from gitworktree.history import Repository
 from gitworktree.history.identity import check_identity
 from gitworktree.session import MountSession
-from gitworktree.storage.base import Collection, Storage
+from gitworktree.storage.base import Collection, Storage, artifact_size_limit
 from gitworktree.storage.git import GitMountDriver, GitRevisionStorage, GitStorage
 from gitworktree.tree import Worktree
 from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, RepairFunction
@@ -50,6 +50,7 @@ def mount(
     rev: str | None = None,
     clone_from: str | None = None,
     author: str | None = None,
+    max_artifact_bytes: int | None = None,
 ) -> T:
     """Mount ``tree_cls`` on storage and sync it.
 
@@ -72,6 +73,10 @@ def mount(
             author — the first commit creating missing artifacts, ``commit()``,
             ``restore()`` and ``pull()`` — e.g. the agent that owns the tree. ``None``:
             the repository's identity (``GIT_AUTHOR_*``, then ``user.*`` config).
+        max_artifact_bytes: the largest artifact file loaded, in bytes; a larger one
+            (say, brought in by a pull) is refused with `ArtifactTooLargeError` before
+            it is read. ``None``: ``GITWORKTREE_MAX_ARTIFACT_BYTES`` if set, else 64 MiB;
+            ``0``: no limit.
 
     Returns:
         The mounted tree: an instance of ``tree_cls`` with every item loaded.
@@ -83,6 +88,7 @@ def mount(
         NodeKindError: a directory is where a file is declared, or the reverse.
         UnsafePathError: a path would leave the mounted root.
         InvalidNameError: ``author`` does not read ``Name <email>``.
+        ArtifactTooLargeError: an artifact's file is over ``max_artifact_bytes``.
     """
     if not (isinstance(tree_cls, type) and issubclass(tree_cls, Worktree)):
         raise TypeError(f"mount() takes a Worktree subclass, not {tree_cls!r}")
@@ -93,9 +99,15 @@ def mount(
             raise TypeError("mount(clone_from=...) takes a directory path and no rev=")
         if not (Path(root) / ".git").exists():
             Repository.clone(clone_from, root).close()
+    limit = artifact_size_limit(max_artifact_bytes)
     storage, base = _storage_for(root, rev)
     session = MountSession(
-        storage, base, repair=repair, max_repair_attempts=max_repair_attempts, author=author
+        storage,
+        base,
+        repair=repair,
+        max_repair_attempts=max_repair_attempts,
+        author=author,
+        max_artifact_bytes=limit,
     )
     try:
         tree = session.build(tree_cls, initial_states)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from gitworktree.binding import ArtifactSlot
-from gitworktree.errors import ConflictError, ReadOnlyError
+from gitworktree.errors import ConflictError, OperationInProgressError, ReadOnlyError
+from gitworktree.foreign import ForeignEdits
 from gitworktree.gate import GateItem, GatePassed, arun_gate, run_gate
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.trailers import check_caller_text
@@ -57,6 +58,7 @@ class CommitPipeline:
     _removed: dict[PurePosixPath, ArtifactSlot]
     _anchor_dirs: set[PurePosixPath]
     _repaired_on_load: dict[PurePosixPath, int]
+    _foreign: ForeignEdits
 
     def commit(
         self,
@@ -121,10 +123,13 @@ class CommitPipeline:
         """Steps 1-2 of the pipeline: what changed, and is it still ours to overwrite."""
         changed, render_issues = self._render(slots)
         snapshot = self.storage.snapshot(anchors)
+        # Someone else's uncommitted edits stay out, unless the program adopted them.
+        changed, removed, snapshot = self._foreign.screen(changed, removed, snapshot)
         if not changed and not removed and not snapshot:
             self._forget_untouched(slots)
             return None
         self._check_conflicts(changed, removed)
+        self.storage.check_publishable()  # before the gate: repairs cost, and would be lost
         items = [
             GateItem(str(slot.path), slot.item_type, data, render_issues.get(slot, ()))
             for slot, data in changed.items()
@@ -218,7 +223,9 @@ class CommitPipeline:
             try:
                 return self.storage.publish(change_set)
             except ConflictError as error:
-                if error.paths or attempt == retries:
+                # Only a moved branch is worth retrying; git's own unfinished operation
+                # stays until a person finishes it.
+                if error.paths or isinstance(error, OperationInProgressError) or attempt == retries:
                     raise
                 log.info("the branch moved under us; retrying (%d left)", retries - attempt)
                 time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))

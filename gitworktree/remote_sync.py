@@ -20,14 +20,15 @@ from typing import Any, TypeVar
 
 from gitworktree.errors import ConflictError, ReadOnlyError, RepositoryError
 from gitworktree.gate import GateItem, run_gate
-from gitworktree.history import CommitInfo, MergeGate, PushResult, Repository
+from gitworktree.history import CommitInfo, MergeGate, PushResult, Repository, SyncResult
 from gitworktree.history.jsonmerge import Side
 from gitworktree.history.remotes import Progress
 from gitworktree.mount import MountSession, mount
+from gitworktree.storage.base import check_size
 from gitworktree.storage.git import GitRevisionStorage, GitStorage
 from gitworktree.tree import Worktree
 
-__all__ = ["clone_and_mount", "pull", "push"]
+__all__ = ["clone_and_mount", "pull", "push", "sync_with"]
 
 T = TypeVar("T", bound=Worktree)
 
@@ -68,6 +69,8 @@ def pull(
             each with base, ours and theirs), or the tree has uncommitted changes.
             Nothing changed: branch, work tree and the tree in memory are as they were.
         CommitRejectedError: merged content is invalid even after repair; nothing changed.
+        ArtifactTooLargeError: an artifact it brings in is over the tree's size limit
+            (``mount(max_artifact_bytes=...)``); nothing changed.
         RemoteError: the remote is unknown, unreachable, or lacks the branch.
     """
     session, repo = _git_session(tree, "pull")
@@ -105,6 +108,54 @@ def push(
     """
     _session, repo = _git_session(tree, "push")
     return repo.push(remote, checkpoints=checkpoints, force=force, progress=progress)
+
+
+def sync_with(
+    tree: Worktree,
+    remote: str = "origin",
+    *,
+    prefer: Side | None = None,
+    attempts: int = 16,
+    backoff: float = 0.05,
+    max_backoff: float = 2.0,
+    author: str | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Land the tree's commits on ``remote``: pull through the gate, push, retry fairly.
+
+    The loop for many agents sharing one branch (`Repository.sync_with`): every pull goes
+    through the tree's gate, as `pull` does, and a push that another agent's push beat
+    is retried after a random, growing backoff, up to ``attempts`` pushes. The tree is
+    re-synced with what landed; the tree's lock is held throughout, so other threads'
+    commits to it wait for the sync.
+
+    Returns:
+        What happened: refs pushed, what each pull brought in, attempts, time waited.
+
+    Raises:
+        ConflictError: a merge conflict (``conflicts``), uncommitted changes in the tree,
+            or the host kept moving for ``attempts`` pushes (``ref`` is set; nothing is
+            lost, call again later). Nothing of the tree changed for a conflict.
+        CommitRejectedError: merged content is invalid even after repair; nothing changed.
+        RemoteError: the remote is unknown, unreachable, or refused the push.
+    """
+    session, repo = _git_session(tree, "sync")
+    with _session_lock(session):
+        _refuse_uncommitted(tree, session)
+        try:
+            result = repo.sync_with(
+                remote,
+                gate=_tree_gate(tree, session),
+                prefer=prefer,
+                attempts=attempts,
+                backoff=backoff,
+                max_backoff=max_backoff,
+                author=author or session.author,
+                progress=progress,
+            )
+        finally:
+            tree.sync()  # whatever landed before a refusal is the tree's now
+    return result
 
 
 def clone_and_mount(
@@ -180,6 +231,8 @@ def _tree_gate(tree: Worktree, session: MountSession) -> MergeGate:
             for path, data in sorted(files.items())
             if (kind := session.artifact_type_for(path)) is not None
         ]
+        for item in items:  # refused here, before the merge lands, not by the re-sync after
+            check_size(item.path, len(item.data), session.max_artifact_bytes)
         passed = run_gate(items, session.repair, session.max_repair_attempts)
         return {path: result.data for path, result in passed.items()}
 

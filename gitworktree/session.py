@@ -24,6 +24,7 @@ from gitworktree.errors import (
     RepositoryError,
     SchemaValidationError,
 )
+from gitworktree.foreign import ForeignEdits
 from gitworktree.history.info import CommitInfo
 from gitworktree.maps import ArtifactMap, map_item_path
 from gitworktree.pipeline import CommitPipeline, within
@@ -57,8 +58,10 @@ class MountSession(CommitPipeline):
         repair: RepairFunction | None = None,
         max_repair_attempts: int = DEFAULT_MAX_ATTEMPTS,
         author: str | None = None,
+        max_artifact_bytes: int | None = None,
     ) -> None:
         self.storage = storage
+        self.max_artifact_bytes = max_artifact_bytes  # None: no limit
         self.base = base
         self.read_only = storage.read_only
         self.repair = repair
@@ -81,6 +84,8 @@ class MountSession(CommitPipeline):
         self._synced_head: str | None = None
         self._synced_known = False
         self._root: Worktree | None = None
+        # Edits found on disk at load that the tree did not make (see gitworktree.foreign).
+        self._foreign = ForeignEdits()
 
     # --- building and syncing -----------------------------------------------------------
 
@@ -109,6 +114,7 @@ class MountSession(CommitPipeline):
         head = self.storage.head  # before reading: a commit landing meanwhile is re-read later
         missing: list[ArtifactSlot] = []
         self._load_container(node, states, missing)
+        self._note_foreign_files(node)
         self._note_synced(node, head)
         if missing and not self.read_only:
             try:
@@ -122,6 +128,14 @@ class MountSession(CommitPipeline):
                 self._note_synced(node, head)
                 if missing:
                     self._initialize(missing)
+
+    def _note_foreign_files(self, node: _Container) -> None:
+        """Record the anchor files under ``node`` that differ from HEAD as it loads."""
+        if self.read_only or not self.storage.versioned:
+            return
+        anchors = [str(p) for p in sorted(self._anchor_dirs) if within(p, node._gwt_path)]
+        if anchors:
+            self._foreign.note_files(self.storage.snapshot(anchors))
 
     def _note_synced(self, node: _Container, head: str | None) -> None:
         """Record that ``node`` was loaded from storage at ``head``."""
@@ -223,7 +237,7 @@ class MountSession(CommitPipeline):
         if kind is None:
             loaded = (item_type._initial(state, dotted), 0, None, base)
         else:
-            data = self.storage.read(path)
+            data = self.storage.read_limited(path, self.max_artifact_bytes)
             loaded = self._from_stored(item_type, data, str(path), committed, path.name)
         return self._bind(slot, item_type, path, dotted, loaded, missing)
 
@@ -257,6 +271,11 @@ class MountSession(CommitPipeline):
             slot.value, slot.stored, slot.base = value, stored, base
         if attempts:
             self._repaired_on_load[slot.path] = attempts
+        if stored is not None and stored != base and self.storage.versioned:
+            # On disk, not what is committed: someone else's edit, until adopted.
+            self._foreign.note_artifact(slot.path, _rendered(value))
+        elif self._foreign.artifacts:
+            self._foreign.forget(slot.path)
         if stored is None:
             missing.append(slot)
         elif attempts or stored != base:
@@ -307,7 +326,8 @@ class MountSession(CommitPipeline):
         committed = self.storage.committed_digests(path)
         # One pass over the directory reads every item (the usual case, and the cost of a
         # mount); anything that is not a plain file is looked at one by one.
-        on_disk = self.storage.read_objects(path, suffix) if existed else {}
+        limit = self.max_artifact_bytes
+        on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
         prefix = f"{path}/" if path.parts else ""
         for name in sorted(on_disk.keys() | (committed or {}).keys()):
             if not name.endswith(suffix) or name.startswith("."):
@@ -348,6 +368,7 @@ class MountSession(CommitPipeline):
             self, path, mapping._gwt_item_type, cast(Any, None), None, item, base
         )
         self._removed[path] = removed
+        self._foreign.note_artifact(path, None)  # someone deleted it: theirs to commit
 
     def _drop_pending(self, node: _Container) -> None:
         for key, slot in list(self._touched.items()):
@@ -356,6 +377,7 @@ class MountSession(CommitPipeline):
         for path in list(self._removed):
             if within(path, node._gwt_path):
                 del self._removed[path]
+        self._foreign.drop_within(node._gwt_path)
 
     # --- what the tree holds (for merges and tools) ---------------------------------------
 
@@ -379,10 +401,21 @@ class MountSession(CommitPipeline):
         return None
 
     def uncommitted_paths(self) -> list[str]:
-        """Paths whose in-memory state differs from what is committed (sorted)."""
+        """Paths a commit would write: in-memory state that differs from what is committed.
+
+        Foreign edits the program left as they were are not among them: they stay on
+        disk, where a pull's or restore's own checks protect them.
+        """
         with self._lock:
             changed, _ = self._render(list(self._touched.values()))
-            return sorted({*(str(slot.path) for slot in changed), *map(str, self._removed)})
+            left_out = self._foreign.left_out
+            return sorted(
+                {
+                    *(str(slot.path) for slot, data in changed.items()
+                      if not left_out(slot.path, data)),
+                    *(str(path) for path in self._removed if not left_out(path, None)),
+                }
+            )  # fmt: skip
 
     # --- TreeSession: bookkeeping -------------------------------------------------------
 
@@ -402,6 +435,7 @@ class MountSession(CommitPipeline):
                 f"not {type(value).__name__}"
             )
         removed = self._removed.pop(path, None)
+        self._foreign.forget(path)  # whatever was on disk, the program writes its own value
         self._unordered[id(mapping)] = mapping  # a full load would put the key in order
         slot = ArtifactSlot(
             self,
@@ -469,6 +503,7 @@ class MountSession(CommitPipeline):
         plan = self._reread_plan(head, pending)
         if plan is None:
             self._repaired_on_load.clear()
+            self._foreign.drop_within(root._gwt_path)
             self._load(root, None)
             return
         missing: list[ArtifactSlot] = []
@@ -572,7 +607,7 @@ class MountSession(CommitPipeline):
             return False
         if kind == "collection":
             raise NodeKindError(path, "file", "directory")
-        data = self.storage.read(path)
+        data = self.storage.read_limited(path, self.max_artifact_bytes)
         loaded = self._from_stored(item_type, data, str(path), committed, name)
         dotted = f"{mapping._gwt_dotted}[{key!r}]"
         slots[key] = self._bind(old, item_type, path, dotted, loaded, missing)
@@ -581,18 +616,106 @@ class MountSession(CommitPipeline):
     def repository(self) -> Any:
         return self._versioned("repo").repository
 
+    # --- edits the tree did not make (gitworktree.foreign) --------------------------------
+
+    def foreign_edits(self, node: _Container) -> list[str]:
+        """The files under ``node`` with edits the tree found on disk and did not make."""
+        with self._lock:
+            artifacts, files = self._foreign.select(node._gwt_path, None)
+            return sorted({*map(str, artifacts), *files})
+
+    def adopt(self, node: _Container, paths: list[str] | None) -> list[str]:
+        """Make foreign edits the program's own: the next commit records them."""
+        with self._lock:
+            artifacts, files = self._foreign.select(node._gwt_path, paths)
+            for path in artifacts:
+                deleted = self._foreign.artifacts[path] is None
+                mapping = self._maps.get(path.parent)
+                if deleted and path not in self._removed and mapping is not None:
+                    # A restore's re-sync forgot the removal; the file is still gone.
+                    committed = self.storage.committed_digests(path.parent)
+                    self._note_deleted_on_disk(mapping, path, committed)
+                del self._foreign.artifacts[path]
+                slot = self._slot_at(path)
+                if slot is not None:
+                    self.touch(slot)  # a candidate again, even if a commit forgot it
+            for name in files:
+                del self._foreign.files[name]
+            return sorted({*map(str, artifacts), *files})
+
+    def discard(self, node: _Container, paths: list[str] | None) -> list[str]:
+        """Put files with foreign edits back as HEAD has them, and load them again."""
+        if self.read_only:
+            raise ReadOnlyError("this tree is mounted read-only (at a past revision)")
+        with self._lock:
+            artifacts, files = self._foreign.select(node._gwt_path, paths)
+            chosen = sorted({*map(str, artifacts), *files})
+            if not chosen:
+                return []
+            self.storage.discard(chosen)
+            for name in files:
+                del self._foreign.files[name]
+            missing: list[ArtifactSlot] = []
+            for path in artifacts:
+                del self._foreign.artifacts[path]
+                self._removed.pop(path, None)
+                self._repaired_on_load.pop(path, None)
+                base = (self.storage.committed_digests(path.parent) or {}).get(path.name)
+                committed = {} if base is None else {path.name: base}
+                mapping = self._maps.get(path.parent)
+                if mapping is None:
+                    self._reread_declared(path, committed, missing)
+                elif self._reread_item(mapping, path, committed, missing):
+                    suffix = mapping._gwt_item_type.suffix
+                    mapping._gwt_slots = dict(
+                        sorted(mapping._gwt_slots.items(), key=lambda item: item[0] + suffix)
+                    )
+            if missing:
+                self._initialize(missing)  # a declared artifact HEAD lacks: its defaults
+            return chosen
+
+    def _slot_at(self, path: PurePosixPath) -> ArtifactSlot | None:
+        declared = self._declared.get(path)
+        if declared is not None:
+            node, name = declared
+            slot = node._gwt_children.get(name)
+            return slot if isinstance(slot, ArtifactSlot) else None
+        mapping = self._maps.get(path.parent)
+        if mapping is None:
+            return None
+        suffix = mapping._gwt_item_type.suffix
+        key = path.name[: len(path.name) - len(suffix)] if suffix else path.name
+        slot = mapping._gwt_slots.get(key)
+        return slot
+
+    def _discard_own_anchor_writes(self, node: _Container) -> None:
+        """Roll back what the program wrote in anchors, leaving others' edits alone."""
+        anchors = sorted(str(p) for p in self._anchor_dirs if within(p, node._gwt_path))
+        if not anchors:
+            return
+        written = self.storage.snapshot(anchors)
+        own = sorted(name for name in written if name not in self._foreign.files)
+        self.storage.discard(own)
+
     @contextlib.contextmanager
     def transaction(self, node: Worktree, message: str | None) -> Iterator[Worktree]:
         try:
             yield node
         except BaseException:
             with self._lock:
+                self._discard_own_anchor_writes(node)
                 self._drop_pending(node)
-                anchors = [str(p) for p in self._anchor_dirs if within(p, node._gwt_path)]
-                self.storage.discard(sorted(anchors))
                 self._load(node, None)
             raise
         node.commit(message)
+
+
+def _rendered(value: Artifact[Any]) -> bytes | None:
+    """What a commit would render for ``value`` (``None``: it cannot be rendered)."""
+    try:
+        return value._to_bytes()
+    except (ValueError, TypeError):
+        return None
 
 
 def _is_free_form(item: object) -> bool:

@@ -218,8 +218,11 @@ class FieldSpec:
 
 
 _RESERVED_WORKTREE_NAMES = frozenset(
-    {"sync", "commit", "acommit", "checkpoint", "restore", "transaction", "repo"}
-)
+    {
+        "sync", "commit", "acommit", "checkpoint", "restore", "transaction", "repo",
+        "foreign_edits", "adopt", "discard",
+    }
+)  # fmt: skip
 
 
 def _own_annotation_names(cls: type) -> list[str]:
@@ -405,7 +408,8 @@ class Worktree(_Container):
     """A composable tree of items; the root of a mount, or nested in a sub-directory.
 
     The names ``sync``, ``commit``, ``acommit``, ``checkpoint``, ``restore``,
-    ``transaction`` and ``repo`` are its API and cannot be used as field names.
+    ``transaction``, ``repo``, ``foreign_edits``, ``adopt`` and ``discard`` are its API
+    and cannot be used as field names.
     """
 
     def sync(self) -> None:
@@ -438,8 +442,15 @@ class Worktree(_Container):
         Returns:
             What was committed, or ``None`` when nothing had changed.
 
+        Edits found on disk when the tree loaded that it did not make (a person's, see
+        ``foreign_edits``) are left out, unless adopted.
+
         Raises:
             CommitRejectedError: an artifact stayed invalid after repair; nothing written.
+            ForeignEditsError: the commit would carry someone else's uncommitted edit
+                (the program changed a file that had one); nothing written.
+            OperationInProgressError: a git merge, rebase, cherry-pick or revert is
+                under way in the repository; nothing written.
             ConflictError: storage changed under us since the last sync; nothing written.
             ReadOnlyError: the tree is mounted at a past revision.
         """
@@ -493,6 +504,45 @@ class Worktree(_Container):
         """
         session = self._gwt_require_session()
         return session.restore(target, paths=paths, hard=hard, author=author)
+
+    def foreign_edits(self) -> list[str]:
+        """Files of this tree with uncommitted edits it did not make, found when it loaded.
+
+        A person's (or another tool's) edits, new files and deletions in the work tree:
+        commits leave them out, and refuse (``ForeignEditsError``) to carry one the
+        program changed. Paths are relative to the repository root, sorted.
+        """
+        return self._gwt_require_session().foreign_edits(self)
+
+    def adopt(self, paths: list[str] | None = None) -> list[str]:
+        """Make foreign edits the program's own: the next commit records them.
+
+        They are then committed under the commit's author, through the gate, like any
+        change the program made. Until the next ``sync()``, which finds them anew.
+
+        Args:
+            paths: files or directories (relative to the repository root); ``None``:
+                every foreign edit of this tree.
+
+        Returns:
+            The paths adopted (those of ``paths`` that had foreign edits).
+        """
+        return self._gwt_require_session().adopt(self, paths)
+
+    def discard(self, paths: list[str] | None = None) -> list[str]:
+        """Throw foreign edits away: the files go back to HEAD's and are loaded again.
+
+        Files HEAD does not have are deleted. The program's in-memory changes to those
+        artifacts are dropped with them.
+
+        Args:
+            paths: files or directories (relative to the repository root); ``None``:
+                every foreign edit of this tree.
+
+        Returns:
+            The paths put back.
+        """
+        return self._gwt_require_session().discard(self, paths)
 
     @property
     def repo(self) -> Repository:

@@ -29,6 +29,8 @@ DOCUMENTED_API = {
     "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",
     "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
     "push", "TreeCheck", "check_tree", "UntrustedTreeError",
+    "ForeignEditsError", "OperationInProgressError", "UnsupportedAttributeError",
+    "SyncResult", "sync_with", "ArtifactTooLargeError",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {
@@ -44,7 +46,7 @@ LAYERS = [
     {"storage"},
     {"tree", "binding", "maps"},
     {"artifacts", "gate", "check"},
-    {"mount", "session", "pipeline", "remote_sync"},
+    {"mount", "session", "pipeline", "remote_sync", "foreign"},
     {"cli", "compat", "mcp", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
 ]
 

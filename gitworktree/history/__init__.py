@@ -15,6 +15,7 @@ from gitworktree.history.pointers import PointerChange
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.repository import Repository
 from gitworktree.history.status import FileStatus
+from gitworktree.history.syncloop import SyncResult
 from gitworktree.history.transfer import FetchResult, PushResult
 from gitworktree.history.trees import TreeItem
 
@@ -31,6 +32,7 @@ __all__ = [
     "PointerChange",
     "PushResult",
     "Repository",
+    "SyncResult",
     "TreeItem",
     "check_ref_name",
     "update_index_entries",

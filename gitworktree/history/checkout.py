@@ -18,7 +18,9 @@ from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.index import locked_index, read_index_entries
 from gitworktree.history.materialize import WorktreeFile, write_worktree
 from gitworktree.history.rawtrees import iter_tree_files
@@ -55,14 +57,13 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
             files[change.path] = None
             continue
         mode, sha = entry
-        blob = store[sha]
-        assert isinstance(blob, Blob)
+        blob = load_object(store, sha, Blob)
         files[change.path] = WorktreeFile(mode, blob.as_raw_string())
         shas[change.path] = sha.decode("ascii")
     if not files:
         return []
     with locked_index(repo) as index:
-        written = write_worktree(Path(repo.path), files)
+        written = write_worktree(Path(repo.path), files, WorktreeFilters.for_repo(repo))
         index.apply(
             {
                 path: None if result is None else (shas[path], result)
@@ -121,6 +122,7 @@ def recover_interrupted_checkout(repo: Repo, *, finish_checkout: bool = True) ->
         entries, index_mtime = read_index_entries(repo)
         with naming_commit(head):
             committed = _committed_entries(repo, head_tree)
+        filters = WorktreeFilters.for_repo(repo)
         files: dict[str, WorktreeFile | None] = {}
         updates: dict[str, tuple[str, os.stat_result] | None] = {}
         differs = False
@@ -131,13 +133,13 @@ def recover_interrupted_checkout(repo: Repo, *, finish_checkout: bool = True) ->
             if indexed == target:
                 continue
             differs = True
-            on_disk = worktree_entry(root, path, entry, index_mtime)
+            on_disk = worktree_entry(root, path, entry, index_mtime, filters)
             if on_disk == target:
                 updates[path] = None if target is None else (target[1].decode(), _lstat(root, path))
             elif on_disk == indexed:
                 files[path] = None if target is None else _worktree_file(store, target)
         with naming_commit(head):
-            written = write_worktree(root, files) if files else {}
+            written = write_worktree(root, files, filters) if files else {}
         for path, result in written.items():
             target = committed.get(path)
             updates[path] = (
@@ -168,8 +170,7 @@ def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tupl
 
 
 def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
-    blob = store[target[1]]
-    assert isinstance(blob, Blob)
+    blob = load_object(store, target[1], Blob)
     return WorktreeFile(target[0], blob.as_raw_string())
 
 

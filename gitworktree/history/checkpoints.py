@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
 
-from gitworktree.errors import CheckpointError
+from gitworktree.errors import CheckpointError, InvalidNameError
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.refnames import check_ref_name, remote_checkpoint_prefix
 from gitworktree.history.revisions import CHECKPOINT_PREFIX, is_object_id
@@ -31,6 +31,9 @@ __all__ = [
 _SPECIAL_REF = re.compile(r"[A-Z_]*HEAD|AUTO_MERGE")
 # Folders of refs/ that a short name reaches before refs/checkpoints/ (refs/<name> first).
 _GIT_NAMESPACES = ("heads", "tags", "remotes")
+
+# Longer names pass no file system's path limit once stored as a loose ref file.
+_NAME_MAX = 1024
 
 
 class CheckpointOwner(Protocol):
@@ -159,6 +162,8 @@ def check_checkpoint_name(name: str) -> str:
         if name.startswith(prefix) and len(name) > len(prefix):
             name = name[len(prefix) :]
             break
+    if len(name.encode("utf-8")) > _NAME_MAX:
+        raise InvalidNameError(name[:60], f"a checkpoint name is at most {_NAME_MAX} bytes")
     return check_ref_name(name)
 
 

@@ -28,9 +28,11 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.commits import load_commit, remember_changed_paths
 from gitworktree.history.identity import Signature
 from gitworktree.history.index import IndexLock, TreeChange, locked_index
+from gitworktree.history.inprogress import check_no_operation_in_progress
 from gitworktree.history.locks import add_object, lock_errors, wait_for_lock
 from gitworktree.history.materialize import (
     WorktreeFile,
@@ -249,6 +251,9 @@ def _move_branch(
         for path, file in files.items()
     }
     root = Path(repo.path)
+    # A git merge, rebase, cherry-pick or revert left unfinished owns the branch and the
+    # work tree until the person finishes it (checked under the index lock git takes too).
+    check_no_operation_in_progress(repo, None if index is None else index.read())
     if index is not None:
         check_worktree_targets(root, worktree)
     wait_for_lock(
@@ -257,7 +262,7 @@ def _move_branch(
         )
     )
     if index is not None:
-        _materialize(root, worktree, files, index, trees)
+        _materialize(WorktreeFilters.for_repo(repo), worktree, files, index, trees)
 
 
 def _store_objects(
@@ -313,13 +318,15 @@ def _changed(
 
 
 def _materialize(
-    root: Path,
+    filters: WorktreeFilters,
     worktree: Mapping[str, WorktreeFile | None],
     files: Mapping[str, StagedFile | None],
     index: IndexLock,
     trees: TreeChange | None,
 ) -> None:
-    stats = write_worktree(root, worktree)
+    # Written with the line endings git would check them out with; the index records
+    # the blob (LF) with the stat of the file as written, as git's checkout does.
+    stats = write_worktree(filters.root, worktree, filters)
     if len(stats) != len(worktree):
         trees = None  # a submodule entry was skipped: the index does not become the tree
     updates: dict[str, tuple[str, os.stat_result] | None] = {}

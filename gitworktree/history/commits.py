@@ -12,9 +12,11 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Commit, ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.history.damage import load_object
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.rawtrees import diff_tree_paths
 from gitworktree.history.trailers import split_message
+from gitworktree.history.untrusted import naming_commit
 
 __all__ = [
     "changed_paths",
@@ -58,11 +60,13 @@ _KNOWN = _ChangedPaths(limit=200_000)
 
 
 def load_commit(store: BaseObjectStore, sha: ObjectID) -> Commit:
-    """The commit ``sha`` (which must be a commit id present in ``store``)."""
-    commit = store[sha]
-    if not isinstance(commit, Commit):
-        raise TypeError(f"{sha.decode()} is a {commit.type_name.decode()}, not a commit")
-    return commit
+    """The commit ``sha``.
+
+    Raises:
+        MissingObjectError: if ``store`` has no object ``sha`` (a `KeyError`).
+        dulwich.errors.WrongObjectException: if ``sha`` is not a commit.
+    """
+    return load_object(store, sha, Commit)
 
 
 def shallow_commits(repo: Repo) -> frozenset[ObjectID]:
@@ -123,4 +127,6 @@ def changed_paths(
     parents = parents_of(commit, shallow)
     if parents:
         parent_tree = load_commit(store, parents[0]).tree
-    return remember_changed_paths(commit.id, diff_tree_paths(store, parent_tree, commit.tree))
+    with naming_commit(commit.id):  # a log of a hostile commit says which one it is
+        paths = diff_tree_paths(store, parent_tree, commit.tree)
+    return remember_changed_paths(commit.id, paths)

@@ -3,11 +3,17 @@
 Each change carries a git-style unified patch (``diff --git`` header, ``--- a/path`` /
 ``+++ b/path``, ``Binary files ... differ`` for binary content) and, for ``.json`` files
 whose both sides parse, the structural changes by JSON Pointer.
+
+Both are bounded, because a diff reads what others committed: a side over
+`PATCH_LIMIT` bytes gets no line patch (``Large files ... differ``) and no pointer diff,
+and is never held in memory while other files are diffed; a pointer diff lists at most
+`LISTED_POINTERS` changes and counts the rest (see `bounded_pointer_changes`).
 """
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +22,31 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.history.attributes import WorktreeFilters
+from gitworktree.history.damage import load_object
 from gitworktree.history.paths import decode_path, encode_path, under_prefix
-from gitworktree.history.pointers import PointerChange, json_pointer_changes
+from gitworktree.history.pointers import PointerChange, bounded_pointer_changes
 from gitworktree.history.quoting import quote_path
-from gitworktree.history.status import read_worktree_file, scan_worktree
+from gitworktree.history.sizes import object_size
+from gitworktree.history.status import scan_worktree
 from gitworktree.history.trees import lookup_entry
 
-__all__ = ["FileChange", "diff_trees", "diff_worktree", "file_change"]
+__all__ = ["PATCH_LIMIT", "FileChange", "diff_trees", "diff_worktree", "file_change"]
 
-_Side = tuple[int, bytes] | None  # (mode, content) of one side, None if absent
+# Sides larger than this get no line patch and no pointer diff: a unified diff of a
+# bigger file is unreadable and costs several times its size in memory.
+PATCH_LIMIT = 8 * 1024 * 1024
+_SYMLINK_MODE = 0o120000
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One side of a file change: its mode, blob id, size, and content if small enough."""
+
+    mode: int
+    sha: str
+    size: int
+    data: bytes | None  # None: larger than PATCH_LIMIT, not held
 
 
 @dataclass(frozen=True)
@@ -36,9 +58,13 @@ class FileChange:
         status: ``"added"``, ``"modified"`` or ``"deleted"``.
         old_sha: blob id before, ``None`` if added.
         new_sha: blob id after, ``None`` if deleted.
-        patch: unified diff text with git-style headers.
+        patch: unified diff text with git-style headers; for a side over `PATCH_LIMIT`
+            bytes, a ``Large files ... differ`` line with both sizes instead.
         pointers: for a ``.json`` file whose both sides parse, the changed values by JSON
-            Pointer; otherwise empty.
+            Pointer (at most `LISTED_POINTERS`); otherwise empty.
+        pointers_omitted: changed values found beyond those listed in ``pointers``.
+        pointers_complete: ``False`` if the documents were too large to compare to the
+            end (``pointers_omitted`` is then a lower bound).
     """
 
     path: str
@@ -47,6 +73,8 @@ class FileChange:
     new_sha: str | None
     patch: str
     pointers: tuple[PointerChange, ...] = ()
+    pointers_omitted: int = 0
+    pointers_complete: bool = True
 
 
 def diff_trees(
@@ -67,8 +95,8 @@ def diff_trees(
         path = decode_path(entry.path)
         if not under_prefix(path, prefixes):
             continue
-        old_side = None if old is None else (old.mode or 0, _blob_data(store, old.sha))
-        new_side = None if new is None else (new.mode or 0, _blob_data(store, new.sha))
+        old_side = None if old is None else _tree_side(store, old.mode or 0, old.sha)
+        new_side = None if new is None else _tree_side(store, new.mode or 0, new.sha)
         changes.append(file_change(path, old_side, new_side))
     return sorted(changes, key=lambda change: change.path)
 
@@ -78,42 +106,60 @@ def diff_worktree(
 ) -> list[FileChange]:
     """Changes from ``old_tree`` to the files in the work tree, sorted by path."""
     root = Path(repo.path)
+    filters = WorktreeFilters.for_repo(repo)
     changes = []
     for status in scan_worktree(repo, old_tree, prefixes):
-        old_side: _Side = None
-        new_side: _Side = None
+        old_side: _Side | None = None
+        new_side: _Side | None = None
         if status.old_sha is not None:
             assert old_tree is not None
-            old_side = _tree_side(repo.object_store, old_tree, status.path)
+            entry = lookup_entry(repo.object_store, old_tree, status.path)
+            if entry is not None:
+                old_side = _tree_side(repo.object_store, entry[0], entry[1])
         if status.new_sha is not None:
-            mode = 0o120000 if (root / status.path).is_symlink() else _file_mode(root, status.path)
-            new_side = (mode, read_worktree_file(root, status.path))
+            new_side = _disk_side(root, status.path, status.new_sha, filters)
         changes.append(file_change(status.path, old_side, new_side))
     return changes
 
 
-def file_change(path: str, old: _Side, new: _Side) -> FileChange:
-    """Describe the change of ``path`` from side ``old`` to side ``new`` (mode, content)."""
-    old_sha = None if old is None else Blob.from_string(old[1]).id.decode("ascii")
-    new_sha = None if new is None else Blob.from_string(new[1]).id.decode("ascii")
+def file_change(path: str, old: _Side | None, new: _Side | None) -> FileChange:
+    """Describe the change of ``path`` from side ``old`` to side ``new``."""
     status = "added" if old is None else "deleted" if new is None else "modified"
     pointers: tuple[PointerChange, ...] = ()
-    if path.endswith(".json") and old is not None and new is not None:
-        pointers = json_pointer_changes(old[1], new[1]) or ()
-    return FileChange(path, status, old_sha, new_sha, _patch(path, old, new), pointers)
+    omitted, complete = 0, True
+    if (
+        path.endswith(".json")
+        and old is not None
+        and new is not None
+        and old.data is not None
+        and new.data is not None
+    ):
+        found = bounded_pointer_changes(old.data, new.data)
+        if found is not None:
+            pointers, omitted, complete = found.listed, found.omitted, found.complete
+    return FileChange(
+        path,
+        status,
+        None if old is None else old.sha,
+        None if new is None else new.sha,
+        _patch(path, old, new),
+        pointers,
+        omitted,
+        complete,
+    )
 
 
-def _patch(path: str, old: _Side, new: _Side) -> str:
+def _patch(path: str, old: _Side | None, new: _Side | None) -> str:
     from dulwich.patch import gen_diff_header, is_binary, unified_diff  # with email: only to diff
 
     raw = encode_path(path)
     header = list(
         gen_diff_header(
             (raw, raw),
-            (None if old is None else old[0], None if new is None else new[0]),
+            (None if old is None else old.mode, None if new is None else new.mode),
             (
-                None if old is None else Blob.from_string(old[1]).id,
-                None if new is None else Blob.from_string(new[1]).id,
+                None if old is None else old.sha.encode("ascii"),
+                None if new is None else new.sha.encode("ascii"),
             ),
         )
     )
@@ -122,10 +168,22 @@ def _patch(path: str, old: _Side, new: _Side) -> str:
     header[0] = b"diff --git " + quoted_a + b" " + quoted_b + b"\n"
     out = io.BytesIO()
     out.writelines(header)
-    before = b"" if old is None else old[1]
-    after = b"" if new is None else new[1]
     from_name = b"/dev/null" if old is None else quoted_a
     to_name = b"/dev/null" if new is None else quoted_b
+    if (old is not None and old.data is None) or (new is not None and new.data is None):
+        sizes = " and ".join(f"{side.size} bytes" for side in (old, new) if side is not None)
+        out.write(
+            b"Large files "
+            + from_name
+            + b" and "
+            + to_name
+            + b" differ ("
+            + sizes.encode("ascii")
+            + b"; no line diff past %d bytes)\n" % PATCH_LIMIT
+        )
+        return out.getvalue().decode("utf-8", "replace")
+    before = b"" if old is None or old.data is None else old.data
+    after = b"" if new is None or new.data is None else new.data
     if is_binary(before) or is_binary(after):
         out.write(b"Binary files " + from_name + b" and " + to_name + b" differ\n")
     else:
@@ -140,21 +198,32 @@ def _patch(path: str, old: _Side, new: _Side) -> str:
     return out.getvalue().decode("utf-8", "replace")
 
 
-def _blob_data(store: BaseObjectStore, sha: ObjectID | None) -> bytes:
-    blob = store[sha] if sha is not None else None
-    assert isinstance(blob, Blob)
-    return blob.as_raw_string()
+def _tree_side(store: BaseObjectStore, mode: int, sha: ObjectID | None) -> _Side:
+    """A side from the object store; a large blob is measured from its header, not loaded
+    (or, where the header cannot be read, loaded once and let go)."""
+    assert sha is not None  # a side that exists has an id
+    known = object_size(store, sha)
+    if known is not None and known > PATCH_LIMIT:
+        return _Side(mode, sha.decode("ascii"), known, None)
+    blob = load_object(store, sha, Blob)
+    size = blob.raw_length()
+    data = blob.as_raw_string() if size <= PATCH_LIMIT else None
+    return _Side(mode, sha.decode("ascii"), size, data)
 
 
-def _tree_side(store: BaseObjectStore, tree: ObjectID, path: str) -> _Side:
-    entry = lookup_entry(store, tree, path)
-    if entry is None:
-        return None
-    return entry[0], _blob_data(store, entry[1])
-
-
-def _file_mode(root: Path, path: str) -> int:
-    return 0o100755 if (root / path).stat().st_mode & 0o100 else 0o100644
+def _disk_side(root: Path, path: str, sha: str, filters: WorktreeFilters) -> _Side:
+    """A side from the work tree (its id already computed by the scan), as git would
+    store it: line endings converted as the attributes say."""
+    target = root / path
+    if target.is_symlink():
+        link = os.fsencode(os.readlink(target))
+        return _Side(_SYMLINK_MODE, sha, len(link), link)
+    info = target.stat()
+    mode = 0o100755 if info.st_mode & 0o100 else 0o100644
+    if info.st_size > PATCH_LIMIT:
+        return _Side(mode, sha, info.st_size, None)
+    data = filters.clean(path, target.read_bytes())
+    return _Side(mode, sha, len(data), data)
 
 
 def _lines(data: bytes) -> list[bytes]:

@@ -11,6 +11,18 @@ turns it off, as in git. Memory stays bounded: at most 64 MB of objects go into 
 pack (the rest with the next), and files over 4 MB stay loose. A damaged or vanished
 loose object is skipped, left for ``git fsck`` to report.
 
+Packs are consolidated too, as ``gc --auto`` does when there are more than
+``gc.autoPackLimit`` packs (50 by default; 0 turns it off): every fetch, and every push
+into a repository on this machine, adds one pack, and each lookup of an object searches
+them in turn — 337 packs after 40 s of eight agents pushing, and a push five times
+slower. All packs (none marked ``.keep``) are rewritten into one, when they are small
+enough to hold in memory (64 MB of packs, the loose objects' bound; bigger ones are left
+for ``git gc``). One process at a time: the packer holds
+``objects/pack/gitworktree-consolidate.lock`` (created exclusively; one older than an
+hour was left by a killed packer and is replaced). A reader that listed a pack just
+removed finds its objects in the new one when it looks again: the new pack is complete
+and on disk before any old one goes, as with ``git repack -d``.
+
 Safe to stop at any point: the pack and its index are flushed to disk before any loose
 object is removed, and a loose object that is also in a pack is just a duplicate; a pack
 left half-written is removed by a later packing once untouched for an hour. Objects are
@@ -25,6 +37,7 @@ import os
 import re
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from dulwich.config import Config
@@ -35,10 +48,27 @@ from dulwich.objects import ObjectID, ShaFile
 from gitworktree.atomic import fsync_directory
 from gitworktree.history.locks import wait_for_lock
 
-__all__ = ["DEFAULT_AUTO_PACK", "auto_pack_threshold", "pack_loose_objects_if_due"]
+__all__ = [
+    "DEFAULT_AUTO_PACK",
+    "DEFAULT_AUTO_PACK_LIMIT",
+    "DEFAULT_UNPACK_LIMIT",
+    "auto_pack_limit",
+    "auto_pack_threshold",
+    "consolidate_packs_if_due",
+    "pack_loose_objects_if_due",
+    "unpack_limit",
+]
 
 DEFAULT_AUTO_PACK = 6700
 """git's ``gc.auto`` default: about this many loose objects trigger packing."""
+
+DEFAULT_AUTO_PACK_LIMIT = 50
+"""git's ``gc.autoPackLimit`` default: more packs than this are consolidated into one."""
+
+DEFAULT_UNPACK_LIMIT = 100
+"""git's ``transfer.unpackLimit`` default: smaller transfers are stored as loose objects."""
+
+_CONSOLIDATE_LOCK = "gitworktree-consolidate.lock"
 
 _LOOSE_NAME = re.compile(r"[0-9a-f]{38}")
 # A loose object file bigger than this stays loose: big blobs are few.
@@ -59,6 +89,135 @@ def auto_pack_threshold(config: Config) -> int:
         return max(int(value.decode("ascii").strip()), 0)
     except ValueError:
         return DEFAULT_AUTO_PACK  # git refuses a bad value; packing at the default is safe
+
+
+def auto_pack_limit(config: Config) -> int:
+    """``gc.autoPackLimit`` (``DEFAULT_AUTO_PACK_LIMIT`` if unset or unreadable; 0: off)."""
+    try:
+        value = config.get((b"gc",), b"autoPackLimit")
+    except KeyError:
+        return DEFAULT_AUTO_PACK_LIMIT
+    try:
+        return max(int(value.decode("ascii").strip()), 0)
+    except ValueError:
+        return DEFAULT_AUTO_PACK_LIMIT
+
+
+def unpack_limit(config: Config, kind: str) -> int:
+    """Below this many objects a transfer stores them loose rather than as a new pack.
+
+    git's ``fetch.unpackLimit`` / ``receive.unpackLimit`` (``kind``), else
+    ``transfer.unpackLimit``, else 100: a pack per small fetch would leave many tiny
+    packs, and every object lookup searches each of them.
+    """
+    for section, name in (((kind.encode(),), b"unpackLimit"), ((b"transfer",), b"unpackLimit")):
+        try:
+            return max(int(config.get(section, name).decode("ascii").strip()), 0)
+        except (KeyError, ValueError):
+            continue
+    return DEFAULT_UNPACK_LIMIT
+
+
+def consolidate_packs_if_due(store: DiskObjectStore, limit: int) -> int:
+    """Rewrite every pack into one when there are more than ``limit`` of them.
+
+    Args:
+        store: the repository's object store.
+        limit: ``gc.autoPackLimit``; 0 never consolidates.
+
+    Returns:
+        How many packs were replaced (0: not due, too big, or another process packs).
+    """
+    pack_dir = Path(store.pack_dir)
+    packs = _complete_packs(pack_dir)
+    if limit <= 0 or len(packs) <= limit:
+        return 0
+    if sum(_size(pack_dir / f"{name}.pack") for name in packs) > _BATCH_BYTES:
+        return 0  # too big to rewrite in memory: git gc's job
+    with _consolidating(pack_dir) as held:
+        if not held:
+            return 0
+        objects = _objects_of(store, packs)
+        if objects is None:
+            return 0  # a pack vanished: another packer was faster
+        before = set(os.listdir(pack_dir))
+        wait_for_lock(lambda: store.add_objects([(obj, None) for obj in objects]))
+        written = sorted(set(os.listdir(pack_dir)) - before)
+        for name in written:
+            if name.endswith((".pack", ".idx")):
+                with open(pack_dir / name, "rb") as done:
+                    os.fsync(done.fileno())
+        fsync_directory(pack_dir)
+        kept = {name.removesuffix(".pack") for name in written if name.endswith(".pack")}
+        replaced = [name for name in packs if name not in kept]
+        for name in replaced:
+            # The index first: a reader listing the directory stops seeing the pack.
+            for suffix in (".idx", ".pack", ".rev", ".bitmap"):
+                with contextlib.suppress(FileNotFoundError):
+                    (pack_dir / f"{name}{suffix}").unlink()
+        fsync_directory(pack_dir)
+    # dulwich keeps the packs it listed; look again so it reads the new one.
+    store._update_pack_cache()
+    return len(replaced)
+
+
+def _complete_packs(pack_dir: Path) -> list[str]:
+    """The packs git counts: a ``.pack`` with its ``.idx``, not kept by a ``.keep``."""
+    try:
+        names = set(os.listdir(pack_dir))
+    except FileNotFoundError:
+        return []
+    return sorted(
+        name.removesuffix(".pack")
+        for name in names
+        if name.endswith(".pack")
+        and name.removesuffix(".pack") + ".idx" in names
+        and name.removesuffix(".pack") + ".keep" not in names
+    )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _objects_of(store: DiskObjectStore, packs: list[str]) -> list[ShaFile] | None:
+    """Every object of ``packs`` (each once); ``None`` if one of them vanished."""
+    from dulwich.pack import Pack
+
+    found: dict[ObjectID, ShaFile] = {}
+    try:
+        for name in packs:
+            with Pack(
+                os.path.join(store.pack_dir, name), object_format=store.object_format
+            ) as pack:
+                for obj in pack.iterobjects():
+                    found.setdefault(obj.id, obj)
+    except FileNotFoundError:
+        return None
+    return list(found.values())
+
+
+@contextlib.contextmanager
+def _consolidating(pack_dir: Path) -> Iterator[bool]:
+    """Hold the consolidation lock if no other live packer does; yields whether held."""
+    lock = pack_dir / _CONSOLIDATE_LOCK
+    with contextlib.suppress(FileNotFoundError):
+        if lock.stat().st_mtime < time.time() - _ABANDONED_AFTER_S:
+            lock.unlink()  # left by a packer killed an hour ago or more
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        yield False
+        return
+    os.close(fd)
+    try:
+        yield True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
 
 
 def pack_loose_objects_if_due(store: DiskObjectStore, threshold: int) -> int:

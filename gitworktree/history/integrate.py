@@ -27,13 +27,21 @@ from typing import NoReturn
 from dulwich.objects import Blob, Commit, ObjectID
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError, MergeConflict, NodeKindError, UntrustedTreeError
+from gitworktree.errors import (
+    ConflictError,
+    MergeConflict,
+    NodeKindError,
+    RepositoryError,
+    UntrustedTreeError,
+)
 from gitworktree.history.commit import StagedFile, check_staged_links, reset_branch
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
 from gitworktree.history.identity import Signature
 from gitworktree.history.jsonmerge import Side
 from gitworktree.history.locks import add_object
 from gitworktree.history.merge import merge_trees
+from gitworktree.history.mergebase import merge_bases
 from gitworktree.history.refs import branch_ref, read_ref
 from gitworktree.history.restore import FileEntry, check_unmodified, restore_edits
 from gitworktree.history.trailers import compose_message
@@ -120,13 +128,10 @@ def _fast_forward(repo: Repo, ours: ObjectID | None, request: MergeRequest) -> C
 
 
 def _merge(repo: Repo, ours: ObjectID, request: MergeRequest) -> Commit:
-    from dulwich.graph import find_merge_base
-
     store = repo.object_store
     our_tree = load_commit(store, ours).tree
     their_tree = load_commit(store, request.theirs).tree
-    bases = find_merge_base(repo, [ours, request.theirs])
-    base_tree = load_commit(store, bases[0]).tree if bases else None
+    base_tree = _base_tree(repo, ours, request.theirs, request.label)
     merged = merge_trees(store, base_tree, our_tree, their_tree, prefer=request.prefer)
     if merged.conflicts:
         _refuse(request.label, merged.conflicts)
@@ -137,6 +142,43 @@ def _merge(repo: Repo, ours: ObjectID, request: MergeRequest) -> Commit:
     reflog = f"merge {request.label}: Merge made by gitworktree"
     _land(repo, ours, our_tree, commit, files, request.committer, reflog)
     return commit
+
+
+def _base_tree(repo: Repo, ours: ObjectID, theirs: ObjectID, label: str) -> ObjectID | None:
+    """The tree to merge against: the merge base's, or the merged bases' when several.
+
+    Histories that criss-cross have several best common ancestors; as git's recursive
+    strategy does, they are merged (against their own merge base) into one virtual
+    base. Should the bases themselves conflict, the merge is refused: no base could say
+    which side changed what.
+    """
+    store = repo.object_store
+    try:
+        bases = merge_bases(store, ours, theirs)
+    except KeyError as err:
+        raise RepositoryError(
+            repo.path,
+            f"the history of {label} is incomplete here (commit {err.args[0]!r} is "
+            "missing); fetch again",
+        ) from err
+    if not bases:
+        return None
+    tree: ObjectID = load_commit(store, bases[0]).tree
+    for other in bases[1:]:
+        inner = _base_tree(repo, bases[0], other, label)
+        merged = merge_trees(store, inner, tree, load_commit(store, other).tree)
+        if merged.conflicts:
+            _refuse_criss_cross(label, merged.conflicts)
+        for file in merged.files.values():
+            if file is not None:
+                add_object(store, file.blob)
+        edits = {p: None if f is None else (f.mode, f.blob.id) for p, f in merged.files.items()}
+        try:
+            tree, _modes = apply_tree_edits(store, tree, edits)
+        except NodeKindError as err:
+            reason = "a file in one merge base, a directory in another"
+            _refuse_criss_cross(label, (MergeConflict(err.path, None, None, None, None, reason),))
+    return tree
 
 
 def _run_gate(
@@ -218,10 +260,19 @@ def _staged(repo: Repo, edits: Mapping[str, FileEntry | None]) -> dict[str, Stag
         if entry is None:
             files[path] = None
         else:
-            blob = store[entry[1]]
-            assert isinstance(blob, Blob)
-            files[path] = StagedFile(blob, entry[0])
+            files[path] = StagedFile(load_object(store, entry[1], Blob), entry[0])
     return files
+
+
+def _refuse_criss_cross(label: str, conflicts: tuple[MergeConflict, ...]) -> NoReturn:
+    shown = "".join(f"\n  - {conflict}" for conflict in conflicts[:20])
+    raise ConflictError(
+        f"merging {label} stopped, nothing was changed: the histories criss-cross (several "
+        f"merge bases) and those bases disagree, so no base can tell which side changed "
+        f"what (prefer= cannot choose either):{shown}\nTo resolve: restore {label}'s tree "
+        "(restore() adds a commit with it), commit your changes again on top, and merge again",
+        conflicts=conflicts,
+    )
 
 
 def _refuse(label: str, conflicts: tuple[MergeConflict, ...]) -> NoReturn:

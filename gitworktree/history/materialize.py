@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
 from gitworktree.errors import NodeKindError, UnsafePathError, UntrustedTreeError
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.paths import encode_path
 from gitworktree.history.untrusted import check_link_target, entry_problem
 
@@ -71,12 +72,15 @@ def check_worktree_targets(root: Path, files: Mapping[str, WorktreeFile | None])
 
 
 def write_worktree(
-    root: Path, files: Mapping[str, WorktreeFile | None]
+    root: Path,
+    files: Mapping[str, WorktreeFile | None],
+    filters: WorktreeFilters | None = None,
 ) -> dict[str, os.stat_result | None]:
     """Delete and write files under ``root``: each write is atomic (temp file + rename).
 
     Deletions go first, and directories they leave empty are removed, so that a file can
-    replace a directory and the reverse.
+    replace a directory and the reverse. With ``filters``, a file's blob content is
+    written with the line endings git would check it out with.
 
     Returns:
         path -> ``lstat`` of the written file, or ``None`` for a deleted path. Submodule
@@ -100,6 +104,10 @@ def write_worktree(
     for directory in unlinked:
         if directory.is_dir():  # pruned directories took their entries with them
             fsync_directory(directory)
+    if filters is not None:
+        for path, file in files.items():
+            if path == ".gitattributes" or path.endswith("/.gitattributes"):
+                filters.expect(path, None if file is None else file.data)
     regular: list[tuple[Path, bytes, int]] = []
     for path, file in sorted(files.items()):
         if file is None or file.mode == _GITLINK_MODE:
@@ -109,7 +117,8 @@ def write_worktree(
         if file.mode == _SYMLINK_MODE:
             _write_symlink(target, os.fsdecode(file.data))
         else:
-            regular.append((target, file.data, 0o755 if file.mode == _EXECUTABLE_MODE else 0o644))
+            data = file.data if filters is None else filters.smudge(path, file.data)
+            regular.append((target, data, 0o755 if file.mode == _EXECUTABLE_MODE else 0o644))
     if regular:
         atomic_write_many(regular)  # each file atomic; flushed in batches
     for path, file in files.items():

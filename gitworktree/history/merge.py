@@ -6,7 +6,7 @@ Each file is one artifact. Against their common ancestor (the merge base):
 - a file changed identically on both sides is kept;
 - a ``.json`` file changed differently on both sides is merged by JSON Pointer
   (`gitworktree.history.jsonmerge`): edits to different fields merge, edits to the same
-  field are conflicts;
+  field are conflicts (a file over `FIELD_MERGE_LIMIT` bytes is merged as a whole);
 - any other file changed differently on both sides (text, XML, a file deleted on one side
   and changed on the other) is one conflict for the whole file.
 
@@ -26,11 +26,17 @@ from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 
 from gitworktree.errors import MergeConflict
 from gitworktree.history.commit import StagedFile
+from gitworktree.history.damage import load_object
 from gitworktree.history.jsonmerge import ABSENT, Side, json_equal, merge_json, render_json
 from gitworktree.history.restore import FileEntry, restore_edits
+from gitworktree.history.sizes import object_size
 from gitworktree.history.trees import lookup_entry
 
-__all__ = ["TreeMerge", "merge_trees"]
+__all__ = ["FIELD_MERGE_LIMIT", "TreeMerge", "merge_trees"]
+
+# A JSON file larger than this is merged as a whole file, like any other: parsing three
+# versions of it would cost many times its size in memory.
+FIELD_MERGE_LIMIT = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -167,9 +173,15 @@ def _is_json(path: str, *entries: FileEntry | None) -> bool:
 def _parse_json(store: BaseObjectStore, entry: FileEntry | None) -> Any:
     if entry is None:
         return ABSENT
+    size = object_size(store, entry[1])
+    if size is not None and size > FIELD_MERGE_LIMIT:
+        return _UNPARSABLE  # merged (or conflicting) as a whole file, never parsed
+    blob = _blob(store, entry[1])
+    if blob.raw_length() > FIELD_MERGE_LIMIT:
+        return _UNPARSABLE
     try:
-        return json.loads(_blob(store, entry[1]).as_raw_string())
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(blob.as_raw_string())
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _UNPARSABLE
 
 
@@ -180,9 +192,7 @@ def _staged(store: BaseObjectStore, entry: FileEntry | None) -> StagedFile | Non
 
 
 def _blob(store: BaseObjectStore, sha: ObjectID) -> Blob:
-    blob = store[sha]
-    assert isinstance(blob, Blob)
-    return blob
+    return load_object(store, sha, Blob)
 
 
 def _text(store: BaseObjectStore, entry: FileEntry | None) -> str | bytes | None:

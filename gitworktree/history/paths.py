@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gitworktree.errors import UnsafePathError
-from gitworktree.history.untrusted import MAX_NAME_BYTES
+from gitworktree.history.untrusted import MAX_NAME_BYTES, entry_problem
 
 __all__ = [
     "check_repo_path",
@@ -33,8 +33,8 @@ def check_repo_path(path: str) -> str:
 
     Raises:
         UnsafePathError: for an empty or absolute path, a ``.``, ``..`` or empty level, a
-            ``.git`` level (in any case), a backslash, a control character, or a level
-            longer than 255 bytes.
+            ``.git`` level (in any case, or a spelling HFS+ or NTFS reads as ``.git``), a
+            backslash, a control character, or a level longer than 255 bytes.
     """
     if not isinstance(path, str):
         raise UnsafePathError(path, "a path must be a string")
@@ -56,6 +56,10 @@ def check_repo_path(path: str) -> str:
             raise UnsafePathError(
                 path, f"a level is longer than {MAX_NAME_BYTES} bytes, which file systems refuse"
             )
+        # What we write must pass the rules we read trees by (``.git.``, ``git~1`` ...).
+        problem = entry_problem(encode_path(part), b"100644")
+        if problem is not None:
+            raise UnsafePathError(path, f"the level {part!r} {problem}")
     return clean
 
 

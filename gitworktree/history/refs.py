@@ -11,6 +11,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from dulwich.errors import FileFormatException
 from dulwich.file import FileLocked
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.reflog import format_reflog_line
@@ -18,6 +19,7 @@ from dulwich.refs import Ref, SymrefLoop
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, RepositoryError
+from gitworktree.history.damage import damaged, is_object_id
 from gitworktree.history.identity import Signature
 
 __all__ = [
@@ -40,10 +42,14 @@ def branch_ref(repo: Repo) -> Ref:
         RepositoryError: if HEAD is detached or not a branch.
     """
     try:
-        chain, _sha = repo.refs.follow(HEAD)
-    except (KeyError, SymrefLoop) as err:
-        raise RepositoryError(repo.path, f"cannot read HEAD ({err})") from err
+        chain, sha = repo.refs.follow(HEAD)
+    except SymrefLoop as err:
+        raise damaged(repo.path, "HEAD is a symbolic-ref loop") from err
+    except (KeyError, FileFormatException) as err:
+        raise damaged(repo.path, f"HEAD cannot be read ({err})") from err
     target = chain[-1]
+    if len(chain) < 2 and sha is not None and not is_object_id(sha):
+        raise damaged(repo.path, f"HEAD holds {sha[:60]!r}, neither a ref nor an object id")
     if len(chain) < 2 or not target.startswith(b"refs/heads/"):
         raise RepositoryError(
             repo.path,
@@ -53,11 +59,24 @@ def branch_ref(repo: Repo) -> Ref:
 
 
 def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
-    """The id ``ref`` points at (following symbolic refs), or ``None`` if it does not exist."""
+    """The id ``ref`` points at (following symbolic refs), or ``None`` if it does not exist.
+
+    Raises:
+        RepositoryError: if the ref store is damaged: a symbolic-ref loop, unreadable
+            ``packed-refs``, or a ref file holding something other than an object id.
+    """
+    name = ref.decode("utf-8", "replace")
     try:
-        return repo.refs[ref]
+        sha = repo.refs[ref]
     except KeyError:
         return None
+    except SymrefLoop as err:
+        raise damaged(repo.path, f"{name} is a symbolic-ref loop") from err
+    except FileFormatException as err:  # packed-refs with a line that is not "<id> <ref>"
+        raise damaged(repo.path, f"packed-refs cannot be read ({err})") from err
+    if not is_object_id(sha):
+        raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
+    return sha
 
 
 def advance_branch(

@@ -22,7 +22,7 @@ from gitworktree.history.checkpoints import (
     new_checkpoint_name,
     shadowing_reason,
 )
-from gitworktree.history.damage import translates_damage
+from gitworktree.history.damage import damaged, is_object_id, translates_damage
 from gitworktree.history.identity import Signature
 from gitworktree.history.info import CommitInfo
 from gitworktree.history.locks import lock_errors, wait_for_lock
@@ -63,6 +63,10 @@ class CheckpointOperations:
     def checkpoints(self) -> list[Checkpoint]:
         """Every checkpoint, sorted by name."""
         refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
+        for name, sha in refs.items():
+            if not is_object_id(sha):
+                ref = CHECKPOINT_PREFIX + name.decode("utf-8", "replace")
+                raise damaged(self.path, f"{ref} holds {sha[:60]!r}, not an object id")
         found = [
             Checkpoint(self, name.decode("utf-8"), sha.decode("ascii"))
             for name, sha in refs.items()

@@ -16,6 +16,7 @@ from dulwich.objects import S_ISGITLINK, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, UntrustedTreeError
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.index import read_index_entries
 from gitworktree.history.rawtrees import diff_tree_files, iter_tree_files
 from gitworktree.history.status import worktree_entry
@@ -105,8 +106,9 @@ def check_unmodified(
     index, index_mtime = read_index_entries(repo)
     store, root = repo.object_store, Path(repo.path)
     dirty = []
+    filters = WorktreeFilters.for_repo(repo)
     for path, wanted in sorted(edits.items()):
-        on_disk = worktree_entry(root, path, index.get(path), index_mtime)
+        on_disk = worktree_entry(root, path, index.get(path), index_mtime, filters)
         committed = None if head_tree is None else lookup_entry(store, head_tree, path)
         if on_disk is not None and on_disk not in (committed, wanted):
             dirty.append(path)

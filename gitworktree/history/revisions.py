@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import re
 
-from dulwich.objects import Commit, ObjectID, Tag
+from dulwich.objects import Commit, ObjectID, ShaFile, Tag
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import AmbiguousRevisionError, UnknownRevisionError
 from gitworktree.history.commits import load_commit, parents_of, shallow_commits
+from gitworktree.history.damage import damaged, load_object
 from gitworktree.history.refnames import check_ref_name
 from gitworktree.history.refs import HEAD, read_ref
 
@@ -39,6 +40,8 @@ CHECKPOINT_PREFIX = "refs/checkpoints/"
 _FULL_ID = re.compile(r"[0-9a-fA-F]{40}")
 _SHORT_ID = re.compile(r"[0-9a-fA-F]{4,39}")
 _STEP = re.compile(r"([~^])(\d*)")
+# Refs git only ever points at commits.
+_COMMIT_REFS = ("HEAD", "refs/heads/", CHECKPOINT_PREFIX, "refs/remotes/")
 # Where a short name is looked for: git's order (refs.c, ref_rev_parse_rules), then among
 # checkpoints so that a bare checkpoint name resolves too.
 REF_RULES = (
@@ -74,7 +77,8 @@ def resolve_revision(repo: Repo, revision: str) -> ObjectID:
     """
     cut = min((i for i in (revision.find("~"), revision.find("^")) if i >= 0), default=None)
     base, steps = (revision, "") if cut is None else (revision[:cut], revision[cut:])
-    sha = _peel_to_commit(repo, _resolve_base(repo, base, revision), revision)
+    found, ref = _resolve_base(repo, base, revision)
+    sha = _peel_to_commit(repo, found, revision, ref)
     position = 0
     shallow = shallow_commits(repo) if steps else frozenset()
     for match in _STEP.finditer(steps):
@@ -87,62 +91,73 @@ def resolve_revision(repo: Repo, revision: str) -> ObjectID:
     return sha
 
 
-def _resolve_base(repo: Repo, base: str, revision: str) -> ObjectID:
+def _resolve_base(repo: Repo, base: str, revision: str) -> tuple[ObjectID, str | None]:
+    """The id ``base`` names, and the ref it was read from (``None``: an id was given)."""
     if base in ("HEAD", "@"):
         head = read_ref(repo, HEAD)
         if head is None:
             raise UnknownRevisionError(repo.path, revision)
-        return head
+        return head, "HEAD"
     if _FULL_ID.fullmatch(base):
         sha = ObjectID(base.lower().encode("ascii"))
         if sha in repo.object_store:
-            return sha
+            return sha, None
         raise UnknownRevisionError(repo.path, revision)
     check_ref_name(base)
     if _SHORT_ID.fullmatch(base):
         found = _expand_short_id(repo, base.lower(), revision)
         if found is not None:
-            return found
+            return found, None
     if base.startswith("refs/"):
         full = read_ref(repo, Ref(base.encode("utf-8")))
         if full is None:
             raise UnknownRevisionError(repo.path, revision)
-        return full
+        return full, base
     return _resolve_short_name(repo, base, revision)
 
 
-def _resolve_short_name(repo: Repo, base: str, revision: str) -> ObjectID:
-    """The one commit the refs ``base`` can name point at (see `REF_RULES`)."""
+def _resolve_short_name(repo: Repo, base: str, revision: str) -> tuple[ObjectID, str]:
+    """The one commit the refs ``base`` can name point at (see `REF_RULES`), and a ref."""
     found: dict[str, ObjectID] = {}
     for rule in REF_RULES:
         sha = read_ref(repo, Ref(rule.format(base).encode("utf-8")))
         if sha is not None:
             found[rule.format(base)] = sha
-    commits = {_peel_to_commit(repo, sha, revision) for sha in found.values()}
+    commits = {_peel_to_commit(repo, sha, revision, ref): ref for ref, sha in found.items()}
     if len(commits) > 1:
         raise AmbiguousRevisionError(repo.path, revision, sorted(found))
     if not commits:
         raise UnknownRevisionError(repo.path, revision)
-    return commits.pop()
+    return commits.popitem()
 
 
 def _expand_short_id(repo: Repo, prefix: str, revision: str) -> ObjectID | None:
     """The one commit (or tag) whose id begins with ``prefix``; ``None`` if none does."""
     matches = set(repo.object_store.iter_prefix(prefix.encode("ascii")))
-    commits = {sha for sha in matches if isinstance(repo.object_store[sha], Commit | Tag)}
+    store = repo.object_store
+    commits = {sha for sha in matches if isinstance(load_object(store, sha, ShaFile), Commit | Tag)}
     if len(commits) > 1:
         names = sorted(sha.decode("ascii") for sha in commits)
         raise AmbiguousRevisionError(repo.path, revision, names)
     return commits.pop() if commits else None
 
 
-def _peel_to_commit(repo: Repo, sha: ObjectID, revision: str) -> ObjectID:
-    obj = repo.object_store[sha]
+def _peel_to_commit(repo: Repo, sha: ObjectID, revision: str, ref: str | None) -> ObjectID:
+    """The commit ``sha`` is or (through tags) points at.
+
+    A ref to an object that is missing, or a branch, ``HEAD`` or checkpoint pointing at
+    something other than a commit, is damage (git never writes one); a tag or an id
+    typed by the caller that names a tree or blob is only not a commit.
+    """
+    obj: ShaFile = load_object(repo.object_store, sha, ShaFile)
     while isinstance(obj, Tag):
-        obj = repo.object_store[obj.object[1]]
-    if not isinstance(obj, Commit):
-        raise UnknownRevisionError(repo.path, revision)
-    return obj.id
+        obj = load_object(repo.object_store, obj.object[1], ShaFile)
+    if isinstance(obj, Commit):
+        return obj.id
+    if ref is not None and ref.startswith(_COMMIT_REFS):
+        kind = obj.type_name.decode("ascii")
+        raise damaged(repo.path, f"{ref} points at a {kind} ({sha.decode()}), not a commit")
+    raise UnknownRevisionError(repo.path, revision)
 
 
 def _step(

@@ -19,7 +19,9 @@ from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
+from gitworktree.history.attributes import WorktreeFilters
 from gitworktree.history.index import entry_matches_stat, read_index_entries
+from gitworktree.history.inprogress import unmerged_paths
 from gitworktree.history.paths import under_prefix
 from gitworktree.history.rawtrees import iter_tree_files
 from gitworktree.history.trees import lookup_entry
@@ -33,7 +35,9 @@ class FileStatus:
 
     Attributes:
         path: repository-relative POSIX path.
-        status: ``"added"``, ``"modified"`` or ``"deleted"``.
+        status: ``"added"``, ``"modified"``, ``"deleted"``, or ``"unmerged"`` for a path
+            a git merge, rebase, cherry-pick or revert left in conflict (its index
+            entries are at stages 1-3; the file on disk has the conflict markers).
         old_sha: blob id in the commit, ``None`` if added.
         new_sha: blob id of the file on disk, ``None`` if deleted.
     """
@@ -57,22 +61,28 @@ def scan_worktree(
     """
     base = _tree_files(repo, base_tree, prefixes)
     index, index_mtime = read_index_entries(repo)
-    tracked = set(base) | {path for path in index if under_prefix(path, prefixes)}
+    unmerged = {path for path in unmerged_paths(repo) if under_prefix(path, prefixes)}
+    tracked = set(base) | unmerged | {path for path in index if under_prefix(path, prefixes)}
     root = Path(repo.path)
+    filters = WorktreeFilters.for_repo(repo)
     found: dict[str, tuple[int, ObjectID] | None] = {
-        path: worktree_entry(root, path, index.get(path), index_mtime) for path in tracked
+        path: worktree_entry(root, path, index.get(path), index_mtime, filters) for path in tracked
     }
     known = tracked | set(index)
     for path in _untracked(repo, root, known, prefixes):
-        found[path] = worktree_entry(root, path, None, 0)
+        found[path] = worktree_entry(root, path, None, 0, filters)
     changes = []
     for path in sorted(found):
         old, new = base.get(path), found[path]
-        if old != new:
+        if old != new or path in unmerged:
+            if path in unmerged:
+                status = "unmerged"
+            else:
+                status = "added" if old is None else "deleted" if new is None else "modified"
             changes.append(
                 FileStatus(
                     path,
-                    "added" if old is None else "deleted" if new is None else "modified",
+                    status,
                     None if old is None else old[1].decode("ascii"),
                     None if new is None else new[1].decode("ascii"),
                 )
@@ -81,7 +91,11 @@ def scan_worktree(
 
 
 def worktree_entry(
-    root: Path, path: str, entry: IndexEntry | None, index_mtime: int
+    root: Path,
+    path: str,
+    entry: IndexEntry | None,
+    index_mtime: int,
+    filters: WorktreeFilters | None = None,
 ) -> tuple[int, ObjectID] | None:
     """The ``(mode, blob id)`` of the file at ``path`` on disk; ``None`` if not a file.
 
@@ -90,6 +104,7 @@ def worktree_entry(
         path: repository-relative path.
         entry: the path's index entry, if any: its id is reused when the stat matches.
         index_mtime: the index file's mtime in nanoseconds.
+        filters: the line-ending conversion to apply before hashing, as git does.
     """
     try:
         stat_result = os.lstat(root / path)
@@ -100,7 +115,10 @@ def worktree_entry(
     mode = cleanup_mode(stat_result.st_mode)
     if entry is not None and entry_matches_stat(entry, stat_result, index_mtime):
         return mode, entry.sha
-    return mode, Blob.from_string(read_worktree_file(root, path)).id
+    data = read_worktree_file(root, path)
+    if filters is not None and not stat.S_ISLNK(stat_result.st_mode):
+        data = filters.clean(path, data)
+    return mode, Blob.from_string(data).id
 
 
 def read_worktree_file(root: Path, path: str) -> bytes:

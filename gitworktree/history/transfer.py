@@ -25,22 +25,41 @@ forced unless ``force=True``.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from dulwich.config import Config
+from dulwich.errors import NotGitRepository
+from dulwich.file import FileLocked
+from dulwich.object_store import DiskObjectStore
 from dulwich.objects import ZERO_SHA, Blob, ObjectID
-from dulwich.pack import UnpackedObject
+from dulwich.pack import PackFileDisappeared, UnpackedObject
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, RepositoryError
 from gitworktree.history.commit import StagedFile, reset_branch
 from gitworktree.history.commits import load_commit
+from gitworktree.history.damage import load_object
+from gitworktree.history.housekeeping import (
+    auto_pack_limit,
+    consolidate_packs_if_due,
+    unpack_limit,
+)
 from gitworktree.history.identity import Signature, repository_identity
+from gitworktree.history.locks import add_object
+from gitworktree.history.mergebase import is_ancestor as commit_is_ancestor
+from gitworktree.history.objectwalk import (
+    commits_to_fetch,
+    commits_to_send,
+    new_objects,
+    unpacked_objects,
+)
 from gitworktree.history.refnames import check_ref_name, remote_checkpoint_prefix
 from gitworktree.history.refs import read_ref
 from gitworktree.history.remotes import (
@@ -69,6 +88,13 @@ __all__ = [
     "record_fetch",
     "record_push",
 ]
+
+if TYPE_CHECKING:
+    from dulwich.client import GitClient
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _HEADS = b"refs/heads/"
 _CHECKPOINTS = CHECKPOINT_PREFIX.encode("ascii")
@@ -133,15 +159,61 @@ def fetch_objects(
         RemoteError: if the remote cannot be reached or read.
     """
 
-    def wanted(refs: Mapping[Ref, ObjectID | None], depth: int | None = None) -> list[ObjectID]:
-        shas = set(_of_interest(refs, checkpoints).values())
-        return sorted(sha for sha in shas if sha not in repo.object_store)
+    # The refs are read once, when deciding what to copy, and those are the refs
+    # reported. A local transport reads the remote's refs a second time after copying:
+    # a push landing in between would name a commit that was never copied.
+    seen: dict[Ref, ObjectID] = {}
 
-    with open_client(repo, target) as (client, path), transport_errors(target):
-        result = client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
-    return Fetched(
-        target, _of_interest(result.refs, checkpoints), dict(result.symrefs), checkpoints
-    )
+    def wanted(refs: Mapping[Ref, ObjectID | None], depth: int | None = None) -> list[ObjectID]:
+        seen.clear()
+        seen.update(_of_interest(refs, checkpoints))
+        return sorted(sha for sha in set(seen.values()) if sha not in repo.object_store)
+
+    def attempt() -> tuple[dict[Ref, ObjectID], dict[Ref, Ref]]:
+        from dulwich.client import LocalGitClient
+
+        with open_client(repo, target) as (client, path), transport_errors(target):
+            if isinstance(client, LocalGitClient):
+                return _fetch_local(repo, path, checkpoints, progress)
+            result = client.fetch(path, repo, determine_wants=wanted, progress=_bytes(progress))
+            return seen or _of_interest(result.refs, checkpoints), dict(result.symrefs)
+
+    refs, symrefs = _again_if_packs_vanished(attempt, target)
+    _tidy(repo.object_store, repo.get_config_stack())
+    # Whatever the remote claimed, a ref is only recorded at a commit we now have.
+    present = {ref: sha for ref, sha in refs.items() if sha in repo.object_store}
+    return Fetched(target, present, symrefs, checkpoints)
+
+
+def _fetch_local(
+    repo: Repo, path: str, checkpoints: bool, progress: Progress | None
+) -> tuple[dict[Ref, ObjectID], dict[Ref, Ref]]:
+    """Copy what we lack from a repository on this machine; its refs, read once.
+
+    dulwich's local fetch collects every ancestor of what we have and reads whole packs
+    looking for deltas: its cost grows with history. Here it follows what is new.
+    """
+    store = repo.object_store
+    with Repo(path) as host:
+        refs = _of_interest(host.get_refs(), checkpoints)
+        symrefs = dict(host.refs.get_symrefs())
+        try:
+            commits = commits_to_fetch(
+                host.object_store, sorted(set(refs.values())), lambda sha: sha in store
+            )
+            wanted = [sha for sha in new_objects(host.object_store, commits) if sha not in store]
+        except KeyError as err:
+            raise RemoteError(
+                path, f"{path} is damaged: object {err.args[0]!r} is missing or of the wrong type"
+            ) from err
+        if len(wanted) < unpack_limit(repo.get_config_stack(), "fetch"):
+            for sha in wanted:  # as git does: a small fetch is kept as loose objects
+                add_object(store, host.object_store[sha])
+        elif wanted:
+            store.add_pack_data(*unpacked_objects(host.object_store, wanted))
+        if progress is not None:
+            progress(f"Copying objects: {len(wanted)}, done.\n")
+    return refs, symrefs
 
 
 def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchResult:
@@ -219,17 +291,37 @@ def push_refs(
         # dulwich annotates this progress as taking str, but calls it with bytes, as the
         # client's own (``progress`` here, which forwards to ours) expects.
         counting: Any = progress
-        return repo.generate_pack_data(set(have), set(want), ofs_delta=ofs_delta, progress=counting)
-
-    with open_client(repo, target) as (client, path):
-        check_not_checked_out(client, path, branch, target)
-        with transport_errors(target):
-            result = client.send_pack(
-                path.encode("utf-8"),
-                update_refs,
-                generate_pack_data=pack,
-                progress=_bytes(progress),
+        try:
+            commits = commits_to_send(repo.object_store, sorted(want), sorted(have))
+            objects = new_objects(repo.object_store, commits)
+            if progress is not None:
+                progress(f"counting objects: {len(objects)}, done.\n".encode())
+            return unpacked_objects(repo.object_store, objects)
+        except KeyError:
+            # Not only commits wanted (or a damaged history): dulwich's own, slower search.
+            return repo.generate_pack_data(
+                set(have), set(want), ofs_delta=ofs_delta, progress=counting
             )
+
+    def attempt() -> Any:
+        with open_client(repo, target) as (client, path):
+            check_not_checked_out(client, path, branch, target)
+            try:
+                with transport_errors(target):
+                    sent = client.send_pack(
+                        path.encode("utf-8"),
+                        update_refs,
+                        generate_pack_data=pack,
+                        progress=_bytes(progress),
+                    )
+            except FileLocked as err:
+                # A local host's ref is locked by another pusher (or git) right now.
+                raise _moved_while_pushing(target, branch, "its lock file exists") from err
+            if sent.ref_status is not None and not any(sent.ref_status.values()):
+                _tidy_local_host(client, path)
+            return sent
+
+    result = _again_if_packs_vanished(attempt, target)
     _check_statuses(target, branch, result.ref_status or {})
     updated = {ref.decode("utf-8"): sha.decode("ascii") for ref, sha in planned.items()}
     return PushResult(target.label, target.public_url, updated)
@@ -269,11 +361,14 @@ def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature:
 
 
 def is_ancestor(repo: Repo, ancestor: ObjectID, descendant: ObjectID) -> bool:
-    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown)."""
-    from dulwich.graph import can_fast_forward
+    """Whether ``ancestor`` is ``descendant`` or one of its ancestors (``False`` if unknown).
 
+    Raises:
+        MissingObjectError: ``descendant`` itself is missing: damage, not an answer.
+    """
+    load_commit(repo.object_store, descendant)
     try:
-        return can_fast_forward(repo, ancestor, descendant)
+        return commit_is_ancestor(repo.object_store, ancestor, descendant)
     except KeyError:
         return False  # we do not have that commit: it cannot be in our history
 
@@ -347,9 +442,7 @@ def _clone_into(
     with naming_commit(commit):  # every entry is checked as its tree is read
         for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
             if entry is not None:
-                blob = store[entry[1]]
-                assert isinstance(blob, Blob)
-                files[file] = StagedFile(blob, entry[0])
+                files[file] = StagedFile(load_object(store, entry[1], Blob), entry[0])
         reset_branch(
             repo,
             commit,
@@ -451,20 +544,93 @@ def _check_statuses(
     if not failed:
         return
     if branch in failed and _moved_meanwhile(failed[branch] or ""):
-        raise ConflictError(
-            f"push to {target.label} rejected: {branch.decode('utf-8')} moved there while we "
-            f"pushed ({failed[branch]}). Pull first, then push again",
-            ref=branch.decode("utf-8"),
-        )
+        raise _moved_while_pushing(target, branch, failed[branch] or "")
     details = "; ".join(f"{ref.decode('utf-8', 'replace')}: {err}" for ref, err in failed.items())
     raise RemoteError(
         target.label, f"{target.public_url} refused the push: {details}", url=target.public_url
     )
 
 
+def _moved_while_pushing(target: RemoteTarget, branch: Ref, detail: str) -> ConflictError:
+    """Another push raced ours there: retryable, after a pull."""
+    name = branch.decode("utf-8")
+    return ConflictError(
+        f"push to {target.label} rejected: {name} moved or was being moved there while we "
+        f"pushed ({detail}). Pull first, then push again",
+        ref=name,
+    )
+
+
 def _moved_meanwhile(error: str) -> bool:
-    words = ("non-fast-forward", "fetch first", "unable to set", "stale info", "failed to lock")
+    # git's receive-pack reports a lost compare-and-swap or a held ref lock as "failed to
+    # update ref" (and "cannot lock ref"); dulwich's local transport as "unable to set".
+    words = (
+        "non-fast-forward",
+        "fetch first",
+        "unable to set",
+        "stale info",
+        "failed to lock",
+        "failed to update ref",
+        "cannot lock ref",
+    )
     return any(word in error for word in words)
+
+
+def _again_if_packs_vanished(attempt: Callable[[], T], target: RemoteTarget) -> T:
+    """Run a transfer; again (twice at most) if a local host's packs were replaced meanwhile.
+
+    Another process consolidating the host's packs removes those we listed a moment
+    before opening them; their objects are in the new pack, which a fresh look finds.
+
+    Raises:
+        RemoteError: the packs kept changing under us three times in a row.
+    """
+    for tries_left in (2, 1, 0):
+        try:
+            return attempt()
+        except PackFileDisappeared as err:
+            if tries_left:
+                continue
+            raise RemoteError(
+                target.label,
+                f"the packs of {target.public_url} kept being rewritten while we read them "
+                f"({err}); try again",
+                url=target.public_url,
+            ) from err
+        except RemoteError as err:
+            if tries_left and isinstance(err.__cause__, FileNotFoundError | PackFileDisappeared):
+                continue
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _tidy(store: object, config: Config) -> None:
+    """Consolidate the packs of a repository on this machine when ``gc --auto`` would.
+
+    Tidying never fails a transfer: the refs are right either way.
+    """
+    if not isinstance(store, DiskObjectStore):
+        return
+    try:
+        replaced = consolidate_packs_if_due(store, auto_pack_limit(config))
+    except (OSError, FileLocked) as error:
+        log.warning("could not consolidate the packs of %s: %s", store.path, error)
+        return
+    if replaced:
+        log.info("consolidated %d packs of %s into one", replaced, store.path)
+
+
+def _tidy_local_host(client: GitClient, path: str) -> None:
+    """After a push into a repository on this machine, pack it as git's receive-pack would."""
+    from dulwich.client import LocalGitClient
+
+    if not isinstance(client, LocalGitClient):
+        return  # a server packs its own repositories
+    try:
+        with Repo(path) as host:
+            _tidy(host.object_store, host.get_config_stack())
+    except (OSError, NotGitRepository) as error:
+        log.warning("could not open %s to consolidate its packs: %s", path, error)
 
 
 def _bytes(progress: Progress | None) -> Callable[[bytes], None] | None:

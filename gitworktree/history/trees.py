@@ -9,6 +9,7 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 
 from gitworktree.errors import NodeKindError
+from gitworktree.history.damage import load_object
 from gitworktree.history.paths import decode_path, encode_path
 from gitworktree.history.rawtrees import lookup_path, read_tree
 
@@ -51,9 +52,7 @@ def read_blob(store: BaseObjectStore, tree: ObjectID, path: str) -> bytes | None
         return None
     if stat.S_ISDIR(entry[0]):
         raise NodeKindError(path, "file", "directory")
-    blob = store[entry[1]]
-    assert isinstance(blob, Blob)
-    return blob.as_raw_string()
+    return load_object(store, entry[1], Blob).as_raw_string()
 
 
 def list_tree_items(store: BaseObjectStore, tree: ObjectID, directory: str) -> list[TreeItem]:

@@ -91,8 +91,10 @@ def entry_problem(name: bytes, mode: bytes) -> str | None:
         return None
     # Windows reads a backslash as a directory separator: check every part after one.
     for part in name.split(b"\\"):
+        if part.lower() == b".git":
+            return "reaches into .git"
         if _is_hfs_dot(part, b"git") or _is_ntfs_dot(part, b"git", b"git~1"):
-            return "reaches into .git (as HFS+ or NTFS would read it)"
+            return "is a name HFS+ or NTFS reads as .git"
         if mode == _SYMLINK and any(
             _is_hfs_dot(part, dotfile) or _is_ntfs_dot(part, dotfile, short)
             for dotfile, short in _NO_SYMLINK
