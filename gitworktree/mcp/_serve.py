@@ -10,7 +10,8 @@ from gitworktree.errors import GitWorktreeError
 from gitworktree.history import Repository
 from gitworktree.mcp._catalog import Catalog
 from gitworktree.mcp._server import Audit, build_server
-from gitworktree.mcp._workspace import MAX_CONTENT_BYTES, Workspace
+from gitworktree.mcp._workspace import Workspace
+from gitworktree.storage.base import DEFAULT_MAX_ARTIFACT_BYTES
 from gitworktree.tree import Worktree
 
 __all__ = ["check_loopback", "serve"]
@@ -72,8 +73,8 @@ def serve(
         host=host,
         port=port,
         transport_security=_loopback_only(host),
-        # A write carries up to MAX_CONTENT_BYTES of content, escaped inside JSON.
-        max_request_body_size=3 * MAX_CONTENT_BYTES,
+        # A write carries up to the artifact size limit of content, escaped inside JSON.
+        max_request_body_size=3 * (workspace.size_limit or DEFAULT_MAX_ARTIFACT_BYTES),
     )
 
 

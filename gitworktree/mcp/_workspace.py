@@ -35,13 +35,10 @@ from gitworktree.history import Repository
 from gitworktree.history.paths import check_repo_path
 from gitworktree.history.trailers import check_caller_text
 from gitworktree.mcp._catalog import ArtifactKind, Catalog
+from gitworktree.storage.base import artifact_size_limit, check_size
 from gitworktree.validation.issues import ValidationIssue
 
-__all__ = ["MAX_CONTENT_BYTES", "Workspace", "uri_of"]
-
-# What one read or write carries: an agent's document, not a data set. Larger files
-# stay readable with git; a client is told so rather than sent megabytes of context.
-MAX_CONTENT_BYTES = 8 * 1024 * 1024
+__all__ = ["Workspace", "uri_of"]
 
 ARTIFACT_URI = "gitworktree://artifact/"
 SCHEMA_URI = "gitworktree://schema/"
@@ -72,12 +69,22 @@ class Workspace:
         repository: the open repository (the server closes it).
         catalog: which files are artifacts, and their types.
         read_only: refuse every tool that writes (staging included).
+        max_artifact_bytes: the largest file read or written, as a mount takes it
+            (``None``: ``GITWORKTREE_MAX_ARTIFACT_BYTES`` if set, else 64 MiB; ``0``: none).
     """
 
-    def __init__(self, repository: Repository, catalog: Catalog, *, read_only: bool) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        catalog: Catalog,
+        *,
+        read_only: bool,
+        max_artifact_bytes: int | None = None,
+    ) -> None:
         self.repository = repository
         self.catalog = catalog
         self.read_only = read_only
+        self.size_limit = artifact_size_limit(max_artifact_bytes)
         self._lock = threading.RLock()
         self._stages: dict[str, dict[str, _Staged]] = {}
 
@@ -158,7 +165,7 @@ class Workspace:
                         continue  # to be deleted: nothing to check
                     data: bytes | None = staged[path].data
                 else:
-                    data = self.repository.read_file("HEAD", path) if entry["exists"] else None
+                    data = self._committed("HEAD", path) if entry["exists"] else None
                 if data is None:
                     missing.append(path)
                     continue
@@ -222,7 +229,7 @@ class Workspace:
         data = content.encode("utf-8")
         with self._lock:
             checked, kind = self.catalog.require(path)
-            _check_size(checked, len(data))
+            check_size(checked, len(data), self.size_limit)
             staged = self._stages.setdefault(stage, {})
             staged[checked] = _Staged(data, self._base(staged, checked))
             issues = [i.for_artifact(checked) for i in kind.item_type._issues_in(data, checked)]
@@ -397,17 +404,10 @@ class Workspace:
             raise RepositoryError(
                 self.repository.path, "no commits yet: stage a file with write, then commit"
             )
-        data = self.repository.show(rev, path)  # no such file, or a directory: it says so
-        _check_size(path, len(data))
-        return data
-
-
-def _check_size(path: str, size: int) -> None:
-    if size > MAX_CONTENT_BYTES:
-        raise GitWorktreeError(
-            f"{path}: {size} bytes is more than the {MAX_CONTENT_BYTES} bytes one MCP read "
-            "or write carries; use git or the gitworktree CLI for a file this large"
-        )
+        size = self.repository.file_size(rev, path)  # from the header: nothing loaded yet
+        if size is not None:
+            check_size(path, size, self.size_limit)
+        return self.repository.show(rev, path)  # no such file, or a directory: it says so
 
 
 def _content(data: bytes) -> dict[str, Any]:

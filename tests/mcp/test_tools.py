@@ -207,14 +207,25 @@ def test_a_path_outside_the_tree_is_refused_with_the_library_message(
     assert snapshot(repo.parent) == before
 
 
-def test_a_write_larger_than_one_reply_carries_is_refused(
+def test_a_write_larger_than_the_artifact_limit_is_refused(
     repo: Path, serve: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gitworktree.mcp._workspace.MAX_CONTENT_BYTES", 64)
+    monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", "64")
     message = serve()(
         lambda client: refused(client, "write_artifact", path="big.txt", content="x" * 65)
     )
-    assert "65 bytes" in message
+    assert "65 bytes, over the 64-byte limit" in message
+
+
+def test_a_committed_file_larger_than_the_artifact_limit_is_not_read(
+    repo: Path, serve: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "big.txt").write_text("x" * 65)
+    git(repo, "add", "big.txt")
+    git(repo, "commit", "-qm", "Big")
+    monkeypatch.setenv("GITWORKTREE_MAX_ARTIFACT_BYTES", "64")
+    message = serve()(lambda client: refused(client, "read_artifact", path="big.txt"))
+    assert "GITWORKTREE_MAX_ARTIFACT_BYTES" in message
 
 
 def test_a_commit_message_with_a_reserved_trailer_is_refused_and_writes_nothing(
