@@ -28,7 +28,12 @@ from mcp_types import ResourceTemplate as MCPResourceTemplate
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from gitworktree.errors import CommitRejectedError, ConflictError, GitWorktreeError
+from gitworktree.errors import (
+    CommitRejectedError,
+    ConflictError,
+    ForeignEditsError,
+    GitWorktreeError,
+)
 from gitworktree.mcp._workspace import ARTIFACT_URI, SCHEMA_URI, Workspace, uri_of
 
 __all__ = ["Audit", "build_server"]
@@ -104,7 +109,16 @@ def _refusal(error: GitWorktreeError) -> ToolError:
     # and a refused commit's message already lists every issue, one per line. Where its
     # next step is a Python call, the tools' own way is added.
     message = str(error)
-    if isinstance(error, CommitRejectedError):
+    if isinstance(error, ForeignEditsError):
+        # The library's message names the tree's remedies (adopt, discard, sync).
+        message = (
+            f"commit refused, nothing was written: {', '.join(error.paths)} had uncommitted "
+            "edits on disk that this agent did not make (a person's, or another tool's), "
+            "and the commit would overwrite them under the agent's name. Ask their author "
+            "to commit or discard them with git, then read the files again and write your "
+            "change on top"
+        )
+    elif isinstance(error, CommitRejectedError):
         first, _, issues = message.partition("\n")
         hint = "through MCP: write the fixed content with write_artifact, then commit again"
         message = f"{first}; {hint}\n{issues}"

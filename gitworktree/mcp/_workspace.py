@@ -29,7 +29,12 @@ from gitworktree.cli.output import (
     commit_json,
     issue_json,
 )
-from gitworktree.errors import GitWorktreeError, ReadOnlyError, RepositoryError
+from gitworktree.errors import (
+    ForeignEditsError,
+    GitWorktreeError,
+    ReadOnlyError,
+    RepositoryError,
+)
 from gitworktree.gate import GateItem, run_gate
 from gitworktree.history import Repository
 from gitworktree.history.paths import check_repo_path
@@ -283,6 +288,7 @@ class Workspace:
         Raises:
             CommitRejectedError: a staged artifact is invalid; nothing was written.
             ConflictError: a staged file changed at HEAD since it was staged.
+            ForeignEditsError: a staged file has uncommitted edits on disk.
         """
         self._refuse_if_read_only("commit")
         check_caller_text(message, trailers)  # a refusal before the writer lock is taken
@@ -292,6 +298,7 @@ class Workspace:
                 raise GitWorktreeError(
                     "nothing is staged: stage changes with write_artifact or delete_artifact first"
                 )
+            self._refuse_foreign_edits(list(staged))
             items = []
             changes: dict[str, bytes | None] = {}
             for path, entry in sorted(staged.items()):
@@ -384,6 +391,20 @@ class Workspace:
             for path, sha in self.repository.changed_files(None, "HEAD").items()
             if sha is not None
         }
+
+    def _refuse_foreign_edits(self, paths: Sequence[str]) -> None:
+        """Refuse a commit over files someone changed on disk without committing.
+
+        The server writes only through commits, so an uncommitted difference from HEAD
+        in the work tree is someone else's work (a person's, another tool's): the
+        commit would overwrite it and sign it with the agent's name.
+
+        Raises:
+            ForeignEditsError: naming those files; nothing was written.
+        """
+        edited = sorted(change.path for change in self.repository.status(paths))
+        if edited:
+            raise ForeignEditsError(edited)
 
     def _base(self, staged: Mapping[str, _Staged], path: str) -> str | None:
         """The version a change replaces: HEAD's when it was first staged.

@@ -470,3 +470,19 @@ def test_a_crash_reaches_the_client_without_its_traceback_or_text(
     monkeypatch.setattr(Workspace, "log", crash)
     message = serve()(lambda client: refused(client, "log"))
     assert message == "Error executing tool log"
+
+
+@pytest.mark.parametrize("path", ["notes.md", "new.md"], ids=["edited", "untracked"])
+def test_a_persons_uncommitted_edit_is_never_overwritten_by_a_commit(
+    repo: Path, serve: Callable[..., Session], path: str
+) -> None:
+    (repo / path).write_text("# Notes\nthe person's own line\n")
+
+    async def script(client: Client) -> str:
+        await call(client, "write_artifact", path=path, content="# Agent notes\n")
+        return await refused(client, "commit", message="Agent notes")
+
+    message = serve()(script)
+    assert f"{path} had uncommitted edits on disk" in message
+    assert (repo / path).read_text() == "# Notes\nthe person's own line\n"
+    assert git(repo, "log", "--format=%s").split() == ["Start"]
