@@ -47,7 +47,7 @@ LAYERS = [
     {"tree", "binding", "maps"},
     {"artifacts", "gate", "check"},
     {"mount", "session", "pipeline", "remote_sync", "foreign"},
-    {"cli", "compat", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
+    {"cli", "compat", "mcp", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
 ]
 
 

@@ -19,6 +19,7 @@ from gitworktree.cli.demo import demo
 from gitworktree.cli.diff import diff
 from gitworktree.cli.errors import from_exception
 from gitworktree.cli.history import init, log, show, status
+from gitworktree.cli.mcp import mcp
 from gitworktree.cli.pull import pull, sync
 from gitworktree.cli.remotes import clone, fetch, push, remote
 from gitworktree.cli.tree import commit, validate
@@ -104,6 +105,7 @@ for command in (
     pull,
     push,
     sync,
+    mcp,
     demo,
 ):
     cli.add_command(command)

@@ -518,6 +518,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         hard: bool = False,
         author: str | None = None,
         artifacts: Callable[[str], bool] | None = None,
+        trailers: Mapping[str, str] | None = None,
     ) -> CommitInfo:
         """Go back to a checkpoint or revision.
 
@@ -537,6 +538,8 @@ class Repository(CheckpointOperations, RemoteOperations):
                 that asked for it); by default the repository's identity.
             artifacts: whether a path is a declared artifact of a mounted tree: only a
                 regular file may be restored there (a symbolic link is refused).
+            trailers: added to the restore commit after ``Gitworktree-Restored-From``
+                (e.g. which agent asked for it); reserved ``Gitworktree-*`` keys are refused.
 
         Returns:
             The new commit (soft), the target (hard), or HEAD when nothing differed.
@@ -547,14 +550,16 @@ class Repository(CheckpointOperations, RemoteOperations):
             ConflictError: if a file to be restored has uncommitted changes on disk.
             UntrustedTreeError: the target's tree holds an entry git would refuse, or a
                 symbolic link that leads out; nothing was written.
+            InvalidNameError: a trailer key is a reserved ``Gitworktree-*`` one.
         """
+        check_caller_text(None, trailers)
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         self._require_work_tree()
         sha, label = self._restore_target(target)
         check_no_operation_in_progress(self._repo)  # before its files read as local edits
         with naming_commit(sha):
-            return self._restore(sha, label, paths, hard, author, artifacts)
+            return self._restore(sha, label, paths, hard, author, artifacts, trailers)
 
     def _restore(
         self,
@@ -564,6 +569,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         hard: bool,
         author: str | None,
         artifacts: Callable[[str], bool] | None,
+        trailers: Mapping[str, str] | None = None,
     ) -> CommitInfo:
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
@@ -582,7 +588,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         return self._commit(
             files,
             f"Restore {label}",
-            {RESTORED_FROM: sha.decode("ascii")},
+            {RESTORED_FROM: sha.decode("ascii"), **(trailers or {})},
             author=author,
             expected_head=None if head is None else head.decode("ascii"),
             materialize=True,
