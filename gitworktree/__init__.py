@@ -9,7 +9,6 @@ from gitworktree.artifacts.json import JsonDocument
 from gitworktree.artifacts.pydantic import PydanticArtifact
 from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
-from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
     AmbiguousRevisionError,
     ArtifactTooLargeError,
@@ -47,10 +46,10 @@ from gitworktree.history import (
     Repository,
     SyncResult,
 )
-from gitworktree.maps import ArtifactMap
-from gitworktree.mount import BaseMounter, mount
-from gitworktree.remote_sync import pull, push, sync_with
-from gitworktree.tree import (
+from gitworktree.mounting.check import TreeCheck, check_tree
+from gitworktree.mounting.mount import BaseMounter, mount
+from gitworktree.mounting.remote_sync import pull, push, sync_with
+from gitworktree.tree.items import (
     Anchor,
     Artifact,
     BaseWorktreeItem,
@@ -60,6 +59,7 @@ from gitworktree.tree import (
     Syncable,
     Worktree,
 )
+from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import (
     FixingLoop,

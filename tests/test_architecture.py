@@ -44,9 +44,9 @@ LAYERS = [
     {"validation"},
     {"history"},
     {"storage"},
-    {"tree", "binding", "maps"},
-    {"artifacts", "gate", "check"},
-    {"mount", "session", "pipeline", "remote_sync", "foreign"},
+    {"tree"},
+    {"artifacts"},
+    {"mounting"},
     {"cli", "compat", "mcp", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
 ]
 

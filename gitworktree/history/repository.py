@@ -32,14 +32,37 @@ from gitworktree.errors import (
     UnsupportedRepositoryError,
     UntrustedTreeError,
 )
-from gitworktree.history.attributes import WorktreeFilters
-from gitworktree.history.checkout import (
+from gitworktree.history.core.damage import (
+    check_alternates,
+    config_error,
+    load_object,
+    translates_damage,
+)
+from gitworktree.history.core.identity import Signature, check_identity, repository_identity
+from gitworktree.history.core.info import CommitInfo
+from gitworktree.history.core.locks import lock_errors
+from gitworktree.history.core.paths import check_repo_path, check_repo_prefixes, decode_path
+from gitworktree.history.core.refnames import check_ref_name
+from gitworktree.history.core.trailers import check_caller_text, compose_message
+from gitworktree.history.core.untrusted import naming_commit
+from gitworktree.history.objects.commits import commit_info, load_commit, shallow_commits
+from gitworktree.history.objects.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
+from gitworktree.history.objects.log import walk_commits
+from gitworktree.history.objects.rawtrees import diff_tree_files, read_tree
+from gitworktree.history.objects.sizes import object_size
+from gitworktree.history.objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
+from gitworktree.history.refs.checkpoints import Checkpoint
+from gitworktree.history.refs.refs import HEAD, branch_ref, read_ref
+from gitworktree.history.refs.revisions import resolve_revision
+from gitworktree.history.repository_checkpoints import CheckpointOperations
+from gitworktree.history.repository_remotes import RemoteOperations
+from gitworktree.history.worktree.attributes import WorktreeFilters
+from gitworktree.history.worktree.checkout import (
     discard_worktree_changes,
     recover_interrupted_checkout,
     writer_was_interrupted,
 )
-from gitworktree.history.checkpoints import Checkpoint
-from gitworktree.history.commit import (
+from gitworktree.history.worktree.commit import (
     ANY_HEAD,
     CommitText,
     ExpectedHead,
@@ -48,41 +71,21 @@ from gitworktree.history.commit import (
     publish_commit,
     reset_branch,
 )
-from gitworktree.history.commits import commit_info, load_commit, shallow_commits
-from gitworktree.history.damage import (
-    check_alternates,
-    config_error,
-    load_object,
-    translates_damage,
+from gitworktree.history.worktree.diff import FileChange, diff_trees, diff_worktree
+from gitworktree.history.worktree.inprogress import (
+    check_no_operation_in_progress,
+    operation_in_progress,
 )
-from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
-from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
-from gitworktree.history.identity import Signature, check_identity, repository_identity
-from gitworktree.history.info import CommitInfo
-from gitworktree.history.inprogress import check_no_operation_in_progress, operation_in_progress
-from gitworktree.history.locks import lock_errors
-from gitworktree.history.log import walk_commits
-from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
-from gitworktree.history.rawtrees import diff_tree_files, read_tree
-from gitworktree.history.refnames import check_ref_name
-from gitworktree.history.refs import HEAD, branch_ref, read_ref
-from gitworktree.history.repository_checkpoints import CheckpointOperations
-from gitworktree.history.repository_remotes import RemoteOperations
-from gitworktree.history.restore import check_unmodified, restore_edits
-from gitworktree.history.revisions import resolve_revision
-from gitworktree.history.shapes import (
+from gitworktree.history.worktree.restore import check_unmodified, restore_edits
+from gitworktree.history.worktree.shapes import (
     check_format,
     check_head,
     check_location,
     check_sparse,
     format_errors,
 )
-from gitworktree.history.sizes import object_size
-from gitworktree.history.status import FileStatus, scan_worktree
-from gitworktree.history.trailers import check_caller_text, compose_message
-from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
-from gitworktree.history.untrusted import naming_commit
-from gitworktree.history.writelock import exclusive
+from gitworktree.history.worktree.status import FileStatus, scan_worktree
+from gitworktree.history.worktree.writelock import exclusive
 
 log = logging.getLogger("gitworktree")
 

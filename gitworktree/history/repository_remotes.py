@@ -19,16 +19,17 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import RemoteError
-from gitworktree.history.commits import commit_info
-from gitworktree.history.damage import translates_damage
-from gitworktree.history.identity import Signature, check_identity
-from gitworktree.history.info import CommitInfo
-from gitworktree.history.inprogress import check_no_operation_in_progress
-from gitworktree.history.integrate import MergeGate, MergeRequest, integrate
-from gitworktree.history.jsonmerge import Side
-from gitworktree.history.refnames import check_ref_name
-from gitworktree.history.refs import branch_ref
-from gitworktree.history.remotes import (
+from gitworktree.history.core.damage import translates_damage
+from gitworktree.history.core.identity import Signature, check_identity
+from gitworktree.history.core.info import CommitInfo
+from gitworktree.history.core.refnames import check_ref_name
+from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.history.json.jsonmerge import Side
+from gitworktree.history.objects.commits import commit_info
+from gitworktree.history.refs.refs import branch_ref
+from gitworktree.history.refs.revisions import resolve_revision
+from gitworktree.history.remote.integrate import MergeGate, MergeRequest, integrate
+from gitworktree.history.remote.remotes import (
     Progress,
     add_remote,
     list_remotes,
@@ -36,11 +37,14 @@ from gitworktree.history.remotes import (
     resolve_remote,
     upstream_branch,
 )
-from gitworktree.history.revisions import resolve_revision
-from gitworktree.history.shapes import check_location
-from gitworktree.history.syncloop import SyncPolicy, SyncResult, SyncState, SyncSteps, run_sync
-from gitworktree.history.trailers import check_caller_text
-from gitworktree.history.transfer import (
+from gitworktree.history.remote.syncloop import (
+    SyncPolicy,
+    SyncResult,
+    SyncState,
+    SyncSteps,
+    run_sync,
+)
+from gitworktree.history.remote.transfer import (
     FetchResult,
     PushResult,
     clone_repository,
@@ -49,7 +53,9 @@ from gitworktree.history.transfer import (
     record_fetch,
     record_push,
 )
-from gitworktree.history.writelock import exclusive
+from gitworktree.history.worktree.inprogress import check_no_operation_in_progress
+from gitworktree.history.worktree.shapes import check_location
+from gitworktree.history.worktree.writelock import exclusive
 
 __all__ = ["RemoteOperations"]
 
@@ -325,7 +331,7 @@ class RemoteOperations:
         and do it again, up to ``attempts`` pushes. After landing, the next ``sync_with``
         of this repository first steps aside for one to three times a recent sync's
         duration, so agents that lost the race get their turn (see
-        `gitworktree.history.syncloop`).
+        `gitworktree.history.remote.syncloop`).
 
         Args:
             remote: a configured remote's name, or a URL or path.

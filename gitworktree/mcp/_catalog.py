@@ -20,8 +20,8 @@ from gitworktree.artifacts.pydantic import PydanticArtifact
 from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.errors import GitWorktreeError, UnsafePathError
-from gitworktree.history.paths import check_repo_path
-from gitworktree.tree import Artifact, Worktree, fields_of
+from gitworktree.history.core.paths import check_repo_path
+from gitworktree.tree.items import Artifact, Worktree, fields_of
 
 __all__ = ["ArtifactKind", "Catalog"]
 

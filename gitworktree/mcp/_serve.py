@@ -12,7 +12,7 @@ from gitworktree.mcp._catalog import Catalog
 from gitworktree.mcp._server import Audit, build_server
 from gitworktree.mcp._workspace import Workspace
 from gitworktree.storage.base import DEFAULT_MAX_ARTIFACT_BYTES
-from gitworktree.tree import Worktree
+from gitworktree.tree.items import Worktree
 
 __all__ = ["check_loopback", "serve"]
 

@@ -35,11 +35,11 @@ from gitworktree.errors import (
     ReadOnlyError,
     RepositoryError,
 )
-from gitworktree.gate import GateItem, run_gate
 from gitworktree.history import Repository
-from gitworktree.history.paths import check_repo_path
-from gitworktree.history.trailers import check_caller_text
+from gitworktree.history.core.paths import check_repo_path
+from gitworktree.history.core.trailers import check_caller_text
 from gitworktree.mcp._catalog import ArtifactKind, Catalog
+from gitworktree.mounting.gate import GateItem, run_gate
 from gitworktree.storage.base import artifact_size_limit, check_size
 from gitworktree.validation.issues import ValidationIssue
 

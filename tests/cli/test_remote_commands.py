@@ -13,8 +13,8 @@ import gitworktree.cli.remotes
 from gitworktree import MergeConflict
 from gitworktree.cli.output import conflict_json, conflict_line
 from gitworktree.cli.remotes import redact_url
-from gitworktree.history.remotes import redact_url as library_redact_url
-from gitworktree.remote_sync import push as push_tree
+from gitworktree.history.remote.remotes import redact_url as library_redact_url
+from gitworktree.mounting.remote_sync import push as push_tree
 from tests.cli.conftest import SCRIPT, invoke
 from tests.oracle import git, git_lines
 from tests.remotes.conftest import (  # `offline`: an autouse fixture, no proxy from the env

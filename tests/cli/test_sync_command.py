@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree.remote_sync import push as push_tree
+from gitworktree.mounting.remote_sync import push as push_tree
 from tests.cli.conftest import invoke
 from tests.oracle import git
 from tests.remotes.conftest import (  # `offline`: an autouse fixture, no proxy from the env

@@ -22,9 +22,9 @@ from gitworktree import (
     Worktree,
     mount,
 )
-from gitworktree.binding import ArtifactSlot
-from gitworktree.maps import ArtifactMap as MapType
-from gitworktree.tree import _Container
+from gitworktree.tree.binding import ArtifactSlot
+from gitworktree.tree.items import _Container
+from gitworktree.tree.maps import ArtifactMap as MapType
 from tests.oracle import git
 
 

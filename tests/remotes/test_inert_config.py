@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gitworktree import Repository, UnsupportedAttributeError, mount
-from gitworktree.remote_sync import clone_and_mount, pull, push
+from gitworktree.mounting.remote_sync import clone_and_mount, pull, push
 from tests.cli.conftest import invoke
 from tests.oracle import git, git_lines
 from tests.remotes.models import AgentState, Plan
