@@ -474,7 +474,7 @@ def gate(bench: Bench) -> None:
     from lxml import etree
 
     from gitworktree import JsonDocument, XmlDocument
-    from gitworktree.gate import GateItem, run_gate
+    from gitworktree.mounting.gate import GateItem, run_gate
 
     class NoteDocument(JsonDocument):
         schema: ClassVar[Any] = _NOTE_SCHEMA

@@ -9,13 +9,14 @@ from gitworktree.artifacts.json import JsonDocument
 from gitworktree.artifacts.pydantic import PydanticArtifact
 from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
-from gitworktree.check import TreeCheck, check_tree
 from gitworktree.errors import (
     AmbiguousRevisionError,
+    ArtifactTooLargeError,
     CheckpointError,
     CommitRejectedError,
     ConflictError,
     DocumentParseError,
+    ForeignEditsError,
     GitWorktreeError,
     InvalidNameError,
     InvalidSchemaError,
@@ -23,6 +24,7 @@ from gitworktree.errors import (
     MissingInitialStateError,
     MutationFailedError,
     NodeKindError,
+    OperationInProgressError,
     ReadOnlyError,
     RemoteError,
     RepositoryError,
@@ -30,6 +32,7 @@ from gitworktree.errors import (
     StorageError,
     UnknownRevisionError,
     UnsafePathError,
+    UnsupportedAttributeError,
     UnsupportedRepositoryError,
     UntrustedTreeError,
 )
@@ -41,11 +44,12 @@ from gitworktree.history import (
     PointerChange,
     PushResult,
     Repository,
+    SyncResult,
 )
-from gitworktree.maps import ArtifactMap
-from gitworktree.mount import BaseMounter, mount
-from gitworktree.remote_sync import pull, push
-from gitworktree.tree import (
+from gitworktree.mounting.check import TreeCheck, check_tree
+from gitworktree.mounting.mount import BaseMounter, mount
+from gitworktree.mounting.remote_sync import pull, push, sync_with
+from gitworktree.tree.items import (
     Anchor,
     Artifact,
     BaseWorktreeItem,
@@ -55,6 +59,7 @@ from gitworktree.tree import (
     Syncable,
     Worktree,
 )
+from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import (
     FixingLoop,
@@ -70,6 +75,7 @@ __all__ = [
     "Anchor",
     "Artifact",
     "ArtifactMap",
+    "ArtifactTooLargeError",
     "BaseMounter",
     "BaseWorktreeItem",
     "Checkpoint",
@@ -86,6 +92,7 @@ __all__ = [
     "FixingLoop",
     "FixingLoopResult",
     "FixingLoopStatus",
+    "ForeignEditsError",
     "GitWorktreeError",
     "InvalidNameError",
     "InvalidSchemaError",
@@ -96,6 +103,7 @@ __all__ = [
     "MutationFailedError",
     "NodeKindError",
     "ObjectClaim",
+    "OperationInProgressError",
     "PointerChange",
     "PushResult",
     "PydanticArtifact",
@@ -106,11 +114,13 @@ __all__ = [
     "RepositoryError",
     "SchemaValidationError",
     "StorageError",
+    "SyncResult",
     "Syncable",
     "TextArtifact",
     "TreeCheck",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedAttributeError",
     "UnsupportedRepositoryError",
     "UntrustedTreeError",
     "ValidationIssue",
@@ -122,4 +132,5 @@ __all__ = [
     "pull",
     "push",
     "run_fixing_loop",
+    "sync_with",
 ]

@@ -7,14 +7,20 @@ GitWorktreeError
 ├── InvalidNameError (ValueError)         not a valid ref, checkpoint or item name
 ├── MissingInitialStateError              an item has neither stored content nor a default
 ├── StorageError                          a storage node cannot be read or written
-│   └── NodeKindError                     a directory where a file is claimed, or the reverse
+│   ├── NodeKindError                     a directory where a file is claimed, or the reverse
+│   ├── UnsupportedAttributeError         a path's git attributes name a program to run
+│   └── ArtifactTooLargeError             an artifact's file is over the size limit
 ├── DocumentParseError (ValueError)       stored or given content does not parse
 ├── SchemaValidationError (ValueError)    content parses but breaks its schema or model
 ├── InvalidSchemaError (ValueError)       a schema (JSON Schema, XSD, RELAX NG) is itself invalid
 ├── MutationFailedError                   the fixing loop could not make content valid
 │   └── CommitRejectedError               the commit gate refused one or more artifacts
 ├── ConflictError                         someone else changed what we were about to write
-│                                         (a moved ref, an edited file, a merge conflict)
+│   │                                     (a moved ref, an edited file, a merge conflict,
+│   │                                     a push that lost a race: pull and push again)
+│   ├── ForeignEditsError                 a commit would carry edits this tree did not make
+│   └── OperationInProgressError          a git merge, rebase, cherry-pick or revert is
+│                                         under way (or the index has unmerged paths)
 ├── RemoteError                           a remote cannot be found, reached, read or written
 ├── CheckpointError                       a checkpoint cannot be created, found or restored
 ├── RepositoryError                       not a repository, or a damaged one
@@ -44,10 +50,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AmbiguousRevisionError",
+    "ArtifactTooLargeError",
     "CheckpointError",
     "CommitRejectedError",
     "ConflictError",
     "DocumentParseError",
+    "ForeignEditsError",
     "GitWorktreeError",
     "InvalidNameError",
     "InvalidSchemaError",
@@ -55,6 +63,7 @@ __all__ = [
     "MissingInitialStateError",
     "MutationFailedError",
     "NodeKindError",
+    "OperationInProgressError",
     "ReadOnlyError",
     "RemoteError",
     "RepositoryError",
@@ -62,6 +71,7 @@ __all__ = [
     "StorageError",
     "UnknownRevisionError",
     "UnsafePathError",
+    "UnsupportedAttributeError",
     "UnsupportedRepositoryError",
     "UntrustedTreeError",
 ]
@@ -110,8 +120,9 @@ class UntrustedTreeError(UnsafePathError):
         where = f"commit {commit}" if commit else f"tree {tree}" if tree else "a tree"
         GitWorktreeError.__init__(
             self,
-            f"refused {where}: its entry {path!r} {reason}; nothing was changed. Do not "
-            "check this history out: ask who made it, or move the branch that brought it back",
+            f"refused {where}: its entry {path!r} {reason}; nothing was changed. This "
+            "history is unsafe to check out: ask who made it, or move the branch that holds "
+            "it to a safe commit",
         )
 
     def located(self, *, prefix: str = "", commit: str | None = None) -> UntrustedTreeError:
@@ -163,6 +174,53 @@ class NodeKindError(StorageError):
             path,
             f"expected a {expected} but found a {found}; move it aside or change the "
             f"tree declaration",
+        )
+
+
+class UnsupportedAttributeError(StorageError):
+    """A path's git attributes ask for a program or conversion gitworktree does not run.
+
+    ``filter=`` (clean and smudge programs named by repository config), ``ident`` and
+    ``working-tree-encoding``: writing the file without them would put in history (or on
+    disk) something other than what git would, such as a secret a clean filter redacts.
+
+    Attributes:
+        path: the file, relative to the repository root.
+        attribute: the attribute, e.g. ``filter``.
+        value: its value, e.g. ``redact`` (``"set"`` for a bare attribute such as ``ident``).
+    """
+
+    def __init__(self, path: object, attribute: str, value: str) -> None:
+        self.attribute = attribute
+        self.value = value
+        shown = attribute if value == "set" else f"{attribute}={value}"
+        super().__init__(
+            path,
+            f"its git attributes give it {shown}, which gitworktree does not apply (it "
+            "never runs programs named by repository config); nothing was written. "
+            f"Commit this file with git, or unset the attribute for it (`{path} -{attribute}` "
+            "in .gitattributes)",
+        )
+
+
+class ArtifactTooLargeError(StorageError):
+    """An artifact's stored file is larger than the limit; it was not loaded.
+
+    Attributes:
+        path: the artifact's file.
+        size: its size in bytes (at least this many, when it was refused while read).
+        limit: the limit it is over, in bytes.
+    """
+
+    def __init__(self, path: object, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            path,
+            f"{size:,} bytes, over the {limit:,}-byte limit on an artifact; it was not "
+            "loaded. If it is meant to be this large, raise the limit with "
+            "mount(..., max_artifact_bytes=N) or GITWORKTREE_MAX_ARTIFACT_BYTES=N "
+            "(0: no limit)",
         )
 
 
@@ -314,9 +372,11 @@ class ConflictError(GitWorktreeError):
     """Someone else changed what we were about to write; nothing of ours was written.
 
     Raised when a branch moved under a commit, when a file changed on disk since it was
-    read, when a push is not a fast-forward, and when a merge finds both sides changed
-    the same field (then ``conflicts`` lists each one, and the branch, the work tree and
-    the mounted tree are left exactly as they were).
+    read, when a push is not a fast-forward or lost a race with another push (the host's
+    branch moved or was locked meanwhile: pull, then push again — ``sync_with`` retries
+    these), and when a merge finds both sides changed the same field (then ``conflicts``
+    lists each one, and the branch, the work tree and the mounted tree are left exactly
+    as they were).
 
     Attributes:
         paths: the artifact paths in conflict (may be empty for a moved ref).
@@ -363,10 +423,19 @@ class CheckpointError(GitWorktreeError):
 
 
 class RepositoryError(GitWorktreeError):
-    """Not a repository, or a repository that cannot be read."""
+    """Not a repository, or a repository that cannot be read.
 
-    def __init__(self, path: object, message: str) -> None:
+    Attributes:
+        path: the repository (or the file in it) concerned.
+        reason: what kind of failure, when it is one callers branch on:
+            ``"not-a-repository"`` (none found there), ``"damaged"`` (objects, refs or
+            configuration that cannot be read: run ``git fsck``); a refused repository
+            (`UnsupportedRepositoryError`) has its own reasons; else ``None``.
+    """
+
+    def __init__(self, path: object, message: str, *, reason: str | None = None) -> None:
         self.path = str(path)
+        self.reason = reason
         super().__init__(f"{self.path}: {message}")
 
 
@@ -390,8 +459,7 @@ class UnsupportedRepositoryError(RepositoryError):
     """
 
     def __init__(self, path: object, message: str, *, reason: str) -> None:
-        self.reason = reason
-        super().__init__(path, message)
+        super().__init__(path, message, reason=reason)
 
 
 class AmbiguousRevisionError(RepositoryError, LookupError):
@@ -414,3 +482,67 @@ class AmbiguousRevisionError(RepositoryError, LookupError):
 
 class ReadOnlyError(GitWorktreeError):
     """A write to a tree mounted read-only (at a past revision)."""
+
+
+class ForeignEditsError(ConflictError):
+    """A commit would carry edits on disk that this tree did not make; nothing was written.
+
+    The files changed on disk before the tree loaded them (a person's edit, another
+    tool's): a commit of them would sign someone else's work with this tree's author.
+
+    Attributes:
+        paths: the files with such edits that the commit would have carried.
+    """
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        names = ", ".join(paths)
+        listed = "[" + ", ".join(repr(path) for path in paths) + "]"
+        super().__init__(
+            f"commit refused, nothing was written: {names} had uncommitted edits on disk "
+            "that this tree did not make (a person's, or another tool's), and this commit "
+            f"would record them under your author. Call tree.adopt({listed}) to commit "
+            f"them as yours, tree.discard({listed}) to throw them away, or let their author "
+            "commit them with git and call sync()",
+            paths=paths,
+        )
+
+
+class OperationInProgressError(ConflictError):
+    """A git merge, rebase, cherry-pick or revert is under way; nothing was written.
+
+    Raised by every commit, restore and pull while git's own operation is unfinished
+    (its state files exist, or the index holds unmerged paths): a commit now would
+    record conflict markers, or the person's half-finished work, as a normal commit.
+
+    Attributes:
+        operation: ``"merge"``, ``"rebase"``, ``"am"``, ``"cherry-pick"``, ``"revert"``,
+            or ``None`` when only the index has unmerged paths.
+        paths: the unmerged paths (may be empty).
+    """
+
+    def __init__(self, operation: str | None, paths: Sequence[str]) -> None:
+        self.operation = operation
+        unmerged = f" (unmerged: {', '.join(paths)})" if paths else ""
+        if operation is None:
+            what = f"the index has unmerged paths{unmerged}"
+            how = (
+                "resolve them and `git add` them, or put them back with "
+                "`git checkout HEAD -- <path>`"
+            )
+        else:
+            what = f"a git {operation} is in progress{unmerged}"
+            how = _FINISH.get(operation, f"finish it with `git {operation} --continue`")
+        super().__init__(
+            f"{what}; nothing was written. Finish it first: {how}. Then retry", paths=paths
+        )
+
+
+_FINISH = {
+    "merge": "resolve the files, `git add` them and `git commit`, or `git merge --abort`",
+    "rebase": "resolve, `git add` and `git rebase --continue`, or `git rebase --abort`",
+    "am": "resolve, `git add` and `git am --continue`, or `git am --abort`",
+    "cherry-pick": (
+        "resolve, `git add` and `git cherry-pick --continue`, or `git cherry-pick --abort`"
+    ),
+    "revert": "resolve, `git add` and `git revert --continue`, or `git revert --abort`",
+}

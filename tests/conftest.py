@@ -55,13 +55,26 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "0.3")  # stale-lock tests stay fast
+    # The library's default lock timeout (10 s): a test racing writers on a loaded machine
+    # must not time out. Tests of a lock nobody releases use `short_lock_timeout`.
+    monkeypatch.delenv("GITWORKTREE_LOCK_TIMEOUT", raising=False)
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
     monkeypatch.delenv("GIT_INDEX_FILE", raising=False)
     for kind in ("AUTHOR", "COMMITTER"):
         monkeypatch.setenv(f"GIT_{kind}_NAME", "Test Author")
         monkeypatch.setenv(f"GIT_{kind}_EMAIL", "author@example.com")
+
+
+@pytest.fixture
+def short_lock_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A 0.2 s lock timeout, for tests of a lock that is never released.
+
+    Such a lock times out however loaded the machine is, so the outcome does not depend
+    on timing; only the wait is shortened.
+    """
+    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "0.2")
+    return 0.2
 
 
 def read_stored(root: Collection, path: str) -> bytes:

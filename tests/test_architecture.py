@@ -29,6 +29,8 @@ DOCUMENTED_API = {
     "InvalidSchemaError", "RepairFunction", "Checkpoint", "Repository", "FileChange",
     "PointerChange", "FetchResult", "MergeConflict", "PushResult", "RemoteError", "pull",
     "push", "TreeCheck", "check_tree", "UntrustedTreeError",
+    "ForeignEditsError", "OperationInProgressError", "UnsupportedAttributeError",
+    "SyncResult", "sync_with", "ArtifactTooLargeError",
 }  # fmt: skip
 
 DOCUMENTED_STORAGE_API = {
@@ -42,11 +44,11 @@ LAYERS = [
     {"validation"},
     {"history"},
     {"storage"},
-    {"tree", "binding", "maps"},
-    {"artifacts", "gate", "check"},
-    {"mount", "session", "pipeline", "remote_sync"},
+    {"tree"},
+    {"artifacts"},
+    {"mounting"},
     # compat: the seeds' APIs, beside the CLI; langgraph: a LangGraph checkpointer (an extra)
-    {"cli", "compat", "langgraph", "__main__", "__init__"},
+    {"cli", "compat", "mcp", "langgraph", "__main__", "__init__"},
 ]
 
 

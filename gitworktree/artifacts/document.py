@@ -32,7 +32,7 @@ from gitworktree.errors import (
     MutationFailedError,
     SchemaValidationError,
 )
-from gitworktree.tree import Artifact
+from gitworktree.tree.items import Artifact
 from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import (

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ValidationError
 
 from gitworktree.errors import DocumentParseError, MissingInitialStateError, SchemaValidationError
-from gitworktree.tree import Artifact
+from gitworktree.tree.items import Artifact
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.json_format import parse_json
 from gitworktree.validation.json_pointers import locate_json_pointers, to_json_pointer

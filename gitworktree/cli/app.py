@@ -19,7 +19,8 @@ from gitworktree.cli.demo import demo
 from gitworktree.cli.diff import diff
 from gitworktree.cli.errors import from_exception
 from gitworktree.cli.history import init, log, show, status
-from gitworktree.cli.pull import pull
+from gitworktree.cli.mcp import mcp
+from gitworktree.cli.pull import pull, sync
 from gitworktree.cli.remotes import clone, fetch, push, remote
 from gitworktree.cli.tree import commit, validate
 
@@ -74,7 +75,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
     Audit and steer a gitworktree repository: its history, checkpoints, diffs by JSON
     Pointer, restores, the validation gate for edits made in the working tree, and
-    sharing through a Git host (clone, pull, push).
+    sharing through a Git host (clone, pull, push, sync).
     Exit status: 0 success, 1 refused (nothing changed), 2 usage error.
 
     \b
@@ -103,6 +104,8 @@ for command in (
     fetch,
     pull,
     push,
+    sync,
+    mcp,
     demo,
 ):
     cli.add_command(command)

@@ -92,7 +92,7 @@ def list_checkpoints(ctx: click.Context, remotes: bool, as_json: bool) -> None:
     """
     repository = open_repository(ctx)
     listed = repository.remote_checkpoints() if remotes else repository.checkpoints()
-    found = [(cp, repository.commit_info(cp.sha)) for cp in listed]
+    found = [(cp, repository.commit_info(cp.ref)) for cp in listed]
     if as_json:
         echo_json([checkpoint_json(cp, info) for cp, info in found])
         return
@@ -164,6 +164,9 @@ def restore(
     as_json: bool,
 ) -> None:
     """Bring the working tree back to TARGET, a checkpoint name or a revision.
+
+    An id printed by `log` always means that commit, even if a ref has that name; a
+    name that several refs give at different commits is refused (give the full ref).
 
     By default a new commit holds TARGET's files (the whole tree, or only the --path
     ones), with a `Gitworktree-Restored-From` trailer: history is never lost. With

@@ -84,14 +84,14 @@ def open_repository(ctx: click.Context) -> Repository:
         RefusedError: there is none.
         UnsupportedRepositoryError: the one found cannot be used (a bare repository, ...).
     """
-    from gitworktree import Repository, RepositoryError, UnsupportedRepositoryError
+    from gitworktree import Repository, RepositoryError
 
     directory = working_directory(ctx)
     try:
         repository = Repository.discover(directory)
-    except UnsupportedRepositoryError:
-        raise  # found, but refused (bare, sha256, ...): its own message says why
-    except RepositoryError:
+    except RepositoryError as err:
+        if err.reason != "not-a-repository":
+            raise  # one was found but cannot be opened (bare, sha256, damaged): say why
         raise RefusedError(
             f"not a gitworktree repository: {directory.resolve()} (nor any parent directory); "
             "create one with `gitworktree init`, or point at one with -C PATH"

@@ -54,7 +54,8 @@ def diff(ctx: click.Context, revisions: tuple[str, ...], stat: bool, as_json: bo
 
     With A only: A against the working tree. `A..B` is the same as `A B`. Paths after
     `--` limit the diff to those files or directories. For JSON files both sides of which
-    parse, the changed values are also listed by JSON Pointer.
+    parse, the changed values are also listed by JSON Pointer (the first 1,000 per file;
+    the rest are counted). A file over 8 MiB is summarized with its sizes, not diffed.
 
     \b
     Examples:

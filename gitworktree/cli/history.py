@@ -97,7 +97,9 @@ def _branch(repository: Repository) -> str | None:
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show the branch, HEAD, checkpoints, and working-tree files that differ from HEAD.
 
-    Files not committed yet count as added (unless ignored).
+    Files not committed yet count as added (unless ignored). A git merge, rebase,
+    cherry-pick or revert left unfinished is named, and its conflicted files are listed
+    as unmerged.
 
     \b
     Examples:
@@ -106,8 +108,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """
     repository = open_repository(ctx)
     branch, head = _branch(repository), repository.head
-    checkpoints = [(cp, repository.commit_info(cp.sha)) for cp in repository.checkpoints()]
+    checkpoints = [(cp, repository.commit_info(cp.ref)) for cp in repository.checkpoints()]
     changes = repository.status()
+    operation = repository.operation_in_progress()
     if as_json:
         echo_json(
             {
@@ -115,6 +118,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
                 "branch": branch,
                 "head": head,
                 "checkpoints": [checkpoint_json(cp, info) for cp, info in checkpoints],
+                "operation": operation,
                 "changes": [{"path": c.path, "status": c.status} for c in changes],
                 "clean": not changes,
             }
@@ -129,11 +133,17 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if checkpoints:
         listed = ", ".join(f"{quote_text(cp.name)} ({short(cp.sha)})" for cp, _ in checkpoints)
         click.echo(f"Checkpoints: {listed}")
+    if operation is not None:
+        click.echo(
+            click.style(f"A git {operation} is in progress", fg="red")
+            + f": nothing commits until it is finished (`git {operation} --continue`) or "
+            f"aborted (`git {operation} --abort`)."
+        )
     if not changes:
         click.echo("Working tree clean.")
         return
     click.echo("Changes in the working tree, not committed:")
-    colours = {"added": "green", "modified": "yellow", "deleted": "red"}
+    colours = {"added": "green", "modified": "yellow", "deleted": "red", "unmerged": "magenta"}
     for change in changes:
         label = click.style(f"{change.status + ':':<10}", fg=colours.get(change.status))
         click.echo(f"  {label}{quote_name(change.path)}")
@@ -333,7 +343,9 @@ def show(ctx: click.Context, rev: str, path: str | None, patch: bool, as_json: b
         return
     info = repository.commit_info(rev)
     if patch:
-        changes = repository.diff(info.parents[0] if info.parents else None, info.sha)
+        # Name the parent through the commit ("<sha>^1"), not by its id: a parent that is
+        # missing is then reported as damage, not as an id the user mistyped.
+        changes = repository.diff(f"{info.sha}^1" if info.parents else None, info.sha)
         if as_json:
             echo_json({**commit_json(info), "changes": [change_json(c) for c in changes]})
             return

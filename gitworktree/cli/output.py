@@ -48,6 +48,7 @@ __all__ = [
     "format_time",
     "issue_json",
     "log_entry",
+    "omitted_line",
     "patch_text",
     "pointer_json",
     "pointer_lines",
@@ -79,14 +80,14 @@ def quote_text(text: str) -> str:
 
     Control and other non-printable characters are escaped (``\\n``, ``\\033``).
     """
-    from gitworktree.history.quoting import escape_text  # the library loads with a command
+    from gitworktree.history.core.quoting import escape_text  # the library loads with a command
 
     return escape_text(text)
 
 
 def quote_name(path: str) -> str:
     """A file path for text output, quoted as git quotes it (``"a\\nb"``) when it must be."""
-    from gitworktree.history.quoting import quote_path
+    from gitworktree.history.core.quoting import quote_path
 
     return quote_path(path)
 
@@ -140,6 +141,25 @@ def echo_patches(changes: Sequence[FileChange]) -> None:
         if change.pointers:
             click.echo(click.style(f"JSON changes in {quote_name(change.path)}:", bold=True))
             click.echo("\n".join(pointer_lines(change.pointers)))
+        summary = omitted_line(change)
+        if summary:
+            click.echo(summary)
+
+
+def omitted_line(change: FileChange) -> str | None:
+    """What a bounded pointer diff left out, as one line (``None``: nothing)."""
+    if change.pointers_complete and not change.pointers_omitted:
+        return None
+    listed = f"{len(change.pointers):,}"
+    if change.pointers_complete:
+        return (
+            f"  ... and {change.pointers_omitted:,} more changed values, not listed (a diff "
+            f"lists the first {listed})"
+        )
+    return (
+        f"  ... {change.pointers_omitted:,} more changed values found beyond the first "
+        f"{listed}, and the documents are too large to compare to the end: more may differ"
+    )
 
 
 def change_json(change: FileChange) -> dict[str, Any]:
@@ -155,6 +175,8 @@ def change_json(change: FileChange) -> dict[str, Any]:
         "deletions": deletions,
         "patch": change.patch,
         "pointers": [pointer_json(pointer) for pointer in change.pointers],
+        "pointers_omitted": change.pointers_omitted,
+        "pointers_complete": change.pointers_complete,
     }
 
 
@@ -253,7 +275,7 @@ def count_lines(patch: str) -> tuple[int, int, bool]:
         if line.startswith("@@"):
             in_hunks = True
         elif not in_hunks:
-            if line.startswith("Binary files "):
+            if line.startswith(("Binary files ", "Large files ")):
                 return 0, 0, True
         elif line.startswith("+"):
             additions += 1

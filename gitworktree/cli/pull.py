@@ -19,6 +19,8 @@ from gitworktree.cli.output import (
     conflict_json,
     conflict_line,
     echo_json,
+    quote_name,
+    quote_text,
     short,
     style_sha,
     subject,
@@ -28,7 +30,7 @@ from gitworktree.cli.remotes import progress_reporter, remote_argument
 if TYPE_CHECKING:
     from gitworktree import CommitInfo, CommitRejectedError, ConflictError, Repository
 
-__all__ = ["pull"]
+__all__ = ["pull", "sync"]
 
 
 # --- pull -------------------------------------------------------------------------------
@@ -36,6 +38,10 @@ __all__ = ["pull"]
 
 def _refuse_conflicts(error: ConflictError, remote_name: str, as_json: bool) -> NoReturn:
     """Report a refused pull: the conflicts on stdout (as data with --json), then exit 1."""
+    from gitworktree import ForeignEditsError, OperationInProgressError
+
+    if isinstance(error, OperationInProgressError | ForeignEditsError):
+        raise RefusedError(str(error)) from error  # the library's message says what to do
     if not error.conflicts:
         if not error.paths:
             raise RefusedError(str(error)) from error  # the branch moved: the library's advice
@@ -143,10 +149,11 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
         before = document["before"]
         moved = f"{short(before)}..{style_sha(info.sha)}" if before else f"to {style_sha(info.sha)}"
         click.echo(f"Fast-forward {moved} {subject(info.message)}")
-    files = ", ".join(change["path"] for change in document["changes"]) or "none"
+    files = ", ".join(quote_name(change["path"]) for change in document["changes"]) or "none"
     click.echo(f"  files: {files}")
     if REPAIRED in info.trailers:
-        click.echo(click.style(f"  repaired: {info.trailers[REPAIRED]}", fg="magenta"))
+        repaired = quote_text(info.trailers[REPAIRED])
+        click.echo(click.style(f"  repaired: {repaired}", fg="magenta"))
 
 
 @click.command(short_help="Fetch and merge a remote's branch, artifact by artifact.")
@@ -207,6 +214,9 @@ def pull(
     each conflict is printed as `path pointer: base=... ours=... theirs=...`, or with
     --json as {"conflicts": [...]} on stdout. Their commits stay fetched (origin/BRANCH).
 
+    A tree git would refuse to check out (an entry `..`, `.git`, an absolute path, a
+    symbolic link out of its directory) is refused the same way: exit 1, nothing changed.
+
     \b
     Examples:
       gitworktree pull --tree myagent.state:AgentState
@@ -250,3 +260,103 @@ def pull(
             err=True,
         )
     _echo_pull(document, remote_name, info)
+
+
+# --- sync -------------------------------------------------------------------------------
+
+
+@click.command(short_help="Pull, push, and retry fairly until your commits are on the host.")
+@click.argument("remote_name", metavar="[REMOTE]", default="origin", required=False)
+@click.option(
+    "--prefer",
+    type=click.Choice(["ours", "theirs"]),
+    help="Resolve every conflict by keeping that side's value.",
+)
+@click.option(
+    "--tree",
+    "tree_spec",
+    metavar="MODULE:CLASS",
+    help="Validate (and repair) the merged content with this tree declaration.",
+)
+@click.option(
+    "--repair",
+    "repair_spec",
+    metavar="MODULE:FUNC",
+    help="With --tree: a repair hook (content, issues, document_type) -> str.",
+)
+@click.option(
+    "--attempts",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Pushes tried at most.",
+)
+@click.option("--author", metavar='"NAME <EMAIL>"', help="The merge commits' author (the agent).")
+@repo_option
+@json_option
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    remote_name: str,
+    prefer: str | None,
+    tree_spec: str | None,
+    repair_spec: str | None,
+    attempts: int,
+    author: str | None,
+    as_json: bool,
+) -> None:
+    """Land your commits on REMOTE (default: origin): pull, push, retry when others won.
+
+    What many agents sharing one branch run after each commit. It pulls (a fast-forward
+    or a merge, exactly as `pull`, validated with --tree), then pushes; when another
+    push landed in between, it waits a random, growing time and does both again, up to
+    --attempts pushes. A conflict stops it at once (exit 1, printed as by `pull`); so
+    does a host that kept moving for --attempts pushes (exit 1; your commits stay here:
+    run it again later).
+
+    \b
+    Examples:
+      gitworktree sync --tree myagent.state:AgentState --json
+    """
+    from gitworktree import CommitRejectedError, ConflictError, mount, sync_with
+
+    if repair_spec is not None and tree_spec is None:
+        raise click.UsageError("--repair needs --tree MODULE:CLASS (the gate it repairs for)")
+    repository = open_repository(ctx)
+    target = remote_argument(ctx, repository, remote_name)
+    options: dict[str, Any] = {"prefer": prefer, "attempts": attempts, "author": author}
+    try:
+        with progress_reporter() as progress:
+            options["progress"] = progress
+            if tree_spec is None:
+                result = repository.sync_with(target, **options)
+            else:
+                tree_cls = load_tree_class(tree_spec)
+                repair = None if repair_spec is None else load_repair(repair_spec)
+                tree = mount(tree_cls, repository.path, repair=repair, author=author)
+                ctx.call_on_close(tree.repo.close)
+                result = sync_with(tree, target, **options)
+    except ConflictError as error:
+        _refuse_conflicts(error, remote_name, as_json)
+    except CommitRejectedError as error:
+        _refuse_invalid(error)
+    if as_json:
+        echo_json(
+            {
+                "pushed": result.pushed,
+                "merged": [commit_json(info) for info in result.merged],
+                "attempts": result.attempts,
+                "waited": round(result.waited, 3),
+                "head": result.head,
+                "validated": tree_spec is not None,
+            }
+        )
+        return
+    for info in result.merged:
+        kind = "Merged" if len(info.parents) > 1 else "Fast-forward to"
+        click.echo(f"{kind}: {style_sha(info.sha)} {subject(info.message)}")
+    if result.pushed:
+        tries = "" if result.attempts == 1 else f" (after {result.attempts} attempts)"
+        click.echo(f"Pushed {style_sha(result.head)} to {remote_name}{tries}.")
+    else:
+        click.echo(f"{remote_name} already has {style_sha(result.head)}: nothing to push.")

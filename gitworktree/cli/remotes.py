@@ -192,6 +192,10 @@ def clone(
     in it comes from the host. An empty host gives an empty
     repository: the first commit creates the branch, `gitworktree push` publishes it.
 
+    What the host sends is untrusted: a tree naming `..`, `.git` (in any spelling), an
+    absolute path, or a symbolic link out of its directory is refused whole (exit 1,
+    naming the path and the commit) and no directory is left behind.
+
     \b
     Examples:
       gitworktree clone https://git.example.com/team/state.git data

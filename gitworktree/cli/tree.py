@@ -15,7 +15,16 @@ import click
 from gitworktree.cli.context import json_option, open_repository, repo_option
 from gitworktree.cli.declaration import load_repair, load_tree_class
 from gitworktree.cli.errors import RefusedError
-from gitworktree.cli.output import REPAIRED, commit_json, echo_json, issue_json, style_sha, subject
+from gitworktree.cli.output import (
+    REPAIRED,
+    commit_json,
+    echo_json,
+    issue_json,
+    quote_name,
+    quote_text,
+    style_sha,
+    subject,
+)
 
 if TYPE_CHECKING:
     from gitworktree import CommitInfo
@@ -111,10 +120,14 @@ def _commit_tree(
 
     repository = open_repository(ctx)
     before = repository.head
-    # Mounting loads every edit, new file and deleted map item in the working tree as a
-    # pending change (repairing invalid files with the hook); the commit gates them all.
+    # Mounting loads every edit, new file and deleted map item in the working tree
+    # (repairing invalid files with the hook). They are edits the tree did not make, and
+    # whoever runs this command is committing them on purpose: adopt them all, so the
+    # commit gates and records them under --author, or else the repository's identity
+    # (the person at the shell), never under an identity the tree was mounted with.
     tree = mount(tree_cls, repository.path, repair=repair, author=author)  # a first commit too
     mounted_at = tree.repo.head
+    tree.adopt()
     info = tree.commit(message, author=author, trailers=trailers or None)
     left_out = [change.path for change in tree.repo.status()]
     # Declared artifacts that exist nowhere are created from their defaults and
@@ -161,13 +174,17 @@ def commit(
     Files the tree does not declare are left alone. A declared artifact that exists
     nowhere is created from its defaults by the mount itself, as `Initialize <files>`.
 
+    The edits are recorded under --author, or else the repository's identity
+    (GIT_AUTHOR_*, user.name/user.email): whoever runs the command. While a git merge,
+    rebase, cherry-pick or revert is unfinished nothing is committed (exit 1).
+
     \b
     Examples:
       gitworktree commit -m "Close t1" --tree myagent.state:AgentState
       gitworktree commit -m "Import notes" --tree state.py:AgentState \\
           --repair myagent.repair:fix --author "Planner <planner@agents.local>"
     """
-    from gitworktree.history.trailers import check_caller_text
+    from gitworktree.history.core.trailers import check_caller_text
 
     trailers = _parse_trailers(trailer_values)
     check_caller_text(message, trailers)  # before mounting, which may commit defaults
@@ -197,12 +214,13 @@ def commit(
         click.echo(f"Nothing to commit: every artifact of {tree_cls.__name__} matches HEAD.")
     else:
         click.echo(f"Committed {style_sha(info.sha)} {subject(info.message)}")
-        click.echo(f"  files: {', '.join(info.paths)}")
+        click.echo(f"  files: {', '.join(quote_name(path) for path in info.paths)}")
         if REPAIRED in info.trailers:
-            click.echo(click.style(f"  repaired: {info.trailers[REPAIRED]}", fg="magenta"))
+            repaired = quote_text(info.trailers[REPAIRED])
+            click.echo(click.style(f"  repaired: {repaired}", fg="magenta"))
     if outcome.left_out:
         click.echo(
             f"note: not committed, not declared by {tree_cls.__name__}: "
-            f"{', '.join(outcome.left_out)}",
+            f"{', '.join(quote_name(path) for path in outcome.left_out)}",
             err=True,
         )

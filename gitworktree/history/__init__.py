@@ -5,18 +5,19 @@ It knows commits, trees, refs, checkpoints, the index, the work tree's files and
 artifact trees. The ``git`` binary is never run.
 """
 
-from gitworktree.history.checkpoints import Checkpoint, CheckpointOwner
-from gitworktree.history.commit import ANY_HEAD, ExpectedHead
-from gitworktree.history.diff import FileChange
-from gitworktree.history.index import update_index_entries
-from gitworktree.history.info import CommitInfo
-from gitworktree.history.integrate import MergeGate
-from gitworktree.history.pointers import PointerChange
-from gitworktree.history.refnames import check_ref_name
+from gitworktree.history.core.info import CommitInfo
+from gitworktree.history.core.refnames import check_ref_name
+from gitworktree.history.json.pointers import PointerChange
+from gitworktree.history.objects.trees import TreeItem
+from gitworktree.history.refs.checkpoints import Checkpoint, CheckpointOwner
+from gitworktree.history.remote.integrate import MergeGate
+from gitworktree.history.remote.syncloop import SyncResult
+from gitworktree.history.remote.transfer import FetchResult, PushResult
 from gitworktree.history.repository import Repository
-from gitworktree.history.status import FileStatus
-from gitworktree.history.transfer import FetchResult, PushResult
-from gitworktree.history.trees import TreeItem
+from gitworktree.history.worktree.commit import ANY_HEAD, ExpectedHead
+from gitworktree.history.worktree.diff import FileChange
+from gitworktree.history.worktree.index import update_index_entries
+from gitworktree.history.worktree.status import FileStatus
 
 __all__ = [
     "ANY_HEAD",
@@ -31,6 +32,7 @@ __all__ = [
     "PointerChange",
     "PushResult",
     "Repository",
+    "SyncResult",
     "TreeItem",
     "check_ref_name",
     "update_index_entries",

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
+from dulwich.config import StackedConfig
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
 from dulwich.object_store import DiskObjectStore
@@ -30,13 +32,37 @@ from gitworktree.errors import (
     UnsupportedRepositoryError,
     UntrustedTreeError,
 )
-from gitworktree.history.checkout import (
+from gitworktree.history.core.damage import (
+    check_alternates,
+    config_error,
+    load_object,
+    translates_damage,
+)
+from gitworktree.history.core.identity import Signature, check_identity, repository_identity
+from gitworktree.history.core.info import CommitInfo
+from gitworktree.history.core.locks import lock_errors
+from gitworktree.history.core.paths import check_repo_path, check_repo_prefixes, decode_path
+from gitworktree.history.core.refnames import check_ref_name
+from gitworktree.history.core.trailers import check_caller_text, compose_message
+from gitworktree.history.core.untrusted import naming_commit
+from gitworktree.history.objects.commits import commit_info, load_commit, shallow_commits
+from gitworktree.history.objects.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
+from gitworktree.history.objects.log import walk_commits
+from gitworktree.history.objects.rawtrees import diff_tree_files, read_tree
+from gitworktree.history.objects.sizes import object_size
+from gitworktree.history.objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
+from gitworktree.history.refs.checkpoints import Checkpoint
+from gitworktree.history.refs.refs import HEAD, branch_ref, read_ref
+from gitworktree.history.refs.revisions import resolve_revision
+from gitworktree.history.repository_checkpoints import CheckpointOperations
+from gitworktree.history.repository_remotes import RemoteOperations
+from gitworktree.history.worktree.attributes import WorktreeFilters
+from gitworktree.history.worktree.checkout import (
     discard_worktree_changes,
     recover_interrupted_checkout,
     writer_was_interrupted,
 )
-from gitworktree.history.checkpoints import Checkpoint
-from gitworktree.history.commit import (
+from gitworktree.history.worktree.commit import (
     ANY_HEAD,
     CommitText,
     ExpectedHead,
@@ -45,34 +71,21 @@ from gitworktree.history.commit import (
     publish_commit,
     reset_branch,
 )
-from gitworktree.history.commits import commit_info, load_commit, shallow_commits
-from gitworktree.history.damage import translates_damage
-from gitworktree.history.diff import FileChange, diff_trees, diff_worktree
-from gitworktree.history.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
-from gitworktree.history.identity import Signature, check_identity, repository_identity
-from gitworktree.history.info import CommitInfo
-from gitworktree.history.locks import lock_errors
-from gitworktree.history.log import walk_commits
-from gitworktree.history.paths import check_repo_path, check_repo_prefixes, decode_path
-from gitworktree.history.rawtrees import diff_tree_files, read_tree
-from gitworktree.history.refnames import check_ref_name
-from gitworktree.history.refs import HEAD, branch_ref, read_ref
-from gitworktree.history.repository_checkpoints import CheckpointOperations
-from gitworktree.history.repository_remotes import RemoteOperations
-from gitworktree.history.restore import check_unmodified, restore_edits
-from gitworktree.history.revisions import resolve_revision
-from gitworktree.history.shapes import (
+from gitworktree.history.worktree.diff import FileChange, diff_trees, diff_worktree
+from gitworktree.history.worktree.inprogress import (
+    check_no_operation_in_progress,
+    operation_in_progress,
+)
+from gitworktree.history.worktree.restore import check_unmodified, restore_edits
+from gitworktree.history.worktree.shapes import (
     check_format,
     check_head,
     check_location,
     check_sparse,
     format_errors,
 )
-from gitworktree.history.status import FileStatus, scan_worktree
-from gitworktree.history.trailers import check_caller_text, compose_message
-from gitworktree.history.trees import TreeItem, list_tree_items, lookup_entry, read_blob
-from gitworktree.history.untrusted import naming_commit
-from gitworktree.history.writelock import exclusive
+from gitworktree.history.worktree.status import FileStatus, scan_worktree
+from gitworktree.history.worktree.writelock import exclusive
 
 log = logging.getLogger("gitworktree")
 
@@ -83,6 +96,8 @@ _SUBMODULE = b"160000 "
 _REGULAR, _EXECUTABLE = 0o100644, 0o100755
 
 RESTORED_FROM = "Gitworktree-Restored-From"
+
+R = TypeVar("R")
 
 
 class Repository(CheckpointOperations, RemoteOperations):
@@ -110,6 +125,14 @@ class Repository(CheckpointOperations, RemoteOperations):
         except BaseException:
             repo.close()
             raise
+        try:
+            check_alternates(repo.path, Path(repo.object_store.path))
+        except RepositoryError:
+            repo.close()
+            raise
+        # dulwich reads alternates once, on first use, and keeps them: read them now, as
+        # just checked, so that a loop written later cannot send it into a recursion.
+        _ = repo.object_store.alternates
         self._repo = repo
         self._read_only = read_only
         self._file_mode: bool | None = None  # core.fileMode, read with the first commit
@@ -157,12 +180,13 @@ class Repository(CheckpointOperations, RemoteOperations):
             check_location(path)
         try:
             with format_errors(path):
-                return cls(Repo(os.fspath(path)), read_only=read_only)
+                return cls(_open_repo(Repo, os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
             raise RepositoryError(
                 path,
                 "not a Git repository (no .git here); create one with Repository.init(path) "
                 "or search parent directories with Repository.discover(path)",
+                reason="not-a-repository",
             ) from err
 
     @classmethod
@@ -176,10 +200,12 @@ class Repository(CheckpointOperations, RemoteOperations):
         check_location(path)
         try:
             with format_errors(path):
-                return cls(Repo.discover(os.fspath(path)))
+                return cls(_open_repo(Repo.discover, os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
-                path, "not inside a Git repository (nor any parent directory)"
+                path,
+                "not inside a Git repository (nor any parent directory)",
+                reason="not-a-repository",
             ) from err
 
     def close(self) -> None:
@@ -294,6 +320,20 @@ class Repository(CheckpointOperations, RemoteOperations):
         return entry[1].decode("ascii")
 
     @translates_damage
+    def file_size(self, rev: str, path: str) -> int | None:
+        """The size in bytes of the file ``path`` at ``rev``, or ``None`` if there is none.
+
+        Read from the object's header where it can be (the file is then not loaded).
+        """
+        entry = lookup_entry(self._repo.object_store, self._tree(rev), check_repo_path(path))
+        if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
+            return None
+        size = object_size(self._repo.object_store, entry[1])
+        if size is None:
+            size = load_object(self._repo.object_store, entry[1], Blob).raw_length()
+        return size
+
+    @translates_damage
     def list_tree(self, rev: str, directory: str = "") -> list[TreeItem]:
         """The entries of ``directory`` (``""``: the root) at ``rev``, sorted by name."""
         checked = check_repo_path(directory) if directory else ""
@@ -346,6 +386,10 @@ class Repository(CheckpointOperations, RemoteOperations):
             for path, (_, new) in sorted(changes.items())
         }
 
+    def worktree_filters(self) -> WorktreeFilters:
+        """The line-ending conversion git applies to this work tree, as configured now."""
+        return WorktreeFilters.for_repo(self._repo)
+
     def hash_blob(self, data: bytes) -> str:
         """The blob id git gives ``data`` (without storing it)."""
         return Blob.from_string(data).id.decode("ascii")
@@ -383,6 +427,26 @@ class Repository(CheckpointOperations, RemoteOperations):
         prefixes = check_repo_prefixes(paths)
         self._require_work_tree()
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
+
+    def operation_in_progress(self) -> str | None:
+        """The git operation left unfinished in this work tree, if any.
+
+        Returns:
+            ``"merge"``, ``"rebase"``, ``"am"``, ``"cherry-pick"``, ``"revert"`` or ``None``.
+        """
+        return operation_in_progress(self._repo)
+
+    @translates_damage
+    def check_no_operation_in_progress(self) -> None:
+        """Refuse while a git merge, rebase, cherry-pick or revert is unfinished.
+
+        Every commit, restore and pull checks this itself; call it to learn early.
+
+        Raises:
+            OperationInProgressError: naming the operation and the unmerged paths (the
+                index's entries at stages 1-3), and how to finish or abort it with git.
+        """
+        check_no_operation_in_progress(self._repo)
 
     @translates_damage
     @exclusive
@@ -457,6 +521,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         hard: bool = False,
         author: str | None = None,
         artifacts: Callable[[str], bool] | None = None,
+        trailers: Mapping[str, str] | None = None,
     ) -> CommitInfo:
         """Go back to a checkpoint or revision.
 
@@ -476,6 +541,8 @@ class Repository(CheckpointOperations, RemoteOperations):
                 that asked for it); by default the repository's identity.
             artifacts: whether a path is a declared artifact of a mounted tree: only a
                 regular file may be restored there (a symbolic link is refused).
+            trailers: added to the restore commit after ``Gitworktree-Restored-From``
+                (e.g. which agent asked for it); reserved ``Gitworktree-*`` keys are refused.
 
         Returns:
             The new commit (soft), the target (hard), or HEAD when nothing differed.
@@ -486,13 +553,16 @@ class Repository(CheckpointOperations, RemoteOperations):
             ConflictError: if a file to be restored has uncommitted changes on disk.
             UntrustedTreeError: the target's tree holds an entry git would refuse, or a
                 symbolic link that leads out; nothing was written.
+            InvalidNameError: a trailer key is a reserved ``Gitworktree-*`` one.
         """
+        check_caller_text(None, trailers)
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         self._require_work_tree()
         sha, label = self._restore_target(target)
+        check_no_operation_in_progress(self._repo)  # before its files read as local edits
         with naming_commit(sha):
-            return self._restore(sha, label, paths, hard, author, artifacts)
+            return self._restore(sha, label, paths, hard, author, artifacts, trailers)
 
     def _restore(
         self,
@@ -502,6 +572,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         hard: bool,
         author: str | None,
         artifacts: Callable[[str], bool] | None,
+        trailers: Mapping[str, str] | None = None,
     ) -> CommitInfo:
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
@@ -520,7 +591,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         return self._commit(
             files,
             f"Restore {label}",
-            {RESTORED_FROM: sha.decode("ascii")},
+            {RESTORED_FROM: sha.decode("ascii"), **(trailers or {})},
             author=author,
             expected_head=None if head is None else head.decode("ascii"),
             materialize=True,
@@ -573,10 +644,18 @@ class Repository(CheckpointOperations, RemoteOperations):
         Raises:
             UnsafePathError: for a path that is absolute, has ``..`` or reaches into
                 ``.git``, or whose parent on disk is a symlink.
+            UnsupportedAttributeError: for a path whose git attributes set ``filter``,
+                ``ident`` or ``working-tree-encoding``.
             ConflictError: if the branch is not (or no longer) at ``expected_head``;
                 nothing was written.
+            OperationInProgressError: while a git merge, rebase, cherry-pick or revert
+                is under way, or the index has unmerged paths.
             NodeKindError: if a file would replace a directory or the reverse.
-            RepositoryError: for a detached HEAD or a stale lock file.
+            RepositoryError: for a detached HEAD, a stale lock file, or a file-system
+                error (full disk, permission) before the branch moved; nothing was
+                written. Once the branch has moved the commit is returned: what could
+                not be finished is logged as a warning and repaired by the next
+                ``recover_worktree`` (every ``mount``/``sync``).
             InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
         """
         check_caller_text(message)
@@ -585,6 +664,13 @@ class Repository(CheckpointOperations, RemoteOperations):
             checked = check_repo_path(path)
             mode = self._mode_on_disk(checked) if materialize and data is not None else None
             files[checked] = None if data is None else StagedFile(Blob.from_string(data), mode)
+        if files:
+            # The content is the caller's, not git's: a path git would pass through a
+            # program (a clean filter that redacts, say) must not be committed without it.
+            filters = self.worktree_filters()
+            for path, file in files.items():
+                if file is not None:
+                    filters.check_supported(path)
         return self._commit(
             files,
             message,
@@ -656,7 +742,7 @@ class Repository(CheckpointOperations, RemoteOperations):
     def _pack_loose_objects_if_due(self) -> None:
         """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""
         if self._auto_pack is None:
-            self._auto_pack = auto_pack_threshold(self._repo.get_config_stack())
+            self._auto_pack = auto_pack_threshold(self._config_stack())
         store = self._repo.object_store
         if not isinstance(store, DiskObjectStore):
             return
@@ -675,7 +761,11 @@ class Repository(CheckpointOperations, RemoteOperations):
         return sha.lower()
 
     def _identity(self, kind: str) -> str:
-        return repository_identity(self._repo.get_config_stack, kind)  # read only if needed
+        return repository_identity(self._config_stack, kind)  # read only if needed
+
+    def _config_stack(self) -> StackedConfig:
+        """The configuration (re-read: a person may have edited it since we opened)."""
+        return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
 
     def _tree(self, rev: str) -> ObjectID:
         commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))
@@ -687,9 +777,7 @@ class Repository(CheckpointOperations, RemoteOperations):
         return self._tree(rev)
 
     def _blob(self, sha: ObjectID) -> Blob:
-        blob = self._repo.object_store[sha]
-        assert isinstance(blob, Blob)
-        return blob
+        return load_object(self._repo.object_store, sha, Blob)
 
     def _restore_target(self, target: str | Checkpoint) -> tuple[ObjectID, str]:
         """The commit a restore goes back to, and how to name it in the message."""
@@ -742,3 +830,16 @@ def _refuse_links_at_artifacts(
     for path, file in sorted(files.items()):
         if file is not None and stat.S_ISLNK(file.mode or 0) and artifacts(path):
             raise UntrustedTreeError(path, "is a symbolic link where a file is declared")
+
+
+def _open_repo(opener: Callable[[str], R], path: str) -> R:
+    """``opener(path)`` (opening a repository or reading its configuration), with a
+    configuration file that does not parse reported as such.
+
+    dulwich reads ``.git/config`` while opening and raises a bare ``ValueError`` on a bad
+    line; git refuses such a repository too (``fatal: bad config line``).
+    """
+    try:
+        return opener(path)
+    except ValueError as err:
+        raise config_error(path, err) from err

@@ -16,21 +16,21 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import CheckpointError, InvalidNameError, RemoteError, UnknownRevisionError
-from gitworktree.history.checkpoints import (
+from gitworktree.history.core.damage import damaged, is_object_id, translates_damage
+from gitworktree.history.core.identity import Signature
+from gitworktree.history.core.info import CommitInfo
+from gitworktree.history.core.locks import lock_errors, wait_for_lock
+from gitworktree.history.core.refnames import remote_checkpoint_prefix
+from gitworktree.history.refs.checkpoints import (
     Checkpoint,
     check_checkpoint_name,
     new_checkpoint_name,
     shadowing_reason,
 )
-from gitworktree.history.damage import translates_damage
-from gitworktree.history.identity import Signature
-from gitworktree.history.info import CommitInfo
-from gitworktree.history.locks import lock_errors, wait_for_lock
-from gitworktree.history.refnames import remote_checkpoint_prefix
-from gitworktree.history.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
-from gitworktree.history.remotes import list_remotes
-from gitworktree.history.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
-from gitworktree.history.writelock import exclusive
+from gitworktree.history.refs.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
+from gitworktree.history.refs.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
+from gitworktree.history.remote.remotes import list_remotes
+from gitworktree.history.worktree.writelock import exclusive
 
 __all__ = ["CheckpointOperations"]
 
@@ -63,6 +63,10 @@ class CheckpointOperations:
     def checkpoints(self) -> list[Checkpoint]:
         """Every checkpoint, sorted by name."""
         refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
+        for name, sha in refs.items():
+            if not is_object_id(sha):
+                ref = CHECKPOINT_PREFIX + name.decode("utf-8", "replace")
+                raise damaged(self.path, f"{ref} holds {sha[:60]!r}, not an object id")
         found = [
             Checkpoint(self, name.decode("utf-8"), sha.decode("ascii"))
             for name, sha in refs.items()

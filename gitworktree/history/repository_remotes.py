@@ -12,21 +12,24 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar, cast
 
 from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import RemoteError
-from gitworktree.history.commits import commit_info
-from gitworktree.history.identity import Signature, check_identity
-from gitworktree.history.info import CommitInfo
-from gitworktree.history.integrate import MergeGate, MergeRequest, integrate
-from gitworktree.history.jsonmerge import Side
-from gitworktree.history.refnames import check_ref_name
-from gitworktree.history.refs import branch_ref
-from gitworktree.history.remotes import (
+from gitworktree.history.core.damage import translates_damage
+from gitworktree.history.core.identity import Signature, check_identity
+from gitworktree.history.core.info import CommitInfo
+from gitworktree.history.core.refnames import check_ref_name
+from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.history.json.jsonmerge import Side
+from gitworktree.history.objects.commits import commit_info
+from gitworktree.history.refs.refs import branch_ref
+from gitworktree.history.refs.revisions import resolve_revision
+from gitworktree.history.remote.integrate import MergeGate, MergeRequest, integrate
+from gitworktree.history.remote.remotes import (
     Progress,
     add_remote,
     list_remotes,
@@ -34,10 +37,14 @@ from gitworktree.history.remotes import (
     resolve_remote,
     upstream_branch,
 )
-from gitworktree.history.revisions import resolve_revision
-from gitworktree.history.shapes import check_location
-from gitworktree.history.trailers import check_caller_text
-from gitworktree.history.transfer import (
+from gitworktree.history.remote.syncloop import (
+    SyncPolicy,
+    SyncResult,
+    SyncState,
+    SyncSteps,
+    run_sync,
+)
+from gitworktree.history.remote.transfer import (
     FetchResult,
     PushResult,
     clone_repository,
@@ -46,7 +53,9 @@ from gitworktree.history.transfer import (
     record_fetch,
     record_push,
 )
-from gitworktree.history.writelock import exclusive
+from gitworktree.history.worktree.inprogress import check_no_operation_in_progress
+from gitworktree.history.worktree.shapes import check_location
+from gitworktree.history.worktree.writelock import exclusive
 
 __all__ = ["RemoteOperations"]
 
@@ -64,6 +73,12 @@ class RemoteOperations:
 
         @property
         def control_dir(self) -> Path: ...
+
+        @property
+        def head(self) -> str | None: ...
+
+        @property
+        def path(self) -> Path: ...
 
         def _identity(self, kind: str) -> str: ...
 
@@ -135,6 +150,7 @@ class RemoteOperations:
 
     # -- transfers -------------------------------------------------------------------
 
+    @translates_damage
     def fetch(
         self,
         remote: str = "origin",
@@ -163,6 +179,7 @@ class RemoteOperations:
         fetched = fetch_objects(self._repo, target, checkpoints=checkpoints, progress=progress)
         return self._locked(lambda: record_fetch(self._repo, fetched, self._signature()))
 
+    @translates_damage
     def push(
         self,
         remote: str = "origin",
@@ -202,6 +219,7 @@ class RemoteOperations:
         self._locked(lambda: record_push(self._repo, target, pushed, self._signature()))
         return pushed
 
+    @translates_damage
     def pull(
         self,
         remote: str = "origin",
@@ -252,6 +270,7 @@ class RemoteOperations:
         request = self._merge_request(sha.encode("ascii"), label, message, author, gate, prefer)
         return self._integrate(request)
 
+    @translates_damage
     def merge(
         self,
         rev: str,
@@ -293,7 +312,76 @@ class RemoteOperations:
         request = self._merge_request(sha, rev, message, author, gate, prefer)
         return self._integrate(request)
 
+    def sync_with(
+        self,
+        remote: str = "origin",
+        *,
+        gate: MergeGate | None = None,
+        prefer: Side | None = None,
+        attempts: int = 16,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        author: str | None = None,
+        progress: Progress | None = None,
+    ) -> SyncResult:
+        """Land our commits on ``remote``: pull, push, and retry fairly when others won.
+
+        The loop many agents sharing one branch need: pull (merge what others pushed),
+        push; when another push landed in between, back off for a random, growing time
+        and do it again, up to ``attempts`` pushes. After landing, the next ``sync_with``
+        of this repository first steps aside for one to three times a recent sync's
+        duration, so agents that lost the race get their turn (see
+        `gitworktree.history.remote.syncloop`).
+
+        Args:
+            remote: a configured remote's name, or a URL or path.
+            gate: see `merge`.
+            prefer: see `merge`; ``None`` stops at the first conflict.
+            attempts: pushes tried at most.
+            backoff: the first backoff window in seconds (doubled after each lost race).
+            max_backoff: the largest backoff window, and the longest pause after landing.
+            author: ``"Name <email>"`` of the merge commits.
+            progress: receives the remote's progress messages.
+
+        Returns:
+            What happened: refs pushed, what each pull brought in, attempts, time waited.
+
+        Raises:
+            ConflictError: a merge conflict (``conflicts`` lists them; nothing changed),
+                or the host's branch moved before each of ``attempts`` pushes (``ref`` is
+                set; our commits stay here: call again later).
+            CommitRejectedError: the gate refused the merged content; nothing changed.
+            RemoteError: the remote is unknown, unreachable, or refused the push.
+        """
+        steps = SyncSteps(
+            pull=lambda: self._pull_if_there(remote, gate, prefer, author, progress),
+            push=lambda: self.push(remote, progress=progress),
+            head=lambda: self.head,
+        )
+        state = self.__dict__.setdefault("_sync_state", SyncState())
+        policy = SyncPolicy(attempts, backoff, max_backoff)
+        return run_sync(steps, policy, cast(SyncState, state), remote)
+
     # -- internals -------------------------------------------------------------------
+
+    def _pull_if_there(
+        self,
+        remote: str,
+        gate: MergeGate | None,
+        prefer: Side | None,
+        author: str | None,
+        progress: Progress | None,
+    ) -> CommitInfo | None:
+        """`pull`, except that a remote without our branch yet has nothing to bring in:
+        the push that follows creates it (one branch per agent starts this way)."""
+        fetched = self.fetch(remote, progress=progress)
+        name = upstream_branch(self._repo, remote) or self._branch_name()
+        sha = fetched.heads.get(name)
+        if sha is None:
+            return None
+        label = f"{fetched.remote}/{name}"
+        request = self._merge_request(sha.encode("ascii"), label, None, author, gate, prefer)
+        return self._integrate(request)
 
     def _merge_request(
         self,
@@ -320,6 +408,8 @@ class RemoteOperations:
 
     @exclusive
     def _integrate(self, request: MergeRequest) -> CommitInfo | None:
+        # Before merging anything: git's own unfinished merge would read as local edits.
+        check_no_operation_in_progress(self._repo)
         commit = integrate(self._repo, request)
         return None if commit is None else commit_info(self._repo.object_store, commit)
 

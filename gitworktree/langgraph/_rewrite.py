@@ -16,7 +16,7 @@ from typing import cast
 
 from dulwich.objects import Commit, ObjectID
 
-from gitworktree.history.rawtrees import write_object
+from gitworktree.history.objects.rawtrees import write_object
 from gitworktree.langgraph._layout import parse_trailers
 from gitworktree.langgraph._store import ThreadStore
 

@@ -10,27 +10,61 @@ POSIX paths; no path can leave the root. The commit pipeline hands a backend a
 from __future__ import annotations
 
 import hashlib
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from gitworktree.errors import NodeKindError, StorageError, UnsafePathError
-from gitworktree.history.info import CommitInfo
+from gitworktree.errors import ArtifactTooLargeError, NodeKindError, StorageError, UnsafePathError
+from gitworktree.history.core.info import CommitInfo
 
 __all__ = [
+    "DEFAULT_MAX_ARTIFACT_BYTES",
     "ChangeSet",
     "Collection",
     "Node",
     "Object",
     "Storage",
+    "artifact_size_limit",
     "blob_sha",
     "check_name",
+    "check_size",
     "split_path",
 ]
 
 _FORBIDDEN_NAMES = frozenset({"", ".", "..", ".git"})
+
+# The largest artifact file loaded unless the user allows more: what a clone or pull
+# can make a mount hold (and parse) is otherwise up to whoever pushed it.
+DEFAULT_MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
+_LIMIT_VARIABLE = "GITWORKTREE_MAX_ARTIFACT_BYTES"
+
+
+def artifact_size_limit(given: int | None = None) -> int | None:
+    """The limit on an artifact file's size, in bytes; ``None``: no limit.
+
+    ``given`` (``mount(max_artifact_bytes=...)``) if set, else the environment variable
+    ``GITWORKTREE_MAX_ARTIFACT_BYTES``, else 64 MiB. ``0`` means no limit. Deliberately
+    not a git config key: a repository's configuration can come with a clone.
+
+    Raises:
+        ValueError: the value is negative, or the variable is not a whole number.
+    """
+    if given is None:
+        text = os.environ.get(_LIMIT_VARIABLE, "").strip()
+        if not text:
+            return DEFAULT_MAX_ARTIFACT_BYTES
+        try:
+            given = int(text)
+        except ValueError:
+            raise ValueError(
+                f"{_LIMIT_VARIABLE}={text!r}: give a whole number of bytes (0: no limit)"
+            ) from None
+    if given < 0:
+        raise ValueError(f"the artifact size limit cannot be negative ({given})")
+    return given or None
 
 
 def blob_sha(data: bytes) -> str:
@@ -42,6 +76,16 @@ def blob_sha(data: bytes) -> str:
 
 #: The longest file name ext4, APFS and NTFS hold.
 _MAX_NAME_BYTES = 255
+
+
+def check_size(path: PurePosixPath | str, size: int, limit: int | None) -> None:
+    """Refuse ``size`` bytes at ``path`` if it is over ``limit`` (``None``: no limit).
+
+    Raises:
+        ArtifactTooLargeError: ``size`` is larger than ``limit``.
+    """
+    if limit is not None and size > limit:
+        raise ArtifactTooLargeError(path, size, limit)
 
 
 def check_name(name: str) -> str:
@@ -276,22 +320,47 @@ class Storage(ABC):
     def collection_node(self, path: PurePosixPath) -> Collection:
         """A ``Collection`` handle for ``path``."""
 
-    def read_objects(self, directory: PurePosixPath, suffix: str = "") -> dict[str, bytes | None]:
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
+        """The bytes of the object at ``path``, refused if there are more than ``limit``.
+
+        What artifacts are loaded with. A backend that can tell the size first (or read
+        in bounded pieces) overrides this to refuse before holding the whole object;
+        this default reads it, then checks.
+
+        Raises:
+            ArtifactTooLargeError: the object is larger than ``limit`` bytes.
+        """
+        data = self.read(path)
+        check_size(path, len(data), limit)
+        return data
+
+    def read_objects(
+        self, directory: PurePosixPath, suffix: str = "", limit: int | None = None
+    ) -> dict[str, bytes | None]:
         """The objects directly in ``directory`` whose names end in ``suffix``, read at once.
 
         Names starting with ``.`` are left out (hidden files, ``.git``, temporary files).
         What a map of artifacts loads from: a backend can list and read a directory in one
         pass, where ``list_names``, ``kind_of`` and ``read`` take one call per name.
 
+        Args:
+            directory: the collection to read.
+            suffix: only names ending with it.
+            limit: refuse an object larger than this many bytes (``None``: no limit).
+
         Returns:
             name -> bytes; ``None`` for a name that is not simply readable as an object
             (a collection, something else, gone meanwhile): ask ``kind_of`` and ``read``.
+
+        Raises:
+            ArtifactTooLargeError: an object is larger than ``limit`` bytes.
         """
         found: dict[str, bytes | None] = {}
         for name in self.list_names(directory):
             if name.endswith(suffix) and not name.startswith("."):
                 path = directory / name
-                found[name] = self.read(path) if self.kind_of(path) == "object" else None
+                is_object = self.kind_of(path) == "object"
+                found[name] = self.read_limited(path, limit) if is_object else None
         return found
 
     def digest(self, path: PurePosixPath) -> str | None:
@@ -304,6 +373,12 @@ class Storage(ABC):
     def head(self) -> str | None:
         """The revision storage is at; ``None`` for backends without history."""
         return None
+
+    def check_publishable(self) -> None:  # noqa: B027 - optional hook
+        """Refuse now, before the gate runs, a publish the backend would refuse anyway.
+
+        Git refuses while its own merge, rebase, cherry-pick or revert is unfinished.
+        """
 
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
         """Files under ``directories`` that changed since the last publish.

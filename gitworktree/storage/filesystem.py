@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from gitworktree.atomic import atomic_write, is_temporary
 from gitworktree.errors import NodeKindError, StorageError, UnsafePathError
-from gitworktree.storage.base import Collection, Object, Storage
+from gitworktree.storage.base import Collection, Object, Storage, check_size
 
 __all__ = [
     "FilesystemCollection",
@@ -106,19 +106,24 @@ class FilesystemStorage(Storage):
         raise StorageError(path, "neither a regular file nor a directory")
 
     def read(self, path: PurePosixPath) -> bytes:
+        return self.read_limited(path, None)
+
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
         full = self.os_path(path)
         try:
             fd = os.open(full, _READ_FOLLOWING)
         except FileNotFoundError:
             raise StorageError(path, "no such file") from None
         try:
-            return _read_all(fd)
+            return _read_all(fd, path, limit)
         except IsADirectoryError:
             raise NodeKindError(path, "file", "directory") from None
         finally:
             os.close(fd)
 
-    def read_objects(self, directory: PurePosixPath, suffix: str = "") -> dict[str, bytes | None]:
+    def read_objects(
+        self, directory: PurePosixPath, suffix: str = "", limit: int | None = None
+    ) -> dict[str, bytes | None]:
         """Read the matching files of ``directory`` in one pass (see ``Storage.read_objects``).
 
         One ``scandir`` and one ``open`` per regular file, instead of path objects and
@@ -129,6 +134,7 @@ class FilesystemStorage(Storage):
 
         Raises:
             UnsafePathError: the directory, or a symlink in it, leads out of the root.
+            ArtifactTooLargeError: a file is larger than ``limit`` bytes.
         """
         full = self.os_path(directory)
         try:
@@ -149,7 +155,10 @@ class FilesystemStorage(Storage):
                     target = Path(entry.path)
                     self._check_inside(target, Path(os.path.realpath(target)))
                     flags = _READ_FOLLOWING
-                found[name] = _read_file(entry.path, flags) if entry.is_file() else None
+                readable = entry.is_file()
+                found[name] = (
+                    _read_file(entry.path, flags, directory / name, limit) if readable else None
+                )
         return found
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
@@ -201,27 +210,45 @@ _READ_FOLLOWING = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BIN
 _READ_FLAGS = _READ_FOLLOWING | getattr(os, "O_NOFOLLOW", 0)
 
 
-def _read_file(path: str, flags: int) -> bytes | None:
-    """The whole content of the file at ``path``; ``None`` if it cannot be opened as one."""
+def _read_file(
+    path: str, flags: int, where: PurePosixPath | None = None, limit: int | None = None
+) -> bytes | None:
+    """The whole content of the file at ``path``; ``None`` if it cannot be opened as one.
+
+    ``where`` names it in an `ArtifactTooLargeError` (over ``limit`` bytes)."""
     try:
         fd = os.open(path, flags)
     except OSError:
         return None  # gone, replaced (by a directory or a symlink): the caller looks again
     try:
-        return _read_all(fd)
+        return _read_all(fd, PurePosixPath(path) if where is None else where, limit)
     except IsADirectoryError:
         return None
     finally:
         os.close(fd)
 
 
-def _read_all(fd: int) -> bytes:
+def _read_all(fd: int, where: PurePosixPath, limit: int | None) -> bytes:
     """Everything from ``fd`` to its end: what ``open(path, "rb").read()`` gives, at a
-    fraction of the cost for a small file (no file object, no ``fstat`` or ``ioctl``)."""
-    chunks = []
-    while chunk := os.read(fd, 1 << 16):
+    fraction of the cost for a small file (no file object, no ``fstat`` or ``ioctl``).
+
+    A file over ``limit`` bytes is refused before it is read: a file that fills the
+    first read gets one ``fstat`` for its size (small files, the usual case, none), and
+    the count read is checked as it grows (a file appended to meanwhile).
+    """
+    chunks: list[bytes] = []
+    held = 0
+    while chunk := os.read(fd, _CHUNK):
+        if limit is not None and not chunks and len(chunk) == _CHUNK:
+            check_size(where, os.fstat(fd).st_size, limit)
         chunks.append(chunk)
+        held += len(chunk)
+        if limit is not None and held > limit:
+            check_size(where, held, limit)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_CHUNK = 1 << 16
 
 
 class FilesystemMountDriver:

@@ -16,8 +16,9 @@ from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
 from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
-from gitworktree.history.shapes import enclosing_work_tree, tracked_below
-from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
+from gitworktree.history.worktree.attributes import WorktreeFilters
+from gitworktree.history.worktree.shapes import enclosing_work_tree, tracked_below
+from gitworktree.storage.base import ChangeSet, Collection, Object, Storage, check_size
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
 __all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage", "warn_if_tracked_by_parent"]
@@ -37,6 +38,35 @@ class GitStorage(FilesystemStorage):
     def __init__(self, repository: Repository) -> None:
         super().__init__(repository.path)
         self.repository = repository
+        self._filters: WorktreeFilters | None = None  # read again with every load
+
+    @property
+    def filters(self) -> WorktreeFilters:
+        """The line-ending conversion of the work tree, as of the last load."""
+        if self._filters is None:
+            self._filters = self.repository.worktree_filters()
+        return self._filters
+
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
+        """What git would store for the file at ``path`` (line endings converted as git does).
+
+        A file checked out with CRLF (``core.autocrlf``, ``eol=crlf``) reads as its LF
+        blob, so a file nobody edited never reads as changed. (`read` comes here too.)
+        """
+        return self.filters.clean(str(path), super().read_limited(path, limit))
+
+    def read_objects(
+        self, directory: PurePosixPath, suffix: str = "", limit: int | None = None
+    ) -> dict[str, bytes | None]:
+        found = super().read_objects(directory, suffix, limit)
+        prefix = f"{directory}/" if directory.parts else ""
+        filters = self.filters
+        if not filters.converts_in(prefix.rstrip("/")):
+            return found  # the usual case: no attributes, no core.autocrlf
+        return {
+            name: None if data is None else filters.clean(prefix + name, data)
+            for name, data in found.items()
+        }
 
     @property
     def head(self) -> str | None:
@@ -52,6 +82,10 @@ class GitStorage(FilesystemStorage):
             trailers=changes.trailers,
             base_blobs=changes.base_blobs,
         )
+
+    def check_publishable(self) -> None:
+        """Raise `OperationInProgressError` while git's own operation is unfinished."""
+        self.repository.check_no_operation_in_progress()
 
     def committed_digests(self, directory: PurePosixPath) -> dict[str, str] | None:
         if self.repository.head is None:
@@ -95,6 +129,7 @@ class GitStorage(FilesystemStorage):
         return changed
 
     def recover(self) -> list[str]:
+        self._filters = None  # a load starts: attributes and config are read again
         return self.repository.recover_worktree(only_if_interrupted=True)
 
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
@@ -172,6 +207,12 @@ class GitRevisionStorage(Storage):
         if data is None:
             raise StorageError(path, f"no such file at {self.rev[:7]}")
         return data
+
+    def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
+        if limit is not None:
+            size = self.repository.file_size(self.rev, str(path))
+            check_size(path, 0 if size is None else size, limit)  # before loading it
+        return self.read(path)
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
         raise ReadOnlyError(f"{path}: this tree is mounted read-only at {self.rev[:7]}")

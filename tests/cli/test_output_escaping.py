@@ -141,3 +141,17 @@ def test_json_output_carries_the_values_as_they_are(hostile: Hostile) -> None:
     assert sorted(entry["paths"]) == sorted(NAMES)
     listed = json.loads(invoke("checkpoint", "list", "--json").stdout)
     assert [checkpoint["name"] for checkpoint in listed] == [CHECKPOINT]
+
+
+def test_pull_names_the_pulled_files_quoted(hostile: Hostile, tmp_path: Path) -> None:
+    hub = tmp_path / "hub.git"
+    git(tmp_path, "clone", "-q", "--bare", str(hostile.root), str(hub))
+    local = tmp_path / "local"
+    assert invoke("init", local).exit_code == 0
+    assert invoke("-C", local, "remote", "add", "origin", hub).exit_code == 0
+    result = invoke("-C", local, "pull")
+    assert result.exit_code == 0, result.output
+    assert printable(result.stdout)
+    files = next(line for line in result.stdout.splitlines() if line.startswith("  files:"))
+    for quoted in QUOTED:
+        assert quoted in files

@@ -13,8 +13,8 @@ import gitworktree.cli.remotes
 from gitworktree import MergeConflict
 from gitworktree.cli.output import conflict_json, conflict_line
 from gitworktree.cli.remotes import redact_url
-from gitworktree.history.remotes import redact_url as library_redact_url
-from gitworktree.remote_sync import push as push_tree
+from gitworktree.history.remote.remotes import redact_url as library_redact_url
+from gitworktree.mounting.remote_sync import push as push_tree
 from tests.cli.conftest import SCRIPT, invoke
 from tests.oracle import git, git_lines
 from tests.remotes.conftest import (  # `offline`: an autouse fixture, no proxy from the env
@@ -390,17 +390,32 @@ def test_pull_prefer_theirs_keeps_their_side_of_each_conflict(
     assert git_lines(tmp_path / "writer", "log", "-1", "--format=%P") == [f"{ours} {theirs}"]
 
 
-def test_pull_with_tree_refuses_uncommitted_edits(agents: Agents, tmp_path: Path) -> None:
+def test_pull_with_tree_refuses_to_overwrite_uncommitted_edits(
+    agents: Agents, tmp_path: Path
+) -> None:
+    planner, _writer = agents
+    writer = tmp_path / "writer"
+    publish(planner, "Quarterly report")
+    (writer / "plan.json").write_text('{"title": "a hand edit"}\n')
+    before = snapshot(writer)
+    result = invoke("pull", "--tree", TREE)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: uncommitted changes in plan.json ")
+    assert "`gitworktree commit -m MSG --tree MODULE:CLASS`" in result.stderr
+    assert snapshot(writer) == before
+
+
+def test_pull_with_tree_keeps_an_uncommitted_edit_it_does_not_touch(
+    agents: Agents, tmp_path: Path
+) -> None:
     planner, _writer = agents
     writer = tmp_path / "writer"
     publish(planner, "Quarterly report")
     (writer / "notes.txt").write_text("a hand edit\n")
-    before = snapshot(writer)
     result = invoke("pull", "--tree", TREE)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: uncommitted changes in notes.txt ")
-    assert "`gitworktree commit -m MSG --tree MODULE:CLASS`" in result.stderr
-    assert snapshot(writer) == before
+    assert result.exit_code == 0, result.stderr
+    assert (writer / "notes.txt").read_text() == "a hand edit\n"
+    assert git(writer, "status", "--porcelain") == " M notes.txt\n"
 
 
 def overspend(agents: Agents) -> None:

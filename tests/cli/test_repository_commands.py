@@ -64,6 +64,7 @@ def test_status_lists_working_tree_changes_as_git_does(history: History) -> None
                 "remote": None,
             }
         ],
+        "operation": None,
         "changes": [
             {"path": "notes.json", "status": "modified"},
             {"path": "scratch.txt", "status": "added"},

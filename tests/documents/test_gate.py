@@ -165,6 +165,7 @@ def test_sync_of_an_invalid_stored_file_repairs_with_the_hook(mount_root: MountR
     tree = mount(CounterTree, mount_root(), repair=fix_counter)
     assert tree.counter.number == 5  # repaired in memory
     assert read_stored(mount_root(), "counter.json") == b'{"number": "three"}'
+    tree.adopt()  # on Git the edit is someone else's until the program takes it over
     tree.commit("Land the repair")
     assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 5}
 

@@ -125,6 +125,8 @@ def test_a_fresh_repository_with_files_and_no_index_is_mounted(tmp_path: Path) -
 
     tree = mount(CounterTree, root)
     assert tree.counter.number == 3
+    assert tree.foreign_edits() == ["counter.json"]  # a person's file, not yet committed
+    tree.adopt()
     tree.counter.number = 4
     tree.commit("First count")
 

@@ -36,11 +36,15 @@ def test_an_interrupted_checkout_is_finished_on_the_next_mount(
     assert tree.commit() is None
 
 
-def test_an_outside_edit_of_a_committed_file_is_kept_and_committed_next(tmp_path: Path) -> None:
+def test_an_outside_edit_of_a_committed_file_is_kept_and_committed_once_adopted(
+    tmp_path: Path,
+) -> None:
     mount(CounterTree, tmp_path)
     (tmp_path / "counter.json").write_text('{"number": 4}\n')
     tree = mount(CounterTree, tmp_path)
     assert tree.counter.number == 4
+    assert tree.commit("Not yet") is None  # someone else's edit: not the program's to sign
+    tree.adopt()
     info = tree.commit("Adopt the edit")
     assert info is not None and info.paths == ("counter.json",)
     assert json.loads(git(tmp_path, "show", "HEAD:counter.json")) == {"number": 4}
@@ -66,11 +70,12 @@ def test_a_declared_artifact_deleted_from_disk_is_restored(tmp_path: Path) -> No
     assert git(tmp_path, "status", "--porcelain") == ""
 
 
-def test_files_present_before_the_first_mount_land_with_the_first_commit(tmp_path: Path) -> None:
+def test_files_present_before_the_first_mount_land_once_adopted(tmp_path: Path) -> None:
     (tmp_path / "counter.json").write_text('{"number": 12}')
     tree = mount(TaskTree, tmp_path)  # tasks/ is new, counter.json was there already
     assert tree.counter.number == 12
     assert git(tmp_path, "rev-parse", "--verify", "-q", "HEAD", check=False) == ""  # no commit
+    assert tree.adopt() == ["counter.json"]
     info = tree.commit("First state")
     assert info is not None and info.paths == ("counter.json",)
     # Pydantic artifacts are stored canonically, so the adopted file is rewritten so.
@@ -78,23 +83,27 @@ def test_files_present_before_the_first_mount_land_with_the_first_commit(tmp_pat
     assert git(tmp_path, "status", "--porcelain") == ""
 
 
-def test_a_new_map_item_on_disk_lands_in_the_next_commit(tmp_path: Path) -> None:
+def test_a_new_map_item_on_disk_lands_in_the_commit_that_adopts_it(tmp_path: Path) -> None:
     tree = mount(TaskTree, tmp_path)
     (tmp_path / "tasks" / "hand.json").write_text('{"title": "by hand"}')
     again = mount(TaskTree, tmp_path)
     assert git_lines(tmp_path, "log", "--format=%s") == ["Initialize counter.json"]
+    again.adopt(["tasks"])
     info = again.commit("Add the hand-written task", author="Ann <ann@example.com>")
     assert info is not None and info.paths == ("tasks/hand.json",)
     assert tree.tasks.get("hand") is None  # the first mount was not re-synced
 
 
-def test_a_map_item_deleted_on_disk_is_removed_by_the_next_commit(tmp_path: Path) -> None:
+def test_a_map_item_deleted_on_disk_is_removed_by_the_commit_that_adopts_it(
+    tmp_path: Path,
+) -> None:
     tree = mount(TaskTree, tmp_path)
     tree.tasks["a"] = Task(title="A")
     tree.commit()
     (tmp_path / "tasks" / "a.json").unlink()
     again = mount(TaskTree, tmp_path)
     assert "a" not in again.tasks
+    assert again.adopt(["tasks/a.json"]) == ["tasks/a.json"]
     info = again.commit("Drop a")
     assert info is not None and info.paths == ("tasks/a.json",)
     assert git_lines(tmp_path, "ls-files", "tasks") == []
@@ -105,6 +114,7 @@ def test_a_repair_made_while_loading_is_recorded_when_it_lands(tmp_path: Path) -
     mount(CounterTree, tmp_path)
     (tmp_path / "counter.json").write_text('{"number": "two"}')
     tree = mount(CounterTree, tmp_path, repair=lambda content, issues, kind: '{"number": 2}')
+    tree.adopt()  # the invalid file was someone else's: repairing it is the program's call
     info = tree.commit("Land it")
     assert info is not None and info.trailers["Gitworktree-Repaired"] == "counter.json attempts=1"
 

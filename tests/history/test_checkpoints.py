@@ -9,7 +9,7 @@ import pytest
 
 from gitworktree.errors import CheckpointError, InvalidNameError, RepositoryError
 from gitworktree.history import Checkpoint, Repository
-from gitworktree.history import refs as refs_module
+from gitworktree.history.refs import refs as refs_module
 from tests.history.test_refnames import BAD_NAMES
 from tests.oracle import git, git_lines
 
@@ -196,6 +196,7 @@ def test_a_failed_write_leaves_no_ref_and_no_lock(
     assert committed.create_checkpoint("full").sha == committed.head
 
 
+@pytest.mark.usefixtures("short_lock_timeout")
 def test_a_ref_being_written_in_the_folder_is_named(committed: Repository) -> None:
     lock = committed.path / ".git" / "refs" / "checkpoints" / "team" / "step.lock"
     lock.parent.mkdir(parents=True)
@@ -207,6 +208,7 @@ def test_a_ref_being_written_in_the_folder_is_named(committed: Repository) -> No
     assert git_lines(committed, "for-each-ref", "refs/checkpoints") == []
 
 
+@pytest.mark.usefixtures("short_lock_timeout")
 def test_a_held_ref_lock_is_named_and_left_alone(committed: Repository) -> None:
     lock = committed.path / ".git" / "refs" / "checkpoints" / "busy.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)

@@ -258,6 +258,7 @@ def test_symlinked_parent_directory_is_refused(repo: Repository, tmp_path: Path)
     assert repo.head is None
 
 
+@pytest.mark.usefixtures("short_lock_timeout")
 def test_stale_ref_lock_is_a_clear_error(repo: Repository) -> None:
     repo.commit_changes({"f": b"1"}, message="First")
     lock = repo.path / ".git/refs/heads/main.lock"
@@ -272,6 +273,7 @@ def test_stale_ref_lock_is_a_clear_error(repo: Repository) -> None:
     assert (repo.path / "f").read_bytes() == b"1"
 
 
+@pytest.mark.usefixtures("short_lock_timeout")
 def test_stale_index_lock_fails_before_publishing(repo: Repository) -> None:
     repo.commit_changes({"f": b"1"}, message="First")
     (repo.path / ".git/index.lock").write_bytes(b"")

@@ -15,8 +15,8 @@ from typing import ClassVar
 import pytest
 
 from gitworktree import InvalidNameError, JsonDocument, Repository, Worktree, mount
-from gitworktree.history.trailers import check_caller_text
-from gitworktree.pipeline import _default_message
+from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.mounting.pipeline import _default_message
 
 
 class Notes(JsonDocument):

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from dulwich.repo import Repo
 
-from gitworktree import UntrustedTreeError
-from gitworktree.history.rawtrees import RawTree
-from gitworktree.history.untrusted import check_link_target
+from gitworktree import UnsafePathError, UntrustedTreeError
+from gitworktree.history import Repository
+from gitworktree.history.core.untrusted import check_link_target
+from gitworktree.history.objects.rawtrees import RawTree
 from tests.remotes.hostile import Link, tree
 
 #: (name, as a symlink?) -> whether git refuses it.
@@ -143,3 +144,16 @@ def test_links_that_may_lead_out_or_into_dotgit_are_refused(target: bytes) -> No
     with pytest.raises(UntrustedTreeError) as caught:
         check_link_target("link", target)
     assert caught.value.path == "link"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a/.git.", "GIT~1/config", "x/.g\u200cit/config", ".Git/hooks/post-checkout", "x" * 256],
+    ids=["trailing-dot", "short-name", "hfs-ignorable", "case", "too-long"],
+)
+def test_we_never_commit_a_path_we_would_refuse_to_read(tmp_path: Path, path: str) -> None:
+    with Repository.init(tmp_path / "repo") as repo:
+        with pytest.raises(UnsafePathError):
+            repo.commit_changes({path: b"x"}, message="hostile")
+        assert repo.head is None
+        assert sorted(p.name for p in repo.path.iterdir()) == [".git"]

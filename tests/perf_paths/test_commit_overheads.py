@@ -11,8 +11,8 @@ import pytest
 from dulwich.config import ConfigDict
 
 from gitworktree.history import Repository
-from gitworktree.history.identity import repository_identity
-from gitworktree.history.writelock import WRITER_LOCK_NAME, writer_lock
+from gitworktree.history.core.identity import repository_identity
+from gitworktree.history.worktree.writelock import WRITER_LOCK_NAME, writer_lock
 
 
 def _config(name: str | None, email: str | None) -> ConfigDict:
@@ -113,7 +113,7 @@ def test_a_writer_killed_mid_write_is_still_detected(tmp_path: Path) -> None:
     dead = json.dumps({"state": "writing", "pid": 999999, "since": 0}).encode()
     (tmp_path / WRITER_LOCK_NAME).write_bytes(dead.ljust(len(record)))
     stale = tmp_path / "index.lock"
-    stale.write_bytes(b"")
+    stale.write_bytes(b'gitworktree {"pid":999999}\n')  # the marker our index.lock holds
     with writer_lock(tmp_path):
         pass
     assert not stale.exists()

@@ -131,6 +131,8 @@ def test_a_mount_loads_large_files_and_pending_changes_as_before(tmp_path: Path)
     assert again.tasks["big"].title == "x" * 200_000
     assert again.tasks["small"].title == "edited on disk"
     session = again._gwt_session
+    assert again.foreign_edits() == ["tasks/gone.json", "tasks/new.json", "tasks/small.json"]
+    again.adopt()  # someone else's edits: taken over explicitly
     assert session.uncommitted_paths() == [  # type: ignore[attr-defined]
         "tasks/gone.json", "tasks/new.json", "tasks/small.json"
     ]  # fmt: skip

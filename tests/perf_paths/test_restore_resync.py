@@ -22,9 +22,9 @@ from gitworktree import (
     Worktree,
     mount,
 )
-from gitworktree.binding import ArtifactSlot
-from gitworktree.maps import ArtifactMap as MapType
-from gitworktree.tree import _Container
+from gitworktree.tree.binding import ArtifactSlot
+from gitworktree.tree.items import _Container
+from gitworktree.tree.maps import ArtifactMap as MapType
 from tests.oracle import git
 
 
@@ -329,7 +329,7 @@ def test_a_restore_to_an_item_turned_directory_fails_as_a_mount_does(tmp_path: P
         mount(Board, tmp_path)
 
 
-def test_an_item_deleted_on_disk_stays_a_pending_removal(tmp_path: Path) -> None:
+def test_an_item_deleted_on_disk_stays_a_foreign_deletion(tmp_path: Path) -> None:
     tree = new_board(tmp_path)
     tree.checkpoint("start")
     tree.tasks["a"] = Task(title="a2")
@@ -340,7 +340,8 @@ def test_an_item_deleted_on_disk_stays_a_pending_removal(tmp_path: Path) -> None
     tree.restore("start", hard=True)
     assert "c" not in tree.tasks and tree.tasks["a"].title == "a"
     state = loaded_state(tree)
-    assert state["uncommitted"] == ["tasks/c.json"]
+    assert tree.foreign_edits() == ["tasks/c.json"]  # someone else's deletion, not ours
+    assert state["uncommitted"] == []
     assert state == loaded_state(mount(Board, tmp_path))
 
 

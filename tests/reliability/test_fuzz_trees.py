@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitworktree import GitWorktreeError
-from gitworktree.history.rawtrees import EMPTY_TREE, iter_tree_files
+from gitworktree.history.objects.rawtrees import EMPTY_TREE, iter_tree_files
 from tests.remotes.hostile import blob, write_object
 
 EXAMPLES = int(os.environ.get("GITWORKTREE_FUZZ_EXAMPLES", "200"))
@@ -33,6 +33,7 @@ SEED_NAMES = [
     b"..", b".", b"", b".git", b".GIT", b".git.", b".git ", b"git~1", b".git::$DATA",
     ".g\u200cit".encode(), "\ufeff.git".encode(), b"a/b", b"/abs", b"x\\.git", b".gitmodules",
     b"notes.txt", b"data", b".hidden", b"g", b"main.py", b"~1", "caf\u00e9".encode(),
+    b"a\\b", ".g\u200cit.".encode(), b"x\\git~1",
 ]  # fmt: skip
 MODES = [b"100644", b"100755", b"40000", b"040000", b"120000", b"160000", b"100664", b"0", b"x"]
 
@@ -50,14 +51,21 @@ def store() -> Iterator[tuple[DiskObjectStore, str]]:
         objects.close()
 
 
+#: Code points HFS+ ignores when it compares names.
+HFS_IGNORED = {*range(0x200C, 0x2010), *range(0x202A, 0x202F), *range(0x206A, 0x2070), 0xFEFF}
+
+
 def git_would_check_out(path: str) -> bool:
     """An oracle independent of the code under test: git's rules in their plainest form."""
     for part in path.split("/"):
-        plain = "".join(c for c in part if ord(c) not in (0x200C, 0x200D, 0xFEFF)).lower()
-        if part in ("", ".", "..") or "\0" in part or plain.rstrip(". ") == ".git":
+        if part in ("", ".", "..") or "\0" in part:
             return False
-        if plain.split(":")[0].rstrip(". ") in (".git", "git~1") or "\\" in part:
-            return False
+        for piece in part.split("\\"):  # a directory separator on Windows
+            hfs = "".join(c for c in piece if ord(c) not in HFS_IGNORED)
+            if hfs.isascii() and hfs.lower() == ".git":
+                return False
+            if piece.lower().split(":")[0].rstrip(". ") in (".git", "git~1"):
+                return False
     return True
 
 

@@ -203,7 +203,7 @@ LARGE = textwrap.dedent(
     tree = mount(Tree, sys.argv[1])
     tree.big.text = ("x" * 99 + "\\n") * 1_000_000  # 100 MB
     tree.commit("large")
-    again = mount(Tree, sys.argv[1])
+    again = mount(Tree, sys.argv[1], max_artifact_bytes=200_000_000)  # over the default cap
     assert len(again.big.text) == 100_000_000
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     """

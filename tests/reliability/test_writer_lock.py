@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from gitworktree.history import Repository
-from gitworktree.history.writelock import WRITER_LOCK_NAME
+from gitworktree.history.worktree.writelock import WRITER_LOCK_NAME
 from tests.oracle import git
 
 
-def killed_mid_write(repo: Repository, pid: int) -> None:
+def killed_mid_write(repo: Repository, pid: int, **moving: str) -> None:
     """The state record a writer leaves when it dies between taking the lock and idle."""
-    state = {"state": "writing", "pid": pid, "since": time.time_ns() - 1_000_000_000}
-    (repo.path / ".git" / WRITER_LOCK_NAME).write_bytes(json.dumps(state).encode().ljust(128))
+    state = {"state": "writing", "pid": pid, "since": time.time_ns() - 1_000_000_000, **moving}
+    (repo.path / ".git" / WRITER_LOCK_NAME).write_bytes(json.dumps(state).encode().ljust(512))
 
 
 @pytest.fixture
@@ -35,6 +35,7 @@ def test_a_killed_writers_locks_and_half_written_objects_are_removed(
     objects = repo.path / ".git" / "objects"
     (objects / "ab").mkdir(exist_ok=True)
     dead, alive = 4_000_001, os.getpid()
+    moving_to = "c0ffee" * 6 + "c0de"
     left = [
         repo.path / ".git" / "refs" / "heads" / "main.lock",
         objects / "ab" / f"tmp_obj_{dead}_0badc0de",
@@ -47,7 +48,8 @@ def test_a_killed_writers_locks_and_half_written_objects_are_removed(
     (objects / "pack").mkdir(exist_ok=True)
     for path in [*left, *kept]:
         path.write_bytes(b"partial")
-    killed_mid_write(repo, dead)
+    left[0].write_bytes(f"{moving_to}\n".encode())  # what it was writing into the ref
+    killed_mid_write(repo, dead, ref="refs/heads/main", to=moving_to)
 
     with caplog.at_level(logging.WARNING, logger="gitworktree"):
         repo.commit_changes({"plan.json": b'{"step": 2}\n'}, message="two")

@@ -19,7 +19,7 @@ from dulwich.repo import Repo
 from dulwich.server import DictBackend, TCPGitServer
 from dulwich.web import make_wsgi_chain
 
-from gitworktree.remote_sync import clone_and_mount, push
+from gitworktree.mounting.remote_sync import clone_and_mount, push
 from tests.remotes.models import AgentState
 
 Agents = tuple[AgentState, AgentState]

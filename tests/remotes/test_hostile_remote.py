@@ -12,14 +12,14 @@ file an absolute path names) hashes the same before and after, and no ref moved.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from dulwich.repo import Repo
 
-from gitworktree import GitWorktreeError, UntrustedTreeError, mount, pull
+from gitworktree import RemoteError, UntrustedTreeError, mount, pull
 from gitworktree.history import Repository
 from tests.cli.conftest import SCRIPT, invoke
 from tests.remotes.conftest import serve_git_protocol
@@ -34,6 +34,7 @@ from tests.remotes.hostile import (
     set_branch,
     snapshot,
     tree,
+    write_object,
 )
 from tests.remotes.models import AgentState
 
@@ -80,12 +81,7 @@ CASES = {case[0]: case for case in NAMES + LINKS}
 
 #: One of each kind, for the entry points beyond clone (every name is read by the same
 #: parser: tests/history/test_untrusted_names.py holds them all against git fsck).
-SOME = [
-    CASES["slash-traversal"],
-    CASES["dotgit-hooks"],
-    CASES["link-up"],
-    CASES["link-into-dotgit"],
-]
+SOME = [CASES["slash-traversal"], CASES["dotgit-hooks"], CASES["link-into-dotgit"]]
 
 
 @dataclass
@@ -96,10 +92,6 @@ class Scene:
     hub: Path
     harmless: str
 
-    @property
-    def git_dir(self) -> Path:
-        return self.hub
-
     def publish(self, entries: Entries) -> str:
         """Move the hub's main to a hostile commit on top of the harmless one."""
         sha = hostile_commit(self.hub, entries, parent=self.harmless)
@@ -107,6 +99,7 @@ class Scene:
         return sha
 
     def state(self) -> dict[str, tuple[str, str]]:
+        """Everything under the temporary directory (the hub, clones, sibling, outside)."""
         return snapshot(self.root)
 
 
@@ -149,15 +142,23 @@ def test_clone_of_a_hostile_tree_is_refused_and_leaves_nothing(
     assert scene.state() == before
 
 
+def test_an_absolute_path_never_overwrites_the_file_it_names(scene: Scene) -> None:
+    outside = str(scene.root / "outside")
+    sha = scene.publish([(outside.encode(), b"overwritten\n")])
+    before = scene.state()
+    with pytest.raises(UntrustedTreeError) as caught:
+        Repository.clone(str(scene.hub), scene.root / "clone")
+    assert_refused(caught.value, outside, sha)
+    assert scene.state() == before
+
+
 def test_a_nul_inside_an_entry_name_is_a_clear_error(scene: Scene) -> None:
     # "a\0b" ends the name at the first NUL: the rest is read as an id, then garbage.
     body = b"100644 a\0b\0" + bytes.fromhex(blob(scene.hub, b"x")) + b"100644 c\0" + b"\1" * 20
-    from tests.remotes.hostile import write_object
-
     bad = write_object(scene.hub, "tree", body)
     set_branch(scene.hub, commit(scene.hub, bad, [scene.harmless]))
     before = scene.state()
-    with pytest.raises(GitWorktreeError):
+    with pytest.raises(RemoteError):  # the remote sent a malformed object
         Repository.clone(str(scene.hub), scene.root / "clone")
     assert scene.state() == before
 
@@ -200,11 +201,33 @@ def test_clone_through_a_git_server_is_refused(scene: Scene) -> None:
     assert scene.state() == before
 
 
+#: What the fetch half of a pull writes, as ``git pull`` does: objects and the
+#: remote-tracking branch (nothing checks them out).
+FETCHED = (".git/objects/", ".git/refs/remotes/", ".git/logs/refs/remotes/")
+
+
+def test_pull_through_a_git_server_is_refused(scene: Scene) -> None:
+    with serve_git_protocol(scene.hub) as url, Repository.clone(url, scene.root / "c") as repo:
+        sha = scene.publish(CASES["dotgit-hooks"][1])
+        before, refs_before = scene.state(), refs(repo.path)
+        with pytest.raises(UntrustedTreeError) as caught:
+            repo.pull()
+        assert_refused(caught.value, ".git", sha)
+        after, refs_after = scene.state(), refs(repo.path)
+    unfetched = {
+        path for path in before.keys() | after.keys() if not any(f in path for f in FETCHED)
+    }
+    assert {p: after.get(p) for p in unfetched} == {p: before.get(p) for p in unfetched}
+    assert {ref for ref in refs_after if refs_after[ref] != refs_before.get(ref)} == {
+        b"refs/remotes/origin/main"
+    }
+
+
 # -- after a clone: pull, merge, restore, recovery, mount at a revision --------------------
 
 
 @pytest.fixture
-def cloned(scene: Scene) -> Repository:
+def cloned(scene: Scene) -> Iterator[Repository]:
     repo = Repository.clone(str(scene.hub), scene.root / "clone")
     yield repo
     repo.close()
@@ -296,6 +319,13 @@ def test_recovery_never_deletes_outside_the_tree_for_a_damaged_index(
         cloned.recover_worktree()
     assert caught.value.path == "../sibling/keep.txt"
     assert scene.state() == before
+
+
+def test_the_log_of_a_hostile_commit_names_it(scene: Scene, cloned: Repository) -> None:
+    sha = _fetched(scene, cloned, CASES["slash-traversal"][1])
+    with pytest.raises(UntrustedTreeError) as caught:
+        cloned.log(rev="origin/main")
+    assert_refused(caught.value, "a/../../x", sha)
 
 
 def test_mounting_at_a_hostile_revision_is_refused(scene: Scene, cloned: Repository) -> None:

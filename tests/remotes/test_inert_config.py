@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree import Repository, mount
-from gitworktree.remote_sync import clone_and_mount, pull, push
+from gitworktree import Repository, UnsupportedAttributeError, mount
+from gitworktree.mounting.remote_sync import clone_and_mount, pull, push
 from tests.cli.conftest import invoke
 from tests.oracle import git, git_lines
 from tests.remotes.models import AgentState, Plan
@@ -36,7 +36,7 @@ CONFIG_PROGRAMS = {
 
 def script(path: Path, markers: Path, tag: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!/bin/sh\ntouch '{markers / tag}'\ncat >/dev/null 2>&1\nexit 0\n")
+    path.write_text(f"#!/bin/sh\ntouch '{markers / tag}'\nexit 0\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
 
@@ -76,7 +76,8 @@ def armed(hub: Path, tmp_path: Path, markers: Path) -> tuple[AgentState, AgentSt
     arm(hub, markers, "hub")
     for agent in (planner, writer):
         arm(agent.repo.control_dir, markers, agent.repo.path.name)
-        (agent.repo.path / ".gitattributes").write_text("* filter=x diff=x merge=x\n")
+        # (a filter= attribute on a committed file is refused: test_line_endings.py)
+        (agent.repo.path / ".gitattributes").write_text("* diff=x merge=x\n")
     return planner, writer
 
 
@@ -151,12 +152,16 @@ def test_a_mount_reads_an_armed_repository_without_running_anything(
     root = tmp_path / "data"
     git(tmp_path, "init", "-q", "-b", "main", str(root))
     arm(root / ".git", markers, "local")
-    (root / ".gitattributes").write_text("* filter=x diff=x\n")
+    (root / ".gitattributes").write_text("* diff=x\n")
     tree = mount(AgentState, root)
     tree.plan = Plan(title="x")
     info = tree.commit("Plan")
     assert info is not None and git(root, "show", "HEAD:plan.json").startswith("{")
     assert [change.path for change in tree.repo.status()] == [".gitattributes"]
+    (root / ".gitattributes").write_text("* filter=x diff=x\n")
+    tree.plan = Plan(title="y")
+    with pytest.raises(UnsupportedAttributeError):  # the clean filter is never run
+        tree.commit("Plan again")
     assert sorted(path.name for path in markers.iterdir()) == []
 
 
@@ -169,3 +174,22 @@ def test_the_armed_programs_do_run_under_git_itself(tmp_path: Path, markers: Pat
     git(root, "status", "--porcelain")
     found = {path.name for path in markers.iterdir()}
     assert {"local-hooks-path-pre-commit", "local-fsmonitor"} <= found
+
+
+def test_the_users_ssh_command_runs_only_for_an_ssh_remote(
+    hub: Path, tmp_path: Path, markers: Path
+) -> None:
+    with Repository.clone(str(hub), tmp_path / "seed") as seed:
+        seed.commit_changes({"plan.json": b"{}\n"}, message="Seed")
+        seed.push()
+    # The user's own ssh command: leaves a marker, then serves the hub as ssh would.
+    ssh = tmp_path / "my-ssh"
+    ssh.write_text(f"#!/bin/sh\ntouch '{markers / 'ssh'}'\nexec git upload-pack '{hub}'\n")
+    ssh.chmod(0o755)
+    with Repository.clone(str(hub), tmp_path / "clone") as clone:
+        git(clone.path, "config", "core.sshCommand", str(ssh))
+        clone.fetch()  # a local path: no ssh
+        assert sorted(path.name for path in markers.iterdir()) == []
+        clone.add_remote("far", "ssh://git@far.invalid/state.git")
+        assert clone.fetch("far").heads == {"main": clone.head}
+    assert sorted(path.name for path in markers.iterdir()) == ["ssh"]

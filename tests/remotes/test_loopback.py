@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gitworktree import ConflictError, Repository, pull, push
-from gitworktree.remote_sync import clone_and_mount
+from gitworktree.mounting.remote_sync import clone_and_mount
 from tests.oracle import git, git_lines
 from tests.remotes.conftest import start_agents
 from tests.remotes.models import AgentState, Task

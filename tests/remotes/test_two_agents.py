@@ -17,7 +17,7 @@ from gitworktree import (
     pull,
     push,
 )
-from gitworktree.remote_sync import clone_and_mount
+from gitworktree.mounting.remote_sync import clone_and_mount
 from gitworktree.storage import InMemoryMountDriver
 from tests.oracle import git, git_lines
 from tests.remotes.conftest import Agents, start_agents

@@ -1,0 +1,3 @@
+"""Refs: reading and moving them, revisions, checkpoints."""
+
+__all__: list[str] = []

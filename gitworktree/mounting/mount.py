@@ -1,0 +1,145 @@
+"""mount(): build a declared tree on storage and sync it; BaseMounter, the seed's form.
+
+The mounted tree is bound to a ``MountSession`` (``gitworktree.mounting.session``), where its
+``sync``/``commit``/``checkpoint``/``restore`` calls land; commits go through the
+pipeline in ``gitworktree.mounting.pipeline``.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
+
+from gitworktree.history import Repository
+from gitworktree.history.core.identity import check_identity
+from gitworktree.mounting.session import MountSession
+from gitworktree.storage.base import Collection, Storage, artifact_size_limit
+from gitworktree.storage.git import GitMountDriver, GitRevisionStorage, GitStorage
+from gitworktree.tree.items import Worktree
+from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, RepairFunction
+
+__all__ = ["BaseMounter", "MountSession", "mount"]
+
+T = TypeVar("T", bound=Worktree)
+
+
+def _storage_for(
+    root: str | os.PathLike[str] | Collection, rev: str | None
+) -> tuple[Storage, PurePosixPath]:
+    if isinstance(root, Collection):
+        if rev is not None:
+            raise TypeError("mount(rev=...) takes a repository path, not a Collection")
+        return root.storage, root.path
+    if isinstance(root, (str, os.PathLike)):
+        driver = GitMountDriver()
+        collection = driver.mount(root) if rev is None else driver.mount_revision(root, rev)
+        return collection.storage, collection.path
+    raise TypeError(f"mount() takes a path or a mounted Collection, not {type(root).__name__}")
+
+
+def mount(
+    tree_cls: type[T],
+    root: str | os.PathLike[str] | Collection,
+    *,
+    initial_states: Mapping[str, Any] | None = None,
+    repair: RepairFunction | None = None,
+    max_repair_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    rev: str | None = None,
+    clone_from: str | None = None,
+    author: str | None = None,
+    max_artifact_bytes: int | None = None,
+) -> T:
+    """Mount ``tree_cls`` on storage and sync it.
+
+    Args:
+        tree_cls: the ``Worktree`` subclass declaring the tree.
+        root: a directory path — the working tree of a Git repository, created with its
+            first commit if needed — or a root ``Collection`` from any mount driver
+            (``InMemoryMountDriver().mount()``, ``FilesystemMountDriver().mount(path)``).
+        initial_states: nested dicts of values for items missing from storage, by field
+            name: ``{"app": {"storage": {"db": {"host": "db.local"}}}}``.
+        repair: the tree-wide repair hook used by the commit gate for artifacts without
+            their own ``_repair``; sync or async ``(content, issues, document_type) -> str``.
+        max_repair_attempts: how many repair calls the gate makes per artifact.
+        rev: mount the tree as it was at this revision or checkpoint, read-only
+            (``commit()`` raises ``ReadOnlyError``): time travel with typed access.
+        clone_from: a Git URL (local path, ``file://``, ``git://``, ``http(s)://``,
+            ssh) to clone into ``root`` first, as remote ``origin``, when ``root`` holds
+            no repository yet; an existing one is mounted as it is.
+        author: ``"Name <email>"``: who the tree's commits are by when a call names no
+            author — the first commit creating missing artifacts, ``commit()``,
+            ``restore()`` and ``pull()`` — e.g. the agent that owns the tree. ``None``:
+            the repository's identity (``GIT_AUTHOR_*``, then ``user.*`` config).
+        max_artifact_bytes: the largest artifact file loaded, in bytes; a larger one
+            (say, brought in by a pull) is refused with `ArtifactTooLargeError` before
+            it is read. ``None``: ``GITWORKTREE_MAX_ARTIFACT_BYTES`` if set, else 64 MiB;
+            ``0``: no limit.
+
+    Returns:
+        The mounted tree: an instance of ``tree_cls`` with every item loaded.
+
+    Raises:
+        MissingInitialStateError: an item is missing and has no default or initial state.
+        DocumentParseError, SchemaValidationError: stored content is invalid (and cannot
+            be repaired); nothing is overwritten.
+        NodeKindError: a directory is where a file is declared, or the reverse.
+        UnsafePathError: a path would leave the mounted root.
+        InvalidNameError: ``author`` does not read ``Name <email>``.
+        ArtifactTooLargeError: an artifact's file is over ``max_artifact_bytes``.
+    """
+    if not (isinstance(tree_cls, type) and issubclass(tree_cls, Worktree)):
+        raise TypeError(f"mount() takes a Worktree subclass, not {tree_cls!r}")
+    if author is not None:
+        check_identity(author)
+    if clone_from is not None:
+        if rev is not None or isinstance(root, Collection):
+            raise TypeError("mount(clone_from=...) takes a directory path and no rev=")
+        if not (Path(root) / ".git").exists():
+            Repository.clone(clone_from, root).close()
+    limit = artifact_size_limit(max_artifact_bytes)
+    storage, base = _storage_for(root, rev)
+    session = MountSession(
+        storage,
+        base,
+        repair=repair,
+        max_repair_attempts=max_repair_attempts,
+        author=author,
+        max_artifact_bytes=limit,
+    )
+    try:
+        tree = session.build(tree_cls, initial_states)
+    except BaseException:
+        if isinstance(storage, GitStorage | GitRevisionStorage) and not isinstance(
+            root, Collection
+        ):
+            storage.repository.close()  # opened for this mount: nobody else will close it
+        raise
+    if isinstance(storage, GitStorage | GitRevisionStorage):
+        # The repository holds open files; close them when the tree is collected.
+        weakref.finalize(tree, storage.repository.close)
+    return tree
+
+
+class BaseMounter:
+    """Mounts trees on one root collection: ``BaseMounter(driver.mount(path)).mount(Tree)``."""
+
+    def __init__(self, root: Collection) -> None:
+        if not isinstance(root, Collection):
+            raise TypeError(f"BaseMounter takes a mounted Collection, not {type(root).__name__}")
+        self.root = root
+
+    def mount(
+        self,
+        tree_cls: type[T],
+        *,
+        initial_states: Mapping[str, Any] | None = None,
+        repair: RepairFunction | None = None,
+        author: str | None = None,
+    ) -> T:
+        """Mount ``tree_cls`` on this mounter's root; see ``gitworktree.mounting.mount``."""
+        return mount(
+            tree_cls, self.root, initial_states=initial_states, repair=repair, author=author
+        )
