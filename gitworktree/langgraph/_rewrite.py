@@ -5,7 +5,8 @@ deleted run, or the writes of one) is replaced, wherever it was a parent, by its
 nearest kept ancestors, so every kept commit stays reachable and
 ``git log --first-parent`` still follows each checkpoint's lineage, minus the dropped
 steps. A commit whose parents did not change keeps its id; the others are copied with
-their new parents (same tree, author, committer and message). The ref then moves by
+their new parents (same author, committer and message; same tree, but for a writes
+commit, whose tree is its first parent's plus its ``writes/``). The ref then moves by
 compare-and-swap from the tip the rewrite started from.
 """
 
@@ -16,8 +17,8 @@ from typing import cast
 
 from dulwich.objects import Commit, ObjectID
 
-from gitworktree.history.objects.rawtrees import write_object
-from gitworktree.langgraph._layout import parse_trailers
+from gitworktree.history.objects.rawtrees import RawTree, write_object
+from gitworktree.langgraph._layout import WRITES_DIR, parse_trailers
 from gitworktree.langgraph._store import ThreadStore
 
 __all__ = ["rewrite_without"]
@@ -73,7 +74,24 @@ def _parents_first(store: ThreadStore, tip: ObjectID) -> list[ObjectID]:
 def _copy(store: ThreadStore, commit: Commit, parents: list[ObjectID]) -> ObjectID:
     copy = cast(Commit, commit.copy())
     copy.parents = parents
+    trailers = parse_trailers(commit.message)
+    if trailers is not None and trailers.kind == "writes":
+        copy.tree = _writes_tree(store, commit, parents)
     return write_object(store.repo.object_store, Commit, copy.as_raw_string())
+
+
+def _writes_tree(store: ThreadStore, commit: Commit, parents: list[ObjectID]) -> ObjectID:
+    """A writes commit's tree is its first parent's with its own ``writes/``: on a new
+    first parent, take that one's files, so nothing of a dropped checkpoint stays."""
+    root = RawTree([], [])
+    if parents:
+        root = store.tree(store.commit(parents[0]).tree).tree.copy()
+    own = store.tree(commit.tree).tree.get(WRITES_DIR.encode())
+    if own is None:
+        root.delete(WRITES_DIR.encode())
+    else:
+        root.set(WRITES_DIR.encode(), own[0], own[1])
+    return store.write_tree(root)
 
 
 def _seq(commit: Commit) -> int:

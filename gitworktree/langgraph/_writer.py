@@ -148,21 +148,31 @@ class CheckpointWriter:
 
     def writes_draft(self, pending: PendingWrites, index: RefIndex) -> CommitDraft | None:
         """The commit adding ``pending`` to its checkpoint's writes; ``None`` if every
-        write is there already."""
+        write is there already.
+
+        Its first (only) parent is the ref's tip, and its tree the tip's with ``writes/``
+        holding this checkpoint's writes: LangGraph may store a step's writes before or
+        after a newer checkpoint, and either way ``git log --first-parent`` from the ref
+        must still reach the newest checkpoint, and a path-limited ``git log
+        channels/...`` must not list a writes commit as changing a channel.
+        """
         checkpoint_id = pending.checkpoint_id
-        base_entry = index.writes.get(checkpoint_id) or index.checkpoints.get(checkpoint_id)
-        base = None if base_entry is None else base_entry[1]
-        root = RawTree([], [])
-        if base is not None:
-            root = self._store.tree(self._store.commit(base).tree).tree.copy()
-        writes_dir = self._subtree(root, WRITES_DIR.encode())
+        earlier = index.writes.get(checkpoint_id) or index.checkpoints.get(checkpoint_id)
+        writes_dir = RawTree([], [])
+        if earlier is not None:  # its writes so far (a pruned thread keeps them in its root)
+            writes_dir = self._subtree(self._root(earlier[1]), WRITES_DIR.encode())
         task_dir = self._subtree(writes_dir, pending.task)
         if not self._add_writes(task_dir, pending):
             return None
         writes_dir.set(pending.task, DIRECTORY_MODE, self._store.write_tree(task_dir))
+        root = RawTree([], []) if index.tip is None else self._root(index.tip).copy()
         root.set(WRITES_DIR.encode(), DIRECTORY_MODE, self._store.write_tree(writes_dir))
         tree = self._store.write_tree(root)
-        return CommitDraft(tree, base, pending.subject, "writes", checkpoint_id)
+        return CommitDraft(tree, index.tip, pending.subject, "writes", checkpoint_id)
+
+    def _root(self, commit: ObjectID) -> RawTree:
+        """The root tree of ``commit`` (shared: copy it to edit)."""
+        return self._store.tree(self._store.commit(commit).tree).tree
 
     def _add_writes(self, task_dir: RawTree, pending: PendingWrites) -> bool:
         """Add the writes to the task's folder; whether any was added."""

@@ -233,3 +233,61 @@ def test_a_step_in_a_fanned_out_state_rewrites_one_folder_and_the_top(
         )
         == 1
     )
+
+
+def checkpoint_ids_on_first_parents(root: Path, ref: str) -> list[str]:
+    lines = git_lines(
+        root,
+        "log",
+        "--first-parent",
+        "--format=%(trailers:key=Langgraph-Checkpoint,valueonly)",
+        ref,
+    )
+    return [decode_name(line) for line in lines]
+
+
+def test_writes_stored_after_a_newer_checkpoint_keep_it_on_the_first_parent_line(
+    tmp_path: Path,
+) -> None:
+    saver = GitSaver(tmp_path)
+    first = put(saver, "t", {"a": 1})
+    second = put(saver, "t", {"a": 2}, parent=first)
+    saver.put_writes(first, [("a", 3)], task_id="late")  # LangGraph's async durability
+    ref = namespace_ref("t", "")
+    newest = second["configurable"]["checkpoint_id"]
+    assert newest in checkpoint_ids_on_first_parents(tmp_path, ref)
+    assert git_lines(tmp_path, "log", "--format=%s", ref, "--", "channels/a.json") == [
+        "step 1 (loop): a",
+        "step 1 (loop): a",
+    ]
+    loaded = saver.get_tuple(first)
+    assert loaded is not None and loaded.pending_writes == [("late", "a", 3)]
+    latest = saver.get_tuple(thread("t"))
+    assert latest is not None and latest.checkpoint["channel_values"] == {"a": 2}
+
+
+def test_delete_for_runs_leaves_no_value_of_the_deleted_run_reachable(tmp_path: Path) -> None:
+    saver = GitSaver(tmp_path)
+    config = {"configurable": {"thread_id": "t", "checkpoint_ns": "", "run_id": "secret-run"}}
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {"token": "s3cr3t-value"}
+    checkpoint["channel_versions"] = {"token": 1}
+    secret = saver.put(config, checkpoint, {"source": "input", "step": -1}, {"token": 1})
+    saver.put_writes(secret, [("token", "s3cr3t-write")], task_id="t1")
+    follow = empty_checkpoint()
+    follow["channel_values"] = {"token": "public"}
+    follow["channel_versions"] = {"token": 2}
+    early = {"configurable": {"thread_id": "t", "checkpoint_ns": "", "checkpoint_id": follow["id"]}}
+    # Its writes land first (async durability), on a tip that holds the secret run's files.
+    saver.put_writes(early, [("token", "public-write")], task_id="t2")
+    kept = {"configurable": {**secret["configurable"], "run_id": "kept-run"}}
+    saver.put(kept, follow, {"source": "loop", "step": 0}, {"token": 2})
+    saver.delete_for_runs(["secret-run"])
+    ref = namespace_ref("t", "")
+    reachable = [line.split()[0] for line in git_lines(tmp_path, "rev-list", "--objects", ref)]
+    contents = {git(tmp_path, "cat-file", "-p", sha) for sha in reachable}
+    assert not any("s3cr3t" in text for text in contents)
+    (only,) = saver.list(thread("t"))
+    assert only.metadata["run_id"] == "kept-run"
+    assert only.pending_writes == [("t2", "token", "public-write")]
+    fsck(tmp_path)
