@@ -10,7 +10,7 @@ Layout (see docs/langgraph.md)::
         metadata.json                     source, step, run_id, ...
         channels/<channel>.json           a value that is plain JSON data
         channels/<channel>.<type>.bin     any other value, as the serializer writes it
-    <writes commit> = its checkpoint's tree, plus
+    <writes commit> = the ref tip's tree, with writes/ holding its checkpoint's writes:
         writes/<task>/<idx>.<channel>.json (or .<type>.bin), writes/<task>/task_path
 
 Names are encoded by `gitworktree.langgraph._layout.encode_name` (``branch:to:plan``
@@ -74,8 +74,8 @@ class GitSaver(BaseCheckpointSaver[int]):
 
     Each thread and namespace is one ref under ``refs/langgraph/``; each checkpoint a
     commit whose tree holds the channel values as files (JSON when the value is plain
-    JSON data), and whose parent is the parent checkpoint. Pending writes are commits on
-    top of their checkpoint. The work tree, index, HEAD and branches are never touched,
+    JSON data), and whose parent is the parent checkpoint. Pending writes are commits too,
+    on the ref's tip. The work tree, index, HEAD and branches are never touched,
     so the repository can be one a tree is mounted on.
 
     Args:

@@ -4,9 +4,10 @@ Every checkpoint, and every batch of pending writes, is one commit on the ref of
 thread and namespace. A checkpoint commit's first parent is its parent checkpoint, and
 its second the latest writes commit of that parent -- the writes LangGraph applied to
 the parent to make it -- so ``git log --first-parent -p`` shows what each step changed.
-A writes commit's parent is its checkpoint (or the previous writes of it). When the
-ref's tip is none of these (a fork, a new root), the tip becomes one more parent, so
-that every checkpoint of the thread stays reachable from the one ref.
+A writes commit's parent is the ref's tip (see `CheckpointWriter.writes_draft`). When
+the tip is none of a checkpoint commit's parents (a fork, writes stored early, a new
+root), the tip becomes one more parent, so that every commit of the thread stays
+reachable from the one ref.
 
 The ref moves by compare-and-swap from the tip the commit was built on; if another
 process moved it first, the commit is built again on the new tip. Nothing here touches
