@@ -33,7 +33,9 @@ def test_a_file_in_place_of_the_repository_is_refused(tmp_path: Path) -> None:
         GitSaver(tmp_path / "file")
 
 
-def test_a_held_ref_lock_is_a_repository_error_and_the_ref_stays(tmp_path: Path) -> None:
+def test_a_held_ref_lock_is_a_repository_error_and_the_ref_stays(
+    tmp_path: Path, short_lock_timeout: float
+) -> None:
     saver = GitSaver(tmp_path)
     build_graph(saver, Calls()).invoke(QUESTION, thread("t1"))
     before = refs(tmp_path)
