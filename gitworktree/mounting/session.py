@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any, TypeAlias, TypeVar, cast
 
@@ -23,10 +23,11 @@ from gitworktree.errors import (
     RepositoryError,
     SchemaValidationError,
 )
+from gitworktree.history import Checkpoint, Repository
 from gitworktree.history.core.info import CommitInfo
 from gitworktree.mounting.foreign import ForeignEdits
 from gitworktree.mounting.pipeline import CommitPipeline, within
-from gitworktree.storage.base import Collection, Storage, blob_sha
+from gitworktree.storage.base import Collection, Storage, VersionedStorage, blob_sha
 from gitworktree.tree.binding import ArtifactSlot
 from gitworktree.tree.items import Anchor, Artifact, LayoutAnchor, Worktree, _Container, fields_of
 from gitworktree.tree.maps import ArtifactMap, map_item_path
@@ -131,7 +132,7 @@ class MountSession(CommitPipeline):
 
     def _note_foreign_files(self, node: _Container) -> None:
         """Record the anchor files under ``node`` that differ from HEAD as it loads."""
-        if self.read_only or not self.storage.versioned:
+        if self.read_only or not isinstance(self.storage, VersionedStorage):
             return
         anchors = [str(p) for p in sorted(self._anchor_dirs) if within(p, node._gwt_path)]
         if anchors:
@@ -147,7 +148,8 @@ class MountSession(CommitPipeline):
     def _published(self, info: CommitInfo) -> None:
         """Follow a commit of ours: the tree now reflects it, unless others' came between."""
         parent = info.parents[0] if info.parents else None
-        if self.storage.versioned and self._synced_known and parent == self._synced_head:
+        versioned = isinstance(self.storage, VersionedStorage)
+        if versioned and self._synced_known and parent == self._synced_head:
             self._synced_head = info.sha
         else:
             self._synced_known = False
@@ -271,7 +273,7 @@ class MountSession(CommitPipeline):
             slot.value, slot.stored, slot.base = value, stored, base
         if attempts:
             self._repaired_on_load[slot.path] = attempts
-        if stored is not None and stored != base and self.storage.versioned:
+        if stored is not None and stored != base and isinstance(self.storage, VersionedStorage):
             # On disk, not what is committed: someone else's edit, until adopted.
             self._foreign.note_artifact(slot.path, _rendered(value))
         elif self._foreign.artifacts:
@@ -456,14 +458,14 @@ class MountSession(CommitPipeline):
 
     # --- history (versioned storage only) -----------------------------------------------
 
-    def _versioned(self, what: str) -> Any:
-        if not self.storage.versioned:
+    def _versioned(self, what: str) -> VersionedStorage:
+        if not isinstance(self.storage, VersionedStorage):
             raise CheckpointError(
                 what, f"{what} needs history: mount the tree on Git (the default backend)"
             )
         return self.storage
 
-    def checkpoint(self, name: str | None) -> Any:
+    def checkpoint(self, name: str | None) -> Checkpoint:
         return self._versioned("checkpoint").create_checkpoint(name, owner=self)
 
     def delete_checkpoint(self, name: str) -> None:
@@ -471,11 +473,16 @@ class MountSession(CommitPipeline):
         self._versioned("checkpoint").delete_checkpoint(name)
 
     def restore(
-        self, target: Any, *, paths: list[str] | None, hard: bool, author: str | None = None
+        self,
+        target: str | Checkpoint,
+        *,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
+        author: str | None = None,
     ) -> CommitInfo:
         storage = self._versioned("restore")
         with self._lock:
-            info: CommitInfo = storage.restore(
+            info = storage.restore(
                 target,
                 paths=paths,
                 hard=hard,
@@ -613,7 +620,7 @@ class MountSession(CommitPipeline):
         slots[key] = self._bind(old, item_type, path, dotted, loaded, missing)
         return old is None
 
-    def repository(self) -> Any:
+    def repository(self) -> Repository:
         return self._versioned("repo").repository
 
     # --- edits the tree did not make (gitworktree.mounting.foreign) ------------------------
