@@ -25,10 +25,9 @@ from gitworktree.errors import (
 )
 from gitworktree.history import Checkpoint, Repository
 from gitworktree.history.core.info import CommitInfo
-from gitworktree.mounting.foreign import ForeignEdits
-from gitworktree.mounting.pipeline import CommitPipeline, within
+from gitworktree.mounting.pipeline import CommitPipeline, PendingChanges, within
 from gitworktree.storage.base import Collection, Storage, VersionedStorage, blob_sha
-from gitworktree.tree.binding import ArtifactSlot
+from gitworktree.tree.binding import ArtifactSlot, CommitRequest
 from gitworktree.tree.items import Anchor, Artifact, LayoutAnchor, Worktree, _Container, fields_of
 from gitworktree.tree.maps import ArtifactMap, map_item_path
 from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, FixingLoop, RepairFunction
@@ -48,7 +47,7 @@ _Loaded: TypeAlias = tuple[Artifact[Any], int, str | None, str | None]
 _REREAD_AT_MOST = 64
 
 
-class MountSession(CommitPipeline):
+class MountSession:
     """The live binding of one mounted tree to its storage; implements ``TreeSession``."""
 
     def __init__(
@@ -69,10 +68,17 @@ class MountSession(CommitPipeline):
         self.max_repair_attempts = max_repair_attempts
         self.author = author  # of every commit a call names no author for
         self._lock = threading.RLock()
-        self._touched: dict[int, ArtifactSlot] = {}
-        self._removed: dict[PurePosixPath, ArtifactSlot] = {}
-        self._anchor_dirs: set[PurePosixPath] = set()
-        self._repaired_on_load: dict[PurePosixPath, int] = {}
+        # What the next commit may carry: filled here as the tree loads and changes,
+        # emptied by the pipeline as commits land.
+        self._changes = PendingChanges()
+        self._pipeline = CommitPipeline(
+            storage,
+            self._changes,
+            repair=repair,
+            max_repair_attempts=max_repair_attempts,
+            author=author,
+            published=self._published,
+        )
         self._artifact_types: dict[PurePosixPath, type[Artifact[Any]]] = {}
         self._map_types: dict[PurePosixPath, type[Artifact[Any]]] = {}
         # Where each loaded slot lives, for re-reading only what a restore changed.
@@ -85,8 +91,6 @@ class MountSession(CommitPipeline):
         self._synced_head: str | None = None
         self._synced_known = False
         self._root: Worktree | None = None
-        # Edits found on disk at load that the tree did not make (see gitworktree.mounting.foreign).
-        self._foreign = ForeignEdits()
 
     # --- building and syncing -----------------------------------------------------------
 
@@ -134,9 +138,9 @@ class MountSession(CommitPipeline):
         """Record the anchor files under ``node`` that differ from HEAD as it loads."""
         if self.read_only or not isinstance(self.storage, VersionedStorage):
             return
-        anchors = [str(p) for p in sorted(self._anchor_dirs) if within(p, node._gwt_path)]
+        anchors = [str(p) for p in sorted(self._changes.anchor_dirs) if within(p, node._gwt_path)]
         if anchors:
-            self._foreign.note_files(self.storage.snapshot(anchors))
+            self._changes.foreign.note_files(self.storage.snapshot(anchors))
 
     def _note_synced(self, node: _Container, head: str | None) -> None:
         """Record that ``node`` was loaded from storage at ``head``."""
@@ -157,7 +161,7 @@ class MountSession(CommitPipeline):
     def _initialize(self, missing: list[ArtifactSlot]) -> None:
         names = ", ".join(str(slot.path) for slot in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        self._commit_slots(missing, [], f"Initialize {names}{more}", None, None)
+        self._pipeline.commit_slots(missing, [], CommitRequest(f"Initialize {names}{more}"))
 
     def _ensure_collection(self, path: PurePosixPath) -> None:
         kind = self.storage.kind_of(path)
@@ -207,7 +211,7 @@ class MountSession(CommitPipeline):
                     self._ensure_collection(path)
                     self._directories[path] = None
                 if _is_free_form(child):
-                    self._anchor_dirs.add(path)
+                    self._changes.anchor_dirs.add(path)
                 children[name] = child
 
     def _load_artifact(
@@ -272,12 +276,12 @@ class MountSession(CommitPipeline):
         else:
             slot.value, slot.stored, slot.base = value, stored, base
         if attempts:
-            self._repaired_on_load[slot.path] = attempts
+            self._changes.repaired_on_load[slot.path] = attempts
         if stored is not None and stored != base and isinstance(self.storage, VersionedStorage):
             # On disk, not what is committed: someone else's edit, until adopted.
-            self._foreign.note_artifact(slot.path, _rendered(value))
-        elif self._foreign.artifacts:
-            self._foreign.forget(slot.path)
+            self._changes.foreign.note_artifact(slot.path, _rendered(value))
+        elif self._changes.foreign.artifacts:
+            self._changes.foreign.forget(slot.path)
         if stored is None:
             missing.append(slot)
         elif attempts or stored != base:
@@ -369,17 +373,27 @@ class MountSession(CommitPipeline):
         removed = ArtifactSlot(
             self, path, mapping._gwt_item_type, cast(Any, None), None, item, base
         )
-        self._removed[path] = removed
-        self._foreign.note_artifact(path, None)  # someone deleted it: theirs to commit
+        self._changes.removed[path] = removed
+        self._changes.foreign.note_artifact(path, None)  # someone deleted it: theirs to commit
 
     def _drop_pending(self, node: _Container) -> None:
-        for key, slot in list(self._touched.items()):
+        for key, slot in list(self._changes.touched.items()):
             if within(slot.path, node._gwt_path):
-                del self._touched[key]
-        for path in list(self._removed):
+                del self._changes.touched[key]
+        for path in list(self._changes.removed):
             if within(path, node._gwt_path):
-                del self._removed[path]
-        self._foreign.drop_within(node._gwt_path)
+                del self._changes.removed[path]
+        self._changes.foreign.drop_within(node._gwt_path)
+
+    # --- committing (gitworktree.mounting.pipeline) ---------------------------------------
+
+    def commit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
+        with self._lock:
+            return self._pipeline.commit(node._gwt_path, request)
+
+    async def acommit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
+        with self._lock:
+            return await self._pipeline.acommit(node._gwt_path, request)
 
     # --- what the tree holds (for merges and tools) ---------------------------------------
 
@@ -409,20 +423,20 @@ class MountSession(CommitPipeline):
         disk, where a pull's or restore's own checks protect them.
         """
         with self._lock:
-            changed, _ = self._render(list(self._touched.values()))
-            left_out = self._foreign.left_out
+            changed, _ = self._pipeline.render(list(self._changes.touched.values()))
+            left_out = self._changes.foreign.left_out
             return sorted(
                 {
                     *(str(slot.path) for slot, data in changed.items()
                       if not left_out(slot.path, data)),
-                    *(str(path) for path in self._removed if not left_out(path, None)),
+                    *(str(path) for path in self._changes.removed if not left_out(path, None)),
                 }
             )  # fmt: skip
 
     # --- TreeSession: bookkeeping -------------------------------------------------------
 
     def touch(self, slot: ArtifactSlot) -> None:
-        self._touched[id(slot)] = slot
+        self._changes.touched[id(slot)] = slot
 
     def collection(self, path: PurePosixPath) -> Collection:
         return self.storage.collection_node(path)
@@ -436,8 +450,8 @@ class MountSession(CommitPipeline):
                 f"{mapping._gwt_dotted} holds {mapping._gwt_item_type.__name__} items, "
                 f"not {type(value).__name__}"
             )
-        removed = self._removed.pop(path, None)
-        self._foreign.forget(path)  # whatever was on disk, the program writes its own value
+        removed = self._changes.removed.pop(path, None)
+        self._changes.foreign.forget(path)  # whatever was on disk, the program writes its own value
         self._unordered[id(mapping)] = mapping  # a full load would put the key in order
         slot = ArtifactSlot(
             self,
@@ -452,9 +466,9 @@ class MountSession(CommitPipeline):
         return slot
 
     def map_key_removed(self, mapping: ArtifactMap[Any], slot: ArtifactSlot) -> None:
-        self._touched.pop(id(slot), None)
+        self._changes.touched.pop(id(slot), None)
         if slot.stored is not None or slot.base is not None:
-            self._removed[slot.path] = slot
+            self._changes.removed[slot.path] = slot
 
     # --- history (versioned storage only) -----------------------------------------------
 
@@ -503,14 +517,17 @@ class MountSession(CommitPipeline):
         tree is loaded instead when its commit is unknown (another writer's commit landed
         under ours), when directories and files traded places, or when most of it changed.
         """
-        pending = {*(str(slot.path) for slot in self._touched.values()), *map(str, self._removed)}
-        self._touched.clear()
-        self._removed.clear()
+        pending = {
+            *(str(slot.path) for slot in self._changes.touched.values()),
+            *map(str, self._changes.removed),
+        }
+        self._changes.touched.clear()
+        self._changes.removed.clear()
         head = self.storage.head
         plan = self._reread_plan(head, pending)
         if plan is None:
-            self._repaired_on_load.clear()
-            self._foreign.drop_within(root._gwt_path)
+            self._changes.repaired_on_load.clear()
+            self._changes.foreign.drop_within(root._gwt_path)
             self._load(root, None)
             return
         missing: list[ArtifactSlot] = []
@@ -518,7 +535,7 @@ class MountSession(CommitPipeline):
             self._ensure_collection(directory)  # a restore removes directories it emptied
         grown = self._unordered
         for path, base in plan:
-            self._repaired_on_load.pop(path, None)
+            self._changes.repaired_on_load.pop(path, None)
             committed = {} if base is None else {path.name: base}
             mapping = self._maps.get(path.parent)
             if mapping is None:
@@ -628,26 +645,26 @@ class MountSession(CommitPipeline):
     def foreign_edits(self, node: _Container) -> list[str]:
         """The files under ``node`` with edits the tree found on disk and did not make."""
         with self._lock:
-            artifacts, files = self._foreign.select(node._gwt_path, None)
+            artifacts, files = self._changes.foreign.select(node._gwt_path, None)
             return sorted({*map(str, artifacts), *files})
 
     def adopt(self, node: _Container, paths: list[str] | None) -> list[str]:
         """Make foreign edits the program's own: the next commit records them."""
         with self._lock:
-            artifacts, files = self._foreign.select(node._gwt_path, paths)
+            artifacts, files = self._changes.foreign.select(node._gwt_path, paths)
             for path in artifacts:
-                deleted = self._foreign.artifacts[path] is None
+                deleted = self._changes.foreign.artifacts[path] is None
                 mapping = self._maps.get(path.parent)
-                if deleted and path not in self._removed and mapping is not None:
+                if deleted and path not in self._changes.removed and mapping is not None:
                     # A restore's re-sync forgot the removal; the file is still gone.
                     committed = self.storage.committed_digests(path.parent)
                     self._note_deleted_on_disk(mapping, path, committed)
-                del self._foreign.artifacts[path]
+                del self._changes.foreign.artifacts[path]
                 slot = self._slot_at(path)
                 if slot is not None:
                     self.touch(slot)  # a candidate again, even if a commit forgot it
             for name in files:
-                del self._foreign.files[name]
+                del self._changes.foreign.files[name]
             return sorted({*map(str, artifacts), *files})
 
     def discard(self, node: _Container, paths: list[str] | None) -> list[str]:
@@ -655,18 +672,18 @@ class MountSession(CommitPipeline):
         if self.read_only:
             raise ReadOnlyError("this tree is mounted read-only (at a past revision)")
         with self._lock:
-            artifacts, files = self._foreign.select(node._gwt_path, paths)
+            artifacts, files = self._changes.foreign.select(node._gwt_path, paths)
             chosen = sorted({*map(str, artifacts), *files})
             if not chosen:
                 return []
             self.storage.discard(chosen)
             for name in files:
-                del self._foreign.files[name]
+                del self._changes.foreign.files[name]
             missing: list[ArtifactSlot] = []
             for path in artifacts:
-                del self._foreign.artifacts[path]
-                self._removed.pop(path, None)
-                self._repaired_on_load.pop(path, None)
+                del self._changes.foreign.artifacts[path]
+                self._changes.removed.pop(path, None)
+                self._changes.repaired_on_load.pop(path, None)
                 base = (self.storage.committed_digests(path.parent) or {}).get(path.name)
                 committed = {} if base is None else {path.name: base}
                 mapping = self._maps.get(path.parent)
@@ -697,11 +714,11 @@ class MountSession(CommitPipeline):
 
     def _discard_own_anchor_writes(self, node: _Container) -> None:
         """Roll back what the program wrote in anchors, leaving others' edits alone."""
-        anchors = sorted(str(p) for p in self._anchor_dirs if within(p, node._gwt_path))
+        anchors = sorted(str(p) for p in self._changes.anchor_dirs if within(p, node._gwt_path))
         if not anchors:
             return
         written = self.storage.snapshot(anchors)
-        own = sorted(name for name in written if name not in self._foreign.files)
+        own = sorted(name for name in written if name not in self._changes.foreign.files)
         self.storage.discard(own)
 
     @contextlib.contextmanager

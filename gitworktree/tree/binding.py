@@ -8,8 +8,9 @@ ask of the mount they belong to (``gitworktree.mounting.mount.MountSession`` imp
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,7 +23,24 @@ if TYPE_CHECKING:
     from gitworktree.tree.items import Artifact, Worktree, _Container
     from gitworktree.tree.maps import ArtifactMap
 
-__all__ = ["ArtifactSlot", "Bound", "TreeSession"]
+__all__ = ["ArtifactSlot", "Bound", "CommitRequest", "TreeSession"]
+
+
+@dataclass(frozen=True)
+class CommitRequest:
+    """What a caller asks of one commit, carried unchanged from ``Worktree.commit`` down.
+
+    Attributes:
+        message: the commit message; ``None``: one is made from the changed paths.
+        author: ``"Name <email>"``; ``None``: the tree's, else the repository's identity.
+        trailers: extra ``Key: value`` lines for the commit message's trailer block.
+        retries: how many times to publish again when only the branch moved under us.
+    """
+
+    message: str | None = None
+    author: str | None = None
+    trailers: Mapping[str, str] | None = None
+    retries: int = 0
 
 
 class Bound:
@@ -135,24 +153,10 @@ class TreeSession(Protocol):
     def sync(self, node: _Container) -> None:
         """Reload ``node``'s subtree from storage."""
 
-    def commit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
+    def commit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
         """Commit the changes in ``node``'s subtree."""
 
-    async def acommit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
+    async def acommit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
         """Async twin of ``commit``."""
 
     def transaction(self, node: Worktree, message: str | None) -> AbstractContextManager[Any]:
@@ -165,8 +169,8 @@ class TreeSession(Protocol):
         self,
         target: str | Checkpoint,
         *,
-        paths: list[str] | None,
-        hard: bool,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
         author: str | None = None,
     ) -> CommitInfo:
         """Restore a checkpoint or revision and re-sync."""

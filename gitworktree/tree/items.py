@@ -35,7 +35,7 @@ from gitworktree.errors import (
     UnsafePathError,
 )
 from gitworktree.storage.base import Collection, check_name
-from gitworktree.tree.binding import ArtifactSlot, Bound
+from gitworktree.tree.binding import ArtifactSlot, Bound, CommitRequest
 from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
@@ -454,7 +454,8 @@ class Worktree(_Container):
             ConflictError: storage changed under us since the last sync; nothing written.
             ReadOnlyError: the tree is mounted at a past revision.
         """
-        return self._gwt_require_session().commit(self, message, author, trailers, retries)
+        request = CommitRequest(message, author, trailers, retries)
+        return self._gwt_require_session().commit(self, request)
 
     async def acommit(
         self,
@@ -466,7 +467,7 @@ class Worktree(_Container):
     ) -> CommitInfo | None:
         """Async twin of ``commit``: async repair hooks are awaited on the running loop."""
         session = self._gwt_require_session()
-        return await session.acommit(self, message, author, trailers, retries)
+        return await session.acommit(self, CommitRequest(message, author, trailers, retries))
 
     def transaction(self, message: str | None = None) -> AbstractContextManager[Self]:
         """A block whose changes commit together, or not at all.
