@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from gitworktree.errors import (
     CheckpointError,
@@ -38,9 +38,22 @@ log = logging.getLogger("gitworktree")
 
 T = TypeVar("T", bound=Worktree)
 
-# A loaded artifact: its value, the repair attempts that took, and the blob ids of what
-# storage holds (None: nothing yet) and of what is committed (None: nothing).
-_Loaded: TypeAlias = tuple[Artifact[Any], int, str | None, str | None]
+
+class _Loaded(NamedTuple):
+    """An artifact as read from storage (or made from its initial state).
+
+    Attributes:
+        value: the artifact.
+        attempts: the repair attempts it took to make valid (0: it was valid).
+        stored: blob id of what storage holds (``None``: nothing yet).
+        base: blob id of what is committed (``None``: nothing).
+    """
+
+    value: Artifact[Any]
+    attempts: int
+    stored: str | None
+    base: str | None
+
 
 # A restore re-reads changed artifacts one by one up to this many plus half the tree;
 # beyond that a full load (one pass per directory) is cheaper.
@@ -96,9 +109,7 @@ class MountSession:
 
     def build(self, tree_cls: type[T], initial_states: Mapping[str, Any] | None) -> T:
         """Create the tree's nodes, load them from storage, and write what was missing."""
-        tree = tree_cls.__new__(tree_cls)
-        tree._gwt_bind(self, self.base, "")
-        tree._gwt_children = {}
+        tree = tree_cls._gwt_mounted(self, self.base, "")
         self._root = tree
         self._load(tree, initial_states)
         return tree
@@ -173,46 +184,47 @@ class MountSession:
     def _load_container(
         self, node: _Container, states: Mapping[str, Any] | None, missing: list[ArtifactSlot]
     ) -> None:
-        self._ensure_collection(node._gwt_path)
-        self._directories[node._gwt_path] = None
-        committed = self.storage.committed_digests(node._gwt_path)
-        children = node._gwt_children
+        where = node._gwt_path
+        self._ensure_collection(where)
+        self._directories[where] = None
+        committed = self.storage.committed_digests(where)
         for name, spec in fields_of(type(node)).items():
             state = (states or {}).get(name, spec.default)
-            path = node._gwt_path / spec.storage_name
+            path = where / spec.storage_name
             dotted = node._gwt_dotted_name(name)
+            loaded = node._gwt_loaded(name)
             if spec.kind == "artifact":
                 self._artifact_types[path] = spec.item_type
                 self._declared[path] = (node, name)
-                children[name] = self._load_artifact(
-                    children.get(name), spec.item_type, path, dotted, state, missing, committed
+                slot = self._load_artifact(
+                    loaded, spec.item_type, path, dotted, state, missing, committed
                 )
+                node._gwt_hold(name, slot)
             elif spec.kind == "map":
-                mapping = children.get(name)
-                if mapping is None:
-                    mapping = ArtifactMap.__new__(ArtifactMap)
-                mapping._gwt_bind(self, path, dotted)
-                mapping._gwt_item_type = spec.item_type
+                if loaded is None:
+                    mapping = ArtifactMap._gwt_mounted_map(spec.item_type, self, path, dotted)
+                else:
+                    mapping = loaded
+                    mapping._gwt_bind(self, path, dotted)
                 self._map_types[path] = spec.item_type
                 self._maps[path] = mapping
                 self._directories[path] = None
                 self._load_map(mapping, state, missing)
-                children[name] = mapping
+                node._gwt_hold(name, mapping)
             else:
-                child = children.get(name)
-                if child is None:
-                    child = object.__new__(spec.item_type)
-                child._gwt_bind(self, path, dotted)
+                if loaded is None:
+                    child = spec.item_type._gwt_mounted(self, path, dotted)
+                else:
+                    child = loaded
+                    child._gwt_bind(self, path, dotted)
                 if isinstance(child, _Container):
-                    if not hasattr(child, "_gwt_children"):
-                        child._gwt_children = {}
                     self._load_container(child, state, missing)
                 else:
                     self._ensure_collection(path)
                     self._directories[path] = None
                 if _is_free_form(child):
                     self._changes.anchor_dirs.add(path)
-                children[name] = child
+                node._gwt_hold(name, child)
 
     def _load_artifact(
         self,
@@ -241,7 +253,7 @@ class MountSession:
             raise NodeKindError(path, "file", "directory")
         loaded: _Loaded
         if kind is None:
-            loaded = (item_type._initial(state, dotted), 0, None, base)
+            loaded = _Loaded(item_type._initial(state, dotted), 0, None, base)
         else:
             data = self.storage.read_limited(path, self.max_artifact_bytes)
             loaded = self._from_stored(item_type, data, str(path), committed, path.name)
@@ -258,7 +270,8 @@ class MountSession:
         """Parse what storage holds for an artifact: what ``_bind`` takes."""
         value, attempts = self._parse_stored(item_type, data, where)
         stored = blob_sha(data)
-        return value, attempts, stored, stored if committed is None else committed.get(name)
+        base = stored if committed is None else committed.get(name)
+        return _Loaded(value, attempts, stored, base)
 
     def _bind(
         self,
@@ -325,9 +338,9 @@ class MountSession:
         path = mapping._gwt_path
         existed = self.storage.kind_of(path) == "collection"
         self._ensure_collection(path)
-        old: dict[str, ArtifactSlot] = getattr(mapping, "_gwt_slots", {})
+        old = mapping._gwt_loaded_slots()
         slots: dict[str, ArtifactSlot] = {}
-        item_type = mapping._gwt_item_type
+        item_type = mapping.item_type
         suffix = item_type.suffix
         committed = self.storage.committed_digests(path)
         # One pass over the directory reads every item (the usual case, and the cost of a
@@ -336,13 +349,13 @@ class MountSession:
         on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
         prefix = f"{path}/" if path.parts else ""
         for name in sorted(on_disk.keys() | (committed or {}).keys()):
-            if not name.endswith(suffix) or name.startswith("."):
+            key = mapping._gwt_key_for(name)
+            if key is None:
                 continue
-            key = name[: len(name) - len(suffix)] if suffix else name
             if name not in on_disk and not self.read_only:
                 self._note_deleted_on_disk(mapping, path / name, committed)
                 continue
-            dotted = f"{mapping._gwt_dotted}[{key!r}]"
+            dotted = mapping._gwt_item_dotted(key)
             data = on_disk.get(name)
             if data is None:
                 slots[key] = self._load_artifact(
@@ -355,12 +368,11 @@ class MountSession:
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
-                slot = self._load_artifact(
-                    None, mapping._gwt_item_type, item_path,
-                    f"{mapping._gwt_dotted}[{key!r}]", item_state, missing, committed,
+                slots[key] = self._load_artifact(
+                    None, item_type, item_path,
+                    mapping._gwt_item_dotted(key), item_state, missing, committed,
                 )  # fmt: skip
-                slots[key] = slot
-        mapping._gwt_slots = slots
+        mapping._gwt_hold(slots)
         self._unordered.pop(id(mapping), None)
 
     def _note_deleted_on_disk(
@@ -368,11 +380,9 @@ class MountSession:
     ) -> None:
         """A committed map item deleted from disk: its removal is due in the next commit."""
         base = None if committed is None else committed.get(path.name)
-        item = f"{mapping._gwt_dotted}[{path.name!r}]"
+        item = mapping._gwt_item_dotted(path.name)
         # Nothing renders a removed item, so it needs no value.
-        removed = ArtifactSlot(
-            self, path, mapping._gwt_item_type, cast(Any, None), None, item, base
-        )
+        removed = ArtifactSlot(self, path, mapping.item_type, cast(Any, None), None, item, base)
         self._changes.removed[path] = removed
         self._changes.foreign.note_artifact(path, None)  # someone deleted it: theirs to commit
 
@@ -441,25 +451,19 @@ class MountSession:
     def collection(self, path: PurePosixPath) -> Collection:
         return self.storage.collection_node(path)
 
-    def map_key_added(self, mapping: ArtifactMap[Any], key: str, value: Any) -> ArtifactSlot:
-        if self.read_only:
-            raise ReadOnlyError(f"{mapping._gwt_dotted}: this tree is mounted read-only")
-        path = map_item_path(mapping, key)
-        if not isinstance(value, mapping._gwt_item_type):
-            raise TypeError(
-                f"{mapping._gwt_dotted} holds {mapping._gwt_item_type.__name__} items, "
-                f"not {type(value).__name__}"
-            )
+    def map_key_added(
+        self, mapping: ArtifactMap[Any], key: str, path: PurePosixPath, value: Artifact[Any]
+    ) -> ArtifactSlot:
         removed = self._changes.removed.pop(path, None)
         self._changes.foreign.forget(path)  # whatever was on disk, the program writes its own value
         self._unordered[id(mapping)] = mapping  # a full load would put the key in order
         slot = ArtifactSlot(
             self,
             path,
-            mapping._gwt_item_type,
+            mapping.item_type,
             value,
             removed.stored if removed else None,
-            f"{mapping._gwt_dotted}[{key!r}]",
+            mapping._gwt_item_dotted(key),
             removed.base if removed else None,
         )
         self.touch(slot)
@@ -543,10 +547,7 @@ class MountSession:
             elif self._reread_item(mapping, path, committed, missing):
                 grown[id(mapping)] = mapping
         for mapping in grown.values():  # new keys go where a full load puts them
-            suffix = mapping._gwt_item_type.suffix
-            mapping._gwt_slots = dict(
-                sorted(mapping._gwt_slots.items(), key=lambda item: item[0] + suffix)
-            )
+            mapping._gwt_order_keys()
         grown.clear()
         self._synced_head, self._synced_known = head, True
         if missing and not self.read_only:
@@ -559,7 +560,7 @@ class MountSession:
         self, head: str | None, pending: set[str]
     ) -> list[tuple[PurePosixPath, str | None]] | None:
         """The loaded artifacts to read again, with their blob ids at HEAD; ``None``: all."""
-        loaded = len(self._declared) + sum(len(m._gwt_slots) for m in self._maps.values())
+        loaded = len(self._declared) + sum(len(m) for m in self._maps.values())
         limit = _REREAD_AT_MOST + loaded // 2  # beyond: one pass per directory is cheaper
         if not self._synced_known or head is None or len(pending) > limit:
             return None
@@ -593,8 +594,7 @@ class MountSession:
             mapping = self._maps.get(parent)
             if mapping is not None:
                 entry = path.relative_to(parent).parts[0]
-                suffix = mapping._gwt_item_type.suffix
-                return entry.endswith(suffix) and not entry.startswith(".")
+                return mapping._gwt_key_for(entry) is not None
         return False
 
     def _reread_declared(
@@ -602,10 +602,11 @@ class MountSession:
     ) -> None:
         node, name = self._declared[path]
         spec = fields_of(type(node))[name]
-        node._gwt_children[name] = self._load_artifact(
-            node._gwt_children.get(name), spec.item_type, path,
+        slot = self._load_artifact(
+            node._gwt_loaded(name), spec.item_type, path,
             node._gwt_dotted_name(name), spec.default, missing, committed,
         )  # fmt: skip
+        node._gwt_hold(name, slot)
 
     def _reread_item(
         self,
@@ -616,16 +617,14 @@ class MountSession:
     ) -> bool:
         """Read one map item again, as ``_load_map`` would; whether its key is new."""
         name = path.name
-        item_type = mapping._gwt_item_type
-        suffix = item_type.suffix
-        if not name.endswith(suffix) or name.startswith("."):
+        key = mapping._gwt_key_for(name)
+        if key is None:
             return False
-        key = name[: len(name) - len(suffix)] if suffix else name
-        slots = mapping._gwt_slots
-        old = slots.get(key)
+        item_type = mapping.item_type
+        old = mapping._gwt_loaded_slot(key)
         kind = self.storage.kind_of(path)
         if kind is None:
-            slots.pop(key, None)
+            mapping._gwt_put(key, None)
             if committed and not self.read_only:
                 self._note_deleted_on_disk(mapping, path, committed)
             return False
@@ -633,8 +632,8 @@ class MountSession:
             raise NodeKindError(path, "file", "directory")
         data = self.storage.read_limited(path, self.max_artifact_bytes)
         loaded = self._from_stored(item_type, data, str(path), committed, name)
-        dotted = f"{mapping._gwt_dotted}[{key!r}]"
-        slots[key] = self._bind(old, item_type, path, dotted, loaded, missing)
+        dotted = mapping._gwt_item_dotted(key)
+        mapping._gwt_put(key, self._bind(old, item_type, path, dotted, loaded, missing))
         return old is None
 
     def repository(self) -> Repository:
@@ -690,10 +689,7 @@ class MountSession:
                 if mapping is None:
                     self._reread_declared(path, committed, missing)
                 elif self._reread_item(mapping, path, committed, missing):
-                    suffix = mapping._gwt_item_type.suffix
-                    mapping._gwt_slots = dict(
-                        sorted(mapping._gwt_slots.items(), key=lambda item: item[0] + suffix)
-                    )
+                    mapping._gwt_order_keys()
             if missing:
                 self._initialize(missing)  # a declared artifact HEAD lacks: its defaults
             return chosen
@@ -702,15 +698,13 @@ class MountSession:
         declared = self._declared.get(path)
         if declared is not None:
             node, name = declared
-            slot = node._gwt_children.get(name)
+            slot = node._gwt_loaded(name)
             return slot if isinstance(slot, ArtifactSlot) else None
         mapping = self._maps.get(path.parent)
-        if mapping is None:
+        key = None if mapping is None else mapping._gwt_key_for(path.name)
+        if mapping is None or key is None:
             return None
-        suffix = mapping._gwt_item_type.suffix
-        key = path.name[: len(path.name) - len(suffix)] if suffix else path.name
-        slot = mapping._gwt_slots.get(key)
-        return slot
+        return mapping._gwt_loaded_slot(key)
 
     def _discard_own_anchor_writes(self, node: _Container) -> None:
         """Roll back what the program wrote in anchors, leaving others' edits alone."""

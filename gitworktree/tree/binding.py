@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from gitworktree.errors import GitWorktreeError, ReadOnlyError
 from gitworktree.storage.base import Collection
@@ -54,6 +54,17 @@ class Bound:
         self._gwt_session = session
         self._gwt_path = path
         self._gwt_dotted = dotted
+
+    @classmethod
+    def _gwt_mounted(cls, session: TreeSession, path: PurePosixPath, dotted: str) -> Self:
+        """A node of this class bound at ``path`` (what a mount builds).
+
+        ``__init__`` is not called: a declared class's own ``__init__``, if any, is for
+        people building values, not for mounts.
+        """
+        node = object.__new__(cls)
+        node._gwt_bind(session, path, dotted)
+        return node
 
     def _gwt_require_session(self) -> TreeSession:
         try:
@@ -187,8 +198,10 @@ class TreeSession(Protocol):
     def discard(self, node: _Container, paths: list[str] | None) -> list[str]:
         """Put such files back as HEAD has them and reload them; return the paths."""
 
-    def map_key_added(self, mapping: ArtifactMap[Any], key: str, value: Any) -> ArtifactSlot:
-        """Create the slot for a new map item."""
+    def map_key_added(
+        self, mapping: ArtifactMap[Any], key: str, path: PurePosixPath, value: Artifact[Any]
+    ) -> ArtifactSlot:
+        """Create the slot for a new map item stored at ``path`` (its key and type checked)."""
 
     def map_key_removed(self, mapping: ArtifactMap[Any], slot: ArtifactSlot) -> None:
         """Note that a map item's file must go in the next commit."""

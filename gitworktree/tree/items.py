@@ -27,6 +27,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from gitworktree.errors import (
@@ -35,7 +36,7 @@ from gitworktree.errors import (
     UnsafePathError,
 )
 from gitworktree.storage.base import Collection, check_name
-from gitworktree.tree.binding import ArtifactSlot, Bound, CommitRequest
+from gitworktree.tree.binding import ArtifactSlot, Bound, CommitRequest, TreeSession
 from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
@@ -371,6 +372,20 @@ class _Container(Bound):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _check_field_names(cls)
+
+    @classmethod
+    def _gwt_mounted(cls, session: TreeSession, path: PurePosixPath, dotted: str) -> Self:
+        node = super()._gwt_mounted(session, path, dotted)
+        node._gwt_children = {}
+        return node
+
+    def _gwt_loaded(self, name: str) -> Any:
+        """The child loaded for the field ``name`` (``None``: not loaded yet)."""
+        return self._gwt_children.get(name)
+
+    def _gwt_hold(self, name: str, child: Any) -> None:
+        """Hold ``child`` (a slot, map or node) for the field ``name``."""
+        self._gwt_children[name] = child
 
     def _gwt_child(self, name: str) -> Any:
         try:
