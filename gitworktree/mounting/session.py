@@ -1,8 +1,9 @@
 """MountSession: the live binding of one mounted tree to its storage.
 
-It builds and loads the declared tree (``sync``), keeps the bookkeeping the nodes report
-to it (``TreeSession``), commits through ``CommitPipeline``, and runs checkpoints,
-restores and transactions on versioned storage.
+It builds the declared tree and loads it through ``TreeLoader`` (``sync``), keeps the
+bookkeeping the nodes report to it (``TreeSession``), commits through ``CommitPipeline``,
+and runs checkpoints, restores, foreign-edit handling and transactions on versioned
+storage.
 """
 
 from __future__ import annotations
@@ -12,47 +13,29 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, TypeVar
 
 from gitworktree.errors import (
     CheckpointError,
     ConflictError,
-    DocumentParseError,
-    NodeKindError,
     ReadOnlyError,
     RepositoryError,
-    SchemaValidationError,
 )
 from gitworktree.history import Checkpoint, Repository
 from gitworktree.history.core.info import CommitInfo
+from gitworktree.mounting.loading import LoadedTree, TreeLoader
 from gitworktree.mounting.pipeline import CommitPipeline, PendingChanges, within
-from gitworktree.storage.base import Collection, Storage, VersionedStorage, blob_sha
+from gitworktree.storage.base import Collection, Storage, VersionedStorage
 from gitworktree.tree.binding import ArtifactSlot, CommitRequest
-from gitworktree.tree.items import Anchor, Artifact, LayoutAnchor, Worktree, _Container, fields_of
-from gitworktree.tree.maps import ArtifactMap, map_item_path
-from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, FixingLoop, RepairFunction
+from gitworktree.tree.items import Artifact, Worktree, _Container
+from gitworktree.tree.maps import ArtifactMap
+from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, RepairFunction
 
 __all__ = ["MountSession"]
 
 log = logging.getLogger("gitworktree")
 
 T = TypeVar("T", bound=Worktree)
-
-
-class _Loaded(NamedTuple):
-    """An artifact as read from storage (or made from its initial state).
-
-    Attributes:
-        value: the artifact.
-        attempts: the repair attempts it took to make valid (0: it was valid).
-        stored: blob id of what storage holds (``None``: nothing yet).
-        base: blob id of what is committed (``None``: nothing).
-    """
-
-    value: Artifact[Any]
-    attempts: int
-    stored: str | None
-    base: str | None
 
 
 # A restore re-reads changed artifacts one by one up to this many plus half the tree;
@@ -92,13 +75,17 @@ class MountSession:
             author=author,
             published=self._published,
         )
-        self._artifact_types: dict[PurePosixPath, type[Artifact[Any]]] = {}
-        self._map_types: dict[PurePosixPath, type[Artifact[Any]]] = {}
-        # Where each loaded slot lives, for re-reading only what a restore changed.
-        self._declared: dict[PurePosixPath, tuple[_Container, str]] = {}
-        self._maps: dict[PurePosixPath, ArtifactMap[Any]] = {}
-        self._directories: dict[PurePosixPath, None] = {}  # containers and maps, in order
-        self._unordered: dict[int, ArtifactMap[Any]] = {}  # maps with keys added in memory
+        # Where each loaded node lives, for re-reading only what a restore changed.
+        self._held = LoadedTree()
+        self._loader = TreeLoader(
+            self,
+            storage,
+            self._changes,
+            self._held,
+            repair=repair,
+            max_repair_attempts=max_repair_attempts,
+            max_artifact_bytes=max_artifact_bytes,
+        )
         # The commit the loaded tree reflects (apart from pending changes, which are
         # tracked), while known: a restore then re-reads only what differs from it.
         self._synced_head: str | None = None
@@ -129,7 +116,7 @@ class MountSession:
                 )
         head = self.storage.head  # before reading: a commit landing meanwhile is re-read later
         missing: list[ArtifactSlot] = []
-        self._load_container(node, states, missing)
+        self._loader.load_container(node, states, missing)
         self._note_foreign_files(node)
         self._note_synced(node, head)
         if missing and not self.read_only:
@@ -140,7 +127,7 @@ class MountSession:
                 # stand; load them, and initialize whatever is still missing.
                 head = self.storage.head
                 missing = []
-                self._load_container(node, states, missing)
+                self._loader.load_container(node, states, missing)
                 self._note_synced(node, head)
                 if missing:
                     self._initialize(missing)
@@ -174,218 +161,6 @@ class MountSession:
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         self._pipeline.commit_slots(missing, [], CommitRequest(f"Initialize {names}{more}"))
 
-    def _ensure_collection(self, path: PurePosixPath) -> None:
-        kind = self.storage.kind_of(path)
-        if kind == "object":
-            raise NodeKindError(path, "directory", "file")
-        if kind is None and not self.read_only:
-            self.storage.make_collection(path)
-
-    def _load_container(
-        self, node: _Container, states: Mapping[str, Any] | None, missing: list[ArtifactSlot]
-    ) -> None:
-        where = node._gwt_path
-        self._ensure_collection(where)
-        self._directories[where] = None
-        committed = self.storage.committed_digests(where)
-        for name, spec in fields_of(type(node)).items():
-            state = (states or {}).get(name, spec.default)
-            path = where / spec.storage_name
-            dotted = node._gwt_dotted_name(name)
-            loaded = node._gwt_loaded(name)
-            if spec.kind == "artifact":
-                self._artifact_types[path] = spec.item_type
-                self._declared[path] = (node, name)
-                slot = self._load_artifact(
-                    loaded, spec.item_type, path, dotted, state, missing, committed
-                )
-                node._gwt_hold(name, slot)
-            elif spec.kind == "map":
-                if loaded is None:
-                    mapping = ArtifactMap._gwt_mounted_map(spec.item_type, self, path, dotted)
-                else:
-                    mapping = loaded
-                    mapping._gwt_bind(self, path, dotted)
-                self._map_types[path] = spec.item_type
-                self._maps[path] = mapping
-                self._directories[path] = None
-                self._load_map(mapping, state, missing)
-                node._gwt_hold(name, mapping)
-            else:
-                if loaded is None:
-                    child = spec.item_type._gwt_mounted(self, path, dotted)
-                else:
-                    child = loaded
-                    child._gwt_bind(self, path, dotted)
-                if isinstance(child, _Container):
-                    self._load_container(child, state, missing)
-                else:
-                    self._ensure_collection(path)
-                    self._directories[path] = None
-                if _is_free_form(child):
-                    self._changes.anchor_dirs.add(path)
-                node._gwt_hold(name, child)
-
-    def _load_artifact(
-        self,
-        slot: ArtifactSlot | None,
-        item_type: type[Artifact[Any]],
-        path: PurePosixPath,
-        dotted: str,
-        state: Any,
-        missing: list[ArtifactSlot],
-        committed: Mapping[str, str] | None,
-    ) -> ArtifactSlot:
-        """Load one artifact, or create it from its initial state if it exists nowhere.
-
-        On a versioned backend a file on disk that differs from its committed version (or
-        was never committed) is a pending change: the next commit gates and records it.
-        """
-        base = None if committed is None else committed.get(path.name)
-        kind = self.storage.kind_of(path)
-        if kind is None and base is not None and not self.read_only:
-            # A declared artifact deleted from disk: history has it; put it back rather
-            # than reinitialize it from defaults.
-            log.warning("%s: missing from the working tree; restored from HEAD", path)
-            self.storage.discard([str(path)])
-            kind = self.storage.kind_of(path)
-        if kind == "collection":
-            raise NodeKindError(path, "file", "directory")
-        loaded: _Loaded
-        if kind is None:
-            loaded = _Loaded(item_type._initial(state, dotted), 0, None, base)
-        else:
-            data = self.storage.read_limited(path, self.max_artifact_bytes)
-            loaded = self._from_stored(item_type, data, str(path), committed, path.name)
-        return self._bind(slot, item_type, path, dotted, loaded, missing)
-
-    def _from_stored(
-        self,
-        item_type: type[Artifact[Any]],
-        data: bytes,
-        where: str,
-        committed: Mapping[str, str] | None,
-        name: str,
-    ) -> _Loaded:
-        """Parse what storage holds for an artifact: what ``_bind`` takes."""
-        value, attempts = self._parse_stored(item_type, data, where)
-        stored = blob_sha(data)
-        base = stored if committed is None else committed.get(name)
-        return _Loaded(value, attempts, stored, base)
-
-    def _bind(
-        self,
-        slot: ArtifactSlot | None,
-        item_type: type[Artifact[Any]],
-        path: PurePosixPath | tuple[PurePosixPath, str],
-        dotted: str,
-        loaded: _Loaded,
-        missing: list[ArtifactSlot],
-    ) -> ArtifactSlot:
-        """Bind a loaded artifact to its slot (made if ``None``), and note what is due."""
-        value, attempts, stored, base = loaded
-        if slot is None:
-            slot = ArtifactSlot(self, path, item_type, value, stored, dotted, base)
-        else:
-            slot.value, slot.stored, slot.base = value, stored, base
-        if attempts:
-            self._changes.repaired_on_load[slot.path] = attempts
-        if stored is not None and stored != base and isinstance(self.storage, VersionedStorage):
-            # On disk, not what is committed: someone else's edit, until adopted.
-            self._changes.foreign.note_artifact(slot.path, _rendered(value))
-        elif self._changes.foreign.artifacts:
-            self._changes.foreign.forget(slot.path)
-        if stored is None:
-            missing.append(slot)
-        elif attempts or stored != base:
-            self.touch(slot)  # repaired in memory, or changed on disk: due in the next commit
-        return slot
-
-    def _parse_stored(
-        self, item_type: type[Artifact[Any]], data: bytes, where: str
-    ) -> tuple[Artifact[Any], int]:
-        """Parse stored bytes; invalid content is repaired in memory when a hook exists.
-
-        The stored file is never rewritten here: a repaired value is marked as changed, so
-        the repair lands (through the gate) with the next commit.
-
-        Args:
-            item_type: the artifact class.
-            data: the stored bytes.
-            where: the artifact's path, for messages.
-
-        Returns:
-            The value, and how many repair attempts it took (0: it was valid).
-        """
-        try:
-            return item_type._from_bytes(data, where), 0
-        except (DocumentParseError, SchemaValidationError):
-            repair = item_type._repair or self.repair
-            text = _text_or_none(data)
-            if repair is None or text is None or self.read_only:
-                raise
-        result = FixingLoop(self.max_repair_attempts).run(
-            text,
-            lambda content: item_type._issues_in_text(content, where),
-            repair,
-            document_type=item_type._get_document_type(),
-        )
-        result.raise_for_status(artifact=where)
-        log.info("%s: stored content was invalid and was repaired in memory", where)
-        return item_type._from_bytes(result.content.encode(), where), result.attempts
-
-    def _load_map(self, mapping: ArtifactMap[Any], state: Any, missing: list[ArtifactSlot]) -> None:
-        path = mapping._gwt_path
-        existed = self.storage.kind_of(path) == "collection"
-        self._ensure_collection(path)
-        old = mapping._gwt_loaded_slots()
-        slots: dict[str, ArtifactSlot] = {}
-        item_type = mapping.item_type
-        suffix = item_type.suffix
-        committed = self.storage.committed_digests(path)
-        # One pass over the directory reads every item (the usual case, and the cost of a
-        # mount); anything that is not a plain file is looked at one by one.
-        limit = self.max_artifact_bytes
-        on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
-        prefix = f"{path}/" if path.parts else ""
-        for name in sorted(on_disk.keys() | (committed or {}).keys()):
-            key = mapping._gwt_key_for(name)
-            if key is None:
-                continue
-            if name not in on_disk and not self.read_only:
-                self._note_deleted_on_disk(mapping, path / name, committed)
-                continue
-            dotted = mapping._gwt_item_dotted(key)
-            data = on_disk.get(name)
-            if data is None:
-                slots[key] = self._load_artifact(
-                    old.get(key), item_type, path / name, dotted, None, missing, committed
-                )
-                continue
-            loaded = self._from_stored(item_type, data, prefix + name, committed, name)
-            place = (path, name)  # the slot joins them if ever asked for its path
-            slots[key] = self._bind(old.get(key), item_type, place, dotted, loaded, missing)
-        if not existed and state:
-            for key, item_state in dict(state).items():
-                item_path = map_item_path(mapping, key)
-                slots[key] = self._load_artifact(
-                    None, item_type, item_path,
-                    mapping._gwt_item_dotted(key), item_state, missing, committed,
-                )  # fmt: skip
-        mapping._gwt_hold(slots)
-        self._unordered.pop(id(mapping), None)
-
-    def _note_deleted_on_disk(
-        self, mapping: ArtifactMap[Any], path: PurePosixPath, committed: Mapping[str, str] | None
-    ) -> None:
-        """A committed map item deleted from disk: its removal is due in the next commit."""
-        base = None if committed is None else committed.get(path.name)
-        item = mapping._gwt_item_dotted(path.name)
-        # Nothing renders a removed item, so it needs no value.
-        removed = ArtifactSlot(self, path, mapping.item_type, cast(Any, None), None, item, base)
-        self._changes.removed[path] = removed
-        self._changes.foreign.note_artifact(path, None)  # someone deleted it: theirs to commit
-
     def _drop_pending(self, node: _Container) -> None:
         for key, slot in list(self._changes.touched.items()):
             if within(slot.path, node._gwt_path):
@@ -418,10 +193,10 @@ class MountSession:
         Anchors' free-form files and undeclared files have no artifact class.
         """
         where = PurePosixPath(path)
-        declared = self._artifact_types.get(where)
+        declared = self._held.artifact_types.get(where)
         if declared is not None:
             return declared
-        item_type = self._map_types.get(where.parent)
+        item_type = self._held.map_types.get(where.parent)
         if item_type is not None and where.name.endswith(item_type.suffix):
             return None if where.name.startswith(".") else item_type
         return None
@@ -456,7 +231,7 @@ class MountSession:
     ) -> ArtifactSlot:
         removed = self._changes.removed.pop(path, None)
         self._changes.foreign.forget(path)  # whatever was on disk, the program writes its own value
-        self._unordered[id(mapping)] = mapping  # a full load would put the key in order
+        self._held.unordered[id(mapping)] = mapping  # a full load would put the key in order
         slot = ArtifactSlot(
             self,
             path,
@@ -535,16 +310,16 @@ class MountSession:
             self._load(root, None)
             return
         missing: list[ArtifactSlot] = []
-        for directory in self._directories:
-            self._ensure_collection(directory)  # a restore removes directories it emptied
-        grown = self._unordered
+        for directory in self._held.directories:
+            self._loader.ensure_collection(directory)  # a restore removes directories it emptied
+        grown = self._held.unordered
         for path, base in plan:
             self._changes.repaired_on_load.pop(path, None)
             committed = {} if base is None else {path.name: base}
-            mapping = self._maps.get(path.parent)
+            mapping = self._held.maps.get(path.parent)
             if mapping is None:
-                self._reread_declared(path, committed, missing)
-            elif self._reread_item(mapping, path, committed, missing):
+                self._loader.reread_declared(path, committed, missing)
+            elif self._loader.reread_item(mapping, path, committed, missing):
                 grown[id(mapping)] = mapping
         for mapping in grown.values():  # new keys go where a full load puts them
             mapping._gwt_order_keys()
@@ -560,7 +335,7 @@ class MountSession:
         self, head: str | None, pending: set[str]
     ) -> list[tuple[PurePosixPath, str | None]] | None:
         """The loaded artifacts to read again, with their blob ids at HEAD; ``None``: all."""
-        loaded = len(self._declared) + sum(len(m) for m in self._maps.values())
+        loaded = self._held.loaded_count()
         limit = _REREAD_AT_MOST + loaded // 2  # beyond: one pass per directory is cheaper
         if not self._synced_known or head is None or len(pending) > limit:
             return None
@@ -574,7 +349,7 @@ class MountSession:
         plan = []
         for text, base in changes.items():
             path = PurePosixPath(text)
-            if path in self._declared or path.parent in self._maps:
+            if path in self._held.declared or path.parent in self._held.maps:
                 plan.append((path, base))
             elif self._changes_layout(path):
                 return None
@@ -586,55 +361,16 @@ class MountSession:
         A declared directory that is now a file, a declared artifact that is now a
         directory, or a directory in a map named like an item: a full load reports them.
         """
-        if path in self._directories:
+        if path in self._held.directories:
             return True
         for parent in path.parents:
-            if parent in self._declared:
+            if parent in self._held.declared:
                 return True
-            mapping = self._maps.get(parent)
+            mapping = self._held.maps.get(parent)
             if mapping is not None:
                 entry = path.relative_to(parent).parts[0]
                 return mapping._gwt_key_for(entry) is not None
         return False
-
-    def _reread_declared(
-        self, path: PurePosixPath, committed: Mapping[str, str], missing: list[ArtifactSlot]
-    ) -> None:
-        node, name = self._declared[path]
-        spec = fields_of(type(node))[name]
-        slot = self._load_artifact(
-            node._gwt_loaded(name), spec.item_type, path,
-            node._gwt_dotted_name(name), spec.default, missing, committed,
-        )  # fmt: skip
-        node._gwt_hold(name, slot)
-
-    def _reread_item(
-        self,
-        mapping: ArtifactMap[Any],
-        path: PurePosixPath,
-        committed: Mapping[str, str],
-        missing: list[ArtifactSlot],
-    ) -> bool:
-        """Read one map item again, as ``_load_map`` would; whether its key is new."""
-        name = path.name
-        key = mapping._gwt_key_for(name)
-        if key is None:
-            return False
-        item_type = mapping.item_type
-        old = mapping._gwt_loaded_slot(key)
-        kind = self.storage.kind_of(path)
-        if kind is None:
-            mapping._gwt_put(key, None)
-            if committed and not self.read_only:
-                self._note_deleted_on_disk(mapping, path, committed)
-            return False
-        if kind == "collection":
-            raise NodeKindError(path, "file", "directory")
-        data = self.storage.read_limited(path, self.max_artifact_bytes)
-        loaded = self._from_stored(item_type, data, str(path), committed, name)
-        dotted = mapping._gwt_item_dotted(key)
-        mapping._gwt_put(key, self._bind(old, item_type, path, dotted, loaded, missing))
-        return old is None
 
     def repository(self) -> Repository:
         return self._versioned("repo").repository
@@ -653,11 +389,11 @@ class MountSession:
             artifacts, files = self._changes.foreign.select(node._gwt_path, paths)
             for path in artifacts:
                 deleted = self._changes.foreign.artifacts[path] is None
-                mapping = self._maps.get(path.parent)
+                mapping = self._held.maps.get(path.parent)
                 if deleted and path not in self._changes.removed and mapping is not None:
                     # A restore's re-sync forgot the removal; the file is still gone.
                     committed = self.storage.committed_digests(path.parent)
-                    self._note_deleted_on_disk(mapping, path, committed)
+                    self._loader.note_deleted_on_disk(mapping, path, committed)
                 del self._changes.foreign.artifacts[path]
                 slot = self._slot_at(path)
                 if slot is not None:
@@ -685,22 +421,22 @@ class MountSession:
                 self._changes.repaired_on_load.pop(path, None)
                 base = (self.storage.committed_digests(path.parent) or {}).get(path.name)
                 committed = {} if base is None else {path.name: base}
-                mapping = self._maps.get(path.parent)
+                mapping = self._held.maps.get(path.parent)
                 if mapping is None:
-                    self._reread_declared(path, committed, missing)
-                elif self._reread_item(mapping, path, committed, missing):
+                    self._loader.reread_declared(path, committed, missing)
+                elif self._loader.reread_item(mapping, path, committed, missing):
                     mapping._gwt_order_keys()
             if missing:
                 self._initialize(missing)  # a declared artifact HEAD lacks: its defaults
             return chosen
 
     def _slot_at(self, path: PurePosixPath) -> ArtifactSlot | None:
-        declared = self._declared.get(path)
+        declared = self._held.declared.get(path)
         if declared is not None:
             node, name = declared
             slot = node._gwt_loaded(name)
             return slot if isinstance(slot, ArtifactSlot) else None
-        mapping = self._maps.get(path.parent)
+        mapping = self._held.maps.get(path.parent)
         key = None if mapping is None else mapping._gwt_key_for(path.name)
         if mapping is None or key is None:
             return None
@@ -726,25 +462,3 @@ class MountSession:
                 self._load(node, None)
             raise
         node.commit(message)
-
-
-def _rendered(value: Artifact[Any]) -> bytes | None:
-    """What a commit would render for ``value`` (``None``: it cannot be rendered)."""
-    try:
-        return value._to_bytes()
-    except (ValueError, TypeError):
-        return None
-
-
-def _is_free_form(item: object) -> bool:
-    """Anchors, and layouts that declare nothing, hold free-form files: snapshot them."""
-    if isinstance(item, LayoutAnchor):
-        return not fields_of(type(item))
-    return isinstance(item, Anchor)
-
-
-def _text_or_none(data: bytes) -> str | None:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
