@@ -1,4 +1,4 @@
-"""The commit pipeline every commit goes through (DESIGN.md, "The commit pipeline").
+"""The commit pipeline every commit of a mounted tree goes through.
 
 Render only the artifacts handed out or assigned since the last commit → keep those whose
 bytes differ from the committed version → refuse if storage changed under us → gate

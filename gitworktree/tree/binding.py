@@ -2,7 +2,7 @@
 
 ``Bound`` is the mixin every mounted node (tree, layout, anchor, map) carries;
 ``ArtifactSlot`` binds one artifact value to its file; ``TreeSession`` is what the nodes
-ask of the mount they belong to (``gitworktree.mounting.mount.MountSession`` implements it).
+ask of the mount they belong to (``gitworktree.mounting.session.MountSession`` implements it).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Bound:
         except AttributeError:
             raise GitWorktreeError(
                 f"{type(self).__name__} is not mounted; create trees with "
-                f"gitworktree.mounting.mount({type(self).__name__}, path)"
+                f"gitworktree.mount({type(self).__name__}, path)"
             ) from None
 
 
@@ -151,7 +151,7 @@ class ArtifactSlot:
 
 
 class TreeSession(Protocol):
-    """What a mounted tree needs from the mount it belongs to (``gitworktree.mounting.mount``)."""
+    """What a mounted tree needs from the mount it belongs to (``MountSession`` implements it)."""
 
     read_only: bool
 

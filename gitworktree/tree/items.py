@@ -13,9 +13,9 @@ Each annotated field whose type is a ``BaseWorktreeItem`` (or an ``ArtifactMap``
 an item that *claims* one storage node named after the field. ``Worktree`` and
 ``LayoutAnchor`` are containers: their items live in the collection they claim.
 
-This module only declares. Mounting, syncing and the commit pipeline live in
-``gitworktree.mounting.mount``, which binds each container to a ``TreeSession``; the methods
-here delegate to it.
+This module only declares. Mounting, loading and committing live in
+``gitworktree.mounting``, whose ``MountSession`` each mounted node is bound to (as a
+``TreeSession``); the methods here delegate to it.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ class BaseWorktreeItem(ABC):  # noqa: B024 - a marker base: the abstract parts a
 class Artifact(BaseWorktreeItem, Generic[V]):
     """An item with an in-memory value, stored as one object (file).
 
-    Subclasses implement three storage hooks. They are underscore-prefixed, as
-    wellformed's hooks are, so that they never clash with a model's field names:
+    Subclasses implement three storage hooks. They are underscore-prefixed so that
+    they never clash with a model's field names:
 
     - ``_initial(state, item_path)``: a fresh value from ``initial_states`` and defaults;
     - ``_from_bytes(data, artifact)``: parse and validate stored bytes;
@@ -150,9 +150,9 @@ class Artifact(BaseWorktreeItem, Generic[V]):
     def value(self) -> V:
         """The in-memory value."""
 
-    # Validation hooks, as in wellformed. ``_repair`` may be overridden with a
-    # classmethod ``(content, issues, document_type) -> str`` (sync or async); without
-    # one, the tree-wide ``repair=`` given to ``mount`` is used.
+    # Validation hooks, underscored like the storage hooks. ``_repair`` may be overridden
+    # with a classmethod ``(content, issues, document_type) -> str`` (sync or async);
+    # without one, the tree-wide ``repair=`` given to ``mount`` is used.
     _repair: ClassVar[RepairFunction | None] = None
 
     @classmethod
