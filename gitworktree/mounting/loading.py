@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from gitworktree.errors import DocumentParseError, NodeKindError, SchemaValidationError
 from gitworktree.mounting.pipeline import PendingChanges
@@ -315,10 +315,7 @@ class TreeLoader:
         """A committed map item deleted from disk: its removal is due in the next commit."""
         base = None if committed is None else committed.get(path.name)
         item = mapping._gwt_item_dotted(path.name)
-        # Nothing renders a removed item, so it needs no value.
-        removed = ArtifactSlot(
-            self.session, path, mapping.item_type, cast(Any, None), None, item, base
-        )
+        removed = ArtifactSlot.removed(self.session, path, mapping.item_type, item, base)
         self.changes.removed[path] = removed
         self.changes.foreign.note_artifact(path, None)  # someone deleted it: theirs to commit
 

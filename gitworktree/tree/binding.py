@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 
 from gitworktree.errors import GitWorktreeError, ReadOnlyError
 from gitworktree.storage.base import Collection
@@ -113,6 +113,21 @@ class ArtifactSlot:
         self.stored = stored
         self.dotted = dotted
         self.base = base
+
+    @classmethod
+    def removed(
+        cls,
+        session: TreeSession,
+        path: PurePosixPath,
+        item_type: type[Artifact[Any]],
+        dotted: str,
+        base: str | None,
+    ) -> ArtifactSlot:
+        """The slot of an item whose file is gone: the next commit removes it.
+
+        Nothing renders a removed item, so it holds no value.
+        """
+        return cls(session, path, item_type, cast("Artifact[Any]", None), None, dotted, base)
 
     @property
     def path(self) -> PurePosixPath:
