@@ -105,6 +105,7 @@ class TreeLoader:
         self.max_artifact_bytes = max_artifact_bytes
 
     def ensure_collection(self, path: PurePosixPath) -> None:
+        """Make the directory a container or map claims; refuse a file in its place."""
         kind = self.storage.kind_of(path)
         if kind == "object":
             raise NodeKindError(path, "directory", "file")
@@ -114,6 +115,13 @@ class TreeLoader:
     def load_container(
         self, node: _Container, states: Mapping[str, Any] | None, missing: list[ArtifactSlot]
     ) -> None:
+        """Load ``node``'s declared items, making the nodes not loaded yet.
+
+        Args:
+            node: the container to load (bound already).
+            states: initial states by field name, for what storage does not hold.
+            missing: gets the slots storage does not hold yet (to initialize).
+        """
         where = node._gwt_path
         self.ensure_collection(where)
         self.held.directories[where] = None
