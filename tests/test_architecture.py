@@ -35,7 +35,7 @@ DOCUMENTED_API = {
 
 DOCUMENTED_STORAGE_API = {
     "ChangeSet", "Collection", "FilesystemMountDriver", "GitMountDriver",
-    "InMemoryMountDriver", "Object", "Storage",
+    "InMemoryMountDriver", "Object", "Storage", "VersionedStorage",
 }  # fmt: skip
 
 # Lowest first. A module may import from its own layer or any layer below it.

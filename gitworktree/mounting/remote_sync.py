@@ -194,7 +194,7 @@ def _git_session(tree: Worktree, action: str) -> tuple[MountSession, Repository]
         raise TypeError(f"{action}() takes a mounted Worktree, not {type(tree).__name__}")
     session = tree._gwt_require_session()
     if not isinstance(session, MountSession):
-        raise TypeError(f"{action}() takes a tree mounted with gitworktree.mounting.mount")
+        raise TypeError(f"{action}() takes a tree mounted with gitworktree.mount")
     storage = getattr(session, "storage", None)
     if isinstance(storage, GitRevisionStorage):
         raise ReadOnlyError(f"this tree is mounted read-only at {storage.rev[:7]}; cannot {action}")
