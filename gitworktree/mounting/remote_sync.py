@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 from gitworktree.errors import ConflictError, ReadOnlyError, RepositoryError
 from gitworktree.history import CommitInfo, MergeGate, PushResult, Repository, SyncResult
-from gitworktree.history.json.jsonmerge import Side
-from gitworktree.history.remote.remotes import Progress
+from gitworktree.history._json.jsonmerge import Side
+from gitworktree.history._remote.remotes import Progress
 from gitworktree.mounting.gate import GateItem, run_gate
 from gitworktree.mounting.mount import MountSession, mount
 from gitworktree.storage.base import check_size

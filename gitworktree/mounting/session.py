@@ -23,7 +23,7 @@ from gitworktree.errors import (
     RepositoryError,
     SchemaValidationError,
 )
-from gitworktree.history.core.info import CommitInfo
+from gitworktree.history._core.info import CommitInfo
 from gitworktree.mounting.foreign import ForeignEdits
 from gitworktree.mounting.pipeline import CommitPipeline, within
 from gitworktree.storage.base import Collection, Storage, blob_sha

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from gitworktree.errors import ArtifactTooLargeError, NodeKindError, StorageError, UnsafePathError
-from gitworktree.history.core.info import CommitInfo
+from gitworktree.history._core.info import CommitInfo
 
 __all__ = [
     "DEFAULT_MAX_ARTIFACT_BYTES",
