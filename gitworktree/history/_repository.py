@@ -45,6 +45,7 @@ from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
 from gitworktree.history._core.untrusted import naming_commit
+from gitworktree.history._json.jsonmerge import Side
 from gitworktree.history._objects.commits import commit_info, load_commit, shallow_commits
 from gitworktree.history._objects.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history._objects.log import walk_commits
@@ -54,6 +55,10 @@ from gitworktree.history._objects.trees import TreeItem, list_tree_items, lookup
 from gitworktree.history._refs.checkpoints import Checkpoint
 from gitworktree.history._refs.refs import HEAD, branch_ref, read_ref
 from gitworktree.history._refs.revisions import resolve_revision
+from gitworktree.history._remote.integrate import MergeGate
+from gitworktree.history._remote.remotes import Progress
+from gitworktree.history._remote.syncloop import SyncResult
+from gitworktree.history._remote.transfer import FetchResult, PushResult, clone_repository
 from gitworktree.history._repository_checkpoints import CheckpointOperations
 from gitworktree.history._repository_remotes import RemoteOperations
 from gitworktree.history._worktree.attributes import WorktreeFilters
@@ -85,7 +90,7 @@ from gitworktree.history._worktree.shapes import (
     format_errors,
 )
 from gitworktree.history._worktree.status import FileStatus, scan_worktree
-from gitworktree.history._worktree.writelock import exclusive
+from gitworktree.history._worktree.writelock import WriterGuard, exclusive
 
 log = logging.getLogger("gitworktree")
 
@@ -100,12 +105,14 @@ RESTORED_FROM = "Gitworktree-Restored-From"
 R = TypeVar("R")
 
 
-class Repository(CheckpointOperations, RemoteOperations):
+class Repository:
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
 
     Open one with `Repository.init`, `Repository.open`, `Repository.discover` or
     `Repository.clone`, and close it (or use it as a context manager): it holds open
-    files. Clone, remotes, fetch, push, pull and merge come from `RemoteOperations`.
+    files. Checkpoints are kept by a `CheckpointOperations`, remotes, fetch, push, pull
+    and merge by a `RemoteOperations`; both share this object's writer-lock guard, and
+    the methods below delegate to them.
     """
 
     def __init__(self, repo: Repo, *, read_only: bool = False) -> None:
@@ -137,6 +144,13 @@ class Repository(CheckpointOperations, RemoteOperations):
         self._read_only = read_only
         self._file_mode: bool | None = None  # core.fileMode, read with the first commit
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
+        self._writer_guard = WriterGuard()
+        self._checkpoints = CheckpointOperations(
+            repo, owner=self, identity=self._identity, guard=self._writer_guard
+        )
+        self._remotes = RemoteOperations(
+            repo, identity=self._identity, head=lambda: self.head, guard=self._writer_guard
+        )
 
     # -- opening and closing ---------------------------------------------------------
 
@@ -207,6 +221,43 @@ class Repository(CheckpointOperations, RemoteOperations):
                 "not inside a Git repository (nor any parent directory)",
                 reason="not-a-repository",
             ) from err
+
+    @classmethod
+    def clone(
+        cls,
+        url: str,
+        path: str | os.PathLike[str],
+        *,
+        remote: str = "origin",
+        branch: str | None = None,
+        checkpoints: bool = True,
+        progress: Progress | None = None,
+    ) -> Repository:
+        """Clone the repository at ``url`` into ``path`` and check its branch out.
+
+        ``url`` is a local path, ``file://``, ``git://``, ``http(s)://`` or ssh URL. It is
+        configured as the remote ``remote``; the checked-out branch (``branch``, else the
+        remote's default) tracks it; the remote's checkpoints come along as
+        ``<remote>/checkpoints/<name>`` (not as local checkpoints). An empty remote gives
+        an empty repository (push creates the branch there). The new ``.git/config`` is
+        written by gitworktree alone: nothing in it comes from the remote.
+
+        Raises:
+            RepositoryError: ``path`` exists and is not an empty directory.
+            UnsupportedRepositoryError: ``path`` is inside a bare repository or a ``.git``
+                directory.
+            RemoteError: the remote cannot be reached or read, or lacks ``branch``.
+        """
+        check_location(path)
+        repo = clone_repository(
+            url,
+            Path(path),
+            remote=remote,
+            branch=branch,
+            checkpoints=checkpoints,
+            progress=progress,
+        )
+        return cls(repo)
 
     def close(self) -> None:
         """Release the repository's open files."""
@@ -679,6 +730,278 @@ class Repository(CheckpointOperations, RemoteOperations):
             expected_head=expected_head,
             materialize=materialize,
             base_blobs=base_blobs,
+        )
+
+    # -- checkpoints (see CheckpointOperations) ---------------------------------------
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every checkpoint, sorted by name."""
+        return self._checkpoints.checkpoints()
+
+    def remote_checkpoints(self, remote: str | None = None) -> list[Checkpoint]:
+        """The checkpoints fetched from the remotes, sorted by remote, then name.
+
+        They are kept as ``refs/remotes/<remote>/checkpoints/<name>`` (never as local
+        checkpoints), have ``remote`` set, and restore by ``<remote>/checkpoints/<name>``.
+
+        Args:
+            remote: only this remote's; by default every configured remote's.
+
+        Raises:
+            RemoteError: ``remote`` is not a configured remote.
+        """
+        return self._checkpoints.remote_checkpoints(remote)
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The checkpoint ``name``.
+
+        Raises:
+            CheckpointError: if there is none by that name.
+            InvalidNameError: if ``name`` is not a valid checkpoint name.
+        """
+        return self._checkpoints.checkpoint(name)
+
+    def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
+        """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
+
+        Args:
+            name: the checkpoint name; a fresh ``cp-<date>-<time>-<hex>`` one if ``None``.
+            rev: the commit to checkpoint.
+
+        Raises:
+            CheckpointError: if the name is taken, a branch, tag or remote-tracking ref
+                has it (the checkpoint would be ambiguous), or ``rev`` does not exist
+                (e.g. no commit yet).
+            InvalidNameError: if ``name`` is not a valid git ref name, or reads as another
+                revision: ``HEAD``, a commit id, ``origin/...`` (see `shadowing_reason`).
+        """
+        return self._checkpoints.create_checkpoint(name, rev)
+
+    def delete_checkpoint(self, name: str) -> None:
+        """Delete the checkpoint ``name`` (and its reflog); its commits stay in history.
+
+        Raises:
+            CheckpointError: if there is no checkpoint by that name.
+        """
+        self._checkpoints.delete_checkpoint(name)
+
+    # -- remotes (see RemoteOperations) ------------------------------------------------
+
+    def remotes(self) -> dict[str, str]:
+        """The configured remotes, name -> URL (as ``git remote -v`` lists them)."""
+        return self._remotes.remotes()
+
+    def add_remote(self, name: str, url: str) -> None:
+        """Add the remote ``name`` at ``url`` to ``.git/config``, as ``git remote add`` does.
+
+        Args:
+            name: e.g. ``origin``.
+            url: a local path, ``file://``, ``git://``, ``http(s)://`` or ssh URL.
+
+        Raises:
+            InvalidNameError: ``name`` cannot name a remote.
+            RemoteError: a remote by that name exists already.
+        """
+        self._remotes.add_remote(name, url)
+
+    def remove_remote(self, name: str) -> None:
+        """Remove the remote ``name`` and its remote-tracking refs (``git remote remove``).
+
+        Raises:
+            RemoteError: there is no remote by that name.
+        """
+        self._remotes.remove_remote(name)
+
+    def fetch(
+        self,
+        remote: str = "origin",
+        *,
+        checkpoints: bool = True,
+        progress: Progress | None = None,
+    ) -> FetchResult:
+        """Download the remote's branches and checkpoints; the work tree is not touched.
+
+        Branches are kept as ``refs/remotes/<remote>/<branch>``, the remote's checkpoints
+        as ``refs/remotes/<remote>/checkpoints/<name>`` (see `remote_checkpoints`; restore
+        one as ``<remote>/checkpoints/<name>``). Local checkpoints are never touched;
+        ``kept`` names the remote's checkpoints that a local one of the same name
+        differs from.
+
+        Args:
+            remote: a configured remote's name, or a URL or path to fetch from directly
+                (then no remote-tracking refs are kept).
+            checkpoints: also fetch the remote's checkpoints.
+            progress: receives the remote's progress messages as they come.
+
+        Raises:
+            RemoteError: the remote is unknown, cannot be reached, or cannot be read.
+        """
+        return self._remotes.fetch(remote, checkpoints=checkpoints, progress=progress)
+
+    def push(
+        self,
+        remote: str = "origin",
+        *,
+        branch: str | None = None,
+        checkpoints: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> PushResult:
+        """Push a branch to the branch of the same name on the remote: a fast-forward only.
+
+        Args:
+            remote: a configured remote's name, or a URL or path.
+            branch: the local branch; the checked-out one by default.
+            checkpoints: also push every checkpoint (``refs/checkpoints/*``).
+            force: overwrite the remote branch and checkpoints even when that drops
+                commits there. Never done unless asked.
+
+        Returns:
+            The remote refs that moved.
+
+        Raises:
+            ConflictError: the remote branch has commits ours lacks (pull first), or a
+                checkpoint of the same name is elsewhere there; nothing was pushed.
+            RemoteError: the remote is unknown, unreachable, or refused the push.
+            RepositoryError: the branch has no commit yet.
+        """
+        return self._remotes.push(
+            remote, branch=branch, checkpoints=checkpoints, force=force, progress=progress
+        )
+
+    def pull(
+        self,
+        remote: str = "origin",
+        *,
+        branch: str | None = None,
+        gate: MergeGate | None = None,
+        prefer: Side | None = None,
+        message: str | None = None,
+        author: str | None = None,
+        progress: Progress | None = None,
+    ) -> CommitInfo | None:
+        """Fetch from ``remote``, then merge its branch into the checked-out one (`merge`).
+
+        Args:
+            remote: a configured remote's name, or a URL or path.
+            branch: the remote branch; by default the one the checked-out branch tracks,
+                else the one of the same name.
+            gate: see `merge`.
+            prefer: see `merge`.
+            message: the merge commit's message; ``Merge <remote>/<branch> into <ours>``
+                by default.
+            author: ``"Name <email>"`` of the merge commit.
+            progress: receives the remote's progress messages.
+
+        Returns:
+            What the branch now points at (a merge commit has two parents), or ``None``
+            when there was nothing to bring in (an empty remote included).
+
+        Raises:
+            ConflictError: conflicts (in ``conflicts``), uncommitted edits in the way, or
+                the branch moved meanwhile; nothing was changed.
+            CommitRejectedError: the gate refused the merged content; nothing changed.
+            RemoteError: the remote is unknown or unreachable, or lacks the branch.
+        """
+        return self._remotes.pull(
+            remote,
+            branch=branch,
+            gate=gate,
+            prefer=prefer,
+            message=message,
+            author=author,
+            progress=progress,
+        )
+
+    def merge(
+        self,
+        rev: str,
+        *,
+        gate: MergeGate | None = None,
+        prefer: Side | None = None,
+        message: str | None = None,
+        author: str | None = None,
+    ) -> CommitInfo | None:
+        """Bring revision ``rev`` (e.g. ``origin/main``) into the checked-out branch.
+
+        A fast-forward when the branch is in ``rev``'s history; otherwise a merge commit
+        whose files merge three-way, artifact by artifact, and inside JSON documents
+        field by field (by JSON Pointer). Both sides changing the same field (or a
+        non-JSON file) differently is a conflict: nothing is written, and the
+        `ConflictError` lists each one with its base, ours and theirs values.
+
+        Args:
+            rev: any revision: a remote-tracking branch, a branch, a commit id.
+            gate: called with every file whose content is new to the branch (path ->
+                bytes); returns the bytes to commit (repaired, or as they were), or
+                raises ``CommitRejectedError`` to refuse the merge. A mounted tree's
+                ``pull`` passes its validate-and-repair gate here.
+            prefer: ``"ours"`` or ``"theirs"``: resolve every conflict by taking that
+                side's value, as ``git merge -X ours|theirs`` does.
+            message: the merge commit's message; ``Merge <rev> into <branch>`` by default.
+            author: ``"Name <email>"`` of the merge commit.
+
+        Returns:
+            What the branch now points at, or ``None`` if it already contained ``rev``.
+
+        Raises:
+            ConflictError: conflicts, uncommitted edits in the way, or the branch moved
+                meanwhile; nothing was changed.
+            CommitRejectedError: the gate refused the merged content; nothing changed.
+            UnknownRevisionError: ``rev`` does not exist.
+        """
+        return self._remotes.merge(rev, gate=gate, prefer=prefer, message=message, author=author)
+
+    def sync_with(
+        self,
+        remote: str = "origin",
+        *,
+        gate: MergeGate | None = None,
+        prefer: Side | None = None,
+        attempts: int = 16,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        author: str | None = None,
+        progress: Progress | None = None,
+    ) -> SyncResult:
+        """Land our commits on ``remote``: pull, push, and retry fairly when others won.
+
+        The loop many agents sharing one branch need: pull (merge what others pushed),
+        push; when another push landed in between, back off for a random, growing time
+        and do it again, up to ``attempts`` pushes. After landing, the next ``sync_with``
+        of this repository first steps aside for one to three times a recent sync's
+        duration, so agents that lost the race get their turn (see
+        `gitworktree.history._remote.syncloop`).
+
+        Args:
+            remote: a configured remote's name, or a URL or path.
+            gate: see `merge`.
+            prefer: see `merge`; ``None`` stops at the first conflict.
+            attempts: pushes tried at most.
+            backoff: the first backoff window in seconds (doubled after each lost race).
+            max_backoff: the largest backoff window, and the longest pause after landing.
+            author: ``"Name <email>"`` of the merge commits.
+            progress: receives the remote's progress messages.
+
+        Returns:
+            What happened: refs pushed, what each pull brought in, attempts, time waited.
+
+        Raises:
+            ConflictError: a merge conflict (``conflicts`` lists them; nothing changed),
+                or the host's branch moved before each of ``attempts`` pushes (``ref`` is
+                set; our commits stay here: call again later).
+            CommitRejectedError: the gate refused the merged content; nothing changed.
+            RemoteError: the remote is unknown, unreachable, or refused the push.
+        """
+        return self._remotes.sync_with(
+            remote,
+            gate=gate,
+            prefer=prefer,
+            attempts=attempts,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            author=author,
+            progress=progress,
         )
 
     # -- internals -------------------------------------------------------------------

@@ -1,15 +1,15 @@
-"""`CheckpointOperations`: the part of `Repository` that names commits as checkpoints.
+"""`CheckpointOperations`: names commits as checkpoints, for `Repository`.
 
 A checkpoint is the ref ``refs/checkpoints/<name>``, so plain git sees it (``git log
-checkpoints/<name>``). Kept apart from ``repository.py`` so that each file holds one
-idea; `Repository` inherits these methods and documents them as its own.
+checkpoints/<name>``). `Repository` holds one of these and delegates its checkpoint
+methods to it (their documentation is there, on the public names); everything this
+needs from the repository is passed in, so this file reads without the facade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dulwich.objects import ObjectID
 from dulwich.refs import Ref
@@ -18,11 +18,11 @@ from dulwich.repo import Repo
 from gitworktree.errors import CheckpointError, InvalidNameError, RemoteError, UnknownRevisionError
 from gitworktree.history._core.damage import damaged, is_object_id, translates_damage
 from gitworktree.history._core.identity import Signature
-from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.refnames import remote_checkpoint_prefix
 from gitworktree.history._refs.checkpoints import (
     Checkpoint,
+    CheckpointOwner,
     check_checkpoint_name,
     new_checkpoint_name,
     shadowing_reason,
@@ -30,62 +30,64 @@ from gitworktree.history._refs.checkpoints import (
 from gitworktree.history._refs.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
 from gitworktree.history._remote.remotes import list_remotes
-from gitworktree.history._worktree.writelock import exclusive
+from gitworktree.history._worktree.writelock import WriterGuard, exclusive
 
 __all__ = ["CheckpointOperations"]
 
 
 class CheckpointOperations:
-    """Create, list, find and delete checkpoints (mixed into `Repository`)."""
+    """Create, list, find and delete the checkpoints of one repository."""
 
-    _repo: Repo
+    def __init__(
+        self,
+        repo: Repo,
+        *,
+        owner: CheckpointOwner,
+        identity: Callable[[str], str],
+        guard: WriterGuard,
+    ) -> None:
+        """Work on ``repo``.
 
-    if TYPE_CHECKING:  # provided by Repository
+        Args:
+            repo: the open repository.
+            owner: what the `Checkpoint`s handed out restore and delete through (the
+                `Repository`, so that ``with checkpoint:`` restores the whole work tree).
+            identity: ``"AUTHOR"``/``"COMMITTER"`` -> ``"Name <email>"``, for reflogs.
+            guard: the repository object's writer-lock guard, shared so that a method
+                here and one of the repository's never wait for each other in one thread.
+        """
+        self._repo = repo
+        self._owner = owner
+        self._identity = identity
+        self._writer_guard = guard
 
-        @property
-        def control_dir(self) -> Path: ...
+    @property
+    def control_dir(self) -> Path:
+        """The ``.git`` directory (where the writer lock lives)."""
+        return Path(self._repo.controldir())
 
-        @property
-        def path(self) -> Path: ...
-
-        def _identity(self, kind: str) -> str: ...
-
-        def restore(
-            self,
-            target: str | Checkpoint,
-            *,
-            paths: Sequence[str] | None = None,
-            hard: bool = False,
-            author: str | None = None,
-        ) -> CommitInfo: ...
+    @property
+    def path(self) -> Path:
+        """The work tree root (named by damage errors)."""
+        return Path(self._repo.path)
 
     @translates_damage
     def checkpoints(self) -> list[Checkpoint]:
-        """Every checkpoint, sorted by name."""
+        """See `Repository.checkpoints`."""
         refs = self._repo.refs.as_dict(Ref(CHECKPOINT_PREFIX.rstrip("/").encode("ascii")))
         for name, sha in refs.items():
             if not is_object_id(sha):
                 ref = CHECKPOINT_PREFIX + name.decode("utf-8", "replace")
                 raise damaged(self.path, f"{ref} holds {sha[:60]!r}, not an object id")
         found = [
-            Checkpoint(self, name.decode("utf-8"), sha.decode("ascii"))
+            Checkpoint(self._owner, name.decode("utf-8"), sha.decode("ascii"))
             for name, sha in refs.items()
         ]
         return sorted(found, key=lambda checkpoint: checkpoint.name)
 
     @translates_damage
     def remote_checkpoints(self, remote: str | None = None) -> list[Checkpoint]:
-        """The checkpoints fetched from the remotes, sorted by remote, then name.
-
-        They are kept as ``refs/remotes/<remote>/checkpoints/<name>`` (never as local
-        checkpoints), have ``remote`` set, and restore by ``<remote>/checkpoints/<name>``.
-
-        Args:
-            remote: only this remote's; by default every configured remote's.
-
-        Raises:
-            RemoteError: ``remote`` is not a configured remote.
-        """
+        """See `Repository.remote_checkpoints`."""
         configured = list_remotes(self._repo)
         if remote is not None and remote not in configured:
             raise RemoteError(
@@ -96,18 +98,13 @@ class CheckpointOperations:
         for name in [remote] if remote is not None else configured:
             prefix = remote_checkpoint_prefix(name).rstrip("/").encode("utf-8")
             found += [
-                Checkpoint(self, ref.decode("utf-8"), sha.decode("ascii"), remote=name)
+                Checkpoint(self._owner, ref.decode("utf-8"), sha.decode("ascii"), remote=name)
                 for ref, sha in self._repo.refs.as_dict(Ref(prefix)).items()
             ]
         return sorted(found, key=lambda checkpoint: (checkpoint.remote or "", checkpoint.name))
 
     def checkpoint(self, name: str) -> Checkpoint:
-        """The checkpoint ``name``.
-
-        Raises:
-            CheckpointError: if there is none by that name.
-            InvalidNameError: if ``name`` is not a valid checkpoint name.
-        """
+        """See `Repository.checkpoint`."""
         name = check_checkpoint_name(name)
         sha = read_ref(self._repo, self._checkpoint_ref(name))
         if sha is None:
@@ -116,24 +113,12 @@ class CheckpointOperations:
                 f"no checkpoint named {name!r}; list them with `gitworktree checkpoint list` "
                 "or Repository.checkpoints()",
             )
-        return Checkpoint(self, name, sha.decode("ascii"))
+        return Checkpoint(self._owner, name, sha.decode("ascii"))
 
     @translates_damage
     @exclusive
     def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
-        """Create ``refs/checkpoints/<name>`` at ``rev``, with a reflog entry.
-
-        Args:
-            name: the checkpoint name; a fresh ``cp-<date>-<time>-<hex>`` one if ``None``.
-            rev: the commit to checkpoint.
-
-        Raises:
-            CheckpointError: if the name is taken, a branch, tag or remote-tracking ref
-                has it (the checkpoint would be ambiguous), or ``rev`` does not exist
-                (e.g. no commit yet).
-            InvalidNameError: if ``name`` is not a valid git ref name, or reads as another
-                revision: ``HEAD``, a commit id, ``origin/...`` (see `shadowing_reason`).
-        """
+        """See `Repository.create_checkpoint`."""
         name = new_checkpoint_name() if name is None else self._check_new_name(name)
         try:
             sha = resolve_revision(self._repo, rev)
@@ -156,15 +141,11 @@ class CheckpointOperations:
             )
         message = f"checkpoint: created at {rev}"
         append_reflog(self._repo, ref, None, sha, signature=signature, message=message)
-        return Checkpoint(self, name, sha.decode("ascii"))
+        return Checkpoint(self._owner, name, sha.decode("ascii"))
 
     @exclusive
     def delete_checkpoint(self, name: str) -> None:
-        """Delete the checkpoint ``name`` (and its reflog); its commits stay in history.
-
-        Raises:
-            CheckpointError: if there is no checkpoint by that name.
-        """
+        """See `Repository.delete_checkpoint`."""
         checkpoint = self.checkpoint(name)
         ref = self._checkpoint_ref(checkpoint.name)
         with lock_errors():
@@ -178,7 +159,9 @@ class CheckpointOperations:
         reason = shadowing_reason(name, list_remotes(self._repo))
         if reason is not None:
             raise InvalidNameError(
-                name, f"a checkpoint must not read as another revision: {reason}; choose another"
+                name,
+                f"a checkpoint must not read as another revision: {reason}; choose another",
+                reason="shadows-revision",
             )
         for rule in REF_RULES:
             ref = rule.format(name)

@@ -55,6 +55,7 @@ from gitworktree.history._worktree.materialize import PARKED_PREFIX, put_back_pa
 __all__ = [
     "WRITER_LOCK_NAME",
     "ControlDir",
+    "WriterGuard",
     "clear_stale_locks",
     "clear_stale_temporaries",
     "exclusive",
@@ -180,8 +181,13 @@ class ControlDir(Protocol):
 C = TypeVar("C", bound=ControlDir)
 
 
-class _Guard:
-    """Per-repository-object state: a thread lock, and how deep the holder has re-entered."""
+class WriterGuard:
+    """Per-repository-object state: a thread lock, and how deep the holder has re-entered.
+
+    A repository object and the collaborators it delegates to share one guard (as their
+    ``_writer_guard``): a locked method of one may call a locked method of another
+    without taking the ``flock`` twice, which would wait forever on itself.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -197,7 +203,7 @@ def exclusive(method: Callable[Concatenate[C, P], T]) -> Callable[Concatenate[C,
     """
 
     def locked(self: C, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        guard: _Guard = self.__dict__.setdefault("_writer_guard", _Guard())
+        guard: WriterGuard = self.__dict__.setdefault("_writer_guard", WriterGuard())
         with guard.lock:
             if guard.depth:
                 return method(self, *args, **kwargs)
