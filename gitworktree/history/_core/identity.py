@@ -96,6 +96,7 @@ def parse_git_date(value: str, variable: str = "date") -> tuple[int, int]:
             value,
             f"{variable} is not a date git reads; give '@<unix seconds> <+hhmm>', RFC 2822 "
             "('Thu, 07 Apr 2005 22:13:13 +0200') or ISO 8601 ('2005-04-07T22:13:13+02:00')",
+            reason="date",
         )
     return found
 
@@ -155,7 +156,7 @@ def check_identity(identity: str) -> str:
         InvalidNameError: if it does not.
     """
     if not _IDENTITY.fullmatch(identity):
-        raise InvalidNameError(identity, "an author is written 'Name <email>'")
+        raise InvalidNameError(identity, "an author is written 'Name <email>'", reason="identity")
     return identity
 
 

@@ -46,7 +46,7 @@ def check_ref_name(name: str) -> str:
     """
     reason = _refusal(name)
     if reason is not None:
-        raise InvalidNameError(name, f"{reason} (git ref name rules)")
+        raise InvalidNameError(name, f"{reason} (git ref name rules)", reason="ref-name")
     return name
 
 

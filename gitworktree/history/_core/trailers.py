@@ -44,7 +44,9 @@ def check_trailer_key(key: str) -> str:
         InvalidNameError: otherwise.
     """
     if not _KEY.fullmatch(key):
-        raise InvalidNameError(key, "a trailer key is letters, digits and '-', like 'Fixes'")
+        raise InvalidNameError(
+            key, "a trailer key is letters, digits and '-', like 'Fixes'", reason="trailer-key"
+        )
     return key
 
 
@@ -61,10 +63,14 @@ def check_caller_text(message: str | None, trailers: Mapping[str, str] | None = 
     """
     for key in trailers or {}:
         if key.lower().startswith(RESERVED_PREFIX.lower()):
-            raise InvalidNameError(key, _RESERVED_REASON)
+            raise InvalidNameError(key, _RESERVED_REASON, reason="reserved-trailer")
     found = _RESERVED_LINE.search(message or "")
     if found is not None:
-        raise InvalidNameError(found.group(1), f"{_RESERVED_REASON} (found in the message)")
+        raise InvalidNameError(
+            found.group(1),
+            f"{_RESERVED_REASON} (found in the message)",
+            reason="reserved-trailer",
+        )
 
 
 _RESERVED_REASON = (

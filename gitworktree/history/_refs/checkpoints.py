@@ -163,7 +163,9 @@ def check_checkpoint_name(name: str) -> str:
             name = name[len(prefix) :]
             break
     if len(name.encode("utf-8")) > _NAME_MAX:
-        raise InvalidNameError(name[:60], f"a checkpoint name is at most {_NAME_MAX} bytes")
+        raise InvalidNameError(
+            name[:60], f"a checkpoint name is at most {_NAME_MAX} bytes", reason="too-long"
+        )
     return check_ref_name(name)
 
 

@@ -96,7 +96,9 @@ def check_remote_name(name: str) -> str:
         InvalidNameError: if git would refuse it.
     """
     if "/" in name or name in (".", ".."):
-        raise InvalidNameError(name, "a remote name is one ref-name component, without '/'")
+        raise InvalidNameError(
+            name, "a remote name is one ref-name component, without '/'", reason="remote-name"
+        )
     return check_ref_name(name)
 
 
