@@ -225,3 +225,19 @@ def test_importing_the_package_stays_light(module: str) -> None:
     code = f"import sys, gitworktree; print({module!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def layer_folders() -> list[str]:
+    """Every package folder of the top level and of ``history/``: the layers' folders."""
+    return sorted(
+        f"{folder.name}/"
+        for parent in (PACKAGE, PACKAGE / "history")
+        for folder in parent.iterdir()
+        if (folder / "__init__.py").exists()
+    )
+
+
+@pytest.mark.parametrize("folder", layer_folders())
+def test_architecture_page_describes_every_layer_folder(folder: str) -> None:
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    assert f"`{folder}" in page or f" {folder}" in page, f"docs/architecture.md omits {folder}"
