@@ -970,8 +970,8 @@ class Repository:
         push; when another push landed in between, back off for a random, growing time
         and do it again, up to ``attempts`` pushes. After landing, the next ``sync_with``
         of this repository first steps aside for one to three times a recent sync's
-        duration, so agents that lost the race get their turn (see
-        `gitworktree.history._remote.syncloop`).
+        duration, so agents that lost the race get their turn (docs/remotes.md, "Many
+        agents, one host").
 
         Args:
             remote: a configured remote's name, or a URL or path.
