@@ -2,8 +2,8 @@
 
 A checkpoint is the ref ``refs/checkpoints/<name>``, so plain git sees it (``git log
 checkpoints/<name>``). `Repository` holds one of these and delegates its checkpoint
-methods to it (their documentation is there, on the public names); everything this
-needs from the repository is passed in, so this file reads without the facade.
+methods to it (they are documented there, on the public names); what this needs from
+the repository is passed in explicitly, so this file reads without the facade.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """`RemoteOperations`: talks to other repositories, for `Repository`.
 
 Remotes, fetch, push, pull and merge. `Repository` holds one of these and delegates its
-remote methods to it (their documentation is there, on the public names). The work is
-done in `remotes`, `transfer`, `merge` and `integrate`; these methods choose what to call
-and hold the writer lock for the local half of each transfer only (see `transfer` for
-why).
+remote methods to it (they are documented there, on the public names; cloning, a way to
+open a repository, stays on `Repository`). The work is done in `remotes`, `transfer`,
+`merge` and `integrate`; these methods choose what to call and hold the writer lock for
+the local half of each transfer only (see `transfer` for why).
 """
 
 from __future__ import annotations
