@@ -133,11 +133,22 @@ class UntrustedTreeError(UnsafePathError):
 
 
 class InvalidNameError(GitWorktreeError, ValueError):
-    """A name that cannot be used: a bad checkpoint or ref name, a reserved field name."""
+    """A name that cannot be used: a bad checkpoint or ref name, a reserved field name.
 
-    def __init__(self, name: str, reason: str) -> None:
+    Attributes:
+        name: the refused name (at most its first 60 characters, for a very long one).
+        reason: what kind of name it failed to be, for callers that branch on it:
+            ``"ref-name"`` (git's ref name rules), ``"too-long"``, ``"shadows-revision"``
+            (a checkpoint name that reads as HEAD, a commit id, ``origin/...``),
+            ``"remote-name"``, ``"trailer-key"``, ``"reserved-trailer"``
+            (``Gitworktree-*``), ``"identity"`` (not ``Name <email>``), ``"date"``;
+            ``None`` when none of these.
+    """
+
+    def __init__(self, name: str, message: str, *, reason: str | None = None) -> None:
         self.name = name
-        super().__init__(f"invalid name {name!r}: {reason}")
+        self.reason = reason
+        super().__init__(f"invalid name {name!r}: {message}")
 
 
 class MissingInitialStateError(GitWorktreeError):

@@ -82,7 +82,7 @@ def _library_message(error: GitWorktreeError) -> str:
         return str(error)  # names the entry and the commit, and what to do
     if isinstance(error, UnsafePathError):
         return f"{error}; give paths inside the repository"
-    if isinstance(error, InvalidNameError) and "ref name rules" in str(error):
+    if isinstance(error, InvalidNameError) and error.reason == "ref-name":
         return f"{error}; use a name like 'before-refactor'"
     if isinstance(error, CommitRejectedError):
         names = ", ".join(sorted(error.failures))

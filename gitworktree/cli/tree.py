@@ -184,7 +184,7 @@ def commit(
       gitworktree commit -m "Import notes" --tree state.py:AgentState \\
           --repair myagent.repair:fix --author "Planner <planner@agents.local>"
     """
-    from gitworktree.history.core.trailers import check_caller_text
+    from gitworktree.history._core.trailers import check_caller_text
 
     trailers = _parse_trailers(trailer_values)
     check_caller_text(message, trailers)  # before mounting, which may commit defaults

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from gitworktree.history import Repository
-from gitworktree.history.core.identity import check_identity
+from gitworktree.history._core.identity import check_identity
 from gitworktree.mounting.session import MountSession
 from gitworktree.storage.base import Collection, Storage, artifact_size_limit
 from gitworktree.storage.git import GitMountDriver, GitRevisionStorage, GitStorage

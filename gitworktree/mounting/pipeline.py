@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from gitworktree.errors import ConflictError, OperationInProgressError, ReadOnlyError
-from gitworktree.history.core.info import CommitInfo
-from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.history._core.info import CommitInfo
+from gitworktree.history._core.trailers import check_caller_text
 from gitworktree.mounting.foreign import ForeignEdits
 from gitworktree.mounting.gate import GateItem, GatePassed, arun_gate, run_gate
 from gitworktree.storage.base import ChangeSet, Storage, blob_sha

@@ -22,7 +22,7 @@ from gitworktree.errors import (
     RepositoryError,
 )
 from gitworktree.history import Checkpoint, Repository
-from gitworktree.history.core.info import CommitInfo
+from gitworktree.history._core.info import CommitInfo
 from gitworktree.mounting.loading import LoadedTree, TreeLoader
 from gitworktree.mounting.pipeline import CommitPipeline, PendingChanges, within
 from gitworktree.storage.base import Collection, Storage, VersionedStorage

@@ -19,10 +19,11 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from gitworktree.errors import ArtifactTooLargeError, NodeKindError, StorageError, UnsafePathError
-from gitworktree.history.core.info import CommitInfo
+from gitworktree.history._core.info import CommitInfo
 
 if TYPE_CHECKING:
-    from gitworktree.history import Checkpoint, CheckpointOwner, Repository
+    from gitworktree.history import Checkpoint, Repository
+    from gitworktree.history._refs.checkpoints import CheckpointOwner
 
 __all__ = [
     "DEFAULT_MAX_ARTIFACT_BYTES",

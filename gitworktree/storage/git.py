@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
-from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
-from gitworktree.history.worktree.attributes import WorktreeFilters
-from gitworktree.history.worktree.shapes import enclosing_work_tree, tracked_below
+from gitworktree.history import Checkpoint, CommitInfo, Repository
+from gitworktree.history._refs.checkpoints import CheckpointOwner
+from gitworktree.history._worktree.attributes import WorktreeFilters
+from gitworktree.history._worktree.shapes import enclosing_work_tree, tracked_below
 from gitworktree.storage.base import ChangeSet, Collection, Object, VersionedStorage, check_size
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 

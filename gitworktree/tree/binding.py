@@ -19,7 +19,7 @@ from gitworktree.storage.base import Collection
 
 if TYPE_CHECKING:
     from gitworktree.history import Checkpoint, Repository
-    from gitworktree.history.core.info import CommitInfo
+    from gitworktree.history._core.info import CommitInfo
     from gitworktree.tree.items import Artifact, Worktree, _Container
     from gitworktree.tree.maps import ArtifactMap
 

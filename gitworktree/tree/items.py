@@ -43,7 +43,7 @@ from gitworktree.validation.loop import RepairFunction
 
 if TYPE_CHECKING:
     from gitworktree.history import Checkpoint, Repository
-    from gitworktree.history.core.info import CommitInfo
+    from gitworktree.history._core.info import CommitInfo
 
 __all__ = [
     "Anchor",

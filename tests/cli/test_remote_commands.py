@@ -13,7 +13,7 @@ import gitworktree.cli.remotes
 from gitworktree import MergeConflict
 from gitworktree.cli.output import conflict_json, conflict_line
 from gitworktree.cli.remotes import redact_url
-from gitworktree.history.remote.remotes import redact_url as library_redact_url
+from gitworktree.history._remote.remotes import redact_url as library_redact_url
 from gitworktree.mounting.remote_sync import push as push_tree
 from tests.cli.conftest import SCRIPT, invoke
 from tests.oracle import git, git_lines

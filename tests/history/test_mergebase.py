@@ -20,8 +20,8 @@ from dulwich.repo import Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitworktree.history.objects.mergebase import CommitGraph, is_ancestor, merge_bases
-from gitworktree.history.objects.objectwalk import commits_to_send
+from gitworktree.history._objects.mergebase import CommitGraph, is_ancestor, merge_bases
+from gitworktree.history._objects.objectwalk import commits_to_send
 
 
 @st.composite

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitworktree import MergeConflict
-from gitworktree.history.json.jsonmerge import ABSENT, json_equal, merge_json
+from gitworktree.history._json.jsonmerge import ABSENT, json_equal, merge_json
 
 BASE = {"title": "plan", "owner": "nobody", "steps": ["a", "b"], "meta": {"x": 1, "y": 2}}
 
