@@ -15,7 +15,9 @@ A block that shows another way to start (its own ``data/``) runs in a new direct
 
 The blocks of one page run in order, in one namespace and one fresh working directory, so
 a later block uses what an earlier one defined, as a reader would. Shell blocks (``bash``,
-``console``: only its ``$ `` lines) run with ``bash -e`` in that directory.
+``console``: only its ``$ `` lines when it has prompts) run command by command, each of
+which must succeed: ``gitworktree`` through click in the test's process, ``git`` and
+others as processes; ``&&`` and ``cd`` work as in bash, pipes and redirections do not.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ pages leave to the reader is filled by this fixture, the same for every page:
   (``data/`` excluded, for the examples that clone into it); both find
   ``myagent/state.py`` (``AgentState``, the tree the CLI examples name as
   ``myagent.state:AgentState``) and ``myagent/repair.py`` (``fix``, returning the content
-  unchanged) on ``PYTHONPATH``;
+  unchanged) on ``sys.path``;
 - the namespace holds every name ``gitworktree`` exports, ``json``, ``tomllib``,
   ``repair_prompt``, ``my_llm`` (an LLM that answers with nothing), ``run_agent_step``
   (commits whatever the step changed) and ``URL`` (a local host repository);
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -33,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from gitworktree.cli.app import cli
 from tests.docs.snippets import Block, blocks, pages
 from tests.oracle import git
 
@@ -209,25 +212,46 @@ def make_shell_repository(directory: Path, host: Path) -> Path:
     return shell
 
 
+def shell_commands(block: Block, host: Path) -> Iterator[list[str]]:
+    """The commands of a shell block, as argument lists (``&&`` and ``cd`` as bash has them).
+
+    Only simple commands are allowed: a pipe, redirection, substitution or ``;`` is refused,
+    so each command can be run as bash would run it without a shell in between.
+    """
+    lines = block.code.splitlines()
+    if block.language == "console" and any(line.startswith("$ ") for line in lines):
+        lines = [line[2:] for line in lines if line.startswith("$ ")]
+    for line in lines:
+        words = shlex.split(line.replace(HOST, str(host)), comments=True)
+        unsupported = {"|", ">", ">>", "<", ";"} & set(words) or "$(" in line
+        assert not unsupported, f"{block.where}: mark a block with pipes not-run, or simplify it"
+        command: list[str] = []
+        for word in [*words, "&&"]:
+            if word != "&&":
+                command.append(word)
+            elif command:
+                yield command
+                command = []
+
+
 def run_shell(block: Block, directory: Path, host: Path) -> None:
-    code = block.code
-    if block.language == "console" and "\n$ " in f"\n{code}":
-        code = "\n".join(line[2:] for line in code.splitlines() if line.startswith("$ "))
-    code = code.replace(HOST, str(host))
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    base = directory.parent if block.new_directory else directory
-    env["PYTHONPATH"] = str(base)
-    result = subprocess.run(
-        ["bash", "-e", "-c", code],
-        cwd=directory if block.new_directory else base / SHELL_DIRECTORY.get(block.page, "shell"),
-        env=env,
-        stdin=subprocess.DEVNULL,  # `gitworktree mcp` on stdio serves until its input ends
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"{block.where} failed:\n{result.stdout}\n{result.stderr}"
+    """Run each command of ``block``: ``gitworktree`` in this process, others as processes.
+
+    In this process as the CLI tests run it (click's runner, errors not caught), which
+    costs milliseconds instead of a Python start-up per command.
+    """
+    cwd = directory if block.new_directory else directory / SHELL_DIRECTORY.get(block.page, "shell")
+    for command in shell_commands(block, host):
+        if command[0] == "cd":
+            cwd = cwd / command[1]
+            continue
+        with working_directory(cwd):
+            if command[0] == "gitworktree":
+                result = CliRunner().invoke(cli, command[1:], catch_exceptions=False)
+                assert result.exit_code == 0, f"{block.where}: {command}: {result.output}"
+                continue
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"{block.where}: {command}: {done.stdout}{done.stderr}"
 
 
 def run_block(block: Block, namespace: dict[str, Any], directory: Path, host: Path) -> None:
