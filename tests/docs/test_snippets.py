@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -37,7 +38,7 @@ import pytest
 from click.testing import CliRunner
 
 from gitworktree.cli.app import cli
-from tests.docs.snippets import Block, blocks, pages
+from tests.docs.snippets import ROOT, Block, blocks, pages
 from tests.oracle import git
 
 HOST = "https://git.example.com/team/state.git"
@@ -309,5 +310,10 @@ def run_checked(block: Block, namespace: dict[str, Any], directory: Path, host: 
 
 
 @pytest.mark.parametrize("page", pages(), ids=pages())
-def test_every_block_not_run_says_why(page: str) -> None:
-    assert [block.where for block in blocks(page) if block.not_run == ""] == []
+def test_every_marker_stands_right_before_a_block(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    markers = re.findall(r"<!-- (?:not-run|raises|run-in):[^>]*-->", text)
+    placed = re.findall(
+        r"<!-- (?:not-run|raises|run-in): [^>]+ -->\n```(?:python|bash|sh|console)\n", text
+    )
+    assert len(placed) == len(markers), f"{page}: a marker is not right before a code fence"
