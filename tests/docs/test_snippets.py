@@ -248,7 +248,9 @@ def run_shell(block: Block, directory: Path, host: Path) -> None:
             continue
         with working_directory(cwd):
             if command[0] == "gitworktree":
-                result = CliRunner().invoke(cli, command[1:], catch_exceptions=False)
+                result = CliRunner().invoke(
+                    cli, command[1:], prog_name="gitworktree", catch_exceptions=False
+                )
                 assert result.exit_code == 0, f"{block.where}: {command}: {result.output}"
                 continue
             done = subprocess.run(command, capture_output=True, text=True, timeout=60)
