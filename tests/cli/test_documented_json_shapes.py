@@ -194,3 +194,40 @@ def test_sync_json_is_the_documented_shape(agents: Agents) -> None:
     document = run_json("sync", "--tree", REMOTE_TREE)
     assert list(document) == fields(tables("`gitworktree sync`")[0])
     assert [list(commit) for commit in document["merged"]] == [COMMIT]
+
+
+def json_examples() -> list[tuple[str, int, Any]]:
+    """Each ```json example of the page: its section, line, and value.
+
+    Placeholders for the shared objects (``Commit``, ``[Checkpoint, …]``) read as ``null``
+    and ``[]``.
+    """
+    text = CLI_MD.read_text(encoding="utf-8")
+    found = []
+    for match in re.finditer(r"```json\n(.*?)\n```", text, re.DOTALL):
+        source = re.sub(r"\[(Commit|Checkpoint|Conflict), …\]", "[]", match[1])
+        source = re.sub(r"(?<![\"\w])(Commit|Checkpoint)(?![\"\w])", "null", source)
+        heading = re.findall(r"\n### (.+)\n", text[: match.start()])[-1]
+        found.append((heading, text[: match.start()].count("\n") + 1, json.loads(source)))
+    return found
+
+
+# Every example but `remote list`'s (a list, no table: checked against the command above).
+EXAMPLES = [example for example in json_examples() if isinstance(example[2], dict)]
+
+
+@pytest.mark.parametrize(
+    ("heading", "line", "example"), EXAMPLES, ids=[f"line-{line}" for _, line, _ in EXAMPLES]
+)
+def test_each_json_example_has_the_fields_of_its_table(
+    heading: str, line: int, example: Any
+) -> None:
+    section_tables = tables(heading)
+    if list(example) == ["conflicts"]:  # pull's refusal wraps Conflict objects
+        example = example["conflicts"][0]
+    table = next((t for t in section_tables if fields(t) == list(example)), None)
+    assert table is not None, f"docs/cli.md:{line}: {list(example)} is in no table of {heading}"
+    for key, value in example.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            nested = fields(table, f"{key}[].")
+            assert nested in ([], list(value[0])), f"docs/cli.md:{line}: {key}[] differs"
