@@ -185,23 +185,23 @@ def run_python(block: Block, namespace: dict[str, Any], host: Path) -> None:
     exec(code, namespace)
 
 
-def module_namespace(name: str) -> dict[str, Any]:
+def module_namespace(name: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The globals of a fresh module registered as ``name``, as a script's would be.
 
     Trees resolve their annotations through ``sys.modules``, as for any class.
     """
     module = types.ModuleType(name)
-    sys.modules[name] = module
+    monkeypatch.setitem(sys.modules, name, module)
     return module.__dict__
 
 
-def make_shell_repository(directory: Path, host: Path) -> Path:
+def make_shell_repository(directory: Path, host: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clone of the host with AgentState mounted and two commits, pushed."""
     shell = directory / "shell"
     git(directory, "clone", "-q", str(host), str(shell))
     with (shell / ".git" / "info" / "exclude").open("a") as exclude:
         exclude.write("data/\n")
-    namespace = module_namespace("__snippets_fixture__")
+    namespace = module_namespace("__snippets_fixture__", monkeypatch)
     exec(AGENT_STATE, namespace)
     tree = namespace["mount"](namespace["AgentState"], str(shell))
     tree.plan.title = "Quarterly report"
@@ -283,14 +283,14 @@ def test_every_block_of_the_page_runs(
     (directory / "myagent" / "repair.py").write_text(
         "def fix(content, issues, kind):\n    return content\n"
     )
-    namespace = module_namespace("__snippets__")
+    namespace = module_namespace("__snippets__", monkeypatch)
     namespace["URL"] = str(host)
     # Document classes find their schema_path next to the file that defines them.
     namespace["__file__"] = str(directory / "snippets.py")
     monkeypatch.syspath_prepend(directory)
     for name in [name for name in sys.modules if name.split(".")[0] == "myagent"]:
         monkeypatch.delitem(sys.modules, name)
-    make_shell_repository(directory, host)
+    make_shell_repository(directory, host, monkeypatch)
     with working_directory(directory):
         exec(FIXTURE + textwrap.dedent(PAGE_SETUP.get(page, "")), namespace)
         for block in page_blocks:
