@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from gitworktree.cli.output import (
     quote_name,
     quote_text,
     short,
+    stat_lines,
     style_sha,
     subject,
 )
@@ -245,17 +247,24 @@ def _file_changes(repository: Repository, info: CommitInfo) -> list[dict[str, st
 def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> None:
     from gitworktree import NodeKindError
 
+    sha = repository.resolve(rev)  # an unknown revision is blamed before the path
     try:
-        data = repository.show(rev, path)
+        data = repository.read_file(sha, path)
     except NodeKindError:
         raise RefusedError(
             f"{path} is a directory at {rev}; give a file in it (see `gitworktree show {rev}` "
             "for the files a commit changed)"
         ) from None
+    if data is None:
+        raise RefusedError(
+            f"no file {quote_name(path)} at {rev} ({short(sha)}); paths are relative to the "
+            f"current directory, or to the repository root in {rev}:PATH (see "
+            f"`gitworktree log {quote_name(path)}` for the commits that changed it)"
+        )
     if not as_json:
         click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
-    document: dict[str, Any] = {"rev": rev, "sha": repository.resolve(rev), "path": path}
+    document: dict[str, Any] = {"rev": rev, "sha": sha, "path": path}
     try:
         document.update(encoding="utf-8", content=data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -263,48 +272,75 @@ def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> No
     echo_json(document)
 
 
+def _split_revision(rev: str) -> tuple[str, str | None]:
+    """``REV:path`` as git spells a file at a revision (the path from the root); ``:path``: HEAD.
+
+    A ref or checkpoint name never holds ``:``, so the first one always separates them.
+    """
+    if ":" not in rev:
+        return rev, None
+    name, _, path = rev.partition(":")
+    return name or "HEAD", path
+
+
 @click.command(short_help="A commit, or a file as it was at a revision.")
-@click.argument("rev")
+@click.argument("rev", default="HEAD")
 @click.argument("path", required=False)
 @click.option(
     "-p", "--patch", is_flag=True, help="Also the commit's patch (and changed JSON values)."
 )
+@click.option("--stat", is_flag=True, help="A summary of changed lines per file.")
 @repo_option
 @json_option
 @click.pass_context
-def show(ctx: click.Context, rev: str, path: str | None, patch: bool, as_json: bool) -> None:
+def show(
+    ctx: click.Context, rev: str, path: str | None, patch: bool, stat: bool, as_json: bool
+) -> None:
     """Show the commit REV (message, trailers, changed files), or the file PATH at REV.
 
-    REV is a commit id (full or abbreviated), HEAD~N, a branch, or a checkpoint name.
-    With --patch, the changes follow, against the first parent (everything as added for
-    the first commit). File content is written as it is stored, byte for byte.
+    REV is a commit id (full or abbreviated), HEAD~N, a branch, or a checkpoint name; it
+    defaults to HEAD. A file is `REV PATH` (PATH relative to the current directory) or,
+    as in git, `REV:PATH` (PATH from the repository root). With --patch, the changes
+    follow, against the first parent (everything as added for the first commit); with
+    --stat, a summary of changed lines per file. File content is written as it is
+    stored, byte for byte.
 
     \b
     Examples:
-      gitworktree show HEAD
+      gitworktree show                      # HEAD
       gitworktree show HEAD -p              # with the patch (a merge: against its first parent)
+      gitworktree show --stat
       gitworktree show before-refactor notes.json
+      gitworktree show HEAD~1:plan.json
       gitworktree show HEAD~2 --json
     """
     repository = open_repository(ctx)
-    if path is not None:
-        if patch:
-            raise click.UsageError("--patch shows a commit; leave out PATH")
-        paths = repo_paths(ctx, repository.path, [path])
+    rev, rooted = _split_revision(rev)
+    if rooted is not None or path is not None:
+        if patch or stat:
+            raise click.UsageError("--patch and --stat show a commit; leave out PATH")
+        if rooted is not None and path is not None:
+            raise click.UsageError(f"give the file once: `{rev}:{rooted}` or `{rev} {path}`")
+        if rooted is not None:
+            _show_file(repository, rev, rooted, as_json)
+            return
+        paths = repo_paths(ctx, repository.path, [path or ""])
         if paths is None:
             raise click.BadParameter("give a file, not the repository root", param_hint="PATH")
         _show_file(repository, rev, paths[0], as_json)
         return
     info = repository.commit_info(rev)
-    if patch:
+    if patch or stat:
         # Name the parent through the commit ("<sha>^1"), not by its id: a parent that is
         # missing is then reported as damage, not as an id the user mistyped.
         changes = repository.diff(f"{info.sha}^1" if info.parents else None, info.sha)
         if as_json:
             echo_json({**commit_json(info), "changes": [change_json(c) for c in changes]})
             return
-        _show_commit(info, [{"path": c.path, "status": c.status} for c in changes])
-        if changes:
+        _show_commit(info, [] if stat else [{"path": c.path, "status": c.status} for c in changes])
+        if stat and changes:
+            click.echo("\n".join(stat_lines(changes, shutil.get_terminal_size((80, 24)).columns)))
+        if patch and changes:
             click.echo("")
             echo_patches(changes)
         return
