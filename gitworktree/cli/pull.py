@@ -186,7 +186,8 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
 @click.option(
     "--branch",
     metavar="B",
-    help="The remote branch (default: the tracked one, else your branch's name).",
+    help="The remote branch (default: the tracked one, else your branch's name, else the "
+    "one the remote's HEAD names).",
 )
 @click.option(
     "--prefer",

@@ -236,7 +236,7 @@ class RemoteOperations:
         Args:
             remote: a configured remote's name, or a URL or path.
             branch: the remote branch; by default the one the checked-out branch tracks,
-                else the one of the same name.
+                else the one of the same name, else the one the remote's ``HEAD`` names.
             gate: see `merge`.
             prefer: see `merge`.
             message: the merge commit's message; ``Merge <remote>/<branch> into <ours>``
@@ -255,7 +255,12 @@ class RemoteOperations:
             RemoteError: the remote is unknown or unreachable, or lacks the branch.
         """
         fetched = self.fetch(remote, progress=progress)
-        name = branch or upstream_branch(self._repo, remote) or self._branch_name()
+        tracked = upstream_branch(self._repo, remote)
+        name = branch or tracked or self._branch_name()
+        if not (branch or tracked) and name not in fetched.heads and fetched.default_branch:
+            # Nothing named, nothing tracked, no branch of our name there: follow the
+            # remote's HEAD, as a clone does (`master` on a host made by `git init --bare`).
+            name = fetched.default_branch
         sha = fetched.heads.get(name)
         if sha is None:
             if not fetched.heads:
