@@ -415,10 +415,19 @@ class RemoteError(GitWorktreeError):
 
 
 class CheckpointError(GitWorktreeError):
-    """A checkpoint cannot be created, found, or restored."""
+    """A checkpoint cannot be created, found, or restored.
 
-    def __init__(self, name: str, message: str) -> None:
+    Attributes:
+        name: the checkpoint (or restore target) concerned.
+        reason: what kind of failure, when it is one callers branch on:
+            ``"unknown-checkpoint"`` (no checkpoint of that name), ``"unknown-target"``
+            (a restore target that is no checkpoint and no revision), ``"exists"`` (a
+            checkpoint of that name exists already); else ``None``.
+    """
+
+    def __init__(self, name: str, message: str, *, reason: str | None = None) -> None:
         self.name = name
+        self.reason = reason
         super().__init__(message)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -228,7 +229,7 @@ def restore(
         click.echo(f"Nothing to restore: the files already match {target}.")
     elif not changed:
         listed = ", ".join(quote_name(path) for path in edits)
-        scope = "".join(f" --path {quote_name(path)}" for path in paths)
+        scope = "".join(f" --path {shlex.quote(path)}" for path in paths)
         click.echo(
             f"HEAD already holds {target}'s files, so nothing was committed. Uncommitted "
             f"edits were left as they are: {listed}. To throw them away: "
@@ -259,7 +260,7 @@ def _restore(
         if isinstance(error, OperationInProgressError) or not error.paths:
             raise
         listed = ", ".join(quote_name(path) for path in error.paths)
-        scope = "".join(f" --path {quote_name(path)}" for path in error.paths)
+        scope = "".join(f" --path {shlex.quote(path)}" for path in error.paths)
         raise RefusedError(
             f"uncommitted changes would be overwritten: {listed}; nothing was changed. Commit "
             f"them, or throw them away with `gitworktree restore --discard{scope}`, then "

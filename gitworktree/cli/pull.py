@@ -12,7 +12,7 @@ import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option
 from gitworktree.cli.declaration import load_repair, load_tree_class
-from gitworktree.cli.errors import RefusedError, issue_lines
+from gitworktree.cli.errors import RefusedError, from_exception, issue_lines
 from gitworktree.cli.output import (
     REPAIRED,
     commit_json,
@@ -41,14 +41,14 @@ def _refuse_conflicts(error: ConflictError, remote_name: str, as_json: bool) -> 
     from gitworktree import ForeignEditsError, OperationInProgressError
 
     if isinstance(error, OperationInProgressError | ForeignEditsError):
-        raise RefusedError(str(error)) from error  # the library's message says what to do
+        raise from_exception(error) from error  # in the CLI's words
     if not error.conflicts:
         if not error.paths:
             raise RefusedError(str(error)) from error  # the branch moved: the library's advice
         raise RefusedError(
             f"uncommitted changes in {', '.join(error.paths)} would be overwritten or lost; "
-            "commit them first (`gitworktree commit -m MSG --tree MODULE:CLASS`) or discard "
-            "them, then pull again. Nothing was changed"
+            "commit them first (`gitworktree commit -m MSG --tree MODULE:CLASS`) or throw "
+            "them away (`gitworktree restore --discard`), then pull again. Nothing was changed"
         ) from error
     if as_json:
         echo_json({"conflicts": [conflict_json(conflict) for conflict in error.conflicts]})

@@ -794,8 +794,9 @@ class Repository(CheckpointOperations, RemoteOperations):
         except UnknownRevisionError as err:
             raise CheckpointError(
                 target,
-                f"no checkpoint or revision named {target!r}; list checkpoints with "
-                "`gitworktree checkpoint list` or Repository.checkpoints()",
+                f"no checkpoint or revision named {target!r}; Repository.checkpoints() lists "
+                "the checkpoints, Repository.log() the commits",
+                reason="unknown-target",
             ) from err
 
     def _restore_files(

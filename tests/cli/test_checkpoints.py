@@ -82,9 +82,17 @@ def test_delete_removes_the_ref_and_keeps_the_commits(history: History) -> None:
     [
         (("create", "bad name"), "Error: invalid name 'bad name': "),
         (("create", "a..b"), "Error: invalid name 'a..b': "),
-        (("create", "planned"), "Error: checkpoint 'planned' already exists; "),
+        (
+            ("create", "planned"),
+            "Error: checkpoint 'planned' already exists; choose another name, or delete it "
+            "with `gitworktree checkpoint delete planned`\n",
+        ),
         (("create", "x", "--rev", "nope"), "Error: cannot create checkpoint 'x': "),
-        (("delete", "nope"), "Error: no checkpoint named 'nope'; list them with "),
+        (
+            ("delete", "nope"),
+            "Error: no checkpoint named 'nope'; list checkpoints with `gitworktree checkpoint "
+            "list` and commits with `gitworktree log`\n",
+        ),
         (("delete", "bad name"), "Error: invalid name 'bad name': "),
     ],
     ids=["space", "dot-dot", "taken", "unknown-rev", "unknown-checkpoint", "invalid-delete"],

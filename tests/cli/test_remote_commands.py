@@ -441,6 +441,7 @@ def test_pull_with_tree_refuses_to_overwrite_uncommitted_edits(
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: uncommitted changes in plan.json ")
     assert "`gitworktree commit -m MSG --tree MODULE:CLASS`" in result.stderr
+    assert "`gitworktree restore --discard`" in result.stderr
     assert snapshot(writer) == before
 
 

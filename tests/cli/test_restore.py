@@ -87,7 +87,11 @@ def test_restore_refuses_to_overwrite_uncommitted_edits(history: History) -> Non
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("nope",), "Error: no checkpoint or revision named 'nope'; list checkpoints with "),
+        (
+            ("nope",),
+            "Error: no checkpoint or revision named 'nope'; list checkpoints with "
+            "`gitworktree checkpoint list` and commits with `gitworktree log`\n",
+        ),
         (("planned", "--path", "../outside"), "Error: unsafe path '../outside': it is outside"),
         (("planned", "--path", "/etc"), "Error: unsafe path '/etc': it is outside"),
     ],
