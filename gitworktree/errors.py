@@ -406,11 +406,23 @@ class RemoteError(GitWorktreeError):
     Attributes:
         remote: the remote's name (e.g. ``origin``), or the URL it was given as.
         url: the remote's URL with any password removed, when known.
+        branch: for a pull from a remote without the branch asked for, that branch.
+        branches: then, the branches the remote has.
     """
 
-    def __init__(self, remote: str, message: str, *, url: str | None = None) -> None:
+    def __init__(
+        self,
+        remote: str,
+        message: str,
+        *,
+        url: str | None = None,
+        branch: str | None = None,
+        branches: Sequence[str] = (),
+    ) -> None:
         self.remote = remote
         self.url = url
+        self.branch = branch
+        self.branches = tuple(branches)
         super().__init__(message)
 
 

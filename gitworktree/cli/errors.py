@@ -76,6 +76,7 @@ def _library_message(error: GitWorktreeError) -> str:
         ForeignEditsError,
         InvalidNameError,
         MutationFailedError,
+        RemoteError,
         SchemaValidationError,
         UnknownRevisionError,
         UnsafePathError,
@@ -96,6 +97,11 @@ def _library_message(error: GitWorktreeError) -> str:
         return (
             f"checkpoint {error.name!r} already exists; choose another name, or delete it "
             f"with `gitworktree checkpoint delete {error.name}`"
+        )
+    if isinstance(error, RemoteError) and error.branch is not None:
+        return (
+            f"{error.url or error.remote} has no branch {error.branch!r} (branches: "
+            f"{', '.join(error.branches)}); name one with --branch B"
         )
     if isinstance(error, ForeignEditsError):
         scope = " ".join(f"--path {shlex.quote(path)}" for path in error.paths)

@@ -270,6 +270,8 @@ class RemoteOperations:
                 f"{fetched.url} has no branch {name!r} (branches: "
                 f"{', '.join(sorted(fetched.heads))}); name one with branch=",
                 url=fetched.url,
+                branch=name,
+                branches=sorted(fetched.heads),
             )
         label = f"{fetched.remote}/{name}"
         request = self._merge_request(sha.encode("ascii"), label, message, author, gate, prefer)

@@ -336,6 +336,18 @@ def test_pull_json_of_a_fast_forward_onto_a_merge_commit_says_fast_forward(
     assert (document["result"], document["commit"]["sha"]) == ("fast-forward", merge)
 
 
+def test_pull_of_a_branch_the_host_lacks_names_the_cli_option(
+    agents: Agents, hub: Path, tmp_path: Path
+) -> None:
+    before = snapshot(tmp_path / "writer")
+    result = invoke("pull", "--branch", "nosuch")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {hub} has no branch 'nosuch' (branches: main); name one with --branch B\n"
+    )
+    assert snapshot(tmp_path / "writer") == before
+
+
 def test_pull_with_nothing_new_is_up_to_date(agents: Agents, tmp_path: Path) -> None:
     result = invoke("pull", "--json")
     assert result.exit_code == 0
