@@ -417,19 +417,40 @@ class RemoteError(GitWorktreeError):
     Attributes:
         remote: the remote's name (e.g. ``origin``), or the URL it was given as.
         url: the remote's URL with any password removed, when known.
+        branch: for a pull from a remote without the branch asked for, that branch.
+        branches: then, the branches the remote has.
     """
 
-    def __init__(self, remote: str, message: str, *, url: str | None = None) -> None:
+    def __init__(
+        self,
+        remote: str,
+        message: str,
+        *,
+        url: str | None = None,
+        branch: str | None = None,
+        branches: Sequence[str] = (),
+    ) -> None:
         self.remote = remote
         self.url = url
+        self.branch = branch
+        self.branches = tuple(branches)
         super().__init__(message)
 
 
 class CheckpointError(GitWorktreeError):
-    """A checkpoint cannot be created, found, or restored."""
+    """A checkpoint cannot be created, found, or restored.
 
-    def __init__(self, name: str, message: str) -> None:
+    Attributes:
+        name: the checkpoint (or restore target) concerned.
+        reason: what kind of failure, when it is one callers branch on:
+            ``"unknown-checkpoint"`` (no checkpoint of that name), ``"unknown-target"``
+            (a restore target that is no checkpoint and no revision), ``"exists"`` (a
+            checkpoint of that name exists already); else ``None``.
+    """
+
+    def __init__(self, name: str, message: str, *, reason: str | None = None) -> None:
         self.name = name
+        self.reason = reason
         super().__init__(message)
 
 

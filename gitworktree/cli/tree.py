@@ -79,7 +79,7 @@ def validate(ctx: click.Context, tree_spec: str, as_json: bool) -> None:
     if report.issues:
         raise RefusedError(
             f"{len(report.issues)} issue(s) in {len(invalid)} artifact(s): "
-            f"{', '.join(invalid)}; nothing was written. Fix them, or commit with "
+            f"{', '.join(invalid)}. Fix them and validate again, or commit with "
             "--repair MODULE:FUNC"
         )
 

@@ -885,7 +885,7 @@ class Repository:
         Args:
             remote: a configured remote's name, or a URL or path.
             branch: the remote branch; by default the one the checked-out branch tracks,
-                else the one of the same name.
+                else the one of the same name, else the one the remote's ``HEAD`` names.
             gate: see `merge`.
             prefer: see `merge`.
             message: the merge commit's message; ``Merge <remote>/<branch> into <ours>``
@@ -1117,8 +1117,9 @@ class Repository:
         except UnknownRevisionError as err:
             raise CheckpointError(
                 target,
-                f"no checkpoint or revision named {target!r}; list checkpoints with "
-                "`gitworktree checkpoint list` or Repository.checkpoints()",
+                f"no checkpoint or revision named {target!r}; Repository.checkpoints() lists "
+                "the checkpoints, Repository.log() the commits",
+                reason="unknown-target",
             ) from err
 
     def _restore_files(

@@ -110,8 +110,8 @@ class CheckpointOperations:
         if sha is None:
             raise CheckpointError(
                 name,
-                f"no checkpoint named {name!r}; list them with `gitworktree checkpoint list` "
-                "or Repository.checkpoints()",
+                f"no checkpoint named {name!r}; Repository.checkpoints() lists them",
+                reason="unknown-checkpoint",
             )
         return Checkpoint(self._owner, name, sha.decode("ascii"))
 
@@ -130,7 +130,10 @@ class CheckpointOperations:
             in_the_way = wait_for_lock(lambda: add_ref_if_new(self._repo, ref, sha))
         if in_the_way == ref:
             raise CheckpointError(
-                name, f"checkpoint {name!r} already exists; choose another name or discard it"
+                name,
+                f"checkpoint {name!r} already exists; choose another name, or delete it first "
+                "(Checkpoint.discard() or Repository.delete_checkpoint())",
+                reason="exists",
             )
         if in_the_way is not None:
             other = in_the_way.decode("utf-8", "replace").removeprefix(CHECKPOINT_PREFIX)

@@ -164,7 +164,12 @@ class RemoteOperations:
     ) -> CommitInfo | None:
         """See `Repository.pull`."""
         fetched = self.fetch(remote, progress=progress)
-        name = branch or upstream_branch(self._repo, remote) or self._branch_name()
+        tracked = upstream_branch(self._repo, remote)
+        name = branch or tracked or self._branch_name()
+        if not (branch or tracked) and name not in fetched.heads and fetched.default_branch:
+            # Nothing named, nothing tracked, no branch of our name there: follow the
+            # remote's HEAD, as a clone does (`master` on a host made by `git init --bare`).
+            name = fetched.default_branch
         sha = fetched.heads.get(name)
         if sha is None:
             if not fetched.heads:
@@ -174,6 +179,8 @@ class RemoteOperations:
                 f"{fetched.url} has no branch {name!r} (branches: "
                 f"{', '.join(sorted(fetched.heads))}); name one with branch=",
                 url=fetched.url,
+                branch=name,
+                branches=sorted(fetched.heads),
             )
         label = f"{fetched.remote}/{name}"
         request = self._merge_request(sha.encode("ascii"), label, message, author, gate, prefer)

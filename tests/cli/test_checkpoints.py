@@ -95,9 +95,17 @@ def test_example_name_is_suggested_only_for_ref_name_rules(
     [
         (("create", "bad name"), "Error: invalid name 'bad name': "),
         (("create", "a..b"), "Error: invalid name 'a..b': "),
-        (("create", "planned"), "Error: checkpoint 'planned' already exists; "),
+        (
+            ("create", "planned"),
+            "Error: checkpoint 'planned' already exists; choose another name, or delete it "
+            "with `gitworktree checkpoint delete planned`\n",
+        ),
         (("create", "x", "--rev", "nope"), "Error: cannot create checkpoint 'x': "),
-        (("delete", "nope"), "Error: no checkpoint named 'nope'; list them with "),
+        (
+            ("delete", "nope"),
+            "Error: no checkpoint named 'nope'; list checkpoints with `gitworktree checkpoint "
+            "list` and commits with `gitworktree log`\n",
+        ),
         (("delete", "bad name"), "Error: invalid name 'bad name': "),
     ],
     ids=["space", "dot-dot", "taken", "unknown-rev", "unknown-checkpoint", "invalid-delete"],

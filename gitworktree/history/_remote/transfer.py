@@ -113,6 +113,8 @@ class FetchResult:
             commit id.
         kept: names of the remote's checkpoints that a local checkpoint of the same name
             points elsewhere than; the local one is untouched (as always).
+        default_branch: the branch the remote's ``HEAD`` names (``master`` on a host
+            made by ``git init --bare`` with git's defaults), if it names one of ``heads``.
     """
 
     remote: str
@@ -120,6 +122,7 @@ class FetchResult:
     heads: dict[str, str] = field(default_factory=dict)
     updated: dict[str, str] = field(default_factory=dict)
     kept: tuple[str, ...] = ()
+    default_branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,10 @@ def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchRes
         if local is not None and read_ref(repo, local) != sha:
             repo.refs.set_if_equals(local, None, sha, *stamp, message=message)
             updated[local.decode("utf-8")] = sha.decode("ascii")
-    return FetchResult(target.label, target.public_url, heads, updated, tuple(kept))
+    head = fetched.symrefs.get(Ref(b"HEAD"), b"")
+    named = head[len(_HEADS) :].decode("utf-8", "replace") if head.startswith(_HEADS) else None
+    default = named if named in heads else None
+    return FetchResult(target.label, target.public_url, heads, updated, tuple(kept), default)
 
 
 def _tracking_ref(target: RemoteTarget, ref: Ref) -> Ref | None:
