@@ -35,8 +35,9 @@ class TomlDocument(Document[dict[str, Any]]):
         try:
             return tomllib.loads(content)
         except tomllib.TOMLDecodeError as error:
-            issue = ValidationIssue(str(error), line=error.lineno, column=error.colno,
-                                    source="parse")  # fmt: skip
+            # lineno and colno are attributes from Python 3.14 on; before, only the message
+            line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+            issue = ValidationIssue(str(error), line=line, column=column, source="parse")
             raise DocumentParseError("not valid TOML", [issue]) from None
 
     @classmethod

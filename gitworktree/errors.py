@@ -133,11 +133,22 @@ class UntrustedTreeError(UnsafePathError):
 
 
 class InvalidNameError(GitWorktreeError, ValueError):
-    """A name that cannot be used: a bad checkpoint or ref name, a reserved field name."""
+    """A name that cannot be used: a bad checkpoint or ref name, a reserved field name.
 
-    def __init__(self, name: str, reason: str) -> None:
+    Attributes:
+        name: the refused name (at most its first 60 characters, for a very long one).
+        reason: what kind of name it failed to be, for callers that branch on it:
+            ``"ref-name"`` (git's ref name rules), ``"too-long"``, ``"shadows-revision"``
+            (a checkpoint name that reads as HEAD, a commit id, ``origin/...``),
+            ``"remote-name"``, ``"trailer-key"``, ``"reserved-trailer"``
+            (``Gitworktree-*``), ``"identity"`` (not ``Name <email>``), ``"date"``;
+            ``None`` when none of these.
+    """
+
+    def __init__(self, name: str, message: str, *, reason: str | None = None) -> None:
         self.name = name
-        super().__init__(f"invalid name {name!r}: {reason}")
+        self.reason = reason
+        super().__init__(f"invalid name {name!r}: {message}")
 
 
 class MissingInitialStateError(GitWorktreeError):
@@ -406,19 +417,40 @@ class RemoteError(GitWorktreeError):
     Attributes:
         remote: the remote's name (e.g. ``origin``), or the URL it was given as.
         url: the remote's URL with any password removed, when known.
+        branch: for a pull from a remote without the branch asked for, that branch.
+        branches: then, the branches the remote has.
     """
 
-    def __init__(self, remote: str, message: str, *, url: str | None = None) -> None:
+    def __init__(
+        self,
+        remote: str,
+        message: str,
+        *,
+        url: str | None = None,
+        branch: str | None = None,
+        branches: Sequence[str] = (),
+    ) -> None:
         self.remote = remote
         self.url = url
+        self.branch = branch
+        self.branches = tuple(branches)
         super().__init__(message)
 
 
 class CheckpointError(GitWorktreeError):
-    """A checkpoint cannot be created, found, or restored."""
+    """A checkpoint cannot be created, found, or restored.
 
-    def __init__(self, name: str, message: str) -> None:
+    Attributes:
+        name: the checkpoint (or restore target) concerned.
+        reason: what kind of failure, when it is one callers branch on:
+            ``"unknown-checkpoint"`` (no checkpoint of that name), ``"unknown-target"``
+            (a restore target that is no checkpoint and no revision), ``"exists"`` (a
+            checkpoint of that name exists already); else ``None``.
+    """
+
+    def __init__(self, name: str, message: str, *, reason: str | None = None) -> None:
         self.name = name
+        self.reason = reason
         super().__init__(message)
 
 

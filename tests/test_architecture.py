@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import gitworktree
+import gitworktree.history
 import gitworktree.storage
 
 PACKAGE = Path(gitworktree.__file__).resolve().parent
@@ -33,16 +35,29 @@ DOCUMENTED_API = {
     "SyncResult", "sync_with", "ArtifactTooLargeError",
 }  # fmt: skip
 
-DOCUMENTED_STORAGE_API = {
-    "ChangeSet", "Collection", "FilesystemMountDriver", "GitMountDriver",
-    "InMemoryMountDriver", "Object", "Storage",
+DOCUMENTED_HISTORY_API = {
+    "Checkpoint", "CommitInfo", "FetchResult", "FileChange", "PointerChange", "PushResult",
+    "Repository", "SyncResult",
 }  # fmt: skip
 
-# Lowest first. A module may import from its own layer or any layer below it.
+DOCUMENTED_STORAGE_API = {
+    "ChangeSet", "Collection", "FilesystemMountDriver", "GitMountDriver",
+    "InMemoryMountDriver", "Object", "Storage", "VersionedStorage",
+}  # fmt: skip
+
+# Lowest first, by folder. A module may import from its own layer or any layer below it;
+# the longest matching prefix of its dotted name places it. The history layer is drawn
+# by sub-package, each one private behind ``gitworktree.history`` (the Repository facade).
 LAYERS = [
     {"errors", "atomic", "validation.issues"},  # plain data the error types carry
     {"validation"},
-    {"history"},
+    {"history._core"},  # paths, locks, identity, trailers, ref names, damage
+    {"history._json"},  # JSON Pointers and the JSON three-way merge
+    {"history._objects"},  # raw trees, tree building, commits, log, housekeeping
+    {"history._refs"},  # refs, revisions, checkpoints
+    {"history._worktree"},  # index, materialize, checkout, status, diff, commit, writelock
+    {"history._remote"},  # remotes, transfer, integrate, merge
+    {"history"},  # the Repository facade and its collaborators; the layer's public front
     {"storage"},
     {"tree"},
     {"artifacts"},
@@ -53,7 +68,9 @@ LAYERS = [
 
 
 def layer_of(module: str) -> int:
-    for candidate in (module, module.split(".")[0]):
+    parts = module.split(".")
+    for length in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:length])
         for index, names in enumerate(LAYERS):
             if candidate in names:
                 return index
@@ -94,19 +111,32 @@ def test_every_module_declares_all(path: Path) -> None:
     assert "__all__" in names or (path.name == "__init__.py" and path.stat().st_size == 0)
 
 
+def is_submodule(name: str) -> bool:
+    return (PACKAGE / f"{name}.py").exists() or (PACKAGE / name / "__init__.py").exists()
+
+
 def imported_modules(path: Path) -> list[str]:
+    """The package's modules ``path`` imports, dotted below ``gitworktree``.
+
+    ``from gitworktree import X`` is an import of the package front (``__init__``, the top
+    layer) unless ``X`` is itself a module, such as ``errors``.
+    """
     tree = ast.parse(path.read_text())
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
+        if isinstance(node, ast.ImportFrom) and node.module == "gitworktree":
+            found += [
+                alias.name if is_submodule(alias.name) else "__init__" for alias in node.names
+            ]
+        elif isinstance(node, ast.ImportFrom) and node.module:
             if node.module.startswith("gitworktree."):
                 found.append(node.module.removeprefix("gitworktree."))
         elif isinstance(node, ast.Import):
-            found += [
-                alias.name.removeprefix("gitworktree.")
-                for alias in node.names
-                if alias.name.startswith("gitworktree.")
-            ]
+            for alias in node.names:
+                if alias.name == "gitworktree":
+                    found.append("__init__")
+                elif alias.name.startswith("gitworktree."):
+                    found.append(alias.name.removeprefix("gitworktree."))
     return found
 
 
@@ -115,6 +145,66 @@ def test_imports_go_downward_only(path: Path) -> None:
     own = layer_of(relative_name(path))
     for module in imported_modules(path):
         assert layer_of(module) <= own, f"{relative_name(path)} imports {module} from above"
+
+
+@pytest.mark.parametrize("path", modules(), ids=relative_name)
+def test_imports_are_absolute(path: Path) -> None:
+    relative = [
+        f"{'.' * node.level}{node.module or ''}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+    ]
+    assert relative == [], f"{relative_name(path)}: relative imports hide the layer they reach"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from gitworktree import Repository", ["__init__"]),
+        ("import gitworktree", ["__init__"]),
+        ("from gitworktree import errors", ["errors"]),
+        ("from gitworktree.history._core.paths import x", ["history._core.paths"]),
+    ],
+    ids=["front-name", "front-module", "submodule-by-name", "dotted"],
+)
+def test_the_layer_check_sees_every_import_form(
+    tmp_path: Path, source: str, expected: list[str]
+) -> None:
+    module = tmp_path / "probe.py"
+    module.write_text(source + "\n")
+    assert imported_modules(module) == expected
+
+
+def test_the_package_front_is_the_top_layer() -> None:
+    # A lower layer importing ``from gitworktree import X`` reaches up through the front.
+    assert layer_of("__init__") == len(LAYERS) - 1
+    assert layer_of("history._core.paths") < layer_of("history._worktree.commit")
+
+
+def test_history_front_exports_only_documented_names() -> None:
+    assert set(gitworktree.history.__all__) == DOCUMENTED_HISTORY_API
+    assert DOCUMENTED_HISTORY_API <= DOCUMENTED_API
+
+
+# Modules a user may import; every other module is private (a leading underscore in its
+# own name or in a package above it) or a sub-package of one of these.
+PUBLIC_MODULES = {
+    "gitworktree", "gitworktree.storage", "gitworktree.history", "gitworktree.validation",
+    "gitworktree.mcp", "gitworktree.compat.worktree", "gitworktree.compat.wellformed",
+    "gitworktree.langgraph",
+}  # fmt: skip
+
+
+def test_user_facing_text_imports_only_public_modules() -> None:
+    root = PACKAGE.parent
+    texts = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    texts += sorted((root / "examples").rglob("*.py")) if (root / "examples").exists() else []
+    pattern = re.compile(r"(?:from|import) (gitworktree[\w.]*)")
+    for text in texts:
+        for module in pattern.findall(text.read_text()):
+            private = any(part.startswith("_") for part in module.split("."))
+            public = any(module == m or module.startswith(m + ".") for m in PUBLIC_MODULES)
+            assert public and not private, f"{text.name} shows an import of {module}"
 
 
 # Loaded by the first call that needs them, not by ``import gitworktree``: every command
@@ -137,3 +227,19 @@ def test_importing_the_package_stays_light(module: str) -> None:
     code = f"import sys, gitworktree; print({module!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def layer_folders() -> list[str]:
+    """Every package folder of the top level and of ``history/``: the layers' folders."""
+    return sorted(
+        f"{folder.name}/"
+        for parent in (PACKAGE, PACKAGE / "history")
+        for folder in parent.iterdir()
+        if (folder / "__init__.py").exists()
+    )
+
+
+@pytest.mark.parametrize("folder", layer_folders())
+def test_architecture_page_describes_every_layer_folder(folder: str) -> None:
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    assert f"`{folder}" in page or f" {folder}" in page, f"docs/architecture.md omits {folder}"

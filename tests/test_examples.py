@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.oracle import git, git_lines
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -47,6 +49,34 @@ def test_toml_format_example_commits_only_what_changed(tmp_path: Path) -> None:
     assert first[0] == "('notes.md', 'settings.toml')"
     assert run_example("toml_format.py", data)[0] == "('notes.md',)"
     assert (data / "settings.toml").read_text() == 'model = "small"\ntemperature = 0.7\n'
+
+
+@pytest.mark.parametrize(
+    ("example", "damaged", "content", "error"),
+    [
+        ("counter.py", "counter.json", '{"number": "x"}\n', "SchemaValidationError"),
+        ("layout.py", "app/storage/db.json", '{"host": 5432}\n', "SchemaValidationError"),
+        ("toml_format.py", "settings.toml", "model = \n", "DocumentParseError"),
+    ],
+    ids=["counter-wrong-type", "layout-wrong-type", "toml-not-parsable"],
+)
+def test_example_refuses_a_damaged_file_naming_it_and_leaves_it_as_it_was(
+    tmp_path: Path, example: str, damaged: str, content: str, error: str
+) -> None:
+    data = tmp_path / "data"
+    run_example(example, data)
+    (data / damaged).write_text(content)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / example), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    raised = next(line for line in result.stderr.splitlines() if line.startswith("gitworktree."))
+    assert raised.startswith(f"gitworktree.errors.{error}: {damaged}: ")
+    assert (data / damaged).read_text() == content
+    assert git(data, "status", "--porcelain") == f" M {damaged}\n"
 
 
 def readme_main_job() -> str:

@@ -1,4 +1,4 @@
-"""Document: the base of text-format artifacts with wellformed's four hooks.
+"""Document: the base of text-format artifacts; a format is four hooks.
 
 A document holds its text (``.content``) and, parsed on demand, its structured form. A
 new format is a subclass that implements the hooks (see ``docs/documents.md``):
@@ -10,9 +10,9 @@ new format is a subclass that implements the hooks (see ``docs/documents.md``):
 
 and optionally ``_repair(content, issues, document_type) -> str`` (sync or async).
 
-Inside a tree, documents are checked by the commit gate. Outside one, they work as
-wellformed's ``ValidatedDocument``: ``from_content``, ``load``, ``load_with_repair``,
-``apply`` and ``save``.
+Inside a tree, documents are checked by the commit gate. Outside one, they stand alone
+(``from_content``, ``load``, ``load_with_repair``, ``apply`` and ``save``), so that code
+written against ``wellformed.ValidatedDocument`` keeps working (docs/migrating.md).
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ class Document(Artifact[P], Generic[P]):
     def _to_bytes(self) -> bytes:
         return self.content.encode("utf-8")
 
-    # --- wellformed's ValidatedDocument API ---------------------------------------------
+    # --- standalone use, outside a tree ---------------------------------------------------
 
     @classmethod
     def from_content(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import (
     checkpoint_json,
     commit_json,
@@ -20,7 +22,7 @@ from gitworktree.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from gitworktree import Repository
+    from gitworktree import CommitInfo, Repository
 
 __all__ = ["checkpoint", "restore"]
 
@@ -141,8 +143,8 @@ def _target_sha(repository: Repository, target: str) -> str | None:
         return None  # the restore itself reports it, with a hint
 
 
-@click.command(short_help="Go back to a checkpoint or revision (a new commit).")
-@click.argument("target")
+@click.command(short_help="Go back to a checkpoint or revision, or discard uncommitted edits.")
+@click.argument("target", required=False)
 @click.option(
     "--path",
     "paths",
@@ -151,15 +153,21 @@ def _target_sha(repository: Repository, target: str) -> str | None:
     help="Restore only this file or directory (repeatable).",
 )
 @click.option("--hard", is_flag=True, help="Move the branch to TARGET instead of committing.")
+@click.option(
+    "--discard",
+    is_flag=True,
+    help="Throw away uncommitted edits (all, or the --path ones): files go back to HEAD's.",
+)
 @click.option("--author", metavar='"NAME <EMAIL>"', help="The restore commit's author (the agent).")
 @repo_option
 @json_option
 @click.pass_context
 def restore(
     ctx: click.Context,
-    target: str,
+    target: str | None,
     paths: tuple[str, ...],
     hard: bool,
+    discard: bool,
     author: str | None,
     as_json: bool,
 ) -> None:
@@ -173,20 +181,38 @@ def restore(
     --hard the branch moves to TARGET instead; the old tip stays in `git reflog`.
     Files with uncommitted changes are never overwritten: the restore is refused.
 
+    With --discard (and no TARGET, or HEAD) uncommitted edits are thrown away instead,
+    as `git restore PATH` does: edited and deleted files get HEAD's content back; files
+    HEAD does not have are left alone. Nothing is committed.
+
     \b
     Examples:
       gitworktree restore before-refactor
       gitworktree restore HEAD~3 --path tasks/ --path notes.json
       gitworktree restore last-good --hard
+      gitworktree restore --discard --path notes.json
     """
     if hard and paths:
         raise click.UsageError("--hard moves the whole branch; it cannot be used with --path")
+    if discard:
+        if hard or target not in (None, "HEAD", "@"):
+            raise click.UsageError(
+                "--discard puts back HEAD's files; give no TARGET (and no --hard). To go "
+                "back to another revision, restore it without --discard"
+            )
+        _discard(ctx, paths, as_json)
+        return
+    if target is None:
+        raise click.UsageError(
+            "give TARGET (a checkpoint or revision), or --discard to throw away uncommitted edits"
+        )
     repository = open_repository(ctx)
     checked = repo_paths(ctx, repository.path, paths) if paths else None
     before = repository.head
     target_sha = _target_sha(repository, target)
-    info = repository.restore(target, paths=checked, hard=hard, author=author)
+    info = _restore(repository, target, checked, hard, author)
     changed = info.sha != before
+    edits = [] if changed else _edited(repository, checked)
     if as_json:
         document: dict[str, Any] = {
             "mode": "hard" if hard else "soft",
@@ -194,12 +220,21 @@ def restore(
             "target_sha": target_sha,
             "changed": changed,
             "commit": commit_json(info),
+            "uncommitted": edits,
         }
         echo_json(document)
         return
     target = quote_text(target)
-    if not changed:
+    if not changed and not edits:
         click.echo(f"Nothing to restore: the files already match {target}.")
+    elif not changed:
+        listed = ", ".join(quote_name(path) for path in edits)
+        scope = "".join(f" --path {shlex.quote(path)}" for path in paths)
+        click.echo(
+            f"HEAD already holds {target}'s files, so nothing was committed. Uncommitted "
+            f"edits were left as they are: {listed}. To throw them away: "
+            f"`gitworktree restore --discard{scope}`."
+        )
     elif hard:
         click.echo(
             f"Moved {_branch_label(repository)} from {short(before)} to {style_sha(info.sha)} "
@@ -211,6 +246,53 @@ def restore(
             f"Restored {target} ({short(target_sha)}) as a new commit {style_sha(info.sha)}: "
             f"{files}."
         )
+
+
+def _restore(
+    repository: Repository, target: str, paths: list[str] | None, hard: bool, author: str | None
+) -> CommitInfo:
+    """`Repository.restore`, with uncommitted edits in the way named in the CLI's words."""
+    from gitworktree import ConflictError, OperationInProgressError
+
+    try:
+        return repository.restore(target, paths=paths, hard=hard, author=author)
+    except ConflictError as error:
+        if isinstance(error, OperationInProgressError) or not error.paths:
+            raise
+        listed = ", ".join(quote_name(path) for path in error.paths)
+        scope = "".join(f" --path {shlex.quote(path)}" for path in error.paths)
+        raise RefusedError(
+            f"uncommitted changes would be overwritten: {listed}; nothing was changed. Commit "
+            f"them, or throw them away with `gitworktree restore --discard{scope}`, then "
+            "restore again"
+        ) from error
+
+
+def _edited(repository: Repository, paths: list[str] | None) -> list[str]:
+    """Files under ``paths`` (all: ``None``) whose working-tree content is not HEAD's."""
+    return [change.path for change in repository.status(paths)]
+
+
+def _discard(ctx: click.Context, paths: tuple[str, ...], as_json: bool) -> None:
+    repository = open_repository(ctx)
+    checked = repo_paths(ctx, repository.path, paths) if paths else None
+    changes = repository.status(checked)
+    # As `git restore`: files HEAD has go back to its content; a file HEAD does not have
+    # is someone's new work, not an edit, and stays.
+    tracked = [change.path for change in changes if change.status in ("modified", "deleted")]
+    kept = [change.path for change in changes if change.status not in ("modified", "deleted")]
+    restored = repository.discard_changes(tracked) if tracked else []
+    if as_json:
+        echo_json({"discarded": restored, "untouched": kept})
+        return
+    if restored:
+        listed = ", ".join(quote_name(path) for path in restored)
+        click.echo(f"Discarded uncommitted edits, the files are HEAD's again: {listed}.")
+    else:
+        click.echo("No uncommitted edits to discard.")
+    if kept:
+        listed = ", ".join(quote_name(path) for path in kept)
+        click.echo(f"Left alone (HEAD does not have them, or they are unmerged): {listed}.")
 
 
 def _branch_label(repository: Repository) -> str:

@@ -116,7 +116,11 @@ def _checkpoint_and_restore(state: AgentState) -> list[_Step]:
     restored = state.restore(CHECKPOINT)
     return [
         _Step("checkpoint", f"{CHECKPOINT} (refs/checkpoints/{CHECKPOINT})", checkpoint.sha),
-        _Step("commit", "a careless clean-up deleted two tasks and the plan", careless.sha),
+        _Step(
+            "commit",
+            "a careless clean-up deleted two tasks and emptied the plan's steps",
+            careless.sha,
+        ),
         _Step("restore", f"back to {CHECKPOINT}, as a new commit", restored.sha),
     ]
 

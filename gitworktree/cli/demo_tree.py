@@ -40,7 +40,7 @@ __all__ = [
 PRIORITIES = ("low", "medium", "high")
 _SYNONYMS = {"urgent": "high", "asap": "high", "critical": "high", "later": "low"}
 
-# wellformed's todo-list schema: every task has a title and a priority out of three.
+# A todo list's schema: every task has a title and a priority out of three.
 TODOS_XSD = """<?xml version="1.0"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
   <xs:element name="todos">
@@ -120,7 +120,7 @@ class Notes(JsonDocument):
 
 
 class TodoList(XmlDocument):
-    """``todos.xml``: wellformed's todo list, checked by an XSD, with a repair hook."""
+    """``todos.xml``: a todo list, checked by an XSD, with a repair hook."""
 
     schema: ClassVar[str | bytes | None] = TODOS_XSD
     default: ClassVar[Any] = "<todos/>\n"

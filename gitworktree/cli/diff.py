@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
-from gitworktree.cli.output import change_json, echo_json, echo_patches, stat_lines
+from gitworktree.cli.output import change_json, echo_json, echo_patches, quote_name, stat_lines
 
 __all__ = ["PathspecCommand", "diff"]
 
@@ -46,10 +46,21 @@ def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
 @click.command(cls=PathspecCommand, short_help="Changes between revisions or in the working tree.")
 @click.argument("revisions", nargs=-1, metavar="[A [B]] [-- PATH...]")
 @click.option("--stat", is_flag=True, help="A summary of changed lines per file.")
+@click.option("--name-only", is_flag=True, help="Only the names of the changed files.")
+@click.option(
+    "--name-status", is_flag=True, help="The changed files, each with its status (A, M, D)."
+)
 @repo_option
 @json_option
 @click.pass_context
-def diff(ctx: click.Context, revisions: tuple[str, ...], stat: bool, as_json: bool) -> None:
+def diff(
+    ctx: click.Context,
+    revisions: tuple[str, ...],
+    stat: bool,
+    name_only: bool,
+    name_status: bool,
+    as_json: bool,
+) -> None:
     """Show changes from A to B; by default from HEAD to the working tree.
 
     With A only: A against the working tree. `A..B` is the same as `A B`. Paths after
@@ -62,7 +73,10 @@ def diff(ctx: click.Context, revisions: tuple[str, ...], stat: bool, as_json: bo
       gitworktree diff                      # uncommitted edits
       gitworktree diff before-refactor HEAD -- tasks/
       gitworktree diff HEAD~1 HEAD --json   # per file: patch and JSON Pointer changes
+      gitworktree diff HEAD~3 --name-only
     """
+    if name_only and name_status:
+        raise click.UsageError("give --name-only or --name-status, not both")
     old, new = _revisions(revisions)
     repository = open_repository(ctx)
     paths = repo_paths(ctx, repository.path, ctx.meta.get(_PATHS, ()))
@@ -77,6 +91,12 @@ def diff(ctx: click.Context, revisions: tuple[str, ...], stat: bool, as_json: bo
             "files": [change_json(change) for change in changes],
         }
         echo_json(document)
+        return
+    if name_only or name_status:
+        letters = {"added": "A", "modified": "M", "deleted": "D"}
+        for change in changes:
+            status = f"{letters[change.status]}\t" if name_status else ""
+            click.echo(f"{status}{quote_name(change.path)}")
         return
     if stat:
         width = shutil.get_terminal_size((80, 24)).columns

@@ -14,6 +14,7 @@ as a traceback (``--debug`` adds the traceback).
 
 from __future__ import annotations
 
+import shlex
 import sys
 import traceback
 from typing import TYPE_CHECKING
@@ -60,13 +61,22 @@ def from_exception(error: Exception, *, debug: bool = False) -> RefusedError:
     )
 
 
+_UNKNOWN_CHECKPOINT = {
+    "unknown-checkpoint": "no checkpoint named",
+    "unknown-target": "no checkpoint or revision named",
+}
+
+
 def _library_message(error: GitWorktreeError) -> str:
     """One sentence for a library error, with a hint on what to do next where it lacks one."""
     from gitworktree import (
+        CheckpointError,
         CommitRejectedError,
         DocumentParseError,
+        ForeignEditsError,
         InvalidNameError,
         MutationFailedError,
+        RemoteError,
         SchemaValidationError,
         UnknownRevisionError,
         UnsafePathError,
@@ -78,11 +88,35 @@ def _library_message(error: GitWorktreeError) -> str:
             f"unknown revision {error.revision!r}; list commits with `gitworktree log` and "
             "checkpoints with `gitworktree checkpoint list`"
         )
+    if isinstance(error, CheckpointError) and error.reason in _UNKNOWN_CHECKPOINT:
+        return (
+            f"{_UNKNOWN_CHECKPOINT[error.reason]} {error.name!r}; list checkpoints with "
+            "`gitworktree checkpoint list` and commits with `gitworktree log`"
+        )
+    if isinstance(error, CheckpointError) and error.reason == "exists":
+        return (
+            f"checkpoint {error.name!r} already exists; choose another name, or delete it "
+            f"with `gitworktree checkpoint delete {error.name}`"
+        )
+    if isinstance(error, RemoteError) and error.branch is not None:
+        return (
+            f"{error.url or error.remote} has no branch {error.branch!r} (branches: "
+            f"{', '.join(error.branches)}); name one with --branch B"
+        )
+    if isinstance(error, ForeignEditsError):
+        scope = " ".join(f"--path {shlex.quote(path)}" for path in error.paths)
+        return (
+            f"refused, nothing was written: {', '.join(error.paths)} had uncommitted edits on "
+            "disk that the tree did not make (a person's, or another tool's). Commit them as "
+            "yours with `gitworktree commit -m MSG --tree MODULE:CLASS`, throw them away with "
+            f"`gitworktree restore --discard {scope}`, or let their author commit them with "
+            "git; then retry"
+        )
     if isinstance(error, UntrustedTreeError):
         return str(error)  # names the entry and the commit, and what to do
     if isinstance(error, UnsafePathError):
         return f"{error}; give paths inside the repository"
-    if isinstance(error, InvalidNameError) and "ref name rules" in str(error):
+    if isinstance(error, InvalidNameError) and error.reason == "ref-name":
         return f"{error}; use a name like 'before-refactor'"
     if isinstance(error, CommitRejectedError):
         names = ", ".join(sorted(error.failures))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import re
+import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,12 +30,13 @@ from gitworktree.cli.output import (
     quote_name,
     quote_text,
     short,
+    stat_lines,
     style_sha,
     subject,
 )
 
 if TYPE_CHECKING:
-    from gitworktree import CommitInfo, Repository
+    from gitworktree import CommitInfo, FileChange, Repository
 
 __all__ = ["checkpoint_names", "decorations", "init", "log", "log_lines", "show", "status"]
 
@@ -196,12 +199,63 @@ def log_lines(repository: Repository, commits: list[CommitInfo], *, oneline: boo
     return lines
 
 
-@click.command(short_help="Commits, newest first: author, files, repairs, restores.")
+class _LogCommand(click.Command):
+    """``log``, which also takes git's ``-NUM`` for ``-n NUM`` (``log -3``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        cut = args.index("--") if "--" in args else len(args)
+        spelled = [
+            part
+            for arg in args[:cut]
+            for part in (["-n", arg[1:]] if re.fullmatch(r"-[0-9]+", arg) else [arg])
+        ]
+        return super().parse_args(ctx, spelled + args[cut:])
+
+
+def _patterns(option: str, patterns: tuple[str, ...]) -> list[re.Pattern[str]]:
+    try:
+        return [re.compile(pattern) for pattern in patterns]
+    except re.error as error:
+        raise click.BadParameter(
+            f"{error.pattern!r} is not a regular expression: {error}", param_hint=option
+        ) from None
+
+
+def _matches(info: CommitInfo, grep: list[re.Pattern[str]], author: list[re.Pattern[str]]) -> bool:
+    """As git: a commit matches if any --grep pattern and any --author pattern match."""
+    trailers = "".join(f"\n{key}: {value}" for key, value in info.trailers.items())
+    message = info.message + trailers
+    return (not grep or any(pattern.search(message) for pattern in grep)) and (
+        not author or any(pattern.search(info.author) for pattern in author)
+    )
+
+
+@click.command(
+    cls=_LogCommand, short_help="Commits, newest first: author, files, repairs, restores."
+)
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option(
-    "-n", "--max-count", "limit", type=click.IntRange(min=0), help="Show at most N commits."
+    "-n",
+    "--max-count",
+    "limit",
+    type=click.IntRange(min=0),
+    help="Show at most N commits (also -N, as in git: -3).",
 )
 @click.option("--oneline", is_flag=True, help="One line per commit.")
+@click.option("-p", "--patch", is_flag=True, help="Each commit's patch (against its first parent).")
+@click.option("--stat", is_flag=True, help="Each commit's changed lines per file.")
+@click.option(
+    "--grep",
+    multiple=True,
+    metavar="REGEX",
+    help="Only commits whose message matches (repeatable).",
+)
+@click.option(
+    "--author",
+    multiple=True,
+    metavar="REGEX",
+    help="Only commits whose author matches (repeatable).",
+)
 @click.option(
     "--ref",
     metavar="REV",
@@ -227,6 +281,10 @@ def log(
     paths: tuple[str, ...],
     limit: int | None,
     oneline: bool,
+    patch: bool,
+    stat: bool,
+    grep: tuple[str, ...],
+    author: tuple[str, ...],
     ref: str | None,
     thread: str | None,
     namespace: str,
@@ -236,14 +294,18 @@ def log(
 
     Each commit shows its author, time, changed files, and the repairs and restores
     recorded in its trailers. PATHs are relative to the current directory; a directory
-    stands for everything under it. With --thread, the commits are a LangGraph thread's
-    checkpoints and pending writes (see docs/langgraph.md); PATHs such as channels/NAME
-    then pick the steps that changed a channel.
+    stands for everything under it. --grep and --author take Python regular expressions,
+    searched in the message (trailers included) and in "Name <email>"; -n counts the
+    commits that match. With --thread, the commits are a LangGraph thread's checkpoints
+    and pending writes (see docs/langgraph.md); PATHs such as channels/NAME then pick the
+    steps that changed a channel.
 
     \b
     Examples:
-      gitworktree log -n 10
+      gitworktree log -3
       gitworktree log tasks/ notes.json --oneline
+      gitworktree log -p -1                 # the last commit with its patch
+      gitworktree log --stat --author Planner --grep 'report'
       gitworktree log --json | jq '.[] | select(.trailers["Gitworktree-Repaired"])'
       gitworktree log --thread support-42 --oneline
     """
@@ -265,14 +327,58 @@ def log(
                 + f" in this repository (no ref {rev}); list the threads with "
                 "`git for-each-ref refs/langgraph/`"
             ) from None
-    commits = _log(repository, repo_paths(ctx, repository.path, paths), limit, rev)
+    wanted = _patterns("--grep", grep), _patterns("--author", author)
+    filtered = bool(grep or author)
+    commits = _log(
+        repository, repo_paths(ctx, repository.path, paths), None if filtered else limit, rev
+    )
+    if filtered:
+        commits = [info for info in commits if _matches(info, *wanted)][:limit]
     if as_json:
-        echo_json([commit_json(info) for info in commits])
+        echo_json([_commit_document(repository, info, patch or stat) for info in commits])
         return
     if not commits:
         click.echo("No commits yet." if repository.head is None else "No matching commits.")
         return
-    click.echo("\n".join(log_lines(repository, commits, oneline=oneline)))
+    if not (patch or stat):
+        click.echo("\n".join(log_lines(repository, commits, oneline=oneline)))
+        return
+    for index, info in enumerate(commits):
+        if index and not oneline:
+            click.echo("")
+        click.echo("\n".join(log_lines(repository, [info], oneline=oneline)))
+        _echo_changes(repository, info, patch=patch, stat=stat, spaced=not oneline)
+
+
+def _parent_changes(repository: Repository, info: CommitInfo) -> list[FileChange]:
+    # Name the parent through the commit ("<sha>^1"), not by its id: a parent that is
+    # missing is then reported as damage, not as an id the user mistyped.
+    return repository.diff(f"{info.sha}^1" if info.parents else None, info.sha)
+
+
+def _commit_document(repository: Repository, info: CommitInfo, changes: bool) -> dict[str, Any]:
+    document = commit_json(info)
+    if changes:
+        document["changes"] = [change_json(c) for c in _parent_changes(repository, info)]
+    return document
+
+
+def _echo_changes(
+    repository: Repository, info: CommitInfo, *, patch: bool, stat: bool, spaced: bool
+) -> None:
+    """A commit's --stat summary and/or patch, against its first parent (as git: a blank
+    line before each, except after a --oneline line)."""
+    changes = _parent_changes(repository, info)
+    if not changes:
+        return
+    if stat:
+        if spaced:
+            click.echo("")
+        click.echo("\n".join(stat_lines(changes, shutil.get_terminal_size((80, 24)).columns)))
+    if patch:
+        if spaced or stat:
+            click.echo("")
+        echo_patches(changes)
 
 
 # --- show -------------------------------------------------------------------------------
@@ -291,17 +397,24 @@ def _file_changes(repository: Repository, info: CommitInfo) -> list[dict[str, st
 def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> None:
     from gitworktree import NodeKindError
 
+    sha = repository.resolve(rev)  # an unknown revision is blamed before the path
     try:
-        data = repository.show(rev, path)
+        data = repository.read_file(sha, path)
     except NodeKindError:
         raise RefusedError(
             f"{path} is a directory at {rev}; give a file in it (see `gitworktree show {rev}` "
             "for the files a commit changed)"
         ) from None
+    if data is None:
+        raise RefusedError(
+            f"no file {quote_name(path)} at {rev} ({short(sha)}); paths are relative to the "
+            f"current directory, or to the repository root in {rev}:PATH (see "
+            f"`gitworktree log {quote_name(path)}` for the commits that changed it)"
+        )
     if not as_json:
         click.echo(data, nl=False)  # bytes go to the binary stream as they are
         return
-    document: dict[str, Any] = {"rev": rev, "sha": repository.resolve(rev), "path": path}
+    document: dict[str, Any] = {"rev": rev, "sha": sha, "path": path}
     try:
         document.update(encoding="utf-8", content=data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -309,48 +422,73 @@ def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> No
     echo_json(document)
 
 
+def _split_revision(rev: str) -> tuple[str, str | None]:
+    """``REV:path`` as git spells a file at a revision (the path from the root); ``:path``: HEAD.
+
+    A ref or checkpoint name never holds ``:``, so the first one always separates them.
+    """
+    if ":" not in rev:
+        return rev, None
+    name, _, path = rev.partition(":")
+    return name or "HEAD", path
+
+
 @click.command(short_help="A commit, or a file as it was at a revision.")
-@click.argument("rev")
+@click.argument("rev", default="HEAD")
 @click.argument("path", required=False)
 @click.option(
     "-p", "--patch", is_flag=True, help="Also the commit's patch (and changed JSON values)."
 )
+@click.option("--stat", is_flag=True, help="A summary of changed lines per file.")
 @repo_option
 @json_option
 @click.pass_context
-def show(ctx: click.Context, rev: str, path: str | None, patch: bool, as_json: bool) -> None:
+def show(
+    ctx: click.Context, rev: str, path: str | None, patch: bool, stat: bool, as_json: bool
+) -> None:
     """Show the commit REV (message, trailers, changed files), or the file PATH at REV.
 
-    REV is a commit id (full or abbreviated), HEAD~N, a branch, or a checkpoint name.
-    With --patch, the changes follow, against the first parent (everything as added for
-    the first commit). File content is written as it is stored, byte for byte.
+    REV is a commit id (full or abbreviated), HEAD~N, a branch, or a checkpoint name; it
+    defaults to HEAD. A file is `REV PATH` (PATH relative to the current directory) or,
+    as in git, `REV:PATH` (PATH from the repository root). With --patch, the changes
+    follow, against the first parent (everything as added for the first commit); with
+    --stat, a summary of changed lines per file. File content is written as it is
+    stored, byte for byte.
 
     \b
     Examples:
-      gitworktree show HEAD
+      gitworktree show                      # HEAD
       gitworktree show HEAD -p              # with the patch (a merge: against its first parent)
+      gitworktree show --stat
       gitworktree show before-refactor notes.json
+      gitworktree show HEAD~1:plan.json
       gitworktree show HEAD~2 --json
     """
     repository = open_repository(ctx)
-    if path is not None:
-        if patch:
-            raise click.UsageError("--patch shows a commit; leave out PATH")
-        paths = repo_paths(ctx, repository.path, [path])
+    rev, rooted = _split_revision(rev)
+    if rooted is not None or path is not None:
+        if patch or stat:
+            raise click.UsageError("--patch and --stat show a commit; leave out PATH")
+        if rooted is not None and path is not None:
+            raise click.UsageError(f"give the file once: `{rev}:{rooted}` or `{rev} {path}`")
+        if rooted is not None:
+            _show_file(repository, rev, rooted, as_json)
+            return
+        paths = repo_paths(ctx, repository.path, [path or ""])
         if paths is None:
             raise click.BadParameter("give a file, not the repository root", param_hint="PATH")
         _show_file(repository, rev, paths[0], as_json)
         return
     info = repository.commit_info(rev)
-    if patch:
-        # Name the parent through the commit ("<sha>^1"), not by its id: a parent that is
-        # missing is then reported as damage, not as an id the user mistyped.
-        changes = repository.diff(f"{info.sha}^1" if info.parents else None, info.sha)
+    if patch or stat:
+        changes = _parent_changes(repository, info)
         if as_json:
             echo_json({**commit_json(info), "changes": [change_json(c) for c in changes]})
             return
-        _show_commit(info, [{"path": c.path, "status": c.status} for c in changes])
-        if changes:
+        _show_commit(info, [] if stat else [{"path": c.path, "status": c.status} for c in changes])
+        if stat and changes:
+            click.echo("\n".join(stat_lines(changes, shutil.get_terminal_size((80, 24)).columns)))
+        if patch and changes:
             click.echo("")
             echo_patches(changes)
         return

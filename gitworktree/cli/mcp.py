@@ -40,7 +40,7 @@ def _require_sdk() -> None:
 
 def _check_identity(identity: str | None, option: str, example: str) -> None:
     from gitworktree import InvalidNameError
-    from gitworktree.history.core.identity import check_identity
+    from gitworktree.history._core.identity import check_identity
 
     if identity is None:
         return

@@ -80,14 +80,14 @@ def quote_text(text: str) -> str:
 
     Control and other non-printable characters are escaped (``\\n``, ``\\033``).
     """
-    from gitworktree.history.core.quoting import escape_text  # the library loads with a command
+    from gitworktree.history._core.quoting import escape_text  # the library loads with a command
 
     return escape_text(text)
 
 
 def quote_name(path: str) -> str:
     """A file path for text output, quoted as git quotes it (``"a\\nb"``) when it must be."""
-    from gitworktree.history.core.quoting import quote_path
+    from gitworktree.history._core.quoting import quote_path
 
     return quote_path(path)
 

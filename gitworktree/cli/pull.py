@@ -12,7 +12,7 @@ import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option
 from gitworktree.cli.declaration import load_repair, load_tree_class
-from gitworktree.cli.errors import RefusedError, issue_lines
+from gitworktree.cli.errors import RefusedError, from_exception, issue_lines
 from gitworktree.cli.output import (
     REPAIRED,
     commit_json,
@@ -41,14 +41,14 @@ def _refuse_conflicts(error: ConflictError, remote_name: str, as_json: bool) -> 
     from gitworktree import ForeignEditsError, OperationInProgressError
 
     if isinstance(error, OperationInProgressError | ForeignEditsError):
-        raise RefusedError(str(error)) from error  # the library's message says what to do
+        raise from_exception(error) from error  # in the CLI's words
     if not error.conflicts:
         if not error.paths:
             raise RefusedError(str(error)) from error  # the branch moved: the library's advice
         raise RefusedError(
             f"uncommitted changes in {', '.join(error.paths)} would be overwritten or lost; "
-            "commit them first (`gitworktree commit -m MSG --tree MODULE:CLASS`) or discard "
-            "them, then pull again. Nothing was changed"
+            "commit them first (`gitworktree commit -m MSG --tree MODULE:CLASS`) or throw "
+            "them away (`gitworktree restore --discard`), then pull again. Nothing was changed"
         ) from error
     if as_json:
         echo_json({"conflicts": [conflict_json(conflict) for conflict in error.conflicts]})
@@ -116,18 +116,43 @@ def _pull_tree(
     return mounted, before, initialized, pull(tree, target, **options)
 
 
+def fast_forwarded(
+    repository: Repository, target: str, branches: list[str], before: str | None, info: CommitInfo
+) -> bool:
+    """Whether a pull moved the branch onto their commit (or onto a repair of it) rather
+    than making a merge commit.
+
+    Decided by what happened, not by the parent count: their commit may itself be a merge.
+    A merge commit a pull makes is new, has the branch's previous tip as first parent,
+    and is never a commit the remote has; a fast-forward lands on the tip just fetched
+    (``refs/remotes/<target>/<branch>``, for a configured remote).
+    """
+    from gitworktree import GitWorktreeError
+
+    if len(info.parents) < 2 or before is None or info.parents[0] != before:
+        return True
+    for name in dict.fromkeys(branches):
+        try:
+            if repository.resolve(f"refs/remotes/{target}/{name}") == info.sha:
+                return True
+        except GitWorktreeError:
+            continue  # no such remote-tracking branch (a remote given by URL has none)
+    return False
+
+
 def _pull_json(
     repository: Repository,
     before: str | None,
     info: CommitInfo | None,
     initialized: CommitInfo | None,
     validated: bool,
+    fast_forward: bool,
 ) -> dict[str, Any]:
     if info is None:
         result, changes = "up-to-date", []
         head = None if before is None else commit_json(repository.commit_info(before))
     else:
-        result = "merge" if len(info.parents) > 1 else "fast-forward"
+        result = "fast-forward" if fast_forward else "merge"
         changes, head = _changes(repository, before, info.sha), commit_json(info)
     return {
         "result": result,
@@ -161,7 +186,8 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
 @click.option(
     "--branch",
     metavar="B",
-    help="The remote branch (default: the tracked one, else your branch's name).",
+    help="The remote branch (default: the tracked one, else your branch's name, else the "
+    "one the remote's HEAD names).",
 )
 @click.option(
     "--prefer",
@@ -249,7 +275,11 @@ def pull(
         _refuse_conflicts(error, remote_name, as_json)
     except CommitRejectedError as error:
         _refuse_invalid(error)
-    document = _pull_json(repository, before, info, initialized, tree_spec is not None)
+    branches = [branch] if branch else _branch_names(repository)
+    fast_forward = info is not None and fast_forwarded(repository, target, branches, before, info)
+    document = _pull_json(
+        repository, before, info, initialized, tree_spec is not None, fast_forward
+    )
     if as_json:
         echo_json(document)
         return
@@ -260,6 +290,16 @@ def pull(
             err=True,
         )
     _echo_pull(document, remote_name, info)
+
+
+def _branch_names(repository: Repository) -> list[str]:
+    """The checked-out branch's name, the remote branch a pull takes by default."""
+    from gitworktree import RepositoryError
+
+    try:
+        return [repository.branch]
+    except RepositoryError:
+        return []
 
 
 # --- sync -------------------------------------------------------------------------------
@@ -325,6 +365,7 @@ def sync(
     repository = open_repository(ctx)
     target = remote_argument(ctx, repository, remote_name)
     options: dict[str, Any] = {"prefer": prefer, "attempts": attempts, "author": author}
+    before = repository.head
     try:
         with progress_reporter() as progress:
             options["progress"] = progress
@@ -352,9 +393,12 @@ def sync(
             }
         )
         return
+    previous, branches = before, _branch_names(repository)
     for info in result.merged:
-        kind = "Merged" if len(info.parents) > 1 else "Fast-forward to"
+        moved = fast_forwarded(repository, target, branches, previous, info)
+        kind = "Fast-forward to" if moved else "Merged"
         click.echo(f"{kind}: {style_sha(info.sha)} {subject(info.message)}")
+        previous = info.sha
     if result.pushed:
         tries = "" if result.attempts == 1 else f" (after {result.attempts} attempts)"
         click.echo(f"Pushed {style_sha(result.head)} to {remote_name}{tries}.")

@@ -79,7 +79,7 @@ def validate(ctx: click.Context, tree_spec: str, as_json: bool) -> None:
     if report.issues:
         raise RefusedError(
             f"{len(report.issues)} issue(s) in {len(invalid)} artifact(s): "
-            f"{', '.join(invalid)}; nothing was written. Fix them, or commit with "
+            f"{', '.join(invalid)}. Fix them and validate again, or commit with "
             "--repair MODULE:FUNC"
         )
 
@@ -184,7 +184,7 @@ def commit(
       gitworktree commit -m "Import notes" --tree state.py:AgentState \\
           --repair myagent.repair:fix --author "Planner <planner@agents.local>"
     """
-    from gitworktree.history.core.trailers import check_caller_text
+    from gitworktree.history._core.trailers import check_caller_text
 
     trailers = _parse_trailers(trailer_values)
     check_caller_text(message, trailers)  # before mounting, which may commit defaults

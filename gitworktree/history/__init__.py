@@ -3,37 +3,28 @@
 It knows commits, trees, refs, checkpoints, the index, the work tree's files and remotes
 (fetch, push, pull, and the three-way merge by file and JSON Pointer), and nothing about
 artifact trees. The ``git`` binary is never run.
+
+This module is the layer's public front: the names documented in docs/history.md and
+docs/remotes.md. Everything else lives in private sub-packages (``_core``, ``_json``,
+``_objects``, ``_refs``, ``_worktree``, ``_remote``) that the rest of the package imports
+directly; users should not.
 """
 
-from gitworktree.history.core.info import CommitInfo
-from gitworktree.history.core.refnames import check_ref_name
-from gitworktree.history.json.pointers import PointerChange
-from gitworktree.history.objects.trees import TreeItem
-from gitworktree.history.refs.checkpoints import Checkpoint, CheckpointOwner
-from gitworktree.history.remote.integrate import MergeGate
-from gitworktree.history.remote.syncloop import SyncResult
-from gitworktree.history.remote.transfer import FetchResult, PushResult
-from gitworktree.history.repository import Repository
-from gitworktree.history.worktree.commit import ANY_HEAD, ExpectedHead
-from gitworktree.history.worktree.diff import FileChange
-from gitworktree.history.worktree.index import update_index_entries
-from gitworktree.history.worktree.status import FileStatus
+from gitworktree.history._core.info import CommitInfo
+from gitworktree.history._json.pointers import PointerChange
+from gitworktree.history._refs.checkpoints import Checkpoint
+from gitworktree.history._remote.syncloop import SyncResult
+from gitworktree.history._remote.transfer import FetchResult, PushResult
+from gitworktree.history._repository import Repository
+from gitworktree.history._worktree.diff import FileChange
 
 __all__ = [
-    "ANY_HEAD",
     "Checkpoint",
-    "CheckpointOwner",
     "CommitInfo",
-    "ExpectedHead",
     "FetchResult",
     "FileChange",
-    "FileStatus",
-    "MergeGate",
     "PointerChange",
     "PushResult",
     "Repository",
     "SyncResult",
-    "TreeItem",
-    "check_ref_name",
-    "update_index_entries",
 ]

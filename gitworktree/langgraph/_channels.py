@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from dulwich.objects import ObjectID
 
-from gitworktree.history.objects.rawtrees import RawTree
+from gitworktree.history._objects.rawtrees import RawTree
 from gitworktree.langgraph._layout import decode_name, decode_value_name
 from gitworktree.langgraph._store import DIRECTORY_MODE, ThreadStore, TreeFiles
 

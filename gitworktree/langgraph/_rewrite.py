@@ -17,7 +17,7 @@ from typing import cast
 
 from dulwich.objects import Commit, ObjectID
 
-from gitworktree.history.objects.rawtrees import RawTree, write_object
+from gitworktree.history._objects.rawtrees import RawTree, write_object
 from gitworktree.langgraph._layout import WRITES_DIR, parse_trailers
 from gitworktree.langgraph._store import ThreadStore
 

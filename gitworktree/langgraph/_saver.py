@@ -45,8 +45,8 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import ConflictError, RepositoryError
-from gitworktree.history.core.identity import check_identity, repository_identity
-from gitworktree.history.worktree.shapes import check_format, format_errors
+from gitworktree.history._core.identity import check_identity, repository_identity
+from gitworktree.history._worktree.shapes import check_format, format_errors
 from gitworktree.langgraph._layout import (
     REF_PREFIX,
     WRITES_DIR,

@@ -28,16 +28,16 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, RepositoryError
-from gitworktree.history.core.identity import Signature
-from gitworktree.history.core.locks import lock_errors, wait_for_lock
-from gitworktree.history.objects.rawtrees import (
+from gitworktree.history._core.identity import Signature
+from gitworktree.history._core.locks import lock_errors, wait_for_lock
+from gitworktree.history._objects.rawtrees import (
     RawTree,
     read_tree,
     write_blob,
     write_object,
     write_tree,
 )
-from gitworktree.history.refs.refs import add_ref_if_new, delete_ref, read_ref
+from gitworktree.history._refs.refs import add_ref_if_new, delete_ref, read_ref
 from gitworktree.langgraph._layout import CommitTrailers, parse_trailers
 
 __all__ = ["BlobCache", "ChannelNames", "CommitDraft", "RefIndex", "ThreadStore", "TreeFiles"]

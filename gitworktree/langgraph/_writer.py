@@ -14,7 +14,7 @@ from typing import Any
 from dulwich.objects import ObjectID
 from langgraph.checkpoint.base import WRITES_IDX_MAP, ChannelVersions, Checkpoint
 
-from gitworktree.history.objects.rawtrees import RawTree
+from gitworktree.history._objects.rawtrees import RawTree
 from gitworktree.langgraph._channels import FANOUT_THRESHOLD, ChannelFiles, iter_channel_files
 from gitworktree.langgraph._layout import (
     CHANNELS_DIR,

@@ -20,7 +20,7 @@ from gitworktree.artifacts.pydantic import PydanticArtifact
 from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.errors import GitWorktreeError, UnsafePathError
-from gitworktree.history.core.paths import check_repo_path
+from gitworktree.history._core.paths import check_repo_path
 from gitworktree.tree.items import Artifact, Worktree, fields_of
 
 __all__ = ["ArtifactKind", "Catalog"]

@@ -36,8 +36,8 @@ from gitworktree.errors import (
     RepositoryError,
 )
 from gitworktree.history import Repository
-from gitworktree.history.core.paths import check_repo_path
-from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.history._core.paths import check_repo_path
+from gitworktree.history._core.trailers import check_caller_text
 from gitworktree.mcp._catalog import ArtifactKind, Catalog
 from gitworktree.mounting.gate import GateItem, run_gate
 from gitworktree.storage.base import artifact_size_limit, check_size

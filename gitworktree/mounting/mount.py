@@ -1,8 +1,8 @@
-"""mount(): build a declared tree on storage and sync it; BaseMounter, the seed's form.
+"""mount(): build a declared tree on storage and sync it; BaseMounter, for a driver's root.
 
 The mounted tree is bound to a ``MountSession`` (``gitworktree.mounting.session``), where its
-``sync``/``commit``/``checkpoint``/``restore`` calls land; commits go through the
-pipeline in ``gitworktree.mounting.pipeline``.
+``sync``/``commit``/``checkpoint``/``restore`` calls land; it loads through
+``gitworktree.mounting.loading`` and commits through ``gitworktree.mounting.pipeline``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from gitworktree.history import Repository
-from gitworktree.history.core.identity import check_identity
+from gitworktree.history._core.identity import check_identity
 from gitworktree.mounting.session import MountSession
 from gitworktree.storage.base import Collection, Storage, artifact_size_limit
 from gitworktree.storage.git import GitMountDriver, GitRevisionStorage, GitStorage
@@ -139,7 +139,7 @@ class BaseMounter:
         repair: RepairFunction | None = None,
         author: str | None = None,
     ) -> T:
-        """Mount ``tree_cls`` on this mounter's root; see ``gitworktree.mounting.mount``."""
+        """Mount ``tree_cls`` on this mounter's root; see ``gitworktree.mount``."""
         return mount(
             tree_cls, self.root, initial_states=initial_states, repair=repair, author=author
         )

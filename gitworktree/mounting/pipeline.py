@@ -1,42 +1,64 @@
-"""The commit pipeline every commit goes through (DESIGN.md, "The commit pipeline").
+"""The commit pipeline every commit of a mounted tree goes through.
 
 Render only the artifacts handed out or assigned since the last commit → keep those whose
 bytes differ from the committed version → refuse if storage changed under us → gate
 (validate, repair, or refuse everything) → publish one change set → record what is now
-stored. ``CommitPipeline`` is the half of ``MountSession`` that does this.
+stored. ``MountSession`` holds one ``CommitPipeline``; both work on the tree's
+``PendingChanges``: the session fills them as the tree loads and changes, the pipeline
+empties them as commits land.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from gitworktree.errors import ConflictError, OperationInProgressError, ReadOnlyError
-from gitworktree.history.core.info import CommitInfo
-from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.history._core.info import CommitInfo
+from gitworktree.history._core.trailers import check_caller_text
 from gitworktree.mounting.foreign import ForeignEdits
 from gitworktree.mounting.gate import GateItem, GatePassed, arun_gate, run_gate
 from gitworktree.storage.base import ChangeSet, Storage, blob_sha
-from gitworktree.tree.binding import ArtifactSlot
-from gitworktree.tree.items import _Container
+from gitworktree.tree.binding import ArtifactSlot, CommitRequest
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
 
-__all__ = ["CommitPipeline", "within"]
+__all__ = ["CommitPipeline", "PendingChanges", "within"]
 
 log = logging.getLogger("gitworktree")
 
 _ROOT = PurePosixPath(".")
 
 
+@dataclass
+class PendingChanges:
+    """What the next commit may carry: the tree's bookkeeping between commits.
+
+    Attributes:
+        touched: slots handed out or assigned since the last commit, by ``id``: their
+            values may have changed.
+        removed: slots of map items deleted (in memory or on disk), by path.
+        anchor_dirs: directories of free-form files; every commit takes what changed
+            in them.
+        repaired_on_load: artifacts whose stored content was invalid and was repaired
+            in memory, with the attempts it took; the commit that writes them says so.
+        foreign: edits found on disk that the tree did not make.
+    """
+
+    touched: dict[int, ArtifactSlot] = field(default_factory=dict)
+    removed: dict[PurePosixPath, ArtifactSlot] = field(default_factory=dict)
+    anchor_dirs: set[PurePosixPath] = field(default_factory=set)
+    repaired_on_load: dict[PurePosixPath, int] = field(default_factory=dict)
+    foreign: ForeignEdits = field(default_factory=ForeignEdits)
+
+
 @dataclass(frozen=True)
 class _PendingCommit:
-    """A commit between change detection and publishing (see ``MountSession._prepare``)."""
+    """A commit between change detection and publishing (see ``CommitPipeline._prepare``)."""
 
     slots: list[ArtifactSlot]
     changed: dict[ArtifactSlot, bytes]
@@ -46,85 +68,87 @@ class _PendingCommit:
 
 
 class CommitPipeline:
-    """Change detection, conflict checks, the gate and publishing, for ``MountSession``."""
+    """Change detection, conflict checks, the gate and publishing of one mounted tree.
 
-    storage: Storage
-    read_only: bool
-    repair: RepairFunction | None
-    max_repair_attempts: int
-    author: str | None
-    _lock: threading.RLock
-    _touched: dict[int, ArtifactSlot]
-    _removed: dict[PurePosixPath, ArtifactSlot]
-    _anchor_dirs: set[PurePosixPath]
-    _repaired_on_load: dict[PurePosixPath, int]
-    _foreign: ForeignEdits
+    The caller holds the tree's lock around every call: the pipeline reads and empties
+    ``changes``, which loading fills.
+    """
 
-    def commit(
+    def __init__(
         self,
-        node: _Container,
-        message: str | None,
+        storage: Storage,
+        changes: PendingChanges,
+        *,
+        repair: RepairFunction | None,
+        max_repair_attempts: int,
         author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
-        check_caller_text(message, trailers)
-        with self._lock:
-            pending = self._prepare(*self._pending(node))
-            if pending is None:
-                return None
-            passed = run_gate(pending.items, self.repair, self.max_repair_attempts)
-            return self._finish(pending, passed, message, author, trailers, retries)
+        published: Callable[[CommitInfo], None],
+    ) -> None:
+        """Commit what ``changes`` holds to ``storage``.
 
-    async def acommit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
-        check_caller_text(message, trailers)
-        with self._lock:
-            pending = self._prepare(*self._pending(node))
-            if pending is None:
-                return None
-            passed = await arun_gate(pending.items, self.repair, self.max_repair_attempts)
-            return self._finish(pending, passed, message, author, trailers, retries)
+        Args:
+            storage: where commits land.
+            changes: the bookkeeping shared with the session.
+            repair: the tree-wide repair hook (an artifact class's own comes first).
+            max_repair_attempts: how many times the gate may repair one artifact.
+            author: of every commit whose request names none.
+            published: called once a change set has landed, with what it became.
+        """
+        self.storage = storage
+        self.changes = changes
+        self.repair = repair
+        self.max_repair_attempts = max_repair_attempts
+        self.author = author
+        self._published = published
+
+    def commit(self, directory: PurePosixPath, request: CommitRequest) -> CommitInfo | None:
+        """Commit the pending changes under ``directory`` (``None``: nothing changed)."""
+        check_caller_text(request.message, request.trailers)
+        pending = self._prepare(*self._pending(directory))
+        if pending is None:
+            return None
+        passed = run_gate(pending.items, self.repair, self.max_repair_attempts)
+        return self._finish(pending, passed, request)
+
+    async def acommit(self, directory: PurePosixPath, request: CommitRequest) -> CommitInfo | None:
+        """Async twin of ``commit``: async repair hooks are awaited."""
+        check_caller_text(request.message, request.trailers)
+        pending = self._prepare(*self._pending(directory))
+        if pending is None:
+            return None
+        passed = await arun_gate(pending.items, self.repair, self.max_repair_attempts)
+        return self._finish(pending, passed, request)
 
     def _pending(
-        self, node: _Container
+        self, directory: PurePosixPath
     ) -> tuple[list[ArtifactSlot], list[ArtifactSlot], list[str]]:
-        if self.read_only:
+        if self.storage.read_only:
             raise ReadOnlyError("this tree is mounted read-only (at a past revision)")
-        slots = [s for s in self._touched.values() if within(s.path, node._gwt_path)]
-        removed = [s for p, s in self._removed.items() if within(p, node._gwt_path)]
-        anchors = [str(p) for p in sorted(self._anchor_dirs) if within(p, node._gwt_path)]
+        changes = self.changes
+        slots = [s for s in changes.touched.values() if within(s.path, directory)]
+        removed = [s for p, s in changes.removed.items() if within(p, directory)]
+        anchors = [str(p) for p in sorted(changes.anchor_dirs) if within(p, directory)]
         return slots, removed, anchors
 
-    def _commit_slots(
-        self,
-        slots: list[ArtifactSlot],
-        removed: list[ArtifactSlot],
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
+    def commit_slots(
+        self, slots: list[ArtifactSlot], removed: list[ArtifactSlot], request: CommitRequest
     ) -> CommitInfo | None:
-        check_caller_text(message, trailers)
+        """Commit exactly these slots and removals (no anchors), through the gate."""
+        check_caller_text(request.message, request.trailers)
         pending = self._prepare(slots, removed, [])
         if pending is None:
             return None
         passed = run_gate(pending.items, self.repair, self.max_repair_attempts)
-        return self._finish(pending, passed, message, author, trailers)
+        return self._finish(pending, passed, request)
 
     def _prepare(
         self, slots: list[ArtifactSlot], removed: list[ArtifactSlot], anchors: list[str]
     ) -> _PendingCommit | None:
         """Steps 1-2 of the pipeline: what changed, and is it still ours to overwrite."""
-        changed, render_issues = self._render(slots)
+        changed, render_issues = self.render(slots)
         snapshot = self.storage.snapshot(anchors)
         # Someone else's uncommitted edits stay out, unless the program adopted them.
-        changed, removed, snapshot = self._foreign.screen(changed, removed, snapshot)
+        changed, removed, snapshot = self.changes.foreign.screen(changed, removed, snapshot)
         if not changed and not removed and not snapshot:
             self._forget_untouched(slots)
             return None
@@ -136,7 +160,7 @@ class CommitPipeline:
         ]
         return _PendingCommit(slots, changed, removed, snapshot, items)
 
-    def _render(
+    def render(
         self, slots: list[ArtifactSlot]
     ) -> tuple[dict[ArtifactSlot, bytes], dict[ArtifactSlot, tuple[ValidationIssue, ...]]]:
         """Render candidates; keep those whose bytes differ from the committed version."""
@@ -174,20 +198,18 @@ class CommitPipeline:
         self,
         pending: _PendingCommit,
         passed: Mapping[str, GatePassed],
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
+        request: CommitRequest,
     ) -> CommitInfo:
         """Steps 4-6: publish the gated change set, then record what is now stored."""
         files: dict[str, bytes | None] = dict(pending.snapshot)
         files.update({str(s.path): passed[str(s.path)].data for s in pending.changed})
         files.update({str(slot.path): None for slot in pending.removed})
-        all_trailers = dict(trailers or {})
+        all_trailers = dict(request.trailers or {})
         repaired = {path: p.attempts for path, p in passed.items() if p.attempts}
         # Content repaired when it was loaded lands now: the trailer says so too.
-        loaded = {s.path: self._repaired_on_load[s.path] for s in pending.changed
-                  if s.path in self._repaired_on_load}  # fmt: skip
+        repaired_on_load = self.changes.repaired_on_load
+        loaded = {s.path: repaired_on_load[s.path] for s in pending.changed
+                  if s.path in repaired_on_load}  # fmt: skip
         attempts = {**{str(path): n for path, n in loaded.items()}, **repaired}
         if attempts:
             all_trailers["Gitworktree-Repaired"] = ", ".join(
@@ -195,12 +217,12 @@ class CommitPipeline:
             )
         change_set = ChangeSet(
             files=files,
-            message=message or _default_message(files),
-            author=author or self.author,
+            message=request.message or _default_message(files),
+            author=request.author or self.author,
             trailers=all_trailers,
             base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
         )
-        info = self._publish_with_retries(change_set, retries)
+        info = self._publish_with_retries(change_set, request.retries)
         self._published(info)
         for slot in pending.changed:
             data = passed[str(slot.path)].data
@@ -208,14 +230,11 @@ class CommitPipeline:
                 slot.value = slot.item_type._from_bytes(data, str(slot.path))
             slot.stored = slot.base = blob_sha(data)
         for slot in pending.removed:
-            self._removed.pop(slot.path, None)
+            self.changes.removed.pop(slot.path, None)
         for path in loaded:
-            del self._repaired_on_load[path]
+            del repaired_on_load[path]
         self._forget_untouched(pending.slots)
         return info
-
-    def _published(self, info: CommitInfo) -> None:
-        """Called once a change set has landed as ``info`` (the session follows HEAD)."""
 
     def _publish_with_retries(self, change_set: ChangeSet, retries: int) -> CommitInfo:
         """Publish; when only the branch moved (no artifact of ours changed), try again."""
@@ -239,7 +258,7 @@ class CommitPipeline:
         """
         for slot in slots:
             if not slot.held_elsewhere():
-                self._touched.pop(id(slot), None)
+                self.changes.touched.pop(id(slot), None)
 
 
 def within(path: PurePosixPath, directory: PurePosixPath) -> bool:

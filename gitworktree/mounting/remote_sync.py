@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gitworktree.errors import ConflictError, ReadOnlyError, RepositoryError
-from gitworktree.history import CommitInfo, MergeGate, PushResult, Repository, SyncResult
-from gitworktree.history.json.jsonmerge import Side
-from gitworktree.history.remote.remotes import Progress
+from gitworktree.history import CommitInfo, PushResult, Repository, SyncResult
+from gitworktree.history._json.jsonmerge import Side
+from gitworktree.history._remote.integrate import MergeGate
+from gitworktree.history._remote.remotes import Progress
 from gitworktree.mounting.gate import GateItem, run_gate
 from gitworktree.mounting.mount import MountSession, mount
 from gitworktree.storage.base import check_size
@@ -194,7 +195,7 @@ def _git_session(tree: Worktree, action: str) -> tuple[MountSession, Repository]
         raise TypeError(f"{action}() takes a mounted Worktree, not {type(tree).__name__}")
     session = tree._gwt_require_session()
     if not isinstance(session, MountSession):
-        raise TypeError(f"{action}() takes a tree mounted with gitworktree.mounting.mount")
+        raise TypeError(f"{action}() takes a tree mounted with gitworktree.mount")
     storage = getattr(session, "storage", None)
     if isinstance(storage, GitRevisionStorage):
         raise ReadOnlyError(f"this tree is mounted read-only at {storage.rev[:7]}; cannot {action}")

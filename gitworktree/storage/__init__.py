@@ -1,6 +1,9 @@
-"""Storage backends: one contract (``Object``, ``Collection``, ``Storage``), several drivers."""
+"""Storage backends: one contract (``Object``, ``Collection``, ``Storage``), several drivers.
 
-from gitworktree.storage.base import ChangeSet, Collection, Object, Storage
+``VersionedStorage`` is the contract of the backends that keep history (Git).
+"""
+
+from gitworktree.storage.base import ChangeSet, Collection, Object, Storage, VersionedStorage
 from gitworktree.storage.filesystem import FilesystemMountDriver
 from gitworktree.storage.git import GitMountDriver
 from gitworktree.storage.memory import InMemoryMountDriver
@@ -13,4 +16,5 @@ __all__ = [
     "InMemoryMountDriver",
     "Object",
     "Storage",
+    "VersionedStorage",
 ]

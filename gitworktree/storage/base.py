@@ -12,13 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from gitworktree.errors import ArtifactTooLargeError, NodeKindError, StorageError, UnsafePathError
-from gitworktree.history.core.info import CommitInfo
+from gitworktree.history._core.info import CommitInfo
+
+if TYPE_CHECKING:
+    from gitworktree.history import Checkpoint, Repository
+    from gitworktree.history._refs.checkpoints import CheckpointOwner
 
 __all__ = [
     "DEFAULT_MAX_ARTIFACT_BYTES",
@@ -27,6 +32,7 @@ __all__ = [
     "Node",
     "Object",
     "Storage",
+    "VersionedStorage",
     "artifact_size_limit",
     "blob_sha",
     "check_name",
@@ -278,7 +284,6 @@ class ChangeSet:
 class Storage(ABC):
     """One mounted backend: node access below a root, and the way a commit lands."""
 
-    versioned: bool = False
     read_only: bool = False
 
     @property
@@ -426,3 +431,50 @@ class Storage(ABC):
             paths=tuple(sorted(changes.files)),
             trailers=dict(changes.trailers),
         )
+
+
+class VersionedStorage(Storage):
+    """A backend that keeps history: every publish is a commit of one repository.
+
+    What only history makes possible (checkpoints, restores, re-reading only what changed
+    between two commits) is asked of this contract, so a tree on storage without history
+    is refused by type (``isinstance``), never by a missing attribute.
+    """
+
+    repository: Repository
+
+    @abstractmethod
+    def changes_since(self, rev: str | None, paths: Iterable[str] = ()) -> dict[str, str | None]:
+        """What a tree loaded at ``rev`` must read again to match ``head``.
+
+        Args:
+            rev: the commit the tree was loaded at (``None``: before the first commit).
+            paths: more paths to look up (those with pending changes).
+
+        Returns:
+            path -> blob id at ``head`` (``None``: no file there), for every file that
+            differs between ``rev`` and ``head`` and for each of ``paths``.
+
+        Raises:
+            RepositoryError: ``rev`` cannot be read (or there is no ``head``).
+        """
+
+    @abstractmethod
+    def create_checkpoint(self, name: str | None, owner: CheckpointOwner) -> Checkpoint:
+        """A checkpoint at ``head`` whose ``restore``/``discard`` go through ``owner``."""
+
+    @abstractmethod
+    def restore(
+        self,
+        target: str | Checkpoint,
+        *,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
+        author: str | None = None,
+        artifacts: Callable[[str], bool] | None = None,
+    ) -> CommitInfo:
+        """Bring storage back to ``target`` (see ``Repository.restore``)."""
+
+    @abstractmethod
+    def delete_checkpoint(self, name: str) -> None:
+        """Delete the checkpoint ``name``."""

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from gitworktree.errors import ReadOnlyError, RepositoryError, StorageError
-from gitworktree.history import Checkpoint, CheckpointOwner, CommitInfo, Repository
-from gitworktree.history.worktree.attributes import WorktreeFilters
-from gitworktree.history.worktree.shapes import enclosing_work_tree, tracked_below
-from gitworktree.storage.base import ChangeSet, Collection, Object, Storage, check_size
+from gitworktree.history import Checkpoint, CommitInfo, Repository
+from gitworktree.history._refs.checkpoints import CheckpointOwner
+from gitworktree.history._worktree.attributes import WorktreeFilters
+from gitworktree.history._worktree.shapes import enclosing_work_tree, tracked_below
+from gitworktree.storage.base import ChangeSet, Collection, Object, VersionedStorage, check_size
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
 __all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage", "warn_if_tracked_by_parent"]
@@ -30,10 +31,8 @@ log = logging.getLogger("gitworktree")
 _LIST_FROM = 16
 
 
-class GitStorage(FilesystemStorage):
+class GitStorage(FilesystemStorage, VersionedStorage):
     """The working tree of a Git repository; ``publish`` makes one commit."""
-
-    versioned = True
 
     def __init__(self, repository: Repository) -> None:
         super().__init__(repository.path)
@@ -160,8 +159,8 @@ class GitStorage(FilesystemStorage):
         self,
         target: str | Checkpoint,
         *,
-        paths: list[str] | None,
-        hard: bool,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
         author: str | None = None,
         artifacts: Callable[[str], bool] | None = None,
     ) -> CommitInfo:
@@ -175,10 +174,9 @@ class GitStorage(FilesystemStorage):
         self.repository.delete_checkpoint(name)
 
 
-class GitRevisionStorage(Storage):
+class GitRevisionStorage(VersionedStorage):
     """A read-only view of the tree of one commit."""
 
-    versioned = True
     read_only = True
 
     def __init__(self, repository: Repository, rev: str) -> None:
@@ -234,6 +232,30 @@ class GitRevisionStorage(Storage):
         return _RevisionCollection(self, path)
 
     def publish(self, changes: ChangeSet) -> CommitInfo:
+        raise ReadOnlyError(f"this tree is mounted read-only at {self.rev[:7]}")
+
+    def changes_since(self, rev: str | None, paths: Iterable[str] = ()) -> dict[str, str | None]:
+        changed = {} if rev == self.rev else self.repository.changed_files(rev, self.rev)
+        for path in paths:
+            if path not in changed:
+                changed[path] = self.repository.blob_sha_at(self.rev, path)
+        return changed
+
+    def create_checkpoint(self, name: str | None, owner: CheckpointOwner) -> Checkpoint:
+        raise ReadOnlyError(f"this tree is mounted read-only at {self.rev[:7]}")
+
+    def restore(
+        self,
+        target: str | Checkpoint,
+        *,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
+        author: str | None = None,
+        artifacts: Callable[[str], bool] | None = None,
+    ) -> CommitInfo:
+        raise ReadOnlyError(f"this tree is mounted read-only at {self.rev[:7]}")
+
+    def delete_checkpoint(self, name: str) -> None:
         raise ReadOnlyError(f"this tree is mounted read-only at {self.rev[:7]}")
 
 

@@ -2,27 +2,45 @@
 
 ``Bound`` is the mixin every mounted node (tree, layout, anchor, map) carries;
 ``ArtifactSlot`` binds one artifact value to its file; ``TreeSession`` is what the nodes
-ask of the mount they belong to (``gitworktree.mounting.mount.MountSession`` implements it).
+ask of the mount they belong to (``gitworktree.mounting.session.MountSession`` implements it).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 
 from gitworktree.errors import GitWorktreeError, ReadOnlyError
 from gitworktree.storage.base import Collection
 
 if TYPE_CHECKING:
     from gitworktree.history import Checkpoint, Repository
-    from gitworktree.history.core.info import CommitInfo
+    from gitworktree.history._core.info import CommitInfo
     from gitworktree.tree.items import Artifact, Worktree, _Container
     from gitworktree.tree.maps import ArtifactMap
 
-__all__ = ["ArtifactSlot", "Bound", "TreeSession"]
+__all__ = ["ArtifactSlot", "Bound", "CommitRequest", "TreeSession"]
+
+
+@dataclass(frozen=True)
+class CommitRequest:
+    """What a caller asks of one commit, carried unchanged from ``Worktree.commit`` down.
+
+    Attributes:
+        message: the commit message; ``None``: one is made from the changed paths.
+        author: ``"Name <email>"``; ``None``: the tree's, else the repository's identity.
+        trailers: extra ``Key: value`` lines for the commit message's trailer block.
+        retries: how many times to publish again when only the branch moved under us.
+    """
+
+    message: str | None = None
+    author: str | None = None
+    trailers: Mapping[str, str] | None = None
+    retries: int = 0
 
 
 class Bound:
@@ -37,13 +55,24 @@ class Bound:
         self._gwt_path = path
         self._gwt_dotted = dotted
 
+    @classmethod
+    def _gwt_mounted(cls, session: TreeSession, path: PurePosixPath, dotted: str) -> Self:
+        """A node of this class bound at ``path`` (what a mount builds).
+
+        ``__init__`` is not called: a declared class's own ``__init__``, if any, is for
+        people building values, not for mounts.
+        """
+        node = object.__new__(cls)
+        node._gwt_bind(session, path, dotted)
+        return node
+
     def _gwt_require_session(self) -> TreeSession:
         try:
             return self._gwt_session
         except AttributeError:
             raise GitWorktreeError(
                 f"{type(self).__name__} is not mounted; create trees with "
-                f"gitworktree.mounting.mount({type(self).__name__}, path)"
+                f"gitworktree.mount({type(self).__name__}, path)"
             ) from None
 
 
@@ -85,6 +114,21 @@ class ArtifactSlot:
         self.dotted = dotted
         self.base = base
 
+    @classmethod
+    def removed(
+        cls,
+        session: TreeSession,
+        path: PurePosixPath,
+        item_type: type[Artifact[Any]],
+        dotted: str,
+        base: str | None,
+    ) -> ArtifactSlot:
+        """The slot of an item whose file is gone: the next commit removes it.
+
+        Nothing renders a removed item, so it holds no value.
+        """
+        return cls(session, path, item_type, cast("Artifact[Any]", None), None, dotted, base)
+
     @property
     def path(self) -> PurePosixPath:
         """Root-relative path of the artifact's object."""
@@ -122,7 +166,7 @@ class ArtifactSlot:
 
 
 class TreeSession(Protocol):
-    """What a mounted tree needs from the mount it belongs to (``gitworktree.mounting.mount``)."""
+    """What a mounted tree needs from the mount it belongs to (``MountSession`` implements it)."""
 
     read_only: bool
 
@@ -135,24 +179,10 @@ class TreeSession(Protocol):
     def sync(self, node: _Container) -> None:
         """Reload ``node``'s subtree from storage."""
 
-    def commit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
+    def commit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
         """Commit the changes in ``node``'s subtree."""
 
-    async def acommit(
-        self,
-        node: _Container,
-        message: str | None,
-        author: str | None,
-        trailers: Mapping[str, str] | None,
-        retries: int = 0,
-    ) -> CommitInfo | None:
+    async def acommit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
         """Async twin of ``commit``."""
 
     def transaction(self, node: Worktree, message: str | None) -> AbstractContextManager[Any]:
@@ -165,8 +195,8 @@ class TreeSession(Protocol):
         self,
         target: str | Checkpoint,
         *,
-        paths: list[str] | None,
-        hard: bool,
+        paths: Sequence[str] | None = None,
+        hard: bool = False,
         author: str | None = None,
     ) -> CommitInfo:
         """Restore a checkpoint or revision and re-sync."""
@@ -183,8 +213,10 @@ class TreeSession(Protocol):
     def discard(self, node: _Container, paths: list[str] | None) -> list[str]:
         """Put such files back as HEAD has them and reload them; return the paths."""
 
-    def map_key_added(self, mapping: ArtifactMap[Any], key: str, value: Any) -> ArtifactSlot:
-        """Create the slot for a new map item."""
+    def map_key_added(
+        self, mapping: ArtifactMap[Any], key: str, path: PurePosixPath, value: Artifact[Any]
+    ) -> ArtifactSlot:
+        """Create the slot for a new map item stored at ``path`` (its key and type checked)."""
 
     def map_key_removed(self, mapping: ArtifactMap[Any], slot: ArtifactSlot) -> None:
         """Note that a map item's file must go in the next commit."""

@@ -13,9 +13,9 @@ Each annotated field whose type is a ``BaseWorktreeItem`` (or an ``ArtifactMap``
 an item that *claims* one storage node named after the field. ``Worktree`` and
 ``LayoutAnchor`` are containers: their items live in the collection they claim.
 
-This module only declares. Mounting, syncing and the commit pipeline live in
-``gitworktree.mounting.mount``, which binds each container to a ``TreeSession``; the methods
-here delegate to it.
+This module only declares. Mounting, loading and committing live in
+``gitworktree.mounting``, whose ``MountSession`` each mounted node is bound to (as a
+``TreeSession``); the methods here delegate to it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from gitworktree.errors import (
@@ -35,14 +36,14 @@ from gitworktree.errors import (
     UnsafePathError,
 )
 from gitworktree.storage.base import Collection, check_name
-from gitworktree.tree.binding import ArtifactSlot, Bound
+from gitworktree.tree.binding import ArtifactSlot, Bound, CommitRequest, TreeSession
 from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
 
 if TYPE_CHECKING:
     from gitworktree.history import Checkpoint, Repository
-    from gitworktree.history.core.info import CommitInfo
+    from gitworktree.history._core.info import CommitInfo
 
 __all__ = [
     "Anchor",
@@ -108,8 +109,8 @@ class BaseWorktreeItem(ABC):  # noqa: B024 - a marker base: the abstract parts a
 class Artifact(BaseWorktreeItem, Generic[V]):
     """An item with an in-memory value, stored as one object (file).
 
-    Subclasses implement three storage hooks. They are underscore-prefixed, as
-    wellformed's hooks are, so that they never clash with a model's field names:
+    Subclasses implement three storage hooks. They are underscore-prefixed so that
+    they never clash with a model's field names:
 
     - ``_initial(state, item_path)``: a fresh value from ``initial_states`` and defaults;
     - ``_from_bytes(data, artifact)``: parse and validate stored bytes;
@@ -149,9 +150,9 @@ class Artifact(BaseWorktreeItem, Generic[V]):
     def value(self) -> V:
         """The in-memory value."""
 
-    # Validation hooks, as in wellformed. ``_repair`` may be overridden with a
-    # classmethod ``(content, issues, document_type) -> str`` (sync or async); without
-    # one, the tree-wide ``repair=`` given to ``mount`` is used.
+    # Validation hooks, underscored like the storage hooks. ``_repair`` may be overridden
+    # with a classmethod ``(content, issues, document_type) -> str`` (sync or async);
+    # without one, the tree-wide ``repair=`` given to ``mount`` is used.
     _repair: ClassVar[RepairFunction | None] = None
 
     @classmethod
@@ -372,6 +373,20 @@ class _Container(Bound):
         super().__init_subclass__(**kwargs)
         _check_field_names(cls)
 
+    @classmethod
+    def _gwt_mounted(cls, session: TreeSession, path: PurePosixPath, dotted: str) -> Self:
+        node = super()._gwt_mounted(session, path, dotted)
+        node._gwt_children = {}
+        return node
+
+    def _gwt_loaded(self, name: str) -> Any:
+        """The child loaded for the field ``name`` (``None``: not loaded yet)."""
+        return self._gwt_children.get(name)
+
+    def _gwt_hold(self, name: str, child: Any) -> None:
+        """Hold ``child`` (a slot, map or node) for the field ``name``."""
+        self._gwt_children[name] = child
+
     def _gwt_child(self, name: str) -> Any:
         try:
             return self._gwt_children[name]
@@ -454,7 +469,8 @@ class Worktree(_Container):
             ConflictError: storage changed under us since the last sync; nothing written.
             ReadOnlyError: the tree is mounted at a past revision.
         """
-        return self._gwt_require_session().commit(self, message, author, trailers, retries)
+        request = CommitRequest(message, author, trailers, retries)
+        return self._gwt_require_session().commit(self, request)
 
     async def acommit(
         self,
@@ -466,7 +482,7 @@ class Worktree(_Container):
     ) -> CommitInfo | None:
         """Async twin of ``commit``: async repair hooks are awaited on the running loop."""
         session = self._gwt_require_session()
-        return await session.acommit(self, message, author, trailers, retries)
+        return await session.acommit(self, CommitRequest(message, author, trailers, retries))
 
     def transaction(self, message: str | None = None) -> AbstractContextManager[Self]:
         """A block whose changes commit together, or not at all.

@@ -169,3 +169,14 @@ def test_a_rejected_commit_names_every_artifact_and_the_repair_option() -> None:
         "commit with --repair MODULE:FUNC\n  - notes.json: at /lines/0: 1 is not of type "
         "'string' (schema)"
     )
+
+
+def test_foreign_edits_are_reported_in_the_clis_words_not_pythons() -> None:
+    from gitworktree import ForeignEditsError
+    from gitworktree.cli.errors import from_exception
+
+    message = from_exception(ForeignEditsError(["notes.json", "plan.json"])).message
+    assert "notes.json, plan.json had uncommitted edits" in message
+    assert "`gitworktree restore --discard --path notes.json --path plan.json`" in message
+    assert "`gitworktree commit -m MSG --tree MODULE:CLASS`" in message
+    assert "adopt(" not in message and "discard(" not in message

@@ -78,13 +78,34 @@ def test_delete_removes_the_ref_and_keeps_the_commits(history: History) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "hinted"),
+    [("a..b", True), ("x" * 2000, False), ("HEAD", False)],
+    ids=["ref-name-rules", "too-long", "reads-as-HEAD"],
+)
+def test_example_name_is_suggested_only_for_ref_name_rules(
+    history: History, name: str, hinted: bool
+) -> None:
+    result = invoke("checkpoint", "create", name)
+    assert result.exit_code == 1
+    assert ("use a name like 'before-refactor'" in result.stderr) is hinted
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (("create", "bad name"), "Error: invalid name 'bad name': "),
         (("create", "a..b"), "Error: invalid name 'a..b': "),
-        (("create", "planned"), "Error: checkpoint 'planned' already exists; "),
+        (
+            ("create", "planned"),
+            "Error: checkpoint 'planned' already exists; choose another name, or delete it "
+            "with `gitworktree checkpoint delete planned`\n",
+        ),
         (("create", "x", "--rev", "nope"), "Error: cannot create checkpoint 'x': "),
-        (("delete", "nope"), "Error: no checkpoint named 'nope'; list them with "),
+        (
+            ("delete", "nope"),
+            "Error: no checkpoint named 'nope'; list checkpoints with `gitworktree checkpoint "
+            "list` and commits with `gitworktree log`\n",
+        ),
         (("delete", "bad name"), "Error: invalid name 'bad name': "),
     ],
     ids=["space", "dot-dot", "taken", "unknown-rev", "unknown-checkpoint", "invalid-delete"],

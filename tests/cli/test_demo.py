@@ -57,6 +57,17 @@ def test_demo_records_the_repair_and_the_restore_in_trailers(demo_root: Path) ->
     assert 'priority="high"' in git(demo_root, "show", f"{checkpoint}:todos.xml")
 
 
+def test_demo_says_what_the_careless_clean_up_did(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    result = invoke("demo", root)
+    (said,) = re.findall(r"^  7\. commit +(.*?) +[0-9a-f]{7}$", result.stdout, flags=re.MULTILINE)
+    cleanup = git(root, "rev-parse", "HEAD~1").strip()
+    changes = git_lines(root, "diff-tree", "--no-commit-id", "--name-status", "-r", cleanup)
+    assert changes == ["M\tplan.json", "D\ttasks/t2.json", "D\ttasks/t3.json"]
+    assert said == "a careless clean-up deleted two tasks and emptied the plan's steps"
+    assert '"steps": []' in git(root, "show", f"{cleanup}:plan.json")
+
+
 def test_demo_never_commits_the_refused_note(demo_root: Path) -> None:
     for sha in git_lines(demo_root, "log", "--format=%H"):
         assert "42" not in git(demo_root, "show", f"{sha}:notes.json")

@@ -94,6 +94,22 @@ def test_stat_agrees_with_git_diff_stat(history: History) -> None:
     assert result.stdout == git(history.root, "diff", "--stat", history.initialized, history.edited)
 
 
+@pytest.mark.parametrize("option", ["--name-only", "--name-status"])
+@pytest.mark.parametrize("working_tree", [False, True], ids=["two-revisions", "working-tree"])
+def test_name_options_agree_with_git_diff(
+    history: History, option: str, working_tree: bool
+) -> None:
+    if working_tree:
+        (history.root / "notes.json").write_text('{"lines": []}\n')
+        (history.root / "tasks" / "t2.json").unlink()
+        revisions: tuple[str, ...] = ("HEAD",)
+    else:
+        revisions = (history.initialized, history.edited)
+    result = invoke("diff", *revisions, option)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == git(history.root, "diff", option, *revisions)
+
+
 def test_no_changes_print_nothing(history: History) -> None:
     assert invoke("diff").stdout == ""
     assert json.loads(invoke("diff", "--json").stdout)["files"] == []

@@ -105,3 +105,72 @@ def test_log_of_a_repository_without_commits(tmp_path: Path) -> None:
     invoke("init", tmp_path / "empty")
     assert invoke("-C", tmp_path / "empty", "log", "--json").stdout == "[]\n"
     assert invoke("-C", tmp_path / "empty", "log").stdout == "No commits yet.\n"
+
+
+def _shas(*args: str) -> list[str]:
+    result = invoke("log", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return [entry["sha"] for entry in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize(
+    ("ours", "gits"),
+    [
+        (("-2",), ("-2",)),
+        (("--grep", "report"), ("--grep", "report")),
+        (("--grep", "^Take", "--grep", "warm"), ("--grep", "^Take", "--grep", "warm")),
+        (("--grep", "Agent-Run: 7"), ("--grep", "Agent-Run: 7")),
+        (("--author", "Planner"), ("--author", "Planner")),
+        (("--author", "planner@agents", "-1"), ("--author", "planner@agents", "-1")),
+        (("--grep", "e", "-n", "2"), ("--grep", "e", "-n", "2")),
+    ],
+    ids=[
+        "minus-number",
+        "grep",
+        "grep-any-of",
+        "grep-trailer",
+        "author",
+        "author-then-limit",
+        "limit-counts-matches",
+    ],
+)
+def test_log_filters_people_type_from_git_select_what_git_selects(
+    history: History, ours: tuple[str, ...], gits: tuple[str, ...]
+) -> None:
+    expected = git_lines(history.root, "log", "-E", "--format=%H", *gits)
+    assert _shas(*ours) == expected
+
+
+def test_log_minus_number_is_not_taken_for_a_path_after_the_separator(history: History) -> None:
+    result = invoke("log", "--oneline", "--", "-2")
+    assert result.exit_code == 0
+    assert result.stdout == "No matching commits.\n"
+
+
+def test_log_stat_follows_each_commit_with_gits_summary(history: History) -> None:
+    result = invoke("log", "--stat", "--oneline", "-2")
+    assert result.exit_code == 0, result.stderr
+    expected = git_lines(history.root, "log", "--stat", "--format=", "-2")
+    summaries = [line for line in expected if " changed" in line]
+    assert [line for line in result.stdout.splitlines() if " changed" in line] == summaries
+
+
+def test_log_patch_shows_each_commits_patch(history: History) -> None:
+    result = invoke("log", "-p", "-1")
+    assert result.exit_code == 0, result.stderr
+    patch = git(history.root, "show", "--format=", "HEAD")
+    first_file = patch.split("diff --git ")[1].split("\n", 1)[0]
+    assert f"diff --git {first_file}" in result.stdout
+    assert result.stdout.count("diff --git ") == patch.count("diff --git ")
+
+
+def test_log_json_with_patch_carries_the_changes(history: History) -> None:
+    (entry,) = json.loads(invoke("log", "-1", "-p", "--json").stdout)
+    assert [c["path"] for c in entry["changes"]] == entry["paths"]
+    assert all(c["patch"].startswith("diff --git") for c in entry["changes"])
+
+
+def test_log_grep_that_is_not_a_regular_expression_is_a_usage_error(history: History) -> None:
+    result = invoke("log", "--grep", "(")
+    assert result.exit_code == 2
+    assert "'(' is not a regular expression" in result.stderr

@@ -13,7 +13,7 @@ import gitworktree.cli.remotes
 from gitworktree import MergeConflict
 from gitworktree.cli.output import conflict_json, conflict_line
 from gitworktree.cli.remotes import redact_url
-from gitworktree.history.remote.remotes import redact_url as library_redact_url
+from gitworktree.history._remote.remotes import redact_url as library_redact_url
 from gitworktree.mounting.remote_sync import push as push_tree
 from tests.cli.conftest import SCRIPT, invoke
 from tests.oracle import git, git_lines
@@ -297,6 +297,57 @@ def test_pull_json_reports_the_fast_forward(agents: Agents, tmp_path: Path) -> N
     assert (document["validated"], document["initialized"]) == (True, None)
 
 
+def merged_on_the_hub(planner: Path) -> str:
+    """The planner merges a side branch with git (`merge --no-ff`) and pushes: the hub's
+    tip is a merge commit whose first parent is the tip everyone had. Returns its id."""
+    me = ("-c", "user.name=Planner", "-c", "user.email=planner@agents.local")
+    git(planner, "checkout", "-q", "-b", "side")
+    (planner / "notes.txt").write_text("from the side branch\n")
+    git(planner, *me, "commit", "-q", "-am", "Side note")
+    git(planner, "checkout", "-q", "main")
+    git(planner, *me, "merge", "-q", "--no-ff", "-m", "Merge side into main", "side")
+    git(planner, "push", "-q", "origin", "main")
+    return rev(planner)
+
+
+@pytest.mark.parametrize("command", ["pull", "sync"])
+def test_a_fast_forward_onto_a_merge_commit_is_reported_as_a_fast_forward(
+    agents: Agents, tmp_path: Path, command: str
+) -> None:
+    writer = tmp_path / "writer"
+    before = rev(writer)
+    merge = merged_on_the_hub(tmp_path / "planner")
+    result = invoke(command)
+    assert result.exit_code == 0, result.stderr
+    assert rev(writer) == merge
+    assert git_lines(writer, "reflog", "-1", "--format=%gs")[0].endswith("Fast-forward")
+    if command == "pull":
+        assert result.stdout.startswith(f"Fast-forward {before[:7]}..{merge[:7]} Merge side")
+    else:
+        assert result.stdout.startswith(f"Fast-forward to: {merge[:7]} Merge side")
+    assert "Merged" not in result.stdout
+
+
+def test_pull_json_of_a_fast_forward_onto_a_merge_commit_says_fast_forward(
+    agents: Agents, tmp_path: Path
+) -> None:
+    merge = merged_on_the_hub(tmp_path / "planner")
+    document = json.loads(invoke("pull", "--json").stdout)
+    assert (document["result"], document["commit"]["sha"]) == ("fast-forward", merge)
+
+
+def test_pull_of_a_branch_the_host_lacks_names_the_cli_option(
+    agents: Agents, hub: Path, tmp_path: Path
+) -> None:
+    before = snapshot(tmp_path / "writer")
+    result = invoke("pull", "--branch", "nosuch")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {hub} has no branch 'nosuch' (branches: main); name one with --branch B\n"
+    )
+    assert snapshot(tmp_path / "writer") == before
+
+
 def test_pull_with_nothing_new_is_up_to_date(agents: Agents, tmp_path: Path) -> None:
     result = invoke("pull", "--json")
     assert result.exit_code == 0
@@ -402,6 +453,7 @@ def test_pull_with_tree_refuses_to_overwrite_uncommitted_edits(
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: uncommitted changes in plan.json ")
     assert "`gitworktree commit -m MSG --tree MODULE:CLASS`" in result.stderr
+    assert "`gitworktree restore --discard`" in result.stderr
     assert snapshot(writer) == before
 
 

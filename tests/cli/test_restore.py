@@ -76,8 +76,9 @@ def test_restore_refuses_to_overwrite_uncommitted_edits(history: History) -> Non
     result = invoke("restore", "planned")
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: uncommitted changes would be overwritten: settings.json; commit or discard "
-        "them first\n"
+        "Error: uncommitted changes would be overwritten: settings.json; nothing was changed. "
+        "Commit them, or throw them away with `gitworktree restore --discard --path "
+        "settings.json`, then restore again\n"
     )
     assert head(history) == history.edited
     assert (history.root / "settings.json").read_text() == '{"model": "mine"}\n'
@@ -86,7 +87,11 @@ def test_restore_refuses_to_overwrite_uncommitted_edits(history: History) -> Non
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("nope",), "Error: no checkpoint or revision named 'nope'; list checkpoints with "),
+        (
+            ("nope",),
+            "Error: no checkpoint or revision named 'nope'; list checkpoints with "
+            "`gitworktree checkpoint list` and commits with `gitworktree log`\n",
+        ),
         (("planned", "--path", "../outside"), "Error: unsafe path '../outside': it is outside"),
         (("planned", "--path", "/etc"), "Error: unsafe path '/etc': it is outside"),
     ],
@@ -113,3 +118,67 @@ def test_restore_records_the_author_given(history: History) -> None:
     assert git_lines(history.root, "log", "-1", "--format=%an <%ae>") == [
         "Guardian <guardian@agents.local>"
     ]
+
+
+def hand_edits(history: History) -> dict[str, str]:
+    """A person edits one file, deletes another and adds a new one; returns HEAD's texts."""
+    committed = {
+        name: (history.root / name).read_text() for name in ("settings.json", "notes.json")
+    }
+    (history.root / "settings.json").write_text('{"model": "mine"}\n')
+    (history.root / "notes.json").unlink()
+    (history.root / "scratch.txt").write_text("a person's new file\n")
+    return committed
+
+
+def test_restore_head_with_hand_edits_reports_them_and_how_to_discard(history: History) -> None:
+    hand_edits(history)
+    result = invoke("restore", "HEAD")
+    assert result.exit_code == 0
+    assert "Nothing to restore" not in result.stdout
+    assert "notes.json, scratch.txt, settings.json" in result.stdout
+    assert "`gitworktree restore --discard`" in result.stdout
+    document = json.loads(invoke("restore", "HEAD", "--json").stdout)
+    assert document["changed"] is False
+    assert document["uncommitted"] == ["notes.json", "scratch.txt", "settings.json"]
+    assert head(history) == history.edited
+
+
+def test_discard_puts_back_heads_files_and_leaves_new_ones_as_git_restore_does(
+    history: History,
+) -> None:
+    committed = hand_edits(history)
+    result = invoke("restore", "--discard", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document == {"discarded": ["notes.json", "settings.json"], "untouched": ["scratch.txt"]}
+    for name, text in committed.items():
+        assert (history.root / name).read_text() == text
+    assert git(history.root, "status", "--porcelain") == "?? scratch.txt\n"
+    assert head(history) == history.edited
+
+
+def test_discard_with_a_path_touches_only_that_path(history: History) -> None:
+    committed = hand_edits(history)
+    result = invoke("restore", "--discard", "--path", "notes.json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Discarded uncommitted edits, the files are HEAD's again: notes.json.\n"
+    assert (history.root / "notes.json").read_text() == committed["notes.json"]
+    assert (history.root / "settings.json").read_text() == '{"model": "mine"}\n'
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("planned", "--discard"), "--discard puts back HEAD's files; give no TARGET"),
+        (("--discard", "--hard"), "--discard puts back HEAD's files; give no TARGET"),
+        ((), "give TARGET (a checkpoint or revision), or --discard"),
+    ],
+    ids=["discard-with-target", "discard-with-hard", "no-target"],
+)
+def test_discard_usage_errors(history: History, args: tuple[str, ...], message: str) -> None:
+    (history.root / "settings.json").write_text('{"model": "mine"}\n')
+    result = invoke("restore", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert (history.root / "settings.json").read_text() == '{"model": "mine"}\n'

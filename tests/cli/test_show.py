@@ -6,6 +6,8 @@ import base64
 import json
 import subprocess
 
+import pytest
+
 from gitworktree import Repository
 from tests.cli.conftest import PLANNER, History, invoke
 from tests.oracle import git_lines
@@ -83,10 +85,57 @@ def test_show_unknown_revision_is_refused(history: History) -> None:
     )
 
 
-def test_show_a_file_missing_at_the_revision_is_refused(history: History) -> None:
-    result = invoke("show", history.initialized, "tasks/t1.json")
+@pytest.mark.parametrize(
+    "args", [("{rev}", "tasks/t1.json"), ("{rev}:tasks/t1.json",)], ids=["rev-path", "rev:path"]
+)
+def test_show_a_file_missing_at_the_revision_blames_the_path(
+    history: History, args: tuple[str, ...]
+) -> None:
+    result = invoke("show", *(arg.format(rev=history.initialized) for arg in args))
     assert result.exit_code == 1
-    assert f"unknown revision '{history.initialized}:tasks/t1.json'" in result.stderr
+    assert result.stderr.startswith(
+        f"Error: no file tasks/t1.json at {history.initialized} ({history.initialized[:7]});"
+    )
+    assert "unknown revision" not in result.stderr
+
+
+def test_show_an_unknown_revision_with_a_path_blames_the_revision(history: History) -> None:
+    result = invoke("show", "nope:settings.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: unknown revision 'nope';")
+
+
+@pytest.mark.parametrize(
+    ("args", "cwd"),
+    [
+        (("planned:settings.json",), "."),
+        (("planned:tasks/t1.json",), "tasks"),  # from the root, as git reads REV:path
+        ((":settings.json",), "."),
+    ],
+    ids=["rev:path", "rev:path-from-a-subdirectory", "colon-path-is-head"],
+)
+def test_show_rev_colon_path_writes_the_file_as_git_show_does(
+    history: History, args: tuple[str, ...], cwd: str
+) -> None:
+    result = invoke("-C", history.root / cwd, "show", *args)
+    assert result.exit_code == 0, result.stderr
+    rev, _, path = args[0].partition(":")
+    git_rev = {"planned": history.planned, "": "HEAD"}[rev]  # git does not know checkpoints
+    expected = git_bytes(history, "show", f"{git_rev}:{path}")
+    assert result.stdout_bytes == expected
+
+
+def test_show_without_a_revision_shows_head(history: History) -> None:
+    assert invoke("show").stdout == invoke("show", "HEAD").stdout
+    assert invoke("show").stdout.startswith(f"commit {history.edited}\n")
+
+
+def test_show_stat_summarizes_the_commit_as_git_does(history: History) -> None:
+    result = invoke("show", "--stat", "planned")
+    assert result.exit_code == 0, result.stderr
+    summary = git_lines(history.root, "show", "--stat", "--format=", history.planned)[-1]
+    assert result.stdout.splitlines()[-1] == summary
+    assert "  added     tasks/t1.json" not in result.stdout.splitlines()
 
 
 def test_show_a_path_outside_the_repository_is_refused(history: History) -> None:
@@ -130,4 +179,4 @@ def test_show_patch_for_people_follows_the_file_list(history: History) -> None:
 def test_show_patch_of_a_file_is_a_usage_error(history: History) -> None:
     result = invoke("show", "HEAD", "settings.json", "--patch")
     assert result.exit_code == 2
-    assert "--patch shows a commit; leave out PATH" in result.stderr
+    assert "--patch and --stat show a commit; leave out PATH" in result.stderr

@@ -44,8 +44,8 @@ def test_validate_reports_every_invalid_artifact_with_its_location(history: Hist
         "notes.json:3:5: at /lines/0: 1 is not of type 'string' (schema)",
     ]
     assert result.stderr == (
-        "Error: 2 issue(s) in 2 artifact(s): notes.json, settings.json; nothing was written. "
-        "Fix them, or commit with --repair MODULE:FUNC\n"
+        "Error: 2 issue(s) in 2 artifact(s): notes.json, settings.json. Fix them and validate "
+        "again, or commit with --repair MODULE:FUNC\n"
     )
     assert git(history.root, "status", "--porcelain") == status_before
     assert head(history) == history.edited

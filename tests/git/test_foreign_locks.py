@@ -20,8 +20,8 @@ import pytest
 
 from gitworktree import ConflictError, RepositoryError
 from gitworktree.history import Repository
-from gitworktree.history.core.processes import holder_is_alive, process_record
-from gitworktree.history.worktree.writelock import WRITER_LOCK_NAME
+from gitworktree.history._core.processes import holder_is_alive, process_record
+from gitworktree.history._worktree.writelock import WRITER_LOCK_NAME
 from tests.oracle import git, git_lines
 
 EDITOR = """#!/bin/sh

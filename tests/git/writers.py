@@ -11,7 +11,7 @@ __all__ = ["leave_a_killed_writer"]
 _KILLED_WRITER = """
 import os, sys
 from pathlib import Path
-from gitworktree.history.worktree.writelock import writer_lock
+from gitworktree.history._worktree.writelock import writer_lock
 with writer_lock(Path(sys.argv[1])):
     os._exit(0)  # dies holding the lock: no clean-up runs, as with SIGKILL
 """

@@ -9,7 +9,7 @@ import pytest
 
 from gitworktree.errors import CheckpointError, InvalidNameError, RepositoryError
 from gitworktree.history import Checkpoint, Repository
-from gitworktree.history.refs import refs as refs_module
+from gitworktree.history._refs import refs as refs_module
 from tests.history.test_refnames import BAD_NAMES
 from tests.oracle import git, git_lines
 

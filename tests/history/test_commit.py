@@ -14,7 +14,8 @@ from gitworktree.errors import (
     RepositoryError,
     UnsafePathError,
 )
-from gitworktree.history import ANY_HEAD, Repository
+from gitworktree.history import Repository
+from gitworktree.history._worktree.commit import ANY_HEAD
 from tests.oracle import git, git_lines
 
 TRAILERS = {"Gitworktree-Repaired": "notes.json attempts=2", "Gitworktree-Agent": "planner"}

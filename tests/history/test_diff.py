@@ -8,7 +8,7 @@ import os
 import pytest
 
 from gitworktree.history import FileChange, PointerChange, Repository
-from gitworktree.history.json.pointers import json_pointer_changes
+from gitworktree.history._json.pointers import json_pointer_changes
 from tests.oracle import git, git_lines
 
 STATUS_LETTER = {"added": "A", "modified": "M", "deleted": "D"}

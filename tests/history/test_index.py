@@ -6,7 +6,8 @@ import os
 
 from dulwich.repo import Repo
 
-from gitworktree.history import Repository, update_index_entries
+from gitworktree.history import Repository
+from gitworktree.history._worktree.index import update_index_entries
 from tests.oracle import git, git_lines
 
 

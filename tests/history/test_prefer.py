@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitworktree.history.json.jsonmerge import ABSENT, json_equal, merge_json
+from gitworktree.history._json.jsonmerge import ABSENT, json_equal, merge_json
 
 KEYS = [f"k{index}" for index in range(6)]
 VALUES = st.one_of(st.integers(-3, 3), st.text(max_size=2), st.booleans(), st.none())

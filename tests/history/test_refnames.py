@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitworktree.errors import InvalidNameError
-from gitworktree.history import check_ref_name
+from gitworktree.history._core.refnames import check_ref_name
 
 BAD_NAMES = {
     "empty": "",

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from gitworktree.errors import NodeKindError, RepositoryError, UnknownRevisionError
-from gitworktree.history import Repository, TreeItem
+from gitworktree.history import Repository
+from gitworktree.history._objects.trees import TreeItem
 from tests.oracle import git
 
 

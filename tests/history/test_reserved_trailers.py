@@ -15,7 +15,7 @@ from typing import ClassVar
 import pytest
 
 from gitworktree import InvalidNameError, JsonDocument, Repository, Worktree, mount
-from gitworktree.history.core.trailers import check_caller_text
+from gitworktree.history._core.trailers import check_caller_text
 from gitworktree.mounting.pipeline import _default_message
 
 

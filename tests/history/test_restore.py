@@ -114,8 +114,18 @@ def test_hard_restore_with_paths_is_refused(moved_on: Repository) -> None:
 def test_restore_of_an_unknown_name_is_a_clear_error(moved_on: Repository) -> None:
     with pytest.raises(CheckpointError) as caught:
         moved_on.restore("no-such-checkpoint")
-    assert caught.value.name == "no-such-checkpoint"
-    assert "checkpoint list" in str(caught.value)
+    assert (caught.value.name, caught.value.reason) == ("no-such-checkpoint", "unknown-target")
+    assert "Repository.checkpoints()" in str(caught.value)
+    assert "gitworktree" not in str(caught.value)  # a Python caller is told Python
+
+
+def test_an_unknown_checkpoint_is_named_in_python_words(moved_on: Repository) -> None:
+    with pytest.raises(CheckpointError) as caught:
+        moved_on.checkpoint("no-such-checkpoint")
+    assert caught.value.reason == "unknown-checkpoint"
+    assert str(caught.value) == (
+        "no checkpoint named 'no-such-checkpoint'; Repository.checkpoints() lists them"
+    )
 
 
 def test_restore_never_touches_untracked_files(moved_on: Repository) -> None:
@@ -164,3 +174,12 @@ def test_restore_brings_back_symlinks_and_executables(repo: Repository) -> None:
     assert (repo.path / "run.sh").stat().st_mode & 0o111
     assert git(repo, "status", "--porcelain") == ""
     assert repo.status() == []
+
+
+def test_a_taken_checkpoint_name_is_refused_in_python_words(moved_on: Repository) -> None:
+    moved_on.create_checkpoint("taken")
+    with pytest.raises(CheckpointError) as caught:
+        moved_on.create_checkpoint("taken")
+    assert caught.value.reason == "exists"
+    assert "Repository.delete_checkpoint()" in str(caught.value)
+    assert "gitworktree" not in str(caught.value)

@@ -30,9 +30,9 @@ from gitworktree import (
 )
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
-from gitworktree.history.json.pointers import LISTED_POINTERS, bounded_pointer_changes
-from gitworktree.history.objects.sizes import object_size
-from gitworktree.history.worktree import diff as diff_module
+from gitworktree.history._json.pointers import LISTED_POINTERS, bounded_pointer_changes
+from gitworktree.history._objects.sizes import object_size
+from gitworktree.history._worktree import diff as diff_module
 from gitworktree.storage.base import artifact_size_limit
 from tests.oracle import git
 from tests.reliability.models import Task

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from gitworktree.history.core.trailers import compose_message, split_message
+from gitworktree.history._core.trailers import compose_message, split_message
 
 
 def git_parse_trailers(message: bytes) -> list[str]:

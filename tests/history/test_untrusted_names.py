@@ -16,8 +16,8 @@ from dulwich.repo import Repo
 
 from gitworktree import UnsafePathError, UntrustedTreeError
 from gitworktree.history import Repository
-from gitworktree.history.core.untrusted import check_link_target
-from gitworktree.history.objects.rawtrees import RawTree
+from gitworktree.history._core.untrusted import check_link_target
+from gitworktree.history._objects.rawtrees import RawTree
 from tests.remotes.hostile import Link, tree
 
 #: (name, as a symlink?) -> whether git refuses it.

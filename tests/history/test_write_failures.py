@@ -19,8 +19,8 @@ from dulwich.refs import DiskRefsContainer
 
 from gitworktree import GitWorktreeError, RepositoryError
 from gitworktree.history import CommitInfo, Repository
-from gitworktree.history.worktree import index as index_module
-from gitworktree.history.worktree import materialize
+from gitworktree.history._worktree import index as index_module
+from gitworktree.history._worktree import materialize
 from tests.oracle import git, git_lines
 
 Operation = Callable[[Repository], CommitInfo]
@@ -124,7 +124,7 @@ def test_an_error_once_the_branch_moved_returns_the_landed_commit(
 def test_heads_reflog_failing_after_the_move_is_a_warning(
     repo: Repository, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from gitworktree.history.refs import refs
+    from gitworktree.history._refs import refs
 
     monkeypatch.setattr(refs, "append_reflog", full_disk)
     with caplog.at_level(logging.WARNING, logger="gitworktree"):
@@ -139,7 +139,7 @@ def test_heads_reflog_failing_after_the_move_is_a_warning(
 def test_a_directory_pruned_by_git_gc_mid_commit_is_retried(
     repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gitworktree.history.worktree import commit as commit_module
+    from gitworktree.history._worktree import commit as commit_module
 
     original = commit_module._store_objects
     calls = []
@@ -161,7 +161,7 @@ def test_a_directory_pruned_by_git_gc_mid_commit_is_retried(
 def test_a_file_that_keeps_vanishing_is_a_repository_error(
     repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gitworktree.history.worktree import commit as commit_module
+    from gitworktree.history._worktree import commit as commit_module
 
     def always_pruned(*_args: object, **_kwargs: object) -> None:
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", "objects/ab")

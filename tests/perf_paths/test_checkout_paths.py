@@ -10,7 +10,7 @@ from dulwich.repo import Repo
 
 from gitworktree.atomic import atomic_write_many, is_temporary
 from gitworktree.history import Repository
-from gitworktree.history.worktree.index import locked_index
+from gitworktree.history._worktree.index import locked_index
 from tests.oracle import git, git_lines
 
 

@@ -11,8 +11,8 @@ import pytest
 from dulwich.config import ConfigDict
 
 from gitworktree.history import Repository
-from gitworktree.history.core.identity import repository_identity
-from gitworktree.history.worktree.writelock import WRITER_LOCK_NAME, writer_lock
+from gitworktree.history._core.identity import repository_identity
+from gitworktree.history._worktree.writelock import WRITER_LOCK_NAME, writer_lock
 
 
 def _config(name: str | None, email: str | None) -> ConfigDict:

@@ -9,8 +9,8 @@ import pytest
 
 from gitworktree import RepositoryError, mount
 from gitworktree.history import Repository
-from gitworktree.history.worktree.cache_tree import CacheTree, parse_cache_tree
-from gitworktree.history.worktree.index_file import IndexFile, parse_index
+from gitworktree.history._worktree.cache_tree import CacheTree, parse_cache_tree
+from gitworktree.history._worktree.index_file import IndexFile, parse_index
 from tests.oracle import git
 from tests.perf_paths.conftest import FILES, make_git_repository
 from tests.tree.models import Task, TaskTree

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitworktree.history import Repository
-from gitworktree.history.objects.rawtrees import (
+from gitworktree.history._objects.rawtrees import (
     EMPTY_TREE,
     RawTree,
     diff_tree_files,
@@ -24,7 +24,7 @@ from gitworktree.history.objects.rawtrees import (
     iter_tree_files,
     read_tree,
 )
-from gitworktree.history.objects.treebuild import TreeEdit, apply_tree_edits
+from gitworktree.history._objects.treebuild import TreeEdit, apply_tree_edits
 from tests.oracle import git
 
 DIRECTORIES = ["", "a", "a/b", "c", "d/e"]

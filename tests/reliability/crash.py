@@ -15,6 +15,7 @@ Run longer on demand:  python -m tests.reliability.crash --kills 2000 --seed 7
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -50,36 +51,47 @@ class CampaignReport:
     failures: list[str] = field(default_factory=list)
 
 
-def _writer(root: Path, seed: int, ready: int) -> None:
+def _writer(root: Path, seed: int, progress: int) -> None:
     """The child: mutate, commit, checkpoint and restore until killed.
 
-    One byte on ``ready`` says the mount is done and the writing starts.
+    One byte on ``progress`` says the mount is done, and one more after each action.
     """
     rng = random.Random(seed)
     tree = mount(WorkTree, root)
-    os.write(ready, b".")
+    _tick(progress)
     checkpoints: list[Checkpoint] = list(tree.repo.checkpoints())
     while True:
-        action = rng.random()
-        if action < 0.7:
-            for _ in range(rng.randint(1, 4)):
-                key = f"t{rng.randint(0, 30)}"
-                if rng.random() < 0.2 and key in tree.tasks:
-                    del tree.tasks[key]
-                else:
-                    tree.tasks[key] = Task(title="x" * rng.randint(1, 400), rank=rng.randint(0, 9))
-            tree.counter.number += 1
-            tree.note.data["lines"].append(str(rng.random()))
-            tree.doc.text = f"step {tree.counter.number}\n" * rng.randint(1, 50)
-            tree.commit()
-        elif action < 0.8 and len(checkpoints) < 20:
-            checkpoints.append(tree.checkpoint())
-        elif checkpoints:
-            target = rng.choice(checkpoints)
-            try:
-                tree.restore(target, hard=rng.random() < 0.3)
-            except ConflictError:
-                tree.sync()
+        _act(tree, rng, checkpoints)
+        _tick(progress)
+
+
+def _tick(progress: int) -> None:
+    with contextlib.suppress(OSError):  # a parent that stopped listening is no reason to stop
+        os.write(progress, b".")
+
+
+def _act(tree: WorkTree, rng: random.Random, checkpoints: list[Checkpoint]) -> None:
+    """One random action: a commit of a few edits, a checkpoint, or a restore."""
+    action = rng.random()
+    if action < 0.7:
+        for _ in range(rng.randint(1, 4)):
+            key = f"t{rng.randint(0, 30)}"
+            if rng.random() < 0.2 and key in tree.tasks:
+                del tree.tasks[key]
+            else:
+                tree.tasks[key] = Task(title="x" * rng.randint(1, 400), rank=rng.randint(0, 9))
+        tree.counter.number += 1
+        tree.note.data["lines"].append(str(rng.random()))
+        tree.doc.text = f"step {tree.counter.number}\n" * rng.randint(1, 50)
+        tree.commit()
+    elif action < 0.8 and len(checkpoints) < 20:
+        checkpoints.append(tree.checkpoint())
+    elif checkpoints:
+        target = rng.choice(checkpoints)
+        try:
+            tree.restore(target, hard=rng.random() < 0.3)
+        except ConflictError:
+            tree.sync()
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -144,9 +156,10 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
     """Kill a forked writer ``kills`` times at random moments; check after each kill.
 
     A quarter of the kills are timed from the fork, so they also land in the mount and
-    its recovery of the last kill. The others are timed from the moment the writer says
-    it has mounted: on a loaded machine a mount can take longer than ``max_delay``, and
-    the campaign must still kill writers mid-commit rather than only mid-mount.
+    its recovery of the last kill. The others are timed from the writer's own progress:
+    after it has mounted and finished 0 to 2 actions, a random delay, then the kill. On a
+    loaded machine one commit can take longer than ``max_delay``; timed only by the
+    clock, the campaign would kill every writer before its first commit lands.
     """
     rng = random.Random(seed)
     report = CampaignReport(seed=seed)
@@ -155,21 +168,21 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
     # that kills also land while objects are packed and their loose copies removed.
     _git(root, "config", "gc.auto", "256")
     for round_ in range(kills):
-        ready_read, ready_write = os.pipe()
+        progress_read, progress_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
             try:
-                os.close(ready_read)
-                _writer(root, seed * 100_003 + round_, ready_write)
+                os.close(progress_read)
+                _writer(root, seed * 100_003 + round_, progress_write)
             finally:
                 os._exit(0)
-        os.close(ready_write)
+        os.close(progress_write)
         if rng.random() >= 0.25:
-            _wait_until_ready(ready_read)
-        os.close(ready_read)
+            _wait_for_ticks(progress_read, 1 + rng.choice([0, 1, 1, 2]))
         time.sleep(rng.uniform(0, max_delay))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        os.close(progress_read)
         report.kills += 1
         _check_after_kill(root, report)
     # The next write clears whatever the last kill left half-written.
@@ -187,9 +200,14 @@ def run_campaign(root: Path, *, seed: int, kills: int, max_delay: float = 0.05) 
     return report
 
 
-def _wait_until_ready(ready: int) -> None:
-    """Wait for the writer's byte, or for its end (a failed mount closes the pipe)."""
-    select.select([ready], [], [], _READY_TIMEOUT)
+def _wait_for_ticks(progress: int, ticks: int) -> None:
+    """Wait for ``ticks`` bytes from the writer, or for its end (which closes the pipe)."""
+    while ticks > 0:
+        readable, _, _ = select.select([progress], [], [], _READY_TIMEOUT)
+        chunk = os.read(progress, ticks) if readable else b""
+        if not chunk:
+            return  # the writer ended (a failed mount), or hung: the checks will say
+        ticks -= len(chunk)
 
 
 def main() -> None:

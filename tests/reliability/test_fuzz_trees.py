@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitworktree import GitWorktreeError
-from gitworktree.history.objects.rawtrees import EMPTY_TREE, iter_tree_files
+from gitworktree.history._objects.rawtrees import EMPTY_TREE, iter_tree_files
 from tests.remotes.hostile import blob, write_object
 
 EXAMPLES = int(os.environ.get("GITWORKTREE_FUZZ_EXAMPLES", "200"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gitworktree.history import Repository
-from gitworktree.history.worktree.writelock import WRITER_LOCK_NAME
+from gitworktree.history._worktree.writelock import WRITER_LOCK_NAME
 from tests.oracle import git
 
 

@@ -11,8 +11,8 @@ import pytest
 from dulwich.refs import Ref
 
 from gitworktree import ConflictError, RemoteError, Repository, RepositoryError
-from gitworktree.history.remote.remotes import RemoteTarget
-from gitworktree.history.remote.transfer import _check_statuses
+from gitworktree.history._remote.remotes import RemoteTarget
+from gitworktree.history._remote.transfer import _check_statuses
 from tests.oracle import git, git_lines
 from tests.remotes.conftest import make_hub
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitworktree import MergeConflict
-from gitworktree.history.json.jsonmerge import ABSENT, json_equal, merge_json
+from gitworktree.history._json.jsonmerge import ABSENT, json_equal, merge_json
 
 BASE = {"title": "plan", "owner": "nobody", "steps": ["a", "b"], "meta": {"x": 1, "y": 2}}
 
@@ -56,7 +56,19 @@ CONFLICTS = [
         {**BASE, "steps": ["a", "b", "c"]},
         {**BASE, "steps": ["a", "b", "d"]},
         "/steps",
-        "array resized on both sides",
+        "both sides inserted different elements at index 2",
+    ),
+    (
+        {**BASE, "steps": ["b"]},
+        {**BASE, "steps": ["A", "b"]},
+        "/steps",
+        "element 0 removed on ours, changed on theirs",
+    ),
+    (
+        {**BASE, "steps": ["A", "x", "b"]},
+        {**BASE, "steps": ["B", "b"]},
+        "/steps",
+        "element 0 changed on both sides differently (elements added or removed)",
     ),
     (
         {k: v for k, v in BASE.items() if k != "title"},
@@ -66,7 +78,15 @@ CONFLICTS = [
     ),
     ({**BASE, "n": 1}, {**BASE, "n": 2}, "/n", "added on both sides with different values"),
 ]
-CONFLICT_IDS = ["same-field", "same-nested-field", "both-appended", "removed-vs-changed", "added"]
+CONFLICT_IDS = [
+    "same-field",
+    "same-nested-field",
+    "both-appended",
+    "element-removed-vs-changed",
+    "element-changed-and-inserted-beside-vs-changed",
+    "removed-vs-changed",
+    "added",
+]
 
 
 @pytest.mark.parametrize(("ours", "theirs", "pointer", "reason"), CONFLICTS, ids=CONFLICT_IDS)
@@ -75,6 +95,50 @@ def test_overlapping_edits_are_conflicts_at_their_pointer(
 ) -> None:
     result = merge_json(BASE, ours, theirs)
     assert [(c.pointer, c.reason) for c in result.conflicts] == [(pointer, reason)]
+
+
+STEPS = ["a", "b", "c"]
+SEQUENCE_MERGES = [
+    (["a", "b", "c", "d"], ["A", "b", "c"], ["A", "b", "c", "d"]),
+    (["b", "c"], ["a", "b", "C"], ["b", "C"]),
+    (["n", "a", "b", "c"], ["a", "B", "c"], ["n", "a", "B", "c"]),
+    (["a", "b", "c", "d"], ["n", "a", "b", "c"], ["n", "a", "b", "c", "d"]),
+    (["a", "c"], ["a", "b", "c", "d"], ["a", "c", "d"]),
+    (["a", "b"], ["b", "c"], ["b"]),
+]
+SEQUENCE_IDS = [
+    "append-vs-edit-first",
+    "remove-first-vs-edit-third",
+    "insert-at-0-vs-edit-second",
+    "append-vs-insert-at-0",
+    "remove-vs-append",
+    "remove-last-vs-remove-first",
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "expected"), SEQUENCE_MERGES, ids=SEQUENCE_IDS)
+def test_arrays_merge_as_sequences_where_the_sides_touched_different_elements(
+    ours: list[Any], theirs: list[Any], expected: list[Any]
+) -> None:
+    for mine, other in ((ours, theirs), (theirs, ours)):
+        result = merge_json({"steps": STEPS}, {"steps": mine}, {"steps": other})
+        assert result.conflicts == ()
+        assert json_equal(result.value, {"steps": expected})
+
+
+def test_an_object_edited_in_an_array_merges_with_a_removal_elsewhere() -> None:
+    task, done = {"t": "a", "done": False}, {"t": "a", "done": True}
+    result = merge_json([task, "b", "c"], [done, "b", "c"], [task, "b"])
+    assert result.conflicts == ()
+    assert result.value == [done, "b"]
+
+
+def test_a_conflicting_stretch_of_an_array_carries_only_that_stretch() -> None:
+    base = {"steps": ["a", "b", "c"]}
+    result = merge_json(base, {"steps": ["A", "b", "c", "x"]}, {"steps": ["a", "b", "c", "y"]})
+    (conflict,) = result.conflicts
+    assert (conflict.base, conflict.ours, conflict.theirs) == ([], ["x"], ["y"])
+    assert result.value == {"steps": ["A", "b", "c", "x"]}
 
 
 def test_a_conflict_carries_base_ours_and_theirs() -> None:

@@ -18,7 +18,7 @@ from dulwich.object_store import DiskObjectStore
 from dulwich.pack import Pack, PackFileDisappeared
 
 from gitworktree import ConflictError, Repository, pull, push
-from gitworktree.history.remote import transfer
+from gitworktree.history._remote import transfer
 from gitworktree.mounting.remote_sync import clone_and_mount
 from tests.oracle import git
 from tests.remotes.conftest import make_hub, start_agents

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitworktree import InvalidNameError, RemoteError, Repository
-from gitworktree.history.remote.remotes import redact_url
+from gitworktree.history._remote.remotes import redact_url
 from tests.oracle import git, git_lines
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from gitworktree import ConflictError, MergeConflict, Repository, sync_with
-from gitworktree.history.core.info import CommitInfo
-from gitworktree.history.remote.syncloop import SyncPolicy, SyncState, SyncSteps, run_sync
-from gitworktree.history.remote.transfer import PushResult
+from gitworktree.history._core.info import CommitInfo
+from gitworktree.history._remote.syncloop import SyncPolicy, SyncState, SyncSteps, run_sync
+from gitworktree.history._remote.transfer import PushResult
 from tests.oracle import git
 from tests.remotes.conftest import Agents, start_agents
 

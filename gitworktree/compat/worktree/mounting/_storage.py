@@ -20,7 +20,7 @@ from gitworktree.compat.worktree.mounting.accessible import (
     WrongAccessibleTypeException,
 )
 from gitworktree.storage import base as core
-from gitworktree.storage.base import ChangeSet, Storage, split_path
+from gitworktree.storage.base import ChangeSet, Storage, VersionedStorage, split_path
 from gitworktree.storage.filesystem import FilesystemStorage
 
 __all__ = ["Journal", "StorageCollection", "StorageObject", "publishing", "root_of"]
@@ -36,7 +36,7 @@ class Journal:
 
     def record(self, path: PurePosixPath) -> None:
         """Remember that ``path`` (an object, or a removed node) changed."""
-        if self.storage.versioned:
+        if isinstance(self.storage, VersionedStorage):
             self.changed[str(path)] = None
 
     def publish(self, message: str) -> None:

@@ -1,0 +1,132 @@
+"""Reading commits: a dulwich `Commit` as a `CommitInfo`."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from dulwich.object_store import BaseObjectStore
+from dulwich.objects import Commit, ObjectID
+from dulwich.repo import Repo
+
+from gitworktree.history._core.damage import load_object
+from gitworktree.history._core.info import CommitInfo
+from gitworktree.history._core.trailers import split_message
+from gitworktree.history._core.untrusted import naming_commit
+from gitworktree.history._objects.rawtrees import diff_tree_paths
+
+__all__ = [
+    "changed_paths",
+    "commit_info",
+    "load_commit",
+    "parents_of",
+    "remember_changed_paths",
+    "shallow_commits",
+]
+
+
+class _ChangedPaths:
+    """The paths commits changed, by commit id, bounded by the number of paths held.
+
+    Recorded for the commits this process makes (no diff needed), and remembered once
+    computed: a commit's parent and tree never change, so an entry cannot go stale.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held = 0
+        self._paths: OrderedDict[ObjectID, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, commit_id: ObjectID) -> tuple[str, ...] | None:
+        with self._lock:
+            return self._paths.get(commit_id)
+
+    def put(self, commit_id: ObjectID, paths: tuple[str, ...]) -> None:
+        with self._lock:
+            if commit_id in self._paths:
+                return
+            self._paths[commit_id] = paths
+            self._held += len(paths)
+            while self._held > self._limit and len(self._paths) > 1:
+                _, dropped = self._paths.popitem(last=False)
+                self._held -= len(dropped)
+
+
+_KNOWN = _ChangedPaths(limit=200_000)
+
+
+def load_commit(store: BaseObjectStore, sha: ObjectID) -> Commit:
+    """The commit ``sha``.
+
+    Raises:
+        MissingObjectError: if ``store`` has no object ``sha`` (a `KeyError`).
+        dulwich.errors.WrongObjectException: if ``sha`` is not a commit.
+    """
+    return load_object(store, sha, Commit)
+
+
+def shallow_commits(repo: Repo) -> frozenset[ObjectID]:
+    """The commits of a shallow clone whose parents were not fetched (``.git/shallow``).
+
+    git treats them as root commits: history ends there (``git log`` stops, ``HEAD~N``
+    past them does not exist). Empty for a full clone.
+    """
+    try:
+        data = (Path(repo.commondir()) / "shallow").read_bytes()
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(ObjectID(line.strip()) for line in data.splitlines() if line.strip())
+
+
+def parents_of(commit: Commit, shallow: frozenset[ObjectID] = frozenset()) -> list[ObjectID]:
+    """The parents of ``commit`` as git sees them: none at a shallow clone's boundary."""
+    return [] if commit.id in shallow else list(commit.parents)
+
+
+def commit_info(
+    store: BaseObjectStore, commit: Commit, shallow: frozenset[ObjectID] = frozenset()
+) -> CommitInfo:
+    """Describe ``commit``, including the paths it changed against its first parent.
+
+    A commit in ``shallow`` is described as git does, as a root: no parents.
+    """
+    encoding = (commit.encoding or b"utf-8").decode("ascii", "replace")
+    message, trailers = split_message(commit.message.decode(encoding, "replace"))
+    zone = timezone(timedelta(seconds=commit.author_timezone))
+    return CommitInfo(
+        sha=commit.id.decode("ascii"),
+        message=message,
+        author=commit.author.decode(encoding, "replace"),
+        committer=commit.committer.decode(encoding, "replace"),
+        time=datetime.fromtimestamp(commit.author_time, zone),
+        parents=tuple(parent.decode("ascii") for parent in parents_of(commit, shallow)),
+        paths=changed_paths(store, commit, shallow),
+        trailers=trailers,
+    )
+
+
+def remember_changed_paths(commit_id: ObjectID, paths: Iterable[str]) -> tuple[str, ...]:
+    """Record the paths a commit changed against its first parent; return them sorted."""
+    known = tuple(sorted(paths))
+    _KNOWN.put(commit_id, known)
+    return known
+
+
+def changed_paths(
+    store: BaseObjectStore, commit: Commit, shallow: frozenset[ObjectID] = frozenset()
+) -> tuple[str, ...]:
+    """Paths that ``commit`` changed against its first parent (all paths for a root)."""
+    known = _KNOWN.get(commit.id)
+    if known is not None:
+        return known
+    parent_tree: ObjectID | None = None
+    parents = parents_of(commit, shallow)
+    if parents:
+        parent_tree = load_commit(store, parents[0]).tree
+    with naming_commit(commit.id):  # a log of a hostile commit says which one it is
+        paths = diff_tree_paths(store, parent_tree, commit.tree)
+    return remember_changed_paths(commit.id, paths)

@@ -1,0 +1,258 @@
+"""Refs and reflogs: reading the branch, moving it by compare-and-swap, logging the move.
+
+dulwich writes a reflog entry only for the ref it updates (and only when given a
+message); git also logs every move of the checked-out branch under ``HEAD``. Both logs
+are written here, so that ``git reflog`` shows our commits, restores and resets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from dulwich.errors import FileFormatException
+from dulwich.file import FileLocked
+from dulwich.objects import ZERO_SHA, ObjectID
+from dulwich.reflog import format_reflog_line
+from dulwich.refs import Ref, SymrefLoop
+from dulwich.repo import Repo
+
+from gitworktree.errors import ConflictError, RepositoryError
+from gitworktree.history._core.damage import damaged, is_object_id
+from gitworktree.history._core.identity import Signature
+
+__all__ = [
+    "HEAD",
+    "add_ref_if_new",
+    "advance_branch",
+    "append_reflog",
+    "branch_ref",
+    "delete_ref",
+    "read_ref",
+]
+
+HEAD = Ref(b"HEAD")
+
+log = logging.getLogger("gitworktree")
+
+
+def branch_ref(repo: Repo) -> Ref:
+    """The branch HEAD points at, e.g. ``refs/heads/main`` (it may not exist yet).
+
+    Raises:
+        RepositoryError: if HEAD is detached or not a branch.
+    """
+    try:
+        chain, sha = repo.refs.follow(HEAD)
+    except SymrefLoop as err:
+        raise damaged(repo.path, "HEAD is a symbolic-ref loop") from err
+    except (KeyError, FileFormatException) as err:
+        raise damaged(repo.path, f"HEAD cannot be read ({err})") from err
+    target = chain[-1]
+    if len(chain) < 2 and sha is not None and not is_object_id(sha):
+        raise damaged(repo.path, f"HEAD holds {sha[:60]!r}, neither a ref nor an object id")
+    if len(chain) < 2 or not target.startswith(b"refs/heads/"):
+        raise RepositoryError(
+            repo.path,
+            "HEAD is detached (not on a branch); check out a branch, e.g. `git switch main`",
+        )
+    return target
+
+
+def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
+    """The id ``ref`` points at (following symbolic refs), or ``None`` if it does not exist.
+
+    Raises:
+        RepositoryError: if the ref store is damaged: a symbolic-ref loop, unreadable
+            ``packed-refs``, or a ref file holding something other than an object id.
+    """
+    name = ref.decode("utf-8", "replace")
+    try:
+        sha = repo.refs[ref]
+    except KeyError:
+        return None
+    except SymrefLoop as err:
+        raise damaged(repo.path, f"{name} is a symbolic-ref loop") from err
+    except FileFormatException as err:  # packed-refs with a line that is not "<id> <ref>"
+        raise damaged(repo.path, f"packed-refs cannot be read ({err})") from err
+    if not is_object_id(sha):
+        raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
+    return sha
+
+
+def advance_branch(
+    repo: Repo,
+    ref: Ref,
+    old: ObjectID | None,
+    new: ObjectID,
+    *,
+    signature: Signature,
+    message: str,
+) -> None:
+    """Move branch ``ref`` from ``old`` to ``new`` atomically, logging it for the ref and HEAD.
+
+    Args:
+        repo: the repository.
+        ref: the branch HEAD points at.
+        old: the id the branch must still point at; ``None`` if it must not exist yet.
+        new: the id to point it at.
+        signature: who moves it, and when (for the reflog).
+        message: the reflog message, e.g. ``commit: Add notes``.
+
+    Raises:
+        ConflictError: if the branch no longer points at ``old``; nothing was changed.
+        dulwich.file.FileLocked: if the ref's lock file exists.
+    """
+    logged = message.encode("utf-8")
+    who, when, zone = signature.raw, signature.timestamp, signature.offset
+    if old is None:
+        moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
+    else:
+        moved = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
+    if not moved:
+        name = ref.decode("utf-8", "replace")
+        raise ConflictError(
+            f"{name} moved while this commit was prepared (expected "
+            f"{(old or b'no commit').decode()}); nothing was written — re-sync and retry",
+            ref=name,
+        )
+    try:
+        append_reflog(repo, HEAD, old, new, signature=signature, message=message)
+    except OSError as error:
+        # The branch has moved: the move stands, only git's record of it under HEAD is
+        # missing (the branch's own reflog has it).
+        log.warning("%s moved to %s, but HEAD's reflog could not be written: %s",
+                    ref.decode("utf-8", "replace"), new.decode("ascii"), error)  # fmt: skip
+
+
+def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
+    """Create the loose ref ``ref`` at ``sha`` unless a ref is in its way.
+
+    git's protocol: ``<ref>.lock`` created exclusively, the refs looked at again under
+    it (a git process may have made one since), the id written and flushed to disk, the
+    lock renamed over the ref. No reflog entry: see `append_reflog`. (dulwich's
+    ``add_if_new`` takes twice the system calls, reads the config again for its reflog
+    entry, and misses the folder conflicts below.)
+
+    Returns:
+        ``None`` once created; else the ref in the way: ``ref`` itself (loose or packed),
+        a ref named like one of its folders (``a`` for ``a/b``), or a ref inside the
+        folder it would name (``a/b`` for ``a``) — git keeps no two such refs.
+
+    Raises:
+        dulwich.file.FileLocked: if the ref's lock file exists, or a lock file of a ref
+            inside its folder does (a write in progress there).
+    """
+    in_the_way = _ref_in_the_way(repo, ref)
+    if in_the_way is not None:
+        return in_the_way
+    path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
+    lock = path + b".lock"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise FileLocked(path, lock) from None
+    try:
+        try:
+            in_the_way = _ref_in_the_way(repo, ref)
+            if in_the_way is None:
+                os.write(fd, sha + b"\n")
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if in_the_way is None:
+            os.replace(lock, path)
+            return None
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        raise
+    os.unlink(lock)
+    return in_the_way
+
+
+def _ref_in_the_way(repo: Repo, ref: Ref) -> Ref | None:
+    packed = repo.refs.get_packed_refs()
+    parts = ref.split(b"/")
+    for end in range(2, len(parts) + 1):  # refs/x, refs/x/y, ..., ref itself
+        name = Ref(b"/".join(parts[:end]))
+        if name in packed or os.path.isfile(repo.refs.refpath(name)):  # type: ignore[attr-defined]
+            return name
+    inside = next((name for name in packed if name.startswith(ref + b"/")), None)
+    if inside is not None:
+        return Ref(inside)
+    folder = repo.refs.refpath(ref)  # type: ignore[attr-defined]
+    for directory, _, files in os.walk(folder, topdown=False):
+        refs = sorted(name for name in files if not name.endswith(b".lock"))
+        if refs:
+            relative = os.path.relpath(os.path.join(directory, refs[0]), folder)
+            return Ref(ref + b"/" + relative.replace(os.fsencode(os.sep), b"/"))
+        if files:  # only lock files: a ref in there is being written
+            lock = os.path.join(directory, min(files))
+            raise FileLocked(lock.removesuffix(b".lock"), lock)
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)  # a folder left empty: git removes those too
+    return None
+
+
+def append_reflog(
+    repo: Repo,
+    ref: Ref,
+    old: ObjectID | None,
+    new: ObjectID,
+    *,
+    signature: Signature,
+    message: str,
+) -> None:
+    """Append one entry to the reflog of ``ref`` (``HEAD`` lives in the git directory).
+
+    Args:
+        repo: the repository.
+        ref: ``HEAD`` or a full ref name.
+        old: the previous id, ``None`` for a new ref.
+        new: the new id.
+        signature: who moved it, and when.
+        message: the reflog message.
+    """
+    path = _reflog_path(repo, ref)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = format_reflog_line(
+        old or ZERO_SHA,
+        new,
+        signature.raw,
+        signature.timestamp,
+        signature.offset,
+        message.encode("utf-8"),
+    )
+    with open(path, "ab") as log:
+        log.write(line + b"\n")
+
+
+def delete_ref(repo: Repo, ref: Ref, old: ObjectID) -> bool:
+    """Delete ``ref`` if it still points at ``old``, and its reflog, as ``git`` does.
+
+    Returns:
+        Whether the ref was deleted (``False`` if it had moved or was gone).
+    """
+    if not repo.refs.remove_if_equals(ref, old):
+        return False
+    path = _reflog_path(repo, ref)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    logs = Path(repo.commondir()) / "logs" / "refs"
+    parent = path.parent
+    while parent != logs and logs in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    return True
+
+
+def _reflog_path(repo: Repo, ref: Ref) -> Path:
+    base = repo.controldir() if ref == HEAD else repo.commondir()
+    return Path(base) / "logs" / os.fsdecode(ref)

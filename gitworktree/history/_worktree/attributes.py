@@ -1,0 +1,270 @@
+"""What git does to a file between its blob and the work tree: line endings, and refusals.
+
+git converts line endings when a file goes into a blob ("clean": CRLF becomes LF) and
+when it is written out ("smudge": LF becomes CRLF), as the ``text``/``eol`` attributes
+and ``core.autocrlf``/``core.eol`` say. `WorktreeFilters` does the same, so that blobs
+hold LF, the work tree holds what ``git checkout`` would write, and a file nobody changed
+never reads as changed. Attributes that run programs named by repository config
+(``filter=``), expand keywords (``ident``) or re-encode (``working-tree-encoding``) are
+not applied: a commit of such a file is refused (`UnsupportedAttributeError`).
+
+Attributes come from ``core.attributesFile`` (by default
+``$XDG_CONFIG_HOME/git/attributes``), the ``.gitattributes`` of every directory along a
+path (read from the work tree once per directory, when a path below it is first asked
+about) and ``.git/info/attributes``, in git's order of precedence. One `WorktreeFilters` is
+made per operation (a load, a commit, a status), so a change to them applies from the
+next one. With no attributes file and ``core.autocrlf`` unset nothing is converted, and
+the cost is one failed ``open`` per directory asked about.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dulwich.attrs import (
+    AttributeValue,
+    GitAttributes,
+    Pattern,
+    compile_gitattributes_patterns,
+    parse_git_attributes,
+)
+from dulwich.config import Config
+from dulwich.repo import Repo
+
+from gitworktree.errors import UnsupportedAttributeError
+from gitworktree.history._core.damage import config_error
+
+if TYPE_CHECKING:
+    from dulwich.line_ending import LineEndingFilter
+
+__all__ = ["WorktreeFilters"]
+
+log = logging.getLogger("gitworktree")
+
+_Patterns = list[tuple[Pattern, Mapping[bytes, AttributeValue]]]
+
+# ``working-tree-encoding`` set to UTF-8 converts nothing: the blob is UTF-8 already.
+_UTF8 = frozenset({b"utf-8", b"utf8"})
+
+
+class WorktreeFilters:
+    """The line-ending conversion git applies to each path of one work tree.
+
+    Args:
+        root: the work tree root.
+        control_dir: the ``.git`` directory (for ``info/attributes``).
+        config: the repository's config stack, or a function that reads it (then called
+            only when a path is first converted).
+    """
+
+    def __init__(
+        self, root: Path, control_dir: Path, config: Config | Callable[[], Config]
+    ) -> None:
+        self._root = root
+        self._control_dir = control_dir
+        self._config = config
+        self._eol: tuple[str, bytes, bytes] | None = None
+        self._attributes: GitAttributes | None = None
+        self._filters: dict[str, LineEndingFilter | None] = {}
+        self._expected: dict[bytes, _Patterns] = {}  # attributes files about to be written
+        self._directories: dict[bytes, _Patterns] = {}  # each directory's, read once
+        self._info: _Patterns | None = None
+        self._global: _Patterns | None = None
+        # Directories where nothing can convert (no attributes along the way, no
+        # core.autocrlf): their files skip the per-path lookup, the cost of a large map.
+        self._quiet: dict[str, bool] = {}
+
+    @property
+    def root(self) -> Path:
+        """The work tree root."""
+        return self._root
+
+    @classmethod
+    def for_repo(cls, repo: Repo) -> WorktreeFilters:
+        """The filters of ``repo``'s work tree, as its config and attributes are now."""
+        return cls(Path(repo.path), Path(repo.controldir()), repo.get_config_stack)
+
+    def attributes(self, path: str) -> Mapping[bytes, AttributeValue]:
+        """The git attributes of ``path`` (repository-relative), the ``binary`` macro expanded."""
+        if self._attributes is None:
+            self._attributes = GitAttributes(
+                [*self._global_patterns(), *self._directory_patterns(b"")],
+                directory_loader=self._directory_patterns,
+                info_patterns=self._info_patterns(),
+            )
+        found = self._attributes.match_path(path.encode("utf-8", "surrogateescape"))
+        if found.get(b"binary") is True:  # git's built-in macro: -diff -merge -text
+            found = {**found, b"text": False, b"diff": False, b"merge": False}
+        return found
+
+    def expect(self, path: str, data: bytes | None) -> None:
+        """Use ``data`` as the content of the attributes file ``path`` about to be written.
+
+        A checkout writes ``.gitattributes`` files and the files they govern together
+        (a clone, a pull): the files are converted as the new attributes say, as git's
+        checkout does.
+
+        Args:
+            path: a ``.gitattributes`` path, repository-relative.
+            data: its new content; ``None``: it is being deleted.
+        """
+        directory = path.rpartition("/")[0].encode("utf-8", "surrogateescape")
+        patterns: _Patterns = []
+        if data is not None:
+            entries = parse_git_attributes(io.BytesIO(data))
+            patterns = compile_gitattributes_patterns(entries, path, directory)
+        self._expected[directory] = patterns
+        self._attributes = None  # built again with the new patterns
+        self._filters.clear()
+        self._quiet.clear()
+
+    def check_supported(self, path: str) -> None:
+        """Refuse a path whose attributes ask for more than line-ending conversion.
+
+        Raises:
+            UnsupportedAttributeError: for ``filter=<driver>``, ``ident`` or a
+                ``working-tree-encoding`` other than UTF-8.
+        """
+        found = self.attributes(path)
+        driver = found.get(b"filter")
+        if driver is True or isinstance(driver, bytes):
+            raise UnsupportedAttributeError(path, "filter", _shown(driver))
+        if found.get(b"ident") is True:
+            raise UnsupportedAttributeError(path, "ident", "set")
+        encoding = found.get(b"working-tree-encoding")
+        if isinstance(encoding, bytes) and encoding.lower() not in _UTF8:
+            raise UnsupportedAttributeError(path, "working-tree-encoding", _shown(encoding))
+
+    def clean(self, path: str, data: bytes) -> bytes:
+        """What git stores for ``path`` holding ``data`` on disk (CRLF to LF where due)."""
+        if self._is_quiet(path):
+            return data
+        line_endings = self._filter(path)
+        if line_endings is None:
+            return data
+        return line_endings.clean(data, path.encode("utf-8", "surrogateescape"))
+
+    def smudge(self, path: str, data: bytes) -> bytes:
+        """What git writes on disk for ``path`` holding blob ``data`` (LF to CRLF where due)."""
+        if self._is_quiet(path):
+            return data
+        line_endings = self._filter(path)
+        if line_endings is None:
+            return data
+        return line_endings.smudge(data, path.encode("utf-8", "surrogateescape"))
+
+    def converts_in(self, directory: str) -> bool:
+        """Whether any file directly in ``directory`` (``""``: the root) may be converted."""
+        quiet = self._quiet.get(directory)
+        if quiet is None:
+            quiet = self._quiet[directory] = self._nothing_converts_in(directory)
+        return not quiet
+
+    def _is_quiet(self, path: str) -> bool:
+        directory = path.rpartition("/")[0]
+        quiet = self._quiet.get(directory)
+        if quiet is None:
+            quiet = self._quiet[directory] = self._nothing_converts_in(directory)
+        return quiet
+
+    def _nothing_converts_in(self, directory: str) -> bool:
+        _core_eol, autocrlf, _safecrlf = self._eol_config()
+        if autocrlf in (b"true", b"input"):
+            return False
+        if self._info_patterns() or self._global_patterns() or self._directory_patterns(b""):
+            return False
+        parts = directory.split("/") if directory else []
+        return not any(
+            self._directory_patterns("/".join(parts[:depth]).encode("utf-8", "surrogateescape"))
+            for depth in range(1, len(parts) + 1)
+        )
+
+    def _eol_config(self) -> tuple[str, bytes, bytes]:
+        if self._eol is None:
+            from dulwich.line_ending import read_eol_config
+
+            self._eol = read_eol_config(self._config_stack())
+        return self._eol
+
+    def _config_stack(self) -> Config:
+        if callable(self._config):
+            try:
+                self._config = self._config()  # read once
+            except ValueError as err:  # a line that does not parse, as dulwich reports it
+                raise config_error(self._root, err) from err
+        return self._config
+
+    def _filter(self, path: str) -> LineEndingFilter | None:
+        if path not in self._filters:
+            # Imported when first needed: it brings dulwich.patch (and email) along.
+            from dulwich.line_ending import (
+                CRLFAction,
+                line_ending_filter_for_action,
+                resolve_crlf_action,
+            )
+
+            core_eol, autocrlf, _safecrlf = self._eol_config()
+            action = resolve_crlf_action(self.attributes(path), core_eol, autocrlf)
+            # core.safecrlf only warns or refuses in git; we convert as git does and
+            # leave the refusal to git's own commands.
+            self._filters[path] = (
+                None if action is CRLFAction.BINARY else line_ending_filter_for_action(action)
+            )
+        return self._filters[path]
+
+    def _global_patterns(self) -> _Patterns:
+        """``core.attributesFile``, else ``$XDG_CONFIG_HOME/git/attributes``: the lowest rank."""
+        if self._global is None:
+            try:
+                configured = self._config_stack().get(("core",), "attributesFile")
+            except KeyError:
+                configured = None
+            if configured:
+                path = Path(os.path.expanduser(os.fsdecode(configured)))
+            else:
+                home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+                path = Path(home, "git", "attributes")
+            self._global = self._read_patterns(path)
+        return self._global
+
+    def _info_patterns(self) -> _Patterns:
+        if self._info is None:
+            self._info = self._read_patterns(self._control_dir / "info" / "attributes")
+        return self._info
+
+    def _directory_patterns(self, directory: bytes) -> _Patterns:
+        if directory in self._expected:
+            return self._expected[directory]
+        if directory not in self._directories:
+            parts = os.fsdecode(directory).split("/") if directory else []
+            path = self._root.joinpath(*parts, ".gitattributes")
+            self._directories[directory] = self._read_patterns(path, directory)
+        return self._directories[directory]
+
+    def _read_patterns(self, path: Path, base: bytes = b"") -> _Patterns:
+        try:
+            handle = open(path, "rb", opener=_open_no_follow)  # noqa: SIM115 - closed below
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as error:
+            # git ignores a .gitattributes that is a symbolic link, and warns about one it
+            # cannot read (a directory, no permission) and carries on without it.
+            if error.errno != errno.ELOOP:
+                log.warning("ignoring %s: %s", path, error.strerror or error)
+            return []
+        with handle:
+            return compile_gitattributes_patterns(parse_git_attributes(handle), str(path), base)
+
+
+def _open_no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+
+
+def _shown(value: AttributeValue) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else "set"

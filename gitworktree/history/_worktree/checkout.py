@@ -1,0 +1,194 @@
+"""Bringing work-tree files back to HEAD: discarding changes, and finishing a checkout.
+
+- `discard_worktree_changes` throws away uncommitted changes under some paths (``git
+  checkout`` plus ``git clean`` for them): a failed transaction uses it for anchors.
+- `recover_interrupted_checkout` finishes what a killed commit or restore left undone:
+  the branch moved, but some files and index entries were not written yet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from dulwich.index import cleanup_mode
+from dulwich.object_store import BaseObjectStore
+from dulwich.objects import Blob, ObjectID
+from dulwich.repo import Repo
+
+from gitworktree.atomic import is_temporary
+from gitworktree.history._core.damage import load_object
+from gitworktree.history._core.untrusted import naming_commit
+from gitworktree.history._objects.commits import load_commit
+from gitworktree.history._objects.rawtrees import iter_tree_files
+from gitworktree.history._objects.trees import lookup_entry
+from gitworktree.history._refs.refs import HEAD, read_ref
+from gitworktree.history._worktree.attributes import WorktreeFilters
+from gitworktree.history._worktree.index import locked_index, read_index_entries
+from gitworktree.history._worktree.materialize import WorktreeFile, write_worktree
+from gitworktree.history._worktree.shapes import check_head
+from gitworktree.history._worktree.status import scan_worktree, worktree_entry
+from gitworktree.history._worktree.writelock import last_writer_state
+
+__all__ = ["discard_worktree_changes", "recover_interrupted_checkout", "writer_was_interrupted"]
+
+
+def discard_worktree_changes(repo: Repo, prefixes: Sequence[str]) -> list[str]:
+    """Make the files under ``prefixes`` what HEAD holds; return the paths changed.
+
+    Modified and deleted files are written back from HEAD; files HEAD does not have
+    are deleted. Their index entries follow, so ``git status`` is clean for them.
+    """
+    head = read_ref(repo, HEAD)
+    with naming_commit(head):
+        return _discard(repo, head, prefixes)
+
+
+def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list[str]:
+    store = repo.object_store
+    head_tree = None if head is None else load_commit(store, head).tree
+    changes = scan_worktree(repo, head_tree, list(prefixes))
+    files: dict[str, WorktreeFile | None] = {}
+    shas: dict[str, str] = {}
+    for change in changes:
+        entry = None if head_tree is None else lookup_entry(store, head_tree, change.path)
+        if entry is None:
+            files[change.path] = None
+            continue
+        mode, sha = entry
+        blob = load_object(store, sha, Blob)
+        files[change.path] = WorktreeFile(mode, blob.as_raw_string())
+        shas[change.path] = sha.decode("ascii")
+    if not files:
+        return []
+    with locked_index(repo) as index:
+        written = write_worktree(Path(repo.path), files, WorktreeFilters.for_repo(repo))
+        index.apply(
+            {
+                path: None if result is None else (shas[path], result)
+                for path, result in written.items()
+            }
+        )
+    return sorted(files)
+
+
+def recover_interrupted_checkout(repo: Repo, *, finish_checkout: bool = True) -> list[str]:
+    """Finish what a killed commit or restore left behind; return the paths repaired.
+
+    Our writers write the files and put the new index in place, then move the branch
+    (see `gitworktree.history._worktree.commit`). A process killed in between leaves the index
+    ahead of HEAD (or, from older versions, behind it): for each path, one of:
+
+    - the file already as HEAD has it, but a stale index entry: the entry is fixed;
+    - the file still as the index has it (the commit that never landed, or the old
+      version): it is written from HEAD;
+    - anything else: someone edited the file since the checkout — it is left alone.
+
+    Temporary files of interrupted atomic writes are removed. The caller holds the
+    writer lock (no other gitworktree writer is mid-write); the index lock is taken too.
+
+    Usually nothing was interrupted, and the index's cached root tree says so in O(1)
+    (our writers keep it up to date, as git does). Otherwise every entry is compared
+    with HEAD; when all match, complete cached trees are recorded for next time.
+
+    HEAD must name a commit first: an emptied branch or HEAD (a crash's usual damage)
+    reads as "no commit", which would make every tracked file look stale and be deleted.
+    Such a repository is refused before anything is touched; on an unborn branch of a
+    fresh repository there is nothing to finish.
+
+    Args:
+        repo: the repository.
+        finish_checkout: ``False``: only remove temporary files (no writer was killed
+            mid-write, so files that differ from HEAD are not ours to rewrite).
+
+    Raises:
+        UnsupportedRepositoryError: HEAD or its branch does not name a commit, or HEAD
+            points at a missing branch while the index tracks files.
+    """
+    if check_head(repo):
+        return []  # a fresh repository: no commit was ever checked out
+    store = repo.object_store
+    root = Path(repo.path)
+    removed_temps = _remove_temporary_files(root)
+    if not finish_checkout:
+        return sorted(removed_temps)
+    with locked_index(repo) as index:
+        head = read_ref(repo, HEAD)
+        if head is None:  # emptied since check_head: still never "delete everything"
+            check_head(repo)
+            return sorted(removed_temps)
+        head_tree = load_commit(store, head).tree
+        if index.matches_tree(head_tree):
+            return sorted(removed_temps)
+        entries, index_mtime = read_index_entries(repo)
+        with naming_commit(head):
+            committed = _committed_entries(repo, head_tree)
+        filters = WorktreeFilters.for_repo(repo)
+        files: dict[str, WorktreeFile | None] = {}
+        updates: dict[str, tuple[str, os.stat_result] | None] = {}
+        differs = False
+        for path in set(committed) | set(entries):
+            entry = entries.get(path)
+            indexed = None if entry is None else (cleanup_mode(entry.mode), entry.sha)
+            target = committed.get(path)
+            if indexed == target:
+                continue
+            differs = True
+            on_disk = worktree_entry(root, path, entry, index_mtime, filters)
+            if on_disk == target:
+                updates[path] = None if target is None else (target[1].decode(), _lstat(root, path))
+            elif on_disk == indexed:
+                files[path] = None if target is None else _worktree_file(store, target)
+        with naming_commit(head):
+            written = write_worktree(root, files, filters) if files else {}
+        for path, result in written.items():
+            target = committed.get(path)
+            updates[path] = (
+                None if result is None or target is None else (target[1].decode(), result)
+            )
+        if updates:
+            index.apply(updates)
+        elif head_tree is not None and not differs:
+            index.record_tree(store, head_tree)  # every entry matched: vouch for it
+    return sorted({*updates, *removed_temps})
+
+
+def writer_was_interrupted(control_dir: Path) -> bool:
+    """Whether the writer lock's record shows a writer that did not finish.
+
+    Only then can a checkout have been left half-written by us: a record at ``idle`` (or
+    none: no gitworktree writer ever ran) proves there is nothing to finish, and files
+    that differ from HEAD are someone's edits or someone's branch move, not our debris.
+    """
+    state = last_writer_state(control_dir).get("state")
+    return state is not None and state != "idle"
+
+
+def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tuple[int, ObjectID]]:
+    if head_tree is None:
+        return {}
+    return {path: (mode, sha) for path, mode, sha in iter_tree_files(repo.object_store, head_tree)}
+
+
+def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
+    blob = load_object(store, target[1], Blob)
+    return WorktreeFile(target[0], blob.as_raw_string())
+
+
+def _lstat(root: Path, path: str) -> os.stat_result:
+    return os.lstat(root / path)
+
+
+def _remove_temporary_files(root: Path) -> list[str]:
+    """Delete the temporary files of atomic writes that a killed process left behind."""
+    removed = []
+    for directory, subdirectories, names in os.walk(root):
+        if ".git" in subdirectories:
+            subdirectories.remove(".git")
+        for name in names:
+            if is_temporary(name):
+                path = Path(directory) / name
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(root).as_posix())
+    return removed

@@ -1,0 +1,493 @@
+"""The index (``.git/index``): updating the entries of the paths a commit wrote.
+
+After a commit is materialized, the index must hold the new blob id and the stat data
+of every written file, so that ``git status`` is clean and a later plain ``git commit``
+starts from our content.
+
+Only the entries of the written paths are re-encoded; every other entry is kept as the
+raw bytes it was (see `gitworktree.history._worktree.index_file`), and the cached trees of the
+``TREE`` extension follow the commit (see `gitworktree.history._worktree.cache_tree`). Index
+version 4 is rewritten whole through dulwich instead, with its optional extensions
+dropped; a split or sparse index is refused (see `IndexLock.read`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dulwich.file import FileLocked
+from dulwich.index import (
+    DEFAULT_VERSION,
+    ConflictedIndexEntry,
+    IndexChecksumReader,
+    IndexChecksumWriter,
+    IndexEntry,
+    cleanup_mode,
+    index_entry_from_stat,
+    read_index_dict_with_version,
+    write_index_dict,
+)
+from dulwich.object_store import BaseObjectStore
+from dulwich.objects import ObjectID
+from dulwich.repo import Repo
+
+from gitworktree.errors import RepositoryError
+from gitworktree.history._core.locks import lock_errors, wait_for_lock
+from gitworktree.history._core.paths import decode_path, encode_path
+from gitworktree.history._core.processes import process_identity
+from gitworktree.history._objects.rawtrees import EMPTY_TREE
+from gitworktree.history._worktree.cache_tree import (
+    CacheTree,
+    cache_tree_of,
+    follow_tree_moves,
+    invalidate_paths,
+    parse_cache_tree,
+    serialize_cache_tree,
+    tree_moves,
+)
+from gitworktree.history._worktree.index_file import (
+    IndexFile,
+    UnsupportedIndexError,
+    encode_entry,
+    read_index_file,
+    remember,
+    serialize_index,
+)
+
+__all__ = [
+    "INDEX_TEMP_INFIX",
+    "IndexLock",
+    "IndexUpdate",
+    "TreeChange",
+    "entry_matches_stat",
+    "lock_marker",
+    "locked_index",
+    "read_index_entries",
+    "update_index_entries",
+]
+
+#: path -> (blob id as hex, stat of the file just written), or ``None`` to drop the entry.
+IndexUpdate = Mapping[str, "tuple[str, os.stat_result] | None"]
+
+_Entries = dict[bytes, IndexEntry | ConflictedIndexEntry]
+
+log = logging.getLogger("gitworktree")
+
+#: The new index is written to ``index<INFIX><pid>`` and renamed over ``index``.
+INDEX_TEMP_INFIX = ".gitworktree-"
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    """The move of HEAD's tree that an index update follows.
+
+    Give it to `IndexLock.apply` when the update writes every file that differs between
+    ``old`` and ``new`` (a commit's or a reset's checkout), so that the cached trees of
+    the directories involved become ``new``'s instead of being invalidated.
+    """
+
+    store: BaseObjectStore
+    old: ObjectID | None
+    new: ObjectID
+
+
+class IndexLock:
+    """The index, locked (``index.lock`` held) until the `locked_index` block ends.
+
+    Unlike git, which writes the new index into ``index.lock`` and renames it into place
+    (so releasing the lock and publishing the index are one step), `apply` puts the new
+    index in place while the lock is still held: a commit then moves its branch *after*
+    the index is in place and releases the lock last (see `gitworktree.history._worktree.commit`).
+    The lock file holds `lock_marker` so that a writer killed mid-write can be told from
+    a live ``git`` (see `gitworktree.history._worktree.writelock`).
+    """
+
+    def __init__(self, index_path: Path, old: bytes | None) -> None:
+        self._index_path = index_path
+        self._old = old
+        self.applied = False
+        self.kept = False
+
+    def keep(self) -> None:
+        """Keep the new index even if the block ends with an exception (the branch moved)."""
+        self.kept = True
+
+    def apply(self, updates: IndexUpdate, *, trees: TreeChange | None = None) -> None:
+        """Set or drop the entries of ``updates``, keeping every other entry as it was.
+
+        The cached trees along the updated paths follow ``trees`` when given, and are
+        invalidated otherwise; a stale cached tree would make a later ``git commit``
+        write old trees.
+
+        Args:
+            updates: path -> (blob id, stat result of the written file) or ``None``.
+            trees: the tree change the update completes, if it is a whole checkout.
+        """
+        if self.applied:
+            raise RuntimeError("the index was already written under this lock")
+        index = self.read()
+        if index is None:
+            self._apply_with_dulwich(updates)
+            return
+        paths, entries, extended = list(index.paths), list(index.entries), index.extended
+        deltas: dict[bytes, int] = {}
+        for path, update in sorted(updates.items(), reverse=True):
+            key = encode_path(path)
+            start, stop = _span(paths, key)
+            extended -= sum(1 for entry in entries[start:stop] if entry[60] & 0x40)
+            new = [] if update is None else [encode_entry(key, update[0], update[1])]
+            paths[start:stop] = [key] * len(new)
+            entries[start:stop] = new
+            if len(new) != stop - start:
+                for directory in _directories_above(key):
+                    deltas[directory] = deltas.get(directory, 0) + len(new) - (stop - start)
+        cached = self._cached_trees(index)
+        if cached is not None:
+            if trees is not None:
+                keys = [encode_path(path) for path in updates]
+                moves = tree_moves(trees.store, trees.old, trees.new, keys)
+                follow_tree_moves(cached, moves, deltas)
+            else:
+                invalidate_paths(cached, [encode_path(path) for path in updates])
+        self._write(index, paths, entries, extended, cached)
+
+    def read(self) -> IndexFile | None:
+        """The index as it is now (empty if there is none); ``None`` for a format we do
+        not patch.
+
+        Raises:
+            RepositoryError: if the index cannot be parsed, or is a split or sparse index.
+        """
+        raw = self._old if not self.applied else _read_or_none(self._index_path)
+        if raw is None:
+            return IndexFile.empty()
+        return _parse(self._index_path, raw)
+
+    def matches_tree(self, tree: ObjectID | None) -> bool:
+        """Whether the index's cached root tree vouches that its entries are ``tree``'s.
+
+        ``None`` is an unborn branch: true for an empty index. Conservative: ``False``
+        whenever the cached trees cannot tell (or the format is not ours to read).
+        """
+        index = self.read()
+        if index is None:
+            return False
+        if tree is None:
+            return not index.entries
+        data = index.extension(b"TREE")
+        if data is None:
+            return False
+        try:
+            root = parse_cache_tree(data)
+        except ValueError:
+            return False
+        return root.valid and root.sha == tree and root.entry_count == len(index.entries)
+
+    def record_tree(self, store: BaseObjectStore, tree: ObjectID) -> None:
+        """Write complete cached trees for ``tree``; the caller has checked that the
+        index's entries are exactly ``tree``'s files. A no-op for formats we do not patch.
+        """
+        index = self.read()
+        if index is None or index.has_conflicts():
+            return
+        cached = cache_tree_of(store, tree)
+        if cached.entry_count != len(index.entries):
+            return  # not the same files after all: leave the index alone
+        self._write(index, index.paths, index.entries, index.extended, cached)
+
+    def _cached_trees(self, index: IndexFile) -> CacheTree | None:
+        data = index.extension(b"TREE")
+        if data is None:
+            # An index with no entries holds the empty tree: start a record of it, so
+            # that a repository's first commit leaves complete cached trees behind.
+            return None if index.entries else CacheTree(b"", 0, EMPTY_TREE)
+        try:
+            return parse_cache_tree(data)
+        except ValueError:
+            return None  # unreadable: dropped below, git rebuilds it
+
+    def _write(
+        self,
+        index: IndexFile,
+        paths: list[bytes],
+        entries: list[bytes],
+        extended: int,
+        cached: CacheTree | None,
+    ) -> None:
+        extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
+        if cached is not None:
+            extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
+        written = serialize_index(index.version, paths, entries, extended, extensions)
+        self._place(written.raw)
+        remember(str(self._index_path), written)
+
+    def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
+        """Rewrite the whole index through dulwich (formats we do not patch)."""
+        entries, version = self._read_with_dulwich()
+        for path, update in updates.items():
+            key = encode_path(path)
+            if update is None:
+                entries.pop(key, None)
+            else:
+                sha, stat_result = update
+                entries[key] = index_entry_from_stat(stat_result, ObjectID(sha.encode("ascii")))
+        buffer = io.BytesIO()
+        writer = IndexChecksumWriter(buffer)
+        write_index_dict(writer, entries, version=version)
+        writer.write_checksum()
+        self._place(buffer.getvalue())
+
+    def _place(self, raw: bytes) -> None:
+        """Replace the index with ``raw`` by a rename: readers see the old or the new."""
+        _replace_file(self._index_path, raw)
+        self.applied = True
+
+    def restore(self) -> None:
+        """Put back the index as it was when the lock was taken (if `apply` replaced it)."""
+        if not self.applied:
+            return
+        if self._old is None:
+            self._index_path.unlink(missing_ok=True)
+        else:
+            _replace_file(self._index_path, self._old)
+        self.applied = False
+
+    def _read_with_dulwich(self) -> tuple[_Entries, int]:
+        try:
+            handle = open(self._index_path, "rb")  # noqa: SIM115 - closed in finally
+        except FileNotFoundError:
+            return {}, DEFAULT_VERSION
+        try:
+            entries, version, _extensions = read_index_dict_with_version(
+                IndexChecksumReader(handle)
+            )
+        except Exception as err:
+            raise RepositoryError(
+                self._index_path, f"cannot read the index ({err}); `git status` may repair it"
+            ) from err
+        finally:
+            handle.close()
+        return entries, version
+
+
+def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
+    try:
+        return read_index_file(str(index_path), raw)
+    except UnsupportedIndexError as err:
+        raise RepositoryError(
+            index_path,
+            f"the index is {err}, which gitworktree cannot update; nothing was changed. "
+            "Turn it off with `git update-index --no-split-index` (or `git sparse-checkout "
+            "disable`), then retry",
+        ) from err
+    except ValueError as err:
+        raise RepositoryError(
+            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+        ) from err
+
+
+def _span(paths: list[bytes], path: bytes) -> tuple[int, int]:
+    """Where ``path``'s entries (all stages) are in the sorted ``paths``."""
+    return bisect_left(paths, path), bisect_right(paths, path)
+
+
+def _directories_above(path: bytes) -> Iterator[bytes]:
+    """``b""`` and every directory containing ``path``."""
+    yield b""
+    at = path.find(b"/")
+    while at >= 0:
+        yield path[:at]
+        at = path.find(b"/", at + 1)
+
+
+@contextmanager
+def locked_index(repo: Repo) -> Iterator[IndexLock]:
+    """Hold the index lock for the duration of the block.
+
+    Taking the lock first lets a commit fail on a held ``index.lock`` before it publishes
+    anything. `IndexLock.apply` puts the new index in place at once; the lock is released
+    when the block ends. On an exception the index is put back as it was, unless the
+    block has called `IndexLock.keep` (a commit whose branch has moved keeps its index).
+
+    Raises:
+        dulwich.file.FileLocked: if ``index.lock`` exists.
+    """
+    index_path = Path(repo.index_path())
+    lock_path = index_path.with_name(index_path.name + ".lock")
+    wait_for_lock(lambda: _create_lock(index_path, lock_path))
+    try:
+        index = IndexLock(index_path, _read_or_none(index_path))
+        index.read()  # refuse an index we cannot update before anything is written
+        try:
+            yield index
+        except BaseException:
+            if not index.kept:
+                _put_back(index)
+            raise
+    finally:
+        _release_lock(lock_path)
+
+
+def _put_back(index: IndexLock) -> None:
+    try:
+        index.restore()
+    except OSError as error:
+        log.warning(
+            "could not put the index back after a write that did not land (%s); "
+            "`git reset` rebuilds it from HEAD",
+            error,
+        )
+
+
+def lock_marker() -> bytes:
+    """What our ``index.lock`` holds: this process's id, so a stale one can be told apart."""
+    return b"gitworktree " + process_identity().encode("ascii") + b"\n"
+
+
+def _create_lock(index_path: Path, lock_path: Path) -> None:
+    """Create ``index.lock`` holding `lock_marker`, in one step.
+
+    The marker goes into a file of our own first, which is then hard-linked as the lock:
+    the link fails if the lock exists (as ``O_EXCL`` would), and a lock that exists is
+    never without its marker, even if we are killed at any instant.
+    """
+    marker = lock_path.with_name(f"{lock_path.name}{INDEX_TEMP_INFIX}{os.getpid()}")
+    marker.write_bytes(lock_marker())
+    try:
+        os.link(marker, lock_path)
+    except FileExistsError:
+        raise FileLocked(os.fsencode(index_path), os.fsencode(lock_path)) from None
+    except OSError:  # no hard links on this file system: create it, then write
+        _create_lock_without_link(index_path, lock_path)
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _create_lock_without_link(index_path: Path, lock_path: Path) -> None:
+    try:
+        fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise FileLocked(os.fsencode(index_path), os.fsencode(lock_path)) from None
+    try:
+        os.write(fd, lock_marker())
+    finally:
+        os.close(fd)
+
+
+def _release_lock(lock_path: Path) -> None:
+    try:
+        lock_path.unlink()
+    except FileNotFoundError:
+        # Someone deleted our lock while we held it (a person's `rm .git/index.lock`):
+        # whatever they did since is theirs; there is nothing left to release.
+        log.warning("%s was removed by someone else while gitworktree held it", lock_path)
+    except OSError as error:
+        log.warning(
+            "could not remove %s (%s); no other writer can update the index until it is "
+            "deleted: delete it once no gitworktree or git process is running",
+            lock_path,
+            error,
+        )
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _replace_file(path: Path, raw: bytes) -> None:
+    """Write ``raw`` to a temporary file next to ``path`` and rename it over ``path``.
+
+    Like git's index, not flushed (``core.fsync`` leaves the index out by default): the
+    index is a cache of HEAD plus stat data, and the objects and refs it names are.
+    The temporary name carries our pid, so a killed writer's is recognized and removed.
+    """
+    temp = path.with_name(f"{path.name}{INDEX_TEMP_INFIX}{os.getpid()}")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(raw)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def update_index_entries(repo: Repo, updates: IndexUpdate) -> None:
+    """Set or drop index entries for exactly the paths in ``updates``.
+
+    Args:
+        repo: a non-bare repository.
+        updates: path -> (blob id, stat result of the written file) or ``None``.
+
+    Raises:
+        RepositoryError: if ``index.lock`` exists.
+    """
+    with lock_errors(), locked_index(repo) as index:
+        index.apply(updates)
+
+
+def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
+    """The index's stage-0 entries by path, and the index file's mtime in nanoseconds.
+
+    Conflicted paths (stages 1-3) are left out. A missing index reads as empty. Entries
+    are decoded only when looked up.
+
+    Raises:
+        RepositoryError: if the index cannot be parsed, or is a split or sparse index.
+    """
+    index_path = Path(repo.index_path())
+    try:
+        with open(index_path, "rb") as handle:
+            mtime = os.fstat(handle.fileno()).st_mtime_ns
+            raw = handle.read()
+    except FileNotFoundError:
+        return {}, 0
+    parsed = _parse(index_path, raw)
+    if parsed is not None:
+        return parsed.stage_zero(), mtime
+    try:
+        with open(index_path, "rb") as handle:
+            entries, _version, _extensions = read_index_dict_with_version(
+                IndexChecksumReader(handle)
+            )
+    except Exception as err:
+        raise RepositoryError(index_path, f"cannot read the index ({err})") from err
+    return {
+        decode_path(path): entry for path, entry in entries.items() if isinstance(entry, IndexEntry)
+    }, mtime
+
+
+def entry_matches_stat(entry: IndexEntry, stat_result: os.stat_result, index_mtime: int) -> bool:
+    """Whether the file's stat data still vouches for the entry's blob id.
+
+    As in git, a file modified in the same instant the index was written ("racily
+    clean") is never trusted: its content must be hashed.
+
+    Args:
+        entry: the index entry of the path.
+        stat_result: ``lstat`` of the file now.
+        index_mtime: the index file's mtime in nanoseconds.
+    """
+    if stat_result.st_mtime_ns >= index_mtime:
+        return False
+    return (
+        _nanoseconds(entry.mtime) == stat_result.st_mtime_ns
+        and entry.size == stat_result.st_size & 0xFFFFFFFF
+        and entry.ino == stat_result.st_ino & 0xFFFFFFFF
+        and entry.mode == cleanup_mode(stat_result.st_mode)
+    )
+
+
+def _nanoseconds(value: int | float | tuple[int, int]) -> int:
+    if isinstance(value, tuple):
+        return value[0] * 1_000_000_000 + value[1]
+    return int(value * 1_000_000_000)

@@ -1,0 +1,123 @@
+"""Git's own operations left unfinished: a merge, rebase, cherry-pick or revert under way.
+
+git records them in the ``.git`` directory (``MERGE_HEAD``, ``rebase-merge/``,
+``rebase-apply/``, ``CHERRY_PICK_HEAD``, ``REVERT_HEAD``) and in the index, whose entries
+at stages 1-3 are the unmerged paths. While one is under way the branch and the work
+tree belong to the person finishing it: a commit would record conflict markers as
+ordinary content and drop the unmerged stages, so every commit checks this first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dulwich.index import (
+    ConflictedIndexEntry,
+    IndexChecksumReader,
+    read_index_dict_with_version,
+)
+from dulwich.repo import Repo
+
+from gitworktree.errors import OperationInProgressError, RepositoryError
+from gitworktree.history._core.paths import decode_path
+from gitworktree.history._worktree.index_file import IndexFile, read_index_file
+
+__all__ = ["check_no_operation_in_progress", "operation_in_progress", "unmerged_paths"]
+
+# The state file each operation leaves in the git directory, checked in this order: a
+# rebase replays commits by cherry-picking them, so its marker is the more telling one.
+_MARKERS = (
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+)
+
+
+def operation_in_progress(repo: Repo) -> str | None:
+    """The git operation under way in ``repo``'s work tree, or ``None``.
+
+    Returns:
+        ``"rebase"``, ``"am"``, ``"merge"``, ``"cherry-pick"``, ``"revert"`` or ``None``.
+    """
+    control = Path(repo.controldir())
+    for name, operation in _MARKERS:
+        if os.path.lexists(control / name):
+            if name == "rebase-apply" and (control / name / "applying").exists():
+                return "am"  # `git am` keeps its state in rebase-apply/ too
+            return operation
+    return None
+
+
+def unmerged_paths(repo: Repo, index: IndexFile | None = None) -> list[str]:
+    """The paths with entries at stages 1-3 of the index (a conflict not yet resolved).
+
+    Args:
+        repo: a non-bare repository.
+        index: the index already read (under its lock), if the caller has it.
+    """
+    if index is None:
+        index = _read_index(repo)
+    if index is None:
+        return _unmerged_with_dulwich(repo)
+    if not index.has_conflicts():
+        return []
+    found = {
+        path.decode("utf-8", "surrogateescape")
+        for path, entry in zip(index.paths, index.entries, strict=True)
+        if entry[60] & 0x30
+    }
+    return sorted(found)
+
+
+def check_no_operation_in_progress(repo: Repo, index: IndexFile | None = None) -> None:
+    """Refuse to write while a git operation is under way or paths are unmerged.
+
+    Args:
+        repo: a non-bare repository.
+        index: the index already read (under its lock), if the caller has it.
+
+    Raises:
+        OperationInProgressError: naming the operation, the unmerged paths, and the git
+            commands that finish or abort it.
+    """
+    operation = operation_in_progress(repo)
+    paths = unmerged_paths(repo, index)
+    if operation is not None or paths:
+        raise OperationInProgressError(operation, paths)
+
+
+def _unmerged_with_dulwich(repo: Repo) -> list[str]:
+    """Unmerged paths of an index in a format `read_index_file` leaves to dulwich."""
+    try:
+        with open(repo.index_path(), "rb") as handle:
+            entries, _version, _extensions = read_index_dict_with_version(
+                IndexChecksumReader(handle)
+            )
+    except FileNotFoundError:
+        return []
+    except Exception as err:  # dulwich raises several kinds for a damaged index
+        raise RepositoryError(repo.index_path(), f"cannot read the index ({err})") from err
+    return sorted(
+        decode_path(path)
+        for path, entry in entries.items()
+        if isinstance(entry, ConflictedIndexEntry)
+    )
+
+
+def _read_index(repo: Repo) -> IndexFile | None:
+    """The index as parsed (cached while its bytes do not change); ``None``: not ours to read."""
+    index_path = repo.index_path()
+    try:
+        with open(index_path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return None
+    try:
+        return read_index_file(index_path, raw)
+    except ValueError as err:
+        raise RepositoryError(
+            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+        ) from err
