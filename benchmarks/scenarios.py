@@ -388,6 +388,8 @@ def log(bench: Bench) -> None:
         ],
         notes={"git log -n 20": "in-process call against a whole git process"},
     )
+    floor = "python -c 'import click, dulwich.repo' (floor)"
+    eager = "the same with the whole library imported first (before the lazy __init__)"
     bench.compare(
         "log",
         case + ", process",
@@ -395,8 +397,10 @@ def log(bench: Bench) -> None:
             Contender(" ".join(cli.label), process(cli.argv)),
             Contender("git log -n 20", process(git_log)),
             Contender("python -c pass (start-up floor)", process([sys.executable, "-c", "pass"])),
+            Contender(floor, process([sys.executable, "-c", "import click, dulwich.repo"])),
+            Contender(eager, process(_eager_cli(cli))),
         ],
-        targets={"git log -n 20": 3.0},
+        targets={"git log -n 20": 3.0, floor: 1.3},
         notes={"git log -n 20": cli.note},
     )
     repository.close()
@@ -432,6 +436,21 @@ def _cli_command(root: Path) -> _Command:
         [sys.executable, "-c", code],
         "stand-in: `gitworktree log` did not exist or failed when this ran",
     )
+
+
+def _eager_cli(cli: _Command) -> list[str]:
+    """``cli`` as it started before the package loaded its names lazily: all of them first.
+
+    ``from gitworktree import *`` imports every public name, which is what the package's
+    ``__init__`` did at every start until issue 17; the command then runs the same way.
+    """
+    if cli.argv[0] == sys.executable:
+        return [sys.executable, "-c", "from gitworktree import *; " + cli.argv[-1]]
+    code = (
+        "import sys; from gitworktree import *; from gitworktree.cli import main; "
+        f"sys.argv = {['gitworktree', *cli.argv[1:]]!r}; main()"
+    )
+    return [sys.executable, "-c", code]
 
 
 def _python_env(cache: Path) -> dict[str, str]:
