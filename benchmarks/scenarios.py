@@ -33,6 +33,7 @@ from benchmarks.data import (
     split_sizes,
     task_key,
 )
+from benchmarks.floor import StraightLineCommit
 from benchmarks.timing import Contender, median_ratio, run_rounds
 
 __all__ = ["SCENARIOS", "Bench", "Comparison"]
@@ -170,6 +171,9 @@ def _key_for(n: int, step: int) -> str:
 # --- 1. commit one changed artifact ------------------------------------------------------
 
 
+_STRAIGHT = "the same writes and fsyncs in straight code (floor)"
+
+
 def commit_one(bench: Bench, n: int) -> None:
     """``tree.commit()`` of one changed artifact against git, dulwich and a bare write."""
     from dulwich import porcelain
@@ -182,6 +186,7 @@ def commit_one(bench: Bench, n: int) -> None:
     git_root = bench.copy(n, "commit-git")
     dulwich_root = bench.copy(n, "commit-dulwich")
     dulwich_repo = Repo(str(dulwich_root))
+    straight = StraightLineCommit(bench.copy(n, "commit-straight"), "work/tasks")
     floor = bench.workdir / f"commit-floor-{n}"
     floor.mkdir()
     identity = b"Bench <bench@example.com>"
@@ -214,8 +219,14 @@ def commit_one(bench: Bench, n: int) -> None:
                 "atomic write of the file (floor)",
                 lambda step: atomic_write(floor / "task.json", changed_task(step)._to_bytes()),
             ),
+            Contender(
+                _STRAIGHT,
+                lambda step: straight.commit(
+                    f"{_key_for(n, step)}.json", changed_task(step)._to_bytes(), b"Step %d" % step
+                ),
+            ),
         ],
-        targets={"git add -A && git commit": 0.2} if n >= 10_000 else None,
+        targets={"git add -A && git commit": 0.1, _STRAIGHT: 1.5} if n >= 10_000 else None,
     )
     dulwich_repo.close()
     _check_clean(git_root, tree)
@@ -623,4 +634,13 @@ def isolated_git_environment(home: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-SCENARIOS = ("commit", "checkpoint", "restore", "mount", "log", "gate", "dircheckpoint")
+SCENARIOS = (
+    "commit",
+    "checkpoint",
+    "restore",
+    "mount",
+    "log",
+    "gate",
+    "dircheckpoint",
+    "langgraph",
+)
