@@ -187,6 +187,16 @@ def commit_one(bench: Bench, n: int) -> None:
     dulwich_root = bench.copy(n, "commit-dulwich")
     dulwich_repo = Repo(str(dulwich_root))
     straight = StraightLineCommit(bench.copy(n, "commit-straight"), "work/tasks")
+    before = mount(BenchTree, bench.copy(n, "commit-before"))
+    undo: list[Callable[[], None]] = []
+
+    def before_prepare(step: int) -> None:
+        before.work.tasks[_key_for(n, step)] = changed_task(step)
+        undo.append(_as_before_issue_17())
+
+    def before_cleanup(step: int) -> None:
+        undo.pop()()
+
     floor = bench.workdir / f"commit-floor-{n}"
     floor.mkdir()
     identity = b"Bench <bench@example.com>"
@@ -214,6 +224,7 @@ def commit_one(bench: Bench, n: int) -> None:
         [
             Contender("tree.commit()", lambda step: tree.commit(), ours_prepare),
             Contender("git add -A && git commit", git_commit, write_file(git_root)),
+            Contender(_BEFORE, lambda step: before.commit(), before_prepare, before_cleanup),
             Contender("dulwich porcelain add+commit", dulwich_commit, write_file(dulwich_root)),
             Contender(
                 "atomic write of the file (floor)",
@@ -230,6 +241,33 @@ def commit_one(bench: Bench, n: int) -> None:
     )
     dulwich_repo.close()
     _check_clean(git_root, tree)
+
+
+_BEFORE = "tree.commit() as before issue 17"
+
+
+def _as_before_issue_17() -> Callable[[], None]:
+    """Switch off what issue 17 changed in a commit (for one timed run); return the undo.
+
+    Large loose trees are deflated again (level 1 for every size), and whether the index
+    has unmerged entries is scanned for at every ask instead of once per index.
+    """
+    from gitworktree.history.objects import rawtrees
+    from gitworktree.history.worktree.index_file import IndexFile
+
+    stored_from, has_conflicts = rawtrees._STORED_FROM, IndexFile.has_conflicts
+
+    def scan(index: IndexFile) -> bool:
+        return any(entry[60] & 0x30 for entry in index.entries)
+
+    rawtrees._STORED_FROM = 1 << 62  # type: ignore[misc]
+    IndexFile.has_conflicts = scan  # type: ignore[method-assign]
+
+    def undo() -> None:
+        rawtrees._STORED_FROM = stored_from  # type: ignore[misc]
+        IndexFile.has_conflicts = has_conflicts  # type: ignore[method-assign]
+
+    return undo
 
 
 def _check_clean(git_root: Path, tree: Any) -> None:
