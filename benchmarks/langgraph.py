@@ -2,10 +2,11 @@
 
 An agent built on LangGraph saves its state after every step with a checkpointer;
 ``SqliteSaver`` (``langgraph-checkpoint-sqlite``, the ``bench`` extra) writes the whole
-state as one row of a SQLite file (its default journal and ``synchronous`` setting, so
-each put is a durable transaction). Here the state is the benchmark's N tasks as one
-channel, as LangGraph users hold it, with one task changed per step: the saver serializes
-and writes all N, gitworktree writes the one that changed.
+state as one row of a SQLite file (in the write-ahead-log mode it sets, with SQLite's
+default ``synchronous = FULL``: each put is a durable transaction, one fsync). Here the
+state is the benchmark's N tasks as one channel, as LangGraph users hold it, with one
+task changed per step: the saver serializes and writes all N, gitworktree writes the
+one that changed.
 """
 
 from __future__ import annotations
