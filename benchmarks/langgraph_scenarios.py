@@ -112,7 +112,7 @@ def langgraph_savers(bench: Bench, n: int) -> None:
     ):
         ours, theirs = _pair(bench, n, label)
         bench.compare(
-            "langgraph",
+            "gitsaver",
             _case(n) + f" {label}",
             [
                 Contender(f"GitSaver.{label}", timed(ours), prepare=ours.prepare),
@@ -132,7 +132,7 @@ def langgraph_savers(bench: Bench, n: int) -> None:
     ]
     for label, read in reads:
         bench.compare(
-            "langgraph",
+            "gitsaver",
             _case(n) + f" {label}",
             [
                 Contender(f"GitSaver.{label}", read(ours.saver)),

@@ -34,6 +34,7 @@ from benchmarks.data import (
     split_sizes,
     task_key,
 )
+from benchmarks.floor import StraightLineCommit
 from benchmarks.timing import Contender, median_ratio, run_rounds
 
 __all__ = ["SCENARIOS", "Bench", "Comparison"]
@@ -171,6 +172,9 @@ def _key_for(n: int, step: int) -> str:
 # --- 1. commit one changed artifact ------------------------------------------------------
 
 
+_STRAIGHT = "the same writes and fsyncs in straight code (floor)"
+
+
 def commit_one(bench: Bench, n: int) -> None:
     """``tree.commit()`` of one changed artifact against git, dulwich and a bare write."""
     from dulwich import porcelain
@@ -183,6 +187,17 @@ def commit_one(bench: Bench, n: int) -> None:
     git_root = bench.copy(n, "commit-git")
     dulwich_root = bench.copy(n, "commit-dulwich")
     dulwich_repo = Repo(str(dulwich_root))
+    straight = StraightLineCommit(bench.copy(n, "commit-straight"), "work/tasks")
+    before = mount(BenchTree, bench.copy(n, "commit-before"))
+    undo: list[Callable[[], None]] = []
+
+    def before_prepare(step: int) -> None:
+        before.work.tasks[_key_for(n, step)] = changed_task(step)
+        undo.append(_as_before_issue_17())
+
+    def before_cleanup(step: int) -> None:
+        undo.pop()()
+
     floor = bench.workdir / f"commit-floor-{n}"
     floor.mkdir()
     identity = b"Bench <bench@example.com>"
@@ -210,16 +225,50 @@ def commit_one(bench: Bench, n: int) -> None:
         [
             Contender("tree.commit()", lambda step: tree.commit(), ours_prepare),
             Contender("git add -A && git commit", git_commit, write_file(git_root)),
+            Contender(_BEFORE, lambda step: before.commit(), before_prepare, before_cleanup),
             Contender("dulwich porcelain add+commit", dulwich_commit, write_file(dulwich_root)),
             Contender(
                 "atomic write of the file (floor)",
                 lambda step: atomic_write(floor / "task.json", changed_task(step)._to_bytes()),
             ),
+            Contender(
+                _STRAIGHT,
+                lambda step: straight.commit(
+                    f"{_key_for(n, step)}.json", changed_task(step)._to_bytes(), b"Step %d" % step
+                ),
+            ),
         ],
-        targets={"git add -A && git commit": 0.2} if n >= 10_000 else None,
+        targets={"git add -A && git commit": 0.1, _STRAIGHT: 1.5} if n >= 10_000 else None,
     )
     dulwich_repo.close()
     _check_clean(git_root, tree)
+
+
+_BEFORE = "tree.commit() as before issue 17"
+
+
+def _as_before_issue_17() -> Callable[[], None]:
+    """Switch off what issue 17 changed in a commit (for one timed run); return the undo.
+
+    Large loose trees are deflated again (level 1 for every size), and whether the index
+    has unmerged entries is scanned for at every ask instead of once per index.
+    """
+    from gitworktree.history._objects import rawtrees
+    from gitworktree.history._worktree.index_file import IndexFile
+
+    stored_from, has_conflicts = rawtrees._STORED_FROM, IndexFile.has_conflicts
+
+    def scan(index: IndexFile) -> bool:
+        return any(entry[60] & 0x30 for entry in index.entries)
+
+    rawtrees._STORED_FROM = 1 << 62  # type: ignore[misc]
+    IndexFile.has_conflicts = scan  # type: ignore[method-assign]
+
+    def undo() -> None:
+        rawtrees._STORED_FROM = stored_from  # type: ignore[misc]
+        IndexFile.has_conflicts = has_conflicts  # type: ignore[method-assign]
+
+    return undo
 
 
 def _check_clean(git_root: Path, tree: Any) -> None:
@@ -389,6 +438,8 @@ def log(bench: Bench) -> None:
         ],
         notes={"git log -n 20": "in-process call against a whole git process"},
     )
+    floor = "python -c 'import click, dulwich.repo' (floor)"
+    eager = "the same with the whole library imported first (before the lazy __init__)"
     bench.compare(
         "log",
         case + ", process",
@@ -396,8 +447,10 @@ def log(bench: Bench) -> None:
             Contender(" ".join(cli.label), process(cli.argv)),
             Contender("git log -n 20", process(git_log)),
             Contender("python -c pass (start-up floor)", process([sys.executable, "-c", "pass"])),
+            Contender(floor, process([sys.executable, "-c", "import click, dulwich.repo"])),
+            Contender(eager, process(_eager_cli(cli))),
         ],
-        targets={"git log -n 20": 3.0},
+        targets={"git log -n 20": 3.0, floor: 1.3},
         notes={"git log -n 20": cli.note},
     )
     repository.close()
@@ -433,6 +486,21 @@ def _cli_command(root: Path) -> _Command:
         [sys.executable, "-c", code],
         "stand-in: `gitworktree log` did not exist or failed when this ran",
     )
+
+
+def _eager_cli(cli: _Command) -> list[str]:
+    """``cli`` as it started before the package loaded its names lazily: all of them first.
+
+    ``from gitworktree import *`` imports every public name, which is what the package's
+    ``__init__`` did at every start until issue 17; the command then runs the same way.
+    """
+    if cli.argv[0] == sys.executable:
+        return [sys.executable, "-c", "from gitworktree import *; " + cli.argv[-1]]
+    code = (
+        "import sys; from gitworktree import *; from gitworktree.cli import main; "
+        f"sys.argv = {['gitworktree', *cli.argv[1:]]!r}; main()"
+    )
+    return [sys.executable, "-c", code]
 
 
 def _python_env(cache: Path) -> dict[str, str]:
@@ -613,5 +681,6 @@ SCENARIOS = (
     "log",
     "gate",
     "dircheckpoint",
-    "langgraph",  # benchmarks/langgraph_scenarios.py: GitSaver against SqliteSaver
+    "langgraph",
+    "gitsaver",  # benchmarks/langgraph_scenarios.py: GitSaver against SqliteSaver
 )

@@ -87,6 +87,7 @@ def relative_name(path: Path) -> str:
 
 def test_public_api_is_exactly_the_documented_names() -> None:
     assert set(gitworktree.__all__) == DOCUMENTED_API
+    assert set(gitworktree._SOURCES) == DOCUMENTED_API  # where the lazy __init__ finds each
     assert gitworktree.__all__ == sorted(gitworktree.__all__)
     for name in gitworktree.__all__:
         assert hasattr(gitworktree, name), name
@@ -219,6 +220,10 @@ DEFERRED_MODULES = [
     "dulwich.graph",  # merges and fast-forward checks
     "dulwich.diff_tree",  # diffs
     "concurrent.futures",  # parallel fsync of many files
+    "pydantic",  # PydanticArtifact: the package's names load on first access
+    "gitworktree.artifacts",  # the artifact layer
+    "gitworktree.mounting",  # mount, commit, sync
+    "gitworktree.history",  # Repository: a history command loads it, not the package
 ]
 
 
@@ -243,3 +248,56 @@ def layer_folders() -> list[str]:
 def test_architecture_page_describes_every_layer_folder(folder: str) -> None:
     page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
     assert f"`{folder}" in page or f" {folder}" in page, f"docs/architecture.md omits {folder}"
+
+
+# What a history command never uses: loading it would only slow every start of the CLI.
+KEPT_OUT_OF_HISTORY_COMMANDS = [
+    "pydantic",
+    "jsonschema",
+    "lxml",
+    "gitworktree.artifacts",
+    "gitworktree.tree",
+    "gitworktree.mounting",
+    "gitworktree.storage",
+    "importlib.metadata",
+]
+
+HISTORY_COMMANDS = {
+    "log": ["log", "-n", "20"],
+    "show": ["show", "HEAD"],
+    "diff": ["diff", "HEAD~1"],
+    "status": ["status"],
+    "checkpoint list": ["checkpoint", "list"],
+    "restore": ["restore", "HEAD~1"],
+}
+
+
+@pytest.fixture
+def two_commits(tmp_path: Path) -> Path:
+    env = {
+        "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com",
+        "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.com",
+        "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
+    }  # fmt: skip
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True, env=env)
+    for step in range(2):
+        (tmp_path / "repo" / "notes.txt").write_text(f"step {step}\n")
+        git = ["git", "-C", str(tmp_path / "repo")]
+        subprocess.run([*git, "add", "-A"], check=True, env=env)
+        subprocess.run([*git, "commit", "-q", "-m", f"step {step}"], check=True, env=env)
+    return tmp_path / "repo"
+
+
+@pytest.mark.parametrize("argv", HISTORY_COMMANDS.values(), ids=HISTORY_COMMANDS.keys())
+def test_history_commands_load_no_artifact_layer(two_commits: Path, argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from gitworktree.cli import main\n"
+        f"sys.argv = ['gitworktree', '-C', {str(two_commits)!r}, *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        f"loaded = [m for m in {KEPT_OUT_OF_HISTORY_COMMANDS!r} if m in sys.modules]\n"
+        "print('loaded:', loaded, file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "loaded: []"

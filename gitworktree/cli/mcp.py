@@ -6,7 +6,6 @@ runs, so every other command (and ``--help``) works without it.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from typing import Any
 
@@ -23,13 +22,15 @@ _INSTALL = "install it with: pip install 'gitworktree[mcp]'"
 
 def _require_sdk() -> None:
     """Refuse with how to install the SDK, unless MCP SDK 2.x is importable."""
+    from importlib import metadata  # with zipfile, csv and email: only for this command
+
     if importlib.util.find_spec("mcp") is None:
         raise RefusedError(
             f"the MCP server needs the official MCP Python SDK (mcp 2.x); {_INSTALL}"
         )
     try:
-        version = importlib.metadata.version("mcp")
-    except importlib.metadata.PackageNotFoundError:
+        version = metadata.version("mcp")
+    except metadata.PackageNotFoundError:
         return  # importable without an installed distribution (vendored): take it as it is
     major = version.split(".")[0]
     if not major.isdigit() or int(major) != 2:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import os
 import re
 import time
@@ -114,6 +113,8 @@ def _parse_raw(text: str) -> tuple[int, int] | None:
 def _parse_rfc2822(text: str) -> tuple[int, int] | None:
     if not text[:1].isalpha() and "," not in text:
         return None  # RFC 2822 starts with a day name (or the day of the month and a name)
+    import email.utils  # with it the socket module: only for a date written this way
+
     parsed = email.utils.parsedate_tz(text)
     if parsed is None:
         return None

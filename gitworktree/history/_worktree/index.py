@@ -225,6 +225,10 @@ class IndexLock:
         if cached is not None:
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
         written = serialize_index(index.version, paths, entries, extended, extensions)
+        if index.known_without_conflicts():
+            # Only stage-0 entries were added (`encode_entry`): the next commit's check
+            # for unmerged paths need not scan every entry again.
+            written.without_conflicts()
         self._place(written.raw)
         remember(str(self._index_path), written)
 

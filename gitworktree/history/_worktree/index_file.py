@@ -80,6 +80,9 @@ class IndexFile:
     extensions: list[tuple[bytes, bytes]]
     raw: bytes = b""
     _stage_zero: list[StageZeroEntries] = field(default_factory=list, repr=False)
+    #: Whether an entry is at stage 1-3, once known: a commit asks before and under its
+    #: lock, and the next index inherits the answer from this one (`without_conflicts`).
+    _conflicts: list[bool] = field(default_factory=list, repr=False)
 
     @classmethod
     def empty(cls) -> IndexFile:
@@ -95,7 +98,20 @@ class IndexFile:
 
     def has_conflicts(self) -> bool:
         """Whether any entry is at a stage other than 0 (an unresolved merge)."""
-        return any(entry[60] & 0x30 for entry in self.entries)
+        if not self._conflicts:
+            self._conflicts.append(any(entry[60] & 0x30 for entry in self.entries))
+        return self._conflicts[0]
+
+    def known_without_conflicts(self) -> bool:
+        """Whether `has_conflicts` was asked and said no (an index built from this one
+        by adding or dropping stage-0 entries has none either)."""
+        return self._conflicts == [False]
+
+    def without_conflicts(self) -> IndexFile:
+        """Record that no entry is at a stage other than 0 (the caller knows it)."""
+        if not self._conflicts:
+            self._conflicts.append(False)
+        return self
 
     def stage_zero(self) -> StageZeroEntries:
         """The stage-0 entries by decoded path (built once per parse)."""
