@@ -108,6 +108,11 @@ def _run(bench: Bench, selected: list[str]) -> None:
         elif name == "langgraph":
             for n in bench.sizes:
                 beside_langgraph(bench, n)
+        elif name == "gitsaver":
+            from benchmarks.langgraph_scenarios import langgraph_savers
+
+            for n in bench.sizes:
+                langgraph_savers(bench, n)
 
 
 def _scaling_check(bench: Bench) -> None:

@@ -1,8 +1,9 @@
-"""The seven scenarios of the benchmark, each gitworktree against what users would use.
+"""The scenarios of the benchmark, each gitworktree against what users would use.
 
 Each scenario builds identical starting points (copies of one repository), times the
 contenders with `run_rounds`, and records one `Comparison` per pair: the medians, and
-the median of the per-round ratios (gitworktree / the other; below 1 is faster).
+the median of the per-round ratios (gitworktree / the other; below 1 is faster). The
+LangGraph scenario (GitSaver against SqliteSaver) is in `benchmarks.langgraph_scenarios`.
 """
 
 from __future__ import annotations
@@ -681,4 +682,5 @@ SCENARIOS = (
     "gate",
     "dircheckpoint",
     "langgraph",
+    "gitsaver",  # benchmarks/langgraph_scenarios.py: GitSaver against SqliteSaver
 )

@@ -62,7 +62,8 @@ LAYERS = [
     {"tree"},
     {"artifacts"},
     {"mounting"},
-    {"cli", "compat", "mcp", "__main__", "__init__"},  # compat: the seeds' APIs, beside the CLI
+    # compat: the seeds' APIs, beside the CLI; langgraph: a LangGraph checkpointer (an extra)
+    {"cli", "compat", "mcp", "langgraph", "__main__", "__init__"},
 ]
 
 
@@ -191,6 +192,7 @@ def test_history_front_exports_only_documented_names() -> None:
 PUBLIC_MODULES = {
     "gitworktree", "gitworktree.storage", "gitworktree.history", "gitworktree.validation",
     "gitworktree.mcp", "gitworktree.compat.worktree", "gitworktree.compat.wellformed",
+    "gitworktree.langgraph",
 }  # fmt: skip
 
 

@@ -166,14 +166,16 @@ def decorations(
     return found
 
 
-def _log(repository: Repository, paths: list[str] | None, limit: int | None) -> list[CommitInfo]:
+def _log(
+    repository: Repository, paths: list[str] | None, limit: int | None, rev: str = "HEAD"
+) -> list[CommitInfo]:
     if paths is None or len(paths) == 1:
-        return repository.log(None if paths is None else paths[0], limit=limit)
+        return repository.log(None if paths is None else paths[0], limit=limit, rev=rev)
     # Several paths: the library filters by one path, so walk everything and keep the
     # commits that changed any of them against their first parent.
     kept = [
         info
-        for info in repository.log()
+        for info in repository.log(rev=rev)
         if any(p == path or p.startswith(path + "/") for p in info.paths for path in paths)
     ]
     return kept if limit is None else kept[:limit]
@@ -254,6 +256,23 @@ def _matches(info: CommitInfo, grep: list[re.Pattern[str]], author: list[re.Patt
     metavar="REGEX",
     help="Only commits whose author matches (repeatable).",
 )
+@click.option(
+    "--ref",
+    metavar="REV",
+    help="Start from REV instead of HEAD (e.g. refs/langgraph/<thread>/root).",
+)
+@click.option(
+    "--thread",
+    metavar="ID",
+    help="The checkpoints of the LangGraph thread ID (saved by GitSaver), newest first.",
+)
+@click.option(
+    "--namespace",
+    metavar="NS",
+    default="",
+    show_default="the root namespace",
+    help="With --thread: the checkpoint namespace (a subgraph's).",
+)
 @repo_option
 @json_option
 @click.pass_context
@@ -266,6 +285,9 @@ def log(
     stat: bool,
     grep: tuple[str, ...],
     author: tuple[str, ...],
+    ref: str | None,
+    thread: str | None,
+    namespace: str,
     as_json: bool,
 ) -> None:
     """Show the commits, newest first; with PATHs, only those that changed them.
@@ -274,7 +296,9 @@ def log(
     recorded in its trailers. PATHs are relative to the current directory; a directory
     stands for everything under it. --grep and --author take Python regular expressions,
     searched in the message (trailers included) and in "Name <email>"; -n counts the
-    commits that match.
+    commits that match. With --thread, the commits are a LangGraph thread's checkpoints
+    and pending writes (see docs/langgraph.md); PATHs such as channels/NAME then pick the
+    steps that changed a channel.
 
     \b
     Examples:
@@ -283,11 +307,31 @@ def log(
       gitworktree log -p -1                 # the last commit with its patch
       gitworktree log --stat --author Planner --grep 'report'
       gitworktree log --json | jq '.[] | select(.trailers["Gitworktree-Repaired"])'
+      gitworktree log --thread support-42 --oneline
     """
+    if ref is not None and thread is not None:
+        raise click.UsageError("give --ref or --thread, not both")
     repository = open_repository(ctx)
+    rev = "HEAD" if ref is None else ref
+    if thread is not None:
+        from gitworktree import UnknownRevisionError
+        from gitworktree.langgraph._layout import namespace_ref
+
+        rev = namespace_ref(thread, namespace)
+        try:
+            repository.resolve(rev)
+        except UnknownRevisionError:
+            raise RefusedError(
+                f"no checkpoints of thread {quote_text(thread)}"
+                + (f" in namespace {quote_text(namespace)}" if namespace else "")
+                + f" in this repository (no ref {rev}); list the threads with "
+                "`git for-each-ref refs/langgraph/`"
+            ) from None
     wanted = _patterns("--grep", grep), _patterns("--author", author)
     filtered = bool(grep or author)
-    commits = _log(repository, repo_paths(ctx, repository.path, paths), None if filtered else limit)
+    commits = _log(
+        repository, repo_paths(ctx, repository.path, paths), None if filtered else limit, rev
+    )
     if filtered:
         commits = [info for info in commits if _matches(info, *wanted)][:limit]
     if as_json:

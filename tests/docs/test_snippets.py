@@ -128,6 +128,26 @@ PAGE_SETUP: dict[str, str] = {
             tree.tasks[f"t{number}"] = Task(title=f"step {number}")
             tree.commit(f"Add t{number}")
         """,
+    "docs/langgraph.md": """
+        import operator
+        from typing import Annotated, TypedDict
+
+        from langgraph.graph import END, START, StateGraph
+
+
+        class Research(TypedDict):
+            question: str
+            notes: Annotated[list[str], operator.add]
+            answer: str
+
+
+        builder = StateGraph(Research)
+        builder.add_node("plan", lambda state: {"notes": [f"plan: {state['question']}"]})
+        builder.add_node("review", lambda state: {"answer": f"{len(state['notes'])} notes"})
+        builder.add_edge(START, "plan")
+        builder.add_edge("plan", "review")
+        builder.add_edge("review", END)
+        """,
     "docs/migrating.md": """
         from pathlib import Path
 
@@ -160,7 +180,7 @@ PAGE_SETUP: dict[str, str] = {
         """,
 }
 # The shell blocks of these pages are about the repository their Python blocks built.
-SHELL_DIRECTORY = {"docs/history.md": "data"}
+SHELL_DIRECTORY = {"docs/history.md": "data", "docs/langgraph.md": "state"}
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
-from dulwich.objects import ObjectID, Tree
+from dulwich.objects import Blob, ObjectID, ShaFile, Tree
 
 from gitworktree.errors import RepositoryError, UntrustedTreeError
 from gitworktree.history._core.paths import decode_path
@@ -43,6 +43,8 @@ __all__ = [
     "iter_tree_files",
     "lookup_path",
     "read_tree",
+    "write_blob",
+    "write_object",
     "write_tree",
 ]
 
@@ -343,6 +345,29 @@ def write_tree(store: BaseObjectStore, tree: RawTree) -> ObjectID:
         store.add_object(Tree.from_raw_string(Tree.type_num, tree.raw()))
     _CACHE.put(tree)
     return tree_id
+
+
+def write_blob(store: BaseObjectStore, data: bytes) -> ObjectID:
+    """Store a blob of ``data`` (unless it is there already) and return its id.
+
+    Written as git writes loose objects (see `_write_loose`): dulwich's ``add_object``
+    compresses at zlib's default level, 2-3x slower for the same object.
+    """
+    return write_object(store, Blob, data)
+
+
+def write_object(store: BaseObjectStore, kind: type[ShaFile], body: bytes) -> ObjectID:
+    """Store the object of type ``kind`` (`Blob`, `Commit`, ...) whose body is ``body``,
+    already serialized (unless it is there already), and return its id."""
+    header = b"%s %d\0" % (kind.type_name, len(body))
+    digest = hashlib.sha1(header, usedforsecurity=False)
+    digest.update(body)
+    object_id = ObjectID(digest.hexdigest().encode("ascii"))
+    if isinstance(store, DiskObjectStore):
+        _write_loose(store, object_id, header, body)
+    elif object_id not in store:
+        store.add_object(kind.from_raw_string(kind.type_num, body))
+    return object_id
 
 
 def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: bytes) -> None:
