@@ -230,7 +230,11 @@ class _IssuesError(GitWorktreeError):
     def __init__(
         self, message: str, issues: Sequence[ValidationIssue] = (), *, artifact: str | None = None
     ) -> None:
-        self.issues: tuple[ValidationIssue, ...] = tuple(issues)
+        # Each issue line names its file, also when the issues came from a check that
+        # saw only the text.
+        self.issues: tuple[ValidationIssue, ...] = tuple(
+            issue.for_artifact(artifact) if artifact else issue for issue in issues
+        )
         self.artifact = artifact
         detail = "".join(f"\n  - {issue}" for issue in self.issues)
         super().__init__(message + detail)

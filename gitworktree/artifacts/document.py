@@ -84,6 +84,8 @@ class Document(Artifact[P], Generic[P]):
         self._parsed: P | None = None
         self._rendered_when_handed_out: str | None = None
         self.source_path: Path | None = None
+        # The artifact path it was read from inside a tree: messages name the file.
+        self._stored_as: str | None = None
 
     # --- the format hooks ---------------------------------------------------------------
 
@@ -179,7 +181,7 @@ class Document(Artifact[P], Generic[P]):
         return self.issues_of(self.content, self._artifact_name())
 
     def _artifact_name(self) -> str | None:
-        return str(self.source_path) if self.source_path else None
+        return str(self.source_path) if self.source_path else self._stored_as
 
     @classmethod
     def _issues_in_text(cls, text: str, artifact: str) -> Sequence[ValidationIssue]:
@@ -213,7 +215,9 @@ class Document(Artifact[P], Generic[P]):
             error = DocumentParseError if issues[0].source == "parse" else SchemaValidationError
             raise error(f"{artifact}: not a valid {cls._get_document_type()}", issues,
                         artifact=artifact)  # fmt: skip
-        return cls(data.decode("utf-8"))
+        document = cls(data.decode("utf-8"))
+        document._stored_as = artifact
+        return document
 
     def _to_bytes(self) -> bytes:
         return self.content.encode("utf-8")

@@ -16,7 +16,7 @@ from gitworktree import (
     mount,
 )
 from tests.conftest import MountRoot, read_stored
-from tests.documents.models import DocTree, Note
+from tests.documents.models import DocTree, Note, SetPriority
 from tests.tree.models import CounterTree
 
 Issues = Sequence[ValidationIssue]
@@ -216,3 +216,15 @@ def test_a_rejection_keeps_the_last_candidate_and_every_attempt(mount_root: Moun
     history = rejected.histories["counter.json"]
     assert len(history) >= 2 and all(history)  # the input's issues, then the repair's
     assert all(issue.artifact == "counter.json" for attempt in history for issue in attempt)
+
+
+def test_a_failed_mutation_names_the_file_on_every_issue_line(mount_root: MountRoot) -> None:
+    mount(DocTree, mount_root())
+    tree = mount(DocTree, mount_root())
+    with pytest.raises(MutationFailedError) as caught:
+        tree.todos.apply(SetPriority(0, "urgent"), max_attempts=0)
+    assert caught.value.artifact == "todos.xml"
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("todos.xml: ")
+    assert lines[1:] and all(line.startswith("  - todos.xml:2: ") for line in lines[1:])
+    assert all(issue.artifact == "todos.xml" for issue in caught.value.issues)
