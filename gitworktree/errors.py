@@ -28,7 +28,9 @@ GitWorktreeError
 │   ├── AmbiguousRevisionError (LookupError) a revision that names more than one commit
 │   └── UnsupportedRepositoryError        a repository gitworktree will not write as it is
 │                                         (bare, sha256, sparse, a broken or unborn HEAD)
-└── ReadOnlyError                         a write to a tree mounted at a past revision
+├── ReadOnlyError                         a write to a tree mounted at a past revision
+└── InsideRunningLoopError (RuntimeError) sync code met an async hook inside a running
+                                          event loop (use the async twin: ``acommit``)
 ```
 
 Every error names what failed and where (an artifact path, a ref, a revision) in its
@@ -57,6 +59,7 @@ __all__ = [
     "DocumentParseError",
     "ForeignEditsError",
     "GitWorktreeError",
+    "InsideRunningLoopError",
     "InvalidNameError",
     "InvalidSchemaError",
     "MergeConflict",
@@ -550,3 +553,11 @@ _FINISH = {
     ),
     "revert": "resolve, `git add` and `git revert --continue`, or `git revert --abort`",
 }
+
+
+class InsideRunningLoopError(GitWorktreeError, RuntimeError):
+    """Sync code was handed something async while an event loop runs in this thread.
+
+    Blocking on it would deadlock the loop, so nothing ran; the message names the async
+    twin to await instead (``await tree.acommit()``, ``await document.aapply(...)``).
+    """

@@ -20,6 +20,7 @@ DOCUMENTED_API = {
     "CheckpointError", "CollectionClaim", "CommitInfo", "CommitRejectedError",
     "ConflictError", "DocumentParseError", "FixingLoop", "FixingLoopResult",
     "FixingLoopStatus", "GitWorktreeError", "InvalidNameError", "LayoutAnchor",
+    "InsideRunningLoopError",
     "MissingInitialStateError", "MutationFailedError", "NodeKindError", "ObjectClaim",
     "PydanticArtifact", "ReadOnlyError", "RepositoryError", "SchemaValidationError",
     "StorageError", "Syncable", "UnknownRevisionError", "UnsafePathError",

@@ -7,15 +7,21 @@ not at all.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from gitworktree.errors import CommitRejectedError, DocumentParseError
 from gitworktree.tree.items import Artifact
 from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
-from gitworktree.validation.loop import FixingLoop, FixingLoopResult, RepairFunction
+from gitworktree.validation.loop import (
+    FixingLoop,
+    FixingLoopResult,
+    RepairFunction,
+    run_awaitable,
+)
 
 __all__ = ["GateItem", "GatePassed", "arun_gate", "run_gate"]
 
@@ -132,8 +138,25 @@ def run_gate(
     loop = FixingLoop(max_attempts)
     for item, text, repair in repairs:
         kind = item.item_type._get_document_type()
-        outcomes[item] = loop.run(text, _validator(item), repair, document_type=kind)
+        outcomes[item] = loop.run(text, _validator(item), _driven(repair), document_type=kind)
     return _settle(outcomes)
+
+
+def _driven(repair: RepairFunction) -> RepairFunction:
+    """``repair`` for a sync commit: an async hook runs to completion, or the caller is
+    told to await ``acommit`` (not the fixing loop's ``arun``, which they never called)."""
+
+    def call(content: str, issues: Sequence[ValidationIssue], document_type: str) -> str:
+        produced = repair(content, issues, document_type)
+        if inspect.isawaitable(produced):
+            produced = run_awaitable(
+                produced,
+                what="the repair hook is async but commit() was called",
+                instead="`await tree.acommit(...)`",
+            )
+        return cast(str, produced)
+
+    return call
 
 
 async def arun_gate(

@@ -11,6 +11,8 @@ import pytest
 from gitworktree import (
     CommitRejectedError,
     DocumentParseError,
+    GitWorktreeError,
+    InsideRunningLoopError,
     MutationFailedError,
     ValidationIssue,
     mount,
@@ -69,8 +71,12 @@ def test_sync_commit_inside_a_running_loop_with_async_repair_says_use_acommit(
         tree.counter.number = "ab"  # type: ignore[assignment]
         tree.commit()
 
-    with pytest.raises(RuntimeError, match=r"arun|acommit"):
+    with pytest.raises(
+        InsideRunningLoopError, match=r"use `await tree\.acommit\(\.\.\.\)`"
+    ) as caught:
         asyncio.run(step())
+    assert isinstance(caught.value, GitWorktreeError)
+    assert "arun" not in str(caught.value)
     assert json.loads(read_stored(mount_root(), "counter.json")) == {"number": 0}
 
 
