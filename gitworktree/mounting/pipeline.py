@@ -12,11 +12,18 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
-from gitworktree.errors import ConflictError, OperationInProgressError, ReadOnlyError
+from gitworktree.errors import (
+    ConflictError,
+    InsideRunningLoopError,
+    OperationInProgressError,
+    ReadOnlyError,
+)
 from gitworktree.history.core.info import CommitInfo
 from gitworktree.history.core.trailers import check_caller_text
 from gitworktree.mounting.foreign import ForeignEdits
@@ -26,6 +33,9 @@ from gitworktree.tree.binding import ArtifactSlot
 from gitworktree.tree.items import _Container
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["CommitPipeline", "within"]
 
@@ -59,6 +69,7 @@ class CommitPipeline:
     _anchor_dirs: set[PurePosixPath]
     _repaired_on_load: dict[PurePosixPath, int]
     _foreign: ForeignEdits
+    _async_commits: _AsyncCommits | None = None  # made by the first acommit()
 
     def commit(
         self,
@@ -70,6 +81,12 @@ class CommitPipeline:
     ) -> CommitInfo | None:
         check_caller_text(message, trailers)
         with self._lock:
+            if self._async_commits is not None and self._async_commits.in_this_thread():
+                raise InsideRunningLoopError(
+                    "commit() was called while an acommit() of this tree is under way in "
+                    "this thread; nothing was written. Use `await tree.acommit(...)`, which "
+                    "waits for it"
+                )
             pending = self._prepare(*self._pending(node))
             if pending is None:
                 return None
@@ -85,12 +102,17 @@ class CommitPipeline:
         retries: int = 0,
     ) -> CommitInfo | None:
         check_caller_text(message, trailers)
-        with self._lock:
-            pending = self._prepare(*self._pending(node))
-            if pending is None:
-                return None
-            passed = await arun_gate(pending.items, self.repair, self.max_repair_attempts)
-            return self._finish(pending, passed, message, author, trailers, retries)
+        if self._async_commits is None:
+            self._async_commits = _AsyncCommits()
+        # The thread lock keeps other threads out, but a coroutine of this thread walks
+        # straight into an RLock held across an await: the asyncio lock queues those.
+        async with self._async_commits.lock():
+            with self._lock, self._async_commits.running():
+                pending = self._prepare(*self._pending(node))
+                if pending is None:
+                    return None
+                passed = await arun_gate(pending.items, self.repair, self.max_repair_attempts)
+                return self._finish(pending, passed, message, author, trailers, retries)
 
     def _pending(
         self, node: _Container
@@ -240,6 +262,38 @@ class CommitPipeline:
         for slot in slots:
             if not slot.held_elsewhere():
                 self._touched.pop(id(slot), None)
+
+
+class _AsyncCommits:
+    """One tree's acommit()s, one at a time on their event loop."""
+
+    def __init__(self) -> None:
+        self._loop: object = None
+        self._lock: asyncio.Lock | None = None
+        self._thread: int | None = None
+
+    def lock(self) -> asyncio.Lock:
+        """The lock for the running loop (an asyncio lock belongs to one loop; a tree may
+        outlive its loop, as with one ``asyncio.run`` after another)."""
+        import asyncio  # here, not at the top: ~30 ms at start-up, for async only
+
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._loop, self._lock = loop, asyncio.Lock()
+        return self._lock
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Mark this thread as inside an acommit() while the block runs."""
+        self._thread = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._thread = None
+
+    def in_this_thread(self) -> bool:
+        """Whether an acommit() of this tree is under way in the calling thread."""
+        return self._thread == threading.get_ident()
 
 
 def within(path: PurePosixPath, directory: PurePosixPath) -> bool:
