@@ -8,6 +8,7 @@ stored. ``CommitPipeline`` is the half of ``MountSession`` that does this.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -200,8 +201,12 @@ class CommitPipeline:
         author: str | None,
         trailers: Mapping[str, str] | None,
         retries: int = 0,
-    ) -> CommitInfo:
+    ) -> CommitInfo | None:
         """Steps 4-6: publish the gated change set, then record what is now stored."""
+        kept = self._without_restored(pending, passed)
+        if kept is None:
+            return None
+        pending, passed = kept
         files: dict[str, bytes | None] = dict(pending.snapshot)
         files.update({str(s.path): passed[str(s.path)].data for s in pending.changed})
         files.update({str(slot.path): None for slot in pending.removed})
@@ -235,6 +240,35 @@ class CommitPipeline:
             del self._repaired_on_load[path]
         self._forget_untouched(pending.slots)
         return info
+
+    def _without_restored(
+        self, pending: _PendingCommit, passed: Mapping[str, GatePassed]
+    ) -> tuple[_PendingCommit, Mapping[str, GatePassed]] | None:
+        """Drop the artifacts a repair turned back into their committed bytes.
+
+        Such an edit changes nothing: it takes the repaired value and no commit (``None``
+        when nothing else is left). A file whose disk copy differs stays: writing it is
+        a change.
+        """
+        restored = {
+            slot
+            for slot in pending.changed
+            if slot.base is not None
+            and slot.stored == slot.base
+            and blob_sha(passed[str(slot.path)].data) == slot.base
+        }
+        if not restored:
+            return pending, passed
+        for slot in restored:
+            slot.value = slot.item_type._from_bytes(passed[str(slot.path)].data, str(slot.path))
+        changed = {slot: data for slot, data in pending.changed.items() if slot not in restored}
+        if not changed and not pending.removed and not pending.snapshot:
+            self._forget_untouched(pending.slots)
+            return None
+        paths = {str(slot.path) for slot in changed}
+        items = [item for item in pending.items if item.path in paths]
+        kept = {path: gated for path, gated in passed.items() if path in paths}
+        return dataclasses.replace(pending, changed=changed, items=items), kept
 
     def _published(self, info: CommitInfo) -> None:
         """Called once a change set has landed as ``info`` (the session follows HEAD)."""

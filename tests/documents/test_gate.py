@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,8 @@ from gitworktree import (
 )
 from tests.conftest import MountRoot, read_stored
 from tests.documents.models import DocTree, Note, SetPriority
-from tests.tree.models import CounterTree
+from tests.oracle import git
+from tests.tree.models import CounterTree, Outer
 
 Issues = Sequence[ValidationIssue]
 
@@ -234,3 +236,32 @@ def test_a_failed_mutation_names_the_file_on_every_issue_line(mount_root: MountR
     assert lines[0].startswith("todos.xml: ")
     assert lines[1:] and all(line.startswith("  - todos.xml:2: ") for line in lines[1:])
     assert all(issue.artifact == "todos.xml" for issue in caught.value.issues)
+
+
+def test_a_repair_back_to_the_committed_content_makes_no_commit(mount_root: MountRoot) -> None:
+    tree = mount(CounterTree, mount_root())
+    before = read_stored(mount_root(), "counter.json")
+
+    def undo(content: str, issues: Issues, document_type: str) -> str:
+        return before.decode()
+
+    tree = mount(CounterTree, mount_root(), repair=undo)
+    tree.counter.number = "not a number"  # type: ignore[assignment]
+    assert tree.commit("Nothing to say") is None
+    assert tree.counter.number == 0
+    assert read_stored(mount_root(), "counter.json") == before
+
+
+def test_a_repair_back_to_the_committed_content_leaves_git_history_alone(tmp_path: Path) -> None:
+    mount(Outer, tmp_path)
+    head = git(tmp_path, "rev-parse", "HEAD")
+    committed = git(tmp_path, "show", "HEAD:counter.json")
+    tree = mount(Outer, tmp_path, repair=lambda content, issues, kind: committed)
+    tree.counter.number = "x"  # type: ignore[assignment]
+    tree.inner.counter.number = 5
+    info = tree.commit("Only inner")
+    assert info is not None and info.paths == ("inner/counter.json",)
+    assert "Gitworktree-Repaired" not in info.trailers
+    assert git(tmp_path, "rev-parse", "HEAD~1").strip() == head.strip()
+    assert tree.commit() is None
+    assert git(tmp_path, "status", "--porcelain") == ""
