@@ -312,6 +312,7 @@ class CommitRejectedError(MutationFailedError):
         candidates: artifact path -> the last content the repair loop produced (what
             the repair made of it, or the content as it was without a repair hook).
         histories: artifact path -> the issues of every validation pass, oldest first.
+        repaired: the failing artifact paths a repair hook ran on (and could not fix).
     """
 
     def __init__(
@@ -320,6 +321,7 @@ class CommitRejectedError(MutationFailedError):
         *,
         candidates: Mapping[str, str] | None = None,
         histories: Mapping[str, Sequence[Sequence[ValidationIssue]]] | None = None,
+        repaired: Sequence[str] = (),
     ) -> None:
         self.failures = {path: tuple(issues) for path, issues in failures.items()}
         self.candidates = dict(candidates or {})
@@ -327,11 +329,21 @@ class CommitRejectedError(MutationFailedError):
             path: tuple(tuple(attempt) for attempt in attempts)
             for path, attempts in (histories or {}).items()
         }
+        self.repaired = tuple(sorted(path for path in repaired if path in self.failures))
         names = ", ".join(sorted(self.failures))
         every = [issue for issues in self.failures.values() for issue in issues]
+        if self.repaired:
+            # A hook was given: telling the caller to give one would send them in circles.
+            advice = (
+                f"the repair hook ran on {', '.join(self.repaired)} and left it invalid; fix "
+                "the content, or the hook (its document_type argument is the artifact "
+                "class's _get_document_type(): the class name unless overridden)"
+            )
+        else:
+            advice = "fix them or give a repair= hook"
         super().__init__(
             f"commit rejected, nothing was written: {len(self.failures)} artifact(s) invalid "
-            f"after repair ({names}); fix them or give a repair= hook",
+            f"({names}); {advice}",
             every,
         )
 

@@ -70,6 +70,7 @@ def _attributed(issues: Sequence[ValidationIssue], path: str) -> tuple[Validatio
 
 def _settle(
     outcomes: Mapping[GateItem, FixingLoopResult | Sequence[ValidationIssue]],
+    repaired: Sequence[str] = (),
 ) -> dict[str, GatePassed]:
     passed: dict[str, GatePassed] = {}
     failures: dict[str, Sequence[ValidationIssue]] = {}
@@ -88,7 +89,9 @@ def _settle(
             candidates[item.path] = outcome.content
             histories[item.path] = tuple(_attributed(h, item.path) for h in outcome.history)
     if failures:
-        raise CommitRejectedError(failures, candidates=candidates, histories=histories)
+        raise CommitRejectedError(
+            failures, candidates=candidates, histories=histories, repaired=repaired
+        )
     return passed
 
 
@@ -139,7 +142,7 @@ def run_gate(
     for item, text, repair in repairs:
         kind = item.item_type._get_document_type()
         outcomes[item] = loop.run(text, _validator(item), _driven(repair), document_type=kind)
-    return _settle(outcomes)
+    return _settle(outcomes, [item.path for item, _, _ in repairs])
 
 
 def _driven(repair: RepairFunction) -> RepairFunction:
@@ -168,7 +171,7 @@ async def arun_gate(
     for item, text, repair in repairs:
         kind = item.item_type._get_document_type()
         outcomes[item] = await loop.arun(text, _validator(item), repair, document_type=kind)
-    return _settle(outcomes)
+    return _settle(outcomes, [item.path for item, _, _ in repairs])
 
 
 def _validate_only(text: str, item: GateItem) -> FixingLoopResult:

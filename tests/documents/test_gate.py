@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -265,3 +266,28 @@ def test_a_repair_back_to_the_committed_content_leaves_git_history_alone(tmp_pat
     assert git(tmp_path, "rev-parse", "HEAD~1").strip() == head.strip()
     assert tree.commit() is None
     assert git(tmp_path, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("repair", "repaired", "advice"),
+    [
+        (None, (), "fix them or give a repair= hook"),
+        (
+            lambda content, issues, kind: content,
+            ("counter.json",),
+            "the repair hook ran on counter.json and left it invalid",
+        ),
+    ],
+    ids=["without-hook", "hook-failed"],
+)
+def test_a_rejection_says_whether_a_repair_hook_ran(
+    mount_root: MountRoot, repair: Any, repaired: tuple[str, ...], advice: str
+) -> None:
+    tree = mount(CounterTree, mount_root(), repair=repair)
+    tree.counter.number = "x"  # type: ignore[assignment]
+    with pytest.raises(CommitRejectedError) as caught:
+        tree.commit()
+    assert caught.value.repaired == repaired
+    first = str(caught.value).splitlines()[0]
+    assert advice in first
+    assert ("give a repair= hook" in first) is (repair is None)
