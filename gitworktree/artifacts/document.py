@@ -130,6 +130,17 @@ class Document(Artifact[P], Generic[P]):
         self._parsed = None
         self._rendered_when_handed_out = None
 
+    # `text` is what people reach for on any document (TextArtifact's name for it);
+    # without the property, assigning it would set a stray attribute and be ignored.
+    @property
+    def text(self) -> str:
+        """The document's text: the same as ``content``, settable as well."""
+        return self.content
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.content = value
+
     def parsed(self) -> P:
         """The parsed document. Changes made to it in place are saved with the document.
 

@@ -291,3 +291,20 @@ def test_a_rejection_says_whether_a_repair_hook_ran(
     first = str(caught.value).splitlines()[0]
     assert advice in first
     assert ("give a repair= hook" in first) is (repair is None)
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [("free", "<doc><y/></doc>\n"), ("note", '{"type": "note", "lines": ["b"]}\n')],
+    ids=["xml", "json"],
+)
+def test_assigning_text_sets_any_documents_content(
+    mount_root: MountRoot, field: str, text: str
+) -> None:
+    tree = mount(DocTree, mount_root())
+    document = getattr(tree, field)
+    document.text = text
+    assert document.content == text
+    info = tree.commit()
+    assert info is not None and len(info.paths) == 1
+    assert read_stored(mount_root(), info.paths[0]) == text.encode()
