@@ -78,6 +78,9 @@ class Document(Artifact[P], Generic[P]):
 
     default: ClassVar[Any] = None
     max_repair_attempts: ClassVar[int] = 3
+    # Whether changed content is written in the format's canonical form (``_canonical``);
+    # JSON and XML say yes. Content read from storage and left alone is never rewritten.
+    canonical_form: ClassVar[bool] = False
 
     def __init__(self, content: str) -> None:
         self._content = content
@@ -86,6 +89,8 @@ class Document(Artifact[P], Generic[P]):
         self.source_path: Path | None = None
         # The artifact path it was read from inside a tree: messages name the file.
         self._stored_as: str | None = None
+        # The text as read from storage: written back as it is while unchanged.
+        self._stored_text: str | None = None
 
     # --- the format hooks ---------------------------------------------------------------
 
@@ -228,10 +233,28 @@ class Document(Artifact[P], Generic[P]):
                         artifact=artifact)  # fmt: skip
         document = cls(data.decode("utf-8"))
         document._stored_as = artifact
+        document._stored_text = document._content
         return document
 
     def _to_bytes(self) -> bytes:
-        return self.content.encode("utf-8")
+        text = self.content
+        if self.canonical_form and text != self._stored_text:
+            text = self._canonical(text)
+        return text.encode("utf-8")
+
+    @classmethod
+    def _canonical_bytes(cls, data: bytes, artifact: str) -> bytes:
+        text = data.decode("utf-8")
+        return (cls._canonical(text) if cls.canonical_form else text).encode("utf-8")
+
+    @classmethod
+    def _canonical(cls, content: str) -> str:
+        """``content`` in the one form this format writes; unparseable content as it is
+        (the gate then reports it). The default renders the parsed form again."""
+        try:
+            return cls._render(cls._parse(content))
+        except DocumentParseError:
+            return content
 
     # --- wellformed's ValidatedDocument API ---------------------------------------------
 

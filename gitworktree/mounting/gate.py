@@ -80,7 +80,11 @@ def _settle(
         if not isinstance(outcome, FixingLoopResult):
             failures[item.path] = _attributed(outcome, item.path)
         elif outcome.ok:
-            data = item.data if outcome.attempts == 0 else outcome.content.encode("utf-8")
+            data = item.data
+            if outcome.attempts:
+                # A repair's output (often one line from an LLM) is stored in the
+                # artifact's own form, as if the program had written it.
+                data = item.item_type._canonical_bytes(outcome.content.encode(), item.path)
             passed[item.path] = GatePassed(data, outcome.attempts)
         else:
             # Keep what the loop tried: the last candidate and every pass's issues, so an

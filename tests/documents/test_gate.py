@@ -17,10 +17,11 @@ from gitworktree import (
     InsideRunningLoopError,
     MutationFailedError,
     ValidationIssue,
+    Worktree,
     mount,
 )
 from tests.conftest import MountRoot, read_stored
-from tests.documents.models import DocTree, Note, SetPriority
+from tests.documents.models import DocTree, FreeXml, Note, SetPriority
 from tests.oracle import git
 from tests.tree.models import CounterTree, Outer
 
@@ -209,7 +210,7 @@ def test_document_assignment_and_content_setter(mount_root: MountRoot) -> None:
     tree.free.content = "<doc><x/></doc>"
     info = tree.commit()
     assert info is not None and info.paths == ("free.xml", "note.json")
-    assert read_stored(mount_root(), "free.xml") == b"<doc><x/></doc>"
+    assert read_stored(mount_root(), "free.xml") == b"<doc>\n  <x/>\n</doc>\n"
 
 
 def test_a_rejection_keeps_the_last_candidate_and_every_attempt(mount_root: MountRoot) -> None:
@@ -295,7 +296,10 @@ def test_a_rejection_says_whether_a_repair_hook_ran(
 
 @pytest.mark.parametrize(
     ("field", "text"),
-    [("free", "<doc><y/></doc>\n"), ("note", '{"type": "note", "lines": ["b"]}\n')],
+    [
+        ("free", "<doc>\n  <y/>\n</doc>\n"),
+        ("note", '{\n  "type": "note",\n  "lines": [\n    "b"\n  ]\n}\n'),
+    ],
     ids=["xml", "json"],
 )
 def test_assigning_text_sets_any_documents_content(
@@ -308,3 +312,56 @@ def test_assigning_text_sets_any_documents_content(
     info = tree.commit()
     assert info is not None and len(info.paths) == 1
     assert read_stored(mount_root(), info.paths[0]) == text.encode()
+
+
+CANONICAL_NOTE = b'{\n  "type": "note",\n  "lines": [\n    "fixed by llm"\n  ]\n}\n'
+CANONICAL_FREE = b"<doc>\n  <x>\n    <y/>\n  </x>\n</doc>\n"
+
+
+def test_a_repair_on_one_line_is_stored_in_the_canonical_form(mount_root: MountRoot) -> None:
+    def llm(content: str, issues: Issues, document_type: str) -> str:
+        return '{"type": "note", "lines": ["fixed by llm"]}'
+
+    tree = mount(DocTree, mount_root(), repair=llm)
+    tree.note.content = '{"type": "note", "lines": [1]}'
+    assert tree.commit() is not None
+    assert read_stored(mount_root(), "note.json") == CANONICAL_NOTE
+
+
+def test_lxml_built_xml_is_stored_indented(mount_root: MountRoot) -> None:
+    from lxml import etree
+
+    tree = mount(DocTree, mount_root())
+    root = etree.Element("doc")
+    etree.SubElement(etree.SubElement(root, "x"), "y")
+    tree.free.content = etree.tostring(root, encoding="unicode")
+    tree.commit()
+    assert read_stored(mount_root(), "free.xml") == CANONICAL_FREE
+
+
+class VerbatimFree(FreeXml):
+    canonical_form = False
+
+
+class VerbatimTree(Worktree):
+    free: VerbatimFree
+
+
+def test_canonical_form_false_stores_the_text_as_written(mount_root: MountRoot) -> None:
+    tree = mount(VerbatimTree, mount_root())
+    tree.free.content = "<doc><x><y/></x></doc>"
+    tree.commit()
+    assert read_stored(mount_root(), "free.xml") == b"<doc><x><y/></x></doc>"
+
+
+def test_a_hand_formatted_file_read_and_left_alone_is_not_rewritten(
+    mount_root: MountRoot,
+) -> None:
+    mount(DocTree, mount_root())
+    hand = b'{"type": "note",   "lines": ["kept as typed"]}'
+    mount_root().object("note.json").write_bytes(hand)
+    tree = mount(DocTree, mount_root())
+    tree.adopt()
+    assert tree.note.data["lines"] == ["kept as typed"]  # handed out, not changed
+    tree.commit()
+    assert read_stored(mount_root(), "note.json") == hand
