@@ -365,3 +365,13 @@ def test_a_hand_formatted_file_read_and_left_alone_is_not_rewritten(
     assert tree.note.data["lines"] == ["kept as typed"]  # handed out, not changed
     tree.commit()
     assert read_stored(mount_root(), "note.json") == hand
+
+
+def test_a_one_line_repair_equal_to_the_committed_value_makes_no_commit(
+    mount_root: MountRoot,
+) -> None:
+    tree = mount(CounterTree, mount_root(), repair=lambda content, issues, kind: '{"number":0}')
+    before = read_stored(mount_root(), "counter.json")
+    tree.counter.number = "not a number"  # type: ignore[assignment]
+    assert tree.commit() is None
+    assert read_stored(mount_root(), "counter.json") == before
