@@ -242,6 +242,9 @@ class Document(Artifact[P], Generic[P]):
             text = self._canonical(text)
         return text.encode("utf-8")
 
+    def _stored_at(self, artifact: str) -> None:
+        self._stored_as = artifact
+
     @classmethod
     def _canonical_bytes(cls, data: bytes, artifact: str) -> bytes:
         text = data.decode("utf-8")

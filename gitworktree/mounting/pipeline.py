@@ -234,6 +234,7 @@ class CommitPipeline:
             if str(slot.path) in repaired:
                 slot.value = slot.item_type._from_bytes(data, str(slot.path))
             slot.stored = slot.base = blob_sha(data)
+            slot.value._stored_at(str(slot.path))
         for slot in pending.removed:
             self._removed.pop(slot.path, None)
         for path in loaded:

@@ -145,6 +145,9 @@ class Artifact(BaseWorktreeItem, Generic[V]):
     def _to_bytes(self) -> bytes:
         """Render the current value as the bytes to store."""
 
+    def _stored_at(self, artifact: str) -> None:
+        """Told the artifact path this value was written to (for messages); no-op here."""
+
     @classmethod
     def _canonical_bytes(cls, data: bytes, artifact: str) -> bytes:
         """Valid ``data`` in the form this class writes (what a repair's output is stored

@@ -228,9 +228,12 @@ def test_a_rejection_keeps_the_last_candidate_and_every_attempt(mount_root: Moun
     assert all(issue.artifact == "counter.json" for attempt in history for issue in attempt)
 
 
-def test_a_failed_mutation_names_the_file_on_every_issue_line(mount_root: MountRoot) -> None:
-    mount(DocTree, mount_root())
-    tree = mount(DocTree, mount_root())
+@pytest.mark.parametrize("mounts", [1, 2], ids=["created-from-default", "read-from-storage"])
+def test_a_failed_mutation_names_the_file_on_every_issue_line(
+    mount_root: MountRoot, mounts: int
+) -> None:
+    for _ in range(mounts):
+        tree = mount(DocTree, mount_root())
     with pytest.raises(MutationFailedError) as caught:
         tree.todos.apply(SetPriority(0, "urgent"), max_attempts=0)
     assert caught.value.artifact == "todos.xml"
