@@ -87,8 +87,9 @@ def _library_message(error: GitWorktreeError) -> str:
     if isinstance(error, CommitRejectedError):
         names = ", ".join(sorted(error.failures))
         advice = (
-            f"the --repair function ran on {', '.join(error.repaired)} and left it invalid; "
-            "fix the files, or the function"
+            # The hook may be --repair or the artifact class's own _repair.
+            f"a repair hook ran on {', '.join(error.repaired)} and left it invalid; fix "
+            "the files, or the hook"
             if error.repaired
             else "fix them, or commit with --repair MODULE:FUNC"
         )

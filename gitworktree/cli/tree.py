@@ -182,8 +182,9 @@ def _refuse_invalid(error: _InvalidFiles, as_json: bool) -> NoReturn:
     invalid = sorted({issue.artifact or "" for issue in error.issues})
     if error.repaired:
         advice = (
-            f"the --repair function ran on {', '.join(error.repaired)} and left it invalid; "
-            "fix the files, or the function"
+            # The hook may be --repair or the artifact class's own _repair.
+            f"a repair hook ran on {', '.join(error.repaired)} and left it invalid; fix "
+            "the files, or the hook"
         )
     else:
         advice = (

@@ -291,7 +291,7 @@ def test_commit_with_a_repair_that_fails_says_it_ran(history: History) -> None:
     )
     assert result.exit_code == 1
     first, *issues = result.stderr.splitlines()
-    assert "the --repair function ran on notes.json and left it invalid" in first
+    assert "a repair hook ran on notes.json and left it invalid" in first
     assert "commit with --repair" not in first
     assert issues == ["  - notes.json:3:5: at /lines/0: 1 is not of type 'string' (schema)"]
     assert head(history) == history.edited
