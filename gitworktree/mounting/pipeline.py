@@ -207,6 +207,7 @@ class CommitPipeline:
         if kept is None:
             return None
         pending, passed = kept
+        passed = self._load_repairs_canonical(pending, passed)
         files: dict[str, bytes | None] = dict(pending.snapshot)
         files.update({str(s.path): passed[str(s.path)].data for s in pending.changed})
         files.update({str(slot.path): None for slot in pending.removed})
@@ -231,7 +232,7 @@ class CommitPipeline:
         self._published(info)
         for slot in pending.changed:
             data = passed[str(slot.path)].data
-            if str(slot.path) in repaired:
+            if str(slot.path) in repaired or slot.path in loaded:
                 slot.value = slot.item_type._from_bytes(data, str(slot.path))
             slot.stored = slot.base = blob_sha(data)
             slot.value._stored_at(str(slot.path))
@@ -241,6 +242,19 @@ class CommitPipeline:
             del self._repaired_on_load[path]
         self._forget_untouched(pending.slots)
         return info
+
+    def _load_repairs_canonical(
+        self, pending: _PendingCommit, passed: Mapping[str, GatePassed]
+    ) -> Mapping[str, GatePassed]:
+        """Content repaired when it was loaded is a repair's output too: it is stored in
+        the artifact's own form, as the gate stores the repairs it runs."""
+        canonical = dict(passed)
+        for slot in pending.changed:
+            if slot.path in self._repaired_on_load:
+                path = str(slot.path)
+                data = slot.item_type._canonical_bytes(canonical[path].data, path)
+                canonical[path] = dataclasses.replace(canonical[path], data=data)
+        return canonical
 
     def _without_restored(
         self, pending: _PendingCommit, passed: Mapping[str, GatePassed]

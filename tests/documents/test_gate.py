@@ -378,3 +378,18 @@ def test_a_one_line_repair_equal_to_the_committed_value_makes_no_commit(
     tree.counter.number = "not a number"  # type: ignore[assignment]
     assert tree.commit() is None
     assert read_stored(mount_root(), "counter.json") == before
+
+
+def test_a_file_repaired_when_loaded_lands_in_the_canonical_form(mount_root: MountRoot) -> None:
+    def llm(content: str, issues: Issues, document_type: str) -> str:
+        return '{"type": "note", "lines": ["fixed by llm"]}'
+
+    mount(DocTree, mount_root())
+    mount_root().object("note.json").write_text('{"type": "note", "lines": [1]}')
+    tree = mount(DocTree, mount_root(), repair=llm)
+    tree.adopt()
+    info = tree.commit("Land the repair")
+    assert info is not None and info.trailers["Gitworktree-Repaired"] == "note.json attempts=1"
+    assert read_stored(mount_root(), "note.json") == CANONICAL_NOTE
+    tree.note.data  # noqa: B018 - handed out again: must not be rewritten in another form
+    assert tree.commit() is None
