@@ -5,6 +5,7 @@ Run:  python examples/toml_format.py [DIRECTORY]
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -35,10 +36,7 @@ class TomlDocument(Document[dict[str, Any]]):
         try:
             return tomllib.loads(content)
         except tomllib.TOMLDecodeError as error:
-            # lineno and colno are attributes from Python 3.14 on; before, only the message
-            line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
-            issue = ValidationIssue(str(error), line=line, column=column, source="parse")
-            raise DocumentParseError("not valid TOML", [issue]) from None
+            raise DocumentParseError("not valid TOML", [_parse_issue(error)]) from None
 
     @classmethod
     def _render(cls, parsed: dict[str, Any]) -> str:
@@ -60,6 +58,14 @@ class TomlDocument(Document[dict[str, Any]]):
     @classmethod
     def _get_document_type(cls) -> str:
         return "toml"
+
+
+def _parse_issue(error: tomllib.TOMLDecodeError) -> ValidationIssue:
+    # `lineno`/`colno` exist from Python 3.14; before that only the message says where,
+    # as "... (at line 2, column 9)" (or "at end of document").
+    where = re.search(r"at line (\d+), column (\d+)", str(error))
+    line, column = (int(where[1]), int(where[2])) if where else (None, None)
+    return ValidationIssue(str(error), line=line, column=column, source="parse")
 
 
 class Settings(TomlDocument):

@@ -28,7 +28,9 @@ GitWorktreeError
 │   ├── AmbiguousRevisionError (LookupError) a revision that names more than one commit
 │   └── UnsupportedRepositoryError        a repository gitworktree will not write as it is
 │                                         (bare, sha256, sparse, a broken or unborn HEAD)
-└── ReadOnlyError                         a write to a tree mounted at a past revision
+├── ReadOnlyError                         a write to a tree mounted at a past revision
+└── InsideRunningLoopError (RuntimeError) sync code met an async hook inside a running
+                                          event loop (use the async twin: ``acommit``)
 ```
 
 Every error names what failed and where (an artifact path, a ref, a revision) in its
@@ -57,6 +59,7 @@ __all__ = [
     "DocumentParseError",
     "ForeignEditsError",
     "GitWorktreeError",
+    "InsideRunningLoopError",
     "InvalidNameError",
     "InvalidSchemaError",
     "MergeConflict",
@@ -241,7 +244,11 @@ class _IssuesError(GitWorktreeError):
     def __init__(
         self, message: str, issues: Sequence[ValidationIssue] = (), *, artifact: str | None = None
     ) -> None:
-        self.issues: tuple[ValidationIssue, ...] = tuple(issues)
+        # Each issue line names its file, also when the issues came from a check that
+        # saw only the text.
+        self.issues: tuple[ValidationIssue, ...] = tuple(
+            issue.for_artifact(artifact) if artifact else issue for issue in issues
+        )
         self.artifact = artifact
         detail = "".join(f"\n  - {issue}" for issue in self.issues)
         super().__init__(message + detail)
@@ -316,6 +323,7 @@ class CommitRejectedError(MutationFailedError):
         candidates: artifact path -> the last content the repair loop produced (what
             the repair made of it, or the content as it was without a repair hook).
         histories: artifact path -> the issues of every validation pass, oldest first.
+        repaired: the failing artifact paths a repair hook ran on (and could not fix).
     """
 
     def __init__(
@@ -324,6 +332,7 @@ class CommitRejectedError(MutationFailedError):
         *,
         candidates: Mapping[str, str] | None = None,
         histories: Mapping[str, Sequence[Sequence[ValidationIssue]]] | None = None,
+        repaired: Sequence[str] = (),
     ) -> None:
         self.failures = {path: tuple(issues) for path, issues in failures.items()}
         self.candidates = dict(candidates or {})
@@ -331,11 +340,21 @@ class CommitRejectedError(MutationFailedError):
             path: tuple(tuple(attempt) for attempt in attempts)
             for path, attempts in (histories or {}).items()
         }
+        self.repaired = tuple(sorted(path for path in repaired if path in self.failures))
         names = ", ".join(sorted(self.failures))
         every = [issue for issues in self.failures.values() for issue in issues]
+        if self.repaired:
+            # A hook was given: telling the caller to give one would send them in circles.
+            advice = (
+                f"the repair hook ran on {', '.join(self.repaired)} and left it invalid; fix "
+                "the content, or the hook (its document_type argument is the artifact "
+                "class's _get_document_type(): the class name unless overridden)"
+            )
+        else:
+            advice = "fix them or give a repair= hook"
         super().__init__(
             f"commit rejected, nothing was written: {len(self.failures)} artifact(s) invalid "
-            f"after repair ({names}); fix them or give a repair= hook",
+            f"({names}); {advice}",
             every,
         )
 
@@ -578,3 +597,11 @@ _FINISH = {
     ),
     "revert": "resolve, `git add` and `git revert --continue`, or `git revert --abort`",
 }
+
+
+class InsideRunningLoopError(GitWorktreeError, RuntimeError):
+    """Sync code was handed something async while an event loop runs in this thread.
+
+    Blocking on it would deadlock the loop, so nothing ran; the message names the async
+    twin to await instead (``await tree.acommit()``, ``await document.aapply(...)``).
+    """

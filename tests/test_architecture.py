@@ -22,6 +22,7 @@ DOCUMENTED_API = {
     "CheckpointError", "CollectionClaim", "CommitInfo", "CommitRejectedError",
     "ConflictError", "DocumentParseError", "FixingLoop", "FixingLoopResult",
     "FixingLoopStatus", "GitWorktreeError", "InvalidNameError", "LayoutAnchor",
+    "InsideRunningLoopError",
     "MissingInitialStateError", "MutationFailedError", "NodeKindError", "ObjectClaim",
     "PydanticArtifact", "ReadOnlyError", "RepositoryError", "SchemaValidationError",
     "StorageError", "Syncable", "UnknownRevisionError", "UnsafePathError",

@@ -52,6 +52,34 @@ def test_toml_format_example_commits_only_what_changed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("example", "path", "invalid", "reported"),
+    [
+        ("counter.py", "counter.json", '{"number": 1', "counter.json:1:13: "),
+        ("layout.py", "app/storage/db.json", '{"host": ', "app/storage/db.json:1:10: "),
+        ("toml_format.py", "settings.toml", "model = \n", "settings.toml:1:9: "),
+    ],
+    ids=["counter", "layout", "toml"],
+)
+def test_example_reports_a_hand_broken_file_by_name_and_line(
+    tmp_path: Path, example: str, path: str, invalid: str, reported: str
+) -> None:
+    data = tmp_path / "data"
+    run_example(example, data)
+    (data / path).write_text(invalid)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / example), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-2:]
+    assert last[0].startswith(f"gitworktree.errors.DocumentParseError: {path}: ")
+    assert last[1].startswith(f"  - {reported}")
+    assert (data / path).read_text() == invalid
+
+
+@pytest.mark.parametrize(
     ("example", "damaged", "content", "error"),
     [
         ("counter.py", "counter.json", '{"number": "x"}\n', "SchemaValidationError"),

@@ -78,12 +78,19 @@ class Document(Artifact[P], Generic[P]):
 
     default: ClassVar[Any] = None
     max_repair_attempts: ClassVar[int] = 3
+    # Whether changed content is written in the format's canonical form (``_canonical``);
+    # JSON and XML say yes. Content read from storage and left alone is never rewritten.
+    canonical_form: ClassVar[bool] = False
 
     def __init__(self, content: str) -> None:
         self._content = content
         self._parsed: P | None = None
         self._rendered_when_handed_out: str | None = None
         self.source_path: Path | None = None
+        # The artifact path it was read from inside a tree: messages name the file.
+        self._stored_as: str | None = None
+        # The text as read from storage: written back as it is while unchanged.
+        self._stored_text: str | None = None
 
     # --- the format hooks ---------------------------------------------------------------
 
@@ -127,6 +134,17 @@ class Document(Artifact[P], Generic[P]):
         self._content = text
         self._parsed = None
         self._rendered_when_handed_out = None
+
+    # `text` is what people reach for on any document (TextArtifact's name for it);
+    # without the property, assigning it would set a stray attribute and be ignored.
+    @property
+    def text(self) -> str:
+        """The document's text: the same as ``content``, settable as well."""
+        return self.content
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.content = value
 
     def parsed(self) -> P:
         """The parsed document. Changes made to it in place are saved with the document.
@@ -179,7 +197,7 @@ class Document(Artifact[P], Generic[P]):
         return self.issues_of(self.content, self._artifact_name())
 
     def _artifact_name(self) -> str | None:
-        return str(self.source_path) if self.source_path else None
+        return str(self.source_path) if self.source_path else self._stored_as
 
     @classmethod
     def _issues_in_text(cls, text: str, artifact: str) -> Sequence[ValidationIssue]:
@@ -213,10 +231,33 @@ class Document(Artifact[P], Generic[P]):
             error = DocumentParseError if issues[0].source == "parse" else SchemaValidationError
             raise error(f"{artifact}: not a valid {cls._get_document_type()}", issues,
                         artifact=artifact)  # fmt: skip
-        return cls(data.decode("utf-8"))
+        document = cls(data.decode("utf-8"))
+        document._stored_as = artifact
+        document._stored_text = document._content
+        return document
 
     def _to_bytes(self) -> bytes:
-        return self.content.encode("utf-8")
+        text = self.content
+        if self.canonical_form and text != self._stored_text:
+            text = self._canonical(text)
+        return text.encode("utf-8")
+
+    def _stored_at(self, artifact: str) -> None:
+        self._stored_as = artifact
+
+    @classmethod
+    def _canonical_bytes(cls, data: bytes, artifact: str) -> bytes:
+        text = data.decode("utf-8")
+        return (cls._canonical(text) if cls.canonical_form else text).encode("utf-8")
+
+    @classmethod
+    def _canonical(cls, content: str) -> str:
+        """``content`` in the one form this format writes; unparseable content as it is
+        (the gate then reports it). The default renders the parsed form again."""
+        try:
+            return cls._render(cls._parse(content))
+        except DocumentParseError:
+            return content
 
     # --- standalone use, outside a tree ---------------------------------------------------
 

@@ -38,11 +38,14 @@ class JsonDocument(Document[Any]):
         default: the initial value (any JSON value) for a missing file.
 
     The parsed value is ``.data`` (settable; in-place changes are saved); the text is
-    ``.content``. Stored text is what you wrote; after a change made through ``.data``
-    the document is rendered with a 2-space indent and a trailing newline.
+    ``.content``. Changed content, however it was made (``.data``, ``.content``, a
+    repair), is stored with a 2-space indent and a trailing newline; a file read and left
+    alone is never rewritten. ``canonical_form = False`` on a subclass stores text
+    exactly as written.
     """
 
     suffix: ClassVar[str] = ".json"
+    canonical_form: ClassVar[bool] = True
     schema: ClassVar[JSONSchema | None] = None
     schema_path: ClassVar[str | Path | None] = None
 

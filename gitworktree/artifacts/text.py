@@ -23,15 +23,6 @@ class TextArtifact(Document[str]):
     suffix: ClassVar[str] = ".txt"
     default: ClassVar[Any] = ""
 
-    @property
-    def text(self) -> str:
-        """The text (same as ``content``)."""
-        return self.content
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self.content = value
-
     @classmethod
     def _parse(cls, content: str) -> str:
         if "\x00" in content:

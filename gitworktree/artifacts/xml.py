@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from gitworktree.artifacts.document import Document
 from gitworktree.artifacts.json import resolve_class_path
+from gitworktree.errors import DocumentParseError
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.xml_format import (
     compile_xml_schema,
@@ -33,10 +34,15 @@ class XmlDocument(Document[Any]):
 
     Parsing never resolves entities, loads DTDs or touches the network, and any document
     with a DOCTYPE is refused. The parsed root element is ``.tree`` (settable; in-place
-    changes are saved); the text is ``.content``.
+    changes are saved); the text is ``.content``. Changed content, however it was made
+    (``.tree``, ``.content``, a repair), is stored indented by two spaces per level; a
+    file read and left alone is never rewritten. ``canonical_form = False`` on a
+    subclass stores text exactly as written (for whitespace that matters in mixed
+    content).
     """
 
     suffix: ClassVar[str] = ".xml"
+    canonical_form: ClassVar[bool] = True
     schema: ClassVar[str | bytes | None] = None
     schema_path: ClassVar[str | Path | None] = None
 
@@ -60,6 +66,22 @@ class XmlDocument(Document[Any]):
 
         text: str = etree.tostring(parsed, encoding="unicode")
         return text if text.endswith("\n") else text + "\n"
+
+    @classmethod
+    def _canonical(cls, content: str) -> str:
+        from lxml import etree
+
+        try:
+            root = parse_xml(content)
+        except DocumentParseError:
+            return content
+        etree.indent(root, space="  ")
+        tree = root.getroottree()
+        if content.lstrip().startswith("<?xml"):
+            declared: bytes = etree.tostring(tree, encoding="utf-8", xml_declaration=True)
+            return declared.decode("utf-8") + "\n"
+        text: str = etree.tostring(tree, encoding="unicode")
+        return text + "\n"
 
     @classmethod
     def _validate_schema(cls, content: str) -> Sequence[ValidationIssue | str]:

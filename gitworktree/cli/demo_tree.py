@@ -87,8 +87,8 @@ def normalize_priorities(
         return content
     for task in root.iter("task"):
         given = (task.get("priority") or "").strip().lower()
-        if given not in PRIORITIES:
-            task.set("priority", _SYNONYMS.get(given, "medium"))
+        # "HIGH" and " high" name a valid priority too: write it as the schema spells it.
+        task.set("priority", given if given in PRIORITIES else _SYNONYMS.get(given, "medium"))
     return etree.tostring(root, encoding="unicode") + "\n"
 
 

@@ -120,9 +120,16 @@ def _library_message(error: GitWorktreeError) -> str:
         return f"{error}; use a name like 'before-refactor'"
     if isinstance(error, CommitRejectedError):
         names = ", ".join(sorted(error.failures))
+        advice = (
+            # The hook may be --repair or the artifact class's own _repair.
+            f"a repair hook ran on {', '.join(error.repaired)} and left it invalid; fix "
+            "the files, or the hook"
+            if error.repaired
+            else "fix them, or commit with --repair MODULE:FUNC"
+        )
         return (
             f"commit refused, nothing was written: {len(error.failures)} artifact(s) invalid "
-            f"({names}); fix them, or commit with --repair MODULE:FUNC{issue_lines(error.issues)}"
+            f"({names}); {advice}{issue_lines(error.issues)}"
         )
     if isinstance(error, DocumentParseError | SchemaValidationError | MutationFailedError):
         first = str(error).split("\n", 1)[0]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from gitworktree.cli.context import json_option, open_repository, repo_option
 from gitworktree.cli.declaration import load_repair, load_tree_class
-from gitworktree.cli.errors import RefusedError
+from gitworktree.cli.errors import RefusedError, issue_lines
 from gitworktree.cli.output import (
     REPAIRED,
     commit_json,
@@ -27,7 +27,7 @@ from gitworktree.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from gitworktree import CommitInfo
+    from gitworktree import CommitInfo, ValidationIssue
 
 __all__ = ["commit", "validate"]
 
@@ -116,7 +116,14 @@ def _commit_tree(
     author: str | None,
     trailers: dict[str, str],
 ) -> _Outcome:
-    from gitworktree import mount
+    from gitworktree import (
+        CommitRejectedError,
+        DocumentParseError,
+        MutationFailedError,
+        SchemaValidationError,
+        check_tree,
+        mount,
+    )
 
     repository = open_repository(ctx)
     before = repository.head
@@ -125,15 +132,83 @@ def _commit_tree(
     # whoever runs this command is committing them on purpose: adopt them all, so the
     # commit gates and records them under --author, or else the repository's identity
     # (the person at the shell), never under an identity the tree was mounted with.
-    tree = mount(tree_cls, repository.path, repair=repair, author=author)  # a first commit too
-    mounted_at = tree.repo.head
-    tree.adopt()
-    info = tree.commit(message, author=author, trailers=trailers or None)
+    try:
+        tree = mount(tree_cls, repository.path, repair=repair, author=author)  # a first commit
+        mounted_at = tree.repo.head
+        tree.adopt()
+        info = tree.commit(message, author=author, trailers=trailers or None)
+    except CommitRejectedError as error:
+        raise _InvalidFiles(list(error.issues), error.repaired) from error
+    except (DocumentParseError, SchemaValidationError, MutationFailedError) as error:
+        # The mount stops at the first invalid file; the person needs every one of them.
+        issues = check_tree(tree_cls, repository.path).issues or list(error.issues)
+        tried = (error.artifact,) if isinstance(error, MutationFailedError) else ()
+        raise _InvalidFiles(issues, tuple(path for path in tried if path)) from error
     left_out = [change.path for change in tree.repo.status()]
+    if left_out:
+        # Only when something stayed uncommitted (rare, so the whole-tree check is not
+        # paid on every commit): a declared file can stay invalid on disk when a repair
+        # gave back what HEAD holds. It is invalid, not "not declared".
+        report = check_tree(tree_cls, repository.path)
+        if report.issues:
+            raise _InvalidFiles(report.issues, (), landed=info)
+        declared = {*report.checked, *report.missing}
+        left_out = [path for path in left_out if path not in declared]
     # Declared artifacts that exist nowhere are created from their defaults and
     # committed by the mount itself; say so rather than hide that commit.
     initialized = None if mounted_at in (before, None) else tree.repo.commit_info(mounted_at)
     return _Outcome(info, initialized, left_out)
+
+
+class _InvalidFiles(Exception):
+    """``commit`` refused: the declared files with issues (every one), and which the
+    --repair function ran on."""
+
+    def __init__(
+        self,
+        issues: list[ValidationIssue],
+        repaired: tuple[str, ...],
+        *,
+        landed: CommitInfo | None = None,
+    ) -> None:
+        super().__init__("invalid files")
+        self.issues = issues
+        self.repaired = repaired
+        self.landed = landed  # a commit made before the leftover invalid files were found
+
+
+def _refuse_invalid(error: _InvalidFiles, as_json: bool) -> NoReturn:
+    """Exit 1 listing every invalid file and issue (as a JSON error object with --json)."""
+    invalid = sorted({issue.artifact or "" for issue in error.issues})
+    if error.repaired:
+        advice = (
+            # The hook may be --repair or the artifact class's own _repair.
+            f"a repair hook ran on {', '.join(error.repaired)} and left it invalid; fix "
+            "the files, or the hook"
+        )
+    else:
+        advice = (
+            "fix them (see `gitworktree validate --tree MODULE:CLASS`), or commit with "
+            "--repair MODULE:FUNC"
+        )
+    done = (
+        "commit refused, nothing was written"
+        if error.landed is None
+        else f"committed {error.landed.short_sha}, but files are left over"
+    )
+    message = f"{done}: {len(invalid)} artifact(s) invalid ({', '.join(invalid)}); {advice}"
+    if as_json:
+        echo_json(
+            {
+                "error": {
+                    "message": message,
+                    "invalid": invalid,
+                    "repaired": list(error.repaired),
+                    "issues": [issue_json(issue) for issue in error.issues],
+                }
+            }
+        )
+    raise RefusedError(message + issue_lines(error.issues)) from error
 
 
 @click.command(short_help="Commit working-tree edits through the gate.")
@@ -170,7 +245,8 @@ def commit(
     The tree is mounted on the repository: edited and new artifact files are validated
     (and repaired with --repair, recorded in a `Gitworktree-Repaired` trailer), deleted
     items of artifact maps are removed, and everything lands in one commit -- or, if
-    anything stays invalid, nothing is written and the issues are listed (exit 1).
+    anything stays invalid, nothing is written and every invalid file and issue is
+    listed (exit 1; with --json, as an {"error": ...} object on stdout).
     Files the tree does not declare are left alone. A declared artifact that exists
     nowhere is created from its defaults by the mount itself, as `Initialize <files>`.
 
@@ -190,7 +266,10 @@ def commit(
     check_caller_text(message, trailers)  # before mounting, which may commit defaults
     tree_cls = load_tree_class(tree_spec)
     repair = None if repair_spec is None else load_repair(repair_spec)
-    outcome = _commit_tree(ctx, tree_cls, repair, message, author, trailers)
+    try:
+        outcome = _commit_tree(ctx, tree_cls, repair, message, author, trailers)
+    except _InvalidFiles as error:
+        _refuse_invalid(error, as_json)
     info = outcome.info
     if as_json:
         echo_json(

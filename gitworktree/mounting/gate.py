@@ -7,15 +7,21 @@ not at all.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from gitworktree.errors import CommitRejectedError, DocumentParseError
 from gitworktree.tree.items import Artifact
 from gitworktree.validation.encoding import decode_utf8
 from gitworktree.validation.issues import ValidationIssue
-from gitworktree.validation.loop import FixingLoop, FixingLoopResult, RepairFunction
+from gitworktree.validation.loop import (
+    FixingLoop,
+    FixingLoopResult,
+    RepairFunction,
+    run_awaitable,
+)
 
 __all__ = ["GateItem", "GatePassed", "arun_gate", "run_gate"]
 
@@ -64,6 +70,7 @@ def _attributed(issues: Sequence[ValidationIssue], path: str) -> tuple[Validatio
 
 def _settle(
     outcomes: Mapping[GateItem, FixingLoopResult | Sequence[ValidationIssue]],
+    repaired: Sequence[str] = (),
 ) -> dict[str, GatePassed]:
     passed: dict[str, GatePassed] = {}
     failures: dict[str, Sequence[ValidationIssue]] = {}
@@ -73,7 +80,11 @@ def _settle(
         if not isinstance(outcome, FixingLoopResult):
             failures[item.path] = _attributed(outcome, item.path)
         elif outcome.ok:
-            data = item.data if outcome.attempts == 0 else outcome.content.encode("utf-8")
+            data = item.data
+            if outcome.attempts:
+                # A repair's output (often one line from an LLM) is stored in the
+                # artifact's own form, as if the program had written it.
+                data = item.item_type._canonical_bytes(outcome.content.encode(), item.path)
             passed[item.path] = GatePassed(data, outcome.attempts)
         else:
             # Keep what the loop tried: the last candidate and every pass's issues, so an
@@ -82,7 +93,9 @@ def _settle(
             candidates[item.path] = outcome.content
             histories[item.path] = tuple(_attributed(h, item.path) for h in outcome.history)
     if failures:
-        raise CommitRejectedError(failures, candidates=candidates, histories=histories)
+        raise CommitRejectedError(
+            failures, candidates=candidates, histories=histories, repaired=repaired
+        )
     return passed
 
 
@@ -132,8 +145,25 @@ def run_gate(
     loop = FixingLoop(max_attempts)
     for item, text, repair in repairs:
         kind = item.item_type._get_document_type()
-        outcomes[item] = loop.run(text, _validator(item), repair, document_type=kind)
-    return _settle(outcomes)
+        outcomes[item] = loop.run(text, _validator(item), _driven(repair), document_type=kind)
+    return _settle(outcomes, [item.path for item, _, _ in repairs])
+
+
+def _driven(repair: RepairFunction) -> RepairFunction:
+    """``repair`` for a sync commit: an async hook runs to completion, or the caller is
+    told to await ``acommit`` (not the fixing loop's ``arun``, which they never called)."""
+
+    def call(content: str, issues: Sequence[ValidationIssue], document_type: str) -> str:
+        produced = repair(content, issues, document_type)
+        if inspect.isawaitable(produced):
+            produced = run_awaitable(
+                produced,
+                what="the repair hook is async but commit() was called",
+                instead="`await tree.acommit(...)`",
+            )
+        return cast(str, produced)
+
+    return call
 
 
 async def arun_gate(
@@ -145,7 +175,7 @@ async def arun_gate(
     for item, text, repair in repairs:
         kind = item.item_type._get_document_type()
         outcomes[item] = await loop.arun(text, _validator(item), repair, document_type=kind)
-    return _settle(outcomes)
+    return _settle(outcomes, [item.path for item, _, _ in repairs])
 
 
 def _validate_only(text: str, item: GateItem) -> FixingLoopResult:

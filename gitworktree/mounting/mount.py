@@ -7,9 +7,12 @@ The mounted tree is bound to a ``MountSession`` (``gitworktree.mounting.session`
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
@@ -81,6 +84,8 @@ def mount(
     Returns:
         The mounted tree: an instance of ``tree_cls`` with every item loaded.
 
+    A first mount that fails leaves no repository (and no empty directory) behind.
+
     Raises:
         MissingInitialStateError: an item is missing and has no default or initial state.
         DocumentParseError, SchemaValidationError: stored content is invalid (and cannot
@@ -100,7 +105,13 @@ def mount(
         if not (Path(root) / ".git").exists():
             Repository.clone(clone_from, root).close()
     limit = artifact_size_limit(max_artifact_bytes)
-    storage, base = _storage_for(root, rev)
+    fresh = _FreshRepository.before(root) if rev is None and clone_from is None else None
+    try:
+        storage, base = _storage_for(root, rev)
+    except BaseException:
+        if fresh is not None:
+            fresh.remove()
+        raise
     session = MountSession(
         storage,
         base,
@@ -116,11 +127,51 @@ def mount(
             root, Collection
         ):
             storage.repository.close()  # opened for this mount: nobody else will close it
+        if fresh is not None:
+            fresh.remove()
         raise
     if isinstance(storage, GitStorage | GitRevisionStorage):
         # The repository holds open files; close them when the tree is collected.
         weakref.finalize(tree, storage.repository.close)
     return tree
+
+
+@dataclass(frozen=True)
+class _FreshRepository:
+    """A repository a mount is about to create: what to take away if the mount fails.
+
+    A failed first mount (a missing initial state, a bad declaration) must leave no empty
+    ``.git`` behind: the next attempt, or ``git init``, would find a repository nobody
+    made on purpose.
+    """
+
+    root: Path
+    root_existed: bool
+    directories: frozenset[Path]
+
+    @classmethod
+    def before(cls, root: str | os.PathLike[str] | Collection) -> _FreshRepository | None:
+        """What is there now, if mounting ``root`` would create a repository; else None."""
+        if isinstance(root, Collection):
+            return None
+        path = Path(root)
+        if (path / ".git").exists() or not (path.is_dir() or not path.exists()):
+            return None
+        # A first mount only, so the walk is paid once; only directories are noted.
+        existing = (
+            frozenset(p for p in path.rglob("*") if p.is_dir()) if path.exists() else frozenset()
+        )
+        return cls(path, path.exists(), existing)
+
+    def remove(self) -> None:
+        """Take away the ``.git`` and the empty directories the failed mount made."""
+        shutil.rmtree(self.root / ".git", ignore_errors=True)
+        made = [p for p in self.root.rglob("*") if p.is_dir() and p not in self.directories]
+        if not self.root_existed:
+            made.append(self.root)
+        for directory in sorted(made, key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: someone's file, keep it
+                directory.rmdir()
 
 
 class BaseMounter:

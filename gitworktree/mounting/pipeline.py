@@ -10,6 +10,7 @@ empties them as commits land.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -199,8 +200,13 @@ class CommitPipeline:
         pending: _PendingCommit,
         passed: Mapping[str, GatePassed],
         request: CommitRequest,
-    ) -> CommitInfo:
+    ) -> CommitInfo | None:
         """Steps 4-6: publish the gated change set, then record what is now stored."""
+        kept = self._without_restored(pending, passed)
+        if kept is None:
+            return None
+        pending, passed = kept
+        passed = self._load_repairs_canonical(pending, passed)
         files: dict[str, bytes | None] = dict(pending.snapshot)
         files.update({str(s.path): passed[str(s.path)].data for s in pending.changed})
         files.update({str(slot.path): None for slot in pending.removed})
@@ -226,15 +232,58 @@ class CommitPipeline:
         self._published(info)
         for slot in pending.changed:
             data = passed[str(slot.path)].data
-            if str(slot.path) in repaired:
+            if str(slot.path) in repaired or slot.path in loaded:
                 slot.value = slot.item_type._from_bytes(data, str(slot.path))
             slot.stored = slot.base = blob_sha(data)
+            slot.value._stored_at(str(slot.path))
         for slot in pending.removed:
             self.changes.removed.pop(slot.path, None)
         for path in loaded:
             del repaired_on_load[path]
         self._forget_untouched(pending.slots)
         return info
+
+    def _load_repairs_canonical(
+        self, pending: _PendingCommit, passed: Mapping[str, GatePassed]
+    ) -> Mapping[str, GatePassed]:
+        """Content repaired when it was loaded is a repair's output too: it is stored in
+        the artifact's own form, as the gate stores the repairs it runs."""
+        canonical = dict(passed)
+        for slot in pending.changed:
+            if slot.path in self.changes.repaired_on_load:
+                path = str(slot.path)
+                data = slot.item_type._canonical_bytes(canonical[path].data, path)
+                canonical[path] = dataclasses.replace(canonical[path], data=data)
+        return canonical
+
+    def _without_restored(
+        self, pending: _PendingCommit, passed: Mapping[str, GatePassed]
+    ) -> tuple[_PendingCommit, Mapping[str, GatePassed]] | None:
+        """Drop the artifacts a repair turned back into their committed bytes.
+
+        Such an edit changes nothing: it takes the repaired value and no commit (``None``
+        when nothing else is left). A file whose disk copy differs stays: writing it is
+        a change.
+        """
+        restored = {
+            slot
+            for slot in pending.changed
+            if slot.base is not None
+            and slot.stored == slot.base
+            and blob_sha(passed[str(slot.path)].data) == slot.base
+        }
+        if not restored:
+            return pending, passed
+        for slot in restored:
+            slot.value = slot.item_type._from_bytes(passed[str(slot.path)].data, str(slot.path))
+        changed = {slot: data for slot, data in pending.changed.items() if slot not in restored}
+        if not changed and not pending.removed and not pending.snapshot:
+            self._forget_untouched(pending.slots)
+            return None
+        paths = {str(slot.path) for slot in changed}
+        items = [item for item in pending.items if item.path in paths]
+        kept = {path: gated for path, gated in passed.items() if path in paths}
+        return dataclasses.replace(pending, changed=changed, items=items), kept
 
     def _publish_with_retries(self, change_set: ChangeSet, retries: int) -> CommitInfo:
         """Publish; when only the branch moved (no artifact of ours changed), try again."""

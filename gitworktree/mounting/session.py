@@ -13,11 +13,12 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitworktree.errors import (
     CheckpointError,
     ConflictError,
+    InsideRunningLoopError,
     ReadOnlyError,
     RepositoryError,
 )
@@ -30,6 +31,9 @@ from gitworktree.tree.binding import ArtifactSlot, CommitRequest
 from gitworktree.tree.items import Artifact, Worktree, _Container
 from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS, RepairFunction
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["MountSession"]
 
@@ -64,6 +68,7 @@ class MountSession:
         self.max_repair_attempts = max_repair_attempts
         self.author = author  # of every commit a call names no author for
         self._lock = threading.RLock()
+        self._async_commits = _AsyncCommits()
         # What the next commit may carry: filled here as the tree loads and changes,
         # emptied by the pipeline as commits land.
         self._changes = PendingChanges()
@@ -174,11 +179,20 @@ class MountSession:
 
     def commit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
         with self._lock:
+            if self._async_commits.in_this_thread():
+                raise InsideRunningLoopError(
+                    "commit() was called while an acommit() of this tree is under way in "
+                    "this thread; nothing was written. Use `await tree.acommit(...)`, which "
+                    "waits for it"
+                )
             return self._pipeline.commit(node._gwt_path, request)
 
     async def acommit(self, node: _Container, request: CommitRequest) -> CommitInfo | None:
-        with self._lock:
-            return await self._pipeline.acommit(node._gwt_path, request)
+        # The thread lock keeps other threads out, but a coroutine of this thread walks
+        # straight into an RLock held across an await: the asyncio lock queues those.
+        async with self._async_commits.lock():
+            with self._lock, self._async_commits.running():
+                return await self._pipeline.acommit(node._gwt_path, request)
 
     # --- what the tree holds (for merges and tools) ---------------------------------------
 
@@ -462,3 +476,35 @@ class MountSession:
                 self._load(node, None)
             raise
         node.commit(message)
+
+
+class _AsyncCommits:
+    """One tree's acommit()s, one at a time on their event loop."""
+
+    def __init__(self) -> None:
+        self._loop: object = None
+        self._lock: asyncio.Lock | None = None
+        self._thread: int | None = None
+
+    def lock(self) -> asyncio.Lock:
+        """The lock for the running loop (an asyncio lock belongs to one loop; a tree may
+        outlive its loop, as with one ``asyncio.run`` after another)."""
+        import asyncio  # here, not at the top: ~30 ms at start-up, for async only
+
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._loop, self._lock = loop, asyncio.Lock()
+        return self._lock
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Mark this thread as inside an acommit() while the block runs."""
+        self._thread = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._thread = None
+
+    def in_this_thread(self) -> bool:
+        """Whether an acommit() of this tree is under way in the calling thread."""
+        return self._thread == threading.get_ident()

@@ -146,6 +146,15 @@ class Artifact(BaseWorktreeItem, Generic[V]):
     def _to_bytes(self) -> bytes:
         """Render the current value as the bytes to store."""
 
+    def _stored_at(self, artifact: str) -> None:
+        """Told the artifact path this value was written to (for messages); no-op here."""
+
+    @classmethod
+    def _canonical_bytes(cls, data: bytes, artifact: str) -> bytes:
+        """Valid ``data`` in the form this class writes (what a repair's output is stored
+        as): parsed and rendered again, so a one-line repair reads like the rest."""
+        return cls._from_bytes(data, artifact)._to_bytes()
+
     @abstractmethod
     def value(self) -> V:
         """The in-memory value."""

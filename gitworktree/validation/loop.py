@@ -14,7 +14,12 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from gitworktree.errors import DocumentParseError, MutationFailedError, SchemaValidationError
+from gitworktree.errors import (
+    DocumentParseError,
+    InsideRunningLoopError,
+    MutationFailedError,
+    SchemaValidationError,
+)
 from gitworktree.validation.issues import IssueSource, ValidationIssue
 
 __all__ = [
@@ -335,10 +340,6 @@ async def _repair_async(
     except Exception as exc:  # a failing repair is a failed attempt, not a crash
         return exc
     return _checked_content(produced)
-
-
-class InsideRunningLoopError(RuntimeError):
-    """Sync code was handed something async while an event loop runs in this thread."""
 
 
 def run_awaitable(awaitable: Awaitable[Any], *, what: str, instead: str) -> Any:

@@ -114,3 +114,17 @@ def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
         assert ran.stdout, command
     shown = invoke(*commands[1][1:]).stdout  # the repair, with its patch
     assert "diff --git a/todos.xml b/todos.xml" in shown
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("HIGH", "high"), (" low ", "low"), ("URGENT", "high"), ("someday", "medium")],
+    ids=["upper-case", "spaces", "synonym", "unknown"],
+)
+def test_the_demo_repair_spells_every_priority_as_the_schema_does(given: str, stored: str) -> None:
+    from gitworktree.cli.demo_tree import TodoList, normalize_priorities
+
+    content = f'<todos>\n  <task priority="{given}"><title>x</title></task>\n</todos>\n'
+    repaired = normalize_priorities(content, [], "TodoList")
+    assert f'priority="{stored}"' in repaired
+    assert TodoList.issues_of(repaired) == []

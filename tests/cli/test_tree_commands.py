@@ -222,10 +222,14 @@ def test_commit_refuses_invalid_edits_and_writes_nothing(history: History) -> No
     assert result.exit_code == 1
     assert result.stdout == ""
     first, *issues = result.stderr.splitlines()
-    assert first.startswith("Error: settings.json: stored content is not a valid Settings; fix")
-    assert issues == [
+    assert first.startswith(
+        "Error: commit refused, nothing was written: 2 artifact(s) invalid (notes.json, "
+        "settings.json); fix them"
+    )
+    assert issues == [  # in the order the tree declares them
         "  - settings.json:3:18: at /temperature: Input should be a valid number, unable to "
-        'parse string as a number (got "hot") (model)'
+        'parse string as a number (got "hot") (model)',
+        "  - notes.json:3:5: at /lines/0: 1 is not of type 'string' (schema)",
     ]
     assert head(history) == history.edited
     assert (history.root / "settings.json").read_text() == INVALID_SETTINGS
@@ -248,6 +252,49 @@ def test_commit_with_a_repair_hook_records_the_repair(history: History) -> None:
         "Gitworktree-Repaired: notes.json attempts=1"
     ]
     assert json.loads(git(history.root, "show", "HEAD:notes.json")) == {"lines": ["1"]}
+
+
+def test_commit_json_prints_an_error_object_when_refused(history: History) -> None:
+    break_two_artifacts(history)
+    result = invoke("commit", "-m", "Break things", "--tree", TREE, "--json")
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["invalid"] == ["notes.json", "settings.json"]
+    assert error["repaired"] == []
+    assert error["message"].startswith("commit refused, nothing was written: 2 artifact(s)")
+    assert [(issue["artifact"], issue["line"]) for issue in error["issues"]] == [
+        ("settings.json", 3),
+        ("notes.json", 3),
+    ]
+    assert head(history) == history.edited
+
+
+def test_a_declared_file_left_invalid_on_disk_is_reported_invalid(history: History) -> None:
+    # The repair gives back exactly what HEAD holds: nothing to commit, yet the file on
+    # disk stays invalid. It is declared, and the command must not end at exit 0.
+    (history.root / "notes.json").write_text(INVALID_NOTES)
+    result = invoke(
+        "commit", "-m", "Undo", "--tree", TREE, "--repair", "tests.cli.trees:back_to_head"
+    )
+    assert result.exit_code == 1
+    assert "not declared" not in result.stderr
+    first, *issues = result.stderr.splitlines()
+    assert first.startswith("Error: commit refused, nothing was written: 1 artifact(s) invalid")
+    assert issues == ["  - notes.json:3:5: at /lines/0: 1 is not of type 'string' (schema)"]
+    assert head(history) == history.edited
+
+
+def test_commit_with_a_repair_that_fails_says_it_ran(history: History) -> None:
+    (history.root / "notes.json").write_text(INVALID_NOTES)
+    result = invoke(
+        "commit", "-m", "Import", "--tree", TREE, "--repair", "tests.cli.trees:unchanged"
+    )
+    assert result.exit_code == 1
+    first, *issues = result.stderr.splitlines()
+    assert "a repair hook ran on notes.json and left it invalid" in first
+    assert "commit with --repair" not in first
+    assert issues == ["  - notes.json:3:5: at /lines/0: 1 is not of type 'string' (schema)"]
+    assert head(history) == history.edited
 
 
 def test_commit_with_nothing_changed(history: History) -> None:
@@ -286,8 +333,9 @@ def test_an_invalid_new_file_is_refused_before_anything_is_committed(history: Hi
     assert result.exit_code == 1
     first, *issues = result.stderr.splitlines()
     assert first == (
-        "Error: tasks/t3.json: stored content is not a valid Task; fix the file (see "
-        "`gitworktree validate --tree MODULE:CLASS`) or commit with --repair MODULE:FUNC"
+        "Error: commit refused, nothing was written: 1 artifact(s) invalid (tasks/t3.json); "
+        "fix them (see `gitworktree validate --tree MODULE:CLASS`), or commit with --repair "
+        "MODULE:FUNC"
     )
     assert issues == [
         "  - tasks/t3.json: at /title: Field required (model)",

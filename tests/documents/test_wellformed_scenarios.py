@@ -110,13 +110,13 @@ def test_load_refuses_an_invalid_file_naming_it(tmp_path: Path) -> None:
 
 def test_tree_commit_repairs_with_the_class_hook(mount_root: MountRoot) -> None:
     tree = mount(DocTree, mount_root())
-    tree.todos.tree.findall("task")[0].set("priority", "High")
+    tree.todos.tree.findall("task")[1].set("priority", "High")  # was "medium"
     info = tree.commit("Reprioritize")
     assert info is not None
     assert info.trailers["Gitworktree-Repaired"] == "todos.xml attempts=2"
     stored = read_stored(mount_root(), "todos.xml").decode()
-    assert 'priority="high"' in stored and "prio=" not in stored
-    assert tree.todos.tree.findall("task")[0].get("priority") == "high"  # loaded back
+    assert stored.count('priority="high"') == 2 and "prio=" not in stored
+    assert tree.todos.tree.findall("task")[1].get("priority") == "high"  # loaded back
 
 
 def test_tree_commit_refuses_an_unrecoverable_edit(mount_root: MountRoot) -> None:

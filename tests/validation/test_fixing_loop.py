@@ -257,7 +257,8 @@ def test_raise_for_status_raises_mutation_failed_with_last_content_and_history()
 
     error = caught.value
     assert (error.artifact, error.last_content) == ("notes/todo.json", "worse")
-    assert error.issues == result.issues
+    # The issue lines name the artifact the error is about.
+    assert error.issues == tuple(issue.for_artifact("notes/todo.json") for issue in result.issues)
     assert error.history == result.history
 
 
