@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
+from gitworktree.errors import UnsafePathError
 from gitworktree.history._core.damage import load_object
 from gitworktree.history._core.untrusted import naming_commit
 from gitworktree.history._objects.commits import load_commit
@@ -57,6 +59,13 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
             files[change.path] = None
             continue
         mode, sha = entry
+        if stat.S_ISDIR(mode):  # a person put a file or link where HEAD has a directory
+            raise UnsafePathError(
+                change.path,
+                "is a symbolic link or file where HEAD has a directory; nothing was "
+                "changed. Remove it, then discard again",
+                root=repo.path,
+            )
         blob = load_object(store, sha, Blob)
         files[change.path] = WorktreeFile(mode, blob.as_raw_string())
         shas[change.path] = sha.decode("ascii")

@@ -197,9 +197,13 @@ def write_worktree(
     Raises:
         UntrustedTreeError: if a path has a level git would refuse (``..``, ``.git``),
             or a symbolic link would lead out of its directory; nothing was written then.
+        UnsafePathError: if a parent directory on disk is a symbolic link.
+        NodeKindError: if a file or directory on disk stands where the other goes.
     """
-    _check_links(files)  # again: not every caller checked the targets first
-    _check_paths(files)  # paths may come from the index too (recovery): the last gate
+    # Again, whatever the caller checked: paths may come from the index (recovery, a
+    # discard), and a person may have made a directory a symbolic link since: writing or
+    # deleting through it would reach outside the root. The last gate before the disk.
+    check_worktree_targets(root, files)
     written: dict[str, os.stat_result | None] = {}
     unlinked: dict[Path, None] = {}
     for path in sorted((p for p, f in files.items() if f is None), reverse=True):
