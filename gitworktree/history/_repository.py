@@ -123,6 +123,14 @@ class Repository:
                 object format, or an extension gitworktree does not implement.
         """
         try:
+            if not os.path.isdir(repo.controldir()):  # a `.git` file naming a lost directory
+                raise RepositoryError(
+                    repo.path,
+                    f"the repository is damaged: its .git file points at {repo.controldir()}, "
+                    "which does not exist; fix the `gitdir:` line, or run `git worktree "
+                    "prune` if that linked worktree was removed",
+                    reason="damaged",
+                )
             check_format(repo)
             if repo.bare and not read_only:
                 check_location(repo.path)  # names what it is: a bare repository, a .git
@@ -610,6 +618,7 @@ class Repository:
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         self._require_work_tree()
+        check_head(self._repo)  # a HEAD that names no branch or commit: refused, as mount does
         sha, label = self._restore_target(target)
         check_no_operation_in_progress(self._repo)  # before its files read as local edits
         with naming_commit(sha):

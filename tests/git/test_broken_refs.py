@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from gitworktree import UnsupportedRepositoryError, mount
+from gitworktree import RepositoryError, UnsupportedRepositoryError, mount
+from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from tests.git.shapes import fingerprint
 from tests.git.writers import leave_a_killed_writer
@@ -160,3 +162,30 @@ def test_a_branch_moved_by_someone_else_is_not_checked_out_by_a_mount(worked_rep
     for found in (before, after):  # a mount takes the writer lock, which keeps a record
         found.pop(".git/gitworktree.lock", None)
     assert after == before
+
+
+def test_restore_refuses_a_head_naming_an_invalid_ref_and_writes_nothing(
+    worked_repo: Path,
+) -> None:
+    with Repository.open(worked_repo) as repository:
+        repository.create_checkpoint("cp1")
+    (worked_repo / ".git" / "HEAD").write_text("ref: refs/heads/../../x\n")
+    before = fingerprint(worked_repo)
+
+    with Repository.open(worked_repo) as repository, pytest.raises(UnsupportedRepositoryError):
+        repository.restore("cp1")
+
+    assert fingerprint(worked_repo) == before
+
+
+def test_a_git_file_naming_a_missing_directory_is_a_damaged_repository(tmp_path: Path) -> None:
+    root = tmp_path / "linked"
+    root.mkdir()
+    (root / ".git").write_text(f"gitdir: {tmp_path / 'removed-worktree'}\n")
+
+    with pytest.raises(RepositoryError, match="points at") as raised:
+        Repository.open(root)
+
+    assert raised.value.reason == "damaged"
+    result = CliRunner().invoke(cli, ["-C", str(root), "status"], catch_exceptions=False)
+    assert result.exit_code == 1 and "does not exist" in result.output

@@ -22,6 +22,7 @@ from dulwich.errors import (
     ChecksumMismatch,
     FileFormatException,
     ObjectFormatException,
+    RefFormatError,
     WrongObjectException,
 )
 from dulwich.object_store import BaseObjectStore
@@ -70,6 +71,7 @@ _DAMAGE = (
     WrongObjectException,
     SymrefLoop,
     MissingObjectError,
+    RefFormatError,
 )
 
 
@@ -173,6 +175,8 @@ def _describe(error: BaseException, path: Path) -> str:
         )
     if isinstance(error, WrongObjectException):
         return str(error)
+    if isinstance(error, RefFormatError):
+        return f"a ref names an invalid ref ({error}); check .git/HEAD and .git/refs"
     if isinstance(error, FileFormatException):  # only packed-refs is read that way
         return f"packed-refs cannot be read ({error})"
     return f"an object cannot be read ({type(error).__name__}: {error})"
