@@ -313,7 +313,9 @@ def patch_text(patch: str) -> str:
 
 
 def _json_value(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    # json.dumps escapes C0 controls but leaves C1 controls and bidi overrides, which
+    # drive a terminal as well: escape every non-printable, as in names and subjects.
+    text = quote_text(json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -393,9 +393,10 @@ def sync(
             }
         )
         return
-    previous, branches = before, _branch_names(repository)
+    previous = before
     for info in result.merged:
-        moved = fast_forwarded(repository, target, branches, previous, info)
+        # Not by the remote-tracking branch: the push that followed moved it to our merge.
+        moved = len(info.parents) < 2 or previous is None or info.parents[0] != previous
         kind = "Fast-forward to" if moved else "Merged"
         click.echo(f"{kind}: {style_sha(info.sha)} {subject(info.message)}")
         previous = info.sha

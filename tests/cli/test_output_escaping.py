@@ -155,3 +155,24 @@ def test_pull_names_the_pulled_files_quoted(hostile: Hostile, tmp_path: Path) ->
     files = next(line for line in result.stdout.splitlines() if line.startswith("  files:"))
     for quoted in QUOTED:
         assert quoted in files
+
+
+@pytest.mark.parametrize("args", [("diff", "HEAD~1", "HEAD"), ("show", "HEAD", "-p")])
+def test_changed_json_values_hold_no_control_character(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    """A C1 control (CSI) or a bidi override in a JSON value drives a terminal too."""
+    root = tmp_path / "repo"
+    git(tmp_path, "init", "-q", "-b", "main", str(root))
+    (root / "values.json").write_text('{"note": "plain"}\n')
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "First")
+    (root / "values.json").write_text('{"note": "\u009b2J\u202egnp.exe"}\n', encoding="utf-8")
+    git(root, "commit", "-q", "-am", "Second")
+    monkeypatch.chdir(root)
+
+    result = invoke(*args)
+
+    assert result.exit_code == 0, result.output
+    changes = result.stdout.split("JSON changes", 1)[1]
+    assert "/note" in changes and printable(changes), changes

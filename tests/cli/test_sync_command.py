@@ -71,3 +71,19 @@ def test_sync_stops_at_a_conflict_and_changes_nothing(agents: Agents, tmp_path: 
     assert [c["pointer"] for c in json.loads(result.stdout)["conflicts"]] == ["/title"]
     assert git(tmp_path / "writer", "rev-parse", "HEAD") == before
     assert git(tmp_path / "hub.git", "rev-parse", "main") != before
+
+
+def test_sync_text_calls_its_merge_a_merge(agents: Agents) -> None:
+    """The push after the merge moves origin/main onto it: that is no fast-forward."""
+    planner, writer = agents
+    planner.plan.title = "Quarterly report"
+    planner.commit()
+    push_tree(planner)
+    writer.plan.owner = "writer"
+    writer.commit()
+
+    result = invoke("sync", "--tree", TREE)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Merged: ")
+    assert "Fast-forward" not in result.stdout
