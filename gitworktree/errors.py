@@ -413,6 +413,8 @@ class ConflictError(GitWorktreeError):
         ref: the ref that moved under us, if that was the conflict.
         conflicts: for a merge, every conflicting file and JSON Pointer with its base,
             ours and theirs values.
+        reason: ``"criss-cross"`` when a merge's several merge bases disagree (choosing
+            a side with ``prefer=`` cannot resolve that); else ``None``.
     """
 
     def __init__(
@@ -422,11 +424,13 @@ class ConflictError(GitWorktreeError):
         paths: Sequence[str] = (),
         ref: str | None = None,
         conflicts: Sequence[MergeConflict] = (),
+        reason: str | None = None,
     ) -> None:
         self.conflicts = tuple(conflicts)
         found = paths or sorted({conflict.path for conflict in self.conflicts})
         self.paths = tuple(found)
         self.ref = ref
+        self.reason = reason
         super().__init__(message)
 
 

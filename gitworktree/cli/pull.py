@@ -55,6 +55,13 @@ def _refuse_conflicts(error: ConflictError, remote_name: str, as_json: bool) -> 
     else:
         for conflict in error.conflicts:
             click.echo(conflict_line(conflict))
+    if error.reason == "criss-cross":
+        raise RefusedError(
+            f"pull from {remote_name} stopped, nothing was changed: the histories criss-cross "
+            "and their merge bases disagree, so --prefer cannot choose a side either. Restore "
+            f"the remote's tree (`gitworktree restore {remote_name}/<branch>`), commit your "
+            "changes again on top, and pull again"
+        ) from error
     raise RefusedError(
         f"pull from {remote_name} stopped, nothing was changed: {len(error.conflicts)} "
         "conflict(s) where both sides changed the same thing differently; pull again with "

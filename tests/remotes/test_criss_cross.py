@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from gitworktree import ConflictError, Repository
+from gitworktree.cli.app import cli
 from tests.oracle import git
 
 Pair = tuple[Repository, Repository]
@@ -74,4 +76,17 @@ def test_merge_bases_that_conflict_are_refused_and_nothing_changes(pair: Pair) -
         a.merge("b/main", prefer="ours")
 
     assert [conflict.pointer for conflict in caught.value.conflicts] == ["/c"]
+    assert caught.value.reason == "criss-cross"
     assert (a.head, git(a, "status", "--porcelain"), read_board(a)) == before
+
+
+def test_the_cli_does_not_suggest_prefer_for_a_criss_cross(pair: Pair) -> None:
+    a, b = pair
+    criss_cross(a, b, {"a": 0, "b": 0, "c": 1}, {"a": 0, "b": 0, "c": 2})
+
+    result = CliRunner().invoke(
+        cli, ["-C", str(a.path), "pull", "b", "--branch", "main"], catch_exceptions=False
+    )
+
+    assert result.exit_code == 1
+    assert "criss-cross" in result.output and "--prefer cannot choose" in result.output

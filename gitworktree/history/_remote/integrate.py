@@ -272,6 +272,7 @@ def _refuse_criss_cross(label: str, conflicts: tuple[MergeConflict, ...]) -> NoR
         f"what (prefer= cannot choose either):{shown}\nTo resolve: restore {label}'s tree "
         "(restore() adds a commit with it), commit your changes again on top, and merge again",
         conflicts=conflicts,
+        reason="criss-cross",
     )
 
 
