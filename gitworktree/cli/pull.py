@@ -402,8 +402,15 @@ def sync(
         return
     previous = before
     for info in result.merged:
-        # Not by the remote-tracking branch: the push that followed moved it to our merge.
-        moved = len(info.parents) < 2 or previous is None or info.parents[0] != previous
+        # Not by the remote-tracking branch: the push that followed moved it onto our
+        # merge. A merge a sync makes is new, so it is pushed; landing on their commit
+        # (a merge of theirs included) leaves nothing of ours to push.
+        moved = (
+            len(info.parents) < 2
+            or previous is None
+            or info.parents[0] != previous
+            or not result.pushed
+        )
         kind = "Fast-forward to" if moved else "Merged"
         click.echo(f"{kind}: {style_sha(info.sha)} {subject(info.message)}")
         previous = info.sha
