@@ -34,6 +34,7 @@ from gitworktree.errors import (
     GitWorktreeError,
     ReadOnlyError,
     RepositoryError,
+    UnsafePathError,
 )
 from gitworktree.history import Repository
 from gitworktree.history._core.paths import check_repo_path
@@ -235,6 +236,7 @@ class Workspace:
         with self._lock:
             checked, kind = self.catalog.require(path)
             check_size(checked, len(data), self.size_limit)
+            self._check_writable(checked)
             staged = self._stages.setdefault(stage, {})
             staged[checked] = _Staged(data, self._base(staged, checked))
             issues = [i.for_artifact(checked) for i in kind.item_type._issues_in(data, checked)]
@@ -246,6 +248,31 @@ class Workspace:
                 "issues": [issue_record(issue) for issue in issues],
                 "uri": uri_of(checked),
             }
+
+    def _check_writable(self, path: str) -> None:
+        """Refuse at staging what the commit would refuse on disk: a directory or a
+        symbolic link where the file goes, a file where a directory is needed, a parent
+        that is a symbolic link (it could lead out of the tree).
+
+        Raises:
+            UnsafePathError: a parent on disk is a symbolic link, or the file itself is one
+                (writing would replace the link with a file).
+            NodeKindError: a file and a directory stand in each other's place.
+        """
+        from gitworktree.history._worktree.materialize import (
+            WorktreeFile,
+            check_worktree_targets,
+        )
+
+        root = self.repository.path
+        check_worktree_targets(root, {path: WorktreeFile(0o100644, b"")})
+        if (root / path).is_symlink():
+            raise UnsafePathError(
+                path,
+                "is a symbolic link; writing would replace the link with a file. Change "
+                "what it points at, or replace the link, with git",
+                root=root,
+            )
 
     def delete(self, stage: str, path: str) -> dict[str, Any]:
         """Stage the deletion of an artifact that exists at HEAD.

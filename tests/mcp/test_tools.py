@@ -207,6 +207,35 @@ def test_a_path_outside_the_tree_is_refused_with_the_library_message(
     assert snapshot(repo.parent) == before
 
 
+UNWRITABLE = {
+    "a-directory": ("sub", "expected a file but found a directory"),
+    "under-a-file": ("plan.json/x.json", "expected a directory but found a file"),
+    "through-a-link-out": ("out/P.txt", "symbolic link"),
+    "a-tracked-link": ("plan-link.json", "symbolic link"),
+}
+
+
+@pytest.mark.parametrize(("path", "said"), list(UNWRITABLE.values()), ids=list(UNWRITABLE))
+def test_a_write_the_commit_could_not_make_is_refused_when_staged(
+    repo: Path, serve: Callable[..., Session], path: str, said: str
+) -> None:
+    (repo / "sub").mkdir()
+    (repo / "sub" / "keep.txt").write_text("kept\n")
+    (repo / "plan-link.json").symlink_to("plan.json")
+    outside = repo.parent / "outside"
+    outside.mkdir()
+    (repo / "out").symlink_to(outside, target_is_directory=True)
+
+    async def script(client: Client) -> str:
+        return await refused(client, "write_artifact", path=path, content="{}\n")
+
+    before = snapshot(repo.parent)
+    message = serve()(script)
+    assert said in message, message
+    assert snapshot(repo.parent) == before
+    assert list(outside.iterdir()) == []
+
+
 def test_a_write_larger_than_the_artifact_limit_is_refused(
     repo: Path, serve: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
