@@ -68,13 +68,13 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def short_lock_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
-    """A 0.2 s lock timeout, for tests of a lock that is never released.
+    """A 1 s lock timeout, for tests of a lock that is never released.
 
     Such a lock times out however loaded the machine is, so the outcome does not depend
-    on timing; only the wait is shortened.
+    on timing; only the wait is shortened (from 10 s).
     """
-    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "0.2")
-    return 0.2
+    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "1")
+    return 1.0
 
 
 def read_stored(root: Collection, path: str) -> bytes:

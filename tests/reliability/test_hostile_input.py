@@ -178,7 +178,7 @@ def test_a_lock_held_by_a_live_process_times_out_clearly(
 ) -> None:
     import fcntl
 
-    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "0.2")
+    monkeypatch.setenv("GITWORKTREE_LOCK_TIMEOUT", "1")  # never released: waits it out
     tree = mount(WorkTree, repo)
     with open(repo / ".git" / "gitworktree.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # a live writer holds the repository

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -43,6 +44,11 @@ def git_daemon(root: Path) -> Iterator[str]:
         daemon.wait(timeout=30)
 
 
+#: Between two connection tries: a poll interval, not a timeout (the loop is bounded by
+#: its number of tries, each of which answers at once).
+_POLL_INTERVAL = 0.05
+
+
 def _wait_until_listening(port: int, daemon: subprocess.Popen[bytes]) -> None:
     """Bounded in attempts: each connection try either succeeds or is refused at once."""
     for _ in range(600):  # up to 30 s on a loaded machine
@@ -51,8 +57,5 @@ def _wait_until_listening(port: int, daemon: subprocess.Popen[bytes]) -> None:
         with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
-        try:
-            daemon.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            continue
+        time.sleep(_POLL_INTERVAL)
     raise RuntimeError(f"git daemon is not listening on 127.0.0.1:{port}")
