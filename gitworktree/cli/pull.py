@@ -6,7 +6,8 @@ every file the merge brings in; without it, `Repository.pull` merges unvalidated
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from gitworktree import CommitInfo, CommitRejectedError, ConflictError, Repository
 
 __all__ = ["pull", "sync"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 # --- pull -------------------------------------------------------------------------------
@@ -188,6 +191,27 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
         click.echo(click.style(f"  repaired: {repaired}", fg="magenta"))
 
 
+def merge_options(command: F) -> F:
+    """``--prefer``, ``--tree`` and ``--repair``: how pull and sync merge and gate."""
+    command = click.option(
+        "--repair",
+        "repair_spec",
+        metavar="MODULE:FUNC",
+        help="With --tree: a repair hook (content, issues, document_type) -> str.",
+    )(command)
+    command = click.option(
+        "--tree",
+        "tree_spec",
+        metavar="MODULE:CLASS",
+        help="Validate (and repair) the merged content with this tree declaration.",
+    )(command)
+    return click.option(
+        "--prefer",
+        type=click.Choice(["ours", "theirs"]),
+        help="Resolve every conflict by keeping that side's value.",
+    )(command)
+
+
 @click.command(short_help="Fetch and merge a remote's branch, artifact by artifact.")
 @click.argument("remote_name", metavar="[REMOTE]", default="origin", required=False)
 @click.option(
@@ -196,23 +220,7 @@ def _echo_pull(document: dict[str, Any], remote_name: str, info: CommitInfo | No
     help="The remote branch (default: the tracked one, else your branch's name, else the "
     "one the remote's HEAD names).",
 )
-@click.option(
-    "--prefer",
-    type=click.Choice(["ours", "theirs"]),
-    help="Resolve every conflict by keeping that side's value.",
-)
-@click.option(
-    "--tree",
-    "tree_spec",
-    metavar="MODULE:CLASS",
-    help="Validate (and repair) the merged content with this tree declaration.",
-)
-@click.option(
-    "--repair",
-    "repair_spec",
-    metavar="MODULE:FUNC",
-    help="With --tree: a repair hook (content, issues, document_type) -> str.",
-)
+@merge_options
 @click.option("-m", "--message", help="The merge commit's message.")
 @click.option(
     "--author",
@@ -314,23 +322,7 @@ def _branch_names(repository: Repository) -> list[str]:
 
 @click.command(short_help="Pull, push, and retry fairly until your commits are on the host.")
 @click.argument("remote_name", metavar="[REMOTE]", default="origin", required=False)
-@click.option(
-    "--prefer",
-    type=click.Choice(["ours", "theirs"]),
-    help="Resolve every conflict by keeping that side's value.",
-)
-@click.option(
-    "--tree",
-    "tree_spec",
-    metavar="MODULE:CLASS",
-    help="Validate (and repair) the merged content with this tree declaration.",
-)
-@click.option(
-    "--repair",
-    "repair_spec",
-    metavar="MODULE:FUNC",
-    help="With --tree: a repair hook (content, issues, document_type) -> str.",
-)
+@merge_options
 @click.option(
     "--attempts",
     type=click.IntRange(min=1),
