@@ -204,11 +204,14 @@ class _LogCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         cut = args.index("--") if "--" in args else len(args)
-        spelled = [
-            part
-            for arg in args[:cut]
-            for part in (["-n", arg[1:]] if re.fullmatch(r"-[0-9]+", arg) else [arg])
-        ]
+        spelled: list[str] = []
+        for arg in args[:cut]:
+            # `-3` is `-n 3`, but not where it is the value of -n itself (`-n -1`).
+            value_of_n = bool(spelled) and spelled[-1] in ("-n", "--max-count")
+            if re.fullmatch(r"-[0-9]+", arg) and not value_of_n:
+                spelled += ["-n", arg[1:]]
+            else:
+                spelled.append(arg)
         return super().parse_args(ctx, spelled + args[cut:])
 
 

@@ -174,3 +174,10 @@ def test_log_grep_that_is_not_a_regular_expression_is_a_usage_error(history: His
     result = invoke("log", "--grep", "(")
     assert result.exit_code == 2
     assert "'(' is not a regular expression" in result.stderr
+
+
+def test_a_negative_max_count_is_named_as_such_not_taken_for_minus_n(history: History) -> None:
+    result = invoke("log", "-n", "-1")
+
+    assert result.exit_code == 2
+    assert "-1 is not in the range" in result.output
