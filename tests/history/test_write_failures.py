@@ -13,12 +13,13 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from dulwich.refs import DiskRefsContainer
 
 from gitworktree import GitWorktreeError, RepositoryError
 from gitworktree.history import CommitInfo, Repository
+from gitworktree.history._refs import refs as refs_module
 from gitworktree.history._worktree import index as index_module
 from gitworktree.history._worktree import materialize
 from tests.oracle import git, git_lines
@@ -104,13 +105,13 @@ def test_an_error_once_the_branch_moved_returns_the_landed_commit(
     caplog: pytest.LogCaptureFixture,
     operation: Operation,
 ) -> None:
-    original = DiskRefsContainer.set_if_equals
+    original = refs_module._swap_loose_ref
 
-    def moves_then_fails(self: DiskRefsContainer, *args: object, **kwargs: object) -> bool:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
+    def moves_then_fails(*args: Any, **kwargs: Any) -> bool | None:
+        original(*args, **kwargs)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(DiskRefsContainer, "set_if_equals", moves_then_fails)
+    monkeypatch.setattr(refs_module, "_swap_loose_ref", moves_then_fails)
     with caplog.at_level(logging.WARNING, logger="gitworktree"):
         landed = operation(repo)
 
@@ -126,13 +127,46 @@ def test_heads_reflog_failing_after_the_move_is_a_warning(
 ) -> None:
     from gitworktree.history._refs import refs
 
-    monkeypatch.setattr(refs, "append_reflog", full_disk)
+    original = refs.append_reflog
+
+    def heads_fails(repository: Any, ref: bytes, *args: Any, **kwargs: Any) -> None:
+        if ref == refs.HEAD:
+            full_disk()
+        original(repository, ref, *args, **kwargs)
+
+    monkeypatch.setattr(refs, "append_reflog", heads_fails)
     with caplog.at_level(logging.WARNING, logger="gitworktree"):
         landed = commit(repo)
 
     assert repo.head == landed.sha
     assert any("reflog" in record.getMessage() for record in caplog.records)
     assert git_lines(repo, "reflog", "-1", "--format=%H", "refs/heads/main") == [landed.sha]
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_the_branchs_own_reflog_failing_leaves_the_branch_where_it_was(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in git, the branch's reflog entry is written under its lock, before the move:
+    # if it cannot be written the branch does not move, and nothing else is kept.
+    from gitworktree.history._refs import refs
+
+    original = refs.append_reflog
+
+    def branch_fails(repository: Any, ref: bytes, *args: Any, **kwargs: Any) -> None:
+        if ref != refs.HEAD:
+            full_disk()
+        original(repository, ref, *args, **kwargs)
+
+    head = repo.head
+    before = {k: v for k, v in fingerprint(repo).items() if not k.startswith(".git/objects")}
+    monkeypatch.setattr(refs, "append_reflog", branch_fails)
+    with pytest.raises(RepositoryError, match="nothing was changed"):
+        commit(repo)
+
+    assert repo.head == head
+    after = {k: v for k, v in fingerprint(repo).items() if not k.startswith(".git/objects")}
+    assert after == before  # no refs/heads/main.lock, files and index put back
     assert git(repo, "status", "--porcelain") == ""
 
 

@@ -21,6 +21,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 
+from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import Blob, ObjectID, ShaFile, Tree
 
@@ -371,28 +372,51 @@ def write_object(store: BaseObjectStore, kind: type[ShaFile], body: bytes) -> Ob
 
 
 def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: bytes) -> None:
-    """Write a loose object as git does: compressed, read-only, renamed into place."""
+    """Write a loose object as git does: compressed, read-only, renamed into place.
+
+    Seven system calls for a new object: the freshening ``utime`` that finds it missing,
+    the temporary file's open, write and close, and the rename (the fan-out directory is
+    made only when the open finds it missing, as git does). An object already there is
+    freshened instead, so that a concurrent ``git gc`` keeps it; one that exists only
+    in a pack is written loose again, which is harmless. ``core.sharedRepository`` is
+    honoured as dulwich honours it.
+    """
     path = _loose_path(store, sha)
     try:
         os.utime(path)  # there already: freshen it, so that a concurrent gc keeps it
         return
     except FileNotFoundError:
         pass
-    directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
+    except PermissionError:
+        pass  # another user's object in a shared repository: written anew below
     level = store.loose_compression_level
     if level == -1:
         level = 0 if len(body) >= _STORED_FROM else _GIT_LOOSE_COMPRESSION
     compressor = zlib.compressobj(level)
     data = compressor.compress(header) + compressor.compress(body) + compressor.flush()
+    directory = os.path.dirname(path)
+    shared = getattr(store, "shared_perm", None)
     temp = os.path.join(directory, f"tmp_obj_{os.getpid()}_{os.urandom(4).hex()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        fd = os.open(temp, flags, 0o444)
+    except FileNotFoundError:  # the first object of this fan-out directory
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(directory)
+            if shared:
+                adjust_shared_perm(directory, shared)
+        fd = os.open(temp, flags, 0o444)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
             if store.fsync_object_files:
-                handle.flush()
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        if shared:
+            adjust_shared_perm(temp, shared)
         os.replace(temp, path)  # a concurrent writer of the same id wrote the same bytes
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -35,6 +35,8 @@ __all__ = [
 
 HEAD = Ref(b"HEAD")
 
+_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+
 log = logging.getLogger("gitworktree")
 
 
@@ -110,7 +112,10 @@ def advance_branch(
     if old is None:
         moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
     else:
-        moved = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
+        swapped = _swap_loose_ref(repo, ref, old, new, signature=signature, message=message)
+        if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
+            swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
+        moved = swapped
     if not moved:
         name = ref.decode("utf-8", "replace")
         raise ConflictError(
@@ -125,6 +130,73 @@ def advance_branch(
         # missing (the branch's own reflog has it).
         log.warning("%s moved to %s, but HEAD's reflog could not be written: %s",
                     ref.decode("utf-8", "replace"), new.decode("ascii"), error)  # fmt: skip
+
+
+def _swap_loose_ref(
+    repo: Repo,
+    ref: Ref,
+    old: ObjectID,
+    new: ObjectID,
+    *,
+    signature: Signature,
+    message: str,
+) -> bool | None:
+    """Point ``ref`` at ``new`` if it points at ``old``, the way git does it.
+
+    ``<ref>.lock`` is created exclusively, the ref is read again under it (the loose
+    file, else ``packed-refs``), the new id is written and flushed, the move is logged
+    in the ref's reflog, and the lock is renamed over the ref. dulwich's
+    ``set_if_equals`` does the same with twice the system calls (it reads the ref twice
+    under the lock and the config files again for its reflog entry).
+
+    Returns:
+        Whether it moved; ``None`` if the loose ref is a symbolic ref, which this leaves
+        to dulwich (nothing was changed).
+
+    Raises:
+        dulwich.file.FileLocked: if the ref's lock file exists.
+    """
+    path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
+    lock = path + b".lock"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        fd = os.open(lock, flags, 0o644)
+    except FileExistsError:
+        raise FileLocked(path, lock) from None
+    except FileNotFoundError:  # a branch only in packed-refs, in a folder not made yet
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(lock, flags, 0o644)
+    moved: bool | None = False
+    try:
+        try:
+            current = _read_loose_or_packed(repo, ref, path)
+            if current is None or not is_object_id(current):
+                moved = None if current is not None else False
+            elif current == old:
+                os.write(fd, new + b"\n")
+                os.fsync(fd)
+                moved = True
+        finally:
+            os.close(fd)
+        if moved:
+            append_reflog(repo, ref, old, new, signature=signature, message=message)
+            os.replace(lock, path)
+            return True
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        raise
+    os.unlink(lock)
+    return moved
+
+
+def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
+    """What ``ref`` holds: its loose file's first line, else its ``packed-refs`` line."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4096).rstrip(b"\r\n")
+    except FileNotFoundError:
+        return repo.refs.get_packed_refs().get(ref)
 
 
 def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
@@ -218,7 +290,6 @@ def append_reflog(
         message: the reflog message.
     """
     path = _reflog_path(repo, ref)
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = format_reflog_line(
         old or ZERO_SHA,
         new,
@@ -227,8 +298,18 @@ def append_reflog(
         signature.offset,
         message.encode("utf-8"),
     )
-    with open(path, "ab") as log:
-        log.write(line + b"\n")
+    line += b"\n"
+    try:
+        fd = os.open(path, _APPEND, 0o666)
+    except FileNotFoundError:  # the first entry of this ref: make its folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, _APPEND, 0o666)
+    try:
+        written = 0
+        while written < len(line):
+            written += os.write(fd, line[written:])
+    finally:
+        os.close(fd)
 
 
 def delete_ref(repo: Repo, ref: Ref, old: ObjectID) -> bool:

@@ -59,10 +59,10 @@ from dulwich.repo import Repo
 from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history._core.fserrors import vanished, write_errors
 from gitworktree.history._core.identity import Signature
-from gitworktree.history._core.locks import add_object, lock_errors, wait_for_lock
+from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.untrusted import check_link_target
 from gitworktree.history._objects.commits import load_commit, remember_changed_paths
-from gitworktree.history._objects.rawtrees import diff_tree_files, has_object
+from gitworktree.history._objects.rawtrees import diff_tree_files, has_object, write_object
 from gitworktree.history._objects.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._refs.refs import advance_branch, branch_ref, read_ref
@@ -415,19 +415,28 @@ def _store_objects(
     commit.commit_time = text.committer.timestamp
     commit.commit_timezone = text.committer.offset
     commit.message = text.message
-    add_object(store, commit)
+    write_object(store, Commit, commit.as_raw_string())
     return commit, modes
 
 
 def _store_blobs(store: BaseObjectStore, blobs: list[Blob]) -> None:
-    """Store the blobs the store lacks: loose, or as one pack when there are many."""
+    """Store the blobs the store lacks: loose, or as one pack when there are many.
+
+    A few blobs go straight to `write_object`, which finds the ones already stored
+    loose with one system call (looking in the packs first would list the pack
+    directory again for every new blob).
+    """
     unique = {blob.id: blob for blob in blobs}
+    if len(unique) < _PACK_THRESHOLD:
+        for blob in unique.values():
+            write_object(store, Blob, blob.as_raw_string())
+        return
     new = [blob for sha, blob in unique.items() if not has_object(store, sha)]
     if len(new) >= _PACK_THRESHOLD:
         wait_for_lock(lambda: store.add_objects([(blob, None) for blob in new]))
         return
     for blob in new:
-        add_object(store, blob)
+        write_object(store, Blob, blob.as_raw_string())
 
 
 def _changed(
