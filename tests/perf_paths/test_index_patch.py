@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree import RepositoryError, mount
+from gitworktree import mount
 from gitworktree.history import Repository
 from gitworktree.history._worktree.cache_tree import CacheTree, parse_cache_tree
 from gitworktree.history._worktree.index_file import IndexFile, parse_index
@@ -168,17 +168,6 @@ def test_a_version_4_index_is_rewritten_whole(git_repo: Repository) -> None:
 
     assert git(git_repo, "status", "--porcelain") == ""
     assert git(git_repo, "show", "HEAD:work/tasks/t001.json") == "1\n"
-
-
-def test_a_split_index_is_refused_before_anything_is_written(git_repo: Repository) -> None:
-    git(git_repo, "update-index", "--split-index")
-    head = git_repo.head
-
-    with pytest.raises(RepositoryError, match="split index"):
-        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
-
-    assert git_repo.head == head
-    assert git(git_repo, "status", "--porcelain") == ""
 
 
 def test_optional_caches_that_would_go_stale_are_dropped(git_repo: Repository) -> None:

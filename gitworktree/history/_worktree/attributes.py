@@ -124,6 +124,18 @@ class WorktreeFilters:
         self._filters.clear()
         self._quiet.clear()
 
+    def split_index(self) -> bool | None:
+        """``core.splitIndex`` as configured (``None``: not set), read with the rest.
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed.
+        """
+        try:
+            value = self._config_stack().get(("core",), "splitIndex")
+        except KeyError:
+            return None
+        return value.strip().lower() in (b"true", b"yes", b"on", b"1", b"")
+
     def check_supported(self, path: str) -> None:
         """Refuse a path whose attributes ask for more than line-ending conversion.
 

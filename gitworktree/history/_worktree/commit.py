@@ -461,6 +461,7 @@ def _materialize(
 ) -> None:
     # Written with the line endings git would check them out with; the index records
     # the blob (LF) with the stat of the file as written, as git's checkout does.
+    index.split_index = filters.split_index()
     stats = write_worktree(filters.root, worktree, filters)
     if len(stats) != len(worktree):
         trees = None  # a submodule entry was skipped: the index does not become the tree

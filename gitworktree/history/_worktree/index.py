@@ -8,7 +8,9 @@ Only the entries of the written paths are re-encoded; every other entry is kept 
 raw bytes it was (see `gitworktree.history._worktree.index_file`), and the cached trees of the
 ``TREE`` extension follow the commit (see `gitworktree.history._worktree.cache_tree`). Index
 version 4 is rewritten whole through dulwich instead, with its optional extensions
-dropped; a split or sparse index is refused (see `IndexLock.read`).
+dropped; a sparse index is refused (see `IndexLock.read`). A split index (git's
+``core.splitIndex``) is read with its shared index and written in split form (see
+`gitworktree.history._worktree.split_index`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ from gitworktree.history._worktree.index_file import (
     read_index_file,
     remember,
     serialize_index,
+    serialize_split,
+)
+from gitworktree.history._worktree.split_index import (
+    MAX_CHANGED_FRACTION,
+    SplitLink,
+    freshen_shared_index,
+    write_shared_index,
 )
 
 __all__ = [
@@ -114,6 +123,9 @@ class IndexLock:
         self._old = old
         self.applied = False
         self.kept = False
+        #: ``core.splitIndex`` as configured, if the writer read it: ``True`` writes a
+        #: split index, ``False`` a whole one; ``None`` keeps the form the index has.
+        self.split_index: bool | None = None
 
     def keep(self) -> None:
         """Keep the new index even if the block ends with an exception (the branch moved)."""
@@ -138,11 +150,13 @@ class IndexLock:
             return
         paths, entries, extended = list(index.paths), list(index.entries), index.extended
         deltas: dict[bytes, int] = {}
+        written: dict[bytes, bytes | None] = {}
         for path, update in sorted(updates.items(), reverse=True):
             key = encode_path(path)
             start, stop = _span(paths, key)
             extended -= sum(1 for entry in entries[start:stop] if entry[60] & 0x40)
             new = [] if update is None else [encode_entry(key, update[0], update[1])]
+            written[key] = new[0] if new else None
             paths[start:stop] = [key] * len(new)
             entries[start:stop] = new
             if len(new) != stop - start:
@@ -156,7 +170,7 @@ class IndexLock:
                 follow_tree_moves(cached, moves, deltas)
             else:
                 invalidate_paths(cached, [encode_path(path) for path in updates])
-        self._write(index, paths, entries, extended, cached)
+        self._write(index, paths, entries, extended, cached, _changes_after(index.link, written))
 
     def read(self) -> IndexFile | None:
         """The index as it is now (empty if there is none); ``None`` for a format we do
@@ -200,7 +214,8 @@ class IndexLock:
         cached = cache_tree_of(store, tree)
         if cached.entry_count != len(index.entries):
             return  # not the same files after all: leave the index alone
-        self._write(index, index.paths, index.entries, index.extended, cached)
+        changes = None if index.link is None else index.link.changes
+        self._write(index, index.paths, index.entries, index.extended, cached, changes)
 
     def _cached_trees(self, index: IndexFile) -> CacheTree | None:
         data = index.extension(b"TREE")
@@ -220,17 +235,42 @@ class IndexLock:
         entries: list[bytes],
         extended: int,
         cached: CacheTree | None,
+        changes: dict[bytes, bytes | None] | None,
     ) -> None:
         extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
         if cached is not None:
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
         written = serialize_index(index.version, paths, entries, extended, extensions)
+        if self.split_index is True or (index.link is not None and self.split_index is None):
+            written = self._in_split_form(written, index.link, changes)
         if index.known_without_conflicts():
             # Only stage-0 entries were added (`encode_entry`): the next commit's check
             # for unmerged paths need not scan every entry again.
             written.without_conflicts()
         self._place(written.raw)
         remember(str(self._index_path), written)
+
+    def _in_split_form(
+        self,
+        whole: IndexFile,
+        link: SplitLink | None,
+        changes: dict[bytes, bytes | None] | None,
+    ) -> IndexFile:
+        """``whole`` as a split index: over the same shared index while less than a fifth
+        of its entries changed, else over a new shared index of every entry."""
+        directory = str(self._index_path.parent)
+        if (
+            link is not None
+            and changes is not None
+            and len(changes) <= MAX_CHANGED_FRACTION * len(link.shared_entries)
+        ):
+            split = serialize_split(whole, link, changes)
+            if split is not None and freshen_shared_index(directory, link.shared_id):
+                return split
+        shared = serialize_index(whole.version, whole.paths, whole.entries, whole.extended, [])
+        shared_id = write_shared_index(directory, shared.raw)
+        fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
+        return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 
     def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
         """Rewrite the whole index through dulwich (formats we do not patch)."""
@@ -287,14 +327,38 @@ def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
     except UnsupportedIndexError as err:
         raise RepositoryError(
             index_path,
-            f"the index is {err}, which gitworktree cannot update; nothing was changed. "
-            "Turn it off with `git update-index --no-split-index` (or `git sparse-checkout "
-            "disable`), then retry",
+            f"the index uses {err}, which gitworktree cannot update; nothing was changed. "
+            + _TURN_OFF.get(str(err), "`git update-index --index-version 2` rewrites it")
+            + ", then retry",
         ) from err
     except ValueError as err:
         raise RepositoryError(
             index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
         ) from err
+
+
+_TURN_OFF = {
+    "a sparse index": "Turn it off with `git sparse-checkout disable`",
+    "a split index over a version 4 shared index": (
+        "Turn it off with `git update-index --no-split-index --index-version 2`"
+    ),
+}
+
+
+def _changes_after(
+    link: SplitLink | None, written: Mapping[bytes, bytes | None]
+) -> dict[bytes, bytes | None] | None:
+    """A split index's changes against its shared index once ``written`` is applied."""
+    if link is None or link.changes is None:
+        return None
+    changes = dict(link.changes)
+    for path, entry in written.items():
+        at = bisect_left(link.shared_paths, path)
+        if entry is None and not (at < len(link.shared_paths) and link.shared_paths[at] == path):
+            changes.pop(path, None)  # added since the shared index, and gone again
+        else:
+            changes[path] = entry
+    return changes
 
 
 def _span(paths: list[bytes], path: bytes) -> tuple[int, int]:

@@ -12,8 +12,9 @@ so consecutive commits do not parse it again (a changed file, written by git or 
 is parsed anew).
 
 Version 4 (prefix-compressed paths) is not patched: the caller rewrites the whole index
-through dulwich instead. A split index (``link``), a sparse index (``sdir``) or any other
-required extension we do not know cannot be written correctly by either, and is refused
+through dulwich instead. A split index (``link``) is merged with its shared index when
+read (see `gitworktree.history._worktree.split_index`). A sparse index (``sdir``) or any
+other required extension we do not know cannot be written correctly, and is refused
 with `UnsupportedIndexError` before anything is changed.
 """
 
@@ -30,6 +31,14 @@ from dataclasses import dataclass, field
 from dulwich.index import IndexEntry, cleanup_mode
 from dulwich.objects import ObjectID
 
+from gitworktree.history._worktree.split_index import (
+    SplitLink,
+    load_shared_index,
+    merge_split,
+    parse_link,
+    split_entries,
+)
+
 __all__ = [
     "IndexFile",
     "StageZeroEntries",
@@ -40,6 +49,7 @@ __all__ = [
     "read_index_file",
     "remember",
     "serialize_index",
+    "serialize_split",
 ]
 
 _SIGNATURE = b"DIRC"
@@ -57,7 +67,7 @@ _KEPT = frozenset({b"TREE", b"REUC"})
 
 
 class UnsupportedIndexError(ValueError):
-    """The index uses a feature (split or sparse index) that gitworktree cannot update."""
+    """The index uses a feature (a sparse index, say) that gitworktree cannot update."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,9 @@ class IndexFile:
     extended: int
     extensions: list[tuple[bytes, bytes]]
     raw: bytes = b""
+    #: For an index in split form: its shared index and what differs from it (the
+    #: entries above are then the whole index, merged).
+    link: SplitLink | None = None
     _stage_zero: list[StageZeroEntries] = field(default_factory=list, repr=False)
     #: Whether an entry is at stage 1-3, once known: a commit asks before and under its
     #: lock, and the next index inherits the answer from this one (`without_conflicts`).
@@ -163,13 +176,17 @@ class StageZeroEntries(Mapping[str, IndexEntry]):
         return self._count
 
 
-def parse_index(raw: bytes) -> IndexFile | None:
+def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     """Parse an index file; ``None`` for version 4, which we do not patch.
 
+    A split index (git's ``link`` extension) is merged with its shared index, read
+    from ``directory`` (the git directory); without one it is refused.
+
     Raises:
-        UnsupportedIndexError: for a split or sparse index, or an unknown required
-            extension.
-        ValueError: if the file is truncated, malformed, or its checksum is wrong.
+        UnsupportedIndexError: for a sparse index, an unknown required extension, or a
+            split index when no ``directory`` is given.
+        ValueError: if the file is truncated, malformed, or its checksum is wrong, or a
+            split index does not fit its shared index.
     """
     if len(raw) < _HEADER.size + 20:
         raise ValueError("the file is too short")
@@ -201,17 +218,38 @@ def parse_index(raw: bytes) -> IndexFile | None:
         entries.append(raw[pos:stop])
         pos = stop
     extensions = []
+    link_data = None
     while pos < body_end:
         name = raw[pos : pos + 4]
         size = int.from_bytes(raw[pos + 4 : pos + 8], "big")
         if pos + 8 + size > body_end:
             raise ValueError("truncated extension")
+        data = raw[pos + 8 : pos + 8 + size]
+        pos += 8 + size
+        if name == b"link" and directory is not None:
+            link_data = data
+            continue
         if name in (b"link", b"sdir") or not (name[:1].isupper() or name in _KEPT):
             kind = {b"link": "a split index", b"sdir": "a sparse index"}.get(name)
             raise UnsupportedIndexError(kind or f"the required extension {name!r}")
-        extensions.append((name, raw[pos + 8 : pos + 8 + size]))
-        pos += 8 + size
-    return IndexFile(version, paths, entries, extended, extensions, raw)
+        extensions.append((name, data))
+    if link_data is None or directory is None:
+        return IndexFile(version, paths, entries, extended, extensions, raw)
+    shared_id, deleted, replaced = parse_link(link_data)
+    shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
+    merged_paths, merged, changes = merge_split(
+        shared_paths, shared_entries, paths, entries, deleted, replaced
+    )
+    extended = sum(1 for entry in merged if entry[60] & 0x40)
+    link = SplitLink(shared_id, shared_paths, shared_entries, changes)
+    return IndexFile(version, merged_paths, merged, extended, extensions, raw, link)
+
+
+def _parse_shared(raw: bytes) -> tuple[list[bytes], list[bytes]]:
+    parsed = parse_index(raw)
+    if parsed is None:
+        raise UnsupportedIndexError("a split index over a version 4 shared index")
+    return parsed.paths, parsed.entries
 
 
 def serialize_index(
@@ -227,18 +265,66 @@ def serialize_index(
     Version 3 is written as 2 when no entry needs extended flags, as git does. Optional
     extensions that would be stale (see ``_DROPPED``) are left out.
     """
-    if version == 3 and not extended:
-        version = 2
-    kept = [
+    kept = _kept(extensions)
+    raw = _index_bytes(version, entries, extended, kept)
+    return IndexFile(_written_version(version, extended), paths, entries, extended, kept, raw)
+
+
+def serialize_split(
+    index: IndexFile,
+    link: SplitLink,
+    changes: dict[bytes, bytes | None],
+) -> IndexFile | None:
+    """``index`` (whole, merged) written in split form over ``link``'s shared index.
+
+    Returns:
+        The parse of the split file (``raw`` holds its bytes, the entries stay the whole
+        index's), or ``None`` if ``changes`` touch a path with several shared entries.
+    """
+    parts = split_entries(link, changes)
+    if parts is None:
+        return None
+    _, split, link_data = parts
+    split_extended = sum(1 for entry in split if entry[60] & 0x40)
+    kept = _kept(index.extensions)
+    raw = _index_bytes(index.version, split, split_extended, kept, link_data)
+    return IndexFile(
+        _written_version(index.version, index.extended),
+        index.paths,
+        index.entries,
+        index.extended,
+        kept,
+        raw,
+        SplitLink(link.shared_id, link.shared_paths, link.shared_entries, changes),
+    )
+
+
+def _kept(extensions: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [
         (name, data)
         for name, data in extensions
         if name not in _DROPPED and (name[:1].isupper() or name in _KEPT)
     ]
-    parts = [_HEADER.pack(_SIGNATURE, version, len(entries)), *entries]
-    parts.extend(name + len(data).to_bytes(4, "big") + data for name, data in kept)
+
+
+def _written_version(version: int, extended: int) -> int:
+    return 2 if version == 3 and not extended else version
+
+
+def _index_bytes(
+    version: int,
+    entries: list[bytes],
+    extended: int,
+    extensions: list[tuple[bytes, bytes]],
+    link: bytes | None = None,
+) -> bytes:
+    parts = [_HEADER.pack(_SIGNATURE, _written_version(version, extended), len(entries))]
+    parts.extend(entries)
+    if link is not None:  # first, as git writes it
+        parts.append(b"link" + len(link).to_bytes(4, "big") + link)
+    parts.extend(name + len(data).to_bytes(4, "big") + data for name, data in extensions)
     body = b"".join(parts)
-    raw = body + hashlib.sha1(body, usedforsecurity=False).digest()
-    return IndexFile(version, paths, entries, extended, kept, raw)
+    return body + hashlib.sha1(body, usedforsecurity=False).digest()
 
 
 def encode_entry(path: bytes, sha: str, stat_result: os.stat_result) -> bytes:
@@ -296,7 +382,7 @@ def read_index_file(path: str, raw: bytes) -> IndexFile | None:
         cached = _CACHE.get(path)
     if cached is not None and cached.raw == raw:
         return cached
-    parsed = parse_index(raw)
+    parsed = parse_index(raw, os.path.dirname(path))
     if parsed is not None:
         remember(path, parsed)
     return parsed

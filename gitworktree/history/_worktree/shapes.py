@@ -190,7 +190,7 @@ def check_sparse(repo: Repo) -> None:
     except UnsupportedIndexError as err:
         if b"sdir" in raw:
             raise _sparse_error(repo, "the index is a sparse index") from err
-        read_index_entries(repo)  # a split index: its own error, which says what to run
+        read_index_entries(repo)  # another required extension: its own error says what to run
         return
     except ValueError as err:
         raise RepositoryError(

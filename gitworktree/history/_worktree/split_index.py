@@ -1,0 +1,382 @@
+"""git's split index: a small ``.git/index`` over a large, rarely rewritten shared index.
+
+With ``core.splitIndex`` on, git keeps most entries in ``.git/sharedindex.<id>`` (an
+ordinary index file named by its own checksum, never changed once written) and writes
+only what differs from it into ``.git/index``, under the ``link`` extension:
+
+- the shared index's id;
+- a bitmap of the shared entries deleted, and one of those replaced (EWAH-compressed,
+  as git writes them: `decode_ewah`, `encode_ewah`);
+- the entries themselves: first the replacements, in the order of their positions and
+  with their path left out (it is the shared entry's), then the added entries.
+
+A commit then rewrites a file that grows with what changed since the shared index was
+written, not with the tree's size. When more than a fifth of the shared entries have
+changed (git's ``splitIndex.maxPercentChange`` default), a new shared index is written,
+and shared indexes no index has used for two weeks are removed, as git does.
+
+libgit2 cannot read a split index (tools built on it, such as shell prompts, fail on
+the ``link`` extension), so gitworktree writes one only where the person asked for it
+(``core.splitIndex = true``), or keeps one git made; ``core.splitIndex = false``
+turns it back into one file, as git does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import struct
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "MAX_CHANGED_FRACTION",
+    "SplitLink",
+    "decode_ewah",
+    "encode_ewah",
+    "freshen_shared_index",
+    "load_shared_index",
+    "merge_split",
+    "parse_link",
+    "split_entries",
+    "strip_name",
+    "with_name",
+    "write_shared_index",
+]
+
+#: git's ``splitIndex.maxPercentChange`` default: past it, a new shared index is written.
+MAX_CHANGED_FRACTION = 0.2
+
+#: git's ``splitIndex.sharedIndexExpire`` default: unused shared indexes older go.
+SHARED_INDEX_EXPIRY = 14 * 24 * 3600
+
+_EXTENDED = 0x4000
+_NAME_MASK = 0x0FFF
+_RUN_MASK = 0xFFFFFFFF
+_MAX_LITERALS = (1 << 31) - 1
+
+
+@dataclass(frozen=True)
+class SplitLink:
+    """What an index in split form says about its shared index.
+
+    Attributes:
+        shared_id: the shared index's id (hex), as in its file name.
+        shared_paths: the shared index's paths, in file order.
+        shared_entries: the shared index's raw entries, in file order.
+        changes: path -> the entry that replaces or adds it, or ``None`` where a shared
+            entry is deleted; ``None`` as a whole if the changes cannot be told apart
+            path by path (several stages of one path), and the next write must write a
+            new shared index.
+    """
+
+    shared_id: str
+    shared_paths: list[bytes]
+    shared_entries: list[bytes]
+    changes: dict[bytes, bytes | None] | None
+
+
+# --- EWAH bitmaps (git's ewah/ewah_io.c) ---------------------------------------------------
+
+
+def decode_ewah(data: bytes, start: int = 0) -> tuple[list[int], int]:
+    """The set bits of the EWAH bitmap at ``data[start:]``, and where it ends.
+
+    Raises:
+        ValueError: if the bitmap is truncated.
+    """
+    if len(data) - start < 8:
+        raise ValueError("truncated bitmap")
+    bit_size, word_count = struct.unpack_from(">II", data, start)
+    end = start + 8 + 8 * word_count + 4
+    if end > len(data):
+        raise ValueError("truncated bitmap")
+    words = struct.unpack_from(f">{word_count}Q", data, start + 8)
+    bits: list[int] = []
+    position, at = 0, 0
+    while at < word_count:
+        marker = words[at]
+        run, literals = (marker >> 1) & _RUN_MASK, marker >> 33
+        if marker & 1:
+            bits.extend(range(position, position + 64 * run))
+        position += 64 * run
+        at += 1
+        if at + literals > word_count:
+            raise ValueError("truncated bitmap")
+        for word in words[at : at + literals]:
+            while word:
+                low = word & -word
+                bits.append(position + low.bit_length() - 1)
+                word ^= low
+            position += 64
+        at += literals
+    return [bit for bit in bits if bit < bit_size], end
+
+
+def encode_ewah(bits: Iterable[int]) -> bytes:
+    """The EWAH bitmap of the (ascending, distinct) bit positions ``bits``, as git writes it."""
+    literal: dict[int, int] = {}
+    for bit in bits:
+        literal[bit >> 6] = literal.get(bit >> 6, 0) | (1 << (bit & 63))
+    out: list[int] = []
+    marker_at, done = 0, 0  # done: words already described
+    indexes = sorted(literal)
+    at = 0
+    while at < len(indexes):
+        stop = at
+        while stop + 1 < len(indexes) and indexes[stop + 1] == indexes[stop] + 1:
+            stop += 1
+        gap = indexes[at] - done
+        while gap > _RUN_MASK:
+            out.append(_RUN_MASK << 1)
+            gap -= _RUN_MASK
+        count = min(stop - at + 1, _MAX_LITERALS)
+        marker_at = len(out)
+        out.append((count << 33) | (gap << 1))
+        out.extend(literal[index] for index in indexes[at : at + count])
+        done = indexes[at] + count
+        at += count
+    if not out:
+        out.append(0)  # an empty bitmap is one marker word, as git's ewah_new() makes
+    bit_size = 0 if not literal else (max(literal) << 6) + literal[max(literal)].bit_length()
+    return struct.pack(f">II{len(out)}QI", bit_size, len(out), *out, marker_at)
+
+
+# --- entries ---------------------------------------------------------------------------------
+
+
+def strip_name(entry: bytes) -> bytes:
+    """``entry`` with its path left out, as a replacement is written in a split index."""
+    flags = int.from_bytes(entry[60:62], "big")
+    head = 64 if flags & _EXTENDED else 62
+    stripped = entry[:60] + (flags & ~_NAME_MASK).to_bytes(2, "big") + entry[62:head]
+    return stripped + bytes(((head + 8) & ~7) - head)
+
+
+def with_name(entry: bytes, path: bytes) -> bytes:
+    """A replacement ``entry`` (path left out) given the path of the entry it replaces."""
+    flags = int.from_bytes(entry[60:62], "big")
+    head = 64 if flags & _EXTENDED else 62
+    named = (flags & ~_NAME_MASK) | min(len(path), _NAME_MASK)
+    fixed = entry[:60] + named.to_bytes(2, "big") + entry[62:head]
+    return fixed + path + bytes(((head + len(path) + 8) & ~7) - head - len(path))
+
+
+def _stage(entry: bytes) -> int:
+    return (entry[60] >> 4) & 3
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+#: The shared indexes parsed last (a few: a work tree uses one at a time).
+_SHARED: OrderedDict[str, tuple[list[bytes], list[bytes]]] = OrderedDict()
+_SHARED_KEPT = 4
+_SHARED_LOCK = threading.Lock()
+
+
+def load_shared_index(
+    directory: str,
+    shared_id: str,
+    parse: Callable[[bytes], tuple[list[bytes], list[bytes]]],
+) -> tuple[list[bytes], list[bytes]]:
+    """The paths and entries of ``sharedindex.<shared_id>`` in ``directory``, parsed by
+    ``parse`` once per process: a shared index never changes once written.
+
+    Raises:
+        ValueError: if it is missing, or its checksum is not ``shared_id``.
+    """
+    key = os.path.join(directory, f"sharedindex.{shared_id}")
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+    if found is not None:
+        return found
+    try:
+        with open(key, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise ValueError(f"its shared index sharedindex.{shared_id} is missing") from None
+    if raw[-20:].hex() != shared_id:
+        raise ValueError(f"sharedindex.{shared_id} does not have that checksum")
+    found = parse(raw)
+    with _SHARED_LOCK:
+        _SHARED[key] = found
+        while len(_SHARED) > _SHARED_KEPT:
+            _SHARED.popitem(last=False)
+    return found
+
+
+def parse_link(data: bytes) -> tuple[str, list[int], list[int]]:
+    """The ``link`` extension: the shared index's id, the deleted and replaced positions.
+
+    Raises:
+        ValueError: if it is malformed.
+    """
+    if len(data) < 20:
+        raise ValueError("the link extension is too short")
+    shared_id = data[:20].hex()
+    if len(data) == 20:
+        return shared_id, [], []
+    deleted, end = decode_ewah(data, 20)
+    replaced, end = decode_ewah(data, end)
+    if end != len(data):
+        raise ValueError("garbage at the end of the link extension")
+    return shared_id, deleted, replaced
+
+
+def merge_split(
+    shared_paths: list[bytes],
+    shared_entries: list[bytes],
+    paths: list[bytes],
+    entries: list[bytes],
+    deleted: list[int],
+    replaced: list[int],
+) -> tuple[list[bytes], list[bytes], dict[bytes, bytes | None] | None]:
+    """The whole index a split index stands for, as git's ``merge_base_index`` builds it.
+
+    Returns:
+        The merged paths and entries (sorted by path, then stage), and the changes
+        against the shared index (see `SplitLink.changes`).
+
+    Raises:
+        ValueError: if the split index does not fit its shared index.
+    """
+    if len(replaced) > len(entries):
+        raise ValueError("more replaced entries than entries")
+    merged_paths, merged = list(shared_paths), list(shared_entries)
+    changes: dict[bytes, bytes | None] | None = {}
+    for k, position in enumerate(replaced):
+        if position >= len(merged):
+            raise ValueError(f"replaced position {position} is past the shared index")
+        if paths[k]:
+            raise ValueError(f"replacement {k} should have no path")
+        merged[position] = with_name(entries[k], merged_paths[position])
+        changes = _note(changes, merged_paths[position], merged[position])
+    if deleted:
+        gone = set(deleted)
+        if max(gone) >= len(merged):
+            raise ValueError("a deleted position is past the shared index")
+        for position in gone:
+            changes = _note(changes, merged_paths[position], None)
+        merged_paths = [p for i, p in enumerate(merged_paths) if i not in gone]
+        merged = [e for i, e in enumerate(merged) if i not in gone]
+    for path, entry in zip(paths[len(replaced) :], entries[len(replaced) :], strict=True):
+        if not path:
+            raise ValueError("an added entry has no path")
+        at = bisect.bisect_left(merged_paths, path)
+        while at < len(merged_paths) and merged_paths[at] == path:
+            if _stage(merged[at]) >= _stage(entry):
+                break
+            at += 1
+        if (
+            at < len(merged_paths)
+            and merged_paths[at] == path
+            and _stage(merged[at]) == _stage(entry)
+        ):
+            merged[at] = entry  # git's add_index_entry replaces the same path and stage
+        else:
+            merged_paths.insert(at, path)
+            merged.insert(at, entry)
+        changes = _note(changes, path, entry)
+    return merged_paths, merged, changes
+
+
+def _note(
+    changes: dict[bytes, bytes | None] | None, path: bytes, entry: bytes | None
+) -> dict[bytes, bytes | None] | None:
+    if changes is None or path in changes or (entry is not None and _stage(entry)):
+        return None  # several entries of one path: not expressible path by path
+    changes[path] = entry
+    return changes
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def split_entries(
+    link: SplitLink, changes: Mapping[bytes, bytes | None]
+) -> tuple[list[bytes], list[bytes], bytes] | None:
+    """The entries and ``link`` extension of a split index making ``changes`` to the shared one.
+
+    Returns:
+        ``(paths, entries, link data)`` for the split file (replacements with their path
+        left out), or ``None`` if the changes touch a path with several shared entries.
+    """
+    shared_paths, shared = link.shared_paths, link.shared_entries
+    replaced: list[tuple[int, bytes]] = []
+    deleted: list[int] = []
+    added: list[tuple[bytes, bytes]] = []
+    for path in sorted(changes):
+        entry = changes[path]
+        at = bisect.bisect_left(shared_paths, path)
+        found = at < len(shared_paths) and shared_paths[at] == path
+        if found and (
+            (at + 1 < len(shared_paths) and shared_paths[at + 1] == path) or _stage(shared[at])
+        ):
+            return None
+        if not found:
+            if entry is not None:
+                added.append((path, entry))
+        elif entry is None:
+            deleted.append(at)
+        else:
+            replaced.append((at, strip_name(entry)))
+    paths = [b""] * len(replaced) + [path for path, _ in added]
+    entries = [entry for _, entry in replaced] + [entry for _, entry in added]
+    # Both bitmaps, even empty: git reads a link extension without them but then walks
+    # them unchecked when it merges (git 2.39 crashes on one).
+    data = bytes.fromhex(link.shared_id)
+    data += encode_ewah(deleted) + encode_ewah(at for at, _ in replaced)
+    return paths, entries, data
+
+
+def write_shared_index(directory: str, raw: bytes) -> str:
+    """Store ``raw`` as ``sharedindex.<its checksum>`` (renamed into place); return the id.
+
+    Shared indexes no index has used for `SHARED_INDEX_EXPIRY` are removed, as git
+    removes them when it writes a new one.
+    """
+    shared_id = raw[-20:].hex()
+    path = os.path.join(directory, f"sharedindex.{shared_id}")
+    if not os.path.exists(path):
+        temp = os.path.join(directory, f"sharedindex.gitworktree-{os.getpid()}")
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(raw)
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+    _remove_expired(directory, keep=path)
+    return shared_id
+
+
+def freshen_shared_index(directory: str, shared_id: str) -> bool:
+    """Touch the shared index in use, so that git does not expire it (as git does).
+
+    Returns:
+        Whether it is still there (someone may have deleted it by hand).
+    """
+    try:
+        os.utime(os.path.join(directory, f"sharedindex.{shared_id}"))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass  # another user's file in a shared repository: git only warns too
+    return True
+
+
+def _remove_expired(directory: str, *, keep: str) -> None:
+    limit = time.time() - SHARED_INDEX_EXPIRY
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            if not entry.name.startswith("sharedindex.") or entry.path == keep:
+                continue
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_mtime < limit:
+                    os.unlink(entry.path)

@@ -1,0 +1,153 @@
+"""git's split index (``core.splitIndex``): read when git made one, written when asked for.
+
+git is the oracle: after every write of ours, ``git status`` is clean, ``git ls-files``
+lists HEAD's files, and ``git write-tree`` gives HEAD's tree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitworktree import RepositoryError
+from gitworktree.history import Repository
+from gitworktree.history._worktree.index_file import parse_index
+from gitworktree.history._worktree.split_index import decode_ewah, encode_ewah
+from tests.oracle import git, git_lines
+
+CHANGES: dict[str, dict[str, bytes | None]] = {
+    "modify": {"work/tasks/t007.json": b'{"n": "seven"}\n'},
+    "add": {"work/tasks/t007a.json": b"{}\n", "new/deep/file.json": b"{}\n"},
+    "delete": {"work/tasks/t010.json": None, "archive/done/old.json": None},
+    "several": {
+        "settings.json": b'{"a": 2}\n',
+        "work/tasks/t000.json": None,
+        "work/tasks/t059.json": b"59\n",
+        "zz.json": b"{}\n",
+    },
+}
+
+
+def shared_indexes(root: Path) -> list[str]:
+    return sorted(path.name for path in (root / ".git").glob("sharedindex.*"))
+
+
+def is_split(root: Path) -> bool:
+    raw = (root / ".git" / "index").read_bytes()
+    parsed = parse_index(raw, str(root / ".git"))
+    return parsed is not None and parsed.link is not None
+
+
+def assert_git_agrees(repo: Repository) -> None:
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git_lines(repo, "ls-files") == git_lines(repo, "ls-tree", "-r", "--name-only", "HEAD")
+    assert git(repo, "write-tree") == git(repo, "rev-parse", "HEAD^{tree}")
+    git(repo, "fsck", "--strict", "--no-dangling")
+
+
+@given(st.sets(st.integers(min_value=0, max_value=5000), max_size=60))
+def test_bitmaps_read_back_the_bits_written(bits: set[int]) -> None:
+    encoded = encode_ewah(sorted(bits))
+
+    assert decode_ewah(encoded) == (sorted(bits), len(encoded))
+
+
+@pytest.mark.parametrize("changes", list(CHANGES.values()), ids=list(CHANGES))
+def test_with_core_split_index_a_commit_writes_a_split_index_git_reads(
+    git_repo: Repository, changes: dict[str, bytes | None]
+) -> None:
+    git(git_repo, "config", "core.splitIndex", "true")
+
+    git_repo.commit_changes(changes, message="ours")
+
+    assert is_split(git_repo.path)
+    assert shared_indexes(git_repo.path)
+    assert_git_agrees(git_repo)
+
+
+def test_the_split_file_grows_with_the_changes_not_with_the_tree(
+    git_repo: Repository,
+) -> None:
+    git(git_repo, "config", "core.splitIndex", "true")
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="first")
+    [shared] = shared_indexes(git_repo.path)
+
+    git_repo.commit_changes({"work/tasks/t002.json": b"2\n"}, message="second")
+
+    index_size = (git_repo.path / ".git" / "index").stat().st_size
+    assert shared_indexes(git_repo.path) == [shared]  # the shared index was not rewritten
+    assert index_size < (git_repo.path / ".git" / shared).stat().st_size / 3
+    assert_git_agrees(git_repo)
+
+
+def test_a_split_index_git_made_is_kept_and_updated(git_repo: Repository) -> None:
+    git(git_repo, "update-index", "--split-index")
+    (git_repo.path / "work/tasks/t003.json").write_bytes(b"by git\n")
+    git(git_repo, "commit", "-q", "-am", "git's own commit, in split form")
+
+    git_repo.commit_changes({"work/tasks/t004.json": b"ours\n", "added.json": b"{}\n"}, message="o")
+
+    assert is_split(git_repo.path)
+    assert_git_agrees(git_repo)
+    assert git(git_repo, "show", "HEAD:work/tasks/t003.json") == "by git\n"
+
+
+def test_past_a_fifth_of_the_entries_changed_a_new_shared_index_is_written(
+    git_repo: Repository,
+) -> None:
+    git(git_repo, "config", "core.splitIndex", "true")
+    git_repo.commit_changes({"work/tasks/t000.json": b"0\n"}, message="first")
+    [first] = shared_indexes(git_repo.path)
+
+    changed = {f"work/tasks/t{index:03d}.json": b"changed\n" for index in range(1, 30)}
+    git_repo.commit_changes(changed, message="most of them")
+
+    assert shared_indexes(git_repo.path) != [first]
+    raw = (git_repo.path / ".git" / "index").read_bytes()
+    assert int.from_bytes(raw[8:12], "big") == 0  # every entry is in the new shared index
+    assert is_split(git_repo.path)
+    assert_git_agrees(git_repo)
+
+
+def test_core_split_index_false_turns_it_back_into_one_file(git_repo: Repository) -> None:
+    git(git_repo, "update-index", "--split-index")
+    git(git_repo, "config", "core.splitIndex", "false")
+
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    assert not is_split(git_repo.path)
+    assert_git_agrees(git_repo)
+
+
+def test_a_missing_shared_index_is_named_and_nothing_is_written(
+    git_repo: Repository,
+) -> None:
+    git(git_repo, "update-index", "--split-index")
+    [shared] = shared_indexes(git_repo.path)
+    (git_repo.path / ".git" / shared).unlink()
+    head = git_repo.head
+
+    with pytest.raises(RepositoryError, match=f"{shared} is missing"):
+        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    assert git_repo.head == head
+    assert (git_repo.path / "work/tasks/t001.json").read_bytes() == b'{"n": 1}\n'
+
+
+def test_a_shared_index_deleted_under_a_running_writer_is_written_again(
+    git_repo: Repository,
+) -> None:
+    git(git_repo, "config", "core.splitIndex", "true")
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="first")
+    [shared] = shared_indexes(git_repo.path)
+    index = (git_repo.path / ".git" / "index").read_bytes()
+    (git_repo.path / ".git" / shared).unlink()  # by hand; this process still has it parsed
+    (git_repo.path / ".git" / "index").write_bytes(index)
+
+    git_repo.commit_changes({"work/tasks/t002.json": b"2\n"}, message="second")
+
+    assert shared_indexes(git_repo.path)
+    assert_git_agrees(git_repo)
