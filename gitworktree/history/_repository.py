@@ -724,6 +724,7 @@ class Repository:
             checked = check_repo_path(path)
             mode = self._mode_on_disk(checked) if materialize and data is not None else None
             files[checked] = None if data is None else StagedFile(Blob.from_string(data), mode)
+        filters = None
         if files:
             # The content is the caller's, not git's: a path git would pass through a
             # program (a clean filter that redacts, say) must not be committed without it.
@@ -739,6 +740,7 @@ class Repository:
             expected_head=expected_head,
             materialize=materialize,
             base_blobs=base_blobs,
+            filters=filters,
         )
 
     # -- checkpoints (see CheckpointOperations) ---------------------------------------
@@ -1025,6 +1027,7 @@ class Repository:
         expected_head: str | ExpectedHead | None,
         materialize: bool,
         base_blobs: Mapping[str, str | None] | None = None,
+        filters: WorktreeFilters | None = None,
     ) -> CommitInfo:
         self._require_work_tree()
         text = CommitText(
@@ -1041,6 +1044,7 @@ class Repository:
             expected_head=expected_head,
             materialize=materialize,
             base_blobs=base_blobs,
+            filters=filters,
         )
         self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)

@@ -43,7 +43,9 @@ from __future__ import annotations
 import enum
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -150,6 +152,7 @@ def publish_commit(
     expected_head: str | ExpectedHead | None,
     materialize: bool,
     base_blobs: Mapping[str, str | None] | None = None,
+    filters: WorktreeFilters | None = None,
 ) -> Commit:
     """Commit ``files`` on the checked-out branch (see the module docstring for the steps).
 
@@ -164,6 +167,8 @@ def publish_commit(
             file did not exist). Checked against the branch tip under the index lock, so
             a change built on a version someone else has since replaced is refused,
             while changes to other files simply land on top of theirs.
+        filters: the work tree's line-ending filters, if the caller read them for this
+            commit already (the config files are then read once per commit).
 
     Returns:
         The new commit.
@@ -180,7 +185,9 @@ def publish_commit(
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with write_errors(repo.path):
-                return _publish_once(repo, files, text, expected_head, materialize, base_blobs)
+                return _publish_once(
+                    repo, files, text, expected_head, materialize, base_blobs, filters
+                )
         except ConflictError as error:
             # With ANY_HEAD the commit goes on whatever the tip is: when only the branch
             # moved (a person's `git commit` moves it without holding the index lock),
@@ -218,6 +225,7 @@ def _publish_once(
     expected_head: str | ExpectedHead | None,
     materialize: bool,
     base_blobs: Mapping[str, str | None] | None,
+    filters: WorktreeFilters | None,
 ) -> Commit:
     ref = branch_ref(repo)
     # The index lock serializes writers of this work tree from the first read of the tip
@@ -225,7 +233,7 @@ def _publish_once(
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
-        base_tree = None if current is None else load_commit(repo.object_store, current).tree
+        base_tree = None if current is None else _tree_of(repo, current)
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
@@ -235,9 +243,34 @@ def _publish_once(
         move = _Move(ref, current, commit.id, text.committer, f"{action}: {subject}")
         trees = TreeChange(repo.object_store, base_tree, commit.tree)
         locked = index if isinstance(index, IndexLock) else None
-        _move_branch(repo, move, files, modes, locked, trees)
+        _move_branch(repo, move, files, modes, locked, trees, filters)
     remember_changed_paths(commit.id, changed)
+    _remember_tip(repo, commit)
     return commit
+
+
+#: The last commit written per repository: the next commit's parent is usually it, and
+#: its tree need not be read back (a lookup that lists the pack directory first).
+_TIPS: OrderedDict[str, tuple[ObjectID, ObjectID]] = OrderedDict()
+_TIPS_KEPT = 64
+_TIPS_LOCK = threading.Lock()
+
+
+def _remember_tip(repo: Repo, commit: Commit) -> None:
+    with _TIPS_LOCK:
+        _TIPS[repo.path] = (commit.id, commit.tree)
+        _TIPS.move_to_end(repo.path)
+        while len(_TIPS) > _TIPS_KEPT:
+            _TIPS.popitem(last=False)
+
+
+def _tree_of(repo: Repo, commit_id: ObjectID) -> ObjectID:
+    with _TIPS_LOCK:
+        tip = _TIPS.get(repo.path)
+    if tip is not None and tip[0] == commit_id:
+        return tip[1]
+    tree: ObjectID = load_commit(repo.object_store, commit_id).tree
+    return tree
 
 
 def _check_expected_head(
@@ -327,6 +360,7 @@ def _move_branch(
     modes: Mapping[str, int],
     index: IndexLock | None,
     trees: TreeChange | None,
+    filters: WorktreeFilters | None = None,
 ) -> None:
     """Check the work tree, write files and index (if ``index``), then move the branch.
 
@@ -350,7 +384,7 @@ def _move_branch(
     check_worktree_targets(root, worktree)
     parked = park_worktree(root, Path(repo.controldir()), worktree)
     try:
-        _materialize(WorktreeFilters.for_repo(repo), worktree, files, index, trees)
+        _materialize(filters or WorktreeFilters.for_repo(repo), worktree, files, index, trees)
         _advance(repo, move)
     except BaseException:
         _put_back(parked)
