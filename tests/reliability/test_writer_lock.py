@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,3 +61,44 @@ def test_a_killed_writers_locks_and_half_written_objects_are_removed(
     (message,) = [r.getMessage() for r in caplog.records if "killed mid-write" in r.getMessage()]
     assert f"pid {dead}" in message and f"tmp_obj_{dead}_0badc0de" in message
     git(repo, "fsck", "--strict")
+
+
+def parking_folders(repo: Repository) -> list[str]:
+    return sorted(path.name for path in (repo.path / ".git").glob("gitworktree-parked-*"))
+
+
+def test_a_writer_keeps_its_empty_parking_folder_between_its_commits(repo: Repository) -> None:
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+    repo.commit_changes({"plan.json": b"{}\n{}\n"}, message="two")
+
+    folder = repo.path / ".git" / f"gitworktree-parked-{os.getpid()}"
+    assert parking_folders(repo) == [folder.name]
+    assert list(folder.iterdir()) == []  # the replaced files are not kept once landed
+
+
+def test_the_empty_parking_folder_of_a_writer_that_is_gone_is_removed(
+    repo: Repository,
+) -> None:
+    # A writer that exited without its exit hook (killed while idle) leaves its
+    # empty folder and an idle record: the next writer of another process removes it.
+    gone = 4_000_003
+    (repo.path / ".git" / f"gitworktree-parked-{gone}").mkdir()
+    idle = {"state": "idle", "pid": gone}
+    (repo.path / ".git" / WRITER_LOCK_NAME).write_bytes(json.dumps(idle).encode().ljust(512))
+
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+
+    assert parking_folders(repo) == [f"gitworktree-parked-{os.getpid()}"]
+
+
+def test_a_process_removes_its_parking_folder_when_it_exits(repo: Repository) -> None:
+    script = (
+        "import sys\n"
+        "from gitworktree.history import Repository\n"
+        "with Repository.open(sys.argv[1]) as repository:\n"
+        "    repository.commit_changes({'plan.json': b'{}\\n'}, message='from a process')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(repo.path)], check=True)
+
+    assert parking_folders(repo) == []
+    assert git(repo, "log", "-1", "--format=%s") == "from a process\n"

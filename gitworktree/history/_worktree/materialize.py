@@ -8,6 +8,7 @@ the stat of every written file for the index.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -112,11 +113,14 @@ class ParkedFiles:
         self.drop()
 
     def drop(self) -> None:
-        """Forget the parked files (the write landed)."""
+        """Forget the parked files (the write landed).
+
+        The folder itself stays for this process's next write (making and removing a
+        directory in ``.git`` cost more than the rest of parking): it is removed when the
+        process exits, or by the next writer of another process (`remove_parked_folder`).
+        """
         for name in [*self.parked.values(), _MANIFEST]:
             (self.folder / name).unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            self.folder.rmdir()
 
 
 #: The folder a writer keeps the files it replaces in, until its commit lands.
@@ -134,7 +138,12 @@ def park_worktree(
     manifest, not a copy of the data.
     """
     parked = ParkedFiles(root, control_dir / f"{PARKED_PREFIX}{os.getpid()}")
-    parked.folder.mkdir(exist_ok=True)
+    if parked.folder not in _KEPT_FOLDERS:
+        parked.folder.mkdir(exist_ok=True)
+        _KEPT_FOLDERS.add(parked.folder)
+        atexit.register(remove_parked_folder, control_dir, os.getpid())
+    elif not parked.folder.is_dir():  # removed by someone since: make it again
+        parked.folder.mkdir(exist_ok=True)
     for number, (path, file) in enumerate(sorted(files.items())):
         if file is not None and file.mode == _GITLINK_MODE:
             continue
@@ -150,6 +159,19 @@ def park_worktree(
     manifest = {"parked": parked.parked, "absent": parked.absent}
     (parked.folder / _MANIFEST).write_text(json.dumps(manifest))
     return parked
+
+
+#: The parking folders this process made and keeps (see `ParkedFiles.drop`).
+_KEPT_FOLDERS: set[Path] = set()
+
+
+def remove_parked_folder(control_dir: Path, pid: object) -> None:
+    """Remove writer ``pid``'s parking folder if it is empty (a no-op otherwise)."""
+    if isinstance(pid, int):
+        folder = control_dir / f"{PARKED_PREFIX}{pid}"
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        _KEPT_FOLDERS.discard(folder)
 
 
 def put_back_parked(root: Path, folder: Path) -> list[str]:

@@ -50,7 +50,11 @@ from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import lock_timeout
 from gitworktree.history._core.processes import holder_is_alive, process_record
 from gitworktree.history._worktree.index import INDEX_TEMP_INFIX
-from gitworktree.history._worktree.materialize import PARKED_PREFIX, put_back_parked
+from gitworktree.history._worktree.materialize import (
+    PARKED_PREFIX,
+    put_back_parked,
+    remove_parked_folder,
+)
 
 __all__ = [
     "WRITER_LOCK_NAME",
@@ -104,6 +108,10 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
                 os.ftruncate(fd, 0)  # new, or written otherwise: from now on one fixed record
             if previous.get("state") == "writing":
                 _clean_up_after(control_dir, previous)
+            elif previous.get("pid") != os.getpid():
+                # The last writer was another process: its parking folder, kept empty
+                # between its writes, goes (if it still writes, it makes it again).
+                remove_parked_folder(control_dir, previous.get("pid"))
             record = {"state": "writing", **process_record(), "since": time.time_ns()}
             _write_state(fd, record)
             key = os.fspath(control_dir)
