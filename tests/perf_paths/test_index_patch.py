@@ -207,3 +207,19 @@ def test_mounted_tree_commits_keep_the_index_equal_to_head(tmp_path: Path) -> No
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
     assert git(root, "write-tree") == git(root, "rev-parse", "HEAD^{tree}")
     assert git(root, "diff-index", "--cached", "HEAD") == ""
+
+
+def test_an_advisory_read_sees_an_index_git_rewrote_after_ours(git_repo: Repository) -> None:
+    from gitworktree.history._worktree.index_file import read_index_if_changed
+
+    path = str(git_repo.path / ".git" / "index")
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+    ours = read_index_if_changed(path)
+    assert ours is not None and ours.raw == (git_repo.path / ".git" / "index").read_bytes()
+
+    (git_repo.path / "work/tasks/t002.json").write_bytes(b"by a person\n")
+    git(git_repo, "add", "work/tasks/t002.json")  # same entry count, new blob and stat
+
+    theirs = read_index_if_changed(path)
+    assert theirs is not None
+    assert theirs.raw == (git_repo.path / ".git" / "index").read_bytes() != ours.raw

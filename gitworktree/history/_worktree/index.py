@@ -15,6 +15,7 @@ dropped; a sparse index is refused (see `IndexLock.read`). A split index (git's
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -58,6 +59,7 @@ from gitworktree.history._worktree.index_file import (
     IndexFile,
     UnsupportedIndexError,
     encode_entry,
+    note_written,
     read_index_file,
     remember,
     serialize_index,
@@ -249,6 +251,8 @@ class IndexLock:
             written.without_conflicts()
         self._place(written.raw)
         remember(str(self._index_path), written)
+        with contextlib.suppress(OSError):  # still under index.lock: the file is ours
+            note_written(str(self._index_path), os.stat(self._index_path))
 
     def _in_split_form(
         self,

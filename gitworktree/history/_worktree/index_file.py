@@ -45,8 +45,10 @@ __all__ = [
     "UnsupportedIndexError",
     "decode_entry",
     "encode_entry",
+    "note_written",
     "parse_index",
     "read_index_file",
+    "read_index_if_changed",
     "remember",
     "serialize_index",
     "serialize_split",
@@ -369,6 +371,8 @@ def decode_entry(entry: bytes) -> IndexEntry:
 
 
 _CACHE: dict[str, IndexFile] = {}
+#: The stat of each cached index file when it was read or written (`read_index_if_changed`).
+_STATS: dict[str, tuple[int, int, int, int]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -388,7 +392,54 @@ def read_index_file(path: str, raw: bytes) -> IndexFile | None:
     return parsed
 
 
+def read_index_if_changed(path: str) -> IndexFile | None:
+    """The index at ``path``, parsed; the last parse if the file looks unchanged since.
+
+    "Looks unchanged": the same inode, size, and change and modification times as when
+    that parse was read or written. For advisory reads only (a check made again under
+    the index lock): a file rewritten in the same clock tick, at the same size, under a
+    recycled inode number would be missed. ``None`` for a missing index or a format we
+    do not patch.
+
+    Raises:
+        ValueError: as `parse_index`.
+    """
+    try:
+        with open(path, "rb") as handle:
+            stat_result = os.fstat(handle.fileno())
+            key = _stat_key(stat_result)
+            with _CACHE_LOCK:
+                cached = _CACHE.get(path)
+                known = _STATS.get(path)
+            if cached is not None and known == key:
+                return cached
+            raw = handle.read()
+    except FileNotFoundError:
+        return None
+    parsed = read_index_file(path, raw)
+    if parsed is not None:
+        with _CACHE_LOCK:
+            _STATS[path] = key
+    return parsed
+
+
+def note_written(path: str, stat_result: os.stat_result) -> None:
+    """Record the stat of the index just written at ``path`` (see `read_index_if_changed`)."""
+    with _CACHE_LOCK:
+        _STATS[path] = _stat_key(stat_result)
+
+
+def _stat_key(stat_result: os.stat_result) -> tuple[int, int, int, int]:
+    return (
+        stat_result.st_ino,
+        stat_result.st_size,
+        stat_result.st_mtime_ns,
+        stat_result.st_ctime_ns,
+    )
+
+
 def remember(path: str, index: IndexFile) -> None:
     """Cache ``index`` as the parse of the file at ``path`` (after writing it)."""
     with _CACHE_LOCK:
         _CACHE[path] = index
+        _STATS.pop(path, None)  # until `note_written` says which file holds it

@@ -21,7 +21,7 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import OperationInProgressError, RepositoryError
 from gitworktree.history._core.paths import decode_path
-from gitworktree.history._worktree.index_file import IndexFile, read_index_file
+from gitworktree.history._worktree.index_file import IndexFile, read_index_if_changed
 
 __all__ = ["check_no_operation_in_progress", "operation_in_progress", "unmerged_paths"]
 
@@ -108,15 +108,16 @@ def _unmerged_with_dulwich(repo: Repo) -> list[str]:
 
 
 def _read_index(repo: Repo) -> IndexFile | None:
-    """The index as parsed (cached while its bytes do not change); ``None``: not ours to read."""
+    """The index as parsed; ``None``: missing, or not ours to read.
+
+    Without the index lock, so only for advice (a writer checks again under the lock
+    with the index it read there): the last parse is reused while the file looks
+    unchanged (`read_index_if_changed`), which spares a commit reading a large index
+    twice.
+    """
     index_path = repo.index_path()
     try:
-        with open(index_path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        return None
-    try:
-        return read_index_file(index_path, raw)
+        return read_index_if_changed(index_path)
     except ValueError as err:
         raise RepositoryError(
             index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
