@@ -17,7 +17,7 @@ from typing import Any
 
 from benchmarks.scenarios import Bench, Comparison
 
-__all__ = ["markdown_table", "write_outputs"]
+__all__ = ["markdown_table", "verdict_lines", "write_outputs"]
 
 _START = "<!-- results:start -->"
 _END = "<!-- results:end -->"
@@ -35,6 +35,7 @@ def write_outputs(
     info = {**_machine(), **meta, "sizes": bench.sizes, "rounds": bench.rounds}
     table = markdown_table(bench, info)
     print("\n" + table)
+    print("\nVerdicts, one per target:\n" + "\n".join(verdict_lines(bench)))
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(
         json.dumps(
@@ -111,6 +112,26 @@ def markdown_table(bench: Bench, info: dict[str, Any]) -> str:
         verdict = "" if target is None else f"≤ {target:g}x {'✅' if check['met'] else '❌'}"
         lines.append(f"| scaling | {check['name']} | | | | | {check['value']:.3f} | {verdict} |")
     return "\n".join(lines)
+
+
+def verdict_lines(bench: Bench) -> list[str]:
+    """One line per target of the run: met or missed, the paired ratio, the target."""
+    lines = []
+    for c in bench.comparisons:
+        if c.target is not None:
+            mark = "met   " if c.met else "MISSED"
+            lines.append(
+                f"  {mark} {c.scenario} {c.case}: {c.ours} vs {c.other} = {c.ratio:.2f}x "
+                f"(target <= {c.target:g}x; {_ms(c.ours_ms)} ms vs {_ms(c.other_ms)} ms)"
+            )
+    for check in bench.checks:
+        if check["target"] is not None:
+            mark = "met   " if check["met"] else "MISSED"
+            lines.append(
+                f"  {mark} scaling: {check['name']} = {check['value']:.2f}x "
+                f"(target <= {check['target']:g}x)"
+            )
+    return lines or ["  (no targets in this run)"]
 
 
 def _update_doc(doc_path: Path, table: str) -> None:

@@ -242,9 +242,11 @@ class IndexLock:
         extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
         if cached is not None:
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
-        written = serialize_index(index.version, paths, entries, extended, extensions)
         if self.split_index is True or (index.link is not None and self.split_index is None):
-            written = self._in_split_form(written, index.link, changes)
+            whole = IndexFile(index.version, paths, entries, extended, extensions)
+            written = self._in_split_form(whole, index.link, changes)
+        else:
+            written = serialize_index(index.version, paths, entries, extended, extensions)
         if index.known_without_conflicts():
             # Only stage-0 entries were added (`encode_entry`): the next commit's check
             # for unmerged paths need not scan every entry again.
@@ -260,8 +262,9 @@ class IndexLock:
         link: SplitLink | None,
         changes: dict[bytes, bytes | None] | None,
     ) -> IndexFile:
-        """``whole`` as a split index: over the same shared index while less than a fifth
-        of its entries changed, else over a new shared index of every entry."""
+        """``whole`` (not serialized) as a split index: over the same shared index while
+        less than a fifth of its entries changed, else over a new shared index of every
+        entry. Only the second serializes every entry."""
         directory = str(self._index_path.parent)
         if (
             link is not None
