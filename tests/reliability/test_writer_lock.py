@@ -41,11 +41,13 @@ def test_a_killed_writers_locks_and_half_written_objects_are_removed(
     left = [
         repo.path / ".git" / "refs" / "heads" / "main.lock",
         objects / "ab" / f"tmp_obj_{dead}_0badc0de",
+        repo.path / ".git" / f"sharedindex.gitworktree-{dead}",  # a split index's, half-written
     ]
     kept = [
         objects / "ab" / f"tmp_obj_{alive}_00c0ffee",  # a live writer's
         objects / "ab" / "tmp_obj_Xq3zYw",  # git's naming
         objects / "pack" / "tmpk2j4h1x9.pack",  # maybe a fetch writing now: see housekeeping
+        repo.path / ".git" / f"sharedindex.gitworktree-{alive}",
     ]
     (objects / "pack").mkdir(exist_ok=True)
     for path in [*left, *kept]:

@@ -343,6 +343,8 @@ def write_shared_index(directory: str, raw: bytes) -> str:
     shared_id = raw[-20:].hex()
     path = os.path.join(directory, f"sharedindex.{shared_id}")
     if not os.path.exists(path):
+        # Named like the index's own temporary file, so that the writer lock's clean-up
+        # after a killed writer finds it (`writelock.clear_stale_temporaries`).
         temp = os.path.join(directory, f"sharedindex.gitworktree-{os.getpid()}")
         try:
             with open(temp, "wb") as handle:

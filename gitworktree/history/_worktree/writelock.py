@@ -22,9 +22,9 @@ of the same name right now:
 - the lock of the recorded ref holding the recorded commit id (what the dead writer was
   writing into it);
 - half-written loose objects ``objects/??/tmp_obj_<pid>_*`` and ``objects/??/*.lock``
-  newer than its start (git names neither so), and the index it was writing
-  (``index.gitworktree-<pid>``), and the files it kept aside to put back if its
-  commit failed (``gitworktree-parked-<pid>/``).
+  newer than its start (git names neither so), the index it was writing
+  (``index.gitworktree-<pid>``, ``sharedindex.gitworktree-<pid>``), and the files it
+  kept aside to put back if its commit failed (``gitworktree-parked-<pid>/``).
 
 Any other lock file is git's or some other program's: it is never removed; after
 waiting for it (``GITWORKTREE_LOCK_TIMEOUT``) the error names it and says how to clear it.
@@ -347,6 +347,7 @@ def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
     found = list((control_dir / "objects").glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*"))
     found.append(control_dir / f"index{INDEX_TEMP_INFIX}{pid}")
     found.append(control_dir / f"index.lock{INDEX_TEMP_INFIX}{pid}")
+    found.append(control_dir / f"sharedindex{INDEX_TEMP_INFIX}{pid}")
     parked = control_dir / f"{PARKED_PREFIX}{pid}"
     if parked.is_dir():
         found.extend(parked.iterdir())  # links to files its commit replaced: not needed
