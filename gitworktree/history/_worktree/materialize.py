@@ -243,11 +243,15 @@ def write_worktree(
             if path == ".gitattributes" or path.endswith("/.gitattributes"):
                 filters.expect(path, None if file is None else file.data)
     regular: list[tuple[Path, bytes, int]] = []
+    present: set[Path] = set()  # directories seen to exist (one look each)
     for path, file in sorted(files.items()):
         if file is None or file.mode == _GITLINK_MODE:
             continue
         target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in present:
+            if not target.parent.is_dir():
+                target.parent.mkdir(parents=True, exist_ok=True)
+            present.add(target.parent)
         if file.mode == _SYMLINK_MODE:
             _write_symlink(target, os.fsdecode(file.data))
         else:
