@@ -29,7 +29,6 @@ from gitworktree.history._refs.checkpoints import (
 )
 from gitworktree.history._refs.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
-from gitworktree.history._remote.remotes import list_remotes
 from gitworktree.history._worktree.writelock import WriterGuard, exclusive
 
 __all__ = ["CheckpointOperations"]
@@ -88,6 +87,8 @@ class CheckpointOperations:
     @translates_damage
     def remote_checkpoints(self, remote: str | None = None) -> list[Checkpoint]:
         """See `Repository.remote_checkpoints`."""
+        from gitworktree.history._remote.remotes import list_remotes
+
         configured = list_remotes(self._repo)
         if remote is not None and remote not in configured:
             raise RemoteError(
@@ -158,6 +159,8 @@ class CheckpointOperations:
 
     def _check_new_name(self, name: str) -> str:
         """``name``, checked to name nothing but the new checkpoint."""
+        from gitworktree.history._remote.remotes import list_remotes
+
         name = check_checkpoint_name(name)
         reason = shadowing_reason(name, list_remotes(self._repo))
         if reason is not None:
