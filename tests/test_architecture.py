@@ -290,6 +290,9 @@ KEPT_OUT_OF_HISTORY_COMMANDS = [
     "gitworktree.history._remote",
     "gitworktree.history._repository_remotes",
     "dulwich.client",
+    # dulwich's patch module imports the email package: patches are written by _worktree/diff
+    "dulwich.patch",
+    "email",
     # the other commands' modules: the group imports only the command it runs
     "gitworktree.cli.remotes",
     "gitworktree.cli.pull",
