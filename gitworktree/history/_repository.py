@@ -40,7 +40,6 @@ from gitworktree.history._core.damage import (
     load_object,
     translates_damage,
 )
-from gitworktree.history._core.identity import Signature, check_identity, repository_identity
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
 from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
@@ -659,6 +658,7 @@ class Repository:
         artifacts: Callable[[str], bool] | None,
         trailers: Mapping[str, str] | None = None,
     ) -> CommitInfo:
+        from gitworktree.history._core.identity import Signature
         from gitworktree.history._worktree.commit import reset_branch
 
         head = read_ref(self._repo, HEAD)
@@ -1055,6 +1055,7 @@ class Repository:
         materialize: bool,
         base_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
+        from gitworktree.history._core.identity import Signature, check_identity
         from gitworktree.history._worktree.commit import CommitText, publish_commit
 
         self._require_work_tree()
@@ -1132,6 +1133,8 @@ class Repository:
         return sha.lower()
 
     def _identity(self, kind: str) -> str:
+        from gitworktree.history._core.identity import repository_identity
+
         return repository_identity(self._config_stack, kind)  # read only if needed
 
     def _config_stack(self) -> StackedConfig:

@@ -17,7 +17,6 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import CheckpointError, InvalidNameError, RemoteError, UnknownRevisionError
 from gitworktree.history._core.damage import damaged, is_object_id, translates_damage
-from gitworktree.history._core.identity import Signature
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.refnames import remote_checkpoint_prefix
 from gitworktree.history._refs.checkpoints import (
@@ -120,6 +119,8 @@ class CheckpointOperations:
     @exclusive
     def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
         """See `Repository.create_checkpoint`."""
+        from gitworktree.history._core.identity import Signature  # a write: not on open
+
         name = new_checkpoint_name() if name is None else self._check_new_name(name)
         try:
             sha = resolve_revision(self._repo, rev)
