@@ -6,7 +6,7 @@ that ``git log``, ``git status`` and ``git fsck`` agree with everything it does.
 
 Opening a repository and reading its history import only what that needs: the commit
 path, the work tree's index, remotes and merges are imported by the methods that use
-them, so that a history command of the CLI starts as fast as dulwich itself.
+them, so that a history command of the CLI starts close to dulwich's own import time.
 """
 
 from __future__ import annotations
