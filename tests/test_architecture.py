@@ -185,7 +185,30 @@ def test_the_package_front_is_the_top_layer() -> None:
 
 def test_history_front_exports_only_documented_names() -> None:
     assert set(gitworktree.history.__all__) == DOCUMENTED_HISTORY_API
+    assert set(gitworktree.history._SOURCES) == DOCUMENTED_HISTORY_API  # its lazy table
     assert DOCUMENTED_HISTORY_API <= DOCUMENTED_API
+    for name in gitworktree.history.__all__:
+        assert hasattr(gitworktree.history, name), name
+
+
+# What importing one module of the history layer must not bring along: the front loads
+# its names on first access, so the rest of the layer is imported only where used.
+KEPT_OUT_OF_THE_HISTORY_FRONT = [
+    "gitworktree.history._repository",
+    "gitworktree.history._remote",
+    "gitworktree.history._worktree.commit",
+    "dulwich.client",
+]
+
+
+@pytest.mark.parametrize("module", KEPT_OUT_OF_THE_HISTORY_FRONT)
+def test_importing_a_history_module_loads_only_what_it_needs(module: str) -> None:
+    code = (
+        "import sys, gitworktree.history, gitworktree.history._core.info\n"
+        f"print({module!r} in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # Modules a user may import; every other module is private (a leading underscore in its
@@ -251,16 +274,31 @@ def test_architecture_page_describes_every_layer_folder(folder: str) -> None:
     assert f"`{folder}" in page or f" {folder}" in page, f"docs/architecture.md omits {folder}"
 
 
-# What a history command never uses: loading it would only slow every start of the CLI.
+# What a history command never uses: loading it would only slow every start of the CLI
+# (issue 17: within 1.3x of `python -c "import click, dulwich.repo"`, docs/performance.md).
 KEPT_OUT_OF_HISTORY_COMMANDS = [
     "pydantic",
     "jsonschema",
     "lxml",
     "gitworktree.artifacts",
+    "gitworktree.validation",
     "gitworktree.tree",
     "gitworktree.mounting",
     "gitworktree.storage",
     "importlib.metadata",
+    # remotes, merges and the network client: only clone, fetch, pull, push and sync
+    "gitworktree.history._remote",
+    "gitworktree.history._repository_remotes",
+    "dulwich.client",
+    # dulwich's patch module imports the email package: patches are written by _worktree/diff
+    "dulwich.patch",
+    "email",
+    # the other commands' modules: the group imports only the command it runs
+    "gitworktree.cli.remotes",
+    "gitworktree.cli.pull",
+    "gitworktree.cli.tree",
+    "gitworktree.cli.mcp",
+    "gitworktree.cli.demo",
 ]
 
 HISTORY_COMMANDS = {
@@ -290,7 +328,9 @@ def two_commits(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("argv", HISTORY_COMMANDS.values(), ids=HISTORY_COMMANDS.keys())
-def test_history_commands_load_no_artifact_layer(two_commits: Path, argv: list[str]) -> None:
+def test_history_commands_load_neither_the_artifact_layer_nor_remotes(
+    two_commits: Path, argv: list[str]
+) -> None:
     code = (
         "import sys\n"
         "from gitworktree.cli import main\n"

@@ -1,30 +1,87 @@
 """The click application: the command group, its global options, and error handling.
 
-Every command module is imported here, but none of them imports more of the library at
-module level than ``import gitworktree`` already did: each command imports what only it
-needs (the network client, the diff machinery, XML) when it runs.
+A command's module is imported only when that command runs (or when ``--help`` lists
+them all), and none of them imports more of the library at module level than ``import
+gitworktree`` already did: each command imports what only it needs (the network client,
+the diff machinery, XML) when it runs. So ``gitworktree log`` loads neither the modules of
+``clone``, ``pull``, ``mcp`` or ``demo`` nor what they use.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 import click
 
-from gitworktree.cli.checkpoints import checkpoint, restore
 from gitworktree.cli.context import CliState, repo_option
-from gitworktree.cli.demo import demo
-from gitworktree.cli.diff import diff
 from gitworktree.cli.errors import from_exception
-from gitworktree.cli.history import init, log, show, status
-from gitworktree.cli.mcp import mcp
-from gitworktree.cli.pull import pull, sync
-from gitworktree.cli.remotes import clone, fetch, push, remote
-from gitworktree.cli.tree import commit, validate
 
-__all__ = ["GitworktreeGroup", "cli"]
+__all__ = ["COMMANDS", "GitworktreeGroup", "LazyCommands", "cli"]
+
+# Every command of the group: the module that defines it and its name in that module
+# (``module:attribute``). ``--help`` lists them sorted by name, as click does.
+COMMANDS: dict[str, str] = {
+    "init": "gitworktree.cli.history:init",
+    "status": "gitworktree.cli.history:status",
+    "log": "gitworktree.cli.history:log",
+    "show": "gitworktree.cli.history:show",
+    "diff": "gitworktree.cli.diff:diff",
+    "checkpoint": "gitworktree.cli.checkpoints:checkpoint",
+    "restore": "gitworktree.cli.checkpoints:restore",
+    "validate": "gitworktree.cli.tree:validate",
+    "commit": "gitworktree.cli.tree:commit",
+    "clone": "gitworktree.cli.remotes:clone",
+    "remote": "gitworktree.cli.remotes:remote",
+    "fetch": "gitworktree.cli.remotes:fetch",
+    "pull": "gitworktree.cli.pull:pull",
+    "push": "gitworktree.cli.remotes:push",
+    "sync": "gitworktree.cli.pull:sync",
+    "mcp": "gitworktree.cli.mcp:mcp",
+    "demo": "gitworktree.cli.demo:demo",
+}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, each imported from its module when first looked up.
+
+    click finds a command through ``group.commands`` (`click.Group.get_command`), so a
+    run imports the one module it needs; listing the commands (``--help``) imports them
+    all. Commands added later (``add_command``) are kept as given.
+    """
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        """Keep the table of commands; nothing is imported yet.
+
+        Args:
+            sources: command name -> ``"module:attribute"``, where the command is defined.
+        """
+        self._commands: dict[str, click.Command | str] = dict(sources)
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = self._commands[name]
+        if isinstance(command, str):
+            module, _, attribute = command.partition(":")
+            loaded = getattr(importlib.import_module(module), attribute)
+            if not isinstance(loaded, click.Command):
+                raise TypeError(f"{command} is not a click command")
+            command = self._commands[name] = loaded
+        return command
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._commands[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._commands[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._commands)
+
+    def __len__(self) -> int:
+        return len(self._commands)
 
 
 class _StderrHandler(logging.Handler):
@@ -89,23 +146,4 @@ def cli(ctx: click.Context, debug: bool) -> None:
         ctx.color = False
 
 
-for command in (
-    init,
-    status,
-    log,
-    show,
-    diff,
-    checkpoint,
-    restore,
-    validate,
-    commit,
-    clone,
-    remote,
-    fetch,
-    pull,
-    push,
-    sync,
-    mcp,
-    demo,
-):
-    cli.add_command(command)
+cli.commands = LazyCommands(COMMANDS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -228,6 +227,8 @@ def restore(
     if not changed and not edits:
         click.echo(f"Nothing to restore: the files already match {target}.")
     elif not changed:
+        import shlex
+
         listed = ", ".join(quote_name(path) for path in edits)
         scope = "".join(f" --path {shlex.quote(path)}" for path in paths)
         click.echo(
@@ -259,6 +260,8 @@ def _restore(
     except ConflictError as error:
         if isinstance(error, OperationInProgressError) or not error.paths:
             raise
+        import shlex
+
         listed = ", ".join(quote_name(path) for path in error.paths)
         scope = "".join(f" --path {shlex.quote(path)}" for path in error.paths)
         raise RefusedError(

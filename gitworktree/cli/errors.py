@@ -14,7 +14,6 @@ as a traceback (``--debug`` adds the traceback).
 
 from __future__ import annotations
 
-import shlex
 import sys
 import traceback
 from typing import TYPE_CHECKING
@@ -104,6 +103,8 @@ def _library_message(error: GitWorktreeError) -> str:
             f"{', '.join(error.branches)}); name one with --branch B"
         )
     if isinstance(error, ForeignEditsError):
+        import shlex
+
         scope = " ".join(f"--path {shlex.quote(path)}" for path in error.paths)
         return (
             f"refused, nothing was written: {', '.join(error.paths)} had uncommitted edits on "

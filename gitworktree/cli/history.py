@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import shutil
 from collections import defaultdict
@@ -421,6 +420,8 @@ def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> No
     try:
         document.update(encoding="utf-8", content=data.decode("utf-8"))
     except UnicodeDecodeError:
+        import base64
+
         document.update(encoding="base64", content=base64.b64encode(data).decode("ascii"))
     echo_json(document)
 

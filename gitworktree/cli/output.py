@@ -14,7 +14,6 @@ values as they are.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -72,6 +71,8 @@ _PATHS_SHOWN = 6
 
 def echo_json(document: Any) -> None:
     """Print one JSON document (2-space indent, keys in a fixed order, UTF-8)."""
+    import json  # here: a command's text output does not need it
+
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -315,6 +316,8 @@ def patch_text(patch: str) -> str:
 def _json_value(value: Any) -> str:
     # json.dumps escapes C0 controls but leaves C1 controls and bidi overrides, which
     # drive a terminal as well: escape every non-printable, as in names and subjects.
+    import json
+
     text = quote_text(json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 60 else text[:57] + "..."
 

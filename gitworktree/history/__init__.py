@@ -10,13 +10,23 @@ docs/remotes.md. Everything else lives in private sub-packages (``_core``, ``_js
 directly; users should not.
 """
 
-from gitworktree.history._core.info import CommitInfo
-from gitworktree.history._json.pointers import PointerChange
-from gitworktree.history._refs.checkpoints import Checkpoint
-from gitworktree.history._remote.syncloop import SyncResult
-from gitworktree.history._remote.transfer import FetchResult, PushResult
-from gitworktree.history._repository import Repository
-from gitworktree.history._worktree.diff import FileChange
+# The names load on first access (PEP 562), as the package's own front does: importing
+# one private module of the layer (``gitworktree.history._core.info``, say) runs this
+# file first, and must not bring in remotes, merges and the commit path with it.
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitworktree.history._core.info import CommitInfo
+    from gitworktree.history._json.pointers import PointerChange
+    from gitworktree.history._refs.checkpoints import Checkpoint
+    from gitworktree.history._remote.syncloop import SyncResult
+    from gitworktree.history._remote.transfer import FetchResult, PushResult
+    from gitworktree.history._repository import Repository
+    from gitworktree.history._worktree.diff import FileChange
 
 __all__ = [
     "Checkpoint",
@@ -28,3 +38,32 @@ __all__ = [
     "Repository",
     "SyncResult",
 ]
+
+# Where each public name is defined; kept in step with ``__all__`` by
+# tests/test_architecture.py.
+_SOURCES: dict[str, str] = {
+    "CommitInfo": "gitworktree.history._core.info",
+    "PointerChange": "gitworktree.history._json.pointers",
+    "Checkpoint": "gitworktree.history._refs.checkpoints",
+    "SyncResult": "gitworktree.history._remote.syncloop",
+    "FetchResult": "gitworktree.history._remote.transfer",
+    "PushResult": "gitworktree.history._remote.transfer",
+    "Repository": "gitworktree.history._repository",
+    "FileChange": "gitworktree.history._worktree.diff",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module a public name lives in and return the name (PEP 562)."""
+    try:
+        module = _SOURCES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    # Bound on the package, the name is found directly from then on.
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,6 +3,10 @@
 This is the history layer's one entry point. It never runs the ``git`` binary: objects,
 refs, reflogs and the index are read and written directly, in the formats git uses, so
 that ``git log``, ``git status`` and ``git fsck`` agree with everything it does.
+
+Opening a repository and reading its history import only what that needs: the commit
+path, the work tree's index, remotes and merges are imported by the methods that use
+them, so that a history command of the CLI starts close to dulwich's own import time.
 """
 
 from __future__ import annotations
@@ -10,16 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from dulwich.config import StackedConfig
 from dulwich.errors import NotGitRepository
-from dulwich.file import FileLocked
-from dulwich.object_store import DiskObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -38,50 +40,21 @@ from gitworktree.history._core.damage import (
     load_object,
     translates_damage,
 )
-from gitworktree.history._core.identity import Signature, check_identity, repository_identity
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
 from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
 from gitworktree.history._core.untrusted import naming_commit
-from gitworktree.history._json.jsonmerge import Side
 from gitworktree.history._objects.commits import commit_info, load_commit, shallow_commits
-from gitworktree.history._objects.housekeeping import auto_pack_threshold, pack_loose_objects_if_due
 from gitworktree.history._objects.log import walk_commits
 from gitworktree.history._objects.rawtrees import diff_tree_files, read_tree
-from gitworktree.history._objects.sizes import object_size
 from gitworktree.history._objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history._refs.checkpoints import Checkpoint
 from gitworktree.history._refs.refs import HEAD, branch_ref, read_ref
 from gitworktree.history._refs.revisions import resolve_revision
-from gitworktree.history._remote.integrate import MergeGate
-from gitworktree.history._remote.remotes import Progress
-from gitworktree.history._remote.syncloop import SyncResult
-from gitworktree.history._remote.transfer import FetchResult, PushResult, clone_repository
 from gitworktree.history._repository_checkpoints import CheckpointOperations
-from gitworktree.history._repository_remotes import RemoteOperations
-from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.checkout import (
-    discard_worktree_changes,
-    recover_interrupted_checkout,
-    writer_was_interrupted,
-)
-from gitworktree.history._worktree.commit import (
-    ANY_HEAD,
-    CommitText,
-    ExpectedHead,
-    StagedFile,
-    check_staged_links,
-    publish_commit,
-    reset_branch,
-)
-from gitworktree.history._worktree.diff import FileChange, diff_trees, diff_worktree
-from gitworktree.history._worktree.inprogress import (
-    check_no_operation_in_progress,
-    operation_in_progress,
-)
-from gitworktree.history._worktree.restore import check_unmodified, restore_edits
+from gitworktree.history._worktree.expected import ANY_HEAD, ExpectedHead
 from gitworktree.history._worktree.shapes import (
     check_format,
     check_head,
@@ -89,8 +62,21 @@ from gitworktree.history._worktree.shapes import (
     check_sparse,
     format_errors,
 )
-from gitworktree.history._worktree.status import FileStatus, scan_worktree
 from gitworktree.history._worktree.writelock import WriterGuard, exclusive
+
+if TYPE_CHECKING:
+    from dulwich.config import StackedConfig
+
+    from gitworktree.history._json.jsonmerge import Side
+    from gitworktree.history._remote.integrate import MergeGate
+    from gitworktree.history._remote.remotes import Progress
+    from gitworktree.history._remote.syncloop import SyncResult
+    from gitworktree.history._remote.transfer import FetchResult, PushResult
+    from gitworktree.history._repository_remotes import RemoteOperations
+    from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.commit import StagedFile
+    from gitworktree.history._worktree.diff import FileChange
+    from gitworktree.history._worktree.status import FileStatus
 
 log = logging.getLogger("gitworktree")
 
@@ -156,9 +142,25 @@ class Repository:
         self._checkpoints = CheckpointOperations(
             repo, owner=self, identity=self._identity, guard=self._writer_guard
         )
-        self._remotes = RemoteOperations(
-            repo, identity=self._identity, head=lambda: self.head, guard=self._writer_guard
-        )
+        # Made by the first use of a remote: a history command never imports the network
+        # client, the merge and the sync loop. Made once: it keeps the sync loop's state.
+        self._remote_operations: RemoteOperations | None = None
+        self._remote_operations_made = threading.Lock()
+
+    @property
+    def _remotes(self) -> RemoteOperations:
+        """The collaborator that keeps remotes, fetch, push, pull, merge and sync."""
+        with self._remote_operations_made:
+            if self._remote_operations is None:
+                from gitworktree.history._repository_remotes import RemoteOperations
+
+                self._remote_operations = RemoteOperations(
+                    self._repo,
+                    identity=self._identity,
+                    head=lambda: self.head,
+                    guard=self._writer_guard,
+                )
+            return self._remote_operations
 
     # -- opening and closing ---------------------------------------------------------
 
@@ -256,6 +258,8 @@ class Repository:
                 directory.
             RemoteError: the remote cannot be reached or read, or lacks ``branch``.
         """
+        from gitworktree.history._remote.transfer import clone_repository
+
         check_location(path)
         repo = clone_repository(
             url,
@@ -387,6 +391,8 @@ class Repository:
         entry = lookup_entry(self._repo.object_store, self._tree(rev), check_repo_path(path))
         if entry is None or not (stat.S_ISREG(entry[0]) or stat.S_ISLNK(entry[0])):
             return None
+        from gitworktree.history._objects.sizes import object_size
+
         size = object_size(self._repo.object_store, entry[1])
         if size is None:
             size = load_object(self._repo.object_store, entry[1], Blob).raw_length()
@@ -447,6 +453,8 @@ class Repository:
 
     def worktree_filters(self) -> WorktreeFilters:
         """The line-ending conversion git applies to this work tree, as configured now."""
+        from gitworktree.history._worktree.attributes import WorktreeFilters
+
         return WorktreeFilters.for_repo(self._repo)
 
     def hash_blob(self, data: bytes) -> str:
@@ -466,6 +474,8 @@ class Repository:
                 that are not ignored).
             paths: only these files or directory prefixes.
         """
+        from gitworktree.history._worktree.diff import diff_trees, diff_worktree
+
         prefixes = check_repo_prefixes(paths)
         old_tree = None if a is None else self._tree_or_empty(a)
         if b is None:
@@ -483,6 +493,8 @@ class Repository:
             paths: only these files or directory prefixes (only their part of the tree
                 and of the disk is read).
         """
+        from gitworktree.history._worktree.status import scan_worktree
+
         prefixes = check_repo_prefixes(paths)
         self._require_work_tree()
         return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
@@ -493,6 +505,8 @@ class Repository:
         Returns:
             ``"merge"``, ``"rebase"``, ``"am"``, ``"cherry-pick"``, ``"revert"`` or ``None``.
         """
+        from gitworktree.history._worktree.inprogress import operation_in_progress
+
         return operation_in_progress(self._repo)
 
     @translates_damage
@@ -505,6 +519,8 @@ class Repository:
             OperationInProgressError: naming the operation and the unmerged paths (the
                 index's entries at stages 1-3), and how to finish or abort it with git.
         """
+        from gitworktree.history._worktree.inprogress import check_no_operation_in_progress
+
         check_no_operation_in_progress(self._repo)
 
     @translates_damage
@@ -517,6 +533,8 @@ class Repository:
         Returns:
             The paths that were changed on disk.
         """
+        from gitworktree.history._worktree.checkout import discard_worktree_changes
+
         prefixes: Sequence[str] = check_repo_prefixes(paths) or ()
         self._require_work_tree()
         with lock_errors():
@@ -541,6 +559,8 @@ class Repository:
             UnsupportedRepositoryError: HEAD or its branch does not name a commit, or HEAD
                 points at a missing branch while the index tracks files; nothing changed.
         """
+        from gitworktree.history._worktree.checkout import writer_was_interrupted
+
         self._require_work_tree()
         # Read before the writer lock, which rewrites the record.
         finish = not only_if_interrupted or writer_was_interrupted(self.control_dir)
@@ -553,6 +573,8 @@ class Repository:
     @translates_damage
     @exclusive
     def _recover_worktree(self, finish: bool) -> list[str]:
+        from gitworktree.history._worktree.checkout import recover_interrupted_checkout
+
         with lock_errors():
             return recover_interrupted_checkout(self._repo, finish_checkout=finish)
 
@@ -614,6 +636,8 @@ class Repository:
                 symbolic link that leads out; nothing was written.
             InvalidNameError: a trailer key is a reserved ``Gitworktree-*`` one.
         """
+        from gitworktree.history._worktree.inprogress import check_no_operation_in_progress
+
         check_caller_text(None, trailers)
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
@@ -634,6 +658,9 @@ class Repository:
         artifacts: Callable[[str], bool] | None,
         trailers: Mapping[str, str] | None = None,
     ) -> CommitInfo:
+        from gitworktree.history._core.identity import Signature
+        from gitworktree.history._worktree.commit import reset_branch
+
         head = read_ref(self._repo, HEAD)
         files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
         if artifacts is not None:
@@ -718,6 +745,8 @@ class Repository:
                 ``recover_worktree`` (every ``mount``/``sync``).
             InvalidNameError: if ``message`` carries a ``Gitworktree-*`` trailer line.
         """
+        from gitworktree.history._worktree.commit import StagedFile
+
         check_caller_text(message)
         files: dict[str, StagedFile | None] = {}
         for path, data in changes.items():
@@ -1029,6 +1058,9 @@ class Repository:
         base_blobs: Mapping[str, str | None] | None = None,
         filters: WorktreeFilters | None = None,
     ) -> CommitInfo:
+        from gitworktree.history._core.identity import Signature, check_identity
+        from gitworktree.history._worktree.commit import CommitText, publish_commit
+
         self._require_work_tree()
         text = CommitText(
             compose_message(message, trailers),
@@ -1077,6 +1109,14 @@ class Repository:
 
     def _pack_loose_objects_if_due(self) -> None:
         """Pack the loose objects when ``git gc --auto`` would (see `housekeeping`)."""
+        from dulwich.file import FileLocked
+        from dulwich.object_store import DiskObjectStore
+
+        from gitworktree.history._objects.housekeeping import (
+            auto_pack_threshold,
+            pack_loose_objects_if_due,
+        )
+
         if self._auto_pack is None:
             self._auto_pack = auto_pack_threshold(self._config_stack())
         store = self._repo.object_store
@@ -1097,6 +1137,8 @@ class Repository:
         return sha.lower()
 
     def _identity(self, kind: str) -> str:
+        from gitworktree.history._core.identity import repository_identity
+
         return repository_identity(self._config_stack, kind)  # read only if needed
 
     def _config_stack(self) -> StackedConfig:
@@ -1143,6 +1185,9 @@ class Repository:
         prefixes: Sequence[str] | None,
     ) -> dict[str, StagedFile | None]:
         """The files a restore of ``target`` writes, once checked safe to overwrite."""
+        from gitworktree.history._worktree.commit import StagedFile, check_staged_links
+        from gitworktree.history._worktree.restore import check_unmodified, restore_edits
+
         store = self._repo.object_store
         head_tree = None if head is None else load_commit(store, head).tree
         target_tree = load_commit(store, target).tree

@@ -17,7 +17,6 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import CheckpointError, InvalidNameError, RemoteError, UnknownRevisionError
 from gitworktree.history._core.damage import damaged, is_object_id, translates_damage
-from gitworktree.history._core.identity import Signature
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.refnames import remote_checkpoint_prefix
 from gitworktree.history._refs.checkpoints import (
@@ -29,7 +28,6 @@ from gitworktree.history._refs.checkpoints import (
 )
 from gitworktree.history._refs.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
-from gitworktree.history._remote.remotes import list_remotes
 from gitworktree.history._worktree.writelock import WriterGuard, exclusive
 
 __all__ = ["CheckpointOperations"]
@@ -88,6 +86,8 @@ class CheckpointOperations:
     @translates_damage
     def remote_checkpoints(self, remote: str | None = None) -> list[Checkpoint]:
         """See `Repository.remote_checkpoints`."""
+        from gitworktree.history._remote.remotes import list_remotes
+
         configured = list_remotes(self._repo)
         if remote is not None and remote not in configured:
             raise RemoteError(
@@ -119,6 +119,8 @@ class CheckpointOperations:
     @exclusive
     def create_checkpoint(self, name: str | None = None, rev: str = "HEAD") -> Checkpoint:
         """See `Repository.create_checkpoint`."""
+        from gitworktree.history._core.identity import Signature  # a write: not on open
+
         name = new_checkpoint_name() if name is None else self._check_new_name(name)
         try:
             sha = resolve_revision(self._repo, rev)
@@ -158,6 +160,8 @@ class CheckpointOperations:
 
     def _check_new_name(self, name: str) -> str:
         """``name``, checked to name nothing but the new checkpoint."""
+        from gitworktree.history._remote.remotes import list_remotes
+
         name = check_checkpoint_name(name)
         reason = shadowing_reason(name, list_remotes(self._repo))
         if reason is not None:

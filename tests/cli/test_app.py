@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import gitworktree.cli
-from gitworktree.cli.app import cli
+from gitworktree.cli.app import COMMANDS, cli
 from tests.cli.conftest import SCRIPT, History, invoke
 
 
@@ -32,6 +32,19 @@ def test_every_command_has_help_with_an_example(words: tuple[str, ...]) -> None:
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert "gitworktree " in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_runs_under_its_own_name(name: str) -> None:
+    # The group imports a command's module from COMMANDS when the command runs: an entry
+    # pointing at another command would run that one instead.
+    assert cli.commands[name].name == name
+
+
+def test_the_commands_listed_in_help_are_the_ones_in_the_table() -> None:
+    result = invoke("--help")
+    listed = result.stdout.split("Commands:")[1].split()
+    assert set(COMMANDS) <= set(listed)
 
 
 def test_version_is_the_installed_one() -> None:

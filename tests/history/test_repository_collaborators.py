@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,29 @@ def test_repository_method_has_the_collaborators_signature(
     theirs = inspect.signature(inspect.unwrap(getattr(collaborator, name)))
     assert str(ours) == str(theirs)
     assert getattr(Repository, name).__doc__, "the public method carries the documentation"
+
+
+def test_remote_operations_are_made_once_when_threads_race_to_the_first_use(
+    repo: Repository,
+) -> None:
+    # Made by the first use (a history command never imports remotes), and only once: it
+    # keeps the sync loop's state (how long recent syncs took) from one call to the next.
+    # Threads switch as often as the interpreter allows, all released at once, on several
+    # fresh repositories: without the lock some of them make their own.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            with Repository.open(repo.path) as fresh, ThreadPoolExecutor(8) as pool:
+                start = threading.Barrier(8)
+
+                def first_use(
+                    _: int, fresh: Repository = fresh, start: threading.Barrier = start
+                ) -> object:
+                    start.wait()
+                    return fresh._remotes
+
+                made = list(pool.map(first_use, range(8)))
+            assert all(operations is made[0] for operations in made)
+    finally:
+        sys.setswitchinterval(interval)

@@ -22,13 +22,12 @@ __all__ = [
 ]
 
 DEFAULT_IDENTITY = "gitworktree <gitworktree@localhost>"
-_IDENTITY = re.compile(r"[^<>\n\0]*[^<>\s\0] <[^<>\n\0]*>")
+# Patterns, compiled by their first use (and kept in re's cache): a process that only
+# reads history never checks an identity or parses a date.
+_IDENTITY = r"[^<>\n\0]*[^<>\s\0] <[^<>\n\0]*>"
 # git's own format: "@1700000000 +0100"; without "@", a number of 9+ digits is seconds too.
-_RAW_DATE = re.compile(r"(?:@(\d+)|(\d{9,}))(?:\s+([+-])(\d\d):?(\d\d))?")
-_ISO_DATE = re.compile(
-    r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(Z|[+-]\d\d:?\d\d)?",
-    re.IGNORECASE,
-)
+_RAW_DATE = r"(?:@(\d+)|(\d{9,}))(?:\s+([+-])(\d\d):?(\d\d))?"
+_ISO_DATE = r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(Z|[+-]\d\d:?\d\d)?"
 _MAX_OFFSET = 14 * 3600 + 59 * 60  # git's time zones run from -1459 to +1459
 
 
@@ -101,7 +100,7 @@ def parse_git_date(value: str, variable: str = "date") -> tuple[int, int]:
 
 
 def _parse_raw(text: str) -> tuple[int, int] | None:
-    match = _RAW_DATE.fullmatch(text)
+    match = re.fullmatch(_RAW_DATE, text)
     if match is None:
         return None
     seconds = int(match.group(1) or match.group(2))
@@ -125,7 +124,7 @@ def _parse_rfc2822(text: str) -> tuple[int, int] | None:
 
 
 def _parse_iso(text: str) -> tuple[int, int] | None:
-    match = _ISO_DATE.fullmatch(text)
+    match = re.fullmatch(_ISO_DATE, text, re.IGNORECASE)
     if match is None:
         return None
     day, clock, zone = match.groups()
@@ -156,7 +155,7 @@ def check_identity(identity: str) -> str:
     Raises:
         InvalidNameError: if it does not.
     """
-    if not _IDENTITY.fullmatch(identity):
+    if not re.fullmatch(_IDENTITY, identity):
         raise InvalidNameError(identity, "an author is written 'Name <email>'", reason="identity")
     return identity
 

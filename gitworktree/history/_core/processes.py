@@ -12,9 +12,7 @@ boot it belongs to (``/proc/sys/kernel/random/boot_id``) and the host name. Wher
 from __future__ import annotations
 
 import functools
-import json
 import os
-import socket
 from collections.abc import Mapping
 
 __all__ = ["holder_is_alive", "process_identity", "process_record"]
@@ -27,6 +25,8 @@ def process_record() -> dict[str, object]:
 
 def process_identity() -> str:
     """`process_record` as one line of JSON (what our ``index.lock`` holds)."""
+    import json  # here: a process that only reads never writes a lock
+
     return json.dumps(process_record(), sort_keys=True, separators=(",", ":"))
 
 
@@ -40,7 +40,7 @@ def holder_is_alive(record: Mapping[str, object]) -> bool:
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return True
     host = record.get("host")
-    if isinstance(host, str) and host != socket.gethostname():
+    if isinstance(host, str) and host != _host_name():
         return True  # a process on another machine: we cannot look at it
     boot = record.get("boot")
     if isinstance(boot, str) and _boot_id() is not None and boot != _boot_id():
@@ -61,13 +61,21 @@ def holder_is_alive(record: Mapping[str, object]) -> bool:
 
 @functools.cache
 def _static_identity(pid: int) -> dict[str, object]:
-    identity: dict[str, object] = {"host": socket.gethostname()}
+    identity: dict[str, object] = {"host": _host_name()}
     start, boot = _start_time(pid), _boot_id()
     if start is not None:
         identity["start"] = start
     if boot is not None:
         identity["boot"] = boot
     return identity
+
+
+def _host_name() -> str:
+    # socket (and its C module) is imported by the first lock taken or checked, not by
+    # every process that only reads a repository.
+    import socket
+
+    return socket.gethostname()
 
 
 @functools.cache

@@ -31,10 +31,9 @@ _LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
 
 RESERVED_PREFIX = "Gitworktree-"
 # A line that git or we could read as a reserved trailer: any case (git compares trailer
-# keys case-insensitively), indented or not, with blanks before the ':'.
-_RESERVED_LINE = re.compile(
-    r"^[ \t]*(gitworktree-[A-Za-z0-9-]*)[ \t]*:", re.IGNORECASE | re.MULTILINE
-)
+# keys case-insensitively), indented or not, with blanks before the ':'. Compiled by its
+# first use (re's cache): only a write checks a caller's message.
+_RESERVED_LINE = r"^[ \t]*(gitworktree-[A-Za-z0-9-]*)[ \t]*:"
 
 
 def check_trailer_key(key: str) -> str:
@@ -64,7 +63,7 @@ def check_caller_text(message: str | None, trailers: Mapping[str, str] | None = 
     for key in trailers or {}:
         if key.lower().startswith(RESERVED_PREFIX.lower()):
             raise InvalidNameError(key, _RESERVED_REASON, reason="reserved-trailer")
-    found = _RESERVED_LINE.search(message or "")
+    found = re.search(_RESERVED_LINE, message or "", re.IGNORECASE | re.MULTILINE)
     if found is not None:
         raise InvalidNameError(
             found.group(1),

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dulwich.errors import FileFormatException
 from dulwich.file import FileLocked
@@ -21,7 +22,9 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history._core.damage import damaged, is_object_id
-from gitworktree.history._core.identity import Signature
+
+if TYPE_CHECKING:
+    from gitworktree.history._core.identity import Signature
 
 __all__ = [
     "HEAD",

@@ -199,9 +199,7 @@ class WorktreeFilters:
 
     def _eol_config(self) -> tuple[str, bytes, bytes]:
         if self._eol is None:
-            from dulwich.line_ending import read_eol_config
-
-            self._eol = read_eol_config(self._config_stack())
+            self._eol = _read_eol_config(self._config_stack())
         return self._eol
 
     def _config_stack(self) -> Config:
@@ -280,3 +278,20 @@ def _open_no_follow(path: str, flags: int) -> int:
 
 def _shown(value: AttributeValue) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else "set"
+
+
+def _read_eol_config(config: Config) -> tuple[str, bytes, bytes]:
+    """``core.eol`` (lower case), ``core.autocrlf`` (lower case) and ``core.safecrlf``.
+
+    What dulwich's ``read_eol_config`` returns, read here because its module imports
+    dulwich.patch and the email package: a ``status`` with nothing to convert never needs
+    them.
+    """
+    values = []
+    for name, default in ((b"eol", b"native"), (b"autocrlf", b"false"), (b"safecrlf", b"false")):
+        try:
+            values.append(config.get((b"core",), name))
+        except KeyError:
+            values.append(default)
+    eol, autocrlf, safecrlf = values
+    return eol.decode("ascii").lower(), autocrlf.lower(), safecrlf

@@ -40,7 +40,6 @@ with the old index and committed the old index on top of ours, silently undoing 
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 import threading
@@ -50,7 +49,6 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from dulwich.file import FileLocked
 from dulwich.object_store import BaseObjectStore
@@ -69,6 +67,7 @@ from gitworktree.history._objects.treebuild import FILE_MODE, TreeEdit, apply_tr
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._refs.refs import advance_branch, branch_ref, read_ref
 from gitworktree.history._worktree.attributes import WorktreeFilters
+from gitworktree.history._worktree.expected import ANY_HEAD, ExpectedHead
 from gitworktree.history._worktree.index import IndexLock, TreeChange, locked_index
 from gitworktree.history._worktree.inprogress import check_no_operation_in_progress
 from gitworktree.history._worktree.materialize import (
@@ -91,17 +90,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("gitworktree")
-
-
-class ExpectedHead(enum.Enum):
-    """Sentinel type for ``expected_head``: `ANY_HEAD` skips the caller's check."""
-
-    ANY = "any"
-
-
-#: ``expected_head=ANY_HEAD``: commit on whatever the branch points at when the commit
-#: starts (the ref update is still a compare-and-swap against that value).
-ANY_HEAD: Final = ExpectedHead.ANY
 
 
 #: How often a commit is tried when the branch moved under it (``ANY_HEAD`` only) or a

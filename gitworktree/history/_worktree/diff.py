@@ -8,15 +8,20 @@ Both are bounded, because a diff reads what others committed: a side over
 `PATCH_LIMIT` bytes gets no line patch (``Large files ... differ``) and no pointer diff,
 and is never held in memory while other files are diffed; a pointer diff lists at most
 `LISTED_POINTERS` changes and counts the rest (see `bounded_pointer_changes`).
+
+The patch text is written here, in the format of dulwich's ``gen_diff_header`` and
+``unified_diff`` (git's), rather than with them: their module imports the email package,
+which would make every ``show`` and ``diff`` start slower.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
@@ -28,8 +33,9 @@ from gitworktree.history._core.quoting import quote_path
 from gitworktree.history._json.pointers import PointerChange, bounded_pointer_changes
 from gitworktree.history._objects.sizes import object_size
 from gitworktree.history._objects.trees import lookup_entry
-from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.status import scan_worktree
+
+if TYPE_CHECKING:
+    from gitworktree.history._worktree.attributes import WorktreeFilters
 
 __all__ = ["PATCH_LIMIT", "FileChange", "diff_trees", "diff_worktree", "file_change"]
 
@@ -37,6 +43,9 @@ __all__ = ["PATCH_LIMIT", "FileChange", "diff_trees", "diff_worktree", "file_cha
 # bigger file is unreadable and costs several times its size in memory.
 PATCH_LIMIT = 8 * 1024 * 1024
 _SYMLINK_MODE = 0o120000
+# As git: content with a NUL byte in its first 8000 bytes is binary (xdiff-interface.c).
+_BINARY_PROBE = 8000
+_NO_NEWLINE_AT_EOF = b"\n\\ No newline at end of file\n"
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,9 @@ def diff_worktree(
     repo: Repo, old_tree: ObjectID | None, prefixes: Sequence[str] | None = None
 ) -> list[FileChange]:
     """Changes from ``old_tree`` to the files in the work tree, sorted by path."""
+    from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.status import scan_worktree
+
     root = Path(repo.path)
     filters = WorktreeFilters.for_repo(repo)
     changes = []
@@ -150,24 +162,11 @@ def file_change(path: str, old: _Side | None, new: _Side | None) -> FileChange:
 
 
 def _patch(path: str, old: _Side | None, new: _Side | None) -> str:
-    from dulwich.patch import gen_diff_header, is_binary, unified_diff  # with email: only to diff
-
-    raw = encode_path(path)
-    header = list(
-        gen_diff_header(
-            (raw, raw),
-            (None if old is None else old.mode, None if new is None else new.mode),
-            (
-                None if old is None else old.sha.encode("ascii"),
-                None if new is None else new.sha.encode("ascii"),
-            ),
-        )
-    )
     # Names quoted as git quotes them, so that a newline in a name cannot forge a line.
     quoted_a, quoted_b = (encode_path(quote_path(side + path)) for side in ("a/", "b/"))
-    header[0] = b"diff --git " + quoted_a + b" " + quoted_b + b"\n"
     out = io.BytesIO()
-    out.writelines(header)
+    out.write(b"diff --git " + quoted_a + b" " + quoted_b + b"\n")
+    out.write(_header(old, new))
     from_name = b"/dev/null" if old is None else quoted_a
     to_name = b"/dev/null" if new is None else quoted_b
     if (old is not None and old.data is None) or (new is not None and new.data is None):
@@ -184,18 +183,72 @@ def _patch(path: str, old: _Side | None, new: _Side | None) -> str:
         return out.getvalue().decode("utf-8", "replace")
     before = b"" if old is None or old.data is None else old.data
     after = b"" if new is None or new.data is None else new.data
-    if is_binary(before) or is_binary(after):
+    if b"\0" in before[:_BINARY_PROBE] or b"\0" in after[:_BINARY_PROBE]:
         out.write(b"Binary files " + from_name + b" and " + to_name + b" differ\n")
     else:
-        out.writelines(
-            unified_diff(
-                _lines(before),
-                _lines(after),
-                from_name,
-                to_name,
-            )
-        )
+        out.writelines(_unified_diff(_lines(before), _lines(after), from_name, to_name))
     return out.getvalue().decode("utf-8", "replace")
+
+
+def _header(old: _Side | None, new: _Side | None) -> bytes:
+    """The lines after ``diff --git``: mode changes, then ``index <old>..<new> [<mode>]``."""
+    lines = []
+    if old is None and new is not None:
+        lines.append(b"new file mode %o\n" % new.mode)
+    elif new is None and old is not None:
+        lines.append(b"deleted file mode %o\n" % old.mode)
+    elif old is not None and new is not None and old.mode != new.mode:
+        lines.append(b"old file mode %o\nnew file mode %o\n" % (old.mode, new.mode))
+    index = b"index %s..%s" % (
+        b"0000000" if old is None else old.sha[:7].encode("ascii"),
+        b"0000000" if new is None else new.sha[:7].encode("ascii"),
+    )
+    if old is not None and new is not None:
+        index += b" %o" % new.mode
+    return b"".join(lines) + index + b"\n"
+
+
+def _unified_diff(
+    a: list[bytes], b: list[bytes], from_name: bytes, to_name: bytes
+) -> Iterator[bytes]:
+    """The hunks from ``a`` to ``b`` with 3 lines of context, as ``git diff`` writes them.
+
+    A last line without a newline is followed by ``\\ No newline at end of file``.
+    """
+    from difflib import SequenceMatcher
+
+    started = False
+    for group in SequenceMatcher(a=a, b=b).get_grouped_opcodes(3):
+        if not started:
+            started = True
+            yield b"--- " + from_name + b"\n"
+            yield b"+++ " + to_name + b"\n"
+        first, last = group[0], group[-1]
+        old_range = _hunk_range(first[1], last[2])
+        new_range = _hunk_range(first[3], last[4])
+        yield b"@@ -" + old_range + b" +" + new_range + b" @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                for index in range(i1, i2):
+                    line = a[index]
+                    if line[-1:] != b"\n" and index == len(a) - 1:
+                        line += _NO_NEWLINE_AT_EOF
+                    yield b" " + line
+                continue
+            if tag in ("replace", "delete"):
+                for line in a[i1:i2]:
+                    yield b"-" + (line if line[-1:] == b"\n" else line + _NO_NEWLINE_AT_EOF)
+            if tag in ("replace", "insert"):
+                for line in b[j1:j2]:
+                    yield b"+" + (line if line[-1:] == b"\n" else line + _NO_NEWLINE_AT_EOF)
+
+
+def _hunk_range(start: int, stop: int) -> bytes:
+    """A hunk's line range in the unified format: ``first,count`` (``first`` alone for one)."""
+    length = stop - start
+    if length == 1:
+        return b"%d" % (start + 1)
+    return b"%d,%d" % (start + 1 if length else start, length)
 
 
 def _tree_side(store: BaseObjectStore, mode: int, sha: ObjectID | None) -> _Side:

@@ -13,7 +13,8 @@ Writing into the wrong shape of repository does harm that is hard to see at firs
   every tracked file and the first commit would start a new history.
 
 Each check here reads a few small files and raises `UnsupportedRepositoryError` (with a
-``reason``) before anything is written.
+``reason``) before anything is written. The checks that read the index import its reader
+themselves: opening a repository to read its history runs the others only.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo, UnsupportedExtension, UnsupportedVersion
 
 from gitworktree.errors import RepositoryError, UnsupportedRepositoryError
-from gitworktree.history._worktree.index import read_index_entries
-from gitworktree.history._worktree.index_file import UnsupportedIndexError, read_index_file
 
 __all__ = [
     "check_format",
@@ -96,6 +95,8 @@ def tracked_below(work_tree: Path, directory: Path) -> str | None:
     repository counts as tracking nothing: this only decides whether to warn.
     """
     prefix = Path(os.path.abspath(directory)).relative_to(work_tree).as_posix() + "/"
+    from gitworktree.history._worktree.index import read_index_entries
+
     try:
         with Repo(str(work_tree)) as parent:
             entries = read_index_entries(parent)[0]
@@ -177,6 +178,9 @@ def check_sparse(repo: Repo) -> None:
         UnsupportedRepositoryError: ``reason`` ``"sparse-checkout"`` when
             ``core.sparseCheckout`` is on or an index entry has its skip-worktree bit.
     """
+    from gitworktree.history._worktree.index import read_index_entries
+    from gitworktree.history._worktree.index_file import UnsupportedIndexError, read_index_file
+
     config = repo.get_config_stack()
     if config.get_boolean(("core",), "sparseCheckout", False):
         raise _sparse_error(repo, "core.sparseCheckout is on")
@@ -260,6 +264,8 @@ def _read_branch(repo: Repo, ref: bytes) -> bytes | None:
 
 
 def _check_fresh(repo: Repo, target: bytes) -> None:
+    from gitworktree.history._worktree.index import read_index_entries
+
     index_entries = len(read_index_entries(repo)[0])
     branches = sorted(
         name.decode("utf-8", "replace")

@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import json
 import logging
 import os
 import threading
@@ -49,12 +48,6 @@ from dulwich.refs import Ref
 from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import lock_timeout
 from gitworktree.history._core.processes import holder_is_alive, process_record
-from gitworktree.history._worktree.index import INDEX_TEMP_INFIX
-from gitworktree.history._worktree.materialize import (
-    PARKED_PREFIX,
-    put_back_parked,
-    remove_parked_folder,
-)
 
 __all__ = [
     "WRITER_LOCK_NAME",
@@ -111,6 +104,8 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
             elif previous.get("pid") != os.getpid():
                 # The last writer was another process: its parking folder, kept empty
                 # between its writes, goes (if it still writes, it makes it again).
+                from gitworktree.history._worktree.materialize import remove_parked_folder
+
                 remove_parked_folder(control_dir, previous.get("pid"))
             record = {"state": "writing", **process_record(), "since": time.time_ns()}
             _write_state(fd, record)
@@ -145,6 +140,10 @@ def record_ref_update(control_dir: Path, ref: Ref, new: bytes) -> None:
 
 def _clean_up_after(control_dir: Path, previous: dict[str, object]) -> None:
     """Remove what a writer recorded as ``writing`` left, if it is provably dead."""
+    # Imported here, after a crash, not with the guard: opening a repository to read its
+    # history needs `exclusive` and `WriterGuard` only, not the index or the file writer.
+    from gitworktree.history._worktree.materialize import PARKED_PREFIX, put_back_parked
+
     pid = previous.get("pid")
     if holder_is_alive(previous):
         # The state was not reset, but its writer runs (or we cannot tell): its files
@@ -259,6 +258,8 @@ def clear_stale_locks(control_dir: Path, holder: dict[str, object], since_ns: in
 
 def _holds_marker_of(lock: Path, holder: dict[str, object]) -> bool:
     """Whether ``lock`` is an ``index.lock`` we created, for the process ``holder``."""
+    import json  # as in `_read_state`
+
     content = _content(lock)
     if content is None or not content.startswith(b"gitworktree "):
         return False
@@ -342,6 +343,9 @@ def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
     right now without the writer lock: abandoned ones are removed by the next packing
     (`housekeeping`). Returns the paths, relative to ``control_dir``.
     """
+    from gitworktree.history._worktree.index import INDEX_TEMP_INFIX
+    from gitworktree.history._worktree.materialize import PARKED_PREFIX
+
     if not isinstance(pid, int):
         return []
     found = list((control_dir / "objects").glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*"))
@@ -393,6 +397,9 @@ def _acquire(fd: int, path: Path) -> None:
 
 def _read_state(fd: int) -> tuple[dict[str, object], int]:
     """The recorded state (empty if unreadable), and the record's length in bytes."""
+    # json is imported by the first writer, not by every process that only reads.
+    import json
+
     raw = os.pread(fd, 4096, 0)
     try:
         state = json.loads(raw) if raw else {}
@@ -408,6 +415,8 @@ def _write_state(fd: int, state: dict[str, object]) -> None:
     truncating first would cost a call and leave an empty record for a moment. A state
     is ~250 bytes; ``writer_lock`` truncates a file of any other width once.
     """
+    import json  # as in `_read_state`
+
     raw = json.dumps(state).encode()
     if len(raw) > _STATE_WIDTH:
         # An extremely long ref name: leave the ref out (its lock is then never removed
