@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dulwich.file import FileLocked
 from dulwich.index import (
@@ -65,12 +66,10 @@ from gitworktree.history._worktree.index_file import (
     serialize_index,
     serialize_split,
 )
-from gitworktree.history._worktree.split_index import (
-    MAX_CHANGED_FRACTION,
-    SplitLink,
-    freshen_shared_index,
-    write_shared_index,
-)
+
+if TYPE_CHECKING:
+    from gitworktree.history._worktree.split_index import SplitLink
+
 
 __all__ = [
     "INDEX_TEMP_INFIX",
@@ -265,6 +264,13 @@ class IndexLock:
         """``whole`` (not serialized) as a split index: over the same shared index while
         less than a fifth of its entries changed, else over a new shared index of every
         entry. Only the second serializes every entry."""
+        from gitworktree.history._worktree.split_index import (
+            MAX_CHANGED_FRACTION,
+            SplitLink,
+            freshen_shared_index,
+            write_shared_index,
+        )
+
         directory = str(self._index_path.parent)
         if (
             link is not None

@@ -27,17 +27,14 @@ import struct
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dulwich.index import IndexEntry, cleanup_mode
 from dulwich.objects import ObjectID
 
-from gitworktree.history._worktree.split_index import (
-    SplitLink,
-    load_shared_index,
-    merge_split,
-    parse_link,
-    split_entries,
-)
+if TYPE_CHECKING:
+    from gitworktree.history._worktree.split_index import SplitLink
+
 
 __all__ = [
     "IndexFile",
@@ -237,6 +234,14 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
         extensions.append((name, data))
     if link_data is None or directory is None:
         return IndexFile(version, paths, entries, extended, extensions, raw)
+    # Imported with the first split index: most repositories never have one.
+    from gitworktree.history._worktree.split_index import (
+        SplitLink,
+        load_shared_index,
+        merge_split,
+        parse_link,
+    )
+
     shared_id, deleted, replaced = parse_link(link_data)
     shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
     merged_paths, merged, changes = merge_split(
@@ -283,6 +288,8 @@ def serialize_split(
         The parse of the split file (``raw`` holds its bytes, the entries stay the whole
         index's), or ``None`` if ``changes`` touch a path with several shared entries.
     """
+    from gitworktree.history._worktree.split_index import SplitLink, split_entries
+
     parts = split_entries(link, changes)
     if parts is None:
         return None
