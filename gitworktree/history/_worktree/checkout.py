@@ -13,7 +13,6 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from dulwich.index import cleanup_mode
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Blob, ObjectID
 from dulwich.repo import Repo
@@ -28,6 +27,7 @@ from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._refs.refs import HEAD, read_ref
 from gitworktree.history._worktree.attributes import WorktreeFilters
 from gitworktree.history._worktree.index import locked_index, read_index_entries
+from gitworktree.history._worktree.index_file import cleanup_mode
 from gitworktree.history._worktree.materialize import WorktreeFile, write_worktree
 from gitworktree.history._worktree.shapes import check_head
 from gitworktree.history._worktree.status import scan_worktree, worktree_entry

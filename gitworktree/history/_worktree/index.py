@@ -27,17 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dulwich.file import FileLocked
-from dulwich.index import (
-    DEFAULT_VERSION,
-    ConflictedIndexEntry,
-    IndexChecksumReader,
-    IndexChecksumWriter,
-    IndexEntry,
-    cleanup_mode,
-    index_entry_from_stat,
-    read_index_dict_with_version,
-    write_index_dict,
-)
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
@@ -57,8 +46,10 @@ from gitworktree.history._worktree.cache_tree import (
     tree_moves,
 )
 from gitworktree.history._worktree.index_file import (
+    IndexEntry,
     IndexFile,
     UnsupportedIndexError,
+    cleanup_mode,
     encode_entry,
     note_written,
     read_index_file,
@@ -68,6 +59,9 @@ from gitworktree.history._worktree.index_file import (
 )
 
 if TYPE_CHECKING:
+    from dulwich.index import ConflictedIndexEntry
+    from dulwich.index import IndexEntry as DulwichEntry
+
     from gitworktree.history._worktree.split_index import SplitLink
 
 
@@ -86,7 +80,7 @@ __all__ = [
 #: path -> (blob id as hex, stat of the file just written), or ``None`` to drop the entry.
 IndexUpdate = Mapping[str, "tuple[str, os.stat_result] | None"]
 
-_Entries = dict[bytes, IndexEntry | ConflictedIndexEntry]
+_Entries = dict[bytes, "DulwichEntry | ConflictedIndexEntry"]
 
 log = logging.getLogger("gitworktree")
 
@@ -287,6 +281,8 @@ class IndexLock:
 
     def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
         """Rewrite the whole index through dulwich (formats we do not patch)."""
+        from dulwich.index import IndexChecksumWriter, index_entry_from_stat, write_index_dict
+
         entries, version = self._read_with_dulwich()
         for path, update in updates.items():
             key = encode_path(path)
@@ -317,6 +313,8 @@ class IndexLock:
         self.applied = False
 
     def _read_with_dulwich(self) -> tuple[_Entries, int]:
+        from dulwich.index import DEFAULT_VERSION, IndexChecksumReader, read_index_dict_with_version
+
         try:
             handle = open(self._index_path, "rb")  # noqa: SIM115 - closed in finally
         except FileNotFoundError:
@@ -535,6 +533,10 @@ def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
     parsed = _parse(index_path, raw)
     if parsed is not None:
         return parsed.stage_zero(), mtime
+    # Version 4, which dulwich reads (its index module is loaded for it alone).
+    from dulwich.index import IndexChecksumReader, read_index_dict_with_version
+    from dulwich.index import IndexEntry as DulwichEntry
+
     try:
         with open(index_path, "rb") as handle:
             entries, _version, _extensions = read_index_dict_with_version(
@@ -543,8 +545,23 @@ def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
     except Exception as err:
         raise RepositoryError(index_path, f"cannot read the index ({err})") from err
     return {
-        decode_path(path): entry for path, entry in entries.items() if isinstance(entry, IndexEntry)
+        decode_path(path): _ours(entry)
+        for path, entry in entries.items()
+        if isinstance(entry, DulwichEntry)
     }, mtime
+
+
+def _ours(entry: DulwichEntry) -> IndexEntry:
+    def pair(value: int | float | tuple[int, int]) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        nanoseconds = int(value * 1_000_000_000)
+        return nanoseconds // 1_000_000_000, nanoseconds % 1_000_000_000
+
+    return IndexEntry(
+        pair(entry.ctime), pair(entry.mtime), entry.dev, entry.ino, entry.mode, entry.uid,
+        entry.gid, entry.size, entry.sha, entry.flags, entry.extended_flags,
+    )  # fmt: skip
 
 
 def entry_matches_stat(entry: IndexEntry, stat_result: os.stat_result, index_mtime: int) -> bool:

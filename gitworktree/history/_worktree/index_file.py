@@ -23,13 +23,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
+import stat
 import struct
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dulwich.index import IndexEntry, cleanup_mode
 from dulwich.objects import ObjectID
 
 if TYPE_CHECKING:
@@ -37,9 +37,11 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "IndexEntry",
     "IndexFile",
     "StageZeroEntries",
     "UnsupportedIndexError",
+    "cleanup_mode",
     "decode_entry",
     "encode_entry",
     "note_written",
@@ -63,6 +65,42 @@ _U32 = 0xFFFFFFFF
 #: optional, so git rebuilds them when it wants them.
 _DROPPED = frozenset({b"EOIE", b"IEOT", b"UNTR", b"FSMN"})
 _KEPT = frozenset({b"TREE", b"REUC"})
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """An index entry's fields, named as dulwich names them (its ``IndexEntry``).
+
+    Our own type, so that reading the index (``status``, ``diff``) does not import
+    dulwich's index module and what it brings along.
+    """
+
+    ctime: tuple[int, int]
+    mtime: tuple[int, int]
+    dev: int
+    ino: int
+    mode: int
+    uid: int
+    gid: int
+    size: int
+    sha: ObjectID
+    flags: int = 0
+    extended_flags: int = 0
+
+
+_GITLINK = 0o160000
+
+
+def cleanup_mode(mode: int) -> int:
+    """The mode git records for a file whose ``st_mode`` is ``mode`` (as dulwich's
+    ``cleanup_mode``): a link, a directory, a submodule, or a file, executable or not."""
+    if stat.S_ISLNK(mode):
+        return stat.S_IFLNK
+    if stat.S_ISDIR(mode):
+        return stat.S_IFDIR
+    if stat.S_IFMT(mode) == _GITLINK:
+        return _GITLINK
+    return stat.S_IFREG | (0o755 if mode & 0o100 else 0o644)
 
 
 class UnsupportedIndexError(ValueError):
@@ -358,7 +396,7 @@ def encode_entry(path: bytes, sha: str, stat_result: os.stat_result) -> bytes:
 
 
 def decode_entry(entry: bytes) -> IndexEntry:
-    """An entry's fields, as dulwich's `IndexEntry`."""
+    """An entry's fields."""
     fields = _FIXED.unpack_from(entry)
     flags = fields[11]
     extended_flags = int.from_bytes(entry[62:64], "big") if flags & _EXTENDED else 0

@@ -12,11 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dulwich.index import (
-    ConflictedIndexEntry,
-    IndexChecksumReader,
-    read_index_dict_with_version,
-)
 from dulwich.repo import Repo
 
 from gitworktree.errors import OperationInProgressError, RepositoryError
@@ -91,6 +86,12 @@ def check_no_operation_in_progress(repo: Repo, index: IndexFile | None = None) -
 
 def _unmerged_with_dulwich(repo: Repo) -> list[str]:
     """Unmerged paths of an index in a format `read_index_file` leaves to dulwich."""
+    from dulwich.index import (
+        ConflictedIndexEntry,
+        IndexChecksumReader,
+        read_index_dict_with_version,
+    )
+
     try:
         with open(repo.index_path(), "rb") as handle:
             entries, _version, _extensions = read_index_dict_with_version(

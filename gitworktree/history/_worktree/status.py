@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dulwich.ignore import IgnoreFilterManager
-from dulwich.index import IndexEntry, cleanup_mode
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -24,6 +23,7 @@ from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._worktree.attributes import WorktreeFilters
 from gitworktree.history._worktree.index import entry_matches_stat, read_index_entries
+from gitworktree.history._worktree.index_file import IndexEntry, cleanup_mode
 from gitworktree.history._worktree.inprogress import unmerged_paths
 
 __all__ = ["FileStatus", "read_worktree_file", "scan_worktree", "worktree_entry"]
