@@ -293,6 +293,10 @@ KEPT_OUT_OF_HISTORY_COMMANDS = [
     # dulwich's patch module imports the email package: patches are written by _worktree/diff
     "dulwich.patch",
     "email",
+    # dulwich's index module: we read and patch the index ourselves (version 4 aside)
+    "dulwich.index",
+    # the split index: loaded with the first index in split form
+    "gitworktree.history._worktree.split_index",
     # the other commands' modules: the group imports only the command it runs
     "gitworktree.cli.remotes",
     "gitworktree.cli.pull",
