@@ -3,12 +3,15 @@
 Running the contenders of one comparison back to back, round after round, exposes them
 to the same machine state (caches, other load), so the ratio of their times within a
 round — a *paired* ratio — is far steadier than the ratio of two separate medians on a
-busy machine. A first round is run untimed, as a warm-up.
+busy machine. A first round is run untimed, as a warm-up. Before each timed run,
+``os.sync()`` (untimed) writes out what the previous contender left dirty: otherwise
+whoever runs after a commit pays for flushing that commit's index.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -43,6 +46,10 @@ def run_rounds(contenders: Sequence[Contender], rounds: int) -> dict[str, list[f
             step = round_ + 1  # distinct, non-negative per round, warm-up included
             if contender.prepare is not None:
                 contender.prepare(step)
+            # Untimed: write out what the previous contender left dirty, so that its
+            # data is not flushed by the next one's first fsync (a commit renames a
+            # whole index over the old one, which starts writing it back).
+            os.sync()
             gc.collect()
             gc.disable()
             try:
