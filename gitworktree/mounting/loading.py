@@ -280,8 +280,8 @@ class TreeLoader:
         path = mapping._gwt_path
         existed = self.storage.kind_of(path) == "collection"
         self.ensure_collection(path)
-        old = mapping._gwt_loaded_slots()
-        slots: dict[str, ArtifactSlot] = {}
+        old = mapping._gwt_loaded_entries()
+        entries: dict[str, Any] = {}
         item_type = mapping.item_type
         suffix = item_type.suffix
         committed = self.storage.committed_digests(path)
@@ -290,31 +290,50 @@ class TreeLoader:
         limit = self.max_artifact_bytes
         on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
         prefix = f"{path}/" if path.parts else ""
-        for name in sorted(on_disk.keys() | (committed or {}).keys()):
+        foreign = self.changes.foreign
+        for name in _names_in_order(on_disk, committed):
             key = mapping._gwt_key_for(name)
             if key is None:
                 continue
             if name not in on_disk and not self.read_only:
                 self.note_deleted_on_disk(mapping, path / name, committed)
                 continue
-            dotted = mapping._gwt_item_dotted(key)
             data = on_disk.get(name)
+            slot = old.get(key)
+            if not isinstance(slot, ArtifactSlot):
+                slot = None
             if data is None:
-                slots[key] = self._load_artifact(
-                    old.get(key), item_type, path / name, dotted, None, missing, committed
-                )
+                entries[key] = self._load_artifact(
+                    slot, item_type, path / name, mapping._gwt_item_dotted(key), None,
+                    missing, committed,
+                )  # fmt: skip
                 continue
-            loaded = self._from_stored(item_type, data, prefix + name, committed, name)
+            value, attempts = self._parse_stored(item_type, data, prefix + name)
+            stored = blob_sha(data)
+            if committed is not None and stored == committed.get(name) and not attempts:
+                # As committed, and nothing due: the slot is made when the item is first
+                # asked for (`ArtifactMap._gwt_bound`). Most of a large map never is.
+                if foreign.artifacts:
+                    foreign.forget(path / name)
+                if slot is None:
+                    entries[key] = value
+                else:
+                    slot.value, slot.stored, slot.base = value, stored, stored
+                    entries[key] = slot
+                continue
+            base = stored if committed is None else committed.get(name)
+            loaded = _Loaded(value, attempts, stored, base)
             place = (path, name)  # the slot joins them if ever asked for its path
-            slots[key] = self._bind(old.get(key), item_type, place, dotted, loaded, missing)
+            dotted = mapping._gwt_item_dotted(key)
+            entries[key] = self._bind(slot, item_type, place, dotted, loaded, missing)
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
-                slots[key] = self._load_artifact(
+                entries[key] = self._load_artifact(
                     None, item_type, item_path,
                     mapping._gwt_item_dotted(key), item_state, missing, committed,
                 )  # fmt: skip
-        mapping._gwt_hold(slots)
+        mapping._gwt_hold(entries, committed)
         self.held.unordered.pop(id(mapping), None)
 
     def note_deleted_on_disk(
@@ -365,6 +384,19 @@ class TreeLoader:
         dotted = mapping._gwt_item_dotted(key)
         mapping._gwt_put(key, self._bind(old, item_type, path, dotted, loaded, missing))
         return old is None
+
+
+def _names_in_order(
+    on_disk: Mapping[str, object], committed: Mapping[str, str] | None
+) -> list[str]:
+    """The file names of a map's directory on disk and at HEAD, sorted (the load order).
+
+    Usually both hold the same names, and HEAD's are sorted already (git sorts a tree's
+    entries), which ``sorted`` checks in one pass instead of sorting a set's union.
+    """
+    if committed is not None and on_disk.keys() == committed.keys():
+        return sorted(committed)
+    return sorted(on_disk.keys() | (committed or {}).keys())
 
 
 def _rendered(value: Artifact[Any]) -> bytes | None:
