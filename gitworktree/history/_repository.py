@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import TypeVar
 from dulwich.config import StackedConfig
 from dulwich.errors import NotGitRepository
 from dulwich.file import FileLocked
-from dulwich.object_store import DiskObjectStore
+from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -103,6 +105,48 @@ _REGULAR, _EXECUTABLE = 0o100644, 0o100755
 RESTORED_FROM = "Gitworktree-Restored-From"
 
 R = TypeVar("R")
+
+
+class _FileIdsCache:
+    """The files of recently listed trees, by tree id: name -> hex blob id.
+
+    A tree never changes once written, so a mount or sync of a directory that did not
+    change since the last one reuses its listing: 10,000 names and hex ids cost ~4 ms
+    to build. Bounded by the number of names held; least recently used trees go first.
+    """
+
+    def __init__(self, max_names: int) -> None:
+        self._max_names = max_names
+        self._held = 0
+        self._trees: OrderedDict[ObjectID, dict[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, store: BaseObjectStore, tree_id: ObjectID) -> dict[str, str]:
+        """The files of the tree ``tree_id`` (shared: not to be changed)."""
+        with self._lock:
+            found = self._trees.get(tree_id)
+            if found is not None:
+                self._trees.move_to_end(tree_id)
+                return found
+        tree = read_tree(store, tree_id)
+        found = {
+            decode_path(name): raw[-20:].hex()  # raw: b"<mode> <name>\0<20-byte id>"
+            for name, raw in zip(tree.keys, tree.entries, strict=True)
+            if not name.endswith(b"/") and not raw.startswith(_SUBMODULE)
+        }
+        if len(found) > self._max_names:
+            return found
+        with self._lock:
+            if tree_id not in self._trees:
+                self._trees[tree_id] = found
+                self._held += len(found)
+            while self._held > self._max_names:
+                _, dropped = self._trees.popitem(last=False)
+                self._held -= len(dropped)
+        return found
+
+
+_FILE_IDS = _FileIdsCache(max_names=100_000)
 
 
 class Repository:
@@ -415,12 +459,7 @@ class Repository:
             return {}
         if not stat.S_ISDIR(entry[0]):
             raise NodeKindError(checked, "directory", "file")
-        tree = read_tree(store, entry[1])
-        return {
-            decode_path(name): raw[-20:].hex()  # raw: b"<mode> <name>\0<20-byte id>"
-            for name, raw in zip(tree.keys, tree.entries, strict=True)
-            if not name.endswith(b"/") and not raw.startswith(_SUBMODULE)
-        }
+        return dict(_FILE_IDS.of(store, entry[1]))  # a copy: the cached one is shared
 
     @translates_damage
     def changed_files(self, a: str | None, b: str = "HEAD") -> dict[str, str | None]:

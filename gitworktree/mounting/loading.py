@@ -125,8 +125,11 @@ class TreeLoader:
         where = node._gwt_path
         self.ensure_collection(where)
         self.held.directories[where] = None
-        committed = self.storage.committed_digests(where)
-        for name, spec in fields_of(type(node)).items():
+        specs = fields_of(type(node))
+        # Only a container that declares artifacts needs HEAD's ids of its files.
+        declares = any(spec.kind == "artifact" for spec in specs.values())
+        committed = self.storage.committed_digests(where) if declares else None
+        for name, spec in specs.items():
             state = (states or {}).get(name, spec.default)
             path = where / spec.storage_name
             dotted = node._gwt_dotted_name(name)
