@@ -65,8 +65,10 @@ from gitworktree.history._repository_checkpoints import CheckpointOperations
 from gitworktree.history._repository_remotes import RemoteOperations
 from gitworktree.history._worktree.attributes import WorktreeFilters
 from gitworktree.history._worktree.checkout import (
+    ListedDirectory,
     discard_worktree_changes,
     recover_interrupted_checkout,
+    remove_temporary_files,
     writer_was_interrupted,
 )
 from gitworktree.history._worktree.commit import (
@@ -561,7 +563,9 @@ class Repository:
         with lock_errors():
             return discard_worktree_changes(self._repo, prefixes)
 
-    def recover_worktree(self, *, only_if_interrupted: bool = False) -> list[str]:
+    def recover_worktree(
+        self, *, only_if_interrupted: bool = False, leave_temporary_files: bool = False
+    ) -> list[str]:
         """Finish a checkout that a killed process left half-written.
 
         Files whose index entry and content are still the previous commit's while HEAD
@@ -572,6 +576,9 @@ class Repository:
                 a gitworktree writer that did not finish (what a mount asks for: a branch
                 someone else moved is not ours to check out); otherwise only temporary
                 files of killed atomic writes are removed.
+            leave_temporary_files: when there is no checkout to finish, leave the
+                temporary files to a later `remove_temporary_files` (a mount calls it
+                once it has scanned its directories); the writer lock is not taken.
 
         Returns:
             The paths that were rewritten (empty when the work tree was consistent).
@@ -587,7 +594,31 @@ class Repository:
         # so an interrupted checkout is still finished once the branch is repaired.
         if check_head(self._repo):
             return []  # a fresh repository: no commit was ever checked out
+        if not finish and leave_temporary_files:
+            return []
         return self._recover_worktree(finish)
+
+    @translates_damage
+    @exclusive
+    def remove_temporary_files(
+        self, listed: Mapping[str, ListedDirectory] | None = None
+    ) -> list[str]:
+        """Delete the temporary files that killed atomic writes left in the work tree.
+
+        A write killed between creating its temporary file and renaming it over the
+        file leaves the temporary file behind: a commit's, or a `Document.save()`'s,
+        which takes no writer lock. Every directory of the work tree is looked at.
+
+        Args:
+            listed: directories (relative to the work tree, ``""`` for its root) the
+                caller has just scanned, with what it found; these are not listed again.
+
+        Returns:
+            The paths deleted, relative to the work tree.
+        """
+        self._require_work_tree()
+        with lock_errors():
+            return remove_temporary_files(self.path, listed)
 
     @translates_damage
     @exclusive

@@ -14,6 +14,7 @@ from gitworktree.errors import (
     StorageError,
     UnsafePathError,
 )
+from gitworktree.history._worktree.checkout import ListedDirectory, list_directory_entry
 from gitworktree.storage.base import Collection, Object, Storage
 
 __all__ = [
@@ -56,6 +57,9 @@ class FilesystemStorage(Storage):
     def __init__(self, root: Path) -> None:
         self._root = Path(os.path.realpath(root))
         self._confined: set[Path] = {self._root}  # directories known to resolve inside
+        # When set, `read_objects` notes here what else it saw in each directory it
+        # scans (by root-relative path): temporary files and subdirectories.
+        self.listing: dict[str, ListedDirectory] | None = None
 
     @property
     def root_path(self) -> Path:
@@ -151,11 +155,14 @@ class FilesystemStorage(Storage):
         except FileNotFoundError:
             raise StorageError(directory, "no such directory") from None
         found: dict[str, bytes | None] = {}
+        noted = None if self.listing is None else ListedDirectory([], [])
         with scan:
             self._confine(full)  # once it exists: the entries' paths all start with it
             for entry in scan:
                 name = entry.name
                 if not name.endswith(suffix) or name.startswith("."):
+                    if noted is not None:
+                        list_directory_entry(entry, noted)
                     continue
                 flags = _READ_FLAGS
                 if entry.is_symlink():
@@ -163,6 +170,8 @@ class FilesystemStorage(Storage):
                     self._check_inside(target, Path(os.path.realpath(target)))
                     flags = _READ_FOLLOWING
                 if not entry.is_file():
+                    if noted is not None:
+                        list_directory_entry(entry, noted)
                     found[name] = None
                     continue
                 try:
@@ -170,6 +179,8 @@ class FilesystemStorage(Storage):
                 except _OverLimit as over:
                     # The item's path is joined only here: per file it costs ~1.5 us.
                     raise ArtifactTooLargeError(directory / name, over.size, over.limit) from None
+        if noted is not None and self.listing is not None:
+            self.listing[str(directory) if directory.parts else ""] = noted
         return found
 
     def write(self, path: PurePosixPath, data: bytes) -> None:
