@@ -150,6 +150,9 @@ class _FileIdsCache:
 
 _FILE_IDS = _FileIdsCache(max_names=100_000)
 
+#: Commits whose root tree one `Repository` remembers (see ``Repository._tree``).
+_COMMIT_TREES_HELD = 64
+
 
 class Repository:
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
@@ -197,6 +200,8 @@ class Repository:
         self._repo = repo
         self._read_only = read_only
         self._file_mode: bool | None = None  # core.fileMode, read with the first commit
+        # Commit id -> its root tree, for commits read already (a commit never changes).
+        self._commit_trees: dict[ObjectID, ObjectID] = {}
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
         self._writer_guard = WriterGuard()
         self._checkpoints = CheckpointOperations(
@@ -1170,8 +1175,21 @@ class Repository:
         return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
 
     def _tree(self, rev: str) -> ObjectID:
-        commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))
-        return ObjectID(commit.tree)
+        if rev in ("HEAD", "@"):
+            # A mount asks for HEAD's tree once per directory: while HEAD stays at a
+            # commit read already (so known to be one), neither peel nor parse it again.
+            head = read_ref(self._repo, HEAD)
+            known = None if head is None else self._commit_trees.get(head)
+            if known is not None:
+                return known
+        sha = resolve_revision(self._repo, rev)
+        tree = self._commit_trees.get(sha)
+        if tree is None:
+            tree = ObjectID(load_commit(self._repo.object_store, sha).tree)
+            if len(self._commit_trees) >= _COMMIT_TREES_HELD:
+                self._commit_trees.clear()  # a long log walk: start over, stay bounded
+            self._commit_trees[sha] = tree
+        return tree
 
     def _tree_or_empty(self, rev: str) -> ObjectID | None:
         if rev in ("HEAD", "@") and self.head is None:
