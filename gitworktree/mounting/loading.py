@@ -264,11 +264,21 @@ class TreeLoader:
         """
         try:
             return item_type._from_bytes(data, where), 0
-        except (DocumentParseError, SchemaValidationError):
-            repair = item_type._repair or self.repair
-            text = _text_or_none(data)
-            if repair is None or text is None or self.read_only:
-                raise
+        except (DocumentParseError, SchemaValidationError) as error:
+            return self._repaired(item_type, data, where, error)
+
+    def _repaired(
+        self,
+        item_type: type[Artifact[Any]],
+        data: bytes,
+        where: str,
+        error: DocumentParseError | SchemaValidationError,
+    ) -> tuple[Artifact[Any], int]:
+        """Repair invalid stored bytes in memory (see `_parse_stored`), or raise ``error``."""
+        repair = item_type._repair or self.repair
+        text = _text_or_none(data)
+        if repair is None or text is None or self.read_only:
+            raise error
         result = FixingLoop(self.max_repair_attempts).run(
             text,
             lambda content: item_type._issues_in_text(content, where),
@@ -283,52 +293,13 @@ class TreeLoader:
         path = mapping._gwt_path
         existed = self.storage.kind_of(path) == "collection"
         self.ensure_collection(path)
-        old = mapping._gwt_loaded_entries()
-        entries: dict[str, Any] = {}
         item_type = mapping.item_type
-        suffix = item_type.suffix
         committed = self.storage.committed_digests(path)
         # One pass over the directory reads every item (the usual case, and the cost of a
         # mount); anything that is not a plain file is looked at one by one.
         limit = self.max_artifact_bytes
-        on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
-        prefix = f"{path}/" if path.parts else ""
-        foreign = self.changes.foreign
-        for name in _names_in_order(on_disk, committed):
-            key = mapping._gwt_key_for(name)
-            if key is None:
-                continue
-            if name not in on_disk and not self.read_only:
-                self.note_deleted_on_disk(mapping, path / name, committed)
-                continue
-            data = on_disk.get(name)
-            slot = old.get(key)
-            if not isinstance(slot, ArtifactSlot):
-                slot = None
-            if data is None:
-                entries[key] = self._load_artifact(
-                    slot, item_type, path / name, mapping._gwt_item_dotted(key), None,
-                    missing, committed,
-                )  # fmt: skip
-                continue
-            value, attempts = self._parse_stored(item_type, data, prefix + name)
-            stored = blob_sha(data)
-            if committed is not None and stored == committed.get(name) and not attempts:
-                # As committed, and nothing due: the slot is made when the item is first
-                # asked for (`ArtifactMap._gwt_bound`). Most of a large map never is.
-                if foreign.artifacts:
-                    foreign.forget(path / name)
-                if slot is None:
-                    entries[key] = value
-                else:
-                    slot.value, slot.stored, slot.base = value, stored, stored
-                    entries[key] = slot
-                continue
-            base = stored if committed is None else committed.get(name)
-            loaded = _Loaded(value, attempts, stored, base)
-            place = (path, name)  # the slot joins them if ever asked for its path
-            dotted = mapping._gwt_item_dotted(key)
-            entries[key] = self._bind(slot, item_type, place, dotted, loaded, missing)
+        on_disk = self.storage.read_objects(path, item_type.suffix, limit) if existed else {}
+        entries = self._load_items(mapping, on_disk, committed, missing)
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
@@ -338,6 +309,62 @@ class TreeLoader:
                 )  # fmt: skip
         mapping._gwt_hold(entries, committed)
         self.held.unordered.pop(id(mapping), None)
+
+    def _load_items(
+        self,
+        mapping: ArtifactMap[Any],
+        on_disk: Mapping[str, bytes | None],
+        committed: Mapping[str, str] | None,
+        missing: list[ArtifactSlot],
+    ) -> dict[str, Any]:
+        """A map's items, from what its directory holds and what HEAD holds, by key.
+
+        An item as committed that needs nothing is held as its bare value (its slot is
+        made when it is first asked for, `ArtifactMap._gwt_bound`): most of a large map
+        never is. This loop runs once per item of the tree, so it keeps to the usual
+        case; everything else goes through `_load_artifact` and `_bind`.
+        """
+        path = mapping._gwt_path
+        old = mapping._gwt_loaded_entries()
+        item_type = mapping.item_type
+        from_bytes = item_type._from_bytes
+        known = committed if committed is not None else {}
+        prefix = f"{path}/" if path.parts else ""
+        foreign = self.changes.foreign
+        entries: dict[str, Any] = {}
+        for name in _names_in_order(on_disk, committed):
+            key = mapping._gwt_key_for(name)
+            if key is None:
+                continue
+            data = on_disk.get(name)
+            slot = old.get(key)
+            if not isinstance(slot, ArtifactSlot):
+                slot = None
+            if data is None:  # not on disk, or not a plain file: looked at on its own
+                if name not in on_disk and not self.read_only:
+                    self.note_deleted_on_disk(mapping, path / name, committed)
+                    continue
+                dotted = mapping._gwt_item_dotted(key)
+                entries[key] = self._load_artifact(
+                    slot, item_type, path / name, dotted, None, missing, committed
+                )
+                continue
+            try:
+                value, attempts = from_bytes(data, prefix + name), 0
+            except (DocumentParseError, SchemaValidationError) as error:
+                value, attempts = self._repaired(item_type, data, prefix + name, error)
+            stored = blob_sha(data)
+            if slot is None and not attempts and stored == known.get(name):
+                if foreign.artifacts:
+                    foreign.forget(path / name)
+                entries[key] = value  # as committed, nothing due: bound when asked for
+                continue
+            base = stored if committed is None else committed.get(name)
+            loaded = _Loaded(value, attempts, stored, base)
+            place = (path, name)  # the slot joins them if ever asked for its path
+            dotted = mapping._gwt_item_dotted(key)
+            entries[key] = self._bind(slot, item_type, place, dotted, loaded, missing)
+        return entries
 
     def note_deleted_on_disk(
         self, mapping: ArtifactMap[Any], path: PurePosixPath, committed: Mapping[str, str] | None
