@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ValidationError
 
@@ -114,7 +114,8 @@ class PydanticArtifact(BaseModel, Artifact["PydanticArtifact"]):
             if getattr(cls.model_validate, "__func__", None) is _MODEL_VALIDATE:
                 # What model_validate does, without its keyword handling (~0.5 us of a
                 # ~4 us load); a class that overrides model_validate still gets its own.
-                return cast(Self, cls.__pydantic_validator__.validate_python(parsed))
+                validated: Self = cls.__pydantic_validator__.validate_python(parsed)
+                return validated
             return cls.model_validate(parsed)
         except ValidationError as error:
             text = data.decode("utf-8")
