@@ -66,9 +66,10 @@ from gitworktree.history._repository_remotes import RemoteOperations
 from gitworktree.history._worktree.attributes import WorktreeFilters
 from gitworktree.history._worktree.checkout import (
     ListedDirectory,
+    delete_temporary_files,
     discard_worktree_changes,
+    find_temporary_files,
     recover_interrupted_checkout,
-    remove_temporary_files,
     writer_was_interrupted,
 )
 from gitworktree.history._worktree.commit import (
@@ -603,8 +604,6 @@ class Repository:
             return []
         return self._recover_worktree(finish)
 
-    @translates_damage
-    @exclusive
     def remove_temporary_files(
         self, listed: Mapping[str, ListedDirectory] | None = None
     ) -> list[str]:
@@ -622,8 +621,15 @@ class Repository:
             The paths deleted, relative to the work tree.
         """
         self._require_work_tree()
+        found = find_temporary_files(self.path, listed)  # looking needs no lock
+        return self._delete_temporary_files(found) if found else []
+
+    @translates_damage
+    @exclusive
+    def _delete_temporary_files(self, paths: list[str]) -> list[str]:
+        # Under the writer lock no writer of ours is still using one of them.
         with lock_errors():
-            return remove_temporary_files(self.path, listed)
+            return delete_temporary_files(self.path, paths)
 
     @translates_damage
     @exclusive

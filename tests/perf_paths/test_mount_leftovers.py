@@ -129,3 +129,15 @@ def test_a_temporary_file_renamed_away_since_the_scan_is_not_reported(tmp_path: 
     with Repository.open(root) as repository:
         removed = repository.remove_temporary_files({"tasks": ListedDirectory([LEFTOVER], [])})
     assert removed == []
+
+
+def test_a_mount_with_nothing_to_remove_leaves_the_writer_lock_alone(tmp_path: Path) -> None:
+    """Looking needs no lock; a mount takes the writer lock only to delete something."""
+    root = new_board(tmp_path / "repo")
+    record = b'{"state": "idle", "pid": 1}'  # as another process left it
+    (root / ".git" / "gitworktree.lock").write_bytes(record)
+    mount(Board, root)
+    assert (root / ".git" / "gitworktree.lock").read_bytes() == record
+    (root / "tasks" / LEFTOVER).write_bytes(b"half a file")
+    mount(Board, root)
+    assert (root / ".git" / "gitworktree.lock").read_bytes() != record

@@ -36,7 +36,9 @@ from gitworktree.history._worktree.writelock import last_writer_state
 
 __all__ = [
     "ListedDirectory",
+    "delete_temporary_files",
     "discard_worktree_changes",
+    "find_temporary_files",
     "list_directory_entry",
     "recover_interrupted_checkout",
     "remove_temporary_files",
@@ -228,9 +230,22 @@ def remove_temporary_files(
 ) -> list[str]:
     """Delete the temporary files of atomic writes that a killed process left behind.
 
-    Every directory of the work tree is looked at (``.git`` and symlinks left out), and
-    each temporary file in it deleted. The caller holds the writer lock, so no writer of
-    ours is still using one.
+    `find_temporary_files`, then `delete_temporary_files`; the caller holds the writer
+    lock, so no writer of ours is still using one.
+
+    Returns:
+        The paths (relative to ``root``) of the files deleted.
+    """
+    return delete_temporary_files(root, find_temporary_files(root, listed))
+
+
+def find_temporary_files(
+    root: Path, listed: Mapping[str, ListedDirectory] | None = None
+) -> list[str]:
+    """The temporary files of atomic writes in the work tree, relative to ``root``.
+
+    Every directory of the work tree is looked at (``.git`` and symlinks left out).
+    Only reads: no lock is needed to look.
 
     Args:
         root: the work tree.
@@ -238,30 +253,37 @@ def remove_temporary_files(
             the caller has just scanned for other reasons, with what it found: these
             are not listed again. A mount's scan of a map directory of 10,000 items
             costs as much as listing it again here (~4 ms).
-
-    Returns:
-        The paths (relative to ``root``) of the files deleted.
     """
-    removed = []
+    temporaries: list[str] = []
     pending = [""]
     while pending:
         relative = pending.pop()
-        directory = os.path.join(root, relative) if relative else os.fspath(root)
         found = None if listed is None else listed.get(relative)
         if found is None:
             found = ListedDirectory([], [])
             try:
-                with os.scandir(directory) as scan:
+                with os.scandir(os.path.join(root, relative)) as scan:
                     for entry in scan:
                         list_directory_entry(entry, found)
             except OSError:
                 continue  # gone or unreadable: as os.walk, nothing to do there
         prefix = f"{relative}/" if relative else ""
-        for name in found.temporaries:
-            try:
-                os.unlink(os.path.join(directory, name))
-            except FileNotFoundError:
-                continue  # its writer finished (renamed it) since the scan
-            removed.append(prefix + name)
+        temporaries.extend(prefix + name for name in found.temporaries)
         pending.extend(prefix + name for name in found.subdirectories)
-    return sorted(removed)
+    return sorted(temporaries)
+
+
+def delete_temporary_files(root: Path, paths: Sequence[str]) -> list[str]:
+    """Delete the temporary files at ``paths`` (relative to ``root``) that are still there.
+
+    The caller holds the writer lock. Returns the paths deleted: a file renamed away
+    since it was found (its writer finished) is not among them.
+    """
+    removed = []
+    for path in paths:
+        try:
+            os.unlink(os.path.join(root, path))
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
