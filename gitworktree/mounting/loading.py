@@ -331,14 +331,15 @@ class TreeLoader:
         known = committed if committed is not None else {}
         prefix = f"{path}/" if path.parts else ""
         foreign = self.changes.foreign
+        key_for, committed_id = mapping._gwt_key_for, known.get
         entries: dict[str, Any] = {}
         for name in _names_in_order(on_disk, committed):
-            key = mapping._gwt_key_for(name)
+            key = key_for(name)
             if key is None:
                 continue
             data = on_disk.get(name)
-            slot = old.get(key)
-            if not isinstance(slot, ArtifactSlot):
+            slot = old.get(key) if old else None  # a first load has none
+            if slot is not None and not isinstance(slot, ArtifactSlot):
                 slot = None
             if data is None:  # not on disk, or not a plain file: looked at on its own
                 if name not in on_disk and not self.read_only:
@@ -354,7 +355,7 @@ class TreeLoader:
             except (DocumentParseError, SchemaValidationError) as error:
                 value, attempts = self._repaired(item_type, data, prefix + name, error)
             stored = blob_sha(data)
-            if slot is None and not attempts and stored == known.get(name):
+            if slot is None and not attempts and stored == committed_id(name):
                 if foreign.artifacts:
                     foreign.forget(path / name)
                 entries[key] = value  # as committed, nothing due: bound when asked for
