@@ -169,18 +169,21 @@ _DECODER = json.JSONDecoder(
 )
 _SCAN: Callable[[str, int], tuple[Any, int]] = cast(Any, _DECODER).scan_once  # untyped in typeshed
 _JSON_WHITESPACE = " \t\n\r"
+_NOT_A_VALUE_START = _JSON_WHITESPACE + "\ufeff"
 
 
 def _decode(text: str) -> Any:
     """``json.loads(text)`` with the hooks above: the same checks and the same errors."""
-    if text.startswith("\ufeff"):
-        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    start = len(text) - len(text.lstrip(_JSON_WHITESPACE))
+    start = 0
+    if text[:1] in _NOT_A_VALUE_START:  # (and "": an empty text) else nothing to skip
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        start = len(text) - len(text.lstrip(_JSON_WHITESPACE))
     try:
         value, end = _SCAN(text, start)
     except StopIteration as exc:
         raise json.JSONDecodeError("Expecting value", text, exc.value) from None
-    if end != len(text):
+    if end != len(text) and not (end == len(text) - 1 and text[end] == "\n"):
         rest = text[end:]
         extra = len(rest) - len(rest.lstrip(_JSON_WHITESPACE))
         if extra != len(rest):
