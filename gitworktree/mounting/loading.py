@@ -331,12 +331,9 @@ class TreeLoader:
         known = committed if committed is not None else {}
         prefix = f"{path}/" if path.parts else ""
         foreign = self.changes.foreign
-        key_for, committed_id = mapping._gwt_key_for, known.get
+        committed_id = known.get
         entries: dict[str, Any] = {}
-        for name in _names_in_order(on_disk, committed):
-            key = key_for(name)
-            if key is None:
-                continue
+        for name, key in mapping._gwt_items_among(_names_in_order(on_disk, committed)):
             data = on_disk.get(name)
             slot = old.get(key) if old else None  # a first load has none
             if slot is not None and not isinstance(slot, ArtifactSlot):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -65,6 +65,19 @@ class ArtifactMap(Bound, MutableMapping[str, A], Generic[A]):
         if not name.endswith(suffix) or name.startswith("."):
             return None
         return name[: len(name) - len(suffix)] if suffix else name
+
+    def _gwt_items_among(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """``(file name, key)`` of the item files among ``names``, in their order.
+
+        `_gwt_key_for` for many names at once (a load asks for every file of the map).
+        """
+        suffix = self._gwt_item_type.suffix
+        cut = len(suffix)
+        return [
+            (name, name[: len(name) - cut] if cut else name)
+            for name in names
+            if name.endswith(suffix) and not name.startswith(".")
+        ]
 
     def _gwt_item_dotted(self, key: str) -> str:
         """The item's place in the tree, for messages: ``tree.tasks['t1']``."""
