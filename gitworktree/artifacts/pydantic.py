@@ -57,6 +57,9 @@ def _short_repr(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_MODEL_VALIDATE = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+
+
 class PydanticArtifact(BaseModel, Artifact["PydanticArtifact"]):
     """A Pydantic model stored as ``<field name>.json``.
 
@@ -108,6 +111,11 @@ class PydanticArtifact(BaseModel, Artifact["PydanticArtifact"]):
                 artifact=artifact,
             ) from None
         try:
+            if getattr(cls.model_validate, "__func__", None) is _MODEL_VALIDATE:
+                # What model_validate does, without its keyword handling (~0.5 us of a
+                # ~4 us load); a class that overrides model_validate still gets its own.
+                validated: Self = cls.__pydantic_validator__.validate_python(parsed)
+                return validated
             return cls.model_validate(parsed)
         except ValidationError as error:
             text = data.decode("utf-8")

@@ -15,6 +15,7 @@ import logging
 import os
 import stat
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
@@ -66,6 +67,7 @@ from gitworktree.history._worktree.writelock import WriterGuard, exclusive
 
 if TYPE_CHECKING:
     from dulwich.config import StackedConfig
+    from dulwich.object_store import BaseObjectStore
 
     from gitworktree.history._json.jsonmerge import Side
     from gitworktree.history._remote.integrate import MergeGate
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
     from gitworktree.history._remote.transfer import FetchResult, PushResult
     from gitworktree.history._repository_remotes import RemoteOperations
     from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.checkout import ListedDirectory
     from gitworktree.history._worktree.commit import StagedFile
     from gitworktree.history._worktree.diff import FileChange
     from gitworktree.history._worktree.status import FileStatus
@@ -89,6 +92,51 @@ _REGULAR, _EXECUTABLE = 0o100644, 0o100755
 RESTORED_FROM = "Gitworktree-Restored-From"
 
 R = TypeVar("R")
+
+
+class _FileIdsCache:
+    """The files of recently listed trees, by tree id: name -> hex blob id.
+
+    A tree never changes once written, so a mount or sync of a directory that did not
+    change since the last one reuses its listing: 10,000 names and hex ids cost ~4 ms
+    to build. Bounded by the number of names held; least recently used trees go first.
+    """
+
+    def __init__(self, max_names: int) -> None:
+        self._max_names = max_names
+        self._held = 0
+        self._trees: OrderedDict[ObjectID, dict[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, store: BaseObjectStore, tree_id: ObjectID) -> dict[str, str]:
+        """The files of the tree ``tree_id`` (shared: not to be changed)."""
+        with self._lock:
+            found = self._trees.get(tree_id)
+            if found is not None:
+                self._trees.move_to_end(tree_id)
+                return found
+        tree = read_tree(store, tree_id)
+        found = {
+            decode_path(name): raw[-20:].hex()  # raw: b"<mode> <name>\0<20-byte id>"
+            for name, raw in zip(tree.keys, tree.entries, strict=True)
+            if not name.endswith(b"/") and not raw.startswith(_SUBMODULE)
+        }
+        if len(found) > self._max_names:
+            return found
+        with self._lock:
+            if tree_id not in self._trees:
+                self._trees[tree_id] = found
+                self._held += len(found)
+            while self._held > self._max_names:
+                _, dropped = self._trees.popitem(last=False)
+                self._held -= len(dropped)
+        return found
+
+
+_FILE_IDS = _FileIdsCache(max_names=100_000)
+
+#: Commits whose root tree one `Repository` remembers (see ``Repository._tree``).
+_COMMIT_TREES_HELD = 64
 
 
 class Repository:
@@ -137,6 +185,8 @@ class Repository:
         self._repo = repo
         self._read_only = read_only
         self._file_mode: bool | None = None  # core.fileMode, read with the first commit
+        # Commit id -> its root tree, for commits read already (a commit never changes).
+        self._commit_trees: dict[ObjectID, ObjectID] = {}
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
         self._writer_guard = WriterGuard()
         self._checkpoints = CheckpointOperations(
@@ -421,12 +471,7 @@ class Repository:
             return {}
         if not stat.S_ISDIR(entry[0]):
             raise NodeKindError(checked, "directory", "file")
-        tree = read_tree(store, entry[1])
-        return {
-            decode_path(name): raw[-20:].hex()  # raw: b"<mode> <name>\0<20-byte id>"
-            for name, raw in zip(tree.keys, tree.entries, strict=True)
-            if not name.endswith(b"/") and not raw.startswith(_SUBMODULE)
-        }
+        return dict(_FILE_IDS.of(store, entry[1]))  # a copy: the cached one is shared
 
     @translates_damage
     def changed_files(self, a: str | None, b: str = "HEAD") -> dict[str, str | None]:
@@ -540,7 +585,9 @@ class Repository:
         with lock_errors():
             return discard_worktree_changes(self._repo, prefixes)
 
-    def recover_worktree(self, *, only_if_interrupted: bool = False) -> list[str]:
+    def recover_worktree(
+        self, *, only_if_interrupted: bool = False, leave_temporary_files: bool = False
+    ) -> list[str]:
         """Finish a checkout that a killed process left half-written.
 
         Files whose index entry and content are still the previous commit's while HEAD
@@ -551,6 +598,9 @@ class Repository:
                 a gitworktree writer that did not finish (what a mount asks for: a branch
                 someone else moved is not ours to check out); otherwise only temporary
                 files of killed atomic writes are removed.
+            leave_temporary_files: when there is no checkout to finish, leave the
+                temporary files to a later `remove_temporary_files` (a mount calls it
+                once it has scanned its directories); the writer lock is not taken.
 
         Returns:
             The paths that were rewritten (empty when the work tree was consistent).
@@ -568,7 +618,40 @@ class Repository:
         # so an interrupted checkout is still finished once the branch is repaired.
         if check_head(self._repo):
             return []  # a fresh repository: no commit was ever checked out
+        if not finish and leave_temporary_files:
+            return []
         return self._recover_worktree(finish)
+
+    def remove_temporary_files(
+        self, listed: Mapping[str, ListedDirectory] | None = None
+    ) -> list[str]:
+        """Delete the temporary files that killed atomic writes left in the work tree.
+
+        A write killed between creating its temporary file and renaming it over the
+        file leaves the temporary file behind: a commit's, or a `Document.save()`'s,
+        which takes no writer lock. Every directory of the work tree is looked at.
+
+        Args:
+            listed: directories (relative to the work tree, ``""`` for its root) the
+                caller has just scanned, with what it found; these are not listed again.
+
+        Returns:
+            The paths deleted, relative to the work tree.
+        """
+        from gitworktree.history._worktree.checkout import find_temporary_files
+
+        self._require_work_tree()
+        found = find_temporary_files(self.path, listed)  # looking needs no lock
+        return self._delete_temporary_files(found) if found else []
+
+    @translates_damage
+    @exclusive
+    def _delete_temporary_files(self, paths: list[str]) -> list[str]:
+        from gitworktree.history._worktree.checkout import delete_temporary_files
+
+        # Under the writer lock no writer of ours is still using one of them.
+        with lock_errors():
+            return delete_temporary_files(self.path, paths)
 
     @translates_damage
     @exclusive
@@ -1146,8 +1229,21 @@ class Repository:
         return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
 
     def _tree(self, rev: str) -> ObjectID:
-        commit = load_commit(self._repo.object_store, resolve_revision(self._repo, rev))
-        return ObjectID(commit.tree)
+        if rev in ("HEAD", "@"):
+            # A mount asks for HEAD's tree once per directory: while HEAD stays at a
+            # commit read already (so known to be one), neither peel nor parse it again.
+            head = read_ref(self._repo, HEAD)
+            known = None if head is None else self._commit_trees.get(head)
+            if known is not None:
+                return known
+        sha = resolve_revision(self._repo, rev)
+        tree = self._commit_trees.get(sha)
+        if tree is None:
+            tree = ObjectID(load_commit(self._repo.object_store, sha).tree)
+            if len(self._commit_trees) >= _COMMIT_TREES_HELD:
+                self._commit_trees.clear()  # a long log walk: start over, stay bounded
+            self._commit_trees[sha] = tree
+        return tree
 
     def _tree_or_empty(self, rev: str) -> ObjectID | None:
         if rev in ("HEAD", "@") and self.head is None:

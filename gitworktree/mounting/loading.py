@@ -125,8 +125,11 @@ class TreeLoader:
         where = node._gwt_path
         self.ensure_collection(where)
         self.held.directories[where] = None
-        committed = self.storage.committed_digests(where)
-        for name, spec in fields_of(type(node)).items():
+        specs = fields_of(type(node))
+        # Only a container that declares artifacts needs HEAD's ids of its files.
+        declares = any(spec.kind == "artifact" for spec in specs.values())
+        committed = self.storage.committed_digests(where) if declares else None
+        for name, spec in specs.items():
             state = (states or {}).get(name, spec.default)
             path = where / spec.storage_name
             dotted = node._gwt_dotted_name(name)
@@ -261,11 +264,21 @@ class TreeLoader:
         """
         try:
             return item_type._from_bytes(data, where), 0
-        except (DocumentParseError, SchemaValidationError):
-            repair = item_type._repair or self.repair
-            text = _text_or_none(data)
-            if repair is None or text is None or self.read_only:
-                raise
+        except (DocumentParseError, SchemaValidationError) as error:
+            return self._repaired(item_type, data, where, error)
+
+    def _repaired(
+        self,
+        item_type: type[Artifact[Any]],
+        data: bytes,
+        where: str,
+        error: DocumentParseError | SchemaValidationError,
+    ) -> tuple[Artifact[Any], int]:
+        """Repair invalid stored bytes in memory (see `_parse_stored`), or raise ``error``."""
+        repair = item_type._repair or self.repair
+        text = _text_or_none(data)
+        if repair is None or text is None or self.read_only:
+            raise error
         result = FixingLoop(self.max_repair_attempts).run(
             text,
             lambda content: item_type._issues_in_text(content, where),
@@ -280,42 +293,76 @@ class TreeLoader:
         path = mapping._gwt_path
         existed = self.storage.kind_of(path) == "collection"
         self.ensure_collection(path)
-        old = mapping._gwt_loaded_slots()
-        slots: dict[str, ArtifactSlot] = {}
         item_type = mapping.item_type
-        suffix = item_type.suffix
         committed = self.storage.committed_digests(path)
         # One pass over the directory reads every item (the usual case, and the cost of a
         # mount); anything that is not a plain file is looked at one by one.
         limit = self.max_artifact_bytes
-        on_disk = self.storage.read_objects(path, suffix, limit) if existed else {}
-        prefix = f"{path}/" if path.parts else ""
-        for name in sorted(on_disk.keys() | (committed or {}).keys()):
-            key = mapping._gwt_key_for(name)
-            if key is None:
-                continue
-            if name not in on_disk and not self.read_only:
-                self.note_deleted_on_disk(mapping, path / name, committed)
-                continue
-            dotted = mapping._gwt_item_dotted(key)
-            data = on_disk.get(name)
-            if data is None:
-                slots[key] = self._load_artifact(
-                    old.get(key), item_type, path / name, dotted, None, missing, committed
-                )
-                continue
-            loaded = self._from_stored(item_type, data, prefix + name, committed, name)
-            place = (path, name)  # the slot joins them if ever asked for its path
-            slots[key] = self._bind(old.get(key), item_type, place, dotted, loaded, missing)
+        on_disk = self.storage.read_objects(path, item_type.suffix, limit) if existed else {}
+        entries = self._load_items(mapping, on_disk, committed, missing)
         if not existed and state:
             for key, item_state in dict(state).items():
                 item_path = map_item_path(mapping, key)
-                slots[key] = self._load_artifact(
+                entries[key] = self._load_artifact(
                     None, item_type, item_path,
                     mapping._gwt_item_dotted(key), item_state, missing, committed,
                 )  # fmt: skip
-        mapping._gwt_hold(slots)
+        mapping._gwt_hold(entries, committed)
         self.held.unordered.pop(id(mapping), None)
+
+    def _load_items(
+        self,
+        mapping: ArtifactMap[Any],
+        on_disk: Mapping[str, bytes | None],
+        committed: Mapping[str, str] | None,
+        missing: list[ArtifactSlot],
+    ) -> dict[str, Any]:
+        """A map's items, from what its directory holds and what HEAD holds, by key.
+
+        An item as committed that needs nothing is held as its bare value (its slot is
+        made when it is first asked for, `ArtifactMap._gwt_bound`): most of a large map
+        never is. This loop runs once per item of the tree, so it keeps to the usual
+        case; everything else goes through `_load_artifact` and `_bind`.
+        """
+        path = mapping._gwt_path
+        old = mapping._gwt_loaded_entries()
+        item_type = mapping.item_type
+        from_bytes = item_type._from_bytes
+        known = committed if committed is not None else {}
+        prefix = f"{path}/" if path.parts else ""
+        foreign = self.changes.foreign
+        committed_id = known.get
+        entries: dict[str, Any] = {}
+        for name, key in mapping._gwt_items_among(_names_in_order(on_disk, committed)):
+            data = on_disk.get(name)
+            slot = old.get(key) if old else None  # a first load has none
+            if slot is not None and not isinstance(slot, ArtifactSlot):
+                slot = None
+            if data is None:  # not on disk, or not a plain file: looked at on its own
+                if name not in on_disk and not self.read_only:
+                    self.note_deleted_on_disk(mapping, path / name, committed)
+                    continue
+                dotted = mapping._gwt_item_dotted(key)
+                entries[key] = self._load_artifact(
+                    slot, item_type, path / name, dotted, None, missing, committed
+                )
+                continue
+            try:
+                value, attempts = from_bytes(data, prefix + name), 0
+            except (DocumentParseError, SchemaValidationError) as error:
+                value, attempts = self._repaired(item_type, data, prefix + name, error)
+            stored = blob_sha(data)
+            if slot is None and not attempts and stored == committed_id(name):
+                if foreign.artifacts:
+                    foreign.forget(path / name)
+                entries[key] = value  # as committed, nothing due: bound when asked for
+                continue
+            base = stored if committed is None else committed.get(name)
+            loaded = _Loaded(value, attempts, stored, base)
+            place = (path, name)  # the slot joins them if ever asked for its path
+            dotted = mapping._gwt_item_dotted(key)
+            entries[key] = self._bind(slot, item_type, place, dotted, loaded, missing)
+        return entries
 
     def note_deleted_on_disk(
         self, mapping: ArtifactMap[Any], path: PurePosixPath, committed: Mapping[str, str] | None
@@ -365,6 +412,19 @@ class TreeLoader:
         dotted = mapping._gwt_item_dotted(key)
         mapping._gwt_put(key, self._bind(old, item_type, path, dotted, loaded, missing))
         return old is None
+
+
+def _names_in_order(
+    on_disk: Mapping[str, object], committed: Mapping[str, str] | None
+) -> list[str]:
+    """The file names of a map's directory on disk and at HEAD, sorted (the load order).
+
+    Usually both hold the same names, and HEAD's are sorted already (git sorts a tree's
+    entries), which ``sorted`` checks in one pass instead of sorting a set's union.
+    """
+    if committed is not None and on_disk.keys() == committed.keys():
+        return sorted(committed)
+    return sorted(on_disk.keys() | (committed or {}).keys())
 
 
 def _rendered(value: Artifact[Any]) -> bytes | None:

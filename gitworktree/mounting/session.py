@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gitworktree.errors import (
     CheckpointError,
     ConflictError,
+    GitWorktreeError,
     InsideRunningLoopError,
     ReadOnlyError,
     RepositoryError,
@@ -121,7 +122,15 @@ class MountSession:
                 )
         head = self.storage.head  # before reading: a commit landing meanwhile is re-read later
         missing: list[ArtifactSlot] = []
-        self._loader.load_container(node, states, missing)
+        try:
+            self._loader.load_container(node, states, missing)
+        except BaseException:
+            if not self.read_only:
+                with contextlib.suppress(GitWorktreeError, OSError):
+                    self._remove_leftovers()  # as a load that succeeds would
+            raise
+        if not self.read_only:
+            self._remove_leftovers()
         self._note_foreign_files(node)
         self._note_synced(node, head)
         if missing and not self.read_only:
@@ -136,6 +145,14 @@ class MountSession:
                 self._note_synced(node, head)
                 if missing:
                     self._initialize(missing)
+
+    def _remove_leftovers(self) -> None:
+        removed = self.storage.remove_leftovers()
+        if removed:
+            log.warning(
+                "removed temporary files of interrupted writes (a killed process?): %s",
+                ", ".join(removed),
+            )
 
     def _note_foreign_files(self, node: _Container) -> None:
         """Record the anchor files under ``node`` that differ from HEAD as it loads."""

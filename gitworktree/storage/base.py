@@ -399,7 +399,18 @@ class Storage(ABC):
         return None
 
     def recover(self) -> list[str]:
-        """Repair what an interrupted write left behind; return the paths repaired."""
+        """Repair what an interrupted write left behind; return the paths repaired.
+
+        A load calls it first, then reads, then calls `remove_leftovers`.
+        """
+        return []
+
+    def remove_leftovers(self) -> list[str]:
+        """Remove what interrupted writes left that no load reads (temporary files).
+
+        Called after a load, which may have listed directories this needs to look at.
+        Returns the paths removed.
+        """
         return []
 
     def discard(self, directories: Sequence[str]) -> None:  # noqa: B027 - optional hook

@@ -129,7 +129,16 @@ class GitStorage(FilesystemStorage, VersionedStorage):
 
     def recover(self) -> list[str]:
         self._filters = None  # a load starts: attributes and config are read again
-        return self.repository.recover_worktree(only_if_interrupted=True)
+        self.listing = {}  # what the load's scans find, for `remove_leftovers`
+        return self.repository.recover_worktree(
+            only_if_interrupted=True, leave_temporary_files=True
+        )
+
+    def remove_leftovers(self) -> list[str]:
+        """Delete temporary files of killed writes, without listing again what the load
+        listed (a map directory of 10,000 items costs ~4 ms to list)."""
+        listed, self.listing = self.listing, None
+        return self.repository.remove_temporary_files(listed)
 
     def snapshot(self, directories: Sequence[str]) -> dict[str, bytes | None]:
         """Files under ``directories`` whose working-tree content differs from HEAD.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -30,7 +30,13 @@ class ArtifactMap(Bound, MutableMapping[str, A], Generic[A]):
     """
 
     _gwt_item_type: type[A]
-    _gwt_slots: dict[str, ArtifactSlot]
+    # key -> its slot, or, for an item loaded unchanged and not asked for since, just its
+    # value: a mount of 10,000 items binds the few it is asked for (a slot costs ~1 us).
+    # The slot of such an item is made on first access, from `_gwt_committed`.
+    _gwt_slots: dict[str, ArtifactSlot | A]
+    # File name -> committed blob id, for the items held as bare values: on disk they
+    # were that committed version, so it is both what the slot read and what it builds on.
+    _gwt_committed: Mapping[str, str]
 
     # What a mount uses to build and load the map (``gitworktree.mounting.session``). The
     # names carry the ``_gwt_`` prefix of every node's mount-facing part.
@@ -47,6 +53,7 @@ class ArtifactMap(Bound, MutableMapping[str, A], Generic[A]):
         mapping._gwt_bind(session, path, dotted)
         mapping._gwt_item_type = item_type
         mapping._gwt_slots = {}
+        mapping._gwt_committed = {}
         return mapping
 
     def _gwt_key_for(self, name: str) -> str | None:
@@ -59,21 +66,56 @@ class ArtifactMap(Bound, MutableMapping[str, A], Generic[A]):
             return None
         return name[: len(name) - len(suffix)] if suffix else name
 
+    def _gwt_items_among(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """``(file name, key)`` of the item files among ``names``, in their order.
+
+        `_gwt_key_for` for many names at once (a load asks for every file of the map).
+        """
+        suffix = self._gwt_item_type.suffix
+        cut = len(suffix)
+        return [
+            (name, name[: len(name) - cut] if cut else name)
+            for name in names
+            if name.endswith(suffix) and not name.startswith(".")
+        ]
+
     def _gwt_item_dotted(self, key: str) -> str:
         """The item's place in the tree, for messages: ``tree.tasks['t1']``."""
         return f"{self._gwt_dotted}[{key!r}]"
 
     def _gwt_loaded_slot(self, key: str) -> ArtifactSlot | None:
-        """The slot loaded for ``key`` (``None``: none)."""
-        return self._gwt_slots.get(key)
+        """The slot loaded for ``key`` (``None``: none); bound now if it was not yet."""
+        entry = self._gwt_slots.get(key)
+        if entry is None or isinstance(entry, ArtifactSlot):
+            return entry
+        return self._gwt_bound(key, entry)
 
-    def _gwt_loaded_slots(self) -> dict[str, ArtifactSlot]:
-        """Every loaded slot, by key (a copy)."""
-        return dict(self._gwt_slots)
+    def _gwt_loaded_entries(self) -> dict[str, ArtifactSlot | A]:
+        """Every loaded item by key, as held: its slot, or its value if not bound yet."""
+        return self._gwt_slots
 
-    def _gwt_hold(self, slots: dict[str, ArtifactSlot]) -> None:
-        """Hold exactly ``slots``, in their order (a load lists keys in file-name order)."""
+    def _gwt_hold(
+        self, slots: dict[str, ArtifactSlot | A], committed: Mapping[str, str] | None = None
+    ) -> None:
+        """Hold exactly ``slots``, in their order (a load lists keys in file-name order).
+
+        Args:
+            slots: each key's slot, or the value of an item loaded as committed.
+            committed: file name -> committed blob id; required for the bare values.
+        """
         self._gwt_slots = slots
+        self._gwt_committed = {} if committed is None else committed
+
+    def _gwt_bound(self, key: str, value: A) -> ArtifactSlot:
+        """Make and hold the slot of an item held as its bare value."""
+        name = key + self._gwt_item_type.suffix
+        base = self._gwt_committed[name]
+        slot = ArtifactSlot(
+            self._gwt_session, (self._gwt_path, name), self._gwt_item_type, value,
+            base, self._gwt_item_dotted(key), base,
+        )  # fmt: skip
+        self._gwt_slots[key] = slot
+        return slot
 
     def _gwt_put(self, key: str, slot: ArtifactSlot | None) -> None:
         """Hold ``slot`` for ``key``; ``None``: hold nothing for it."""
@@ -89,19 +131,20 @@ class ArtifactMap(Bound, MutableMapping[str, A], Generic[A]):
 
     def _gwt_slot(self, key: str) -> ArtifactSlot:
         try:
-            return self._gwt_slots[key]
+            entry = self._gwt_slots[key]
         except AttributeError:
             self._gwt_require_session()
             raise
         except KeyError:
             raise KeyError(key) from None
+        return entry if isinstance(entry, ArtifactSlot) else self._gwt_bound(key, entry)
 
     def __getitem__(self, key: str) -> A:
         return typing.cast(A, self._gwt_slot(key).hand_out())
 
     def __setitem__(self, key: str, value: A) -> None:
         session = self._gwt_require_session()
-        slot = self._gwt_slots.get(key)
+        slot = self._gwt_loaded_slot(key)
         if slot is not None:
             slot.assign(value)
             return

@@ -60,7 +60,10 @@ def loaded_state(tree: Worktree) -> dict[str, Any]:
             if isinstance(child, ArtifactSlot):
                 state[where] = slot_state(child)
             elif isinstance(child, MapType):
-                state[where] = [(key, slot_state(s)) for key, s in child._gwt_slots.items()]
+                state[where] = [
+                    (key, slot_state(child._gwt_loaded_slot(key)))
+                    for key in list(child._gwt_loaded_entries())
+                ]
             elif isinstance(child, _Container):
                 walk(child)
 
@@ -127,11 +130,11 @@ def test_keys_a_restore_brings_back_keep_the_order_of_a_full_load(tmp_path: Path
 def test_unchanged_artifacts_are_not_read_again(tmp_path: Path) -> None:
     tree = new_board(tmp_path)
     tree.checkpoint("start")
-    untouched = tree.tasks._gwt_slots["c"].value
+    untouched = tree.tasks._gwt_loaded_slot("c").value
     tree.tasks["a"] = Task(title="changed")
     tree.commit("change a")
     tree.restore("start", hard=True)
-    assert tree.tasks._gwt_slots["c"].value is untouched
+    assert tree.tasks._gwt_loaded_slot("c").value is untouched
     assert tree.tasks["a"].title == "a"
     assert_same_as_a_fresh_mount(tree, tmp_path)
 
@@ -273,7 +276,7 @@ def test_a_nested_tree_synced_at_a_newer_commit_is_re_read_in_full(tmp_path: Pat
             {"inner/tasks/a.json": Task(title="a2")._to_bytes()}, message="elsewhere"
         )
     tree.inner.sync()  # the inner tree is now newer than the rest of the tree
-    assert tree.inner.tasks._gwt_slots["a"].value.title == "a2"  # read without touching
+    assert tree.inner.tasks._gwt_loaded_slot("a").value.title == "a2"  # read without touching
     # Between the commit the tree was loaded at and the target nothing differs: only
     # knowing that part of the tree is newer makes the restore read it again.
     tree.restore("a", hard=True)
