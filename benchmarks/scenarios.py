@@ -188,15 +188,6 @@ def commit_one(bench: Bench, n: int) -> None:
     dulwich_root = bench.copy(n, "commit-dulwich")
     dulwich_repo = Repo(str(dulwich_root))
     straight = StraightLineCommit(bench.copy(n, "commit-straight"), "work/tasks")
-    before = mount(BenchTree, bench.copy(n, "commit-before"))
-    undo: list[Callable[[], None]] = []
-
-    def before_prepare(step: int) -> None:
-        before.work.tasks[_key_for(n, step)] = changed_task(step)
-        undo.append(_as_before_issue_17())
-
-    def before_cleanup(step: int) -> None:
-        undo.pop()()
 
     floor = bench.workdir / f"commit-floor-{n}"
     floor.mkdir()
@@ -225,7 +216,6 @@ def commit_one(bench: Bench, n: int) -> None:
         [
             Contender("tree.commit()", lambda step: tree.commit(), ours_prepare),
             Contender("git add -A && git commit", git_commit, write_file(git_root)),
-            Contender(_BEFORE, lambda step: before.commit(), before_prepare, before_cleanup),
             # dulwich's add re-reads every file: ~8 s a round at N = 100,000, left out there
             *(
                 [
@@ -255,7 +245,6 @@ def commit_one(bench: Bench, n: int) -> None:
         _commit_split_index(bench, n)
 
 
-_BEFORE = "tree.commit() as before issue 17"
 _GIT_SPLIT = "git add -A && git commit, core.splitIndex=true"
 
 
@@ -302,30 +291,6 @@ def _commit_split_index(bench: Bench, n: int) -> None:
         ],
     )
     _check_clean(git_root, tree)
-
-
-def _as_before_issue_17() -> Callable[[], None]:
-    """Switch off what issue 17 changed in a commit (for one timed run); return the undo.
-
-    Large loose trees are deflated again (level 1 for every size), and whether the index
-    has unmerged entries is scanned for at every ask instead of once per index.
-    """
-    from gitworktree.history._objects import rawtrees
-    from gitworktree.history._worktree.index_file import IndexFile
-
-    stored_from, has_conflicts = rawtrees._STORED_FROM, IndexFile.has_conflicts
-
-    def scan(index: IndexFile) -> bool:
-        return any(entry[60] & 0x30 for entry in index.entries)
-
-    rawtrees._STORED_FROM = 1 << 62  # type: ignore[misc]
-    IndexFile.has_conflicts = scan  # type: ignore[method-assign]
-
-    def undo() -> None:
-        rawtrees._STORED_FROM = stored_from  # type: ignore[misc]
-        IndexFile.has_conflicts = has_conflicts  # type: ignore[method-assign]
-
-    return undo
 
 
 def _check_clean(git_root: Path, tree: Any) -> None:
