@@ -157,7 +157,9 @@ def build_repository(root: Path, n: int, *, commits: int = 1) -> Path:
         (root / "archive" / "done" / "tasks" / f"a{index:05d}.json").write_bytes(_task_json(index))
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", f"Benchmark tree of {n} artifacts")
+    # git packs the loose objects of a large first commit (``gc --auto``) in the
+    # background, by default: in the foreground, so that no copy races it.
+    git(root, "-c", "gc.autoDetach=false", "commit", "-q", "-m", f"Benchmark tree of {n} artifacts")
     if commits > 1:
         _more_commits(root, commits - 1)
     return root
