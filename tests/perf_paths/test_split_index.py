@@ -6,6 +6,9 @@ lists HEAD's files, and ``git write-tree`` gives HEAD's tree.
 
 from __future__ import annotations
 
+import hashlib
+import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -151,3 +154,59 @@ def test_a_shared_index_deleted_under_a_running_writer_is_written_again(
 
     assert shared_indexes(git_repo.path)
     assert_git_agrees(git_repo)
+
+
+def with_link(raw: bytes, link: bytes) -> bytes:
+    """``raw`` (an index in split form) with its link extension's data replaced."""
+    at = raw.index(b"link")
+    size = int.from_bytes(raw[at + 4 : at + 8], "big")
+    body = raw[:at] + b"link" + len(link).to_bytes(4, "big") + link + raw[at + 8 + size : -20]
+    return body + hashlib.sha1(body, usedforsecurity=False).digest()
+
+
+def a_run_of_set_bits(words: int, bits: int) -> bytes:
+    """An EWAH bitmap claiming ``bits`` bits, all set, as one run of ``words`` words."""
+    return struct.pack(">IIQI", bits, 1, (words << 1) | 1, 0)
+
+
+HOSTILE_LINKS = {
+    # 2^32 - 1 words of set bits: expanded, a list of 2^38 positions
+    "a_huge_run_of_set_bits": lambda shared: (
+        shared + a_run_of_set_bits(0xFFFFFFFF, 0xFFFFFFFF) + encode_ewah([])
+    ),
+    "more_bits_than_shared_entries": lambda shared: shared + encode_ewah([]) + encode_ewah([5000]),
+    "garbage_after_the_bitmaps": lambda shared: shared + encode_ewah([]) + encode_ewah([]) + b"x",
+    "a_truncated_bitmap": lambda shared: shared + encode_ewah([1])[:-6],
+}
+
+
+@pytest.mark.parametrize("make", HOSTILE_LINKS.values(), ids=HOSTILE_LINKS.keys())
+def test_a_damaged_link_extension_is_refused_before_anything_is_written(
+    git_repo: Repository, make: Callable[[bytes], bytes]
+) -> None:
+    git(git_repo, "update-index", "--split-index")
+    index = git_repo.path / ".git" / "index"
+    [shared] = shared_indexes(git_repo.path)
+    index.write_bytes(with_link(index.read_bytes(), make(bytes.fromhex(shared[12:]))))
+    before = index.read_bytes()
+    head = git_repo.head
+
+    with pytest.raises(RepositoryError, match="cannot read the index"):
+        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    assert git_repo.head == head
+    assert index.read_bytes() == before
+    assert (git_repo.path / "work/tasks/t001.json").read_bytes() == b'{"n": 1}\n'
+
+
+def test_a_shared_index_that_is_not_what_its_name_says_is_refused(
+    git_repo: Repository,
+) -> None:
+    git(git_repo, "update-index", "--split-index")
+    [shared] = shared_indexes(git_repo.path)
+    path = git_repo.path / ".git" / shared
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:-1] + b"\0")  # the checksum no longer matches
+
+    with pytest.raises(RepositoryError, match="does not have that checksum"):
+        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")

@@ -280,8 +280,11 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
         parse_link,
     )
 
-    shared_id, deleted, replaced = parse_link(link_data)
+    if len(link_data) < 20:
+        raise ValueError("the link extension is too short")
+    shared_id = link_data[:20].hex()
     shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
+    deleted, replaced = parse_link(link_data, len(shared_entries))
     merged_paths, merged, changes = merge_split(
         shared_paths, shared_entries, paths, entries, deleted, replaced
     )

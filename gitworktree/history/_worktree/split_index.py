@@ -83,15 +83,24 @@ class SplitLink:
 # --- EWAH bitmaps (git's ewah/ewah_io.c) ---------------------------------------------------
 
 
-def decode_ewah(data: bytes, start: int = 0) -> tuple[list[int], int]:
+def decode_ewah(data: bytes, start: int = 0, limit: int | None = None) -> tuple[list[int], int]:
     """The set bits of the EWAH bitmap at ``data[start:]``, and where it ends.
 
+    Args:
+        data: the bytes holding the bitmap.
+        start: where it starts.
+        limit: the number of bits the bitmap may have (a split index's bitmaps have one
+            per shared entry): a damaged or hostile one claiming more is refused before
+            a run of set bits is expanded into a list.
+
     Raises:
-        ValueError: if the bitmap is truncated.
+        ValueError: if the bitmap is truncated, or longer than ``limit``.
     """
     if len(data) - start < 8:
         raise ValueError("truncated bitmap")
     bit_size, word_count = struct.unpack_from(">II", data, start)
+    if limit is not None and bit_size > limit:
+        raise ValueError(f"a bitmap of {bit_size} bits over {limit} entries")
     end = start + 8 + 8 * word_count + 4
     if end > len(data):
         raise ValueError("truncated bitmap")
@@ -101,8 +110,8 @@ def decode_ewah(data: bytes, start: int = 0) -> tuple[list[int], int]:
     while at < word_count:
         marker = words[at]
         run, literals = (marker >> 1) & _RUN_MASK, marker >> 33
-        if marker & 1:
-            bits.extend(range(position, position + 64 * run))
+        if marker & 1 and position < bit_size:
+            bits.extend(range(position, min(position + 64 * run, bit_size)))
         position += 64 * run
         at += 1
         if at + literals > word_count:
@@ -110,11 +119,13 @@ def decode_ewah(data: bytes, start: int = 0) -> tuple[list[int], int]:
         for word in words[at : at + literals]:
             while word:
                 low = word & -word
-                bits.append(position + low.bit_length() - 1)
+                bit = position + low.bit_length() - 1
+                if bit < bit_size:
+                    bits.append(bit)
                 word ^= low
             position += 64
         at += literals
-    return [bit for bit in bits if bit < bit_size], end
+    return bits, end
 
 
 def encode_ewah(bits: Iterable[int]) -> bytes:
@@ -210,22 +221,22 @@ def load_shared_index(
     return found
 
 
-def parse_link(data: bytes) -> tuple[str, list[int], list[int]]:
-    """The ``link`` extension: the shared index's id, the deleted and replaced positions.
+def parse_link(data: bytes, entries: int) -> tuple[list[int], list[int]]:
+    """The deleted and replaced positions of a ``link`` extension over a shared index of
+    ``entries`` entries (its id, the first 20 bytes, is the caller's to read).
 
     Raises:
         ValueError: if it is malformed.
     """
     if len(data) < 20:
         raise ValueError("the link extension is too short")
-    shared_id = data[:20].hex()
     if len(data) == 20:
-        return shared_id, [], []
-    deleted, end = decode_ewah(data, 20)
-    replaced, end = decode_ewah(data, end)
+        return [], []
+    deleted, end = decode_ewah(data, 20, entries)
+    replaced, end = decode_ewah(data, end, entries)
     if end != len(data):
         raise ValueError("garbage at the end of the link extension")
-    return shared_id, deleted, replaced
+    return deleted, replaced
 
 
 def merge_split(
