@@ -28,7 +28,7 @@ import struct
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from dulwich.objects import ObjectID
 
@@ -67,8 +67,7 @@ _DROPPED = frozenset({b"EOIE", b"IEOT", b"UNTR", b"FSMN"})
 _KEPT = frozenset({b"TREE", b"REUC"})
 
 
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
+class IndexEntry(NamedTuple):
     """An index entry's fields, named as dulwich names them (its ``IndexEntry``).
 
     Our own type, so that reading the index (``status``, ``diff``) does not import
