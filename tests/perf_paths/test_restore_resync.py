@@ -139,6 +139,33 @@ def test_unchanged_artifacts_are_not_read_again(tmp_path: Path) -> None:
     assert_same_as_a_fresh_mount(tree, tmp_path)
 
 
+def test_a_restore_diffs_the_two_trees_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which files to write, whether they complete the tree, which artifacts to re-read:
+    # three questions, one diff of the two trees (they never change once written).
+    from gitworktree.history._objects import rawtrees
+
+    tree = new_board(tmp_path)
+    tree.checkpoint("start")
+    tree.tasks["a"] = Task(title="changed")
+    tree.commit("change a")
+    walks: list[tuple[object, object]] = []
+    original = rawtrees._diff_into
+
+    def counted(store: Any, old: Any, new: Any, prefix: str, changes: Any) -> None:
+        if prefix == "":
+            walks.append((old, new))
+        original(store, old, new, prefix, changes)
+
+    monkeypatch.setattr(rawtrees, "_diff_into", counted)
+    tree.restore("start", hard=True)
+
+    assert len(walks) == len(set(walks))
+    assert tree.tasks["a"].title == "a"
+    assert_same_as_a_fresh_mount(tree, tmp_path)
+
+
 def test_pending_in_memory_changes_are_dropped(tmp_path: Path) -> None:
     tree = new_board(tmp_path)
     tree.checkpoint("start")

@@ -477,9 +477,30 @@ def diff_tree_files(
         path -> (old ``(mode, id)`` or ``None``, new ``(mode, id)`` or ``None``); a file
         that became a directory (or the reverse) appears as deletions and additions.
     """
+    key = (os.fspath(getattr(store, "path", "")) or str(id(store)), old, new, prefix)
+    with _DIFFS_LOCK:
+        known = _DIFFS.get(key)
+        if known is not None:
+            _DIFFS.move_to_end(key)
+            return dict(known)
     changes: TreeDiff = {}
     _diff_into(store, old, new, prefix, changes)
+    if len(changes) <= _DIFF_KEPT_CHANGES:
+        with _DIFFS_LOCK:
+            _DIFFS[key] = dict(changes)
+            while len(_DIFFS) > _DIFFS_KEPT:
+                _DIFFS.popitem(last=False)
     return changes
+
+
+#: The last few tree diffs, by store and the two tree ids: a restore asks for the same
+#: diff three times (which files to write, whether they complete the tree for the
+#: index's cached trees, which artifacts to re-read), and trees never change once
+#: written. Diffs of many files are not kept.
+_DIFFS: OrderedDict[tuple[str, ObjectID | None, ObjectID | None, str], TreeDiff] = OrderedDict()
+_DIFFS_KEPT = 8
+_DIFF_KEPT_CHANGES = 10_000
+_DIFFS_LOCK = threading.Lock()
 
 
 def _diff_into(
