@@ -210,3 +210,23 @@ def test_a_shared_index_that_is_not_what_its_name_says_is_refused(
 
     with pytest.raises(RepositoryError, match="does not have that checksum"):
         git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+
+def test_a_split_index_in_version_4_is_refused_not_rewritten_without_its_shared_entries(
+    git_repo: Repository,
+) -> None:
+    # Version 4 is rewritten through dulwich, which reads only the split file's entries:
+    # the shared index's entries would be dropped from the index without a word.
+    git(git_repo, "update-index", "--index-version", "4")
+    git(git_repo, "update-index", "--split-index")
+    index = git_repo.path / ".git" / "index"
+    before = index.read_bytes()
+    head = git_repo.head
+
+    with pytest.raises(RepositoryError, match="version 4"):
+        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    assert git_repo.head == head
+    assert index.read_bytes() == before
+    assert (git_repo.path / "work/tasks/t001.json").read_bytes() == b'{"n": 1}\n'
+    assert_git_agrees(git_repo)

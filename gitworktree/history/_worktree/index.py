@@ -349,6 +349,9 @@ def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
 
 
 _TURN_OFF = {
+    "a split index in index version 4": (
+        "`git update-index --index-version 2` rewrites it in a version gitworktree updates"
+    ),
     "a sparse index": "Turn it off with `git sparse-checkout disable`",
     "a split index over a version 4 shared index": (
         "Turn it off with `git update-index --no-split-index --index-version 2`"

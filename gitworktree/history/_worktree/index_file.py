@@ -216,12 +216,15 @@ class StageZeroEntries(Mapping[str, IndexEntry]):
 def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     """Parse an index file; ``None`` for version 4, which we do not patch.
 
+    A version 4 split index is refused: it is rewritten through dulwich, which would
+    drop its shared entries.
+
     A split index (git's ``link`` extension) is merged with its shared index, read
     from ``directory`` (the git directory); without one it is refused.
 
     Raises:
         UnsupportedIndexError: for a sparse index, an unknown required extension, or a
-            split index when no ``directory`` is given.
+            split index when no ``directory`` is given or in version 4.
         ValueError: if the file is truncated, malformed, or its checksum is wrong, or a
             split index does not fit its shared index.
     """
@@ -230,6 +233,10 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     signature, version, count = _HEADER.unpack_from(raw)
     if signature != _SIGNATURE:
         raise ValueError("not an index file")
+    if version == 4:
+        if _has_link_v4(raw, count):
+            raise UnsupportedIndexError("a split index in index version 4")
+        return None
     if version not in (2, 3):
         return None
     checksum = raw[-20:]
@@ -291,6 +298,30 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     extended = sum(1 for entry in merged if entry[60] & 0x40)
     link = SplitLink(shared_id, shared_paths, shared_entries, changes)
     return IndexFile(version, merged_paths, merged, extended, extensions, raw, link)
+
+
+def _has_link_v4(raw: bytes, count: int) -> bool:
+    """Whether the version 4 index ``raw`` has a ``link`` extension (a split index).
+
+    dulwich, which rewrites version 4, ignores that extension: it would write the split
+    file's few entries as the whole index. Entries are walked, not parsed: a fixed part,
+    the varint of the previous path's bytes to drop, and the NUL-terminated rest.
+    """
+    pos, body_end = _HEADER.size, len(raw) - 20
+    try:
+        for _ in range(count):
+            flags = (raw[pos + 60] << 8) | raw[pos + 61]
+            pos += 64 if flags & _EXTENDED else 62
+            while raw[pos] & 0x80:
+                pos += 1
+            pos = raw.index(b"\0", pos + 1) + 1
+    except (IndexError, ValueError):
+        return False  # damaged: the reader that follows says so
+    while pos + 8 <= body_end:
+        if raw[pos : pos + 4] == b"link":
+            return True
+        pos += 8 + int.from_bytes(raw[pos + 4 : pos + 8], "big")
+    return False
 
 
 def _parse_shared(raw: bytes) -> tuple[list[bytes], list[bytes]]:
