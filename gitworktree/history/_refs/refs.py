@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dulwich.errors import FileFormatException
-from dulwich.file import FileLocked
+from dulwich.file import FileLocked, adjust_shared_perm
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.reflog import format_reflog_line
 from dulwich.refs import Ref, SymrefLoop
@@ -24,6 +24,8 @@ from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history._core.damage import damaged, is_object_id
 
 if TYPE_CHECKING:
+    from dulwich.file import SharedPerm
+
     from gitworktree.history._core.identity import Signature
 
 __all__ = [
@@ -167,7 +169,7 @@ def _swap_loose_ref(
     except FileExistsError:
         raise FileLocked(path, lock) from None
     except FileNotFoundError:  # a branch only in packed-refs, in a folder not made yet
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _make_folders(repo, os.fsdecode(os.path.dirname(path)))
         fd = os.open(lock, flags, 0o644)
     moved: bool | None = False
     try:
@@ -183,6 +185,7 @@ def _swap_loose_ref(
             os.close(fd)
         if moved:
             append_reflog(repo, ref, old, new, signature=signature, message=message)
+            adjust_shared_perm(lock, _shared_perm(repo))
             os.replace(lock, path)
             return True
     except BaseException:
@@ -225,7 +228,7 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
         return in_the_way
     path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
     lock = path + b".lock"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _make_folders(repo, os.fsdecode(os.path.dirname(path)))
     try:
         fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     except FileExistsError:
@@ -239,6 +242,7 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
         finally:
             os.close(fd)
         if in_the_way is None:
+            adjust_shared_perm(lock, _shared_perm(repo))
             os.replace(lock, path)
             return None
     except BaseException:
@@ -305,14 +309,37 @@ def append_reflog(
     try:
         fd = os.open(path, _APPEND, 0o666)
     except FileNotFoundError:  # the first entry of this ref: make its folder
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(repo, str(path.parent))
         fd = os.open(path, _APPEND, 0o666)
+    perm = _shared_perm(repo)
+    if perm is not None:  # it may have just been made: widen it as git does
+        adjust_shared_perm(path, perm)
     try:
         written = 0
         while written < len(line):
             written += os.write(fd, line[written:])
     finally:
         os.close(fd)
+
+
+def _shared_perm(repo: Repo) -> SharedPerm | None:
+    """``core.sharedRepository``, as dulwich read it when it opened the object store."""
+    return getattr(repo.object_store, "shared_perm", None)
+
+
+def _make_folders(repo: Repo, directory: str) -> None:
+    """Make ``directory`` and its missing parents, widened for ``core.sharedRepository``
+    as git widens them, so that the group's next ``git commit`` can lock and log in them.
+    """
+    missing: list[str] = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    perm = _shared_perm(repo)
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder)
+            adjust_shared_perm(folder, perm)
 
 
 def delete_ref(repo: Repo, ref: Ref, old: ObjectID) -> bool:
