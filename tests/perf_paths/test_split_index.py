@@ -230,3 +230,35 @@ def test_a_split_index_in_version_4_is_refused_not_rewritten_without_its_shared_
     assert index.read_bytes() == before
     assert (git_repo.path / "work/tasks/t001.json").read_bytes() == b'{"n": 1}\n'
     assert_git_agrees(git_repo)
+
+
+def delete_shared_index(root: Path, shared: str) -> None:
+    (root / ".git" / shared).unlink()
+
+
+def truncate_shared_index(root: Path, shared: str) -> None:
+    path = root / ".git" / shared
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:100])
+
+
+@pytest.mark.parametrize(
+    "damage", [delete_shared_index, truncate_shared_index], ids=["deleted", "truncated"]
+)
+def test_a_damaged_shared_index_error_gives_a_repair_that_git_can_run(
+    git_repo: Repository, damage: Callable[[Path, str], None]
+) -> None:
+    # `git reset` reads the index first and fails on the same shared index.
+    git(git_repo, "update-index", "--split-index")
+    [shared] = shared_indexes(git_repo.path)
+    damage(git_repo.path, shared)
+
+    with pytest.raises(RepositoryError) as raised:
+        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    index = git_repo.path / ".git" / "index"
+    assert f"delete {index}, then `git reset`" in str(raised.value)
+    (git_repo.path / ".git" / "index").unlink()
+    git(git_repo, "reset", "-q")
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+    assert_git_agrees(git_repo)

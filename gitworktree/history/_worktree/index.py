@@ -54,6 +54,7 @@ from gitworktree.history._worktree.index_file import (
     note_written,
     read_index_file,
     remember,
+    repair_advice,
     serialize_index,
     serialize_split,
 )
@@ -344,7 +345,7 @@ def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
         ) from err
     except ValueError as err:
         raise RepositoryError(
-            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+            index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
 
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IndexEntry",
     "IndexFile",
+    "SharedIndexError",
     "StageZeroEntries",
     "UnsupportedIndexError",
     "cleanup_mode",
@@ -49,6 +50,7 @@ __all__ = [
     "read_index_file",
     "read_index_if_changed",
     "remember",
+    "repair_advice",
     "serialize_index",
     "serialize_split",
 ]
@@ -213,6 +215,24 @@ class StageZeroEntries(Mapping[str, IndexEntry]):
         return self._count
 
 
+class SharedIndexError(ValueError):
+    """A split index whose shared index is missing or damaged, or that does not fit it.
+
+    git cannot read such an index either (so ``git reset`` alone fails on it too).
+    """
+
+
+def repair_advice(error: ValueError, index_path: str | os.PathLike[str]) -> str:
+    """What to run to rebuild the unreadable index at ``index_path`` (``error`` says why)."""
+    if isinstance(error, SharedIndexError):
+        # git reads the index before it resets it, and dies on the same shared index.
+        return (
+            f"git cannot read it either: delete {os.fspath(index_path)}, then `git reset` "
+            "rebuilds it from HEAD (the files in the work tree are kept)"
+        )
+    return "`git reset` rebuilds it from HEAD"
+
+
 def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     """Parse an index file; ``None`` for version 4, which we do not patch.
 
@@ -287,14 +307,19 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
         parse_link,
     )
 
-    if len(link_data) < 20:
-        raise ValueError("the link extension is too short")
-    shared_id = link_data[:20].hex()
-    shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
-    deleted, replaced = parse_link(link_data, len(shared_entries))
-    merged_paths, merged, changes = merge_split(
-        shared_paths, shared_entries, paths, entries, deleted, replaced
-    )
+    try:
+        if len(link_data) < 20:
+            raise ValueError("the link extension is too short")
+        shared_id = link_data[:20].hex()
+        shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
+        deleted, replaced = parse_link(link_data, len(shared_entries))
+        merged_paths, merged, changes = merge_split(
+            shared_paths, shared_entries, paths, entries, deleted, replaced
+        )
+    except UnsupportedIndexError:
+        raise
+    except ValueError as error:
+        raise SharedIndexError(str(error)) from error
     extended = sum(1 for entry in merged if entry[60] & 0x40)
     link = SplitLink(shared_id, shared_paths, shared_entries, changes)
     return IndexFile(version, merged_paths, merged, extended, extensions, raw, link)
