@@ -84,9 +84,20 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
         raise damaged(repo.path, f"{name} is a symbolic-ref loop") from err
     except FileFormatException as err:  # packed-refs with a line that is not "<id> <ref>"
         raise damaged(repo.path, f"packed-refs cannot be read ({err})") from err
+    sha = ObjectID(_as_git_reads(sha))
     if not is_object_id(sha):
         raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
     return sha
+
+
+def _as_git_reads(value: bytes) -> bytes:
+    """A loose ref's id as git reads it: 40 hex digits, then the end or any whitespace
+    and whatever follows (refs/files-backend.c ``parse_loose_ref_contents``), so that a
+    file edited by hand (``<id> \\n``) is the ref git says it is; else ``value``.
+    """
+    if len(value) > 40 and value[40:41].isspace() and is_object_id(value[:40]):
+        return value[:40]
+    return value
 
 
 def advance_branch(
@@ -200,7 +211,7 @@ def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
     """What ``ref`` holds: its loose file's first line, else its ``packed-refs`` line."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(4096).rstrip(b"\r\n")
+            return _as_git_reads(handle.read(4096).rstrip(b"\r\n"))
     except FileNotFoundError:
         return repo.refs.get_packed_refs().get(ref)
 
