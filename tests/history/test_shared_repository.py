@@ -71,3 +71,18 @@ def test_reflogs_made_again_after_they_were_removed_are_group_writable(
     made = [logs, logs / "HEAD", logs / "refs/heads/agent", logs / "refs/heads/agent/work"]
     assert [path.name for path in made if not group_writable(path)] == []
     assert git(shared_repo, "reflog", "-1", "--format=%gs").strip() == "commit: ours"
+
+
+@pytest.mark.parametrize("split", ["false", "true"], ids=["one_index_file", "split_index"])
+def test_under_a_private_umask_the_group_can_still_read_the_index(
+    shared_repo: Path, split: str
+) -> None:
+    # What core.sharedRepository is for: people whose umask keeps the group out.
+    git(shared_repo, "config", "core.splitIndex", split)
+    os.umask(0o077)  # the fixture puts the umask back
+
+    commit_once(shared_repo)
+
+    written = [shared_repo / ".git/index", *(shared_repo / ".git").glob("sharedindex.*")]
+    assert [path.name for path in written if not group_writable(path)] == []
+    assert git(shared_repo, "status", "--porcelain") == ""

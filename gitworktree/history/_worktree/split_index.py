@@ -32,6 +32,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dulwich.file import adjust_shared_perm
+
+if TYPE_CHECKING:
+    from dulwich.file import SharedPerm
 
 __all__ = [
     "MAX_CHANGED_FRACTION",
@@ -345,8 +351,11 @@ def split_entries(
     return paths, entries, data
 
 
-def write_shared_index(directory: str, raw: bytes) -> str:
+def write_shared_index(directory: str, raw: bytes, shared_perm: SharedPerm | None = None) -> str:
     """Store ``raw`` as ``sharedindex.<its checksum>`` (renamed into place); return the id.
+
+    With ``shared_perm`` (``core.sharedRepository``) it is widened for the group, as git
+    widens it.
 
     Shared indexes no index has used for `SHARED_INDEX_EXPIRY` are removed, as git
     removes them when it writes a new one.
@@ -360,6 +369,7 @@ def write_shared_index(directory: str, raw: bytes) -> str:
         try:
             with open(temp, "wb") as handle:
                 handle.write(raw)
+            adjust_shared_perm(temp, shared_perm)
             os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
