@@ -212,8 +212,16 @@ def test_a_shared_index_that_is_not_what_its_name_says_is_refused(
         git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
 
 
+V4_OPERATIONS: dict[str, Callable[[Repository], object]] = {
+    "commit": lambda repo: repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="o"),
+    "hard_restore": lambda repo: repo.restore("HEAD~0", hard=True),
+    "merge": lambda repo: repo.merge("HEAD"),
+}
+
+
+@pytest.mark.parametrize("operation", V4_OPERATIONS.values(), ids=V4_OPERATIONS.keys())
 def test_a_split_index_in_version_4_is_refused_not_rewritten_without_its_shared_entries(
-    git_repo: Repository,
+    git_repo: Repository, operation: Callable[[Repository], object]
 ) -> None:
     # Version 4 is rewritten through dulwich, which reads only the split file's entries:
     # the shared index's entries would be dropped from the index without a word.
@@ -223,9 +231,10 @@ def test_a_split_index_in_version_4_is_refused_not_rewritten_without_its_shared_
     before = index.read_bytes()
     head = git_repo.head
 
-    with pytest.raises(RepositoryError, match="version 4"):
-        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+    with pytest.raises(RepositoryError, match="version 4") as raised:
+        operation(git_repo)
 
+    assert "`git update-index --index-version 2`" in str(raised.value)
     assert git_repo.head == head
     assert index.read_bytes() == before
     assert (git_repo.path / "work/tasks/t001.json").read_bytes() == b'{"n": 1}\n'

@@ -343,24 +343,12 @@ def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
         raise RepositoryError(
             index_path,
             f"the index uses {err}, which gitworktree cannot update; nothing was changed. "
-            + _TURN_OFF.get(str(err), "`git update-index --index-version 2` rewrites it")
-            + ", then retry",
+            + repair_advice(err, index_path),
         ) from err
     except ValueError as err:
         raise RepositoryError(
             index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
-
-
-_TURN_OFF = {
-    "a split index in index version 4": (
-        "`git update-index --index-version 2` rewrites it in a version gitworktree updates"
-    ),
-    "a sparse index": "Turn it off with `git sparse-checkout disable`",
-    "a split index over a version 4 shared index": (
-        "Turn it off with `git update-index --no-split-index --index-version 2`"
-    ),
-}
 
 
 def _changes_after(

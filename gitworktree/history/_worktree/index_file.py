@@ -222,8 +222,24 @@ class SharedIndexError(ValueError):
     """
 
 
+#: What turns a format we cannot update into one we can.
+_TURN_OFF = {
+    "a split index in index version 4": (
+        "`git update-index --index-version 2` rewrites it in a version gitworktree updates"
+    ),
+    "a sparse index": "Turn it off with `git sparse-checkout disable`",
+    "a split index over a version 4 shared index": (
+        "Turn it off with `git update-index --no-split-index --index-version 2`"
+    ),
+}
+
+
 def repair_advice(error: ValueError, index_path: str | os.PathLike[str]) -> str:
-    """What to run to rebuild the unreadable index at ``index_path`` (``error`` says why)."""
+    """What to run to rebuild the unreadable index at ``index_path`` (``error`` says why),
+    or to turn a format we do not update (`UnsupportedIndexError`) into one we do."""
+    if isinstance(error, UnsupportedIndexError):
+        remedy = _TURN_OFF.get(str(error), "`git update-index --index-version 2` rewrites it")
+        return remedy + ", then retry"
     if isinstance(error, SharedIndexError):
         # git reads the index before it resets it, and dies on the same shared index.
         return (
