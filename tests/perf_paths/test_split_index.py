@@ -6,8 +6,11 @@ lists HEAD's files, and ``git write-tree`` gives HEAD's tree.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitworktree import RepositoryError
+from gitworktree import GitWorktreeError, RepositoryError
 from gitworktree.history import Repository
+from gitworktree.history._refs import refs as refs_module
 from gitworktree.history._worktree.index_file import parse_index
 from gitworktree.history._worktree.split_index import decode_ewah, encode_ewah
 from tests.oracle import git, git_lines
@@ -270,4 +274,31 @@ def test_a_damaged_shared_index_error_gives_a_repair_that_git_can_run(
     (git_repo.path / ".git" / "index").unlink()
     git(git_repo, "reset", "-q")
     git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+    assert_git_agrees(git_repo)
+
+
+def test_a_commit_that_does_not_land_keeps_the_old_shared_index_its_index_goes_back_to(
+    git_repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new shared index removes the ones unused for two weeks; the index put back after
+    # a failed branch move still names the old one, which must still be there.
+    git(git_repo, "update-index", "--split-index")
+    [shared] = shared_indexes(git_repo.path)
+    three_weeks_ago = time.time() - 21 * 24 * 3600
+    os.utime(git_repo.path / ".git" / shared, (three_weeks_ago, three_weeks_ago))
+    before = (git_repo.path / ".git" / "index").read_bytes()
+    head = git_repo.head
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    changed = {f"work/tasks/t{index:03d}.json": b"changed\n" for index in range(30)}
+    with monkeypatch.context() as patch:
+        patch.setattr(refs_module, "_swap_loose_ref", full_disk)
+        with pytest.raises(GitWorktreeError):
+            git_repo.commit_changes(changed, message="most of them")
+
+    assert git_repo.head == head
+    assert (git_repo.path / ".git" / "index").read_bytes() == before
+    assert shared in shared_indexes(git_repo.path)
     assert_git_agrees(git_repo)

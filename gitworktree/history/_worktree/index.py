@@ -279,7 +279,8 @@ class IndexLock:
             if split is not None and freshen_shared_index(directory, link.shared_id):
                 return split
         shared = serialize_index(whole.version, whole.paths, whole.entries, whole.extended, [])
-        shared_id = write_shared_index(directory, shared.raw, self.shared_perm)
+        in_use = None if link is None else link.shared_id  # the index put back names it
+        shared_id = write_shared_index(directory, shared.raw, self.shared_perm, in_use)
         fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
         return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 
