@@ -86,3 +86,20 @@ def test_under_a_private_umask_the_group_can_still_read_the_index(
     written = [shared_repo / ".git/index", *(shared_repo / ".git").glob("sharedindex.*")]
     assert [path.name for path in written if not group_writable(path)] == []
     assert git(shared_repo, "status", "--porcelain") == ""
+
+
+def test_the_first_commit_of_a_new_branch_leaves_its_file_readable_by_the_group(
+    tmp_path: Path,
+) -> None:
+    previous = os.umask(0o077)
+    try:
+        root = tmp_path / "repo"
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main", "--shared=group")
+
+        commit_once(root)  # the branch is born: no compare-and-swap, a new ref
+
+        assert group_writable(root / ".git/refs/heads/main")
+        assert git(root, "log", "--format=%s") == "ours\n"
+    finally:
+        os.umask(previous)

@@ -127,6 +127,9 @@ def advance_branch(
     who, when, zone = signature.raw, signature.timestamp, signature.offset
     if old is None:
         moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
+        if moved:  # dulwich leaves a new ref file as the umask has it
+            with contextlib.suppress(OSError):
+                adjust_shared_perm(repo.refs.refpath(ref), _shared_perm(repo))  # type: ignore[attr-defined]
     else:
         swapped = _swap_loose_ref(repo, ref, old, new, signature=signature, message=message)
         if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
