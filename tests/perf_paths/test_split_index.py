@@ -6,8 +6,11 @@ lists HEAD's files, and ``git write-tree`` gives HEAD's tree.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitworktree import RepositoryError
+from gitworktree import GitWorktreeError, RepositoryError
 from gitworktree.history import Repository
+from gitworktree.history._refs import refs as refs_module
 from gitworktree.history._worktree.index_file import parse_index
 from gitworktree.history._worktree.split_index import decode_ewah, encode_ewah
 from tests.oracle import git, git_lines
@@ -210,3 +214,91 @@ def test_a_shared_index_that_is_not_what_its_name_says_is_refused(
 
     with pytest.raises(RepositoryError, match="does not have that checksum"):
         git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+
+V4_OPERATIONS: dict[str, Callable[[Repository], object]] = {
+    "commit": lambda repo: repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="o"),
+    "hard_restore": lambda repo: repo.restore("HEAD~0", hard=True),
+    "merge": lambda repo: repo.merge("HEAD"),
+}
+
+
+@pytest.mark.parametrize("operation", V4_OPERATIONS.values(), ids=V4_OPERATIONS.keys())
+def test_a_split_index_in_version_4_is_refused_not_rewritten_without_its_shared_entries(
+    git_repo: Repository, operation: Callable[[Repository], object]
+) -> None:
+    # Version 4 is rewritten through dulwich, which reads only the split file's entries:
+    # the shared index's entries would be dropped from the index without a word.
+    git(git_repo, "update-index", "--index-version", "4")
+    git(git_repo, "update-index", "--split-index")
+    index = git_repo.path / ".git" / "index"
+    before = index.read_bytes()
+    head = git_repo.head
+
+    with pytest.raises(RepositoryError, match="version 4") as raised:
+        operation(git_repo)
+
+    assert "`git update-index --index-version 2`" in str(raised.value)
+    assert git_repo.head == head
+    assert index.read_bytes() == before
+    assert (git_repo.path / "work/tasks/t001.json").read_bytes() == b'{"n": 1}\n'
+    assert_git_agrees(git_repo)
+
+
+def delete_shared_index(root: Path, shared: str) -> None:
+    (root / ".git" / shared).unlink()
+
+
+def truncate_shared_index(root: Path, shared: str) -> None:
+    path = root / ".git" / shared
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:100])
+
+
+@pytest.mark.parametrize(
+    "damage", [delete_shared_index, truncate_shared_index], ids=["deleted", "truncated"]
+)
+def test_a_damaged_shared_index_error_gives_a_repair_that_git_can_run(
+    git_repo: Repository, damage: Callable[[Path, str], None]
+) -> None:
+    # `git reset` reads the index first and fails on the same shared index.
+    git(git_repo, "update-index", "--split-index")
+    [shared] = shared_indexes(git_repo.path)
+    damage(git_repo.path, shared)
+
+    with pytest.raises(RepositoryError) as raised:
+        git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    index = git_repo.path / ".git" / "index"
+    assert f"delete {index}, then `git reset`" in str(raised.value)
+    (git_repo.path / ".git" / "index").unlink()
+    git(git_repo, "reset", "-q")
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+    assert_git_agrees(git_repo)
+
+
+def test_a_commit_that_does_not_land_keeps_the_old_shared_index_its_index_goes_back_to(
+    git_repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new shared index removes the ones unused for two weeks; the index put back after
+    # a failed branch move still names the old one, which must still be there.
+    git(git_repo, "update-index", "--split-index")
+    [shared] = shared_indexes(git_repo.path)
+    three_weeks_ago = time.time() - 21 * 24 * 3600
+    os.utime(git_repo.path / ".git" / shared, (three_weeks_ago, three_weeks_ago))
+    before = (git_repo.path / ".git" / "index").read_bytes()
+    head = git_repo.head
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    changed = {f"work/tasks/t{index:03d}.json": b"changed\n" for index in range(30)}
+    with monkeypatch.context() as patch:
+        patch.setattr(refs_module, "_swap_loose_ref", full_disk)
+        with pytest.raises(GitWorktreeError):
+            git_repo.commit_changes(changed, message="most of them")
+
+    assert git_repo.head == head
+    assert (git_repo.path / ".git" / "index").read_bytes() == before
+    assert shared in shared_indexes(git_repo.path)
+    assert_git_agrees(git_repo)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dulwich.errors import FileFormatException
-from dulwich.file import FileLocked
+from dulwich.file import FileLocked, adjust_shared_perm
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.reflog import format_reflog_line
 from dulwich.refs import Ref, SymrefLoop
@@ -24,6 +24,8 @@ from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history._core.damage import damaged, is_object_id
 
 if TYPE_CHECKING:
+    from dulwich.file import SharedPerm
+
     from gitworktree.history._core.identity import Signature
 
 __all__ = [
@@ -82,9 +84,20 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
         raise damaged(repo.path, f"{name} is a symbolic-ref loop") from err
     except FileFormatException as err:  # packed-refs with a line that is not "<id> <ref>"
         raise damaged(repo.path, f"packed-refs cannot be read ({err})") from err
+    sha = ObjectID(_as_git_reads(sha))
     if not is_object_id(sha):
         raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
     return sha
+
+
+def _as_git_reads(value: bytes) -> bytes:
+    """A loose ref's id as git reads it: 40 hex digits, then the end or any whitespace
+    and whatever follows (refs/files-backend.c ``parse_loose_ref_contents``), so that a
+    file edited by hand (``<id> \\n``) is the ref git says it is; else ``value``.
+    """
+    if len(value) > 40 and value[40:41].isspace() and is_object_id(value[:40]):
+        return value[:40]
+    return value
 
 
 def advance_branch(
@@ -114,6 +127,9 @@ def advance_branch(
     who, when, zone = signature.raw, signature.timestamp, signature.offset
     if old is None:
         moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
+        if moved:  # dulwich leaves a new ref file as the umask has it
+            with contextlib.suppress(OSError):
+                adjust_shared_perm(repo.refs.refpath(ref), _shared_perm(repo))  # type: ignore[attr-defined]
     else:
         swapped = _swap_loose_ref(repo, ref, old, new, signature=signature, message=message)
         if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
@@ -167,7 +183,7 @@ def _swap_loose_ref(
     except FileExistsError:
         raise FileLocked(path, lock) from None
     except FileNotFoundError:  # a branch only in packed-refs, in a folder not made yet
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _make_folders(repo, os.fsdecode(os.path.dirname(path)))
         fd = os.open(lock, flags, 0o644)
     moved: bool | None = False
     try:
@@ -183,6 +199,7 @@ def _swap_loose_ref(
             os.close(fd)
         if moved:
             append_reflog(repo, ref, old, new, signature=signature, message=message)
+            adjust_shared_perm(lock, _shared_perm(repo))
             os.replace(lock, path)
             return True
     except BaseException:
@@ -197,7 +214,7 @@ def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
     """What ``ref`` holds: its loose file's first line, else its ``packed-refs`` line."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(4096).rstrip(b"\r\n")
+            return _as_git_reads(handle.read(4096).rstrip(b"\r\n"))
     except FileNotFoundError:
         return repo.refs.get_packed_refs().get(ref)
 
@@ -225,7 +242,7 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
         return in_the_way
     path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
     lock = path + b".lock"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _make_folders(repo, os.fsdecode(os.path.dirname(path)))
     try:
         fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     except FileExistsError:
@@ -239,6 +256,7 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
         finally:
             os.close(fd)
         if in_the_way is None:
+            adjust_shared_perm(lock, _shared_perm(repo))
             os.replace(lock, path)
             return None
     except BaseException:
@@ -305,14 +323,37 @@ def append_reflog(
     try:
         fd = os.open(path, _APPEND, 0o666)
     except FileNotFoundError:  # the first entry of this ref: make its folder
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(repo, str(path.parent))
         fd = os.open(path, _APPEND, 0o666)
+    perm = _shared_perm(repo)
+    if perm is not None:  # it may have just been made: widen it as git does
+        adjust_shared_perm(path, perm)
     try:
         written = 0
         while written < len(line):
             written += os.write(fd, line[written:])
     finally:
         os.close(fd)
+
+
+def _shared_perm(repo: Repo) -> SharedPerm | None:
+    """``core.sharedRepository``, as dulwich read it when it opened the object store."""
+    return getattr(repo.object_store, "shared_perm", None)
+
+
+def _make_folders(repo: Repo, directory: str) -> None:
+    """Make ``directory`` and its missing parents, widened for ``core.sharedRepository``
+    as git widens them, so that the group's next ``git commit`` can lock and log in them.
+    """
+    missing: list[str] = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    perm = _shared_perm(repo)
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(folder)
+            adjust_shared_perm(folder, perm)
 
 
 def delete_ref(repo: Repo, ref: Ref, old: ObjectID) -> bool:

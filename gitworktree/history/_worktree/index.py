@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dulwich.file import FileLocked
+from dulwich.file import FileLocked, adjust_shared_perm
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
@@ -54,11 +54,13 @@ from gitworktree.history._worktree.index_file import (
     note_written,
     read_index_file,
     remember,
+    repair_advice,
     serialize_index,
     serialize_split,
 )
 
 if TYPE_CHECKING:
+    from dulwich.file import SharedPerm
     from dulwich.index import ConflictedIndexEntry
     from dulwich.index import IndexEntry as DulwichEntry
 
@@ -121,6 +123,8 @@ class IndexLock:
         #: ``core.splitIndex`` as configured, if the writer read it: ``True`` writes a
         #: split index, ``False`` a whole one; ``None`` keeps the form the index has.
         self.split_index: bool | None = None
+        #: ``core.sharedRepository``: the files written are widened for the group by it.
+        self.shared_perm: SharedPerm | None = None
 
     def keep(self) -> None:
         """Keep the new index even if the block ends with an exception (the branch moved)."""
@@ -275,7 +279,8 @@ class IndexLock:
             if split is not None and freshen_shared_index(directory, link.shared_id):
                 return split
         shared = serialize_index(whole.version, whole.paths, whole.entries, whole.extended, [])
-        shared_id = write_shared_index(directory, shared.raw)
+        in_use = None if link is None else link.shared_id  # the index put back names it
+        shared_id = write_shared_index(directory, shared.raw, self.shared_perm, in_use)
         fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
         return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 
@@ -299,7 +304,7 @@ class IndexLock:
 
     def _place(self, raw: bytes) -> None:
         """Replace the index with ``raw`` by a rename: readers see the old or the new."""
-        _replace_file(self._index_path, raw)
+        _replace_file(self._index_path, raw, self.shared_perm)
         self.applied = True
 
     def restore(self) -> None:
@@ -309,7 +314,7 @@ class IndexLock:
         if self._old is None:
             self._index_path.unlink(missing_ok=True)
         else:
-            _replace_file(self._index_path, self._old)
+            _replace_file(self._index_path, self._old, self.shared_perm)
         self.applied = False
 
     def _read_with_dulwich(self) -> tuple[_Entries, int]:
@@ -339,21 +344,12 @@ def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
         raise RepositoryError(
             index_path,
             f"the index uses {err}, which gitworktree cannot update; nothing was changed. "
-            + _TURN_OFF.get(str(err), "`git update-index --index-version 2` rewrites it")
-            + ", then retry",
+            + repair_advice(err, index_path),
         ) from err
     except ValueError as err:
         raise RepositoryError(
-            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+            index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
-
-
-_TURN_OFF = {
-    "a sparse index": "Turn it off with `git sparse-checkout disable`",
-    "a split index over a version 4 shared index": (
-        "Turn it off with `git update-index --no-split-index --index-version 2`"
-    ),
-}
 
 
 def _changes_after(
@@ -403,6 +399,7 @@ def locked_index(repo: Repo) -> Iterator[IndexLock]:
     wait_for_lock(lambda: _create_lock(index_path, lock_path))
     try:
         index = IndexLock(index_path, _read_or_none(index_path))
+        index.shared_perm = getattr(repo.object_store, "shared_perm", None)
         index.read()  # refuse an index we cannot update before anything is written
         try:
             yield index
@@ -483,17 +480,20 @@ def _read_or_none(path: Path) -> bytes | None:
         return None
 
 
-def _replace_file(path: Path, raw: bytes) -> None:
+def _replace_file(path: Path, raw: bytes, shared_perm: SharedPerm | None = None) -> None:
     """Write ``raw`` to a temporary file next to ``path`` and rename it over ``path``.
 
     Like git's index, not flushed (``core.fsync`` leaves the index out by default): the
     index is a cache of HEAD plus stat data, and the objects and refs it names are.
     The temporary name carries our pid, so a killed writer's is recognized and removed.
+    With ``shared_perm`` (``core.sharedRepository``) it is widened for the group as git
+    widens its index, or a colleague's git could not read it under a private umask.
     """
     temp = path.with_name(f"{path.name}{INDEX_TEMP_INFIX}{os.getpid()}")
     try:
         with open(temp, "wb") as handle:
             handle.write(raw)
+        adjust_shared_perm(temp, shared_perm)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)

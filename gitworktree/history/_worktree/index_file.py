@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IndexEntry",
     "IndexFile",
+    "SharedIndexError",
     "StageZeroEntries",
     "UnsupportedIndexError",
     "cleanup_mode",
@@ -49,6 +50,7 @@ __all__ = [
     "read_index_file",
     "read_index_if_changed",
     "remember",
+    "repair_advice",
     "serialize_index",
     "serialize_split",
 ]
@@ -212,15 +214,52 @@ class StageZeroEntries(Mapping[str, IndexEntry]):
         return self._count
 
 
+class SharedIndexError(ValueError):
+    """A split index whose shared index is missing or damaged, or that does not fit it.
+
+    git cannot read such an index either (so ``git reset`` alone fails on it too).
+    """
+
+
+#: What turns a format we cannot update into one we can.
+_TURN_OFF = {
+    "a split index in index version 4": (
+        "`git update-index --index-version 2` rewrites it in a version gitworktree updates"
+    ),
+    "a sparse index": "Turn it off with `git sparse-checkout disable`",
+    "a split index over a version 4 shared index": (
+        "Turn it off with `git update-index --no-split-index --index-version 2`"
+    ),
+}
+
+
+def repair_advice(error: ValueError, index_path: str | os.PathLike[str]) -> str:
+    """What to run to rebuild the unreadable index at ``index_path`` (``error`` says why),
+    or to turn a format we do not update (`UnsupportedIndexError`) into one we do."""
+    if isinstance(error, UnsupportedIndexError):
+        remedy = _TURN_OFF.get(str(error), "`git update-index --index-version 2` rewrites it")
+        return remedy + ", then retry"
+    if isinstance(error, SharedIndexError):
+        # git reads the index before it resets it, and dies on the same shared index.
+        return (
+            f"git cannot read it either: delete {os.fspath(index_path)}, then `git reset` "
+            "rebuilds it from HEAD (the files in the work tree are kept)"
+        )
+    return "`git reset` rebuilds it from HEAD"
+
+
 def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     """Parse an index file; ``None`` for version 4, which we do not patch.
+
+    A version 4 split index is refused: it is rewritten through dulwich, which would
+    drop its shared entries.
 
     A split index (git's ``link`` extension) is merged with its shared index, read
     from ``directory`` (the git directory); without one it is refused.
 
     Raises:
         UnsupportedIndexError: for a sparse index, an unknown required extension, or a
-            split index when no ``directory`` is given.
+            split index when no ``directory`` is given or in version 4.
         ValueError: if the file is truncated, malformed, or its checksum is wrong, or a
             split index does not fit its shared index.
     """
@@ -229,6 +268,10 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     signature, version, count = _HEADER.unpack_from(raw)
     if signature != _SIGNATURE:
         raise ValueError("not an index file")
+    if version == 4:
+        if _has_link_v4(raw, count):
+            raise UnsupportedIndexError("a split index in index version 4")
+        return None
     if version not in (2, 3):
         return None
     checksum = raw[-20:]
@@ -279,17 +322,46 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
         parse_link,
     )
 
-    if len(link_data) < 20:
-        raise ValueError("the link extension is too short")
-    shared_id = link_data[:20].hex()
-    shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
-    deleted, replaced = parse_link(link_data, len(shared_entries))
-    merged_paths, merged, changes = merge_split(
-        shared_paths, shared_entries, paths, entries, deleted, replaced
-    )
+    try:
+        if len(link_data) < 20:
+            raise ValueError("the link extension is too short")
+        shared_id = link_data[:20].hex()
+        shared_paths, shared_entries = load_shared_index(directory, shared_id, _parse_shared)
+        deleted, replaced = parse_link(link_data, len(shared_entries))
+        merged_paths, merged, changes = merge_split(
+            shared_paths, shared_entries, paths, entries, deleted, replaced
+        )
+    except UnsupportedIndexError:
+        raise
+    except ValueError as error:
+        raise SharedIndexError(str(error)) from error
     extended = sum(1 for entry in merged if entry[60] & 0x40)
     link = SplitLink(shared_id, shared_paths, shared_entries, changes)
     return IndexFile(version, merged_paths, merged, extended, extensions, raw, link)
+
+
+def _has_link_v4(raw: bytes, count: int) -> bool:
+    """Whether the version 4 index ``raw`` has a ``link`` extension (a split index).
+
+    dulwich, which rewrites version 4, ignores that extension: it would write the split
+    file's few entries as the whole index. Entries are walked, not parsed: a fixed part,
+    the varint of the previous path's bytes to drop, and the NUL-terminated rest.
+    """
+    pos, body_end = _HEADER.size, len(raw) - 20
+    try:
+        for _ in range(count):
+            flags = (raw[pos + 60] << 8) | raw[pos + 61]
+            pos += 64 if flags & _EXTENDED else 62
+            while raw[pos] & 0x80:
+                pos += 1
+            pos = raw.index(b"\0", pos + 1) + 1
+    except (IndexError, ValueError):
+        return False  # damaged: the reader that follows says so
+    while pos + 8 <= body_end:
+        if raw[pos : pos + 4] == b"link":
+            return True
+        pos += 8 + int.from_bytes(raw[pos + 4 : pos + 8], "big")
+    return False
 
 
 def _parse_shared(raw: bytes) -> tuple[list[bytes], list[bytes]]:

@@ -16,7 +16,11 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import OperationInProgressError, RepositoryError
 from gitworktree.history._core.paths import decode_path
-from gitworktree.history._worktree.index_file import IndexFile, read_index_if_changed
+from gitworktree.history._worktree.index_file import (
+    IndexFile,
+    read_index_if_changed,
+    repair_advice,
+)
 
 __all__ = ["check_no_operation_in_progress", "operation_in_progress", "unmerged_paths"]
 
@@ -121,5 +125,5 @@ def _read_index(repo: Repo) -> IndexFile | None:
         return read_index_if_changed(index_path)
     except ValueError as err:
         raise RepositoryError(
-            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+            index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err

@@ -179,7 +179,11 @@ def check_sparse(repo: Repo) -> None:
             ``core.sparseCheckout`` is on or an index entry has its skip-worktree bit.
     """
     from gitworktree.history._worktree.index import read_index_entries
-    from gitworktree.history._worktree.index_file import UnsupportedIndexError, read_index_file
+    from gitworktree.history._worktree.index_file import (
+        UnsupportedIndexError,
+        read_index_file,
+        repair_advice,
+    )
 
     config = repo.get_config_stack()
     if config.get_boolean(("core",), "sparseCheckout", False):
@@ -198,7 +202,7 @@ def check_sparse(repo: Repo) -> None:
         return
     except ValueError as err:
         raise RepositoryError(
-            index_path, f"cannot read the index ({err}); `git reset` rebuilds it from HEAD"
+            index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
     if parsed is None or not parsed.extended:
         return  # version 4 keeps no skip-worktree bits we patch; version 2 has none

@@ -32,6 +32,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dulwich.file import adjust_shared_perm
+
+if TYPE_CHECKING:
+    from dulwich.file import SharedPerm
 
 __all__ = [
     "MAX_CHANGED_FRACTION",
@@ -345,8 +351,19 @@ def split_entries(
     return paths, entries, data
 
 
-def write_shared_index(directory: str, raw: bytes) -> str:
+def write_shared_index(
+    directory: str,
+    raw: bytes,
+    shared_perm: SharedPerm | None = None,
+    in_use: str | None = None,
+) -> str:
     """Store ``raw`` as ``sharedindex.<its checksum>`` (renamed into place); return the id.
+
+    ``in_use`` is the id of the shared index the index on disk still names: it is kept
+    however old, since that index is put back if the write does not land.
+
+    With ``shared_perm`` (``core.sharedRepository``) it is widened for the group, as git
+    widens it.
 
     Shared indexes no index has used for `SHARED_INDEX_EXPIRY` are removed, as git
     removes them when it writes a new one.
@@ -360,12 +377,16 @@ def write_shared_index(directory: str, raw: bytes) -> str:
         try:
             with open(temp, "wb") as handle:
                 handle.write(raw)
+            adjust_shared_perm(temp, shared_perm)
             os.replace(temp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
-    _remove_expired(directory, keep=path)
+    kept = {path}
+    if in_use is not None:
+        kept.add(os.path.join(directory, f"sharedindex.{in_use}"))
+    _remove_expired(directory, keep=kept)
     return shared_id
 
 
@@ -384,11 +405,11 @@ def freshen_shared_index(directory: str, shared_id: str) -> bool:
     return True
 
 
-def _remove_expired(directory: str, *, keep: str) -> None:
+def _remove_expired(directory: str, *, keep: set[str]) -> None:
     limit = time.time() - SHARED_INDEX_EXPIRY
     with contextlib.suppress(OSError), os.scandir(directory) as entries:
         for entry in entries:
-            if not entry.name.startswith("sharedindex.") or entry.path == keep:
+            if not entry.name.startswith("sharedindex.") or entry.path in keep:
                 continue
             with contextlib.suppress(OSError):
                 if entry.stat(follow_symlinks=False).st_mtime < limit:

@@ -1,0 +1,54 @@
+"""A branch file edited by hand still names its commit wherever git reads it so.
+
+git reads a loose ref as 40 hex digits followed by the end of the file or any
+whitespace (what comes after is ignored: refs/files-backend.c
+``parse_loose_ref_contents``). A file saved by an editor with CRLF, a trailing blank
+or a comment after a space is a sound ref to git; a commit moves the branch from it
+and leaves it as git writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitworktree.history import Repository
+from tests.oracle import git
+
+TAILS = {
+    "crlf": b"\r\n",
+    "no_newline": b"",
+    "a_blank_line_after": b"\n\n",
+    "a_trailing_space": b" \n",
+    "a_trailing_tab": b"\t\n",
+    "a_comment_after_a_space": b" made by hand\n",
+}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Iterator[Path]:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "a.txt").write_text("a\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "made by git")
+    yield root
+
+
+@pytest.mark.parametrize("tail", TAILS.values(), ids=TAILS.keys())
+def test_a_commit_moves_a_branch_whose_file_git_reads(root: Path, tail: bytes) -> None:
+    ref = root / ".git/refs/heads/main"
+    parent = ref.read_bytes().strip()
+    ref.write_bytes(parent + tail)
+    assert git(root, "rev-parse", "main").strip().encode() == parent  # sound to git
+
+    with Repository.open(root) as repository:
+        landed = repository.commit_changes({"a.txt": b"ours\n"}, message="ours")
+
+    assert ref.read_bytes() == landed.sha.encode() + b"\n"
+    assert git(root, "rev-parse", "HEAD^").strip().encode() == parent
+    assert git(root, "status", "--porcelain") == ""
+    git(root, "fsck", "--strict", "--no-dangling")
