@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dulwich.errors import FileFormatException
 from dulwich.file import FileLocked, adjust_shared_perm
@@ -175,6 +176,44 @@ def _swap_loose_ref(
     Raises:
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
+
+    def refuse(path: bytes) -> str | None:
+        current = _read_loose_or_packed(repo, ref, path)
+        if current is None or not is_object_id(current):
+            return "moved" if current is None else "symbolic"
+        return None if current == old else "moved"
+
+    def log_it() -> None:
+        append_reflog(repo, ref, old, new, signature=signature, message=message)
+
+    refused = _write_under_lock(repo, ref, new, refuse, before_rename=log_it)
+    return True if refused is None else (None if refused == "symbolic" else False)
+
+
+R = TypeVar("R")
+
+
+def _write_under_lock(
+    repo: Repo,
+    ref: Ref,
+    sha: ObjectID,
+    refuse: Callable[[bytes], R | None],
+    *,
+    before_rename: Callable[[], None] | None = None,
+) -> R | None:
+    """Write ``sha`` into ``ref`` by git's protocol, unless ``refuse`` objects under the lock.
+
+    ``<ref>.lock`` is created exclusively (its folders made if missing), ``refuse`` is
+    asked with the ref's path while it is held, the id is written and flushed, then
+    ``before_rename`` runs (a reflog entry, written under the lock as git writes it)
+    and the lock is renamed over the ref. Whatever fails, the lock goes.
+
+    Returns:
+        ``None`` once written; else what ``refuse`` returned, nothing written.
+
+    Raises:
+        dulwich.file.FileLocked: if the ref's lock file exists.
+    """
     path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
     lock = path + b".lock"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -182,32 +221,32 @@ def _swap_loose_ref(
         fd = os.open(lock, flags, 0o644)
     except FileExistsError:
         raise FileLocked(path, lock) from None
-    except FileNotFoundError:  # a branch only in packed-refs, in a folder not made yet
+    except FileNotFoundError:  # a ref in a folder not made yet (or only in packed-refs)
         _make_folders(repo, os.fsdecode(os.path.dirname(path)))
-        fd = os.open(lock, flags, 0o644)
-    moved: bool | None = False
+        try:
+            fd = os.open(lock, flags, 0o644)
+        except FileExistsError:
+            raise FileLocked(path, lock) from None
     try:
         try:
-            current = _read_loose_or_packed(repo, ref, path)
-            if current is None or not is_object_id(current):
-                moved = None if current is not None else False
-            elif current == old:
-                os.write(fd, new + b"\n")
+            refused = refuse(path)
+            if refused is None:
+                os.write(fd, sha + b"\n")
                 os.fsync(fd)
-                moved = True
         finally:
             os.close(fd)
-        if moved:
-            append_reflog(repo, ref, old, new, signature=signature, message=message)
+        if refused is None:
+            if before_rename is not None:
+                before_rename()
             adjust_shared_perm(lock, _shared_perm(repo))
             os.replace(lock, path)
-            return True
+            return None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         raise
     os.unlink(lock)
-    return moved
+    return refused
 
 
 def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
@@ -240,31 +279,8 @@ def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:
     in_the_way = _ref_in_the_way(repo, ref)
     if in_the_way is not None:
         return in_the_way
-    path = repo.refs.refpath(ref)  # type: ignore[attr-defined]
-    lock = path + b".lock"
-    _make_folders(repo, os.fsdecode(os.path.dirname(path)))
-    try:
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    except FileExistsError:
-        raise FileLocked(path, lock) from None
-    try:
-        try:
-            in_the_way = _ref_in_the_way(repo, ref)
-            if in_the_way is None:
-                os.write(fd, sha + b"\n")
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        if in_the_way is None:
-            adjust_shared_perm(lock, _shared_perm(repo))
-            os.replace(lock, path)
-            return None
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(lock)
-        raise
-    os.unlink(lock)
-    return in_the_way
+    # Looked at again under the lock: a git process may have made one since.
+    return _write_under_lock(repo, ref, sha, lambda path: _ref_in_the_way(repo, ref))
 
 
 def _ref_in_the_way(repo: Repo, ref: Ref) -> Ref | None:
