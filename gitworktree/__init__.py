@@ -12,8 +12,9 @@ Declare a tree of artifacts, mount it on storage (Git by default), and every
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gitworktree._lazy import lazy_front
 
 if TYPE_CHECKING:
     from gitworktree.artifacts.document import Document, DocumentMutation
@@ -218,17 +219,4 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module a public name lives in and return the name (PEP 562)."""
-    try:
-        module = _SOURCES[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    # Bound on the package, the name is found directly from then on.
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_front(__name__, _SOURCES, globals())

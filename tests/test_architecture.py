@@ -50,7 +50,7 @@ DOCUMENTED_STORAGE_API = {
 # the longest matching prefix of its dotted name places it. The history layer is drawn
 # by sub-package, each one private behind ``gitworktree.history`` (the Repository facade).
 LAYERS = [
-    {"errors", "atomic", "validation.issues"},  # plain data the error types carry
+    {"errors", "atomic", "_lazy", "validation.issues"},  # plain data; the lazy fronts
     {"validation"},
     {"history._core"},  # paths, locks, identity, trailers, ref names, damage
     {"history._json"},  # JSON Pointers and the JSON three-way merge
