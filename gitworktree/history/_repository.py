@@ -47,7 +47,13 @@ from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
 from gitworktree.history._core.untrusted import naming_commit
-from gitworktree.history._objects.commits import commit_info, load_commit, shallow_commits
+from gitworktree.history._objects.commits import (
+    commit_info,
+    commit_tree,
+    known_commit_tree,
+    load_commit,
+    shallow_commits,
+)
 from gitworktree.history._objects.log import walk_commits
 from gitworktree.history._objects.rawtrees import diff_tree_files, read_tree
 from gitworktree.history._objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
@@ -135,9 +141,6 @@ class _FileIdsCache:
 
 _FILE_IDS = _FileIdsCache(max_names=100_000)
 
-#: Commits whose root tree one `Repository` remembers (see ``Repository._tree``).
-_COMMIT_TREES_HELD = 64
-
 
 class Repository:
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
@@ -186,7 +189,6 @@ class Repository:
         self._read_only = read_only
         self._file_mode: bool | None = None  # core.fileMode, read with the first commit
         # Commit id -> its root tree, for commits read already (a commit never changes).
-        self._commit_trees: dict[ObjectID, ObjectID] = {}
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
         self._writer_guard = WriterGuard()
         self._checkpoints = CheckpointOperations(
@@ -1229,21 +1231,15 @@ class Repository:
         return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
 
     def _tree(self, rev: str) -> ObjectID:
+        store = self._repo.object_store
         if rev in ("HEAD", "@"):
             # A mount asks for HEAD's tree once per directory: while HEAD stays at a
             # commit read already (so known to be one), neither peel nor parse it again.
             head = read_ref(self._repo, HEAD)
-            known = None if head is None else self._commit_trees.get(head)
+            known = None if head is None else known_commit_tree(store, head)
             if known is not None:
                 return known
-        sha = resolve_revision(self._repo, rev)
-        tree = self._commit_trees.get(sha)
-        if tree is None:
-            tree = ObjectID(load_commit(self._repo.object_store, sha).tree)
-            if len(self._commit_trees) >= _COMMIT_TREES_HELD:
-                self._commit_trees.clear()  # a long log walk: start over, stay bounded
-            self._commit_trees[sha] = tree
-        return tree
+        return commit_tree(store, resolve_revision(self._repo, rev))
 
     def _tree_or_empty(self, rev: str) -> ObjectID | None:
         if rev in ("HEAD", "@") and self.head is None:

@@ -21,9 +21,12 @@ from gitworktree.history._objects.rawtrees import diff_tree_paths
 __all__ = [
     "changed_paths",
     "commit_info",
+    "commit_tree",
+    "known_commit_tree",
     "load_commit",
     "parents_of",
     "remember_changed_paths",
+    "remember_commit_tree",
     "shallow_commits",
 ]
 
@@ -67,6 +70,50 @@ def load_commit(store: BaseObjectStore, sha: ObjectID) -> Commit:
         dulwich.errors.WrongObjectException: if ``sha`` is not a commit.
     """
     return load_object(store, sha, Commit)
+
+
+#: The root trees of recently read or written commits, by store and commit id: exact
+#: forever (a commit names its tree), so a commit on top of the last one, or a mount of
+#: HEAD, does not read the commit object back.
+_TREES: OrderedDict[tuple[str, ObjectID], ObjectID] = OrderedDict()
+_TREES_KEPT = 256
+_TREES_LOCK = threading.Lock()
+
+
+def _tree_key(store: BaseObjectStore, commit_id: ObjectID) -> tuple[str, ObjectID]:
+    return str(getattr(store, "path", "") or id(store)), commit_id
+
+
+def known_commit_tree(store: BaseObjectStore, commit_id: ObjectID) -> ObjectID | None:
+    """The root tree of ``commit_id`` if it was read or written lately, else ``None``."""
+    key = _tree_key(store, commit_id)
+    with _TREES_LOCK:
+        tree = _TREES.get(key)
+        if tree is not None:
+            _TREES.move_to_end(key)
+        return tree
+
+
+def remember_commit_tree(store: BaseObjectStore, commit_id: ObjectID, tree: ObjectID) -> None:
+    """Record the root tree of a commit just read or written."""
+    with _TREES_LOCK:
+        _TREES[_tree_key(store, commit_id)] = tree
+        while len(_TREES) > _TREES_KEPT:
+            _TREES.popitem(last=False)
+
+
+def commit_tree(store: BaseObjectStore, commit_id: ObjectID) -> ObjectID:
+    """The root tree of the commit ``commit_id`` (read once, then remembered).
+
+    Raises:
+        MissingObjectError: if ``store`` has no object ``commit_id`` (a `KeyError`).
+        dulwich.errors.WrongObjectException: if it is not a commit.
+    """
+    tree = known_commit_tree(store, commit_id)
+    if tree is None:
+        tree = ObjectID(load_commit(store, commit_id).tree)
+        remember_commit_tree(store, commit_id, tree)
+    return tree
 
 
 def shallow_commits(repo: Repo) -> frozenset[ObjectID]:

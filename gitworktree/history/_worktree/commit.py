@@ -42,9 +42,7 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -61,7 +59,12 @@ from gitworktree.history._core.fserrors import vanished, write_errors
 from gitworktree.history._core.identity import Signature
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.untrusted import check_link_target
-from gitworktree.history._objects.commits import load_commit, remember_changed_paths
+from gitworktree.history._objects.commits import (
+    commit_tree,
+    load_commit,
+    remember_changed_paths,
+    remember_commit_tree,
+)
 from gitworktree.history._objects.rawtrees import diff_tree_files, has_object, write_object
 from gitworktree.history._objects.treebuild import FILE_MODE, TreeEdit, apply_tree_edits
 from gitworktree.history._objects.trees import lookup_entry
@@ -221,7 +224,7 @@ def _publish_once(
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
-        base_tree = None if current is None else _tree_of(repo, current)
+        base_tree = None if current is None else commit_tree(repo.object_store, current)
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
@@ -233,32 +236,8 @@ def _publish_once(
         locked = index if isinstance(index, IndexLock) else None
         _move_branch(repo, move, files, modes, locked, trees, filters)
     remember_changed_paths(commit.id, changed)
-    _remember_tip(repo, commit)
+    remember_commit_tree(repo.object_store, commit.id, commit.tree)
     return commit
-
-
-#: The last commit written per repository: the next commit's parent is usually it, and
-#: its tree need not be read back (a lookup that lists the pack directory first).
-_TIPS: OrderedDict[str, tuple[ObjectID, ObjectID]] = OrderedDict()
-_TIPS_KEPT = 64
-_TIPS_LOCK = threading.Lock()
-
-
-def _remember_tip(repo: Repo, commit: Commit) -> None:
-    with _TIPS_LOCK:
-        _TIPS[repo.path] = (commit.id, commit.tree)
-        _TIPS.move_to_end(repo.path)
-        while len(_TIPS) > _TIPS_KEPT:
-            _TIPS.popitem(last=False)
-
-
-def _tree_of(repo: Repo, commit_id: ObjectID) -> ObjectID:
-    with _TIPS_LOCK:
-        tip = _TIPS.get(repo.path)
-    if tip is not None and tip[0] == commit_id:
-        return tip[1]
-    tree: ObjectID = load_commit(repo.object_store, commit_id).tree
-    return tree
 
 
 def _check_expected_head(
