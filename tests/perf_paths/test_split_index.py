@@ -129,6 +129,18 @@ def test_core_split_index_false_turns_it_back_into_one_file(git_repo: Repository
     assert_git_agrees(git_repo)
 
 
+def test_a_core_split_index_typo_keeps_the_index_as_it_is(git_repo: Repository) -> None:
+    git(git_repo, "update-index", "--split-index")
+    (git_repo.path / ".git" / "config").write_text(
+        (git_repo.path / ".git" / "config").read_text() + "[core]\n\tsplitIndex = ture\n"
+    )
+
+    git_repo.commit_changes({"work/tasks/t001.json": b"1\n"}, message="ours")
+
+    assert is_split(git_repo.path)  # neither turned off nor on by a value git refuses
+    assert git(git_repo, "-c", "core.splitIndex=true", "status", "--porcelain") == ""
+
+
 def test_a_missing_shared_index_is_named_and_nothing_is_written(
     git_repo: Repository,
 ) -> None:

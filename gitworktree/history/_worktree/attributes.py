@@ -125,16 +125,23 @@ class WorktreeFilters:
         self._quiet.clear()
 
     def split_index(self) -> bool | None:
-        """``core.splitIndex`` as configured (``None``: not set), read with the rest.
+        """``core.splitIndex`` as configured, read with the rest.
+
+        ``None`` when it is not set, or is not a boolean git reads (a typo such as
+        ``ture``, which git itself refuses): the index then keeps the form it has.
 
         Raises:
             RepositoryError: if the config files cannot be parsed.
         """
         try:
-            value = self._config_stack().get(("core",), "splitIndex")
+            value = self._config_stack().get(("core",), "splitIndex").strip().lower()
         except KeyError:
             return None
-        return value.strip().lower() in (b"true", b"yes", b"on", b"1", b"")
+        if value in (b"true", b"yes", b"on", b"1", b""):
+            return True
+        if value in (b"false", b"no", b"off", b"0"):
+            return False
+        return None
 
     def check_supported(self, path: str) -> None:
         """Refuse a path whose attributes ask for more than line-ending conversion.
