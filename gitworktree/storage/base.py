@@ -305,6 +305,16 @@ class Storage(ABC):
     def write(self, path: PurePosixPath, data: bytes) -> None:
         """Replace the object at ``path`` (its parent collection exists)."""
 
+    def write_many(self, files: Sequence[tuple[PurePosixPath, bytes]]) -> None:
+        """Replace the objects at these paths (their parent collections exist).
+
+        Each one is replaced as `write` replaces it; a backend that can flush many
+        files at once does (by default: one `write` each). On an error, the files
+        before it may be written already, each of them completely.
+        """
+        for path, data in files:
+            self.write(path, data)
+
     @abstractmethod
     def list_names(self, path: PurePosixPath) -> list[str]:
         """Sorted names of the children of the collection at ``path``."""
@@ -425,13 +435,17 @@ class Storage(ABC):
         The gate has already passed, so every write here is expected to succeed; each
         file is still replaced atomically where the backend can.
         """
+        # Removals first, so that a file can take the place of a directory emptied here.
         for path, data in sorted(changes.files.items()):
-            target = PurePosixPath(*split_path(path))
             if data is None:
-                self.remove(target)
-            else:
+                self.remove(PurePosixPath(*split_path(path)))
+        writes: list[tuple[PurePosixPath, bytes]] = []
+        for path, data in sorted(changes.files.items()):
+            if data is not None:
+                target = PurePosixPath(*split_path(path))
                 self.make_collection(target.parent)
-                self.write(target, data)
+                writes.append((target, data))
+        self.write_many(writes)
         return CommitInfo(
             sha="",
             message=changes.message,

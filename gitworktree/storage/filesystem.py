@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from gitworktree.atomic import atomic_write, is_temporary
+from gitworktree.atomic import atomic_write, atomic_write_many, is_temporary
 from gitworktree.errors import (
     ArtifactTooLargeError,
     NodeKindError,
@@ -201,6 +202,35 @@ class FilesystemStorage(Storage):
             atomic_write(full, data)
         except FileNotFoundError:
             raise StorageError(path, "its parent directory does not exist") from None
+
+    def write_many(self, files: Sequence[tuple[PurePosixPath, bytes]]) -> None:
+        """Replace each file atomically, flushed together (see `atomic_write_many`).
+
+        A commit of 2,000 new items took 4,000 flushes one after the other, one by one;
+        the batch flushes them in parallel and syncs each directory once.
+        """
+        if len(files) < 2:
+            super().write_many(files)
+            return
+        batch: list[tuple[Path, bytes, int]] = []
+        for path, data in files:
+            full = self.os_path(path)
+            if full.is_dir():
+                raise NodeKindError(path, "file", "directory")
+            try:
+                mode = full.stat().st_mode & 0o7777  # kept, as `atomic_write` keeps it
+            except FileNotFoundError:
+                mode = 0o644
+            batch.append((full, data, mode))
+        try:
+            atomic_write_many(batch)
+        except FileNotFoundError:
+            missing = next(
+                (path for (path, _), (full, _, _) in zip(files, batch, strict=True)
+                 if not full.parent.is_dir()),
+                files[0][0],
+            )  # fmt: skip
+            raise StorageError(missing, "its parent directory does not exist") from None
 
     def list_names(self, path: PurePosixPath) -> list[str]:
         full = self.os_path(path)
