@@ -130,6 +130,8 @@ class WorktreeFilters:
         # Directories where nothing can convert (no attributes along the way, no
         # core.autocrlf): their files skip the per-path lookup, the cost of a large map.
         self._quiet: dict[str, bool] = {}
+        # Directories with no attributes file along the way: nothing to match there.
+        self._bare: dict[str, bool] = {}
 
     @property
     def root(self) -> Path:
@@ -143,6 +145,12 @@ class WorktreeFilters:
 
     def attributes(self, path: str) -> Mapping[bytes, AttributeValue]:
         """The git attributes of ``path`` (repository-relative), the ``binary`` macro expanded."""
+        directory = path.rpartition("/")[0]
+        bare = self._bare.get(directory)
+        if bare is None:
+            bare = self._bare[directory] = not self._patterns_along(directory)
+        if bare:
+            return {}  # the usual case: no attributes file on the way (nothing to match)
         if self._attributes is None:
             self._attributes = GitAttributes(
                 [*self._global_patterns(), *self._directory_patterns(b"")],
@@ -174,6 +182,7 @@ class WorktreeFilters:
         self._attributes = None  # built again with the new patterns
         self._filters.clear()
         self._quiet.clear()
+        self._bare.clear()
 
     def split_index(self) -> bool | None:
         """``core.splitIndex`` as configured, read with the rest.
@@ -255,10 +264,14 @@ class WorktreeFilters:
         _core_eol, autocrlf, _safecrlf = self._eol_config()
         if autocrlf in (b"true", b"input"):
             return False
+        return not self._patterns_along(directory)
+
+    def _patterns_along(self, directory: str) -> bool:
+        """Whether any attributes file applies to the files directly in ``directory``."""
         if self._info_patterns() or self._global_patterns() or self._directory_patterns(b""):
-            return False
+            return True
         parts = directory.split("/") if directory else []
-        return not any(
+        return any(
             self._directory_patterns("/".join(parts[:depth]).encode("utf-8", "surrogateescape"))
             for depth in range(1, len(parts) + 1)
         )
