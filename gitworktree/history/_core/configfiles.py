@@ -1,4 +1,4 @@
-"""Configuration and attributes files, parsed again only when one of them changed.
+"""The configuration files, parsed again only when one of them changed.
 
 dulwich opens and parses every config file (``.git/config``, the global and the system
 one) each time it is asked for the config stack, and a commit asks for it to learn its
@@ -14,6 +14,7 @@ same stamps (git's "racily clean" case). A file changed less than 100 ms before 
 read (two seconds where its stamps are whole seconds, as on FAT or HFS+) is read again
 the next time. A stack whose files include others (``include.path``, ``includeIf``) is
 never kept: the included files, and conditions such as ``onbranch:``, are not watched.
+`FileStamp` and `settled` serve the attributes files the same way (`AttributeFiles`).
 """
 
 from __future__ import annotations

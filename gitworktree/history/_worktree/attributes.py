@@ -64,8 +64,8 @@ class AttributeFiles:
     One per repository, shared by the `WorktreeFilters` of its operations: each looks at
     every file it needs again (one ``lstat``, as many calls as the ``open`` it replaces),
     and parses only those created, edited, replaced or deleted since (see
-    `gitworktree.history._core.configfiles` for the stamp, and why a file changed in the
-    last two seconds is parsed every time).
+    `gitworktree.history._core.configfiles` for the stamp, and why a file changed just
+    before it was read is parsed again the next time).
     """
 
     def __init__(self) -> None:
