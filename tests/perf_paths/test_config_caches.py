@@ -236,3 +236,21 @@ def test_a_stamp_is_trusted_only_once_the_clock_moved_past_it(
         changed -= changed % 1_000_000_000
     assert settled(FileStamp(1, 10, changed, changed), _NOW) is trusted
     assert settled(None, _NOW)  # an absent file: its creation changes what stat says
+
+
+def test_config_files_placed_by_a_changed_environment_apply_at_the_next_commit(
+    repository: Repository,
+    tmp_path: Path,
+    no_identity_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "git").mkdir(parents=True)
+    (elsewhere / "git" / "config").write_text("[user]\n\tname = Betty\n")
+    _wait_until_settled(_config_path(repository))
+    repository.commit_changes({"a.txt": b"1\n"}, message="one")
+    kept = repository.commit_changes({"a.txt": b"2\n"}, message="two")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(elsewhere))
+    moved = repository.commit_changes({"a.txt": b"3\n"}, message="three")
+    assert kept.author.split(" <")[0] == "gitworktree"
+    assert moved.author.split(" <")[0] == "Betty"

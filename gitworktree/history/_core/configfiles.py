@@ -37,6 +37,15 @@ _SETTLE_NS = 100_000_000
 _SETTLE_COARSE_NS = 2_000_000_000
 _SECOND_NS = 1_000_000_000
 
+# The environment variables that decide which config files dulwich reads.
+_PLACING = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+)
+
 
 class FileStamp(NamedTuple):
     """What ``stat`` says of a file: any edit, replacement or ``touch`` changes it."""
@@ -87,6 +96,7 @@ class ConfigFiles:
     def __init__(self, repo: Repo) -> None:
         self._repo = repo
         self._kept: tuple[tuple[tuple[str, FileStamp | None], ...], StackedConfig] | None = None
+        self._paths_for: tuple[tuple[str | None, ...], tuple[str, ...] | None] | None = None
 
     def stack(self) -> StackedConfig:
         """The config stack as its files are now (dulwich's ``Repo.get_config_stack``).
@@ -111,7 +121,19 @@ class ConfigFiles:
         return stack
 
     def _paths(self) -> tuple[str, ...] | None:
-        """The files dulwich's ``get_config_stack`` reads, in its order (``None``: unknown)."""
+        """The files dulwich's ``get_config_stack`` reads, in its order (``None``: unknown).
+
+        Worked out again only when a variable that places them changed.
+        """
+        environment = tuple(os.environ.get(name) for name in _PLACING)
+        known = self._paths_for
+        if known is not None and known[0] == environment:
+            return known[1]
+        paths = self._find_paths()
+        self._paths_for = (environment, paths)
+        return paths
+
+    def _find_paths(self) -> tuple[str, ...] | None:
         from dulwich.config import get_xdg_config_home_path
 
         if sys.platform == "win32":
