@@ -24,8 +24,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
+from dulwich.config import StackedConfig
+
 if TYPE_CHECKING:
-    from dulwich.config import StackedConfig
+    from dulwich.config import NameLike, SectionLike, Value
     from dulwich.repo import Repo
 
 __all__ = ["ConfigFiles", "FileStamp", "settled", "stamp_of"]
@@ -117,6 +119,7 @@ class ConfigFiles:
         self._kept = None
         all_settled = stamps is not None and all(settled(s, now) for _, s in stamps)
         if stamps is not None and all_settled and _self_contained(stack, paths):
+            stack = _KeptStack(stack)
             self._kept = (stamps, stack)
         return stack
 
@@ -150,6 +153,32 @@ class ConfigFiles:
         elif "GIT_CONFIG_NOSYSTEM" not in environ:
             paths.append("/etc/gitconfig")
         return tuple(paths)
+
+
+class _KeptStack(StackedConfig):
+    """A stack kept while its files are unchanged: its answers are kept with it.
+
+    A commit asks the same handful of settings (``core.autocrlf``, ``core.fileMode``,
+    ...); each plain lookup walks every file of the stack.
+    """
+
+    def __init__(self, stack: StackedConfig) -> None:
+        super().__init__(stack.backends, writable=stack.writable)
+        self._answers: dict[tuple[SectionLike, NameLike], Value | None] = {}
+
+    def get(self, section: SectionLike, name: NameLike) -> Value:
+        key = (section, name)
+        try:
+            found = self._answers[key]
+        except KeyError:
+            try:
+                found = super().get(section, name)
+            except KeyError:
+                found = None
+            self._answers[key] = found
+        if found is None:
+            raise KeyError(name)
+        return found
 
 
 def _self_contained(stack: StackedConfig, paths: tuple[str, ...] | None) -> bool:
