@@ -35,6 +35,7 @@ from gitworktree.errors import (
     UnsupportedRepositoryError,
     UntrustedTreeError,
 )
+from gitworktree.history._core.configfiles import ConfigFiles
 from gitworktree.history._core.damage import (
     check_alternates,
     config_error,
@@ -81,7 +82,7 @@ if TYPE_CHECKING:
     from gitworktree.history._remote.syncloop import SyncResult
     from gitworktree.history._remote.transfer import FetchResult, PushResult
     from gitworktree.history._repository_remotes import RemoteOperations
-    from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.attributes import AttributeFiles, WorktreeFilters
     from gitworktree.history._worktree.checkout import ListedDirectory
     from gitworktree.history._worktree.commit import StagedFile
     from gitworktree.history._worktree.diff import FileChange
@@ -187,8 +188,13 @@ class Repository:
         _ = repo.object_store.alternates
         self._repo = repo
         self._read_only = read_only
-        self._file_mode: bool | None = None  # core.fileMode, read with the first commit
-        # Commit id -> its root tree, for commits read already (a commit never changes).
+        self._root = Path(repo.path)
+        self._control_dir = Path(repo.controldir())
+        # The config files and attributes files as last parsed: every commit reads them
+        # (line endings, core.fileMode, identity), and they rarely change; a file whose
+        # stat changed is parsed again, so an edit applies from the next commit.
+        self._config_files = ConfigFiles(repo)
+        self._attribute_files: AttributeFiles | None = None
         self._auto_pack: int | None = None  # gc.auto, read with the first commit
         self._writer_guard = WriterGuard()
         self._checkpoints = CheckpointOperations(
@@ -346,12 +352,12 @@ class Repository:
     @property
     def control_dir(self) -> Path:
         """The ``.git`` directory."""
-        return Path(self._repo.controldir())
+        return self._control_dir
 
     @property
     def path(self) -> Path:
         """The work tree root."""
-        return Path(self._repo.path)
+        return self._root
 
     @property
     def branch(self) -> str:
@@ -500,9 +506,13 @@ class Repository:
 
     def worktree_filters(self) -> WorktreeFilters:
         """The line-ending conversion git applies to this work tree, as configured now."""
-        from gitworktree.history._worktree.attributes import WorktreeFilters
+        from gitworktree.history._worktree.attributes import AttributeFiles, WorktreeFilters
 
-        return WorktreeFilters.for_repo(self._repo)
+        if self._attribute_files is None:
+            self._attribute_files = AttributeFiles()
+        return WorktreeFilters(
+            self._root, self._control_dir, self._config_stack, self._attribute_files
+        )
 
     def hash_blob(self, data: bytes) -> str:
         """The blob id git gives ``data`` (without storing it)."""
@@ -833,16 +843,17 @@ class Repository:
         from gitworktree.history._worktree.commit import StagedFile
 
         check_caller_text(message)
+        checked = {check_repo_path(path): data for path, data in changes.items()}
+        # Read for this commit once: its config also says core.fileMode, core.splitIndex.
+        filters = self.worktree_filters() if checked else None
+        keep_modes = materialize and filters is not None and filters.file_mode()
         files: dict[str, StagedFile | None] = {}
-        for path, data in changes.items():
-            checked = check_repo_path(path)
-            mode = self._mode_on_disk(checked) if materialize and data is not None else None
-            files[checked] = None if data is None else StagedFile(Blob.from_string(data), mode)
-        filters = None
-        if files:
+        for path, data in checked.items():
+            mode = self._mode_on_disk(path) if keep_modes and data is not None else None
+            files[path] = None if data is None else StagedFile(Blob.from_string(data), mode)
+        if filters is not None:
             # The content is the caller's, not git's: a path git would pass through a
             # program (a clean filter that redacts, say) must not be committed without it.
-            filters = self.worktree_filters()
             for path, file in files.items():
                 if file is not None:
                     filters.check_supported(path)
@@ -1170,15 +1181,11 @@ class Repository:
         """The mode ``git add`` would record for the file at ``path``, if it is one.
 
         A person's ``chmod +x`` (or ``-x``) is kept through our rewrite of the file, as
-        git keeps it, unless ``core.fileMode`` is off. ``None``: keep the tree's mode.
+        git keeps it (the caller asks only while ``core.fileMode`` is on). ``None``: keep
+        the tree's mode.
         """
-        if self._file_mode is None:
-            config = self._repo.get_config()
-            self._file_mode = config.get_boolean(("core",), "fileMode", True)
-        if not self._file_mode:
-            return None
         try:
-            info = os.lstat(self.path / path)
+            info = os.lstat(os.path.join(self._repo.path, path))
         except OSError:
             return None
         if not stat.S_ISREG(info.st_mode):
@@ -1227,8 +1234,9 @@ class Repository:
         return repository_identity(self._config_stack, kind)  # read only if needed
 
     def _config_stack(self) -> StackedConfig:
-        """The configuration (re-read: a person may have edited it since we opened)."""
-        return _open_repo(lambda _: self._repo.get_config_stack(), str(self.path))
+        """The configuration as its files are now (a person may have edited them since we
+        opened): parsed again when one of them changed (see `ConfigFiles`)."""
+        return _open_repo(lambda _: self._config_files.stack(), self._repo.path)
 
     def _tree(self, rev: str) -> ObjectID:
         store = self._repo.object_store

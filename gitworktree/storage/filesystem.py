@@ -119,7 +119,10 @@ class FilesystemStorage(Storage):
         return self.read_limited(path, None)
 
     def read_limited(self, path: PurePosixPath, limit: int | None) -> bytes:
-        full = self.os_path(path)
+        return self._read_at(path, self.os_path(path), limit)
+
+    def _read_at(self, path: PurePosixPath, full: Path, limit: int | None) -> bytes:
+        """The file ``path``, found on disk at ``full`` (confined by `_located`)."""
         try:
             fd = os.open(full, _READ_FOLLOWING)
         except FileNotFoundError:

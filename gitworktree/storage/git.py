@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +20,14 @@ from gitworktree.history import Checkpoint, CommitInfo, Repository
 from gitworktree.history._refs.checkpoints import CheckpointOwner
 from gitworktree.history._worktree.attributes import WorktreeFilters
 from gitworktree.history._worktree.shapes import enclosing_work_tree, tracked_below
-from gitworktree.storage.base import ChangeSet, Collection, Object, VersionedStorage, check_size
+from gitworktree.storage.base import (
+    ChangeSet,
+    Collection,
+    Object,
+    VersionedStorage,
+    blob_sha,
+    check_size,
+)
 from gitworktree.storage.filesystem import FilesystemCollection, FilesystemStorage
 
 __all__ = ["GitMountDriver", "GitRevisionStorage", "GitStorage", "warn_if_tracked_by_parent"]
@@ -53,6 +61,19 @@ class GitStorage(FilesystemStorage, VersionedStorage):
         blob, so a file nobody edited never reads as changed. (`read` comes here too.)
         """
         return self.filters.clean(str(path), super().read_limited(path, limit))
+
+    def digest(self, path: PurePosixPath) -> str | None:
+        """Blob id of what git would store for the file at ``path`` now (``None``: no file).
+
+        One look at the file, then one read: every commit asks this of each artifact it
+        writes, to refuse overwriting someone else's edit.
+        """
+        full, mode = self._located(path)
+        if mode is None or stat.S_ISDIR(mode):
+            return None
+        if not stat.S_ISREG(mode):
+            return super().digest(path)  # a symbolic link (followed), or what kind_of refuses
+        return blob_sha(self.filters.clean(str(path), self._read_at(path, full, None)))
 
     def read_objects(
         self, directory: PurePosixPath, suffix: str = "", limit: int | None = None

@@ -20,7 +20,8 @@ __all__ = ["holder_is_alive", "process_identity", "process_record"]
 
 def process_record() -> dict[str, object]:
     """This process, as recorded in a lock: pid, start time, boot id and host name."""
-    return {"pid": os.getpid(), **_static_identity(os.getpid())}
+    pid = os.getpid()
+    return {"pid": pid, **_static_identity(pid)}
 
 
 def process_identity() -> str:

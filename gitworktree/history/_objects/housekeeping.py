@@ -230,15 +230,18 @@ def pack_loose_objects_if_due(store: DiskObjectStore, threshold: int) -> int:
     Returns:
         How many objects were packed (0: not due).
     """
-    if threshold <= 0 or not _too_many_loose(Path(store.path), threshold):
+    if threshold <= 0 or not _too_many_loose(os.fspath(store.path), threshold):
         return 0
     return _pack_loose_objects(store)
 
 
-def _too_many_loose(objects: Path, threshold: int) -> bool:
-    """git's estimate (``too_many_loose_objects``): one fan-out directory of 256."""
+def _too_many_loose(objects: str, threshold: int) -> bool:
+    """git's estimate (``too_many_loose_objects``): one fan-out directory of 256.
+
+    Asked after every commit: a plain string path, not a `Path` built each time.
+    """
     try:
-        names = os.listdir(objects / "17")
+        names = os.listdir(os.path.join(objects, "17"))
     except FileNotFoundError:
         return False
     count = sum(1 for name in names if _LOOSE_NAME.fullmatch(name))

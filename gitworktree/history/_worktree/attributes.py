@@ -13,8 +13,10 @@ Attributes come from ``core.attributesFile`` (by default
 path (read from the work tree once per directory, when a path below it is first asked
 about) and ``.git/info/attributes``, in git's order of precedence. One `WorktreeFilters` is
 made per operation (a load, a commit, a status), so a change to them applies from the
-next one. With no attributes file and ``core.autocrlf`` unset nothing is converted, and
-the cost is one failed ``open`` per directory asked about.
+next one; the files it reads are parsed again only when their ``stat`` changed
+(`AttributeFiles`, shared by a repository's filters). With no attributes file and
+``core.autocrlf`` unset nothing is converted, and the cost is one failed ``lstat`` per
+directory asked about.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import errno
 import io
 import logging
 import os
+import stat
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,12 +42,13 @@ from dulwich.config import Config
 from dulwich.repo import Repo
 
 from gitworktree.errors import UnsupportedAttributeError
+from gitworktree.history._core.configfiles import FileStamp, settled
 from gitworktree.history._core.damage import config_error
 
 if TYPE_CHECKING:
     from dulwich.line_ending import LineEndingFilter
 
-__all__ = ["WorktreeFilters"]
+__all__ = ["AttributeFiles", "WorktreeFilters"]
 
 log = logging.getLogger("gitworktree")
 
@@ -51,6 +56,44 @@ _Patterns = list[tuple[Pattern, Mapping[bytes, AttributeValue]]]
 
 # ``working-tree-encoding`` set to UTF-8 converts nothing: the blob is UTF-8 already.
 _UTF8 = frozenset({b"utf-8", b"utf8"})
+
+
+class AttributeFiles:
+    """Attributes files as last parsed, kept while their ``lstat`` shows no change.
+
+    One per repository, shared by the `WorktreeFilters` of its operations: each looks at
+    every file it needs again (one ``lstat``, as many calls as the ``open`` it replaces),
+    and parses only those created, edited, replaced or deleted since (see
+    `gitworktree.history._core.configfiles` for the stamp, and why a file changed just
+    before it was read is parsed again the next time).
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, bytes], tuple[FileStamp | None, _Patterns]] = {}
+
+    def patterns(self, path: str, base: bytes) -> _Patterns:
+        """The patterns of the attributes file at ``path`` for directory ``base``."""
+        try:
+            info = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            found: FileStamp | None = None
+        except OSError:
+            return _read_patterns(path, base)  # as `open` would fail: warned every time
+        else:
+            if not stat.S_ISREG(info.st_mode):
+                return _read_patterns(path, base)  # a link, a directory: ignored as git does
+            found = FileStamp.of(info)
+        kept = self._kept.get((path, base))
+        if kept is not None and kept[0] == found:
+            return kept[1]
+        # Looked at before it is read: an edit in between makes the next look read again.
+        now = time.time_ns()
+        patterns = [] if found is None else _read_patterns(path, base)
+        if settled(found, now):
+            self._kept[(path, base)] = (found, patterns)
+        else:
+            self._kept.pop((path, base), None)
+        return patterns
 
 
 class WorktreeFilters:
@@ -61,14 +104,22 @@ class WorktreeFilters:
         control_dir: the ``.git`` directory (for ``info/attributes``).
         config: the repository's config stack, or a function that reads it (then called
             only when a path is first converted).
+        files: the repository's parsed attributes files, to reuse those that did not
+            change (by default every file is read).
     """
 
     def __init__(
-        self, root: Path, control_dir: Path, config: Config | Callable[[], Config]
+        self,
+        root: Path,
+        control_dir: Path,
+        config: Config | Callable[[], Config],
+        files: AttributeFiles | None = None,
     ) -> None:
         self._root = root
-        self._control_dir = control_dir
+        self._root_name = os.fspath(root)
+        self._control_dir = os.fspath(control_dir)
         self._config = config
+        self._files = AttributeFiles() if files is None else files
         self._eol: tuple[str, bytes, bytes] | None = None
         self._attributes: GitAttributes | None = None
         self._filters: dict[str, LineEndingFilter | None] = {}
@@ -79,6 +130,8 @@ class WorktreeFilters:
         # Directories where nothing can convert (no attributes along the way, no
         # core.autocrlf): their files skip the per-path lookup, the cost of a large map.
         self._quiet: dict[str, bool] = {}
+        # Directories with no attributes file along the way: nothing to match there.
+        self._bare: dict[str, bool] = {}
 
     @property
     def root(self) -> Path:
@@ -92,6 +145,12 @@ class WorktreeFilters:
 
     def attributes(self, path: str) -> Mapping[bytes, AttributeValue]:
         """The git attributes of ``path`` (repository-relative), the ``binary`` macro expanded."""
+        directory = path.rpartition("/")[0]
+        bare = self._bare.get(directory)
+        if bare is None:
+            bare = self._bare[directory] = not self._patterns_along(directory)
+        if bare:
+            return {}  # the usual case: no attributes file on the way (nothing to match)
         if self._attributes is None:
             self._attributes = GitAttributes(
                 [*self._global_patterns(), *self._directory_patterns(b"")],
@@ -123,6 +182,7 @@ class WorktreeFilters:
         self._attributes = None  # built again with the new patterns
         self._filters.clear()
         self._quiet.clear()
+        self._bare.clear()
 
     def split_index(self) -> bool | None:
         """``core.splitIndex`` as configured, read with the rest.
@@ -142,6 +202,14 @@ class WorktreeFilters:
         if value in (b"false", b"no", b"off", b"0"):
             return False
         return None
+
+    def file_mode(self) -> bool:
+        """``core.fileMode`` as configured, read with the rest (on unless set off).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed.
+        """
+        return bool(self._config_stack().get_boolean(("core",), "fileMode", True))
 
     def check_supported(self, path: str) -> None:
         """Refuse a path whose attributes ask for more than line-ending conversion.
@@ -196,10 +264,14 @@ class WorktreeFilters:
         _core_eol, autocrlf, _safecrlf = self._eol_config()
         if autocrlf in (b"true", b"input"):
             return False
+        return not self._patterns_along(directory)
+
+    def _patterns_along(self, directory: str) -> bool:
+        """Whether any attributes file applies to the files directly in ``directory``."""
         if self._info_patterns() or self._global_patterns() or self._directory_patterns(b""):
-            return False
+            return True
         parts = directory.split("/") if directory else []
-        return not any(
+        return any(
             self._directory_patterns("/".join(parts[:depth]).encode("utf-8", "surrogateescape"))
             for depth in range(1, len(parts) + 1)
         )
@@ -243,40 +315,41 @@ class WorktreeFilters:
             except KeyError:
                 configured = None
             if configured:
-                path = Path(os.path.expanduser(os.fsdecode(configured)))
+                path = os.path.expanduser(os.fsdecode(configured))
             else:
                 home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
-                path = Path(home, "git", "attributes")
-            self._global = self._read_patterns(path)
+                path = os.path.join(home, "git", "attributes")
+            self._global = self._files.patterns(path, b"")
         return self._global
 
     def _info_patterns(self) -> _Patterns:
         if self._info is None:
-            self._info = self._read_patterns(self._control_dir / "info" / "attributes")
+            path = os.path.join(self._control_dir, "info", "attributes")
+            self._info = self._files.patterns(path, b"")
         return self._info
 
     def _directory_patterns(self, directory: bytes) -> _Patterns:
         if directory in self._expected:
             return self._expected[directory]
         if directory not in self._directories:
-            parts = os.fsdecode(directory).split("/") if directory else []
-            path = self._root.joinpath(*parts, ".gitattributes")
-            self._directories[directory] = self._read_patterns(path, directory)
+            path = os.path.join(self._root_name, os.fsdecode(directory), ".gitattributes")
+            self._directories[directory] = self._files.patterns(path, directory)
         return self._directories[directory]
 
-    def _read_patterns(self, path: Path, base: bytes = b"") -> _Patterns:
-        try:
-            handle = open(path, "rb", opener=_open_no_follow)  # noqa: SIM115 - closed below
-        except (FileNotFoundError, NotADirectoryError):
-            return []
-        except OSError as error:
-            # git ignores a .gitattributes that is a symbolic link, and warns about one it
-            # cannot read (a directory, no permission) and carries on without it.
-            if error.errno != errno.ELOOP:
-                log.warning("ignoring %s: %s", path, error.strerror or error)
-            return []
-        with handle:
-            return compile_gitattributes_patterns(parse_git_attributes(handle), str(path), base)
+
+def _read_patterns(path: str, base: bytes) -> _Patterns:
+    try:
+        handle = open(path, "rb", opener=_open_no_follow)  # noqa: SIM115 - closed below
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as error:
+        # git ignores a .gitattributes that is a symbolic link, and warns about one it
+        # cannot read (a directory, no permission) and carries on without it.
+        if error.errno != errno.ELOOP:
+            log.warning("ignoring %s: %s", path, error.strerror or error)
+        return []
+    with handle:
+        return compile_gitattributes_patterns(parse_git_attributes(handle), path, base)
 
 
 def _open_no_follow(path: str, flags: int) -> int:

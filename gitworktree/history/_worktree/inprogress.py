@@ -10,7 +10,6 @@ ordinary content and drop the unmerged stages, so every commit checks this first
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from dulwich.repo import Repo
 
@@ -41,10 +40,12 @@ def operation_in_progress(repo: Repo) -> str | None:
     Returns:
         ``"rebase"``, ``"am"``, ``"merge"``, ``"cherry-pick"``, ``"revert"`` or ``None``.
     """
-    control = Path(repo.controldir())
+    # Plain strings: every commit looks twice (before the gate, and under the index lock).
+    control = repo.controldir()
     for name, operation in _MARKERS:
-        if os.path.lexists(control / name):
-            if name == "rebase-apply" and (control / name / "applying").exists():
+        marker = os.path.join(control, name)
+        if os.path.lexists(marker):
+            if name == "rebase-apply" and os.path.exists(os.path.join(marker, "applying")):
                 return "am"  # `git am` keeps its state in rebase-apply/ too
             return operation
     return None

@@ -91,22 +91,16 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
         RepositoryError: another gitworktree writer held it for longer than the lock
             timeout.
     """
-    path = control_dir / WRITER_LOCK_NAME
+    path = os.path.join(control_dir, WRITER_LOCK_NAME)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _acquire(fd, path)
         try:
-            previous, width = _read_state(fd)
-            if width != _STATE_WIDTH:
-                os.ftruncate(fd, 0)  # new, or written otherwise: from now on one fixed record
-            if previous.get("state") == "writing":
-                _clean_up_after(control_dir, previous)
-            elif previous.get("pid") != os.getpid():
-                # The last writer was another process: its parking folder, kept empty
-                # between its writes, goes (if it still writes, it makes it again).
-                from gitworktree.history._worktree.materialize import remove_parked_folder
-
-                remove_parked_folder(control_dir, previous.get("pid"))
+            # The usual case: the record this process wrote when it last let go, which
+            # says that nothing is left to clean up (no record to parse).
+            pid = os.getpid()
+            if os.pread(fd, _STATE_WIDTH + 1, 0) != _idle_record(pid):
+                _take_over(fd, control_dir)
             record = {"state": "writing", **process_record(), "since": time.time_ns()}
             _write_state(fd, record)
             key = os.fspath(control_dir)
@@ -117,11 +111,33 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
             finally:
                 with _HELD_LOCK:
                     _HELD.pop(key, None)
-                _write_state(fd, {"state": "idle", "pid": os.getpid()})
+                os.pwrite(fd, _idle_record(pid), 0)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _take_over(fd: int, control_dir: Path) -> None:
+    """Clean up after the last writer, if another process or one that did not finish."""
+    previous, width = _read_state(fd)
+    if width != _STATE_WIDTH:
+        os.ftruncate(fd, 0)  # new, or written otherwise: from now on one fixed record
+    if previous.get("state") == "writing":
+        _clean_up_after(control_dir, previous)
+    elif previous.get("pid") != os.getpid():
+        # The last writer was another process: its parking folder, kept empty between
+        # its writes, goes (if it still writes, it makes it again).
+        from gitworktree.history._worktree.materialize import remove_parked_folder
+
+        remove_parked_folder(control_dir, previous.get("pid"))
+
+
+@functools.lru_cache(maxsize=4)
+def _idle_record(pid: int) -> bytes:
+    """The record a writer leaves when it lets go: the same bytes every time, so made once
+    (per process: a forked child has its own pid)."""
+    return _encode_state({"state": "idle", "pid": pid})
 
 
 def record_ref_update(control_dir: Path, ref: Ref, new: bytes) -> None:
@@ -377,7 +393,7 @@ def last_writer_state(control_dir: Path) -> dict[str, object]:
         os.close(fd)
 
 
-def _acquire(fd: int, path: Path) -> None:
+def _acquire(fd: int, path: str) -> None:
     deadline = time.monotonic() + lock_timeout()
     delay = 0.002
     while True:
@@ -415,6 +431,10 @@ def _write_state(fd: int, state: dict[str, object]) -> None:
     truncating first would cost a call and leave an empty record for a moment. A state
     is ~250 bytes; ``writer_lock`` truncates a file of any other width once.
     """
+    os.pwrite(fd, _encode_state(state), 0)
+
+
+def _encode_state(state: dict[str, object]) -> bytes:
     import json  # as in `_read_state`
 
     raw = json.dumps(state).encode()
@@ -422,4 +442,4 @@ def _write_state(fd: int, state: dict[str, object]) -> None:
         # An extremely long ref name: leave the ref out (its lock is then never removed
         # for us, only reported) rather than write past the record.
         raw = json.dumps({k: v for k, v in state.items() if k not in ("ref", "to")}).encode()
-    os.pwrite(fd, raw.ljust(_STATE_WIDTH), 0)
+    return raw.ljust(_STATE_WIDTH)
