@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_many", "fsync_directory", "is_temporary"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_many",
+    "fsync_directory",
+    "is_temporary",
+    "process_id",
+    "unique_token",
+]
 
 _TEMP_PREFIX = ".gwt-tmp-"
 
@@ -39,13 +47,16 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
         except FileNotFoundError:
             mode = 0o644
     temp = _temporary_name(path)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)  # O_CREAT's mode is filtered by the umask; git expects 644/755
+        try:  # plain descriptor calls: a buffered file object costs three more system calls
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask; git expects 644/755
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -116,7 +127,39 @@ def _write_batch(batch: Sequence[tuple[Path, bytes, int]]) -> None:
 
 
 def _temporary_name(path: Path) -> Path:
-    return path.parent / f"{_TEMP_PREFIX}{path.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    return path.parent / f"{_TEMP_PREFIX}{path.name}.{process_id()}.{unique_token()}"
+
+
+#: This process's pid and a random token, read once (a fork starts over: see below).
+_this_process: tuple[int, str] | None = None
+_numbers = itertools.count()
+
+
+def process_id() -> int:
+    """``os.getpid()``, without a system call each time (glibc no longer caches it)."""
+    global _this_process
+    if _this_process is None:
+        _this_process = (os.getpid(), os.urandom(4).hex())
+    return _this_process[0]
+
+
+def unique_token() -> str:
+    """A token no other call, in this process or another, returns: for temporary names.
+
+    A random part drawn once per process (two processes in two containers can share a
+    pid) and a counter: no ``getrandom`` call per temporary file.
+    """
+    process_id()
+    assert _this_process is not None
+    return f"{_this_process[1]}{next(_numbers):x}"
+
+
+def _forget_process() -> None:
+    global _this_process
+    _this_process = None
+
+
+os.register_at_fork(after_in_child=_forget_process)
 
 
 def fsync_directory(directory: Path) -> None:

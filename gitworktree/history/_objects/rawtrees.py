@@ -25,6 +25,7 @@ from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import Blob, ObjectID, ShaFile, Tree
 
+from gitworktree.atomic import process_id, unique_token
 from gitworktree.errors import RepositoryError, UntrustedTreeError
 from gitworktree.history._core.paths import decode_path
 from gitworktree.history._core.untrusted import (
@@ -396,7 +397,7 @@ def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: byt
     data = compressor.compress(header) + compressor.compress(body) + compressor.flush()
     directory = os.path.dirname(path)
     shared = getattr(store, "shared_perm", None)
-    temp = os.path.join(directory, f"tmp_obj_{os.getpid()}_{os.urandom(4).hex()}")
+    temp = os.path.join(directory, f"tmp_obj_{process_id()}_{unique_token()}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
         fd = os.open(temp, flags, 0o444)

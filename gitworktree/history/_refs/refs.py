@@ -18,11 +18,12 @@ from dulwich.errors import FileFormatException
 from dulwich.file import FileLocked, adjust_shared_perm
 from dulwich.objects import ZERO_SHA, ObjectID
 from dulwich.reflog import format_reflog_line
-from dulwich.refs import Ref, SymrefLoop
+from dulwich.refs import SYMREF, Ref, SymrefLoop
 from dulwich.repo import Repo
 
-from gitworktree.errors import ConflictError, RepositoryError
+from gitworktree.errors import ConflictError, InvalidNameError, RepositoryError
 from gitworktree.history._core.damage import damaged, is_object_id
+from gitworktree.history._core.refnames import check_ref_name
 
 if TYPE_CHECKING:
     from dulwich.file import SharedPerm
@@ -52,6 +53,9 @@ def branch_ref(repo: Repo) -> Ref:
     Raises:
         RepositoryError: if HEAD is detached or not a branch.
     """
+    branch = _plain_branch(repo)
+    if branch is not None:
+        return branch
     try:
         chain, sha = repo.refs.follow(HEAD)
     except SymrefLoop as err:
@@ -69,6 +73,41 @@ def branch_ref(repo: Repo) -> Ref:
     return target
 
 
+def _plain_branch(repo: Repo) -> Ref | None:
+    """The usual case of `branch_ref`, in two small reads: HEAD names ``refs/heads/<x>``
+    by a valid name, and that branch is not itself a symbolic ref. ``None`` otherwise
+    (dulwich then follows the chain, and anything unusual is reported as before).
+    """
+    head = _read_small(repo.refs.refpath(HEAD))  # type: ignore[attr-defined]
+    if head is None or not head.startswith(b"ref: refs/heads/"):
+        return None
+    branch = head.split(b"\n", 1)[0].rstrip(b"\r")[len(SYMREF) :]  # as dulwich reads it
+    try:
+        check_ref_name(branch.decode("utf-8"))
+    except (InvalidNameError, UnicodeDecodeError):
+        return None
+    content = _read_small(repo.refs.refpath(branch))  # type: ignore[attr-defined]
+    if content is not None and content.startswith(SYMREF):
+        return None
+    return Ref(branch)
+
+
+def _read_small(path: str | bytes) -> bytes | None:
+    """The first 4 KiB of a file (a ref, HEAD); ``None`` if there is none.
+
+    With plain descriptor calls: a buffered file object costs three more system calls
+    (``fstat``, ``ioctl``, ``lseek``), and a commit reads refs four times.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
+
+
 def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
     """The id ``ref`` points at (following symbolic refs), or ``None`` if it does not exist.
 
@@ -77,6 +116,12 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
             ``packed-refs``, or a ref file holding something other than an object id.
     """
     name = ref.decode("utf-8", "replace")
+    loose = _read_small(repo.refs.refpath(ref)) if ref.startswith(b"refs/") else None  # type: ignore[attr-defined]
+    if loose and not loose.startswith(SYMREF):
+        sha = ObjectID(_as_git_reads(loose[:40]))  # the first 40 bytes, as dulwich reads it
+        if not is_object_id(sha):
+            raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
+        return sha
     try:
         sha = repo.refs[ref]
     except KeyError:
@@ -251,11 +296,10 @@ def _write_under_lock(
 
 def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
     """What ``ref`` holds: its loose file's first line, else its ``packed-refs`` line."""
-    try:
-        with open(path, "rb") as handle:
-            return _as_git_reads(handle.read(4096).rstrip(b"\r\n"))
-    except FileNotFoundError:
+    content = _read_small(path)
+    if content is None:
         return repo.refs.get_packed_refs().get(ref)
+    return _as_git_reads(content.rstrip(b"\r\n"))
 
 
 def add_ref_if_new(repo: Repo, ref: Ref, sha: ObjectID) -> Ref | None:

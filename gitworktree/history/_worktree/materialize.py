@@ -18,7 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitworktree.atomic import atomic_write_many, fsync_directory, is_temporary
+from gitworktree.atomic import (
+    atomic_write_many,
+    fsync_directory,
+    is_temporary,
+    process_id,
+    unique_token,
+)
 from gitworktree.errors import NodeKindError, UnsafePathError, UntrustedTreeError
 from gitworktree.history._core.paths import encode_path
 from gitworktree.history._core.untrusted import check_link_target, entry_problem
@@ -137,11 +143,11 @@ def park_worktree(
     out, as `write_worktree` leaves them. Costs a link per file that exists and one small
     manifest, not a copy of the data.
     """
-    parked = ParkedFiles(root, control_dir / f"{PARKED_PREFIX}{os.getpid()}")
+    parked = ParkedFiles(root, control_dir / f"{PARKED_PREFIX}{process_id()}")
     if parked.folder not in _KEPT_FOLDERS:
         parked.folder.mkdir(exist_ok=True)
         _KEPT_FOLDERS.add(parked.folder)
-        atexit.register(remove_parked_folder, control_dir, os.getpid())
+        atexit.register(remove_parked_folder, control_dir, process_id())
     elif not parked.folder.is_dir():  # removed by someone since: make it again
         parked.folder.mkdir(exist_ok=True)
     for number, (path, file) in enumerate(sorted(files.items())):
@@ -156,8 +162,14 @@ def park_worktree(
             _park(target, parked.folder / name)
             parked.parked[path] = name
         # a directory: the files below it that change are in ``files`` themselves
-    manifest = {"parked": parked.parked, "absent": parked.absent}
-    (parked.folder / _MANIFEST).write_text(json.dumps(manifest))
+    manifest = json.dumps({"parked": parked.parked, "absent": parked.absent}).encode()
+    fd = os.open(parked.folder / _MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC)
+    try:  # a plain descriptor: a buffered file object costs three more system calls
+        view = memoryview(manifest)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     return parked
 
 
@@ -191,7 +203,13 @@ def put_back_parked(root: Path, folder: Path) -> list[str]:
 
 
 def _park(target: Path, destination: Path) -> None:
-    destination.unlink(missing_ok=True)
+    try:
+        os.link(target, destination, follow_symlinks=False)
+        return
+    except FileExistsError:  # left by an earlier write of a process with this pid
+        destination.unlink()
+    except OSError:
+        pass
     try:
         os.link(target, destination, follow_symlinks=False)
     except OSError:  # no hard links here (some file systems): copy it instead
@@ -302,7 +320,7 @@ def _prune_empty_parents(root: Path, directory: Path) -> None:
 
 
 def _write_symlink(target: Path, destination: str) -> None:
-    temp = target.parent / f".gwt-tmp-{target.name}.{os.getpid()}.{os.urandom(4).hex()}"
+    temp = target.parent / f".gwt-tmp-{target.name}.{process_id()}.{unique_token()}"
     assert is_temporary(temp.name)  # the name atomic.py's clean-up recognizes
     os.symlink(destination, temp)
     try:
