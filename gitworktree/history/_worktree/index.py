@@ -46,6 +46,7 @@ from gitworktree.history._worktree.cache_tree import (
     tree_moves,
 )
 from gitworktree.history._worktree.index_file import (
+    EntrySplice,
     IndexEntry,
     IndexFile,
     UnsupportedIndexError,
@@ -57,6 +58,7 @@ from gitworktree.history._worktree.index_file import (
     repair_advice,
     serialize_index,
     serialize_split,
+    splice_index,
 )
 
 if TYPE_CHECKING:
@@ -118,6 +120,8 @@ class IndexLock:
     def __init__(self, index_path: Path, old: bytes | None) -> None:
         self._index_path = index_path
         self._old = old
+        #: The parse of ``old``, once read: every check under the lock shares it.
+        self._parsed: list[IndexFile | None] = []
         self.applied = False
         self.kept = False
         #: ``core.splitIndex`` as configured, if the writer read it: ``True`` writes a
@@ -150,6 +154,8 @@ class IndexLock:
         paths, entries, extended = list(index.paths), list(index.entries), index.extended
         deltas: dict[bytes, int] = {}
         written: dict[bytes, bytes | None] = {}
+        splices: list[EntrySplice] = []
+        # From the last path back, so that each span's positions are still the old index's.
         for path, update in sorted(updates.items(), reverse=True):
             key = encode_path(path)
             start, stop = _span(paths, key)
@@ -158,6 +164,7 @@ class IndexLock:
             written[key] = new[0] if new else None
             paths[start:stop] = [key] * len(new)
             entries[start:stop] = new
+            splices.append(EntrySplice(start, stop, new))
             if len(new) != stop - start:
                 for directory in _directories_above(key):
                     deltas[directory] = deltas.get(directory, 0) + len(new) - (stop - start)
@@ -169,7 +176,9 @@ class IndexLock:
                 follow_tree_moves(cached, moves, deltas)
             else:
                 invalidate_paths(cached, [encode_path(path) for path in updates])
-        self._write(index, paths, entries, extended, cached, _changes_after(index.link, written))
+        splices.reverse()
+        changes = _changes_after(index.link, written)
+        self._write(index, splices, paths, entries, extended, cached, changes)
 
     def read(self) -> IndexFile | None:
         """The index as it is now (empty if there is none); ``None`` for a format we do
@@ -178,10 +187,13 @@ class IndexLock:
         Raises:
             RepositoryError: if the index cannot be parsed, or is a split or sparse index.
         """
-        raw = self._old if not self.applied else _read_or_none(self._index_path)
-        if raw is None:
-            return IndexFile.empty()
-        return _parse(self._index_path, raw)
+        if self.applied:
+            raw = _read_or_none(self._index_path)
+            return IndexFile.empty() if raw is None else _parse(self._index_path, raw)
+        if not self._parsed:
+            raw = self._old
+            self._parsed.append(IndexFile.empty() if raw is None else _parse(self._index_path, raw))
+        return self._parsed[0]
 
     def matches_tree(self, tree: ObjectID | None) -> bool:
         """Whether the index's cached root tree vouches that its entries are ``tree``'s.
@@ -214,7 +226,7 @@ class IndexLock:
         if cached.entry_count != len(index.entries):
             return  # not the same files after all: leave the index alone
         changes = None if index.link is None else index.link.changes
-        self._write(index, index.paths, index.entries, index.extended, cached, changes)
+        self._write(index, [], index.paths, index.entries, index.extended, cached, changes)
 
     def _cached_trees(self, index: IndexFile) -> CacheTree | None:
         data = index.extension(b"TREE")
@@ -230,6 +242,7 @@ class IndexLock:
     def _write(
         self,
         index: IndexFile,
+        splices: list[EntrySplice],
         paths: list[bytes],
         entries: list[bytes],
         extended: int,
@@ -243,7 +256,9 @@ class IndexLock:
             whole = IndexFile(index.version, paths, entries, extended, extensions)
             written = self._in_split_form(whole, index.link, changes)
         else:
-            written = serialize_index(index.version, paths, entries, extended, extensions)
+            written = splice_index(
+                index, splices, paths, entries, extended, extensions
+            ) or serialize_index(index.version, paths, entries, extended, extensions)
         if index.known_without_conflicts():
             # Only stage-0 entries were added (`encode_entry`): the next commit's check
             # for unmerged paths need not scan every entry again.
