@@ -230,6 +230,25 @@ def test_a_commit_writes_only_the_changed_entries(
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_a_commit_parses_the_index_it_locked_once(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks under ``index.lock`` (a format we update, no unmerged paths) and the
+    update share one read of the file's bytes."""
+    repo.commit_changes({"d0/sub0/f0000.json": b"first\n"}, message="reads the index")
+    reads: list[int] = []
+    read = index_module.read_index_file
+
+    def counted(path: str, raw: bytes) -> IndexFile | None:
+        reads.append(len(raw))
+        return read(path, raw)
+
+    monkeypatch.setattr(index_module, "read_index_file", counted)
+    repo.commit_changes({"d0/sub0/f0000.json": b"second\n"}, message="x")
+
+    assert len(reads) == 1
+
+
 GIT_EDITS = {
     # same entry count and file size: only the bytes tell it changed
     "same_size": ["update-index", "--cacheinfo", f"100644,{'1' * 40},d1/sub1/f0001.json"],
