@@ -89,7 +89,7 @@ def spliced_lists(index: IndexFile, splices: list[EntrySplice]) -> tuple[list[by
     return paths, entries
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     size=st.integers(0, 1500),
     steps=st.lists(st.lists(splice_spec, max_size=4), min_size=1, max_size=45),
