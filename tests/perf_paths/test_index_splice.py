@@ -17,8 +17,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gitworktree import GitWorktreeError
 from gitworktree.history import Repository
 from gitworktree.history._worktree import index as index_module
+from gitworktree.history._worktree.cache_tree import (
+    CacheTree,
+    follow_tree_moves,
+    invalidate_paths,
+    parse_cache_tree,
+    serialize_cache_tree,
+)
 from gitworktree.history._worktree.index_file import (
     EntrySplice,
     IndexFile,
@@ -30,6 +38,8 @@ from gitworktree.history._worktree.index_layout import CHUNK
 from tests.oracle import git
 from tests.perf_paths.conftest import make_git_repository
 from tests.perf_paths.test_index_patch import index_git_would_write, read_index
+
+SHA = b"1" * 40
 
 # --- the splice itself, on entries laid out as git lays them out --------------------------
 
@@ -182,6 +192,16 @@ def _random_changes(rng: random.Random, tracked: set[str], step: int) -> dict[st
     return changes
 
 
+def trees_git_builds(repo: Repository) -> bytes | None:
+    """The ``TREE`` extension of the index git makes of HEAD (``.git/index`` untouched)."""
+    git(repo, "read-tree", "--index-output=.git/reference", "HEAD")
+    reference = repo.path / ".git" / "reference"
+    parsed = parse_index(reference.read_bytes())
+    reference.unlink()
+    assert parsed is not None
+    return parsed.extension(b"TREE")
+
+
 @pytest.mark.parametrize("seed", [1, 2], ids=["seed-1", "seed-2"])
 def test_random_commits_leave_the_index_git_would_write(repo: Repository, seed: int) -> None:
     """Adds, edits and deletes, commit after commit in one process (each index spliced
@@ -205,6 +225,7 @@ def test_random_commits_leave_the_index_git_would_write(repo: Repository, seed: 
                 ours.version, ours.paths, ours.entries, ours.extended, ours.extensions
             ).raw
         )
+        assert ours.extension(b"TREE") == trees_git_builds(repo)
         if step % 5 == 4:  # git rewriting the index restarts the chain: not every step
             theirs = parse_index(index_git_would_write(repo.path, before, sorted(changes)))
             assert theirs is not None
@@ -304,10 +325,72 @@ def test_extensions_stay_byte_correct_across_spliced_commits(repo: Repository) -
     ours = read_index(repo.path)
     assert ours.extension(b"ZETA") == b"an optional extension\0\x01\x02"
     assert git(repo, "write-tree") == git(repo, "rev-parse", "HEAD^{tree}")
-    reference = index_path.with_name("reference")
-    reference.write_bytes(index_path.read_bytes())
-    git(repo, "read-tree", "--index-output=.git/reference", "HEAD")
-    theirs = parse_index(reference.read_bytes())
-    assert theirs is not None
-    assert ours.extension(b"TREE") == theirs.extension(b"TREE")
+    assert ours.extension(b"TREE") == trees_git_builds(repo)
     assert git(repo, "--no-optional-locks", "status", "--porcelain") == ""
+
+
+# --- the cached trees: shared between one index and the next, never changed -------------
+
+
+def sharded_trees(fanout: int) -> CacheTree:
+    """Records of a map sharded two levels deep: ``ab/cd/`` holding 10 files each."""
+    root = CacheTree(b"", 10 * fanout * fanout, SHA)
+    for outer in range(fanout):
+        shard = CacheTree(b"%02x" % outer, 10 * fanout, SHA)
+        shard.children = [CacheTree(b"%02x" % inner, 10, SHA) for inner in range(fanout)]
+        root.children.append(shard)
+    return parse_cache_tree(serialize_cache_tree(root))
+
+
+UPDATES = {
+    "follow_a_move": lambda root: follow_tree_moves(
+        root,
+        {b"": (SHA, b"2" * 40), b"03": (SHA, b"3" * 40), b"03/05": (SHA, b"4" * 40)},
+        {b"": 1, b"03": 1, b"03/05": 1},
+    ),
+    "invalidate_a_path": lambda root: invalidate_paths(root, [b"03/05/file.json"]),
+    "a_new_directory": lambda root: follow_tree_moves(
+        root, {b"": (SHA, b"2" * 40), b"zz": (None, b"5" * 40)}, {b"": 1, b"zz": 1}
+    ),
+}
+
+
+@pytest.mark.parametrize("update", list(UPDATES.values()), ids=list(UPDATES))
+def test_an_update_of_the_cached_trees_copies_only_the_changed_records(update: object) -> None:
+    """The records it started from stay as they were (the index they belong to may be
+    reused if the write fails), and the records of untouched directories are shared."""
+    root = sharded_trees(8)
+    before = serialize_cache_tree(root)
+    snapshot = parse_cache_tree(before)
+    assert callable(update)
+
+    updated = update(root)
+
+    assert root == snapshot  # every record's fields, the bytes kept aside
+    assert serialize_cache_tree(updated) != before
+    untouched = [child for child in root.children if child.name != b"03"]
+    assert all(any(old is new for new in updated.children) for old in untouched)
+    reread = parse_cache_tree(serialize_cache_tree(updated))
+    assert serialize_cache_tree(reread) == serialize_cache_tree(updated)
+
+
+def test_a_failed_index_write_leaves_the_next_commit_s_cached_trees_right(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit that failed had already updated its copy of the cached trees; the
+    index it started from, still on disk and still remembered, keeps its own."""
+    repo.commit_changes({"d0/sub0/f0000.json": b"first\n"}, message="first")
+    replace = index_module._replace_file
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index_module, "_replace_file", full_disk)
+    with pytest.raises(GitWorktreeError):
+        repo.commit_changes({"d1/sub1/f0001.json": b"lost\n", "new/x.json": b"{}\n"}, message="x")
+    monkeypatch.setattr(index_module, "_replace_file", replace)
+
+    repo.commit_changes({"d2/sub2/f0002.json": b"second\n"}, message="second")
+
+    assert read_index(repo.path).extension(b"TREE") == trees_git_builds(repo)
+    assert git(repo, "status", "--porcelain") == ""

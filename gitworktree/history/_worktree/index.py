@@ -177,9 +177,9 @@ class IndexLock:
             if trees is not None:
                 keys = [encode_path(path) for path in updates]
                 moves = tree_moves(trees.store, trees.old, trees.new, keys)
-                follow_tree_moves(cached, moves, deltas)
+                cached = follow_tree_moves(cached, moves, deltas)
             else:
-                invalidate_paths(cached, [encode_path(path) for path in updates])
+                cached = invalidate_paths(cached, [encode_path(path) for path in updates])
         splices.reverse()
         changes = _changes_after(index.link, written)
         self._write(index, splices, paths, entries, extended, cached, changes)
@@ -210,12 +210,8 @@ class IndexLock:
             return False
         if tree is None:
             return not index.entries
-        data = index.extension(b"TREE")
-        if data is None:
-            return False
-        try:
-            root = parse_cache_tree(data)
-        except ValueError:
+        root = _parsed_trees(index)
+        if root is None:
             return False
         return root.valid and root.sha == tree and root.entry_count == len(index.entries)
 
@@ -233,15 +229,11 @@ class IndexLock:
         self._write(index, [], index.paths, index.entries, index.extended, cached, changes)
 
     def _cached_trees(self, index: IndexFile) -> CacheTree | None:
-        data = index.extension(b"TREE")
-        if data is None:
+        if index.extension(b"TREE") is None:
             # An index with no entries holds the empty tree: start a record of it, so
             # that a repository's first commit leaves complete cached trees behind.
             return None if index.entries else CacheTree(b"", 0, EMPTY_TREE)
-        try:
-            return parse_cache_tree(data)
-        except ValueError:
-            return None  # unreadable: dropped below, git rebuilds it
+        return _parsed_trees(index)  # None if unreadable: dropped below, git rebuilds it
 
     def _write(
         self,
@@ -263,6 +255,8 @@ class IndexLock:
             written = splice_index(
                 index, splices, paths, entries, extended, extensions
             ) or serialize_index(index.version, paths, entries, extended, extensions)
+        if cached is not None:
+            written.cache_tree_memo().append(cached)
         if index.known_without_conflicts():
             # Only stage-0 entries were added (`encode_entry`): the next commit's check
             # for unmerged paths need not scan every entry again.
@@ -369,6 +363,22 @@ def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
         raise RepositoryError(
             index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
+
+
+def _parsed_trees(index: IndexFile) -> CacheTree | None:
+    """The index's cached trees (its ``TREE`` extension) parsed, once per index: the
+    records are never changed, only copied (see `gitworktree.history._worktree.cache_tree`).
+    ``None`` if it has none or they cannot be read."""
+    memo = index.cache_tree_memo()
+    if not memo:
+        data = index.extension(b"TREE")
+        if data is None:
+            return None
+        try:
+            memo.append(parse_cache_tree(data))
+        except ValueError:
+            return None
+    return memo[0]
 
 
 def _changes_after(

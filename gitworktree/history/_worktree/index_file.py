@@ -35,6 +35,7 @@ from dulwich.objects import ObjectID
 from gitworktree.history._worktree.index_layout import ChunkHashes, EntryOffsets, OffsetEdit
 
 if TYPE_CHECKING:
+    from gitworktree.history._worktree.cache_tree import CacheTree
     from gitworktree.history._worktree.split_index import SplitLink
 
 
@@ -142,6 +143,8 @@ class IndexFile:
     _offsets: list[EntryOffsets] = field(default_factory=list, repr=False)
     #: SHA-1 states along ``raw``, saved when it was hashed (none if it was not).
     _hashes: ChunkHashes = field(default_factory=ChunkHashes, repr=False)
+    #: The ``TREE`` extension parsed, once asked (see `cache_tree_memo`).
+    _cache_tree: list[CacheTree] = field(default_factory=list, repr=False)
 
     @classmethod
     def empty(cls) -> IndexFile:
@@ -178,6 +181,11 @@ class IndexFile:
         if not self._offsets:
             self._offsets.append(EntryOffsets.of(_HEADER.size, self.entries))
         return self._offsets[0]
+
+    def cache_tree_memo(self) -> list[CacheTree]:
+        """Where the parse of the ``TREE`` extension is kept once made (empty until then),
+        so that consecutive commits do not parse every directory's record again."""
+        return self._cache_tree
 
     def stage_zero(self) -> StageZeroEntries:
         """The stage-0 entries by decoded path (built once per parse)."""
