@@ -106,17 +106,12 @@ class ChunkHashes:
     """SHA-1 states of a file's bytes: ``states[k]`` has hashed the first ``(k + 1) * CHUNK``.
 
     States are never updated once saved (each is a copy), so a later file can resume
-    from any of them whose bytes it shares.
+    from any of them whose bytes it shares (`kept_before`); only the `ChunkHashes` a
+    file's bytes were hashed into (once, by `resume`) saves new ones.
     """
 
     def __init__(self, states: list[HASH] | None = None) -> None:
         self.states: list[HASH] = states or []
-
-    @classmethod
-    def of(cls, pieces: Iterable[bytes | memoryview]) -> tuple[ChunkHashes, bytes]:
-        """The states along ``pieces`` (read one after the other), and their digest."""
-        hashes = cls()
-        return hashes, hashes.resume(pieces)
 
     def kept_before(self, changed: int) -> ChunkHashes:
         """The states that hashed only bytes before offset ``changed``."""
