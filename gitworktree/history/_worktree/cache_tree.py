@@ -12,6 +12,12 @@ from, so after the commit's entries are written it describes ``new``, with its c
 moved by the entries added and removed. Records kept valid this way let the next plain
 ``git commit`` skip unchanged directories, and let gitworktree tell in O(1) that the
 index matches HEAD (see `gitworktree.history._worktree.checkout`).
+
+A commit's cost must not grow with the number of directories (a map sharded into
+thousands of folders has a record each): records are never changed once made. An update
+copies the records along the changed paths and shares the rest with the records it
+started from, and each record keeps its serialized bytes, so writing the extension again
+re-serializes only the copied records and joins the others' bytes as they are.
 """
 
 from __future__ import annotations
@@ -43,12 +49,18 @@ TreeMoves = Mapping[bytes, tuple[ObjectID | None, ObjectID | None]]
 
 @dataclass
 class CacheTree:
-    """One directory's record: ``entry_count`` -1 means invalid (and ``sha`` is ``None``)."""
+    """One directory's record: ``entry_count`` -1 means invalid (and ``sha`` is ``None``).
+
+    Changed only while being made (the functions here copy a record before changing it):
+    records are shared between an index and the next one written from it.
+    """
 
     name: bytes
     entry_count: int
     sha: ObjectID | None
     children: list[CacheTree] = field(default_factory=list)
+    #: This record's serialized bytes, its subdirectories' included, once known.
+    _raw: bytes | memoryview | None = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
@@ -64,7 +76,11 @@ class CacheTree:
 
     def invalidate(self) -> None:
         """Mark the record untrusted (its subdirectories' records stay as they are)."""
-        self.entry_count, self.sha = -1, None
+        self.entry_count, self.sha, self._raw = -1, None, None
+
+    def copy(self) -> CacheTree:
+        """A copy to change: the subdirectories' records are shared, not copied."""
+        return CacheTree(self.name, self.entry_count, self.sha, list(self.children))
 
 
 def parse_cache_tree(data: bytes) -> CacheTree:
@@ -73,45 +89,48 @@ def parse_cache_tree(data: bytes) -> CacheTree:
     Raises:
         ValueError: if it is malformed.
     """
-    node, end = _parse_node(data, 0)
+    node, end = _parse_node(data, memoryview(data), 0)
     if end != len(data):
         raise ValueError("trailing bytes after the cached trees")
     return node
 
 
-def _parse_node(data: bytes, start: int) -> tuple[CacheTree, int]:
-    nul = data.index(b"\0", start)
-    newline = data.index(b"\n", nul)
-    count_text, subtrees_text = data[nul + 1 : newline].split(b" ")
+def _parse_node(raw: bytes, view: memoryview, start: int) -> tuple[CacheTree, int]:
+    nul = raw.index(b"\0", start)
+    newline = raw.index(b"\n", nul)
+    count_text, subtrees_text = raw[nul + 1 : newline].split(b" ")
     entry_count, subtrees = int(count_text), int(subtrees_text)
     pos = newline + 1
     sha = None
     if entry_count >= 0:
-        if pos + 20 > len(data):
+        if pos + 20 > len(raw):
             raise ValueError("truncated cached tree")
-        sha = ObjectID(data[pos : pos + 20].hex().encode("ascii"))
+        sha = ObjectID(raw[pos : pos + 20].hex().encode("ascii"))
         pos += 20
-    node = CacheTree(data[start:nul], entry_count, sha)
+    node = CacheTree(raw[start:nul], entry_count, sha)
     for _ in range(subtrees):
-        child, pos = _parse_node(data, pos)
+        child, pos = _parse_node(raw, view, pos)
         node.children.append(child)
+    node._raw = view[start:pos]  # a view: no copy of the bytes below it
     return node, pos
 
 
 def serialize_cache_tree(root: CacheTree) -> bytes:
     """The ``TREE`` extension's data for ``root``."""
-    parts: list[bytes] = []
-    _serialize_node(root, parts)
-    return b"".join(parts)
+    return bytes(_serialized(root))
 
 
-def _serialize_node(node: CacheTree, parts: list[bytes]) -> None:
-    parts.append(b"%s\0%d %d\n" % (node.name, node.entry_count, len(node.children)))
-    if node.valid:
-        assert node.sha is not None
-        parts.append(bytes.fromhex(node.sha.decode("ascii")))
-    for child in node.children:
-        _serialize_node(child, parts)
+def _serialized(node: CacheTree) -> bytes | memoryview:
+    if node._raw is None:  # made or changed since it was last serialized or parsed
+        parts: list[bytes | memoryview] = [
+            b"%s\0%d %d\n" % (node.name, node.entry_count, len(node.children))
+        ]
+        if node.valid:
+            assert node.sha is not None
+            parts.append(bytes.fromhex(node.sha.decode("ascii")))
+        parts.extend(_serialized(child) for child in node.children)
+        node._raw = b"".join(parts)
+    return node._raw
 
 
 def _order(children: list[CacheTree]) -> None:
@@ -119,39 +138,51 @@ def _order(children: list[CacheTree]) -> None:
     children.sort(key=lambda child: (len(child.name), child.name))
 
 
-def invalidate_paths(root: CacheTree, paths: Iterable[bytes]) -> None:
-    """Mark the records along each path invalid, as git does when entries change.
+def invalidate_paths(root: CacheTree, paths: Iterable[bytes]) -> CacheTree:
+    """The records with those along each path marked invalid, as git does when entries
+    change (``root`` is left as it was).
 
     A record of a subdirectory named exactly like a changed path (a file replacing a
     directory) is dropped.
     """
+    root = root.copy()
+    copies = {id(root)}
     for path in paths:
-        node: CacheTree | None = root
+        node = root
         parts = path.split(b"/")
         for depth, part in enumerate(parts):
-            assert node is not None
             node.invalidate()
             if depth == len(parts) - 1:
                 node.children = [child for child in node.children if child.name != part]
                 break
-            node = node.child(part)
-            if node is None:
+            at = next((at for at, child in enumerate(node.children) if child.name == part), None)
+            if at is None:
                 break
+            child = node.children[at]
+            if id(child) not in copies:
+                child = node.children[at] = child.copy()
+                copies.add(id(child))
+            node = child
+    return root
 
 
-def follow_tree_moves(root: CacheTree, moves: TreeMoves, deltas: Mapping[bytes, int]) -> None:
-    """Bring the records along changed directories up to date after a commit's entries.
+def follow_tree_moves(root: CacheTree, moves: TreeMoves, deltas: Mapping[bytes, int]) -> CacheTree:
+    """The records along changed directories brought up to date after a commit's entries
+    (``root`` is left as it was; the records of unchanged directories are shared).
 
     Args:
-        root: the root record (updated in place).
+        root: the root record.
         moves: every directory that changed, with its tree before and after; the index
             entries below them must now be exactly the ``after`` trees' files.
         deltas: directory -> entries added minus entries removed below it.
     """
-    _follow(root, b"", moves, deltas)
+    return _follow(root, b"", moves, deltas)
 
 
-def _follow(node: CacheTree, path: bytes, moves: TreeMoves, deltas: Mapping[bytes, int]) -> None:
+def _follow(
+    node: CacheTree, path: bytes, moves: TreeMoves, deltas: Mapping[bytes, int]
+) -> CacheTree:
+    node = node.copy()
     old, new = moves.get(path, (node.sha, node.sha))
     in_sync = node.valid and node.sha == old and new is not None
     if in_sync:
@@ -165,11 +196,11 @@ def _follow(node: CacheTree, path: bytes, moves: TreeMoves, deltas: Mapping[byte
         if child_path in moves:
             if moves[child_path][1] is None:
                 continue  # the directory is gone
-            _follow(child, child_path, moves, deltas)
+            child = _follow(child, child_path, moves, deltas)
         kept.append(child)
     node.children = kept
     if not in_sync:
-        return
+        return node
     known = {child.name for child in kept}
     prefix = path + b"/" if path else b""
     for child_path, (before, after) in moves.items():
@@ -180,9 +211,10 @@ def _follow(node: CacheTree, path: bytes, moves: TreeMoves, deltas: Mapping[byte
             continue  # gone (its record, if any, was dropped above)
         if before is not None:
             node.invalidate()  # a directory we had no record of: cannot vouch for it
-            return
+            return node
         kept.append(_created(name, child_path, after, moves, deltas))
     _order(kept)
+    return node
 
 
 def _created(

@@ -3,9 +3,10 @@
 An index of 10,000 files is ~0.9 MB. dulwich reads and writes it as 10,000 Python
 objects (~100 ms each way); git itself only rewrites the bytes. Here the file is split
 once into its raw entries (one ``bytes`` each, sorted by path as git keeps them), so that
-a commit replaces, inserts or drops only the entries of the paths it wrote and joins the
-rest back unchanged: the Python work is O(changed entries), and the O(size) part — the
-join and the SHA-1 checksum — runs in C.
+a commit replaces, inserts or drops only the entries of the paths it wrote. The new file
+is then the old file's bytes with those entries spliced in (`splice_index`): the Python
+work is O(changed entries), and the O(size) part — copying the unchanged runs and the
+SHA-1 checksum, hashed on from the first byte that changed — runs in C.
 
 The last parse is cached per index path and reused while the file's bytes are the same,
 so consecutive commits do not parse it again (a changed file, written by git or anyone,
@@ -21,7 +22,6 @@ with `UnsupportedIndexError` before anything is changed.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import os
 import stat
 import struct
@@ -32,11 +32,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from dulwich.objects import ObjectID
 
+from gitworktree.history._worktree.index_layout import ChunkHashes, EntryOffsets, OffsetEdit
+
 if TYPE_CHECKING:
+    from gitworktree.history._worktree.cache_tree import CacheTree
     from gitworktree.history._worktree.split_index import SplitLink
 
 
 __all__ = [
+    "EntrySplice",
     "IndexEntry",
     "IndexFile",
     "SharedIndexError",
@@ -53,6 +57,7 @@ __all__ = [
     "repair_advice",
     "serialize_index",
     "serialize_split",
+    "splice_index",
 ]
 
 _SIGNATURE = b"DIRC"
@@ -134,6 +139,12 @@ class IndexFile:
     #: Whether an entry is at stage 1-3, once known: a commit asks before and under its
     #: lock, and the next index inherits the answer from this one (`without_conflicts`).
     _conflicts: list[bool] = field(default_factory=list, repr=False)
+    #: Where each entry starts in ``raw``, once asked (`entry_offsets`).
+    _offsets: list[EntryOffsets] = field(default_factory=list, repr=False)
+    #: SHA-1 states along ``raw``, saved when it was hashed (none if it was not).
+    _hashes: ChunkHashes = field(default_factory=ChunkHashes, repr=False)
+    #: The ``TREE`` extension parsed, once asked (see `cache_tree_memo`).
+    _cache_tree: list[CacheTree] = field(default_factory=list, repr=False)
 
     @classmethod
     def empty(cls) -> IndexFile:
@@ -163,6 +174,18 @@ class IndexFile:
         if not self._conflicts:
             self._conflicts.append(False)
         return self
+
+    def entry_offsets(self) -> EntryOffsets:
+        """Where each entry starts in ``raw`` (computed once per parse, then kept up to
+        date by `splice_index`); only for an index in whole form."""
+        if not self._offsets:
+            self._offsets.append(EntryOffsets.of(_HEADER.size, self.entries))
+        return self._offsets[0]
+
+    def cache_tree_memo(self) -> list[CacheTree]:
+        """Where the parse of the ``TREE`` extension is kept once made (empty until then),
+        so that consecutive commits do not parse every directory's record again."""
+        return self._cache_tree
 
     def stage_zero(self) -> StageZeroEntries:
         """The stage-0 entries by decoded path (built once per parse)."""
@@ -275,8 +298,9 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     if version not in (2, 3):
         return None
     checksum = raw[-20:]
-    skip_hash = checksum == bytes(20)  # written with index.skipHash
-    if not skip_hash and hashlib.sha1(raw[:-20], usedforsecurity=False).digest() != checksum:
+    hashes = ChunkHashes()
+    # Not checked if written with index.skipHash (the states are then left unsaved).
+    if checksum != bytes(20) and hashes.resume([memoryview(raw)[:-20]]) != checksum:
         raise ValueError("checksum mismatch")
     paths: list[bytes] = []
     entries: list[bytes] = []
@@ -313,7 +337,7 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
             raise UnsupportedIndexError(kind or f"the required extension {name!r}")
         extensions.append((name, data))
     if link_data is None or directory is None:
-        return IndexFile(version, paths, entries, extended, extensions, raw)
+        return IndexFile(version, paths, entries, extended, extensions, raw, _hashes=hashes)
     # Imported with the first split index: most repositories never have one.
     from gitworktree.history._worktree.split_index import (
         SplitLink,
@@ -385,8 +409,76 @@ def serialize_index(
     extensions that would be stale (see ``_DROPPED``) are left out.
     """
     kept = _kept(extensions)
-    raw = _index_bytes(version, entries, extended, kept)
-    return IndexFile(_written_version(version, extended), paths, entries, extended, kept, raw)
+    hashes = ChunkHashes()
+    raw = _index_bytes(version, entries, extended, kept, hashes=hashes)
+    return IndexFile(
+        _written_version(version, extended), paths, entries, extended, kept, raw, _hashes=hashes
+    )
+
+
+class EntrySplice(NamedTuple):
+    """Entries ``start`` to ``stop`` (positions in the old index) replaced by ``entries``."""
+
+    start: int
+    stop: int
+    entries: list[bytes]
+
+
+def splice_index(
+    base: IndexFile,
+    splices: list[EntrySplice],
+    paths: list[bytes],
+    entries: list[bytes],
+    extended: int,
+    extensions: list[tuple[bytes, bytes]],
+) -> IndexFile | None:
+    """What `serialize_index` makes of ``entries`` and ``extensions``, made from ``base``'s
+    bytes with only ``splices`` put in: O(changed entries) in Python, whatever the size.
+
+    The unchanged runs of entries are copied from ``base.raw`` as they are, and the
+    checksum is hashed on from the first byte that differs (`ChunkHashes`).
+
+    Args:
+        base: the index the splices are made on, read or written in whole form.
+        splices: in order of position, not overlapping.
+        paths: the new index's paths (``base``'s with the splices made).
+        entries: the new index's entries (likewise).
+        extended: how many of ``entries`` carry extended flags.
+        extensions: the new index's extensions, as for `serialize_index`.
+
+    Returns:
+        The new index, or ``None`` if ``base`` holds no bytes to splice (a split index,
+        or an index never read from or written to a file).
+    """
+    if base.link is not None or not base.raw:
+        return None
+    offsets = base.entry_offsets()
+    kept = _kept(extensions)
+    version = _written_version(base.version, extended)
+    old = memoryview(base.raw)
+    header = _HEADER.pack(_SIGNATURE, version, len(entries))
+    pieces: list[bytes | memoryview] = [header]
+    end = offsets.at(len(base.entries))
+    changed = end if header == old[: _HEADER.size] else 0
+    edits: list[OffsetEdit] = []
+    copied = _HEADER.size
+    for splice in splices:
+        start, stop = offsets.at(splice.start), offsets.at(splice.stop)
+        pieces.append(old[copied:start])
+        pieces.extend(splice.entries)
+        copied = stop
+        changed = min(changed, start)
+        lengths = tuple(map(len, splice.entries))
+        if lengths != tuple(map(len, base.entries[splice.start : splice.stop])):
+            removed = splice.stop - splice.start
+            edits.append(OffsetEdit(splice.start, removed, lengths, sum(lengths) - stop + start))
+    pieces.append(old[copied:end])
+    pieces.extend(_extension_bytes(kept))
+    hashes = base._hashes.kept_before(changed)
+    raw = b"".join([*pieces, hashes.resume(pieces)])
+    # Made from the last splice back, each edit's positions are still the base's.
+    after = offsets.after(edits[::-1], _HEADER.size, entries)
+    return IndexFile(version, paths, entries, extended, kept, raw, _offsets=[after], _hashes=hashes)
 
 
 def serialize_split(
@@ -438,14 +530,21 @@ def _index_bytes(
     extended: int,
     extensions: list[tuple[bytes, bytes]],
     link: bytes | None = None,
+    *,
+    hashes: ChunkHashes | None = None,
 ) -> bytes:
     parts = [_HEADER.pack(_SIGNATURE, _written_version(version, extended), len(entries))]
     parts.extend(entries)
     if link is not None:  # first, as git writes it
-        parts.append(b"link" + len(link).to_bytes(4, "big") + link)
-    parts.extend(name + len(data).to_bytes(4, "big") + data for name, data in extensions)
+        parts.extend(_extension_bytes([(b"link", link)]))
+    parts.extend(_extension_bytes(extensions))
     body = b"".join(parts)
-    return body + hashlib.sha1(body, usedforsecurity=False).digest()
+    return body + (hashes or ChunkHashes()).resume([body])
+
+
+def _extension_bytes(extensions: list[tuple[bytes, bytes]]) -> Iterator[bytes]:
+    for name, data in extensions:
+        yield name + len(data).to_bytes(4, "big") + data
 
 
 def encode_entry(path: bytes, sha: str, stat_result: os.stat_result) -> bytes:
