@@ -152,6 +152,18 @@ def garbage_packed_refs(repo: Path) -> None:
 
 
 # case -> (how to damage, the library operations that must report it)
+def index_is_a_fifo(repo: Path) -> None:
+    """A plain open of a FIFO blocks until a writer comes: git itself hangs on it."""
+    (repo / ".git" / "index").unlink()
+    os.mkfifo(repo / ".git" / "index")
+
+
+def index_links_to_dev_zero(repo: Path) -> None:
+    """Read to its end, it would fill memory until the process dies."""
+    (repo / ".git" / "index").unlink()
+    (repo / ".git" / "index").symlink_to("/dev/zero")
+
+
 CASES: dict[str, tuple[Damage, set[str]]] = {
     "garbage-in-branch": (garbage_in_branch, {"mount", "log", "show", "diff", "status"}),
     "garbage-in-HEAD": (garbage_in_head, {"mount", "log", "show", "diff", "status"}),
@@ -173,6 +185,11 @@ CASES: dict[str, tuple[Damage, set[str]]] = {
     "checkpoint-to-missing-object": (checkpoint_to_missing_object, {"restore"}),
     "garbage-in-checkpoint": (garbage_in_checkpoint, {"checkpoints", "restore"}),
     "garbage-packed-refs": (garbage_packed_refs, {"checkpoints", "restore"}),
+    "index-is-a-FIFO": (index_is_a_fifo, {"mount", "status", "restore", "commit"}),
+    "index-links-to-dev-zero": (
+        index_links_to_dev_zero,
+        {"mount", "status", "restore", "commit"},
+    ),
 }
 
 
@@ -213,7 +230,7 @@ def _outcome(operation: Callable[[], object]) -> str:
         return "damaged"
     except RepositoryError as error:
         assert error.reason == "damaged", error
-        assert "git fsck" in str(error) or ".git/config" in str(error), error
+        assert any(hint in str(error) for hint in ("git fsck", ".git/config", "not a file")), error
         return "damaged"
     except GitWorktreeError as error:  # a refusal of its own kind (say a conflict) is fine
         return type(error).__name__

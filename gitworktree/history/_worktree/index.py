@@ -34,6 +34,7 @@ from dulwich.repo import Repo
 from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.paths import decode_path, encode_path
+from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.processes import process_identity
 from gitworktree.history._objects.rawtrees import EMPTY_TREE
 from gitworktree.history._worktree.cache_tree import (
@@ -333,20 +334,17 @@ class IndexLock:
     def _read_with_dulwich(self) -> tuple[_Entries, int]:
         from dulwich.index import DEFAULT_VERSION, IndexChecksumReader, read_index_dict_with_version
 
-        try:
-            handle = open(self._index_path, "rb")  # noqa: SIM115 - closed in finally
-        except FileNotFoundError:
+        found = read_plain_file(self._index_path)
+        if found is None:
             return {}, DEFAULT_VERSION
         try:
             entries, version, _extensions = read_index_dict_with_version(
-                IndexChecksumReader(handle)
+                IndexChecksumReader(io.BytesIO(found[0]))
             )
         except Exception as err:
             raise RepositoryError(
                 self._index_path, f"cannot read the index ({err}); `git status` may repair it"
             ) from err
-        finally:
-            handle.close()
         return entries, version
 
 
@@ -503,10 +501,8 @@ def _release_lock(lock_path: Path) -> None:
 
 
 def _read_or_none(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+    found = read_plain_file(path)
+    return None if found is None else found[0]
 
 
 def _replace_file(path: Path, raw: bytes, shared_perm: SharedPerm | None = None) -> None:
@@ -553,12 +549,10 @@ def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
         RepositoryError: if the index cannot be parsed, or is a split or sparse index.
     """
     index_path = Path(repo.index_path())
-    try:
-        with open(index_path, "rb") as handle:
-            mtime = os.fstat(handle.fileno()).st_mtime_ns
-            raw = handle.read()
-    except FileNotFoundError:
+    found = read_plain_file(index_path)
+    if found is None:
         return {}, 0
+    raw, mtime = found[0], found[1].st_mtime_ns
     parsed = _parse(index_path, raw)
     if parsed is not None:
         return parsed.stage_zero(), mtime
@@ -567,10 +561,9 @@ def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
     from dulwich.index import IndexEntry as DulwichEntry
 
     try:
-        with open(index_path, "rb") as handle:
-            entries, _version, _extensions = read_index_dict_with_version(
-                IndexChecksumReader(handle)
-            )
+        entries, _version, _extensions = read_index_dict_with_version(
+            IndexChecksumReader(io.BytesIO(raw))
+        )
     except Exception as err:
         raise RepositoryError(index_path, f"cannot read the index ({err})") from err
     return {

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from dulwich.objects import ObjectID
 
+from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._worktree.index_layout import ChunkHashes, EntryOffsets, OffsetEdit
 
 if TYPE_CHECKING:
@@ -623,17 +624,18 @@ def read_index_if_changed(path: str) -> IndexFile | None:
         ValueError: as `parse_index`.
     """
     try:
-        with open(path, "rb") as handle:
-            stat_result = os.fstat(handle.fileno())
-            key = _stat_key(stat_result)
-            with _CACHE_LOCK:
-                cached = _CACHE.get(path)
-                known = _STATS.get(path)
-            if cached is not None and known == key:
-                return cached
-            raw = handle.read()
-    except FileNotFoundError:
+        key = _stat_key(os.stat(path))  # one system call when nothing changed
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    with _CACHE_LOCK:
+        cached = _CACHE.get(path)
+        known = _STATS.get(path)
+    if cached is not None and known == key:
+        return cached
+    found = read_plain_file(path)
+    if found is None:
+        return None
+    raw, key = found[0], _stat_key(found[1])
     parsed = read_index_file(path, raw)
     if parsed is not None:
         with _CACHE_LOCK:

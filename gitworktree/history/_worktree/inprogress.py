@@ -9,12 +9,14 @@ ordinary content and drop the unmerged stages, so every commit checks this first
 
 from __future__ import annotations
 
+import io
 import os
 
 from dulwich.repo import Repo
 
 from gitworktree.errors import OperationInProgressError, RepositoryError
 from gitworktree.history._core.paths import decode_path
+from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._worktree.index_file import (
     IndexFile,
     read_index_if_changed,
@@ -97,13 +99,13 @@ def _unmerged_with_dulwich(repo: Repo) -> list[str]:
         read_index_dict_with_version,
     )
 
-    try:
-        with open(repo.index_path(), "rb") as handle:
-            entries, _version, _extensions = read_index_dict_with_version(
-                IndexChecksumReader(handle)
-            )
-    except FileNotFoundError:
+    found = read_plain_file(repo.index_path())
+    if found is None:
         return []
+    try:
+        entries, _version, _extensions = read_index_dict_with_version(
+            IndexChecksumReader(io.BytesIO(found[0]))
+        )
     except Exception as err:  # dulwich raises several kinds for a damaged index
         raise RepositoryError(repo.index_path(), f"cannot read the index ({err})") from err
     return sorted(

@@ -30,6 +30,7 @@ from dulwich.refs import Ref
 from dulwich.repo import Repo, UnsupportedExtension, UnsupportedVersion
 
 from gitworktree.errors import RepositoryError, UnsupportedRepositoryError
+from gitworktree.history._core.plainfiles import read_plain_file
 
 __all__ = [
     "check_format",
@@ -189,10 +190,10 @@ def check_sparse(repo: Repo) -> None:
     if config.get_boolean(("core",), "sparseCheckout", False):
         raise _sparse_error(repo, "core.sparseCheckout is on")
     index_path = Path(repo.index_path())
-    try:
-        raw = index_path.read_bytes()
-    except FileNotFoundError:
+    found = read_plain_file(index_path)
+    if found is None:
         return
+    raw = found[0]
     try:
         parsed = read_index_file(str(index_path), raw)
     except UnsupportedIndexError as err:

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 
 from dulwich.file import adjust_shared_perm
 
+from gitworktree.history._core.plainfiles import read_plain_file
+
 if TYPE_CHECKING:
     from dulwich.file import SharedPerm
 
@@ -212,11 +214,10 @@ def load_shared_index(
         found = _SHARED.get(key)
     if found is not None:
         return found
-    try:
-        with open(key, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise ValueError(f"its shared index sharedindex.{shared_id} is missing") from None
+    read = read_plain_file(key)
+    if read is None:
+        raise ValueError(f"its shared index sharedindex.{shared_id} is missing")
+    raw = read[0]
     if raw[-20:].hex() != shared_id:
         raise ValueError(f"sharedindex.{shared_id} does not have that checksum")
     found = parse(raw)
