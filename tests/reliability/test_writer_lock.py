@@ -104,3 +104,54 @@ def test_a_process_removes_its_parking_folder_when_it_exits(repo: Repository) ->
 
     assert parking_folders(repo) == []
     assert git(repo, "log", "-1", "--format=%s") == "from a process\n"
+
+
+def lock_markers(repo: Repository) -> list[str]:
+    return sorted(path.name for path in (repo.path / ".git").glob("index.lock.gitworktree-*"))
+
+
+def test_a_writer_writes_its_index_lock_marker_once_and_links_it_each_commit(
+    repo: Repository,
+) -> None:
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+    marker = repo.path / ".git" / f"index.lock.gitworktree-{os.getpid()}"
+    first = marker.stat()
+    repo.commit_changes({"plan.json": b"{}\n{}\n"}, message="two")
+
+    assert marker.stat().st_ino == first.st_ino  # the same file: not written again
+    assert marker.read_bytes().startswith(b"gitworktree {")  # what the lock holds
+    assert not (repo.path / ".git" / "index.lock").exists()
+    git(repo, "fsck", "--strict")
+
+
+def test_a_marker_someone_removed_is_written_again(repo: Repository) -> None:
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+    (repo.path / ".git" / f"index.lock.gitworktree-{os.getpid()}").unlink()
+
+    repo.commit_changes({"plan.json": b"{}\n{}\n"}, message="two")
+
+    assert git(repo, "log", "-1", "--format=%s") == "two\n"
+    assert lock_markers(repo) == [f"index.lock.gitworktree-{os.getpid()}"]
+
+
+def test_the_marker_of_a_writer_that_is_gone_is_removed(repo: Repository) -> None:
+    gone = 4_000_005
+    (repo.path / ".git" / f"index.lock.gitworktree-{gone}").write_bytes(b"gitworktree {}\n")
+    idle = {"state": "idle", "pid": gone}
+    (repo.path / ".git" / WRITER_LOCK_NAME).write_bytes(json.dumps(idle).encode().ljust(512))
+
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+
+    assert lock_markers(repo) == [f"index.lock.gitworktree-{os.getpid()}"]
+
+
+def test_a_process_removes_its_marker_when_it_exits(repo: Repository) -> None:
+    script = (
+        "import sys\n"
+        "from gitworktree.history import Repository\n"
+        "with Repository.open(sys.argv[1]) as repository:\n"
+        "    repository.commit_changes({'plan.json': b'{}\\n'}, message='from a process')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(repo.path)], check=True)
+
+    assert lock_markers(repo) == []

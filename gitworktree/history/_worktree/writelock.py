@@ -127,10 +127,13 @@ def _take_over(fd: int, control_dir: Path) -> None:
         _clean_up_after(control_dir, previous)
     elif previous.get("pid") != os.getpid():
         # The last writer was another process: its parking folder, kept empty between
-        # its writes, goes (if it still writes, it makes it again).
+        # its writes, and its index.lock marker go (if it still writes, it makes them
+        # again; it cannot be writing now: we hold the lock).
+        from gitworktree.history._worktree.index import remove_lock_marker
         from gitworktree.history._worktree.materialize import remove_parked_folder
 
         remove_parked_folder(control_dir, previous.get("pid"))
+        remove_lock_marker(control_dir, previous.get("pid"))
 
 
 @functools.lru_cache(maxsize=4)
