@@ -9,11 +9,12 @@ and leaves it as git writes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from gitworktree.errors import RepositoryError
 from gitworktree.history import Repository
 from tests.oracle import git
 
@@ -51,4 +52,51 @@ def test_a_commit_moves_a_branch_whose_file_git_reads(root: Path, tail: bytes) -
     assert ref.read_bytes() == landed.sha.encode() + b"\n"
     assert git(root, "rev-parse", "HEAD^").strip().encode() == parent
     assert git(root, "status", "--porcelain") == ""
+    git(root, "fsck", "--strict", "--no-dangling")
+
+
+BROKEN = {
+    "letters_right_after_the_id": b"garbage\n",
+    "a_41st_hex_digit": b"0\n",
+}
+
+
+@pytest.mark.parametrize("tail", BROKEN.values(), ids=BROKEN.keys())
+def test_a_branch_file_git_calls_broken_is_refused_as_damaged(root: Path, tail: bytes) -> None:
+    ref = root / ".git/refs/heads/main"
+    content = ref.read_bytes().strip() + tail
+    ref.write_bytes(content)
+    assert git(root, "rev-parse", "--verify", "-q", "main", check=False) == ""  # broken to git
+
+    with Repository.open(root) as repository, pytest.raises(RepositoryError) as caught:
+        repository.commit_changes({"a.txt": b"ours\n"}, message="ours")
+
+    assert caught.value.reason == "damaged"  # not a ConflictError saying to retry
+    assert ref.read_bytes() == content
+    assert (root / "a.txt").read_text() == "a\n"
+
+
+def _packed_branch(root: Path) -> None:
+    git(root, "pack-refs", "--all")
+
+
+def _unborn_branch(root: Path) -> None:
+    git(root, "branch", "-q", "-m", "main", "other")
+    git(root, "symbolic-ref", "HEAD", "refs/heads/main")
+
+
+@pytest.mark.parametrize("setup", [_packed_branch, _unborn_branch], ids=["packed", "unborn"])
+def test_an_empty_directory_where_the_branch_file_goes_is_replaced_as_git_does(
+    root: Path, setup: Callable[[Path], None]
+) -> None:
+    setup(root)
+    parent = git(root, "rev-parse", "-q", "--verify", "main", check=False).strip()
+    (root / ".git/refs/heads/main").mkdir()  # left by a deleted branch main/x, say
+
+    with Repository.open(root) as repository:
+        landed = repository.commit_changes({"b.txt": b"ours\n"}, message="ours")
+
+    assert git(root, "rev-parse", "main").strip() == landed.sha
+    assert git(root, "rev-list", "--parents", "-1", "main").split()[1:] == parent.split()
+    assert git(root, "show", "main:b.txt") == "ours\n"
     git(root, "fsck", "--strict", "--no-dangling")

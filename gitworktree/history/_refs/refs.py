@@ -104,6 +104,8 @@ def _read_small(path: str | bytes) -> bytes | None:
         return None
     try:
         return os.read(fd, 4096)
+    except IsADirectoryError:
+        return None  # a directory is no loose ref: git reads the packed one instead
     finally:
         os.close(fd)
 
@@ -118,7 +120,9 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
     name = ref.decode("utf-8", "replace")
     loose = _read_small(repo.refs.refpath(ref)) if ref.startswith(b"refs/") else None  # type: ignore[attr-defined]
     if loose and not loose.startswith(SYMREF):
-        sha = ObjectID(_as_git_reads(loose[:40]))  # the first 40 bytes, as dulwich reads it
+        # 40 hex digits, then the end or whitespace: anything else right after the id
+        # makes the branch broken to git, so it must not be committed on.
+        sha = ObjectID(_as_git_reads(loose))
         if not is_object_id(sha):
             raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
         return sha
@@ -172,6 +176,8 @@ def advance_branch(
     logged = message.encode("utf-8")
     who, when, zone = signature.raw, signature.timestamp, signature.offset
     if old is None:
+        with contextlib.suppress(OSError):  # an empty directory in the way: as git, remove it
+            os.rmdir(repo.refs.refpath(ref))  # type: ignore[attr-defined]
         moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
         if moved:  # dulwich leaves a new ref file as the umask has it
             with contextlib.suppress(OSError):
@@ -284,7 +290,13 @@ def _write_under_lock(
             if before_rename is not None:
                 before_rename()
             adjust_shared_perm(lock, _shared_perm(repo))
-            os.replace(lock, path)
+            try:
+                os.replace(lock, path)
+            except IsADirectoryError:
+                # An empty directory where the ref goes (left by a deleted ``<ref>/x``):
+                # git removes it and writes the ref; one that holds refs stays in the way.
+                os.rmdir(path)
+                os.replace(lock, path)
             return None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
