@@ -100,3 +100,28 @@ def test_an_empty_directory_where_the_branch_file_goes_is_replaced_as_git_does(
     assert git(root, "rev-list", "--parents", "-1", "main").split()[1:] == parent.split()
     assert git(root, "show", "main:b.txt") == "ours\n"
     git(root, "fsck", "--strict", "--no-dangling")
+
+
+HEADS = {
+    "crlf": b"ref: refs/heads/main\r\n",
+    "trailing_blanks": b"ref: refs/heads/main  \n",
+    "no_blank_after_ref": b"ref:refs/heads/main\n",
+    "a_tab_after_ref": b"ref:\trefs/heads/main\n",
+}
+
+
+@pytest.mark.parametrize("head", HEADS.values(), ids=HEADS.keys())
+def test_a_head_file_git_reads_names_its_branch(root: Path, head: bytes) -> None:
+    (root / ".git/HEAD").write_bytes(head)
+    tip = git(root, "rev-parse", "HEAD").strip()  # git reads it as HEAD on main
+
+    with Repository.open(root) as repository:
+        assert repository.head == tip  # not an unborn branch, not a damaged HEAD
+        assert [entry.sha for entry in repository.log()] == [tip]
+        landed = repository.commit_changes({"b.txt": b"ours\n"}, message="ours")
+
+    assert git(root, "rev-parse", "main").strip() == landed.sha
+    assert git(root, "rev-parse", "main^").strip() == tip
+    assert (root / ".git/HEAD").read_bytes() == head
+    assert git(root, "status", "--porcelain") == ""
+    git(root, "fsck", "--strict", "--no-dangling")

@@ -79,9 +79,13 @@ def _plain_branch(repo: Repo) -> Ref | None:
     (dulwich then follows the chain, and anything unusual is reported as before).
     """
     head = _read_small(repo.refs.refpath(HEAD))  # type: ignore[attr-defined]
-    if head is None or not head.startswith(b"ref: refs/heads/"):
+    if head is None or not head.startswith(b"ref:"):
         return None
-    branch = head.split(b"\n", 1)[0].rstrip(b"\r")[len(SYMREF) :]  # as dulwich reads it
+    # As git reads it: "ref:", any blanks, the name, trailing blanks ignored (dulwich
+    # keeps them, and then reads a HEAD git accepts as an unborn branch).
+    branch = head.split(b"\n", 1)[0][len(b"ref:") :].strip()
+    if not branch.startswith(b"refs/heads/"):
+        return None
     try:
         check_ref_name(branch.decode("utf-8"))
     except (InvalidNameError, UnicodeDecodeError):
@@ -117,6 +121,10 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
         RepositoryError: if the ref store is damaged: a symbolic-ref loop, unreadable
             ``packed-refs``, or a ref file holding something other than an object id.
     """
+    if ref == HEAD:
+        branch = _plain_branch(repo)  # HEAD as git reads it, in the usual case
+        if branch is not None:
+            return read_ref(repo, branch)
     name = ref.decode("utf-8", "replace")
     loose = _read_small(repo.refs.refpath(ref)) if ref.startswith(b"refs/") else None  # type: ignore[attr-defined]
     if loose and not loose.startswith(SYMREF):
