@@ -125,3 +125,42 @@ def test_a_head_file_git_reads_names_its_branch(root: Path, head: bytes) -> None
     assert (root / ".git/HEAD").read_bytes() == head
     assert git(root, "status", "--porcelain") == ""
     git(root, "fsck", "--strict", "--no-dangling")
+
+
+def test_a_branch_that_is_a_symbolic_ref_moves_the_branch_it_names(root: Path) -> None:
+    git(root, "symbolic-ref", "refs/heads/alias", "refs/heads/main")
+    git(root, "symbolic-ref", "HEAD", "refs/heads/alias")
+    tip = git(root, "rev-parse", "HEAD").strip()
+
+    with Repository.open(root) as repository:
+        assert repository.head == tip
+        landed = repository.commit_changes({"b.txt": b"ours\n"}, message="ours")
+
+    assert git(root, "rev-parse", "main").strip() == landed.sha
+    assert (root / ".git/refs/heads/alias").read_text() == "ref: refs/heads/main\n"
+    assert (root / ".git/HEAD").read_text() == "ref: refs/heads/alias\n"
+    assert git(root, "log", "-g", "-1", "--format=%H", "main").strip() == landed.sha
+    assert git(root, "status", "--porcelain") == ""
+    git(root, "fsck", "--strict", "--no-dangling")
+
+
+def test_a_branch_git_commits_and_packs_between_our_commits_is_read_from_packed_refs(
+    root: Path,
+) -> None:
+    git(root, "pack-refs", "--all")
+    with Repository.open(root) as repository:
+        ours = repository.commit_changes({"b.txt": b"ours 1\n"}, message="ours 1")
+        (root / "c.txt").write_text("theirs\n")
+        git(root, "add", "c.txt")
+        git(root, "commit", "-q", "-m", "theirs")
+        git(root, "pack-refs", "--all")  # the loose file goes: only packed-refs has it
+        theirs = git(root, "rev-parse", "main").strip()
+        assert not (root / ".git/refs/heads/main").exists()
+
+        landed = repository.commit_changes({"b.txt": b"ours 2\n"}, message="ours 2")
+
+    assert git(root, "rev-parse", "main^").strip() == theirs
+    assert git(root, "rev-parse", "main^^").strip() == ours.sha
+    assert git(root, "rev-parse", "main").strip() == landed.sha
+    assert git(root, "status", "--porcelain") == ""
+    git(root, "fsck", "--strict", "--no-dangling")
