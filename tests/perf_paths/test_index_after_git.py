@@ -51,6 +51,21 @@ def _skip_worktree(root: Path) -> None:
     git(root, "update-index", "--skip-worktree", "archive/done/old.json")
 
 
+def _skip_hash(root: Path) -> None:
+    """The index as git >= 2.40 writes it with ``index.skipHash``: a zero checksum."""
+    (root / "work/notes/n9.json").write_text("{}\n")
+    git(root, "add", "work/notes/n9.json")
+    index = root / ".git" / "index"
+    index.write_bytes(index.read_bytes()[:-20] + bytes(20))
+    assert git(root, "diff", "--cached", "--name-only") == "work/notes/n9.json\n"  # git reads it
+
+
+def _many_files(root: Path) -> None:
+    git(root, "config", "feature.manyFiles", "true")  # version 4, untracked cache
+    (root / "work/notes/n9.json").write_text("{}\n")
+    git(root, "add", "work/notes/n9.json")
+
+
 EDITS = {
     "chmod-x": _chmod,
     "version-4": _version_4,
@@ -60,6 +75,8 @@ EDITS = {
     "stash": _stash,
     "split-index-then-add": _split_index,
     "skip-worktree": _skip_worktree,
+    "index.skipHash": _skip_hash,
+    "feature.manyFiles": _many_files,
 }
 
 
