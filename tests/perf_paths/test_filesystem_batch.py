@@ -127,3 +127,24 @@ def test_a_path_swapped_while_the_batch_is_renamed_is_never_written_through(
     monkeypatch.undo()
     assert outside.read_text() == "someone else's"
     assert sorted(os.listdir(root)) == ["a.txt", "b.txt"]  # no temporary file left
+
+
+def test_a_directory_in_a_files_place_refuses_the_commit_before_any_removal(
+    tmp_path: Path,
+) -> None:
+    from gitworktree import mount
+
+    root = tmp_path / "data"
+    tree = mount(Tasks, FilesystemMountDriver().mount(root))
+    tree.tasks["a"] = Task(title="a")
+    tree.tasks["b"] = Task(title="b")
+    tree.commit()
+    del tree.tasks["a"]
+    tree.tasks["c"] = Task(title="c")
+    (root / "tasks" / "c.json").mkdir()  # someone's directory where the new item goes
+
+    with pytest.raises(NodeKindError, match=r"c\.json"):
+        tree.commit()
+
+    assert sorted(os.listdir(root / "tasks")) == ["a.json", "b.json", "c.json"]
+    assert (root / "tasks" / "a.json").read_bytes()  # not removed by the refused commit
