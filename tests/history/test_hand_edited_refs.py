@@ -117,6 +117,7 @@ def test_a_head_file_git_reads_names_its_branch(root: Path, head: bytes) -> None
 
     with Repository.open(root) as repository:
         assert repository.head == tip  # not an unborn branch, not a damaged HEAD
+        repository.check_work_tree()  # what mount checks: not a broken HEAD either
         assert [entry.sha for entry in repository.log()] == [tip]
         landed = repository.commit_changes({"b.txt": b"ours\n"}, message="ours")
 
