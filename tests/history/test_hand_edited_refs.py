@@ -165,3 +165,18 @@ def test_a_branch_git_commits_and_packs_between_our_commits_is_read_from_packed_
     assert git(root, "rev-parse", "main").strip() == landed.sha
     assert git(root, "status", "--porcelain") == ""
     git(root, "fsck", "--strict", "--no-dangling")
+
+
+def test_an_unborn_branch_whose_name_another_branch_holds_as_a_folder_is_refused_plainly(
+    root: Path,
+) -> None:
+    git(root, "branch", "-q", "-m", "main", "main/x")
+    git(root, "symbolic-ref", "HEAD", "refs/heads/main")  # git cannot commit here either
+    (root / ".git/index").unlink()
+
+    with Repository.open(root) as repository, pytest.raises(RepositoryError) as caught:
+        repository.commit_changes({"b.txt": b"ours\n"}, message="ours")
+
+    assert "refs/heads/main/x exists" in str(caught.value)  # not a conflict to retry
+    assert not (root / "b.txt").exists()
+    assert git(root, "for-each-ref", "--format=%(refname)") == "refs/heads/main/x\n"

@@ -179,6 +179,8 @@ def advance_branch(
 
     Raises:
         ConflictError: if the branch no longer points at ``old``; nothing was changed.
+        RepositoryError: if a new branch cannot be created because another ref holds
+            its name as a folder (``main/x`` for ``main``) or the reverse.
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
     logged = message.encode("utf-8")
@@ -195,6 +197,16 @@ def advance_branch(
         if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
             swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
         moved = swapped
+    if not moved and old is None:
+        in_the_way = _ref_in_the_way(repo, ref)
+        if in_the_way is not None and in_the_way != ref:  # no retry can make room for it
+            raise RepositoryError(
+                repo.path,
+                f"{in_the_way.decode('utf-8', 'replace')} exists, so the branch "
+                f"{ref.decode('utf-8', 'replace')} cannot be created (git keeps no ref "
+                "inside another's name); nothing was written — rename one of them "
+                "(`git branch -m`) and retry",
+            )
     if not moved:
         name = ref.decode("utf-8", "replace")
         raise ConflictError(
