@@ -195,7 +195,7 @@ class Repository:
         # stat changed is parsed again, so an edit applies from the next commit.
         self._config_files = ConfigFiles(repo)
         self._attribute_files: AttributeFiles | None = None
-        self._auto_pack: int | None = None  # gc.auto, read with the first commit
+        self._auto_pack_failed = False  # packing failed once: not tried again
         self._writer_guard = WriterGuard()
         self._checkpoints = CheckpointOperations(
             repo, owner=self, identity=self._identity, guard=self._writer_guard
@@ -1209,16 +1209,17 @@ class Repository:
             pack_loose_objects_if_due,
         )
 
-        if self._auto_pack is None:
-            self._auto_pack = auto_pack_threshold(self._config_stack())
         store = self._repo.object_store
-        if not isinstance(store, DiskObjectStore):
+        if self._auto_pack_failed or not isinstance(store, DiskObjectStore):
             return
+        # Read at every commit (the kept config answers it): a person's `git config
+        # gc.auto 0` between two commits applies from the next one, as it does with git.
+        threshold = auto_pack_threshold(self._config_stack())
         try:
-            packed = pack_loose_objects_if_due(store, self._auto_pack)
+            packed = pack_loose_objects_if_due(store, threshold)
         except (OSError, FileLocked) as error:  # the commit has landed: this is only tidying
             log.warning("could not pack the loose objects of %s: %s", self.path, error)
-            self._auto_pack = 0  # not again with every commit of this process
+            self._auto_pack_failed = True  # not again with every commit of this process
             return
         if packed:
             log.info("packed %d loose objects in %s", packed, self.path)

@@ -429,16 +429,40 @@ class Storage(ABC):
         Storage without history cannot: files written there are already final.
         """
 
+    def _check_write_targets(self, changes: ChangeSet, removed: list[str]) -> None:
+        """Refuse a directory where a file goes before the removals run, so that a
+        refused publish has removed nothing either (`write_many` checks only its own
+        targets, after the removals). A directory removed by the change is no obstacle.
+
+        Raises:
+            NodeKindError: a directory (not removed here) stands where a file goes.
+            UnsafePathError: a target leads out of the root.
+        """
+        for path, data in changes.files.items():
+            if data is None or any(path == gone or path.startswith(gone + "/") for gone in removed):
+                continue
+            target = PurePosixPath(*split_path(path))
+            try:
+                kind = self.kind_of(target)
+            except NodeKindError:
+                raise
+            except (StorageError, OSError):
+                continue  # a special file, a file as a parent: the write reports it, as before
+            if kind == "collection":
+                raise NodeKindError(target, "file", "directory")
+
     def publish(self, changes: ChangeSet) -> CommitInfo:
         """Write a gated change set. Unversioned backends write file by file.
 
         The gate has already passed, so every write here is expected to succeed; each
         file is still replaced atomically where the backend can.
         """
+        removed = [path for path, data in changes.files.items() if data is None]
+        if removed:
+            self._check_write_targets(changes, removed)
         # Removals first, so that a file can take the place of a directory emptied here.
-        for path, data in sorted(changes.files.items()):
-            if data is None:
-                self.remove(PurePosixPath(*split_path(path)))
+        for path in sorted(removed):
+            self.remove(PurePosixPath(*split_path(path)))
         writes: list[tuple[PurePosixPath, bytes]] = []
         for path, data in sorted(changes.files.items()):
             if data is not None:

@@ -203,6 +203,8 @@ class FilesystemStorage(Storage):
             raise NodeKindError(path, "file", "directory")
         try:
             atomic_write(full, data)
+        except IsADirectoryError:  # made in its place since the check above
+            raise NodeKindError(path, "file", "directory") from None
         except FileNotFoundError:
             raise StorageError(path, "its parent directory does not exist") from None
 
@@ -227,6 +229,11 @@ class FilesystemStorage(Storage):
             batch.append((full, data, mode))
         try:
             atomic_write_many(batch)
+        except IsADirectoryError:
+            # A directory made in a file's place after the check above (by another writer).
+            found = (path for (path, _), (full, _, _) in zip(files, batch, strict=True)
+                     if full.is_dir())  # fmt: skip
+            raise NodeKindError(next(found, files[0][0]), "file", "directory") from None
         except FileNotFoundError:
             missing = next(
                 (path for (path, _), (full, _, _) in zip(files, batch, strict=True)

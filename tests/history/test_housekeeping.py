@@ -129,3 +129,15 @@ def test_damaged_large_and_unfinished_files_are_left_and_the_rest_packed(
     assert (objects / large[:2] / large[2:]).exists()  # big: stays loose, still readable
     git(repo, "cat-file", "-e", large)
     assert not abandoned.exists() and growing.exists()
+
+
+def test_gc_auto_turned_off_between_commits_applies_at_the_next_commit(repo: Repository) -> None:
+    git(repo, "config", "gc.auto", "256")
+    repo.commit_changes({"plan.json": b'{"step": 1}\n'}, message="one")
+    git(repo, "config", "gc.auto", "0")  # a person turns automatic packing off
+    add_loose_objects_under_17(repo, 2)
+    repo.commit_changes({"plan.json": b'{"step": 2}\n'}, message="two")
+
+    counts = count_objects(repo)
+    assert counts["packs"] == 0
+    assert counts["count"] >= 8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -81,3 +82,69 @@ def test_a_symlink_out_of_the_root_refuses_the_batch_before_any_write(tmp_path: 
         storage.write_many(list(zip(_paths("a.txt", "out/x.txt"), [b"new", b"x"], strict=True)))
     assert (root / "a.txt").read_text() == "as it was"
     assert os.listdir(outside) == []
+
+
+def _directory_made(target: Path, outside: Path) -> None:
+    target.mkdir()
+
+
+def _symlink_made(target: Path, outside: Path) -> None:
+    target.symlink_to(outside)
+
+
+@pytest.mark.parametrize(
+    ("swap", "refused"),
+    [(_directory_made, True), (_symlink_made, False)],
+    ids=["directory-refused", "symlink-replaced-not-followed"],
+)
+def test_a_path_swapped_while_the_batch_is_renamed_is_never_written_through(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    swap: Callable[[Path, Path], None],
+    refused: bool,
+) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside.txt"
+    root.mkdir()
+    outside.write_text("someone else's")
+    storage = FilesystemStorage(root)
+    replace = os.replace
+    target = root / "b.txt"
+
+    def another_writer_first(source: Path, destination: Path) -> None:
+        if destination.name == "a.txt":
+            swap(target, outside)
+        replace(source, destination)
+
+    monkeypatch.setattr(atomic_module.os, "replace", another_writer_first)
+    files = list(zip(_paths("a.txt", "b.txt"), [b"new a", b"new b"], strict=True))
+    if refused:
+        with pytest.raises(NodeKindError, match=r"b\.txt"):
+            storage.write_many(files)
+        assert target.is_dir() and os.listdir(target) == []
+    else:
+        storage.write_many(files)
+        assert not target.is_symlink() and target.read_bytes() == b"new b"
+    monkeypatch.undo()
+    assert outside.read_text() == "someone else's"
+    assert sorted(os.listdir(root)) == ["a.txt", "b.txt"]  # no temporary file left
+
+
+def test_a_directory_in_a_files_place_refuses_the_commit_before_any_removal(
+    tmp_path: Path,
+) -> None:
+    from gitworktree import mount
+
+    root = tmp_path / "data"
+    tree = mount(Tasks, FilesystemMountDriver().mount(root))
+    tree.tasks["a"] = Task(title="a")
+    tree.tasks["b"] = Task(title="b")
+    tree.commit()
+    del tree.tasks["a"]
+    tree.tasks["c"] = Task(title="c")
+    (root / "tasks" / "c.json").mkdir()  # someone's directory where the new item goes
+
+    with pytest.raises(NodeKindError, match=r"c\.json"):
+        tree.commit()
+
+    assert sorted(os.listdir(root / "tasks")) == ["a.json", "b.json", "c.json"]
+    assert (root / "tasks" / "a.json").read_bytes()  # not removed by the refused commit

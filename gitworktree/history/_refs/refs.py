@@ -79,9 +79,13 @@ def _plain_branch(repo: Repo) -> Ref | None:
     (dulwich then follows the chain, and anything unusual is reported as before).
     """
     head = _read_small(repo.refs.refpath(HEAD))  # type: ignore[attr-defined]
-    if head is None or not head.startswith(b"ref: refs/heads/"):
+    if head is None or not head.startswith(b"ref:"):
         return None
-    branch = head.split(b"\n", 1)[0].rstrip(b"\r")[len(SYMREF) :]  # as dulwich reads it
+    # As git reads it: "ref:", any blanks, the name, trailing blanks ignored (dulwich
+    # keeps them, and then reads a HEAD git accepts as an unborn branch).
+    branch = head.split(b"\n", 1)[0][len(b"ref:") :].strip()
+    if not branch.startswith(b"refs/heads/"):
+        return None
     try:
         check_ref_name(branch.decode("utf-8"))
     except (InvalidNameError, UnicodeDecodeError):
@@ -104,6 +108,8 @@ def _read_small(path: str | bytes) -> bytes | None:
         return None
     try:
         return os.read(fd, 4096)
+    except IsADirectoryError:
+        return None  # a directory is no loose ref: git reads the packed one instead
     finally:
         os.close(fd)
 
@@ -115,10 +121,16 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
         RepositoryError: if the ref store is damaged: a symbolic-ref loop, unreadable
             ``packed-refs``, or a ref file holding something other than an object id.
     """
+    if ref == HEAD:
+        branch = _plain_branch(repo)  # HEAD as git reads it, in the usual case
+        if branch is not None:
+            return read_ref(repo, branch)
     name = ref.decode("utf-8", "replace")
     loose = _read_small(repo.refs.refpath(ref)) if ref.startswith(b"refs/") else None  # type: ignore[attr-defined]
     if loose and not loose.startswith(SYMREF):
-        sha = ObjectID(_as_git_reads(loose[:40]))  # the first 40 bytes, as dulwich reads it
+        # 40 hex digits, then the end or whitespace: anything else right after the id
+        # makes the branch broken to git, so it must not be committed on.
+        sha = ObjectID(_as_git_reads(loose))
         if not is_object_id(sha):
             raise damaged(repo.path, f"{name} holds {sha[:60]!r}, not an object id")
         return sha
@@ -167,11 +179,15 @@ def advance_branch(
 
     Raises:
         ConflictError: if the branch no longer points at ``old``; nothing was changed.
+        RepositoryError: if a new branch cannot be created because another ref holds
+            its name as a folder (``main/x`` for ``main``) or the reverse.
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
     logged = message.encode("utf-8")
     who, when, zone = signature.raw, signature.timestamp, signature.offset
     if old is None:
+        with contextlib.suppress(OSError):  # an empty directory in the way: as git, remove it
+            os.rmdir(repo.refs.refpath(ref))  # type: ignore[attr-defined]
         moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
         if moved:  # dulwich leaves a new ref file as the umask has it
             with contextlib.suppress(OSError):
@@ -181,6 +197,16 @@ def advance_branch(
         if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
             swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
         moved = swapped
+    if not moved and old is None:
+        in_the_way = _ref_in_the_way(repo, ref)
+        if in_the_way is not None and in_the_way != ref:  # no retry can make room for it
+            raise RepositoryError(
+                repo.path,
+                f"{in_the_way.decode('utf-8', 'replace')} exists, so the branch "
+                f"{ref.decode('utf-8', 'replace')} cannot be created (git keeps no ref "
+                "inside another's name); nothing was written — rename one of them "
+                "(`git branch -m`) and retry",
+            )
     if not moved:
         name = ref.decode("utf-8", "replace")
         raise ConflictError(
@@ -284,7 +310,13 @@ def _write_under_lock(
             if before_rename is not None:
                 before_rename()
             adjust_shared_perm(lock, _shared_perm(repo))
-            os.replace(lock, path)
+            try:
+                os.replace(lock, path)
+            except IsADirectoryError:
+                # An empty directory where the ref goes (left by a deleted ``<ref>/x``):
+                # git removes it and writes the ref; one that holds refs stays in the way.
+                os.rmdir(path)
+                os.replace(lock, path)
             return None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -71,24 +71,33 @@ class AttributeFiles:
     def __init__(self) -> None:
         self._kept: dict[tuple[str, bytes], tuple[FileStamp | None, _Patterns]] = {}
 
-    def patterns(self, path: str, base: bytes) -> _Patterns:
-        """The patterns of the attributes file at ``path`` for directory ``base``."""
+    def patterns(self, path: str, base: bytes, *, follow: bool = False) -> _Patterns:
+        """The patterns of the attributes file at ``path`` for directory ``base``.
+
+        Args:
+            path: the file.
+            base: the directory its patterns apply to (``b""``: the whole tree).
+            follow: whether a symbolic link is followed: git follows one at
+                ``info/attributes`` and ``core.attributesFile``, never a ``.gitattributes``
+                in the work tree.
+        """
         try:
-            info = os.lstat(path)
+            info = os.stat(path) if follow else os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             found: FileStamp | None = None
         except OSError:
-            return _read_patterns(path, base)  # as `open` would fail: warned every time
+            return _read_patterns(path, base, follow)  # as `open` would fail: warned every time
         else:
             if not stat.S_ISREG(info.st_mode):
-                return _read_patterns(path, base)  # a link, a directory: ignored as git does
+                # a link in the tree, a directory: ignored as git does
+                return _read_patterns(path, base, follow)
             found = FileStamp.of(info)
         kept = self._kept.get((path, base))
         if kept is not None and kept[0] == found:
             return kept[1]
         # Looked at before it is read: an edit in between makes the next look read again.
         now = time.time_ns()
-        patterns = [] if found is None else _read_patterns(path, base)
+        patterns = [] if found is None else _read_patterns(path, base, follow)
         if settled(found, now):
             self._kept[(path, base)] = (found, patterns)
         else:
@@ -319,13 +328,13 @@ class WorktreeFilters:
             else:
                 home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
                 path = os.path.join(home, "git", "attributes")
-            self._global = self._files.patterns(path, b"")
+            self._global = self._files.patterns(path, b"", follow=True)
         return self._global
 
     def _info_patterns(self) -> _Patterns:
         if self._info is None:
             path = os.path.join(self._control_dir, "info", "attributes")
-            self._info = self._files.patterns(path, b"")
+            self._info = self._files.patterns(path, b"", follow=True)
         return self._info
 
     def _directory_patterns(self, directory: bytes) -> _Patterns:
@@ -337,9 +346,10 @@ class WorktreeFilters:
         return self._directories[directory]
 
 
-def _read_patterns(path: str, base: bytes) -> _Patterns:
+def _read_patterns(path: str, base: bytes, follow: bool = False) -> _Patterns:
     try:
-        handle = open(path, "rb", opener=_open_no_follow)  # noqa: SIM115 - closed below
+        opener = None if follow else _open_no_follow
+        handle = open(path, "rb", opener=opener)  # noqa: SIM115 - closed below
     except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as error:

@@ -240,8 +240,8 @@ def check_head(repo: Repo) -> bool:
     """
     raw = repo.refs.read_loose_ref(Ref(b"HEAD"))
     head = (raw or b"").strip()
-    if head.startswith(b"ref: "):
-        target = head[5:].strip()
+    if head.startswith(b"ref:"):  # as git reads it: blanks after "ref:" are optional
+        target = head[4:].strip()
         if not target.startswith(b"refs/"):
             raise _broken_head(repo, f"it points at {target.decode('utf-8', 'replace')!r}")
         value = _read_branch(repo, target)
