@@ -14,6 +14,7 @@ __all__ = [
     "fsync_directory",
     "is_temporary",
     "process_id",
+    "process_token",
     "unique_token",
 ]
 
@@ -143,15 +144,21 @@ def process_id() -> int:
     return _this_process[0]
 
 
+def process_token() -> str:
+    """A random token drawn once per process (a fork draws another): with the pid, it
+    tells apart two processes that share a pid in two containers."""
+    process_id()
+    assert _this_process is not None
+    return _this_process[1]
+
+
 def unique_token() -> str:
     """A token no other call, in this process or another, returns: for temporary names.
 
     A random part drawn once per process (two processes in two containers can share a
     pid) and a counter: no ``getrandom`` call per temporary file.
     """
-    process_id()
-    assert _this_process is not None
-    return f"{_this_process[1]}{next(_numbers):x}"
+    return f"{process_token()}{next(_numbers):x}"
 
 
 def _forget_process() -> None:

@@ -114,7 +114,7 @@ def test_a_writer_writes_its_index_lock_marker_once_and_links_it_each_commit(
     repo: Repository,
 ) -> None:
     repo.commit_changes({"plan.json": b"{}\n"}, message="one")
-    marker = repo.path / ".git" / f"index.lock.gitworktree-{os.getpid()}"
+    (marker,) = (repo.path / ".git").glob(f"index.lock.gitworktree-{os.getpid()}.*")
     first = marker.stat()
     repo.commit_changes({"plan.json": b"{}\n{}\n"}, message="two")
 
@@ -126,23 +126,26 @@ def test_a_writer_writes_its_index_lock_marker_once_and_links_it_each_commit(
 
 def test_a_marker_someone_removed_is_written_again(repo: Repository) -> None:
     repo.commit_changes({"plan.json": b"{}\n"}, message="one")
-    (repo.path / ".git" / f"index.lock.gitworktree-{os.getpid()}").unlink()
+    (marker,) = (repo.path / ".git").glob(f"index.lock.gitworktree-{os.getpid()}.*")
+    marker.unlink()
 
     repo.commit_changes({"plan.json": b"{}\n{}\n"}, message="two")
 
     assert git(repo, "log", "-1", "--format=%s") == "two\n"
-    assert lock_markers(repo) == [f"index.lock.gitworktree-{os.getpid()}"]
+    assert lock_markers(repo) == [marker.name]
 
 
 def test_the_marker_of_a_writer_that_is_gone_is_removed(repo: Repository) -> None:
     gone = 4_000_005
-    (repo.path / ".git" / f"index.lock.gitworktree-{gone}").write_bytes(b"gitworktree {}\n")
+    for name in (f"index.lock.gitworktree-{gone}.0badc0de", f"index.lock.gitworktree-{gone}"):
+        (repo.path / ".git" / name).write_bytes(b"gitworktree {}\n")
     idle = {"state": "idle", "pid": gone}
     (repo.path / ".git" / WRITER_LOCK_NAME).write_bytes(json.dumps(idle).encode().ljust(512))
 
     repo.commit_changes({"plan.json": b"{}\n"}, message="one")
 
-    assert lock_markers(repo) == [f"index.lock.gitworktree-{os.getpid()}"]
+    (ours,) = lock_markers(repo)
+    assert ours.startswith(f"index.lock.gitworktree-{os.getpid()}.")
 
 
 def test_a_process_removes_its_marker_when_it_exits(repo: Repository) -> None:
@@ -155,3 +158,18 @@ def test_a_process_removes_its_marker_when_it_exits(repo: Repository) -> None:
     subprocess.run([sys.executable, "-c", script, str(repo.path)], check=True)
 
     assert lock_markers(repo) == []
+
+
+def test_two_processes_that_share_a_pid_keep_markers_of_their_own(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two containers with one .git: both agents can be pid 1. Each writes its own
+    # marker, so neither's index.lock ever names the other.
+    import gitworktree.atomic as atomic
+
+    repo.commit_changes({"plan.json": b"{}\n"}, message="one")
+    monkeypatch.setattr(atomic, "_this_process", (os.getpid(), "0othe4"))
+    repo.commit_changes({"plan.json": b"{}\n{}\n"}, message="two")
+
+    assert len(lock_markers(repo)) == 2
+    assert git(repo, "log", "-1", "--format=%s") == "two\n"

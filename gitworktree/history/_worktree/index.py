@@ -32,7 +32,7 @@ from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 
-from gitworktree.atomic import process_id
+from gitworktree.atomic import process_id, process_token
 from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._core.paths import decode_path, encode_path
@@ -79,7 +79,9 @@ __all__ = [
     "TreeChange",
     "entry_matches_stat",
     "lock_marker",
+    "lock_markers_of",
     "locked_index",
+    "marker_name",
     "read_index_entries",
     "remove_lock_marker",
     "update_index_entries",
@@ -467,7 +469,7 @@ def _create_lock(index_path: Path, lock_path: Path) -> None:
     kept (creating a file cost 0.3-0.7 ms on a busy disk, each commit): it goes when
     the process exits, or with the next writer's clean-up if the process is killed.
     """
-    marker = lock_path.with_name(f"{lock_path.name}{INDEX_TEMP_INFIX}{process_id()}")
+    marker = lock_path.with_name(marker_name(lock_path.name, process_id(), process_token()))
     if marker not in _KEPT_MARKERS:
         _write_marker(marker)
     try:
@@ -505,11 +507,26 @@ def _write_marker(marker: Path) -> None:
         atexit.register(_remove_marker, marker, process_id())
 
 
+def marker_name(lock_name: str, pid: int, token: str) -> str:
+    """The name of a writer's ``index.lock`` marker: its pid and a token of its own (two
+    processes in two containers can share a pid and a ``.git``)."""
+    return f"{lock_name}{INDEX_TEMP_INFIX}{pid}.{token}"
+
+
+def lock_markers_of(control_dir: Path, pid: int) -> list[Path]:
+    """The ``index.lock`` markers of writers with ``pid`` (and the name used before the token)."""
+    return [
+        *control_dir.glob(marker_name("index.lock", pid, "*")),
+        control_dir / f"index.lock{INDEX_TEMP_INFIX}{pid}",
+    ]
+
+
 def remove_lock_marker(control_dir: Path, pid: object) -> None:
-    """Remove the ``index.lock`` marker another writer ``pid`` kept (a no-op if none)."""
+    """Remove the ``index.lock`` markers writers with ``pid`` kept (a no-op if none)."""
     if isinstance(pid, int):
-        with contextlib.suppress(OSError):
-            (control_dir / f"index.lock{INDEX_TEMP_INFIX}{pid}").unlink()
+        for marker in lock_markers_of(control_dir, pid):
+            with contextlib.suppress(OSError):
+                marker.unlink()
 
 
 def _remove_marker(marker: Path, pid: int) -> None:

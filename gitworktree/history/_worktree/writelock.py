@@ -362,14 +362,14 @@ def clear_stale_temporaries(control_dir: Path, pid: object) -> list[str]:
     right now without the writer lock: abandoned ones are removed by the next packing
     (`housekeeping`). Returns the paths, relative to ``control_dir``.
     """
-    from gitworktree.history._worktree.index import INDEX_TEMP_INFIX
+    from gitworktree.history._worktree.index import INDEX_TEMP_INFIX, lock_markers_of
     from gitworktree.history._worktree.materialize import PARKED_PREFIX
 
     if not isinstance(pid, int):
         return []
     found = list((control_dir / "objects").glob(f"[0-9a-f][0-9a-f]/tmp_obj_{pid}_*"))
     found.append(control_dir / f"index{INDEX_TEMP_INFIX}{pid}")
-    found.append(control_dir / f"index.lock{INDEX_TEMP_INFIX}{pid}")
+    found.extend(lock_markers_of(control_dir, pid))
     found.append(control_dir / f"sharedindex{INDEX_TEMP_INFIX}{pid}")
     parked = control_dir / f"{PARKED_PREFIX}{pid}"
     if parked.is_dir():
