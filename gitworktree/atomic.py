@@ -16,6 +16,7 @@ __all__ = [
     "process_id",
     "process_token",
     "unique_token",
+    "write_all",
 ]
 
 _TEMP_PREFIX = ".gwt-tmp-"
@@ -51,9 +52,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         try:  # plain descriptor calls: a buffered file object costs three more system calls
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             os.fchmod(fd, mode)  # O_CREAT's mode is filtered by the umask; git expects 644/755
             os.fsync(fd)
         finally:
@@ -108,9 +107,7 @@ def _write_batch(batch: Sequence[tuple[Path, bytes, int]]) -> None:
                 temp = _temporary_name(path)
                 descriptors.append(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
                 temps.append((temp, path))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(descriptors[-1], view) :]
+                write_all(descriptors[-1], data)
                 os.fchmod(descriptors[-1], mode)  # O_CREAT's mode is filtered by the umask
             with ThreadPoolExecutor(min(_FSYNC_THREADS, len(descriptors))) as pool:
                 list(pool.map(os.fsync, descriptors))
@@ -125,6 +122,13 @@ def _write_batch(batch: Sequence[tuple[Path, bytes, int]]) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
         raise
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the descriptor ``fd`` (``os.write`` may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _temporary_name(path: Path) -> Path:

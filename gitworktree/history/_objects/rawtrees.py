@@ -25,7 +25,7 @@ from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import Blob, ObjectID, ShaFile, Tree
 
-from gitworktree.atomic import process_id, unique_token
+from gitworktree.atomic import process_id, unique_token, write_all
 from gitworktree.errors import RepositoryError, UntrustedTreeError
 from gitworktree.history._core.paths import decode_path
 from gitworktree.history._core.untrusted import (
@@ -409,9 +409,7 @@ def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: byt
         fd = os.open(temp, flags, 0o444)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, data)
             if store.fsync_object_files:
                 os.fsync(fd)
         finally:

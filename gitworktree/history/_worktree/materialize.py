@@ -24,6 +24,7 @@ from gitworktree.atomic import (
     is_temporary,
     process_id,
     unique_token,
+    write_all,
 )
 from gitworktree.errors import NodeKindError, UnsafePathError, UntrustedTreeError
 from gitworktree.history._core.paths import encode_path
@@ -165,9 +166,7 @@ def park_worktree(
     manifest = json.dumps({"parked": parked.parked, "absent": parked.absent}).encode()
     fd = os.open(parked.folder / _MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC)
     try:  # a plain descriptor: a buffered file object costs three more system calls
-        view = memoryview(manifest)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, manifest)
     finally:
         os.close(fd)
     return parked
