@@ -93,7 +93,7 @@ def test_the_empty_parking_folder_of_a_writer_that_is_gone_is_removed(
     assert parking_folders(repo) == [f"gitworktree-parked-{os.getpid()}"]
 
 
-def test_a_process_removes_its_parking_folder_when_it_exits(repo: Repository) -> None:
+def test_a_process_removes_what_it_kept_between_writes_when_it_exits(repo: Repository) -> None:
     script = (
         "import sys\n"
         "from gitworktree.history import Repository\n"
@@ -103,6 +103,7 @@ def test_a_process_removes_its_parking_folder_when_it_exits(repo: Repository) ->
     subprocess.run([sys.executable, "-c", script, str(repo.path)], check=True)
 
     assert parking_folders(repo) == []
+    assert lock_markers(repo) == []
     assert git(repo, "log", "-1", "--format=%s") == "from a process\n"
 
 
@@ -146,18 +147,6 @@ def test_the_marker_of_a_writer_that_is_gone_is_removed(repo: Repository) -> Non
 
     (ours,) = lock_markers(repo)
     assert ours.startswith(f"index.lock.gitworktree-{os.getpid()}.")
-
-
-def test_a_process_removes_its_marker_when_it_exits(repo: Repository) -> None:
-    script = (
-        "import sys\n"
-        "from gitworktree.history import Repository\n"
-        "with Repository.open(sys.argv[1]) as repository:\n"
-        "    repository.commit_changes({'plan.json': b'{}\\n'}, message='from a process')\n"
-    )
-    subprocess.run([sys.executable, "-c", script, str(repo.path)], check=True)
-
-    assert lock_markers(repo) == []
 
 
 def test_two_processes_that_share_a_pid_keep_markers_of_their_own(

@@ -164,7 +164,8 @@ def park_worktree(
             parked.parked[path] = name
         # a directory: the files below it that change are in ``files`` themselves
     manifest = json.dumps({"parked": parked.parked, "absent": parked.absent}).encode()
-    fd = os.open(parked.folder / _MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    fd = os.open(parked.folder / _MANIFEST, flags, 0o666)  # as `open` makes it
     try:  # a plain descriptor: a buffered file object costs three more system calls
         write_all(fd, manifest)
     finally:
