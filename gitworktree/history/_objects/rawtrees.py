@@ -394,7 +394,8 @@ def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: byt
     if level == -1:
         level = 0 if len(body) >= _STORED_FROM else _GIT_LOOSE_COMPRESSION
     compressor = zlib.compressobj(level)
-    data = compressor.compress(header) + compressor.compress(body) + compressor.flush()
+    # Written as three pieces: joining them would copy the whole object once more.
+    data = (compressor.compress(header), compressor.compress(body), compressor.flush())
     directory = os.path.dirname(path)
     shared = getattr(store, "shared_perm", None)
     temp = os.path.join(directory, f"tmp_obj_{process_id()}_{unique_token()}")
@@ -409,7 +410,7 @@ def _write_loose(store: DiskObjectStore, sha: ObjectID, header: bytes, body: byt
         fd = os.open(temp, flags, 0o444)
     try:
         try:
-            write_all(fd, data)
+            write_all(fd, *data)
             if store.fsync_object_files:
                 os.fsync(fd)
         finally:
