@@ -35,15 +35,19 @@ from gitworktree.errors import (
     SchemaValidationError,
     UnsafePathError,
 )
+from gitworktree.history._core.info import CommitInfo
+from gitworktree.history._refs.checkpoints import Checkpoint
 from gitworktree.storage.base import Collection, check_name
 from gitworktree.tree.binding import ArtifactSlot, Bound, CommitRequest, TreeSession
 from gitworktree.tree.maps import ArtifactMap
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
 
+# CommitInfo and Checkpoint (what commit() and checkpoint() return) are imported above,
+# not only for type checkers, so that `typing.get_type_hints` resolves those signatures:
+# tools built from methods need it.
 if TYPE_CHECKING:
-    from gitworktree.history import Checkpoint, Repository
-    from gitworktree.history._core.info import CommitInfo
+    from gitworktree.history import Repository
 
 __all__ = [
     "Anchor",

@@ -38,7 +38,7 @@ __all__ = [
 ValidateFunction: TypeAlias = Callable[[str], Sequence[ValidationIssue]]
 """Takes content, returns its issues; an empty sequence means the content is valid."""
 
-RepairFunction: TypeAlias = Callable[[str, Sequence[ValidationIssue], str], "str | Awaitable[str]"]
+RepairFunction: TypeAlias = Callable[[str, Sequence[ValidationIssue], str], str | Awaitable[str]]
 """Takes ``(content, issues, document_type)``, returns repaired content (sync or async)."""
 
 DEFAULT_MAX_ATTEMPTS = 3

@@ -11,6 +11,7 @@ to run to find the damage. Objects are loaded through `load_object`, and every
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -243,6 +244,7 @@ def translates_damage(method: Callable[Concatenate[H, P], T]) -> Callable[Concat
         with damage_errors(self.path):
             return method(self, *args, **kwargs)
 
-    guarded.__doc__, guarded.__name__ = method.__doc__, method.__name__
-    guarded.__wrapped__ = method  # type: ignore[attr-defined]
+    # The method's name, docstring and annotations, so that `inspect.signature` and
+    # `typing.get_type_hints` describe the method, not this wrapper.
+    functools.update_wrapper(guarded, method)
     return guarded
