@@ -41,12 +41,14 @@ from dulwich.attrs import (
 from dulwich.config import Config
 from dulwich.repo import Repo
 
-from gitworktree.errors import UnsupportedAttributeError
+from gitworktree.errors import RepositoryError, UnsupportedAttributeError
 from gitworktree.history._core.configfiles import FileStamp, settled
 from gitworktree.history._core.damage import config_error
 
 if TYPE_CHECKING:
     from dulwich.line_ending import LineEndingFilter
+
+    from gitworktree.history._worktree.split_index import SplitIndexSettings
 
 __all__ = ["AttributeFiles", "WorktreeFilters"]
 
@@ -211,6 +213,32 @@ class WorktreeFilters:
         if value in (b"false", b"no", b"off", b"0"):
             return False
         return None
+
+    def split_index_settings(self) -> SplitIndexSettings:
+        """``splitIndex.maxPercentChange`` and ``splitIndex.sharedIndexExpire``, read with
+        the rest (for a write in split form).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed, or either holds a
+                value git refuses (or an expiry we do not read).
+        """
+        from gitworktree.history._worktree.split_index import SplitIndexSettings
+
+        stack = self._config_stack()
+        values: list[str | None] = []
+        for name in ("maxPercentChange", "sharedIndexExpire"):
+            try:
+                values.append(stack.get(("splitIndex",), name).decode("utf-8", "replace"))
+            except KeyError:
+                values.append(None)
+        try:
+            return SplitIndexSettings.parse(*values)
+        except ValueError as err:
+            raise RepositoryError(
+                self._root,
+                f"{err}; nothing was changed. Fix it with `git config` and retry",
+                reason="damaged",
+            ) from err
 
     def file_mode(self) -> bool:
         """``core.fileMode`` as configured, read with the rest (on unless set off).

@@ -463,6 +463,11 @@ def _materialize(
     # Written with the line endings git would check them out with; the index records
     # the blob (LF) with the stat of the file as written, as git's checkout does.
     index.split_index = filters.split_index()
+    current = index.read()
+    split = current is not None and current.link is not None
+    if index.split_index is True or (split and index.split_index is None):
+        # Read before any file is written: a value git refuses refuses the commit.
+        index.split_settings = filters.split_index_settings()
     stats = write_worktree(filters.root, worktree, filters)
     if len(stats) != len(worktree):
         trees = None  # a submodule entry was skipped: the index does not become the tree

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from dulwich.index import ConflictedIndexEntry
     from dulwich.index import IndexEntry as DulwichEntry
 
-    from gitworktree.history._worktree.split_index import SplitLink
+    from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
 __all__ = [
@@ -133,6 +133,8 @@ class IndexLock:
         #: ``core.splitIndex`` as configured, if the writer read it: ``True`` writes a
         #: split index, ``False`` a whole one; ``None`` keeps the form the index has.
         self.split_index: bool | None = None
+        #: ``splitIndex.*`` as configured, if the writer read them (git's defaults if not).
+        self.split_settings: SplitIndexSettings | None = None
         #: ``core.sharedRepository``: the files written are widened for the group by it.
         self.shared_perm: SharedPerm | None = None
 
@@ -278,28 +280,32 @@ class IndexLock:
         link: SplitLink | None,
         changes: dict[bytes, bytes | None] | None,
     ) -> IndexFile:
-        """``whole`` (not serialized) as a split index: over the same shared index while
-        less than a fifth of its entries changed, else over a new shared index of every
-        entry. Only the second serializes every entry."""
+        """``whole`` (not serialized) as a split index: over the same shared index until
+        ``splitIndex.maxPercentChange`` says the entries added since are too many, else
+        over a new shared index of every entry. Only the second serializes every entry."""
         from gitworktree.history._worktree.split_index import (
-            MAX_CHANGED_FRACTION,
+            SplitIndexSettings,
             SplitLink,
             freshen_shared_index,
+            not_shared,
             write_shared_index,
         )
 
+        settings = self.split_settings or SplitIndexSettings()
         directory = str(self._index_path.parent)
         if (
             link is not None
             and changes is not None
-            and len(changes) <= MAX_CHANGED_FRACTION * len(link.shared_entries)
+            and not settings.needs_new_shared_index(not_shared(link, changes), len(whole.entries))
         ):
             split = serialize_split(whole, link, changes)
             if split is not None and freshen_shared_index(directory, link.shared_id):
                 return split
         shared = serialize_index(whole.version, whole.paths, whole.entries, whole.extended, [])
         in_use = None if link is None else link.shared_id  # the index put back names it
-        shared_id = write_shared_index(directory, shared.raw, self.shared_perm, in_use)
+        shared_id = write_shared_index(
+            directory, shared.raw, self.shared_perm, in_use, settings.expire_after
+        )
         fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
         return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 
