@@ -13,15 +13,18 @@ so consecutive commits do not parse it again (a changed file, written by git or 
 is parsed anew).
 
 Version 4 (prefix-compressed paths) is not patched: the caller rewrites the whole index
-through dulwich instead. A split index (``link``) is merged with its shared index when
-read (see `gitworktree.history._worktree.split_index`). A sparse index (``sdir``) or any
-other required extension we do not know cannot be written correctly, and is refused
+through dulwich instead, which keeps no extension; one git requires readers to know
+(a split or sparse index) is refused first, as in versions 2 and 3. A split index
+(``link``) is merged with its shared index when read (see
+`gitworktree.history._worktree.split_index`). A sparse index (``sdir``) or any other
+required extension we do not know cannot be written correctly, and is refused
 with `UnsupportedIndexError` before anything is changed.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import os
 import stat
 import struct
@@ -293,8 +296,16 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     if signature != _SIGNATURE:
         raise ValueError("not an index file")
     if version == 4:
-        if _has_link_v4(raw, count):
+        # dulwich, which reads version 4 for us, does not check the checksum.
+        checksum = raw[-20:]
+        digest = hashlib.sha1(memoryview(raw)[:-20], usedforsecurity=False).digest()
+        if checksum != bytes(20) and digest != checksum:
+            raise ValueError("checksum mismatch")
+        required = _required_extension_v4(raw, count)
+        if required == b"link":
             raise UnsupportedIndexError("a split index in index version 4")
+        if required is not None:
+            raise UnsupportedIndexError(_required_kind(required))
         return None
     if version not in (2, 3):
         return None
@@ -334,8 +345,7 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
             link_data = data
             continue
         if name in (b"link", b"sdir") or not (name[:1].isupper() or name in _KEPT):
-            kind = {b"link": "a split index", b"sdir": "a sparse index"}.get(name)
-            raise UnsupportedIndexError(kind or f"the required extension {name!r}")
+            raise UnsupportedIndexError(_required_kind(name))
         extensions.append((name, data))
     if link_data is None or directory is None:
         return IndexFile(version, paths, entries, extended, extensions, raw, _hashes=hashes)
@@ -365,11 +375,20 @@ def parse_index(raw: bytes, directory: str | None = None) -> IndexFile | None:
     return IndexFile(version, merged_paths, merged, extended, extensions, raw, link)
 
 
-def _has_link_v4(raw: bytes, count: int) -> bool:
-    """Whether the version 4 index ``raw`` has a ``link`` extension (a split index).
+def _required_kind(name: bytes) -> str:
+    """What a required extension git wrote is, in the words of `UnsupportedIndexError`."""
+    kind = {b"link": "a split index", b"sdir": "a sparse index"}.get(name)
+    return kind or f"the required extension {name!r}"
 
-    dulwich, which rewrites version 4, ignores that extension: it would write the split
-    file's few entries as the whole index. Entries are walked, not parsed: a fixed part,
+
+def _required_extension_v4(raw: bytes, count: int) -> bytes | None:
+    """The first required extension (a name not starting with A-Z, as git tells them) of
+    the version 4 index ``raw``, if any: ``link`` (a split index), ``sdir`` (a sparse
+    index), or one git added later.
+
+    dulwich, which rewrites version 4, drops every extension: it would write a split
+    file's few entries as the whole index, or a sparse index's directory entries without
+    the extension that says what they are. Entries are walked, not parsed: a fixed part,
     the varint of the previous path's bytes to drop, and the NUL-terminated rest.
     """
     pos, body_end = _HEADER.size, len(raw) - 20
@@ -381,12 +400,13 @@ def _has_link_v4(raw: bytes, count: int) -> bool:
                 pos += 1
             pos = raw.index(b"\0", pos + 1) + 1
     except (IndexError, ValueError):
-        return False  # damaged: the reader that follows says so
+        return None  # damaged: the reader that follows says so
     while pos + 8 <= body_end:
-        if raw[pos : pos + 4] == b"link":
-            return True
+        name = raw[pos : pos + 4]
+        if not b"A"[0] <= name[0] <= b"Z"[0]:
+            return name
         pos += 8 + int.from_bytes(raw[pos + 4 : pos + 8], "big")
-    return False
+    return None
 
 
 def _parse_shared(raw: bytes) -> tuple[list[bytes], list[bytes]]:
