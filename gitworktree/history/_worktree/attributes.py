@@ -240,6 +240,18 @@ class WorktreeFilters:
                 reason="damaged",
             ) from err
 
+    def path_spelling(self) -> tuple[bool, bool]:
+        """``core.ignoreCase`` and ``core.precomposeUnicode`` as configured (off unless set).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed.
+        """
+        stack = self._config_stack()
+        return (
+            bool(stack.get_boolean(("core",), "ignoreCase", False)),
+            bool(stack.get_boolean(("core",), "precomposeUnicode", False)),
+        )
+
     def file_mode(self) -> bool:
         """``core.fileMode`` as configured, read with the rest (on unless set off).
 
