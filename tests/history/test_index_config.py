@@ -203,3 +203,42 @@ def test_a_skip_worktree_bit_in_a_version_4_index_is_a_sparse_checkout(
         repository.check_work_tree()
 
     assert raised.value.reason == "sparse-checkout"
+
+
+NEW_INDEX = {
+    "index_version_4": ({"index.version": "4"}, {}, 4),
+    "feature_many_files": ({"feature.manyFiles": "true"}, {}, 4),
+    "index_version_over_many_files": ({"feature.manyFiles": "true", "index.version": "2"}, {}, 2),
+    "environment_over_config": ({"index.version": "4"}, {"GIT_INDEX_VERSION": "2"}, 2),
+    "unset": ({}, {}, 2),
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "environment", "version"), NEW_INDEX.values(), ids=NEW_INDEX.keys()
+)
+def test_a_first_commit_writes_the_index_in_the_version_git_would(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: dict[str, str],
+    environment: dict[str, str],
+    version: int,
+) -> None:
+    by_git, ours = tmp_path / "git", tmp_path / "ours"
+    for root in (by_git, ours):
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        for name, value in settings.items():
+            git(root, "config", name, value)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    (by_git / "a.json").write_bytes(b"{}\n")
+    git(by_git, "add", "a.json")
+
+    with Repository.open(ours) as repository:
+        repository.commit_changes({"a.json": b"{}\n"}, message="ours")
+
+    written = int.from_bytes((ours / ".git" / "index").read_bytes()[4:8], "big")
+    assert written == int.from_bytes((by_git / ".git" / "index").read_bytes()[4:8], "big")
+    assert written == version
+    assert git(ours, "status", "--porcelain") == ""

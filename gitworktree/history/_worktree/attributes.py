@@ -240,6 +240,24 @@ class WorktreeFilters:
                 reason="damaged",
             ) from err
 
+    def new_index_version(self) -> int:
+        """The version git writes a new index in: ``GIT_INDEX_VERSION``, else
+        ``index.version``, else 4 under ``feature.manyFiles``, else 2 (read-cache.c
+        ``get_index_format_default``; an invalid value gives git's default, as in git).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed.
+        """
+        from_environment = os.environ.get("GIT_INDEX_VERSION")
+        if from_environment is not None:
+            return _index_version(from_environment.encode())
+        stack = self._config_stack()
+        try:
+            return _index_version(stack.get(("index",), "version"))
+        except KeyError:
+            pass
+        return 4 if stack.get_boolean(("feature",), "manyFiles", False) else 2
+
     def path_spelling(self) -> tuple[bool, bool]:
         """``core.ignoreCase`` and ``core.precomposeUnicode`` as configured (off unless set).
 
@@ -404,6 +422,15 @@ def _read_patterns(path: str, base: bytes, follow: bool = False) -> _Patterns:
 
 def _open_no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+
+
+def _index_version(value: bytes) -> int:
+    """An index version as git reads it from config or the environment (2 if invalid)."""
+    try:
+        version = int(value.strip())
+    except ValueError:
+        return 2
+    return version if version in (2, 3, 4) else 2
 
 
 def _shown(value: AttributeValue) -> str:

@@ -486,6 +486,8 @@ def _materialize(
     # Written with the line endings git would check them out with; the index records
     # the blob (LF) with the stat of the file as written, as git's checkout does.
     index.split_index = filters.split_index()
+    if index.is_new():
+        index.new_version = filters.new_index_version()
     current = index.read()
     split = current is not None and current.link is not None
     if index.split_index is True or (split and index.split_index is None):

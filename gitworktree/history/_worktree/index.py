@@ -135,8 +135,15 @@ class IndexLock:
         self.split_index: bool | None = None
         #: ``splitIndex.*`` as configured, if the writer read them (git's defaults if not).
         self.split_settings: SplitIndexSettings | None = None
+        #: The version a new index is written in (``index.version``, ``feature.manyFiles``),
+        #: if the writer read it; an index that exists keeps its own, as git keeps it.
+        self.new_version: int | None = None
         #: ``core.sharedRepository``: the files written are widened for the group by it.
         self.shared_perm: SharedPerm | None = None
+
+    def is_new(self) -> bool:
+        """Whether there was no index when the lock was taken (a first commit)."""
+        return self._old is None
 
     def keep(self) -> None:
         """Keep the new index even if the block ends with an exception (the branch moved)."""
@@ -158,6 +165,11 @@ class IndexLock:
         index = self.read()
         if index is None:
             self._apply_with_dulwich(updates)
+            return
+        if self._old is None and self.new_version == 4:
+            # A new index in the version git would write it in (`index.version`,
+            # `feature.manyFiles`): version 4 is written through dulwich.
+            self._apply_with_dulwich(updates, 4)
             return
         # The paths stay the same list unless an entry is added or dropped (a commit that
         # only edits files): at 100,000 entries a copy is ~0.4 ms.
@@ -309,11 +321,13 @@ class IndexLock:
         fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
         return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 
-    def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
-        """Rewrite the whole index through dulwich (formats we do not patch)."""
+    def _apply_with_dulwich(self, updates: IndexUpdate, version: int | None = None) -> None:
+        """Rewrite the whole index through dulwich (formats we do not patch), in its own
+        version or, for a new index, in ``version``."""
         from dulwich.index import IndexChecksumWriter, index_entry_from_stat, write_index_dict
 
-        entries, version = self._read_with_dulwich()
+        entries, found_version = self._read_with_dulwich()
+        version = version or found_version
         for path, update in updates.items():
             key = encode_path(path)
             if update is None:
