@@ -6,9 +6,8 @@ starts from our content.
 
 Only the entries of the written paths are re-encoded; every other entry is kept as the
 raw bytes it was (see `gitworktree.history._worktree.index_file`), and the cached trees of the
-``TREE`` extension follow the commit (see `gitworktree.history._worktree.cache_tree`). Index
-version 4 is rewritten whole through dulwich instead, with its optional extensions
-dropped; a sparse index is refused (see `IndexLock.read`). A split index (git's
+``TREE`` extension follow the commit (see `gitworktree.history._worktree.cache_tree`), in
+index versions 2 to 4 alike; a sparse index is refused (see `IndexLock.read`). A split index (git's
 ``core.splitIndex``) is read with its shared index and written in split form (see
 `gitworktree.history._worktree.split_index`).
 """
@@ -168,9 +167,8 @@ class IndexLock:
             return
         if self._old is None and self.new_version == 4:
             # A new index in the version git would write it in (`index.version`,
-            # `feature.manyFiles`): version 4 is written through dulwich.
-            self._apply_with_dulwich(updates, 4)
-            return
+            # `feature.manyFiles`).
+            index = IndexFile(4, index.paths, index.entries, index.extended, index.extensions)
         # The paths stay the same list unless an entry is added or dropped (a commit that
         # only edits files): at 100,000 entries a copy is ~0.4 ms.
         paths, entries, extended = index.paths, list(index.entries), index.extended
@@ -268,7 +266,8 @@ class IndexLock:
         extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
         if cached is not None:
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
-        if self.split_index is True or (index.link is not None and self.split_index is None):
+        split = self.split_index is True or (index.link is not None and self.split_index is None)
+        if split and index.version != 4:  # git's split form in version 4 is not ours to write
             whole = IndexFile(index.version, paths, entries, extended, extensions)
             written = self._in_split_form(whole, index.link, changes)
         else:
@@ -321,13 +320,11 @@ class IndexLock:
         fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
         return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 
-    def _apply_with_dulwich(self, updates: IndexUpdate, version: int | None = None) -> None:
-        """Rewrite the whole index through dulwich (formats we do not patch), in its own
-        version or, for a new index, in ``version``."""
+    def _apply_with_dulwich(self, updates: IndexUpdate) -> None:
+        """Rewrite the whole index through dulwich (formats we do not patch)."""
         from dulwich.index import IndexChecksumWriter, index_entry_from_stat, write_index_dict
 
-        entries, found_version = self._read_with_dulwich()
-        version = version or found_version
+        entries, version = self._read_with_dulwich()
         for path, update in updates.items():
             key = encode_path(path)
             if update is None:

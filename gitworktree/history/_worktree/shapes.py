@@ -205,14 +205,8 @@ def check_sparse(repo: Repo) -> None:
         raise RepositoryError(
             index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
-    if parsed is None:  # version 4 (feature.manyFiles): read through dulwich
-        stage_zero, _mtime = read_index_entries(repo)
-        for name, fields in stage_zero.items():
-            if fields.extended_flags & (_SKIP_WORKTREE << 8):
-                raise _sparse_error(repo, f"{name!r} is marked skip-worktree")
-        return
-    if not parsed.extended:
-        return  # no entry has extended flags: no skip-worktree bit
+    if parsed is None or not parsed.extended:
+        return  # no entry has extended flags (or a version git does not write)
     for path, entry in zip(parsed.paths, parsed.entries, strict=True):
         if entry[60] & 0x40 and entry[62] & _SKIP_WORKTREE:
             name = path.decode("utf-8", "replace")
