@@ -192,20 +192,22 @@ def advance_branch(
             its name as a folder (``main/x`` for ``main``) or the reverse.
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
-    # dulwich logs whenever it is given a message (see `reflog_wanted`).
-    logged = message.encode("utf-8") if reflog_wanted(repo, ref) else None
     who, when, zone = signature.raw, signature.timestamp, signature.offset
+
+    def logged() -> bytes | None:  # dulwich logs whenever it is given a message
+        return message.encode("utf-8") if reflog_wanted(repo, ref) else None
+
     if old is None:
         with contextlib.suppress(OSError):  # an empty directory in the way: as git, remove it
             os.rmdir(repo.refs.refpath(ref))  # type: ignore[attr-defined]
-        moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
+        moved = repo.refs.add_if_new(ref, new, who, when, zone, logged())
         if moved:  # dulwich leaves a new ref file as the umask has it
             with contextlib.suppress(OSError):
                 adjust_shared_perm(repo.refs.refpath(ref), _shared_perm(repo))  # type: ignore[attr-defined]
     else:
         swapped = _swap_loose_ref(repo, ref, old, new, signature=signature, message=message)
         if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
-            swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
+            swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged())
         moved = swapped
     if not moved and old is None:
         in_the_way = _ref_in_the_way(repo, ref)
