@@ -55,7 +55,9 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
                 at += 1
                 byte = raw[at]
                 drop = ((drop + 1) << 7) | (byte & 127)
-            end = raw.index(b"\0", at + 1, body_end)
+            end = raw.find(b"\0", at + 1, body_end)
+            if end < 0:
+                raise IndexError  # no NUL before the extensions
             if drop > len(previous):
                 raise ValueError("an entry drops more than the previous path holds")
             path = previous[: len(previous) - drop] + raw[at + 1 : end]
@@ -64,10 +66,6 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
             compressed.append(raw[pos : end + 1])
             previous, pos = path, end + 1
     except IndexError:
-        raise ValueError("truncated entry") from None
-    except ValueError as error:  # bytes.index: no NUL before the extensions
-        if "drops" in str(error):
-            raise
         raise ValueError("truncated entry") from None
     return V4Entries(paths, entries, compressed, extended, pos)
 
