@@ -139,3 +139,15 @@ def test_a_value_git_refuses_is_named_and_nothing_is_written(
     assert (ours / ".git" / "index").read_bytes() == index
     assert shared_indexes(ours) == before
     assert not (ours / "new").exists()
+
+
+def test_discarding_edits_writes_the_index_as_the_settings_say(tmp_path: Path) -> None:
+    # A write of the index, like a commit's: a new shared index at every write (0).
+    _, ours = split_copies(tmp_path, {"splitIndex.maxPercentChange": "0"})
+    before = shared_indexes(ours)
+    (ours / "settings.json").write_bytes(b"a person's edit\n")
+
+    with Repository.open(ours) as repository:
+        assert repository.discard_changes(["settings.json"]) == ["settings.json"]
+        assert shared_indexes(ours) != before  # before git's status writes one itself
+        assert_git_agrees(repository)

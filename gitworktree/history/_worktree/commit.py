@@ -476,21 +476,6 @@ def _changed(
     ]
 
 
-def _configure_index(filters: WorktreeFilters, index: IndexLock) -> None:
-    """Give the index the settings it is written by: split form and its thresholds
-    (``core.splitIndex``, ``splitIndex.*``), and a new index's version.
-
-    Read before any file is written: a value git refuses refuses the commit.
-    """
-    index.split_index = filters.split_index()
-    if index.is_new():
-        index.new_version = filters.new_index_version()
-    current = index.read()
-    split = current is not None and current.link is not None
-    if index.split_index is True or (split and index.split_index is None):
-        index.split_settings = filters.split_index_settings()
-
-
 def _materialize(
     filters: WorktreeFilters,
     worktree: Mapping[str, WorktreeFile | None],
@@ -498,7 +483,7 @@ def _materialize(
     index: IndexLock,
     trees: TreeChange | None,
 ) -> None:
-    _configure_index(filters, index)
+    index.configure(filters)
     # Written with the line endings git would check them out with; the index records
     # the blob (LF) with the stat of the file as written, as git's checkout does.
     stats = write_worktree(filters.root, worktree, filters)

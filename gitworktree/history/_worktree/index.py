@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from dulwich.index import ConflictedIndexEntry
     from dulwich.index import IndexEntry as DulwichEntry
 
+    from gitworktree.history._worktree.attributes import WorktreeFilters
     from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
@@ -140,9 +141,23 @@ class IndexLock:
         #: ``core.sharedRepository``: the files written are widened for the group by it.
         self.shared_perm: SharedPerm | None = None
 
-    def is_new(self) -> bool:
-        """Whether there was no index when the lock was taken (a first commit)."""
-        return self._old is None
+    def configure(self, filters: WorktreeFilters) -> None:
+        """Take the settings the index is written by from the config ``filters`` read:
+        split form and its thresholds (``core.splitIndex``, ``splitIndex.*``), and the
+        version of an index that does not exist yet.
+
+        Call it before writing any file: a value git refuses refuses the write.
+
+        Raises:
+            RepositoryError: the config cannot be read, or holds such a value.
+        """
+        self.split_index = filters.split_index()
+        if self._old is None:
+            self.new_version = filters.new_index_version()
+        current = self.read()
+        split = current is not None and current.link is not None
+        if self.split_index is True or (split and self.split_index is None):
+            self.split_settings = filters.split_index_settings()
 
     def keep(self) -> None:
         """Keep the new index even if the block ends with an exception (the branch moved)."""
