@@ -102,16 +102,15 @@ def test_a_split_index_git_made_is_kept_and_updated(git_repo: Repository) -> Non
     assert git(git_repo, "show", "HEAD:work/tasks/t003.json") == "by git\n"
 
 
-def test_past_a_fifth_of_the_entries_added_a_new_shared_index_is_written(
+def test_past_a_fifth_of_the_entries_changed_a_new_shared_index_is_written(
     git_repo: Repository,
 ) -> None:
     git(git_repo, "config", "core.splitIndex", "true")
     git_repo.commit_changes({"work/tasks/t000.json": b"0\n"}, message="first")
     [first] = shared_indexes(git_repo.path)
 
-    # Entries replaced in place count as shared, as in git: only added ones weigh.
-    added = {f"work/tasks/t{index:03d}a.json": b"added\n" for index in range(1, 30)}
-    git_repo.commit_changes(added, message="many more")
+    changed = {f"work/tasks/t{index:03d}.json": b"changed\n" for index in range(1, 30)}
+    git_repo.commit_changes(changed, message="most of them")
 
     assert shared_indexes(git_repo.path) != [first]
     raw = (git_repo.path / ".git" / "index").read_bytes()
@@ -305,7 +304,7 @@ def test_a_commit_that_does_not_land_keeps_the_old_shared_index_its_index_goes_b
     def full_disk(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    changed = {f"work/tasks/t{index:03d}a.json": b"added\n" for index in range(30)}
+    changed = {f"work/tasks/t{index:03d}.json": b"changed\n" for index in range(30)}
     with monkeypatch.context() as patch:
         patch.setattr(refs_module, "_swap_loose_ref", full_disk)
         with pytest.raises(GitWorktreeError):

@@ -199,10 +199,6 @@ def run_campaign(
     if split_index:
         _git(root, "config", "core.splitIndex", "true")
     for round_ in range(kills):
-        if split_index:
-            # Only added entries weigh toward a new shared index (as in git): half the
-            # rounds write one at every commit, so kills land while one is written too.
-            _git(root, "config", "splitIndex.maxPercentChange", rng.choice(["0", "20"]))
         progress_read, progress_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns

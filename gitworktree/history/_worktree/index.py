@@ -307,13 +307,13 @@ class IndexLock:
         changes: dict[bytes, bytes | None] | None,
     ) -> IndexFile:
         """``whole`` (not serialized) as a split index: over the same shared index until
-        ``splitIndex.maxPercentChange`` says the entries added since are too many, else
+        ``splitIndex.maxPercentChange`` says the split file holds too many entries, else
         over a new shared index of every entry. Only the second serializes every entry."""
         from gitworktree.history._worktree.split_index import (
             SplitIndexSettings,
             SplitLink,
             freshen_shared_index,
-            not_shared,
+            split_entry_count,
             write_shared_index,
         )
 
@@ -322,7 +322,7 @@ class IndexLock:
         if (
             link is not None
             and changes is not None
-            and not settings.needs_new_shared_index(not_shared(link, changes), len(whole.entries))
+            and not settings.needs_new_shared_index(split_entry_count(changes), len(whole.entries))
         ):
             split = serialize_split(whole, link, changes)
             if split is not None and freshen_shared_index(directory, link.shared_id):

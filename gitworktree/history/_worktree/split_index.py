@@ -11,12 +11,15 @@ only what differs from it into ``.git/index``, under the ``link`` extension:
   with their path left out (it is the shared entry's), then the added entries.
 
 A commit then rewrites a file that grows with what changed since the shared index was
-written, not with the tree's size. When the entries not in the shared index (those
-added since) are more than ``splitIndex.maxPercentChange`` percent of all the entries
-(20 unless set; 0: every write, 100: never), a new shared index is written, and shared
-indexes no index has used since ``splitIndex.sharedIndexExpire`` (two weeks ago unless
-set) are removed, as git does (read-cache.c ``too_many_not_shared_entries``,
-``clean_shared_index_files``). Entries replaced in place count as shared, as in git.
+written, not with the tree's size. When the split file would hold more than
+``splitIndex.maxPercentChange`` percent of all the entries (20 unless set; 0: every
+write, 100: never), a new shared index is written, and shared indexes no index has used
+since ``splitIndex.sharedIndexExpire`` (two weeks ago unless set) are removed, as git
+documents both. The split file's entries are the ones added and the ones replaced, as
+the documentation says; git's code (read-cache.c ``too_many_not_shared_entries``)
+counts only the added ones, so that a run of edits without additions never gets a
+new shared index there, and its split file grows to the whole index. Either form is
+an index git reads; counting the replaced entries keeps a commit's cost bounded.
 
 libgit2 cannot read a split index (tools built on it, such as shell prompts, fail on
 the ``link`` extension), so gitworktree writes one only where the person asked for it
@@ -53,9 +56,9 @@ __all__ = [
     "freshen_shared_index",
     "load_shared_index",
     "merge_split",
-    "not_shared",
     "parse_link",
     "split_entries",
+    "split_entry_count",
     "strip_name",
     "with_name",
     "write_shared_index",
@@ -110,9 +113,9 @@ class SplitIndexSettings:
     """``splitIndex.maxPercentChange`` and ``splitIndex.sharedIndexExpire``, as git reads them.
 
     Attributes:
-        max_percent_change: a new shared index is written when the entries not in the
-            shared index are more than this percent of all entries (0: at every write;
-            100: never, unless the shared index is gone).
+        max_percent_change: a new shared index is written when the split file would
+            hold more than this percent of all entries (0: at every write; 100: never,
+            unless the shared index is gone).
         expire_after: how old (by modification time, which every use refreshes) an
             unused shared index must be to be removed when a new one is written, in
             seconds; ``None``: never removed.
@@ -148,13 +151,14 @@ class SplitIndexSettings:
             expire_after = _expiry(expire)
         return cls(percent, expire_after)
 
-    def needs_new_shared_index(self, not_shared: int, entries: int) -> bool:
-        """Whether ``not_shared`` entries out of ``entries`` call for a new shared index."""
+    def needs_new_shared_index(self, in_split: int, entries: int) -> bool:
+        """Whether a split file of ``in_split`` entries, in an index of ``entries``,
+        calls for a new shared index instead."""
         if self.max_percent_change == 0:
             return True
         if self.max_percent_change == 100:
             return False
-        return entries * self.max_percent_change < not_shared * 100
+        return entries * self.max_percent_change < in_split * 100
 
 
 def _expiry(value: str) -> float | None:
@@ -280,16 +284,11 @@ def with_name(entry: bytes, path: bytes) -> bytes:
     return fixed + path + bytes(((head + len(path) + 8) & ~7) - head - len(path))
 
 
-def not_shared(link: SplitLink, changes: Mapping[bytes, bytes | None]) -> int:
-    """How many entries ``changes`` adds that are not in ``link``'s shared index (the
-    count git weighs against ``splitIndex.maxPercentChange``)."""
-    paths = link.shared_paths
-    count = 0
-    for path, entry in changes.items():
-        if entry is not None:
-            at = bisect.bisect_left(paths, path)
-            count += not (at < len(paths) and paths[at] == path)
-    return count
+def split_entry_count(changes: Mapping[bytes, bytes | None]) -> int:
+    """How many entries a split file writing ``changes`` holds (added or replaced; a
+    deleted shared entry is one bit of a bitmap): the count weighed against
+    ``splitIndex.maxPercentChange``."""
+    return sum(1 for entry in changes.values() if entry is not None)
 
 
 def _stage(entry: bytes) -> int:
