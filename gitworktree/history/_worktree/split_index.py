@@ -110,7 +110,7 @@ class SplitLink:
 
 @dataclass(frozen=True)
 class SplitIndexSettings:
-    """``splitIndex.maxPercentChange`` and ``splitIndex.sharedIndexExpire``, as git reads them.
+    """``splitIndex.maxPercentChange`` and ``splitIndex.sharedIndexExpire``, as documented.
 
     Attributes:
         max_percent_change: a new shared index is written when the split file would
@@ -164,7 +164,7 @@ class SplitIndexSettings:
 def _expiry(value: str) -> float | None:
     """``splitIndex.sharedIndexExpire`` as an age in seconds (``None``: ``never``).
 
-    Read: ``now``, ``never`` (or ``false``), and ``<n>.<unit>[s].ago`` with any of
+    Read: ``now``, ``never``, and ``<n>.<unit>[s].ago`` with any of
     ``.``, ``_``, space between the words (``2.weeks.ago``, ``3 days ago``).
 
     Raises:
