@@ -145,7 +145,7 @@ class CheckpointOperations:
                 "cannot be both a checkpoint and a folder of checkpoints; choose another name",
             )
         message = f"checkpoint: created at {rev}"
-        append_reflog(self._repo, ref, None, sha, signature=signature, message=message)
+        append_reflog(self._repo, ref, None, sha, signature=signature, message=message, create=True)
         return Checkpoint(self._owner, name, sha.decode("ascii"))
 
     @exclusive

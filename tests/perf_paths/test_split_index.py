@@ -239,8 +239,8 @@ V4_OPERATIONS: dict[str, Callable[[Repository], object]] = {
 def test_a_split_index_in_version_4_is_refused_not_rewritten_without_its_shared_entries(
     git_repo: Repository, operation: Callable[[Repository], object]
 ) -> None:
-    # Version 4 is rewritten through dulwich, which reads only the split file's entries:
-    # the shared index's entries would be dropped from the index without a word.
+    # A split index in version 4 leaves the replaced entries' paths out, which prefix
+    # compression does not say how to read: refused, never rewritten without them.
     git(git_repo, "update-index", "--index-version", "4")
     git(git_repo, "update-index", "--split-index")
     index = git_repo.path / ".git" / "index"

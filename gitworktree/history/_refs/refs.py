@@ -3,6 +3,11 @@
 dulwich writes a reflog entry only for the ref it updates (and only when given a
 message); git also logs every move of the checked-out branch under ``HEAD``. Both logs
 are written here, so that ``git reflog`` shows our commits, restores and resets.
+
+Which reflogs are made follows ``core.logAllRefUpdates`` as git reads it
+(refs/files-backend.c ``log_ref_setup``): a reflog that exists is always appended to; a
+missing one is made for ``HEAD``, branches, remote-tracking branches and notes (unset or
+true), for every ref (``always``), or never (``false``). See `reflog_wanted`.
 """
 
 from __future__ import annotations
@@ -38,11 +43,15 @@ __all__ = [
     "branch_ref",
     "delete_ref",
     "read_ref",
+    "reflog_wanted",
 ]
 
 HEAD = Ref(b"HEAD")
 
-_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
+
+#: The refs whose reflog git makes unasked, when ``core.logAllRefUpdates`` is unset or true.
+_LOGGED_BY_DEFAULT = (b"refs/heads/", b"refs/remotes/", b"refs/notes/")
 
 log = logging.getLogger("gitworktree")
 
@@ -183,19 +192,22 @@ def advance_branch(
             its name as a folder (``main/x`` for ``main``) or the reverse.
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
-    logged = message.encode("utf-8")
     who, when, zone = signature.raw, signature.timestamp, signature.offset
+
+    def logged() -> bytes | None:  # dulwich logs whenever it is given a message
+        return message.encode("utf-8") if reflog_wanted(repo, ref) else None
+
     if old is None:
         with contextlib.suppress(OSError):  # an empty directory in the way: as git, remove it
             os.rmdir(repo.refs.refpath(ref))  # type: ignore[attr-defined]
-        moved = repo.refs.add_if_new(ref, new, who, when, zone, logged)
+        moved = repo.refs.add_if_new(ref, new, who, when, zone, logged())
         if moved:  # dulwich leaves a new ref file as the umask has it
             with contextlib.suppress(OSError):
                 adjust_shared_perm(repo.refs.refpath(ref), _shared_perm(repo))  # type: ignore[attr-defined]
     else:
         swapped = _swap_loose_ref(repo, ref, old, new, signature=signature, message=message)
         if swapped is None:  # a branch that is itself a symbolic ref: dulwich follows it
-            swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged)
+            swapped = repo.refs.set_if_equals(ref, old, new, who, when, zone, logged())
         moved = swapped
     if not moved and old is None:
         in_the_way = _ref_in_the_way(repo, ref)
@@ -391,8 +403,12 @@ def append_reflog(
     *,
     signature: Signature,
     message: str,
+    create: bool = False,
 ) -> None:
     """Append one entry to the reflog of ``ref`` (``HEAD`` lives in the git directory).
+
+    A reflog that does not exist yet is made only where git would make it (see
+    `reflog_wanted`), or with ``create`` unless ``core.logAllRefUpdates`` is false.
 
     Args:
         repo: the repository.
@@ -401,6 +417,8 @@ def append_reflog(
         new: the new id.
         signature: who moved it, and when.
         message: the reflog message.
+        create: make the reflog of a ref git would not log unasked (a checkpoint), as
+            ``git update-ref --create-reflog`` does.
     """
     path = _reflog_path(repo, ref)
     line = format_reflog_line(
@@ -413,10 +431,17 @@ def append_reflog(
     )
     line += b"\n"
     try:
-        fd = os.open(path, _APPEND, 0o666)
-    except FileNotFoundError:  # the first entry of this ref: make its folder
-        _make_folders(repo, str(path.parent))
-        fd = os.open(path, _APPEND, 0o666)
+        # Appended to if it exists, whatever the config says, as git does: the usual
+        # case costs one system call and no config read.
+        fd = os.open(path, _APPEND)
+    except FileNotFoundError:
+        if not _may_create_reflog(repo, ref, create=create):
+            return
+        try:
+            fd = os.open(path, _APPEND | os.O_CREAT, 0o666)
+        except FileNotFoundError:  # the first entry of this ref: make its folder
+            _make_folders(repo, str(path.parent))
+            fd = os.open(path, _APPEND | os.O_CREAT, 0o666)
     perm = _shared_perm(repo)
     if perm is not None:  # it may have just been made: widen it as git does
         adjust_shared_perm(path, perm)
@@ -426,6 +451,45 @@ def append_reflog(
             written += os.write(fd, line[written:])
     finally:
         os.close(fd)
+
+
+def reflog_wanted(repo: Repo, ref: Ref) -> bool:
+    """Whether git would log a move of ``ref``: its reflog exists, or git would make it.
+
+    For moves made through dulwich (which logs whenever it is given a message): pass the
+    message only where this is true.
+    """
+    return _reflog_path(repo, ref).is_file() or _may_create_reflog(repo, ref, create=False)
+
+
+def _may_create_reflog(repo: Repo, ref: Ref, *, create: bool) -> bool:
+    """Whether a missing reflog of ``ref`` is made, as ``core.logAllRefUpdates`` says."""
+    setting = _log_all_ref_updates(repo)
+    if setting == "always":
+        return True
+    if setting == "false":
+        return False
+    return create or ref == HEAD or ref.startswith(_LOGGED_BY_DEFAULT)
+
+
+def _log_all_ref_updates(repo: Repo) -> str:
+    """``core.logAllRefUpdates``: ``"always"``, ``"false"``, or ``"true"`` (also when unset:
+    a repository with a work tree; bare ones are refused before anything is written).
+
+    Read only when a reflog is missing, which is rare (a ref's first move). A value git
+    would refuse, or a config that cannot be read, counts as unset: this runs while a
+    ref is being moved, where raising would leave the move half logged.
+    """
+    try:
+        value = repo.get_config_stack().get(("core",), "logAllRefUpdates")
+    except (KeyError, ValueError):
+        return "true"
+    value = value.strip().lower()
+    if value == b"always":
+        return "always"
+    if value in (b"false", b"no", b"off", b"0"):
+        return "false"
+    return "true"
 
 
 def _shared_perm(repo: Repo) -> SharedPerm | None:

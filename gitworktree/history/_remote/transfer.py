@@ -61,7 +61,7 @@ from gitworktree.history._objects.objectwalk import (
     new_objects,
     unpacked_objects,
 )
-from gitworktree.history._refs.refs import read_ref
+from gitworktree.history._refs.refs import read_ref, reflog_wanted
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX
 from gitworktree.history._remote.remotes import (
     Progress,
@@ -236,7 +236,8 @@ def record_fetch(repo: Repo, fetched: Fetched, signature: Signature) -> FetchRes
             if ours is not None and ours != sha:
                 kept.append(ref[len(_CHECKPOINTS) :].decode("utf-8"))
         if local is not None and read_ref(repo, local) != sha:
-            repo.refs.set_if_equals(local, None, sha, *stamp, message=message)
+            logged = message if reflog_wanted(repo, local) else None
+            repo.refs.set_if_equals(local, None, sha, *stamp, message=logged)
             updated[local.decode("utf-8")] = sha.decode("ascii")
     head = fetched.symrefs.get(Ref(b"HEAD"), b"")
     named = head[len(_HEADS) :].decode("utf-8", "replace") if head.startswith(_HEADS) else None
@@ -362,7 +363,7 @@ def record_push(repo: Repo, target: RemoteTarget, pushed: PushResult, signature:
                 signature.raw,
                 signature.timestamp,
                 signature.offset,
-                message=message,
+                message=message if reflog_wanted(repo, local) else None,
             )
 
 

@@ -41,12 +41,14 @@ from dulwich.attrs import (
 from dulwich.config import Config
 from dulwich.repo import Repo
 
-from gitworktree.errors import UnsupportedAttributeError
+from gitworktree.errors import RepositoryError, UnsupportedAttributeError
 from gitworktree.history._core.configfiles import FileStamp, settled
 from gitworktree.history._core.damage import config_error
 
 if TYPE_CHECKING:
     from dulwich.line_ending import LineEndingFilter
+
+    from gitworktree.history._worktree.split_index import SplitIndexSettings
 
 __all__ = ["AttributeFiles", "WorktreeFilters"]
 
@@ -212,6 +214,62 @@ class WorktreeFilters:
             return False
         return None
 
+    def split_index_settings(self) -> SplitIndexSettings:
+        """``splitIndex.maxPercentChange`` and ``splitIndex.sharedIndexExpire``, read with
+        the rest (for a write in split form).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed, or either holds a
+                value git refuses (or an expiry we do not read).
+        """
+        from gitworktree.history._worktree.split_index import SplitIndexSettings
+
+        stack = self._config_stack()
+        values: list[str | None] = []
+        for name in ("maxPercentChange", "sharedIndexExpire"):
+            try:
+                values.append(stack.get(("splitIndex",), name).decode("utf-8", "replace"))
+            except KeyError:
+                values.append(None)
+        try:
+            return SplitIndexSettings.parse(*values)
+        except ValueError as err:
+            raise RepositoryError(
+                self._root,
+                f"{err}; nothing was changed. Fix it with `git config` and retry",
+                reason="damaged",
+            ) from err
+
+    def new_index_version(self) -> int:
+        """The version git writes a new index in: ``GIT_INDEX_VERSION``, else
+        ``index.version``, else 4 under ``feature.manyFiles``, else 2 (read-cache.c
+        ``get_index_format_default``; an invalid value gives git's default, as in git).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed.
+        """
+        from_environment = os.environ.get("GIT_INDEX_VERSION")
+        if from_environment is not None:
+            return _index_version(from_environment.encode())
+        stack = self._config_stack()
+        try:
+            return _index_version(stack.get(("index",), "version"))
+        except KeyError:
+            pass
+        return 4 if stack.get_boolean(("feature",), "manyFiles", False) else 2
+
+    def path_spelling(self) -> tuple[bool, bool]:
+        """``core.ignoreCase`` and ``core.precomposeUnicode`` as configured (off unless set).
+
+        Raises:
+            RepositoryError: if the config files cannot be parsed.
+        """
+        stack = self._config_stack()
+        return (
+            bool(stack.get_boolean(("core",), "ignoreCase", False)),
+            bool(stack.get_boolean(("core",), "precomposeUnicode", False)),
+        )
+
     def file_mode(self) -> bool:
         """``core.fileMode`` as configured, read with the rest (on unless set off).
 
@@ -364,6 +422,15 @@ def _read_patterns(path: str, base: bytes, follow: bool = False) -> _Patterns:
 
 def _open_no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+
+
+def _index_version(value: bytes) -> int:
+    """An index version as git reads it from config or the environment (2 if invalid)."""
+    try:
+        version = int(value.strip())
+    except ValueError:
+        return 2
+    return version if version in (2, 3, 4) else 2
 
 
 def _shown(value: AttributeValue) -> str:

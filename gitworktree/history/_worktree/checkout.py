@@ -82,7 +82,9 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
     if not files:
         return []
     with locked_index(repo) as index:
-        written = write_worktree(Path(repo.path), files, WorktreeFilters.for_repo(repo))
+        filters = WorktreeFilters.for_repo(repo)
+        index.configure(filters)
+        written = write_worktree(Path(repo.path), files, filters)
         index.apply(
             {
                 path: None if result is None else (shas[path], result)

@@ -200,6 +200,27 @@ def publish_commit(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _check_spelling(
+    repo: Repo,
+    tree: ObjectID | None,
+    files: Mapping[str, StagedFile | None],
+    filters: WorktreeFilters,
+) -> None:
+    """Refuse paths git would record under another spelling (see `check_path_spelling`)."""
+    ignore_case, precompose_unicode = filters.path_spelling()
+    if ignore_case or precompose_unicode:
+        from gitworktree.history._worktree.spelling import check_path_spelling
+
+        check_path_spelling(
+            repo.object_store,
+            tree,
+            [path for path, file in files.items() if file is not None],
+            ignore_case=ignore_case,
+            precompose_unicode=precompose_unicode,
+            root=Path(repo.path),
+        )
+
+
 def _missing(repo: Repo, error: KeyError) -> RepositoryError:
     return RepositoryError(
         repo.path,
@@ -225,6 +246,8 @@ def _publish_once(
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
         base_tree = None if current is None else commit_tree(repo.object_store, current)
+        if filters is not None:
+            _check_spelling(repo, base_tree, files, filters)
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
@@ -460,9 +483,9 @@ def _materialize(
     index: IndexLock,
     trees: TreeChange | None,
 ) -> None:
+    index.configure(filters)
     # Written with the line endings git would check them out with; the index records
     # the blob (LF) with the stat of the file as written, as git's checkout does.
-    index.split_index = filters.split_index()
     stats = write_worktree(filters.root, worktree, filters)
     if len(stats) != len(worktree):
         trees = None  # a submodule entry was skipped: the index does not become the tree

@@ -6,9 +6,8 @@ starts from our content.
 
 Only the entries of the written paths are re-encoded; every other entry is kept as the
 raw bytes it was (see `gitworktree.history._worktree.index_file`), and the cached trees of the
-``TREE`` extension follow the commit (see `gitworktree.history._worktree.cache_tree`). Index
-version 4 is rewritten whole through dulwich instead, with its optional extensions
-dropped; a sparse index is refused (see `IndexLock.read`). A split index (git's
+``TREE`` extension follow the commit (see `gitworktree.history._worktree.cache_tree`), in
+index versions 2 to 4 alike; a sparse index is refused (see `IndexLock.read`). A split index (git's
 ``core.splitIndex``) is read with its shared index and written in split form (see
 `gitworktree.history._worktree.split_index`).
 """
@@ -69,7 +68,8 @@ if TYPE_CHECKING:
     from dulwich.index import ConflictedIndexEntry
     from dulwich.index import IndexEntry as DulwichEntry
 
-    from gitworktree.history._worktree.split_index import SplitLink
+    from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
 __all__ = [
@@ -133,8 +133,31 @@ class IndexLock:
         #: ``core.splitIndex`` as configured, if the writer read it: ``True`` writes a
         #: split index, ``False`` a whole one; ``None`` keeps the form the index has.
         self.split_index: bool | None = None
+        #: ``splitIndex.*`` as configured, if the writer read them (git's defaults if not).
+        self.split_settings: SplitIndexSettings | None = None
+        #: The version a new index is written in (``index.version``, ``feature.manyFiles``),
+        #: if the writer read it; an index that exists keeps its own, as git keeps it.
+        self.new_version: int | None = None
         #: ``core.sharedRepository``: the files written are widened for the group by it.
         self.shared_perm: SharedPerm | None = None
+
+    def configure(self, filters: WorktreeFilters) -> None:
+        """Take the settings the index is written by from the config ``filters`` read:
+        split form and its thresholds (``core.splitIndex``, ``splitIndex.*``), and the
+        version of an index that does not exist yet.
+
+        Call it before writing any file: a value git refuses refuses the write.
+
+        Raises:
+            RepositoryError: the config cannot be read, or holds such a value.
+        """
+        self.split_index = filters.split_index()
+        if self._old is None:
+            self.new_version = filters.new_index_version()
+        current = self.read()
+        split = current is not None and current.link is not None
+        if self.split_index is True or (split and self.split_index is None):
+            self.split_settings = filters.split_index_settings()
 
     def keep(self) -> None:
         """Keep the new index even if the block ends with an exception (the branch moved)."""
@@ -157,6 +180,10 @@ class IndexLock:
         if index is None:
             self._apply_with_dulwich(updates)
             return
+        if self._old is None and self.new_version == 4:
+            # A new index in the version git would write it in (`index.version`,
+            # `feature.manyFiles`).
+            index = IndexFile(4, index.paths, index.entries, index.extended, index.extensions)
         # The paths stay the same list unless an entry is added or dropped (a commit that
         # only edits files): at 100,000 entries a copy is ~0.4 ms.
         paths, entries, extended = index.paths, list(index.entries), index.extended
@@ -254,7 +281,8 @@ class IndexLock:
         extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
         if cached is not None:
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
-        if self.split_index is True or (index.link is not None and self.split_index is None):
+        split = self.split_index is True or (index.link is not None and self.split_index is None)
+        if split and index.version != 4:  # git's split form in version 4 is not ours to write
             whole = IndexFile(index.version, paths, entries, extended, extensions)
             written = self._in_split_form(whole, index.link, changes)
         else:
@@ -278,28 +306,32 @@ class IndexLock:
         link: SplitLink | None,
         changes: dict[bytes, bytes | None] | None,
     ) -> IndexFile:
-        """``whole`` (not serialized) as a split index: over the same shared index while
-        less than a fifth of its entries changed, else over a new shared index of every
-        entry. Only the second serializes every entry."""
+        """``whole`` (not serialized) as a split index: over the same shared index until
+        ``splitIndex.maxPercentChange`` says the split file holds too many entries, else
+        over a new shared index of every entry. Only the second serializes every entry."""
         from gitworktree.history._worktree.split_index import (
-            MAX_CHANGED_FRACTION,
+            SplitIndexSettings,
             SplitLink,
             freshen_shared_index,
+            split_entry_count,
             write_shared_index,
         )
 
+        settings = self.split_settings or SplitIndexSettings()
         directory = str(self._index_path.parent)
         if (
             link is not None
             and changes is not None
-            and len(changes) <= MAX_CHANGED_FRACTION * len(link.shared_entries)
+            and not settings.needs_new_shared_index(split_entry_count(changes), len(whole.entries))
         ):
             split = serialize_split(whole, link, changes)
             if split is not None and freshen_shared_index(directory, link.shared_id):
                 return split
         shared = serialize_index(whole.version, whole.paths, whole.entries, whole.extended, [])
         in_use = None if link is None else link.shared_id  # the index put back names it
-        shared_id = write_shared_index(directory, shared.raw, self.shared_perm, in_use)
+        shared_id = write_shared_index(
+            directory, shared.raw, self.shared_perm, in_use, settings.expire_after
+        )
         fresh = SplitLink(shared_id, whole.paths, whole.entries, {})
         return serialize_split(whole, fresh, {}) or whole  # no changes: never None
 

@@ -206,7 +206,7 @@ def check_sparse(repo: Repo) -> None:
             index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
         ) from err
     if parsed is None or not parsed.extended:
-        return  # version 4 keeps no skip-worktree bits we patch; version 2 has none
+        return  # no entry has extended flags (or a version git does not write)
     for path, entry in zip(parsed.paths, parsed.entries, strict=True):
         if entry[60] & 0x40 and entry[62] & _SKIP_WORKTREE:
             name = path.decode("utf-8", "replace")

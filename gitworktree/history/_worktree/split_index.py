@@ -11,9 +11,15 @@ only what differs from it into ``.git/index``, under the ``link`` extension:
   with their path left out (it is the shared entry's), then the added entries.
 
 A commit then rewrites a file that grows with what changed since the shared index was
-written, not with the tree's size. When more than a fifth of the shared entries have
-changed (git's ``splitIndex.maxPercentChange`` default), a new shared index is written,
-and shared indexes no index has used for two weeks are removed, as git does.
+written, not with the tree's size. When the split file would hold more than
+``splitIndex.maxPercentChange`` percent of all the entries (20 unless set; 0: every
+write, 100: never), a new shared index is written, and shared indexes no index has used
+since ``splitIndex.sharedIndexExpire`` (two weeks ago unless set) are removed, as git
+documents both. The split file's entries are the ones added and the ones replaced, as
+the documentation says; git's code (read-cache.c ``too_many_not_shared_entries``)
+counts only the added ones, so that a run of edits without additions never gets a
+new shared index there, and its split file grows to the whole index. Either form is
+an index git reads; counting the replaced entries keeps a commit's cost bounded.
 
 libgit2 cannot read a split index (tools built on it, such as shell prompts, fail on
 the ``link`` extension), so gitworktree writes one only where the person asked for it
@@ -26,6 +32,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import os
+import re
 import struct
 import threading
 import time
@@ -42,7 +49,7 @@ if TYPE_CHECKING:
     from dulwich.file import SharedPerm
 
 __all__ = [
-    "MAX_CHANGED_FRACTION",
+    "SplitIndexSettings",
     "SplitLink",
     "decode_ewah",
     "encode_ewah",
@@ -51,16 +58,29 @@ __all__ = [
     "merge_split",
     "parse_link",
     "split_entries",
+    "split_entry_count",
     "strip_name",
     "with_name",
     "write_shared_index",
 ]
 
 #: git's ``splitIndex.maxPercentChange`` default: past it, a new shared index is written.
-MAX_CHANGED_FRACTION = 0.2
+_MAX_PERCENT_CHANGE = 20
 
-#: git's ``splitIndex.sharedIndexExpire`` default: unused shared indexes older go.
-SHARED_INDEX_EXPIRY = 14 * 24 * 3600
+#: git's ``splitIndex.sharedIndexExpire`` default (``2.weeks.ago``), in seconds.
+_SHARED_INDEX_EXPIRY = 14 * 24 * 3600
+
+#: The units of a relative ``splitIndex.sharedIndexExpire`` (``3.days.ago``), in seconds;
+#: a month and a year counted as git's approxidate counts them back from today, roughly.
+_UNITS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 24 * 3600,
+    "week": 7 * 24 * 3600,
+    "month": 30 * 24 * 3600,
+    "year": 365 * 24 * 3600,
+}
 
 _EXTENDED = 0x4000
 _NAME_MASK = 0x0FFF
@@ -86,6 +106,85 @@ class SplitLink:
     shared_paths: list[bytes]
     shared_entries: list[bytes]
     changes: dict[bytes, bytes | None] | None
+
+
+@dataclass(frozen=True)
+class SplitIndexSettings:
+    """``splitIndex.maxPercentChange`` and ``splitIndex.sharedIndexExpire``, as documented.
+
+    Attributes:
+        max_percent_change: a new shared index is written when the split file would
+            hold more than this percent of all entries (0: at every write; 100: never,
+            unless the shared index is gone).
+        expire_after: how old (by modification time, which every use refreshes) an
+            unused shared index must be to be removed when a new one is written, in
+            seconds; ``None``: never removed.
+    """
+
+    max_percent_change: int = _MAX_PERCENT_CHANGE
+    expire_after: float | None = _SHARED_INDEX_EXPIRY
+
+    @classmethod
+    def parse(cls, max_percent_change: str | None, expire: str | None) -> SplitIndexSettings:
+        """The settings from the two config values (``None``: unset).
+
+        A percentage outside 0-100 is ignored, as git ignores it (with a warning).
+
+        Raises:
+            ValueError: for a value git refuses (not a number; an expiry git cannot read
+                or in the future), or one we do not read (an absolute date): the message
+                names the setting.
+        """
+        percent = _MAX_PERCENT_CHANGE
+        if max_percent_change is not None:
+            try:
+                value = int(max_percent_change.strip())
+            except ValueError:
+                raise ValueError(
+                    f"splitIndex.maxPercentChange = {max_percent_change!r} is not a number "
+                    "from 0 to 100"
+                ) from None
+            if 0 <= value <= 100:
+                percent = value
+        expire_after: float | None = _SHARED_INDEX_EXPIRY
+        if expire is not None:
+            expire_after = _expiry(expire)
+        return cls(percent, expire_after)
+
+    def needs_new_shared_index(self, in_split: int, entries: int) -> bool:
+        """Whether a split file of ``in_split`` entries, in an index of ``entries``,
+        calls for a new shared index instead."""
+        if self.max_percent_change == 0:
+            return True
+        if self.max_percent_change == 100:
+            return False
+        return entries * self.max_percent_change < in_split * 100
+
+
+def _expiry(value: str) -> float | None:
+    """``splitIndex.sharedIndexExpire`` as an age in seconds (``None``: ``never``).
+
+    Read: ``now``, ``never``, and ``<n>.<unit>[s].ago`` with any of
+    ``.``, ``_``, space between the words (``2.weeks.ago``, ``3 days ago``).
+
+    Raises:
+        ValueError: anything else.
+    """
+    words = [word for word in re.split(r"[^0-9a-z]+", value.strip().lower()) if word]
+    if words == ["never"]:
+        return None
+    if words == ["now"]:
+        return 0.0
+    if words and words[-1] == "ago":
+        words = words[:-1]
+    if len(words) == 2 and words[0].isdigit():
+        unit = _UNITS.get(words[1].removesuffix("s"))
+        if unit is not None:
+            return float(int(words[0]) * unit)
+    raise ValueError(
+        f"splitIndex.sharedIndexExpire = {value!r} is not an expiry gitworktree reads: "
+        "use `now`, `never` or `<n>.<unit>.ago` (e.g. `2.weeks.ago`)"
+    )
 
 
 # --- EWAH bitmaps (git's ewah/ewah_io.c) ---------------------------------------------------
@@ -183,6 +282,13 @@ def with_name(entry: bytes, path: bytes) -> bytes:
     named = (flags & ~_NAME_MASK) | min(len(path), _NAME_MASK)
     fixed = entry[:60] + named.to_bytes(2, "big") + entry[62:head]
     return fixed + path + bytes(((head + len(path) + 8) & ~7) - head - len(path))
+
+
+def split_entry_count(changes: Mapping[bytes, bytes | None]) -> int:
+    """How many entries a split file writing ``changes`` holds (added or replaced; a
+    deleted shared entry is one bit of a bitmap): the count weighed against
+    ``splitIndex.maxPercentChange``."""
+    return sum(1 for entry in changes.values() if entry is not None)
 
 
 def _stage(entry: bytes) -> int:
@@ -357,6 +463,7 @@ def write_shared_index(
     raw: bytes,
     shared_perm: SharedPerm | None = None,
     in_use: str | None = None,
+    expire_after: float | None = _SHARED_INDEX_EXPIRY,
 ) -> str:
     """Store ``raw`` as ``sharedindex.<its checksum>`` (renamed into place); return the id.
 
@@ -366,8 +473,8 @@ def write_shared_index(
     With ``shared_perm`` (``core.sharedRepository``) it is widened for the group, as git
     widens it.
 
-    Shared indexes no index has used for `SHARED_INDEX_EXPIRY` are removed, as git
-    removes them when it writes a new one.
+    Shared indexes no index has used for ``expire_after`` seconds (``None``: never
+    removed) are removed, as git removes them when it writes a new one.
     """
     shared_id = raw[-20:].hex()
     path = os.path.join(directory, f"sharedindex.{shared_id}")
@@ -387,7 +494,8 @@ def write_shared_index(
     kept = {path}
     if in_use is not None:
         kept.add(os.path.join(directory, f"sharedindex.{in_use}"))
-    _remove_expired(directory, keep=kept)
+    if expire_after is not None:
+        _remove_expired(directory, time.time() - expire_after, keep=kept)
     return shared_id
 
 
@@ -406,12 +514,12 @@ def freshen_shared_index(directory: str, shared_id: str) -> bool:
     return True
 
 
-def _remove_expired(directory: str, *, keep: set[str]) -> None:
-    limit = time.time() - SHARED_INDEX_EXPIRY
+def _remove_expired(directory: str, limit: float, *, keep: set[str]) -> None:
+    """Remove the shared indexes not in ``keep`` last modified at ``limit`` or before."""
     with contextlib.suppress(OSError), os.scandir(directory) as entries:
         for entry in entries:
             if not entry.name.startswith("sharedindex.") or entry.path in keep:
                 continue
             with contextlib.suppress(OSError):
-                if entry.stat(follow_symlinks=False).st_mtime < limit:
+                if entry.stat(follow_symlinks=False).st_mtime <= limit:
                     os.unlink(entry.path)
