@@ -79,15 +79,31 @@ def _library_message(error: GitWorktreeError) -> str:
         SchemaValidationError,
         UnknownRevisionError,
         UnsafePathError,
+        UnsupportedRepositoryError,
         UntrustedTreeError,
     )
 
+    if isinstance(error, UnsupportedRepositoryError) and error.reason == "bare":
+        import shlex
+
+        # The library's advice speaks Python (mount(rev=...)); this one speaks commands.
+        return (
+            f"{error.path} is a bare repository (no work tree): gitworktree would write "
+            "files among its objects and refs, so it refuses it. Clone it (`gitworktree "
+            f"clone {shlex.quote(error.path)} DIR`, or `git clone`) and run gitworktree in "
+            "the clone"
+        )
+    if isinstance(error, UnknownRevisionError) and error.hint is not None:
+        return f"unknown revision {error.revision!r}; {error.hint}"
     if isinstance(error, UnknownRevisionError):
         return (
             f"unknown revision {error.revision!r}; list commits with `gitworktree log` and "
             "checkpoints with `gitworktree checkpoint list`"
         )
     if isinstance(error, CheckpointError) and error.reason in _UNKNOWN_CHECKPOINT:
+        cause = error.__cause__  # the revision lookup that failed, for a restore's target
+        if isinstance(cause, UnknownRevisionError) and cause.hint is not None:
+            return f"{_UNKNOWN_CHECKPOINT[error.reason]} {error.name!r}; {cause.hint}"
         return (
             f"{_UNKNOWN_CHECKPOINT[error.reason]} {error.name!r}; list checkpoints with "
             "`gitworktree checkpoint list` and commits with `gitworktree log`"

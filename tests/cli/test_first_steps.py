@@ -1,0 +1,138 @@
+"""A newcomer's first commands, and the mistakes they make on the way.
+
+Each refusal is one line on stderr that says what happened, where, and what to do next,
+in the words of the command line; nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitworktree import mount
+from tests.cli.conftest import invoke
+from tests.git.shapes import fingerprint
+from tests.oracle import git
+from tests.tree.models import CounterTree
+
+
+def _unchanged(root: Path) -> dict[str, tuple[int, str]]:
+    """Everything under ``root`` but the writer lock's file, which stays once made."""
+    found = fingerprint(root)
+    found.pop(".git/gitworktree.lock", None)
+    return found
+
+
+def _counted(root: Path, commits: int) -> None:
+    tree = mount(CounterTree, root)
+    for number in range(1, commits + 1):
+        tree.counter.number = number
+        tree.commit(f"Count {number}")
+    tree.repo.close()
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Path:
+    """A bare repository with history, as a Git host keeps it."""
+    _counted(tmp_path / "source", 2)
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "source"), str(tmp_path / "b.git"))
+    return tmp_path / "b.git"
+
+
+@pytest.fixture
+def unborn(tmp_path: Path) -> Path:
+    """A repository made by `git init`, with no commit yet."""
+    git(tmp_path, "init", "-q", "--initial-branch=main", "fresh")
+    return tmp_path / "fresh"
+
+
+@pytest.fixture
+def shallow(tmp_path: Path) -> Path:
+    """A clone of depth 1 of a repository with three commits."""
+    _counted(tmp_path / "source", 2)
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{tmp_path / 'source'}", "shallow")
+    return tmp_path / "shallow"
+
+
+# --- a bare repository ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("log",), ("status",), ("checkpoint", "list"), ("restore", "--discard")],
+    ids=["log", "status", "checkpoint-list", "restore-discard"],
+)
+@pytest.mark.parametrize("where", ["b.git", "b.git/refs"], ids=["the-repository", "inside-it"])
+def test_a_bare_repository_is_refused_with_a_clone_command_naming_it(
+    bare: Path, where: str, args: tuple[str, ...]
+) -> None:
+    before = fingerprint(bare)
+
+    result = invoke("-C", bare.parent / where, *args)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"Error: {bare} is a bare repository (no work tree): ")
+    assert f"`gitworktree clone {bare} DIR`" in result.stderr
+    assert "mount(" not in result.stderr  # the library's advice, for Python callers
+    assert result.stderr.count("bare repository") == 1
+    assert fingerprint(bare) == before
+
+
+# --- a repository with no commit yet ----------------------------------------------------
+
+UNBORN_HINT = (
+    "your current branch 'main' does not have any commits yet; the first commit "
+    "(a mount, or `gitworktree commit`) makes one\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (("show",), "Error: unknown revision 'HEAD'; "),
+        (("show", "HEAD~1"), "Error: unknown revision 'HEAD~1'; "),
+        (("diff", "HEAD", "HEAD"), "Error: unknown revision 'HEAD'; "),
+        (("restore", "HEAD"), "Error: no checkpoint or revision named 'HEAD'; "),
+        (("checkpoint", "create", "first"), "Error: cannot create checkpoint 'first': "),
+    ],
+    ids=["show", "show-parent", "diff", "restore", "checkpoint-create"],
+)
+def test_a_revision_on_a_branch_without_commits_says_there_are_none_yet(
+    unborn: Path, args: tuple[str, ...], start: str
+) -> None:
+    before = _unchanged(unborn)
+
+    result = invoke("-C", unborn, *args)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(start)
+    assert result.stderr.endswith(UNBORN_HINT)
+    assert _unchanged(unborn) == before
+
+
+# --- a shallow clone --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (("show", "HEAD~1"), "Error: unknown revision 'HEAD~1'; "),
+        (("restore", "HEAD~1"), "Error: no checkpoint or revision named 'HEAD~1'; "),
+    ],
+    ids=["show", "restore"],
+)
+def test_a_revision_past_a_shallow_clones_end_says_how_to_fetch_more(
+    shallow: Path, args: tuple[str, ...], start: str
+) -> None:
+    head = git(shallow, "rev-parse", "HEAD").strip()
+
+    result = invoke("-C", shallow, *args)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{start}this is a shallow clone and its history ends at {head[:12]}; "
+    )
+    assert "git fetch --unshallow" in result.stderr
+    assert git(shallow, "rev-parse", "HEAD").strip() == head
