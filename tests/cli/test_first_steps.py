@@ -6,6 +6,7 @@ in the words of the command line; nothing is written.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,42 @@ def test_a_revision_past_a_shallow_clones_end_says_how_to_fetch_more(
     )
     assert "git fetch --unshallow" in result.stderr
     assert git(shallow, "rev-parse", "HEAD").strip() == head
+
+
+# --- a clone from a wrong address -------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]  # closed again before use: nothing listens there
+    return port
+
+
+@pytest.mark.parametrize("scheme", ["http", "git"], ids=["http", "git"])
+def test_a_clone_from_an_unreachable_host_says_why_in_a_few_words(
+    tmp_path: Path, scheme: str
+) -> None:
+    url = f"{scheme}://127.0.0.1:{_closed_port()}/state.git"
+
+    result = invoke("clone", url, tmp_path / "data")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot reach {url}: Connection refused; check the URL and the network, "
+        "then retry\n"
+    )
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_clone_from_a_directory_that_is_no_repository_says_to_check_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "plain").mkdir()
+
+    result = invoke("clone", tmp_path / "plain", tmp_path / "data")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {tmp_path / 'plain'} is not a Git repository (")
+    assert result.stderr.endswith("); check the URL or path\n")
+    assert not (tmp_path / "data").exists()
