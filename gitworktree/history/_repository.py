@@ -1296,7 +1296,10 @@ class Repository:
             edits = restore_edits(store, head_tree, target_tree, prefixes)
         except LookupError as err:
             raise CheckpointError(
-                label, f"{err.args[0]!r} exists neither in {label!r} nor at HEAD"
+                label,
+                f"{err.args[0]!r} exists neither in {label!r} nor at HEAD; give a path that "
+                f"one of them has (`git ls-tree -r --name-only {target.decode('ascii')[:12]}` "
+                f"lists the files of {label!r})",
             ) from err
         check_unmodified(self._repo, edits, head_tree)
         files = {

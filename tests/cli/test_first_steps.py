@@ -176,3 +176,26 @@ def test_a_clone_from_a_directory_that_is_no_repository_says_to_check_it(
     assert result.stderr.startswith(f"Error: {tmp_path / 'plain'} is not a Git repository (")
     assert result.stderr.endswith("); check the URL or path\n")
     assert not (tmp_path / "data").exists()
+
+
+# --- a path that does not exist -----------------------------------------------------------
+
+
+def test_restoring_a_path_neither_side_has_names_a_command_that_lists_the_files(
+    tmp_path: Path,
+) -> None:
+    _counted(tmp_path / "repo", 2)
+    root = tmp_path / "repo"
+    target = git(root, "rev-parse", "HEAD~1").strip()
+    before = _unchanged(root)
+
+    result = invoke("-C", root, "restore", "HEAD~1", "--path", "counter.jsn")
+
+    assert result.exit_code == 1
+    command = f"git ls-tree -r --name-only {target[:12]}"
+    assert result.stderr == (
+        "Error: 'counter.jsn' exists neither in 'HEAD~1' nor at HEAD; give a path that one "
+        f"of them has (`{command}` lists the files of 'HEAD~1')\n"
+    )
+    assert git(root, *command.split()[1:]).split() == ["counter.json"]  # as printed
+    assert _unchanged(root) == before
