@@ -1,11 +1,13 @@
-"""A file hand-edited into invalid content: the mount says where, and what to do next.
+"""A newcomer's mistakes in Python: each error says where, and what to do next.
 
-The advice must work as printed: the command it names (plain ``git restore``) brings the
-committed file back, and the next mount loads.
+The advice must work as followed: the command a hand-edited file's error names (plain
+``git restore``) brings the committed file back, and the next mount loads; the way out of
+a read-only mount it names brings the old revision's files back.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from gitworktree import (
     ArtifactMap,
     BaseMounter,
     DocumentParseError,
+    ReadOnlyError,
     SchemaValidationError,
     Worktree,
     mount,
@@ -75,3 +78,20 @@ def test_a_plain_directory_is_not_told_to_restore_from_git(tmp_path: Path) -> No
 
     assert "Fix the file, or mount with repair=..." in str(raised.value)
     assert "restore" not in str(raised.value)
+
+
+def test_committing_a_tree_mounted_at_a_past_revision_says_how_to_write(board: Path) -> None:
+    then = json.loads(git(board, "show", "HEAD~1:counter.json"))["number"]
+    old = mount(Board, board, rev="HEAD~1")
+    old.counter.number = 7
+
+    with pytest.raises(ReadOnlyError) as raised:
+        old.commit("Edit the past")
+
+    assert "mount without rev=" in str(raised.value)
+    assert "restore(rev)" in str(raised.value)
+    tree = mount(Board, board)  # the advice, followed
+    tree.restore("HEAD~1")
+    assert tree.counter.number == then
+    assert git(board, "status", "--porcelain") == ""
+    tree.repo.close()
