@@ -70,6 +70,31 @@ def init(ctx: click.Context, path: Path | None, branch: str) -> None:
         click.echo(f"Repository already exists in {where}; nothing changed.")
     else:
         click.echo(f"Initialized an empty gitworktree repository in {where} (branch {branch}).")
+        _warn_if_tracked_by_parent(where)
+
+
+def _warn_if_tracked_by_parent(root: Path) -> None:
+    """Say so when a repository above ``root`` tracks files in it, as a mount warns.
+
+    Run inside a directory the project's own repository tracks (a newcomer "initializing"
+    the repository they are in), ``init`` made a second repository over those files.
+    """
+    import shlex
+
+    from gitworktree.history._worktree.shapes import enclosing_work_tree, tracked_below
+
+    parent = enclosing_work_tree(root)
+    tracked = None if parent is None else tracked_below(parent, root)
+    if parent is None or tracked is None:
+        return
+    click.echo(
+        f"WARNING: {root} is inside the repository at {parent}, which tracks files in it "
+        f"({tracked}): they are now in two repositories, and commits here do not reach "
+        "that one. To use that repository instead, remove the new one (`rm -rf "
+        f"{shlex.quote(str(root / '.git'))}`) and run gitworktree there (`gitworktree -C "
+        f"{shlex.quote(str(parent))} status`)",
+        err=True,
+    )
 
 
 # --- status -----------------------------------------------------------------------------

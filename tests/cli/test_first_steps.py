@@ -6,6 +6,7 @@ in the words of the command line; nothing is written.
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -199,3 +200,47 @@ def test_restoring_a_path_neither_side_has_names_a_command_that_lists_the_files(
     )
     assert git(root, *command.split()[1:]).split() == ["counter.json"]  # as printed
     assert _unchanged(root) == before
+
+
+# --- init inside a project's repository ---------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A repository made with git, tracking ``notes/a.txt``."""
+    git(tmp_path, "init", "-q", "--initial-branch=main", "project")
+    root = tmp_path / "project"
+    (root / "notes").mkdir()
+    (root / "notes" / "a.txt").write_text("a\n")
+    git(root, "add", "notes/a.txt")
+    git(root, "commit", "-q", "-m", "Notes")
+    return root
+
+
+def test_init_in_a_directory_the_enclosing_repository_tracks_warns_and_says_the_way_back(
+    project: Path,
+) -> None:
+    result = invoke("-C", project / "notes", "init")
+
+    assert result.exit_code == 0  # as git init: a warning, not a refusal
+    new = project / "notes" / ".git"
+    assert result.stderr == (
+        f"WARNING: {project / 'notes'} is inside the repository at {project}, which tracks "
+        "files in it (notes/a.txt): they are now in two repositories, and commits here do "
+        f"not reach that one. To use that repository instead, remove the new one (`rm -rf "
+        f"{new}`) and run gitworktree there (`gitworktree -C {project} status`)\n"
+    )
+    shutil.rmtree(new)  # the advice, followed
+    assert invoke("-C", project, "status").exit_code == 0
+    assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("where", ["fresh", "notes/fresh"], ids=["untracked-dir", "new-dir"])
+def test_init_where_the_enclosing_repository_tracks_nothing_says_nothing_more(
+    project: Path, where: str
+) -> None:
+    result = invoke("-C", project, "init", where)
+
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert (project / where / ".git").is_dir()
