@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.context import (
+    HabitGroup,
+    json_option,
+    open_repository,
+    repo_option,
+    repo_paths,
+)
 from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import (
     checkpoint_json,
@@ -26,7 +32,16 @@ if TYPE_CHECKING:
 __all__ = ["checkpoint", "restore"]
 
 
-@click.group(short_help="Create, list and delete checkpoints.")
+@click.group(
+    cls=HabitGroup,
+    habits={
+        "restore": "Restore a checkpoint with `gitworktree restore NAME`.",
+        "ls": "List them with `gitworktree checkpoint list`.",
+        "rm": "Delete one with `gitworktree checkpoint delete NAME`.",
+        "remove": "Delete one with `gitworktree checkpoint delete NAME`.",
+    },
+    short_help="Create, list and delete checkpoints.",
+)
 def checkpoint() -> None:
     """Create, list and delete checkpoints (refs/checkpoints/NAME).
 

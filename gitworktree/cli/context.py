@@ -9,7 +9,7 @@ repository-relative POSIX paths here; anything outside the repository is refused
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CliState",
+    "HabitGroup",
     "json_option",
     "open_repository",
     "repo_option",
@@ -44,6 +45,29 @@ class CliState:
 
     directory: Path | None = None
     debug: bool = False
+
+
+class HabitGroup(click.Group):
+    """A command group that answers a command people type out of habit with the one to use.
+
+    ``gitworktree reset`` or ``gitworktree checkpoint restore`` is a usage error (exit 2)
+    as any unknown command is, but says which command does that here instead of click's
+    nearest spelling ("Did you mean 'checkpoint'?" for ``checkout``).
+    """
+
+    def __init__(self, *args: Any, habits: Mapping[str, str] | None = None, **kwargs: Any):
+        """As `click.Group`, with ``habits``: a name people type -> what to run instead."""
+        super().__init__(*args, **kwargs)
+        self.habits = dict(habits or {})
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and not ctx.resilient_parsing and args[0] in self.habits:
+            name = args[0]
+            if self.get_command(ctx, name) is None:
+                ctx.fail(f"No such command {name!r}. {self.habits[name]}")
+        return super().resolve_command(ctx, args)
 
 
 def _remember_directory(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:

@@ -244,3 +244,47 @@ def test_init_where_the_enclosing_repository_tracks_nothing_says_nothing_more(
     assert result.exit_code == 0
     assert result.stderr == ""
     assert (project / where / ".git").is_dir()
+
+
+# --- commands typed out of habit ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "answer"),
+    [
+        (("reset", "--hard", "HEAD~1"), "`gitworktree restore TARGET --hard`"),
+        (("checkout", "HEAD~1"), "`gitworktree restore TARGET`"),
+        (("undo",), "`gitworktree restore TARGET`"),
+        (("add", "counter.json"), "`gitworktree commit -m MSG --tree MODULE:CLASS`"),
+        (("stash",), "`gitworktree restore --discard`"),
+        (("checkpoint", "restore", "x"), "`gitworktree restore NAME`"),
+        (("checkpoint", "rm", "x"), "`gitworktree checkpoint delete NAME`"),
+        (("remote", "rm", "origin"), "`gitworktree remote remove NAME`"),
+    ],
+    ids=[
+        "reset",
+        "checkout",
+        "undo",
+        "add",
+        "stash",
+        "checkpoint-restore",
+        "checkpoint-rm",
+        "remote-rm",
+    ],
+)
+def test_a_command_typed_out_of_habit_names_the_one_that_does_it(
+    tmp_path: Path, args: tuple[str, ...], answer: str
+) -> None:
+    _counted(tmp_path / "repo", 1)
+    before = _unchanged(tmp_path / "repo")
+
+    result = invoke("-C", tmp_path / "repo", *args)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    word = args[1] if args[0] in ("checkpoint", "remote") else args[0]  # under a group
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: No such command {word!r}. ")
+    assert answer in last
+    assert "Did you mean" not in last  # click's nearest spelling: 'checkpoint' for checkout
+    assert _unchanged(tmp_path / "repo") == before
