@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -10,6 +11,7 @@ from gitworktree.cli.context import (
     HabitGroup,
     json_option,
     open_repository,
+    refuse_path_as_revision,
     repo_option,
     repo_paths,
 )
@@ -221,6 +223,16 @@ def restore(
             "give TARGET (a checkpoint or revision), or --discard to throw away uncommitted edits"
         )
     repository = open_repository(ctx)
+    if not paths:
+        quoted = shlex.quote(target)
+        refuse_path_as_revision(
+            ctx,
+            repository,
+            target,
+            f"to throw away its uncommitted edits: `gitworktree restore --discard --path "
+            f"{quoted}`; to bring back its version at a revision: `gitworktree restore REV "
+            f"--path {quoted}`",
+        )
     checked = repo_paths(ctx, repository.path, paths) if paths else None
     before = repository.head
     target_sha = _target_sha(repository, target)
@@ -242,8 +254,6 @@ def restore(
     if not changed and not edits:
         click.echo(f"Nothing to restore: the files already match {target}.")
     elif not changed:
-        import shlex
-
         listed = ", ".join(quote_name(path) for path in edits)
         scope = "".join(f" --path {shlex.quote(path)}" for path in paths)
         click.echo(

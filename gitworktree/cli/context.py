@@ -26,6 +26,7 @@ __all__ = [
     "HabitGroup",
     "json_option",
     "open_repository",
+    "refuse_path_as_revision",
     "repo_option",
     "repo_paths",
     "working_directory",
@@ -122,6 +123,34 @@ def open_repository(ctx: click.Context) -> Repository:
         ) from None
     ctx.call_on_close(repository.close)
     return repository
+
+
+def refuse_path_as_revision(
+    ctx: click.Context, repository: Repository, name: str, instead: str
+) -> None:
+    """Refuse ``name``, given where a revision goes, when it is no revision but a path here.
+
+    ``git diff notes.json`` and ``git restore notes.json`` take a path there; here a path
+    goes after ``--`` or ``--path``. "unknown revision 'notes.json'" would leave a person
+    wondering; this names the command they meant. Returns when ``name`` is a revision, or
+    no file or directory here (the command then reports it as it would).
+
+    Raises:
+        RefusedError: "unknown revision NAME, but NAME is a file here" and ``instead``.
+    """
+    from gitworktree import AmbiguousRevisionError, InvalidNameError, RepositoryError
+
+    if not os.path.lexists(os.path.join(working_directory(ctx), name)):
+        return
+    try:
+        repository.resolve(name)
+    except AmbiguousRevisionError:
+        return  # a revision after all: the command says which refs it could mean
+    except (RepositoryError, InvalidNameError):
+        kind = "directory" if os.path.isdir(os.path.join(working_directory(ctx), name)) else "file"
+        raise RefusedError(
+            f"unknown revision {name!r}, but {name} is a {kind} here; {instead}"
+        ) from None
 
 
 def repo_paths(ctx: click.Context, root: Path, paths: Iterable[str]) -> list[str] | None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from typing import Any
 
 import click
 
-from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.context import (
+    json_option,
+    open_repository,
+    refuse_path_as_revision,
+    repo_option,
+    repo_paths,
+)
 from gitworktree.cli.output import change_json, echo_json, echo_patches, quote_name, stat_lines
 
 __all__ = ["PathspecCommand", "diff"]
@@ -79,6 +86,16 @@ def diff(
         raise click.UsageError("give --name-only or --name-status, not both")
     old, new = _revisions(revisions)
     repository = open_repository(ctx)
+    for index, revision in enumerate(revisions):
+        before = " ".join(shlex.quote(r) for r in revisions[:index])
+        after = " ".join(shlex.quote(r) for r in (*revisions[index:], *ctx.meta.get(_PATHS, ())))
+        refuse_path_as_revision(
+            ctx,
+            repository,
+            revision,
+            f"put paths after --, as in `gitworktree diff {before + ' ' if before else ''}-- "
+            f"{after}`",
+        )
     paths = repo_paths(ctx, repository.path, ctx.meta.get(_PATHS, ()))
     unborn = old in ("HEAD", "@") and repository.head is None  # HEAD is then the empty tree
     old_sha = None if unborn else repository.resolve(old)

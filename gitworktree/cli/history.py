@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 from gitworktree.cli.context import (
     json_option,
     open_repository,
+    refuse_path_as_revision,
     repo_option,
     repo_paths,
     working_directory,
@@ -494,6 +496,12 @@ def show(
       gitworktree show HEAD~2 --json
     """
     repository = open_repository(ctx)
+    if path is None:
+        quoted = shlex.quote(rev)
+        log = f"the commits that changed it: `gitworktree log {quoted}`"
+        if not (working_directory(ctx) / rev).is_dir():
+            log = f"to show it as HEAD has it: `gitworktree show HEAD {quoted}`; {log}"
+        refuse_path_as_revision(ctx, repository, rev, log)
     rev, rooted = _split_revision(rev)
     if rooted is not None or path is not None:
         if patch or stat:

@@ -288,3 +288,58 @@ def test_a_command_typed_out_of_habit_names_the_one_that_does_it(
     assert answer in last
     assert "Did you mean" not in last  # click's nearest spelling: 'checkpoint' for checkout
     assert _unchanged(tmp_path / "repo") == before
+
+
+# --- a path where a revision goes (git's `diff FILE`, `restore FILE`) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "advice"),
+    [
+        (("diff", "counter.json"), "put paths after --, as in `gitworktree diff -- counter.json`"),
+        (
+            ("diff", "HEAD", "counter.json"),
+            "put paths after --, as in `gitworktree diff HEAD -- counter.json`",
+        ),
+        (
+            ("show", "counter.json"),
+            "to show it as HEAD has it: `gitworktree show HEAD counter.json`; the commits that "
+            "changed it: `gitworktree log counter.json`",
+        ),
+        (
+            ("restore", "counter.json"),
+            "to throw away its uncommitted edits: `gitworktree restore --discard --path "
+            "counter.json`; to bring back its version at a revision: `gitworktree restore REV "
+            "--path counter.json`",
+        ),
+    ],
+    ids=["diff", "diff-rev-file", "show", "restore"],
+)
+def test_a_file_given_where_a_revision_goes_names_the_command_meant(
+    tmp_path: Path, args: tuple[str, ...], advice: str
+) -> None:
+    root = tmp_path / "repo"
+    _counted(root, 1)
+    (root / "counter.json").write_text('{\n  "number": 5\n}\n')  # an edit to look at
+    before = _unchanged(root)
+
+    result = invoke("-C", root, *args)
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: unknown revision 'counter.json', but counter.json is a file here; {advice}\n"
+    )
+    assert _unchanged(root) == before
+    first = advice.split("`")[1].split()[1:]  # the first command advised, as printed
+    assert invoke("-C", root, *first).exit_code == 0
+
+
+def test_a_file_named_like_a_checkpoint_is_the_checkpoint(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _counted(root, 2)
+    git(root, "update-ref", "refs/checkpoints/counter.json", "HEAD~1")
+
+    result = invoke("-C", root, "diff", "counter.json", "--name-only")
+
+    assert result.exit_code == 0
+    assert result.stdout == "counter.json\n"  # a revision keeps its meaning beside a file
