@@ -160,7 +160,9 @@ def _target_sha(repository: Repository, target: str) -> str | None:
 
 
 @click.command(short_help="Go back to a checkpoint or revision, or discard uncommitted edits.")
-@click.argument("target", required=False)
+# One TARGET; more words are taken so that `restore REV FILE` (git's habit) can be
+# answered with the --path form rather than click's "unexpected extra argument".
+@click.argument("targets", nargs=-1, metavar="[TARGET]")
 @click.option(
     "--path",
     "paths",
@@ -180,7 +182,7 @@ def _target_sha(repository: Repository, target: str) -> str | None:
 @click.pass_context
 def restore(
     ctx: click.Context,
-    target: str | None,
+    targets: tuple[str, ...],
     paths: tuple[str, ...],
     hard: bool,
     discard: bool,
@@ -208,6 +210,13 @@ def restore(
       gitworktree restore last-good --hard
       gitworktree restore --discard --path notes.json
     """
+    if len(targets) > 1:
+        scope = " ".join(f"--path {shlex.quote(path)}" for path in targets[1:])
+        raise click.UsageError(
+            f"restore takes one TARGET; give the files to restore with --path: "
+            f"`gitworktree restore {shlex.quote(targets[0])} {scope}`"
+        )
+    target = targets[0] if targets else None
     if hard and paths:
         raise click.UsageError("--hard moves the whole branch; it cannot be used with --path")
     if discard:

@@ -343,3 +343,20 @@ def test_a_file_named_like_a_checkpoint_is_the_checkpoint(tmp_path: Path) -> Non
 
     assert result.exit_code == 0
     assert result.stdout == "counter.json\n"  # a revision keeps its meaning beside a file
+
+
+def test_restore_of_a_revision_and_files_names_the_path_form(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _counted(root, 2)
+    before = _unchanged(root)
+
+    result = invoke("-C", root, "restore", "HEAD~1", "counter.json")
+
+    assert result.exit_code == 2
+    advised = "gitworktree restore 'HEAD~1' --path counter.json"
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: restore takes one TARGET; give the files to restore with --path: `{advised}`"
+    )
+    assert _unchanged(root) == before
+    assert invoke("-C", root, "restore", "HEAD~1", "--path", "counter.json").exit_code == 0
+    assert git(root, "diff", "HEAD~2", "HEAD") == ""  # the files of HEAD~1, as advised
