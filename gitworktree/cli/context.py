@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CliState",
+    "HabitCommand",
     "HabitGroup",
     "json_option",
     "open_repository",
@@ -69,6 +70,30 @@ class HabitGroup(click.Group):
             if self.get_command(ctx, name) is None:
                 ctx.fail(f"No such command {name!r}. {self.habits[name]}")
         return super().resolve_command(ctx, args)
+
+
+class HabitCommand(click.Command):
+    """A command that answers an option people type out of habit (git's) with what to do.
+
+    ``gitworktree commit -am MSG`` is a usage error (exit 2) as any unknown option is, and
+    says why there is no ``-a`` here instead of only "No such option '-a'".
+    """
+
+    def __init__(self, *args: Any, habits: Mapping[str, str] | None = None, **kwargs: Any):
+        """As `click.Command`, with ``habits``: an option people type -> what to do instead."""
+        super().__init__(*args, **kwargs)
+        self.habits = dict(habits or {})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            hint = self.habits.get(error.option_name)
+            if hint is None:
+                raise
+            # Without click's nearest spelling ("Did you mean '--stat'?" for --staged).
+            message = f"No such option {error.option_name!r}. {hint}"
+            raise click.NoSuchOption(error.option_name, message, ctx=error.ctx) from None
 
 
 def _remember_directory(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from gitworktree.cli.context import (
+    HabitCommand,
     json_option,
     open_repository,
     refuse_path_as_revision,
@@ -22,7 +23,7 @@ __all__ = ["PathspecCommand", "diff"]
 _PATHS = "gitworktree.paths"
 
 
-class PathspecCommand(click.Command):
+class PathspecCommand(HabitCommand):
     """A command whose arguments after ``--`` are paths, as in git.
 
     click would otherwise merge them into the positional arguments, and ``diff A -- B``
@@ -50,7 +51,15 @@ def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
     return old, revisions[1] if len(revisions) == 2 else None
 
 
-@click.command(cls=PathspecCommand, short_help="Changes between revisions or in the working tree.")
+@click.command(
+    cls=PathspecCommand,
+    habits={
+        option: "There is no staging area here: `gitworktree diff` shows the uncommitted edits, "
+        "`gitworktree diff HEAD~1 HEAD` what the last commit changed."
+        for option in ("--cached", "--staged")
+    },
+    short_help="Changes between revisions or in the working tree.",
+)
 @click.argument("revisions", nargs=-1, metavar="[A [B]] [-- PATH...]")
 @click.option("--stat", is_flag=True, help="A summary of changed lines per file.")
 @click.option("--name-only", is_flag=True, help="Only the names of the changed files.")

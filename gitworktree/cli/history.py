@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gitworktree.cli.context import (
+    HabitCommand,
     json_option,
     open_repository,
     refuse_path_as_revision,
@@ -119,7 +120,14 @@ def _branch(repository: Repository) -> str | None:
         return None  # a detached HEAD
 
 
-@click.command(short_help="Branch, HEAD, checkpoints and uncommitted changes.")
+@click.command(
+    cls=HabitCommand,
+    habits={
+        option: "For a form to read in scripts, use --json (docs/cli.md has its shape)."
+        for option in ("-s", "--short", "--porcelain")
+    },
+    short_help="Branch, HEAD, checkpoints and uncommitted changes.",
+)
 @repo_option
 @json_option
 @click.pass_context

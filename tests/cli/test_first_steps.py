@@ -360,3 +360,29 @@ def test_restore_of_a_revision_and_files_names_the_path_form(tmp_path: Path) -> 
     assert _unchanged(root) == before
     assert invoke("-C", root, "restore", "HEAD~1", "--path", "counter.json").exit_code == 0
     assert git(root, "diff", "HEAD~2", "HEAD") == ""  # the files of HEAD~1, as advised
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "advice"),
+    [
+        (("commit", "-am", "Edit", "--tree", "x:Y"), "-a", "leave out -a"),
+        (("status", "-s"), "-s", "use --json"),
+        (("status", "--porcelain"), "--porcelain", "use --json"),
+        (("diff", "--staged"), "--staged", "There is no staging area here"),
+        (("diff", "--cached"), "--cached", "There is no staging area here"),
+    ],
+    ids=["commit-am", "status-s", "status-porcelain", "diff-staged", "diff-cached"],
+)
+def test_an_option_typed_out_of_habit_says_what_to_do_instead(
+    tmp_path: Path, args: tuple[str, ...], option: str, advice: str
+) -> None:
+    _counted(tmp_path / "repo", 1)
+
+    result = invoke("-C", tmp_path / "repo", *args)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: No such option {option!r}. ")
+    assert advice in last
+    assert "Did you mean" not in last  # '--stat' for --staged would send them elsewhere
