@@ -128,6 +128,10 @@ class GitworktreeGroup(HabitGroup):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader left (`gitworktree log -p | head`): no error to report. click's
+            # main quiets the pipe and exits 1, as it does for its own output.
+            raise
         except Exception as error:
             raise from_exception(error, debug=ctx.ensure_object(CliState).debug) from error
         finally:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitworktree import mount
-from tests.cli.conftest import invoke
+from tests.cli.conftest import SCRIPT, invoke
 from tests.git.shapes import fingerprint
 from tests.oracle import git
 from tests.tree.models import CounterTree
@@ -386,3 +387,32 @@ def test_an_option_typed_out_of_habit_says_what_to_do_instead(
     assert last.startswith(f"Error: No such option {option!r}. ")
     assert advice in last
     assert "Did you mean" not in last  # '--stat' for --staged would send them elsewhere
+
+
+# --- output into a pipe that closes (`gitworktree log -p | head`) -------------------------
+
+
+def test_a_reader_that_leaves_early_gets_no_error_message(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    git(tmp_path, "init", "-q", "--initial-branch=main", "repo")
+    # A patch far larger than a pipe's buffer, so the writer is still writing when the
+    # reader leaves, whatever the machine's speed.
+    (root / "big.txt").write_text("".join(f"line {n:06d} of the big file\n" for n in range(40_000)))
+    git(root, "add", "big.txt")
+    git(root, "commit", "-q", "-m", "Big")
+    process = subprocess.Popen(
+        [str(SCRIPT), "log", "-p"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()  # `| head -1`
+    process.stdout.close()
+    errors = process.stderr.read()
+    process.stderr.close()
+
+    assert process.wait(timeout=60) == 1  # as click exits for its own output
+    head = git(root, "rev-parse", "--short=7", "HEAD").strip()
+    assert first.split()[0].decode() == head  # the first line was written
+    assert errors == b""  # not "Error: [Errno 32] Broken pipe; check the path ..."
