@@ -416,3 +416,47 @@ def test_a_reader_that_leaves_early_gets_no_error_message(tmp_path: Path) -> Non
     head = git(root, "rev-parse", "--short=7", "HEAD").strip()
     assert first.split()[0].decode() == head  # the first line was written
     assert errors == b""  # not "Error: [Errno 32] Broken pipe; check the path ..."
+
+
+# --- --tree naming something else than the tree's class -----------------------------------
+
+TREE_MODULE = """
+from gitworktree import PydanticArtifact, Worktree
+
+
+class Counter(PydanticArtifact):
+    number: int = 0
+
+
+class AgentState(Worktree):
+    counter: Counter
+
+
+state = AgentState()  # what a script that mounts would hold
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("Counter", "class Counter is not a Worktree subclass"),
+        ("state", "a mounted tree (an instance), not its class"),
+    ],
+    ids=["an-artifact-class", "an-instance"],
+)
+def test_a_tree_option_naming_an_artifact_or_an_instance_says_which_class_to_name(
+    tmp_path: Path, name: str, what: str
+) -> None:
+    _counted(tmp_path / "repo", 1)
+    (tmp_path / "state.py").write_text(TREE_MODULE)
+    spec = f"{tmp_path / 'state.py'}:{name}"
+
+    result = invoke("-C", tmp_path / "repo", "validate", "--tree", spec)
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: --tree {spec}: {what}; name the class that declares the files, as AgentState "
+        "in `class AgentState(Worktree): ...`\n"
+    )
+    advised = f"{tmp_path / 'state.py'}:AgentState"
+    assert invoke("-C", tmp_path / "repo", "validate", "--tree", advised).exit_code == 0
