@@ -27,6 +27,7 @@ __all__ = [
     "HabitGroup",
     "json_option",
     "open_repository",
+    "path_not_revision",
     "refuse_path_as_revision",
     "repo_option",
     "repo_paths",
@@ -150,32 +151,41 @@ def open_repository(ctx: click.Context) -> Repository:
     return repository
 
 
-def refuse_path_as_revision(
-    ctx: click.Context, repository: Repository, name: str, instead: str
-) -> None:
-    """Refuse ``name``, given where a revision goes, when it is no revision but a path here.
+def path_not_revision(ctx: click.Context, repository: Repository, name: str) -> str | None:
+    """``"file"`` or ``"directory"`` when ``name``, given where a revision goes, is a path
+    in the repository here and no revision; else ``None``.
 
     ``git diff notes.json`` and ``git restore notes.json`` take a path there; here a path
     goes after ``--`` or ``--path``. "unknown revision 'notes.json'" would leave a person
-    wondering; this names the command they meant. Returns when ``name`` is a revision, or
-    no file or directory here (the command then reports it as it would).
+    wondering: the commands use this to name the command they meant.
+    """
+    from gitworktree import AmbiguousRevisionError, InvalidNameError, RepositoryError
+
+    full = os.path.realpath(os.path.join(working_directory(ctx), name))
+    root = os.path.realpath(repository.path)
+    inside = full == root or full.startswith(root + os.sep)  # `..` at the root is no path here
+    if not name or not inside or not os.path.lexists(full):
+        return None
+    try:
+        repository.resolve(name)
+    except AmbiguousRevisionError:
+        return None  # a revision after all: the command says which refs it could mean
+    except (RepositoryError, InvalidNameError):
+        return "directory" if os.path.isdir(full) else "file"
+    return None
+
+
+def refuse_path_as_revision(
+    ctx: click.Context, repository: Repository, name: str, instead: str
+) -> None:
+    """Refuse ``name`` with ``instead`` when it is a path and no revision (`path_not_revision`).
 
     Raises:
         RefusedError: "unknown revision NAME, but NAME is a file here" and ``instead``.
     """
-    from gitworktree import AmbiguousRevisionError, InvalidNameError, RepositoryError
-
-    if not os.path.lexists(os.path.join(working_directory(ctx), name)):
-        return
-    try:
-        repository.resolve(name)
-    except AmbiguousRevisionError:
-        return  # a revision after all: the command says which refs it could mean
-    except (RepositoryError, InvalidNameError):
-        kind = "directory" if os.path.isdir(os.path.join(working_directory(ctx), name)) else "file"
-        raise RefusedError(
-            f"unknown revision {name!r}, but {name} is a {kind} here; {instead}"
-        ) from None
+    kind = path_not_revision(ctx, repository, name)
+    if kind is not None:
+        raise RefusedError(f"unknown revision {name!r}, but {name} is a {kind} here; {instead}")
 
 
 def repo_paths(ctx: click.Context, root: Path, paths: Iterable[str]) -> list[str] | None:

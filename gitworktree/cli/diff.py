@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,11 +12,15 @@ from gitworktree.cli.context import (
     HabitCommand,
     json_option,
     open_repository,
-    refuse_path_as_revision,
+    path_not_revision,
     repo_option,
     repo_paths,
 )
+from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import change_json, echo_json, echo_patches, quote_name, stat_lines
+
+if TYPE_CHECKING:
+    from gitworktree import Repository
 
 __all__ = ["PathspecCommand", "diff"]
 
@@ -39,6 +43,11 @@ class PathspecCommand(HabitCommand):
 
 
 def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
+    if any("..." in revision for revision in revisions):
+        raise click.UsageError(
+            "A...B (the changes on B since it left A) is not supported; give the two "
+            "commits to compare, as `gitworktree diff A B` or `A..B`"
+        )
     if len(revisions) == 1 and ".." in revisions[0]:
         old, _, new = revisions[0].partition("..")
         return old or "HEAD", new or "HEAD"
@@ -49,6 +58,22 @@ def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
         )
     old = revisions[0] if revisions else "HEAD"
     return old, revisions[1] if len(revisions) == 2 else None
+
+
+def _refuse_paths_as_revisions(
+    ctx: click.Context, repository: Repository, revisions: tuple[str, ...]
+) -> None:
+    """Refuse files given as revisions (git's `diff FILE`), naming the `--` form."""
+    kinds = {r: path_not_revision(ctx, repository, r) for r in revisions if ".." not in r}
+    files = [revision for revision, kind in kinds.items() if kind is not None]
+    if not files:
+        return
+    kept = [revision for revision in revisions if revision not in files]
+    words = [*kept, "--", *files, *ctx.meta.get(_PATHS, ())]
+    raise RefusedError(
+        f"unknown revision {files[0]!r}, but {files[0]} is a {kinds[files[0]]} here; put "
+        f"paths after --, as in `gitworktree diff {' '.join(shlex.quote(w) for w in words)}`"
+    )
 
 
 @click.command(
@@ -95,16 +120,7 @@ def diff(
         raise click.UsageError("give --name-only or --name-status, not both")
     old, new = _revisions(revisions)
     repository = open_repository(ctx)
-    for index, revision in enumerate(revisions):
-        before = " ".join(shlex.quote(r) for r in revisions[:index])
-        after = " ".join(shlex.quote(r) for r in (*revisions[index:], *ctx.meta.get(_PATHS, ())))
-        refuse_path_as_revision(
-            ctx,
-            repository,
-            revision,
-            f"put paths after --, as in `gitworktree diff {before + ' ' if before else ''}-- "
-            f"{after}`",
-        )
+    _refuse_paths_as_revisions(ctx, repository, revisions)
     paths = repo_paths(ctx, repository.path, ctx.meta.get(_PATHS, ()))
     unborn = old in ("HEAD", "@") and repository.head is None  # HEAD is then the empty tree
     old_sha = None if unborn else repository.resolve(old)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -348,6 +349,8 @@ def log(
     """
     if ref is not None and thread is not None:
         raise click.UsageError("give --ref or --thread, not both")
+    if limit is not None:
+        limit = min(limit, sys.maxsize)  # `-n 99999999999999999999` means "all", as in git
     repository = open_repository(ctx)
     rev = "HEAD" if ref is None else ref
     if thread is not None:

@@ -303,6 +303,10 @@ def test_a_command_typed_out_of_habit_names_the_one_that_does_it(
             "put paths after --, as in `gitworktree diff HEAD -- counter.json`",
         ),
         (
+            ("diff", "counter.json", "HEAD"),
+            "put paths after --, as in `gitworktree diff HEAD -- counter.json`",
+        ),
+        (
             ("show", "counter.json"),
             "to show it as HEAD has it: `gitworktree show HEAD counter.json`; the commits that "
             "changed it: `gitworktree log counter.json`",
@@ -314,7 +318,7 @@ def test_a_command_typed_out_of_habit_names_the_one_that_does_it(
             "--path counter.json`",
         ),
     ],
-    ids=["diff", "diff-rev-file", "show", "restore"],
+    ids=["diff", "diff-rev-file", "diff-file-rev", "show", "restore"],
 )
 def test_a_file_given_where_a_revision_goes_names_the_command_meant(
     tmp_path: Path, args: tuple[str, ...], advice: str
@@ -460,3 +464,38 @@ def test_a_tree_option_naming_an_artifact_or_an_instance_says_which_class_to_nam
     )
     advised = f"{tmp_path / 'state.py'}:AgentState"
     assert invoke("-C", tmp_path / "repo", "validate", "--tree", advised).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("diff", ""), "Error: invalid name '': it is empty"),
+        (("show", ""), "Error: invalid name '': it is empty"),
+        (("diff", "HEAD...HEAD~1"), "Error: A...B (the changes on B since it left A) is not"),
+    ],
+    ids=["diff-empty", "show-empty", "diff-three-dots"],
+)
+def test_odd_revisions_are_refused_for_what_they_are(
+    tmp_path: Path, args: tuple[str, ...], error: str
+) -> None:
+    _counted(tmp_path / "repo", 1)
+
+    result = invoke("-C", tmp_path / "repo", *args)
+
+    assert result.exit_code in (1, 2)
+    assert result.stderr.splitlines()[-1].startswith(error)
+    assert "is a directory here" not in result.stderr  # '' is the current directory
+
+
+@pytest.mark.parametrize("count", ["-n", "-"], ids=["dash-n", "dash-number"])
+def test_a_huge_log_count_means_every_commit(tmp_path: Path, count: str) -> None:
+    _counted(tmp_path / "repo", 2)
+    huge = "99999999999999999999"
+    args = [count, huge] if count == "-n" else [f"-{huge}"]
+
+    result = invoke("-C", tmp_path / "repo", "log", "--oneline", *args)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(
+        git(tmp_path / "repo", "log", "--oneline").splitlines()
+    )
