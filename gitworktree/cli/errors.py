@@ -14,6 +14,7 @@ as a traceback (``--debug`` adds the traceback).
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from typing import TYPE_CHECKING
@@ -59,6 +60,9 @@ def from_exception(error: Exception, *, debug: bool = False) -> RefusedError:
         "and report the traceback)"
     )
 
+
+# git's reflog forms: HEAD@{1}, main@{2.days.ago}, @{-1}, @{u}.
+_REFLOG = re.compile(r"@\{[^{}]*\}$")
 
 _UNKNOWN_CHECKPOINT = {
     "unknown-checkpoint": "no checkpoint named",
@@ -133,6 +137,16 @@ def _library_message(error: GitWorktreeError) -> str:
         return str(error)  # names the entry and the commit, and what to do
     if isinstance(error, UnsafePathError):
         return f"{error}; give paths inside the repository"
+    if (
+        isinstance(error, InvalidNameError)
+        and error.reason == "ref-name"
+        and _REFLOG.search(error.name)
+    ):
+        # `restore --hard` points people at `git reflog`, which prints HEAD@{1}.
+        return (
+            f"{error.name!r} is git's reflog syntax, which gitworktree does not read; give "
+            "the commit id `git reflog` prints beside it"
+        )
     if isinstance(error, InvalidNameError) and error.reason == "ref-name":
         return f"{error}; use a name like 'before-refactor'"
     if isinstance(error, CommitRejectedError):

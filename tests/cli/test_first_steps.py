@@ -499,3 +499,25 @@ def test_a_huge_log_count_means_every_commit(tmp_path: Path, count: str) -> None
     assert len(result.stdout.splitlines()) == len(
         git(tmp_path / "repo", "log", "--oneline").splitlines()
     )
+
+
+def test_reflog_syntax_after_a_hard_restore_says_to_give_the_id_git_reflog_prints(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    _counted(root, 2)
+    tip = git(root, "rev-parse", "HEAD").strip()
+    assert invoke("-C", root, "restore", "HEAD~1", "--hard").exit_code == 0  # "see git reflog"
+
+    result = invoke("-C", root, "restore", "HEAD@{1}")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: 'HEAD@{1}' is git's reflog syntax, which gitworktree does not read; give the "
+        "commit id `git reflog` prints beside it\n"
+    )
+    listed = git(root, "reflog", "--format=%H %gd").splitlines()
+    given = next(line.split()[0] for line in listed if line.endswith("HEAD@{1}"))  # as advised
+    assert given == tip
+    assert invoke("-C", root, "restore", given, "--hard").exit_code == 0
+    assert git(root, "rev-parse", "HEAD").strip() == tip
