@@ -96,7 +96,7 @@ _RESTORE = (
     "history is kept)"
 )
 # Commands people type out of habit (git's, or an undo they expect), and what does it here.
-HABITS = {
+_HABITS = {
     "reset": f"{_RESTORE}, or `gitworktree restore TARGET --hard` to move the branch as "
     "`git reset --hard` does; to throw uncommitted edits away: `gitworktree restore --discard`.",
     "checkout": f"{_RESTORE}; to read a file as it was: `gitworktree show REV:PATH`.",
@@ -140,7 +140,7 @@ class GitworktreeGroup(HabitGroup):
 
 @click.group(
     cls=GitworktreeGroup,
-    habits=HABITS,
+    habits=_HABITS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="gitworktree", prog_name="gitworktree")

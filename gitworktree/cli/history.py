@@ -83,8 +83,6 @@ def _warn_if_tracked_by_parent(root: Path) -> None:
     Run inside a directory the project's own repository tracks (a newcomer "initializing"
     the repository they are in), ``init`` made a second repository over those files.
     """
-    import shlex
-
     from gitworktree.history._worktree.shapes import enclosing_work_tree, tracked_below
 
     parent = enclosing_work_tree(root)

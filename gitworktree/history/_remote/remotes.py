@@ -330,7 +330,7 @@ def _network_failure(err: GitProtocolError) -> str | None:
     whole retry report; what the person can act on is the last cause.
     """
     try:
-        from urllib3.exceptions import HTTPError, MaxRetryError, NameResolutionError
+        from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError
     except ImportError:  # no HTTP client installed: the error did not come from one
         return None
     cause = err.__cause__
@@ -338,12 +338,14 @@ def _network_failure(err: GitProtocolError) -> str | None:
         cause = cause.reason
     if isinstance(cause, NameResolutionError):
         return f"the host name {cause.conn.host!r} does not resolve"
-    if not isinstance(cause, HTTPError):
+    # Connecting failed (NewConnectionError is one of these too); a host that answered
+    # with errors, or a TLS failure, keeps dulwich's full message.
+    if not isinstance(cause, ConnectTimeoutError):
         return None
     below = cause.__cause__
     if isinstance(below, OSError) and below.strerror:
         return below.strerror
-    return str(cause) or type(cause).__name__
+    return "the connection timed out" if type(cause) is ConnectTimeoutError else "no connection"
 
 
 def redact_url(url: str) -> str:
