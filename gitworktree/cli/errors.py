@@ -112,6 +112,15 @@ def _library_message(error: GitWorktreeError) -> str:
             f"{_UNKNOWN_CHECKPOINT[error.reason]} {error.name!r}; list checkpoints with "
             "`gitworktree checkpoint list` and commits with `gitworktree log`"
         )
+    if isinstance(error, CheckpointError) and isinstance(error.__cause__, UnknownRevisionError):
+        # `checkpoint create NAME --rev REV` with a REV that names nothing.
+        cause = error.__cause__
+        advice = cause.hint or (
+            "list commits with `gitworktree log` and checkpoints with `gitworktree checkpoint list`"
+        )
+        return (
+            f"checkpoint {error.name!r} not created: unknown revision {cause.revision!r}; {advice}"
+        )
     if isinstance(error, CheckpointError) and error.reason == "exists":
         return (
             f"checkpoint {error.name!r} already exists; choose another name, or delete it "

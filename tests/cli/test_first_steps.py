@@ -98,7 +98,10 @@ UNBORN_HINT = (
         (("show", "HEAD~1"), "Error: unknown revision 'HEAD~1'; "),
         (("diff", "HEAD", "HEAD"), "Error: unknown revision 'HEAD'; "),
         (("restore", "HEAD"), "Error: no checkpoint or revision named 'HEAD'; "),
-        (("checkpoint", "create", "first"), "Error: cannot create checkpoint 'first': "),
+        (
+            ("checkpoint", "create", "first"),
+            "Error: checkpoint 'first' not created: unknown revision 'HEAD'; ",
+        ),
     ],
     ids=["show", "show-parent", "diff", "restore", "checkpoint-create"],
 )
@@ -521,3 +524,17 @@ def test_reflog_syntax_after_a_hard_restore_says_to_give_the_id_git_reflog_print
     assert given == tip
     assert invoke("-C", root, "restore", given, "--hard").exit_code == 0
     assert git(root, "rev-parse", "HEAD").strip() == tip
+
+
+def test_a_checkpoint_at_an_unknown_revision_says_where_to_find_one(tmp_path: Path) -> None:
+    _counted(tmp_path / "repo", 1)
+    before = _unchanged(tmp_path / "repo")
+
+    result = invoke("-C", tmp_path / "repo", "checkpoint", "create", "x", "--rev", "nope")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: checkpoint 'x' not created: unknown revision 'nope'; list commits with "
+        "`gitworktree log` and checkpoints with `gitworktree checkpoint list`\n"
+    )
+    assert _unchanged(tmp_path / "repo") == before
