@@ -8,6 +8,7 @@ a read-only mount it names brings the old revision's files back.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,4 +95,37 @@ def test_committing_a_tree_mounted_at_a_past_revision_says_how_to_write(board: P
     tree.restore("HEAD~1")
     assert tree.counter.number == then
     assert git(board, "status", "--porcelain") == ""
+    tree.repo.close()
+
+
+@pytest.mark.parametrize(
+    ("assign", "holds"),
+    [
+        (
+            lambda tree: tree.counters.__setitem__("c9", {"number": 3}),
+            "counters holds Counter items",
+        ),
+        (
+            lambda tree: tree.counters.__setitem__("c1", {"number": 3}),
+            "counters['c1'] holds Counter",
+        ),
+        (lambda tree: setattr(tree, "counter", {"number": 3}), "counter holds Counter"),
+    ],
+    ids=["new-map-item", "map-item", "field"],
+)
+def test_assigning_a_dict_where_an_artifact_goes_says_how_to_make_one(
+    board: Path, assign: Callable[[Board], None], holds: str
+) -> None:
+    tree = mount(Board, board)
+
+    with pytest.raises(TypeError) as raised:
+        assign(tree)
+
+    assert str(raised.value) == (
+        f"{holds}, not dict; assign a Counter, e.g. Counter(...), or "
+        "Counter.model_validate(data) for a dict"
+    )
+    made = Counter.model_validate({"number": 3})  # the advice, followed
+    tree.counters["c9"] = made
+    assert tree.commit("Add c9") is not None
     tree.repo.close()
