@@ -23,6 +23,7 @@ from gitworktree import (
     mount,
 )
 from gitworktree.storage import FilesystemMountDriver
+from tests.cli.conftest import invoke
 from tests.oracle import git
 from tests.tree.models import Counter
 
@@ -129,3 +130,52 @@ def test_assigning_a_dict_where_an_artifact_goes_says_how_to_make_one(
     tree.counters["c9"] = made
     assert tree.commit("Add c9") is not None
     tree.repo.close()
+
+
+SCHEMA_TREE = """
+from gitworktree import JsonDocument, Worktree, XmlDocument
+
+
+class Note(JsonDocument):
+    schema_path = "note.schema.json"
+    default = {"lines": []}
+
+
+class Todos(XmlDocument):
+    schema_path = "todos.xsd"
+    default = "<todos/>"
+
+
+class State(Worktree):
+    note: Note
+    todos: Todos
+"""
+
+
+@pytest.mark.parametrize(
+    ("missing", "cls"), [("note.schema.json", "Note"), ("todos.xsd", "Todos")], ids=["json", "xml"]
+)
+def test_a_missing_schema_file_names_the_class_and_where_it_was_looked_for(
+    tmp_path: Path, missing: str, cls: str
+) -> None:
+    (tmp_path / "state.py").write_text(SCHEMA_TREE)
+    (tmp_path / "note.schema.json").write_text('{"type": "object"}')
+    (tmp_path / "todos.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="todos"/>'
+        "</xs:schema>"
+    )
+    (tmp_path / missing).unlink()
+    result = invoke("-C", tmp_path, "init", "data")
+    assert result.exit_code == 0
+
+    result = invoke(
+        "-C", tmp_path / "data", "commit", "-m", "First", "--tree", tmp_path / "state.py:State"
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {cls}.schema_path {missing!r}: no schema file at {tmp_path / missing} (a "
+        f"relative schema_path is read from the directory of the file that defines {cls}); "
+        "put the schema there, or correct the path\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == [".git"]  # nothing written
