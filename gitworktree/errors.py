@@ -495,10 +495,17 @@ class RepositoryError(GitWorktreeError):
 
 
 class UnknownRevisionError(RepositoryError, LookupError):
-    """A revision, ref or checkpoint that does not exist."""
+    """A revision, ref or checkpoint that does not exist.
+
+    Attributes:
+        revision: the revision as given.
+        hint: why it does not exist, when that is known, and what to do (a branch with
+            no commits yet, the end of a shallow clone's history); else ``None``.
+    """
 
     def __init__(self, path: object, revision: str, *, hint: str | None = None) -> None:
         self.revision = revision
+        self.hint = hint
         more = f"; {hint}" if hint else ""
         super().__init__(path, f"unknown revision {revision!r}{more}")
 

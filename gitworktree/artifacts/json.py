@@ -10,13 +10,13 @@ from typing import Any, ClassVar
 
 from gitworktree.artifacts.document import Document
 from gitworktree.artifacts.pydantic import render_json
-from gitworktree.errors import DocumentParseError
+from gitworktree.errors import DocumentParseError, InvalidSchemaError
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.json_format import parse_json
 from gitworktree.validation.json_schema import JSONSchema, make_json_schema_validator
 from gitworktree.validation.loop import ValidateFunction
 
-__all__ = ["JsonDocument", "resolve_class_path"]
+__all__ = ["JsonDocument", "resolve_class_path", "schema_file"]
 
 
 def resolve_class_path(cls: type, path: str | Path) -> Path:
@@ -27,6 +27,24 @@ def resolve_class_path(cls: type, path: str | Path) -> Path:
     module = sys.modules.get(cls.__module__)
     source = getattr(module, "__file__", None) or inspect.getfile(cls)
     return Path(source).resolve().parent / candidate
+
+
+def schema_file(cls: type, path: str | Path) -> Path:
+    """The schema file ``path`` (a class's ``schema_path``) names, checked to be there.
+
+    Raises:
+        InvalidSchemaError: there is no file at that path (not a raw ``FileNotFoundError``
+            from deep in a commit: it says which class, which path, and where it looked).
+    """
+    found = resolve_class_path(cls, path)
+    if not found.is_file():
+        raise InvalidSchemaError(
+            f"{cls.__name__}.schema_path {str(path)!r}: no schema file at {found} (a "
+            f"relative schema_path is read from the directory of the file that defines "
+            f"{cls.__name__}); put the schema there, or correct the path",
+            schema=found,
+        )
+    return found
 
 
 class JsonDocument(Document[Any]):
@@ -83,7 +101,7 @@ class JsonDocument(Document[Any]):
         if "_compiled_schema" not in cls.__dict__:
             source: JSONSchema | Path | None = cls.schema
             if source is None and cls.schema_path is not None:
-                source = resolve_class_path(cls, cls.schema_path)
+                source = schema_file(cls, cls.schema_path)
             compiled = None if source is None else make_json_schema_validator(source)
             type.__setattr__(cls, "_compiled_schema", compiled)
         validator: ValidateFunction | None = cls.__dict__["_compiled_schema"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from gitworktree.artifacts.document import Document
-from gitworktree.artifacts.json import resolve_class_path
+from gitworktree.artifacts.json import schema_file
 from gitworktree.errors import DocumentParseError
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.xml_format import (
@@ -88,7 +88,7 @@ class XmlDocument(Document[Any]):
         if cls.schema is not None:
             compiled = compile_xml_schema(cls.schema)
         elif cls.schema_path is not None:
-            compiled = load_xml_schema(resolve_class_path(cls, cls.schema_path))
+            compiled = load_xml_schema(schema_file(cls, cls.schema_path))
         else:
             return ()
         return xml_schema_issues(parse_xml(content), compiled)

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from gitworktree.cli.context import CliState, repo_option
+from gitworktree.cli.context import CliState, HabitGroup, repo_option
 from gitworktree.cli.errors import from_exception
 
 __all__ = ["COMMANDS", "GitworktreeGroup", "LazyCommands", "cli"]
@@ -91,7 +91,27 @@ class _StderrHandler(logging.Handler):
         click.echo(self.format(record), err=True)
 
 
-class GitworktreeGroup(click.Group):
+_RESTORE = (
+    "To go back to a checkpoint or revision: `gitworktree restore TARGET` (a new commit; "
+    "history is kept)"
+)
+# Commands people type out of habit (git's, or an undo they expect), and what does it here.
+_HABITS = {
+    "reset": f"{_RESTORE}, or `gitworktree restore TARGET --hard` to move the branch as "
+    "`git reset --hard` does; to throw uncommitted edits away: `gitworktree restore --discard`.",
+    "checkout": f"{_RESTORE}; to read a file as it was: `gitworktree show REV:PATH`.",
+    "switch": f"{_RESTORE}; to read a file as it was: `gitworktree show REV:PATH`.",
+    "revert": f"{_RESTORE}.",
+    "rollback": f"{_RESTORE}.",
+    "undo": f"{_RESTORE}.",
+    "add": "There is no staging area: `gitworktree commit -m MSG --tree MODULE:CLASS` commits "
+    "every edited artifact, through the gate.",
+    "stash": "To throw uncommitted edits away: `gitworktree restore --discard`.",
+    "merge": "To merge a host's branch: `gitworktree pull`.",
+}
+
+
+class GitworktreeGroup(HabitGroup):
     """A group that turns every error a command raises into a one-sentence message.
 
     Library errors, ``OSError`` and unexpected exceptions become `RefusedError` (exit 1);
@@ -108,6 +128,10 @@ class GitworktreeGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader left (`gitworktree log -p | head`): no error to report. click's
+            # main quiets the pipe and exits 1, as it does for its own output.
+            raise
         except Exception as error:
             raise from_exception(error, debug=ctx.ensure_object(CliState).debug) from error
         finally:
@@ -116,6 +140,7 @@ class GitworktreeGroup(click.Group):
 
 @click.group(
     cls=GitworktreeGroup,
+    habits=_HABITS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="gitworktree", prog_name="gitworktree")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.context import (
+    HabitGroup,
+    json_option,
+    open_repository,
+    refuse_path_as_revision,
+    repo_option,
+    repo_paths,
+)
 from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import (
     checkpoint_json,
@@ -26,7 +34,16 @@ if TYPE_CHECKING:
 __all__ = ["checkpoint", "restore"]
 
 
-@click.group(short_help="Create, list and delete checkpoints.")
+@click.group(
+    cls=HabitGroup,
+    habits={
+        "restore": "Restore a checkpoint with `gitworktree restore NAME`.",
+        "ls": "List them with `gitworktree checkpoint list`.",
+        "rm": "Delete one with `gitworktree checkpoint delete NAME`.",
+        "remove": "Delete one with `gitworktree checkpoint delete NAME`.",
+    },
+    short_help="Create, list and delete checkpoints.",
+)
 def checkpoint() -> None:
     """Create, list and delete checkpoints (refs/checkpoints/NAME).
 
@@ -143,7 +160,9 @@ def _target_sha(repository: Repository, target: str) -> str | None:
 
 
 @click.command(short_help="Go back to a checkpoint or revision, or discard uncommitted edits.")
-@click.argument("target", required=False)
+# One TARGET; more words are taken so that `restore REV FILE` (git's habit) can be
+# answered with the --path form rather than click's "unexpected extra argument".
+@click.argument("targets", nargs=-1, metavar="[TARGET]")
 @click.option(
     "--path",
     "paths",
@@ -163,7 +182,7 @@ def _target_sha(repository: Repository, target: str) -> str | None:
 @click.pass_context
 def restore(
     ctx: click.Context,
-    target: str | None,
+    targets: tuple[str, ...],
     paths: tuple[str, ...],
     hard: bool,
     discard: bool,
@@ -191,6 +210,13 @@ def restore(
       gitworktree restore last-good --hard
       gitworktree restore --discard --path notes.json
     """
+    if len(targets) > 1:
+        scope = " ".join(f"--path {shlex.quote(path)}" for path in targets[1:])
+        raise click.UsageError(
+            f"restore takes one TARGET; give the files to restore with --path: "
+            f"`gitworktree restore {shlex.quote(targets[0])} {scope}`"
+        )
+    target = targets[0] if targets else None
     if hard and paths:
         raise click.UsageError("--hard moves the whole branch; it cannot be used with --path")
     if discard:
@@ -206,6 +232,16 @@ def restore(
             "give TARGET (a checkpoint or revision), or --discard to throw away uncommitted edits"
         )
     repository = open_repository(ctx)
+    if not paths:
+        quoted = shlex.quote(target)
+        refuse_path_as_revision(
+            ctx,
+            repository,
+            target,
+            f"to throw away its uncommitted edits: `gitworktree restore --discard --path "
+            f"{quoted}`; to bring back its version at a revision: `gitworktree restore REV "
+            f"--path {quoted}`",
+        )
     checked = repo_paths(ctx, repository.path, paths) if paths else None
     before = repository.head
     target_sha = _target_sha(repository, target)
@@ -227,8 +263,6 @@ def restore(
     if not changed and not edits:
         click.echo(f"Nothing to restore: the files already match {target}.")
     elif not changed:
-        import shlex
-
         listed = ", ".join(quote_name(path) for path in edits)
         scope = "".join(f" --path {shlex.quote(path)}" for path in paths)
         click.echo(

@@ -9,7 +9,7 @@ repository-relative POSIX paths here; anything outside the repository is refused
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,8 +23,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CliState",
+    "HabitCommand",
+    "HabitGroup",
     "json_option",
     "open_repository",
+    "path_not_revision",
+    "refuse_path_as_revision",
     "repo_option",
     "repo_paths",
     "working_directory",
@@ -44,6 +48,53 @@ class CliState:
 
     directory: Path | None = None
     debug: bool = False
+
+
+class HabitGroup(click.Group):
+    """A command group that answers a command people type out of habit with the one to use.
+
+    ``gitworktree reset`` or ``gitworktree checkpoint restore`` is a usage error (exit 2)
+    as any unknown command is, but says which command does that here instead of click's
+    nearest spelling ("Did you mean 'checkpoint'?" for ``checkout``).
+    """
+
+    def __init__(self, *args: Any, habits: Mapping[str, str] | None = None, **kwargs: Any):
+        """As `click.Group`, with ``habits``: a name people type -> what to run instead."""
+        super().__init__(*args, **kwargs)
+        self.habits = dict(habits or {})
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and not ctx.resilient_parsing and args[0] in self.habits:
+            name = args[0]
+            if self.get_command(ctx, name) is None:
+                ctx.fail(f"No such command {name!r}. {self.habits[name]}")
+        return super().resolve_command(ctx, args)
+
+
+class HabitCommand(click.Command):
+    """A command that answers an option people type out of habit (git's) with what to do.
+
+    ``gitworktree commit -am MSG`` is a usage error (exit 2) as any unknown option is, and
+    says why there is no ``-a`` here instead of only "No such option '-a'".
+    """
+
+    def __init__(self, *args: Any, habits: Mapping[str, str] | None = None, **kwargs: Any):
+        """As `click.Command`, with ``habits``: an option people type -> what to do instead."""
+        super().__init__(*args, **kwargs)
+        self.habits = dict(habits or {})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as error:
+            hint = self.habits.get(error.option_name)
+            if hint is None:
+                raise
+            # Without click's nearest spelling ("Did you mean '--stat'?" for --staged).
+            message = f"No such option {error.option_name!r}. {hint}"
+            raise click.NoSuchOption(error.option_name, message, ctx=error.ctx) from None
 
 
 def _remember_directory(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
@@ -98,6 +149,43 @@ def open_repository(ctx: click.Context) -> Repository:
         ) from None
     ctx.call_on_close(repository.close)
     return repository
+
+
+def path_not_revision(ctx: click.Context, repository: Repository, name: str) -> str | None:
+    """``"file"`` or ``"directory"`` when ``name``, given where a revision goes, is a path
+    in the repository here and no revision; else ``None``.
+
+    ``git diff notes.json`` and ``git restore notes.json`` take a path there; here a path
+    goes after ``--`` or ``--path``. "unknown revision 'notes.json'" would leave a person
+    wondering: the commands use this to name the command they meant.
+    """
+    from gitworktree import AmbiguousRevisionError, InvalidNameError, RepositoryError
+
+    full = os.path.realpath(os.path.join(working_directory(ctx), name))
+    root = os.path.realpath(repository.path)
+    inside = full == root or full.startswith(root + os.sep)  # `..` at the root is no path here
+    if not name or not inside or not os.path.lexists(full):
+        return None
+    try:
+        repository.resolve(name)
+    except AmbiguousRevisionError:
+        return None  # a revision after all: the command says which refs it could mean
+    except (RepositoryError, InvalidNameError):
+        return "directory" if os.path.isdir(full) else "file"
+    return None
+
+
+def refuse_path_as_revision(
+    ctx: click.Context, repository: Repository, name: str, instead: str
+) -> None:
+    """Refuse ``name`` with ``instead`` when it is a path and no revision (`path_not_revision`).
+
+    Raises:
+        RefusedError: "unknown revision NAME, but NAME is a file here" and ``instead``.
+    """
+    kind = path_not_revision(ctx, repository, name)
+    if kind is not None:
+        raise RefusedError(f"unknown revision {name!r}, but {name} is a {kind} here; {instead}")
 
 
 def repo_paths(ctx: click.Context, root: Path, paths: Iterable[str]) -> list[str] | None:

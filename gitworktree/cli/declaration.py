@@ -87,7 +87,16 @@ def load_tree_class(spec: str) -> type[Any]:
 
     found = load_object(spec, "--tree", "myagent.state:AgentState")
     if not (isinstance(found, type) and issubclass(found, Worktree)):
-        raise RefusedError(f"--tree {spec}: {found!r} is not a Worktree subclass")
+        if isinstance(found, Worktree):
+            what = "a mounted tree (an instance), not its class"
+        elif isinstance(found, type):  # an artifact class, say: its name, not its module's
+            what = f"class {found.__qualname__} is not a Worktree subclass"
+        else:
+            what = f"{found!r} is not a Worktree subclass"
+        raise RefusedError(
+            f"--tree {spec}: {what}; name the class that declares the files, as "
+            "AgentState in `class AgentState(Worktree): ...`"
+        )
     return found
 
 

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitworktree.cli.context import json_option, open_repository, repo_option, repo_paths
+from gitworktree.cli.context import (
+    HabitCommand,
+    json_option,
+    open_repository,
+    path_not_revision,
+    repo_option,
+    repo_paths,
+)
+from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import change_json, echo_json, echo_patches, quote_name, stat_lines
+
+if TYPE_CHECKING:
+    from gitworktree import Repository
 
 __all__ = ["PathspecCommand", "diff"]
 
 _PATHS = "gitworktree.paths"
 
 
-class PathspecCommand(click.Command):
+class PathspecCommand(HabitCommand):
     """A command whose arguments after ``--`` are paths, as in git.
 
     click would otherwise merge them into the positional arguments, and ``diff A -- B``
@@ -31,6 +43,11 @@ class PathspecCommand(click.Command):
 
 
 def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
+    if any("..." in revision for revision in revisions):
+        raise click.UsageError(
+            "A...B (the changes on B since it left A) is not supported; give the two "
+            "commits to compare, as `gitworktree diff A B` or `A..B`"
+        )
     if len(revisions) == 1 and ".." in revisions[0]:
         old, _, new = revisions[0].partition("..")
         return old or "HEAD", new or "HEAD"
@@ -43,7 +60,31 @@ def _revisions(revisions: tuple[str, ...]) -> tuple[str, str | None]:
     return old, revisions[1] if len(revisions) == 2 else None
 
 
-@click.command(cls=PathspecCommand, short_help="Changes between revisions or in the working tree.")
+def _refuse_paths_as_revisions(
+    ctx: click.Context, repository: Repository, revisions: tuple[str, ...]
+) -> None:
+    """Refuse files given as revisions (git's `diff FILE`), naming the `--` form."""
+    kinds = {r: path_not_revision(ctx, repository, r) for r in revisions if ".." not in r}
+    files = [revision for revision, kind in kinds.items() if kind is not None]
+    if not files:
+        return
+    kept = [revision for revision in revisions if revision not in files]
+    words = [*kept, "--", *files, *ctx.meta.get(_PATHS, ())]
+    raise RefusedError(
+        f"unknown revision {files[0]!r}, but {files[0]} is a {kinds[files[0]]} here; put "
+        f"paths after --, as in `gitworktree diff {' '.join(shlex.quote(w) for w in words)}`"
+    )
+
+
+@click.command(
+    cls=PathspecCommand,
+    habits={
+        option: "There is no staging area here: `gitworktree diff` shows the uncommitted edits, "
+        "`gitworktree diff HEAD~1 HEAD` what the last commit changed."
+        for option in ("--cached", "--staged")
+    },
+    short_help="Changes between revisions or in the working tree.",
+)
 @click.argument("revisions", nargs=-1, metavar="[A [B]] [-- PATH...]")
 @click.option("--stat", is_flag=True, help="A summary of changed lines per file.")
 @click.option("--name-only", is_flag=True, help="Only the names of the changed files.")
@@ -79,6 +120,7 @@ def diff(
         raise click.UsageError("give --name-only or --name-status, not both")
     old, new = _revisions(revisions)
     repository = open_repository(ctx)
+    _refuse_paths_as_revisions(ctx, repository, revisions)
     paths = repo_paths(ctx, repository.path, ctx.meta.get(_PATHS, ()))
     unborn = old in ("HEAD", "@") and repository.head is None  # HEAD is then the empty tree
     old_sha = None if unborn else repository.resolve(old)

@@ -14,6 +14,7 @@ as a traceback (``--debug`` adds the traceback).
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from typing import TYPE_CHECKING
@@ -60,6 +61,9 @@ def from_exception(error: Exception, *, debug: bool = False) -> RefusedError:
     )
 
 
+# git's reflog forms: HEAD@{1}, main@{2.days.ago}, @{-1}, @{u}.
+_REFLOG = re.compile(r"@\{[^{}]*\}$")
+
 _UNKNOWN_CHECKPOINT = {
     "unknown-checkpoint": "no checkpoint named",
     "unknown-target": "no checkpoint or revision named",
@@ -79,18 +83,43 @@ def _library_message(error: GitWorktreeError) -> str:
         SchemaValidationError,
         UnknownRevisionError,
         UnsafePathError,
+        UnsupportedRepositoryError,
         UntrustedTreeError,
     )
 
+    if isinstance(error, UnsupportedRepositoryError) and error.reason == "bare":
+        import shlex
+
+        # The library's advice speaks Python (mount(rev=...)); this one speaks commands.
+        return (
+            f"{error.path} is a bare repository (no work tree): gitworktree would write "
+            "files among its objects and refs, so it refuses it. Clone it (`gitworktree "
+            f"clone {shlex.quote(error.path)} DIR`, or `git clone`) and run gitworktree in "
+            "the clone"
+        )
+    if isinstance(error, UnknownRevisionError) and error.hint is not None:
+        return f"unknown revision {error.revision!r}; {error.hint}"
     if isinstance(error, UnknownRevisionError):
         return (
             f"unknown revision {error.revision!r}; list commits with `gitworktree log` and "
             "checkpoints with `gitworktree checkpoint list`"
         )
     if isinstance(error, CheckpointError) and error.reason in _UNKNOWN_CHECKPOINT:
+        cause = error.__cause__  # the revision lookup that failed, for a restore's target
+        if isinstance(cause, UnknownRevisionError) and cause.hint is not None:
+            return f"{_UNKNOWN_CHECKPOINT[error.reason]} {error.name!r}; {cause.hint}"
         return (
             f"{_UNKNOWN_CHECKPOINT[error.reason]} {error.name!r}; list checkpoints with "
             "`gitworktree checkpoint list` and commits with `gitworktree log`"
+        )
+    if isinstance(error, CheckpointError) and isinstance(error.__cause__, UnknownRevisionError):
+        # `checkpoint create NAME --rev REV` with a REV that names nothing.
+        cause = error.__cause__
+        advice = cause.hint or (
+            "list commits with `gitworktree log` and checkpoints with `gitworktree checkpoint list`"
+        )
+        return (
+            f"checkpoint {error.name!r} not created: unknown revision {cause.revision!r}; {advice}"
         )
     if isinstance(error, CheckpointError) and error.reason == "exists":
         return (
@@ -117,6 +146,16 @@ def _library_message(error: GitWorktreeError) -> str:
         return str(error)  # names the entry and the commit, and what to do
     if isinstance(error, UnsafePathError):
         return f"{error}; give paths inside the repository"
+    if (
+        isinstance(error, InvalidNameError)
+        and error.reason == "ref-name"
+        and _REFLOG.search(error.name)
+    ):
+        # `restore --hard` points people at `git reflog`, which prints HEAD@{1}.
+        return (
+            f"{error.name!r} is git's reflog syntax, which gitworktree does not read; give "
+            "the commit id `git reflog` prints beside it"
+        )
     if isinstance(error, InvalidNameError) and error.reason == "ref-name":
         return f"{error}; use a name like 'before-refactor'"
     if isinstance(error, CommitRejectedError):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gitworktree.cli.context import (
+    HabitCommand,
     json_option,
     open_repository,
+    refuse_path_as_revision,
     repo_option,
     repo_paths,
     working_directory,
@@ -70,6 +74,29 @@ def init(ctx: click.Context, path: Path | None, branch: str) -> None:
         click.echo(f"Repository already exists in {where}; nothing changed.")
     else:
         click.echo(f"Initialized an empty gitworktree repository in {where} (branch {branch}).")
+        _warn_if_tracked_by_parent(where)
+
+
+def _warn_if_tracked_by_parent(root: Path) -> None:
+    """Say so when a repository above ``root`` tracks files in it, as a mount warns.
+
+    Run inside a directory the project's own repository tracks (a newcomer "initializing"
+    the repository they are in), ``init`` made a second repository over those files.
+    """
+    from gitworktree.history._worktree.shapes import enclosing_work_tree, tracked_below
+
+    parent = enclosing_work_tree(root)
+    tracked = None if parent is None else tracked_below(parent, root)
+    if parent is None or tracked is None:
+        return
+    click.echo(
+        f"WARNING: {root} is inside the repository at {parent}, which tracks files in it "
+        f"({tracked}): they are now in two repositories, and commits here do not reach "
+        "that one. To use that repository instead, remove the new one (`rm -rf "
+        f"{shlex.quote(str(root / '.git'))}`) and run gitworktree there (`gitworktree -C "
+        f"{shlex.quote(str(parent))} status`)",
+        err=True,
+    )
 
 
 # --- status -----------------------------------------------------------------------------
@@ -92,7 +119,14 @@ def _branch(repository: Repository) -> str | None:
         return None  # a detached HEAD
 
 
-@click.command(short_help="Branch, HEAD, checkpoints and uncommitted changes.")
+@click.command(
+    cls=HabitCommand,
+    habits={
+        option: "For a form to read in scripts, use --json (docs/cli.md has its shape)."
+        for option in ("-s", "--short", "--porcelain")
+    },
+    short_help="Branch, HEAD, checkpoints and uncommitted changes.",
+)
 @repo_option
 @json_option
 @click.pass_context
@@ -313,6 +347,8 @@ def log(
     """
     if ref is not None and thread is not None:
         raise click.UsageError("give --ref or --thread, not both")
+    if limit is not None:
+        limit = min(limit, sys.maxsize)  # `-n 99999999999999999999` means "all", as in git
     repository = open_repository(ctx)
     rev = "HEAD" if ref is None else ref
     if thread is not None:
@@ -469,6 +505,12 @@ def show(
       gitworktree show HEAD~2 --json
     """
     repository = open_repository(ctx)
+    if path is None:
+        quoted = shlex.quote(rev)
+        log = f"the commits that changed it: `gitworktree log {quoted}`"
+        if not (working_directory(ctx) / rev).is_dir():
+            log = f"to show it as HEAD has it: `gitworktree show HEAD {quoted}`; {log}"
+        refuse_path_as_revision(ctx, repository, rev, log)
     rev, rooted = _split_revision(rev)
     if rooted is not None or path is not None:
         if patch or stat:

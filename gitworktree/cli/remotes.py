@@ -23,7 +23,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
-from gitworktree.cli.context import json_option, open_repository, repo_option, working_directory
+from gitworktree.cli.context import (
+    HabitGroup,
+    json_option,
+    open_repository,
+    repo_option,
+    working_directory,
+)
 from gitworktree.cli.errors import RefusedError
 from gitworktree.cli.output import (
     echo_json,
@@ -244,7 +250,14 @@ def clone(
 # --- remote add / list / remove ---------------------------------------------------------
 
 
-@click.group(short_help="Add, list and remove remotes.")
+@click.group(
+    cls=HabitGroup,
+    habits={
+        "rm": "Remove one with `gitworktree remote remove NAME`.",
+        "ls": "List them with `gitworktree remote list`.",
+    },
+    short_help="Add, list and remove remotes.",
+)
 def remote() -> None:
     """Add, list and remove remotes: the Git hosts this repository shares with.
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from gitworktree.cli.context import json_option, open_repository, repo_option
+from gitworktree.cli.context import HabitCommand, json_option, open_repository, repo_option
 from gitworktree.cli.declaration import load_repair, load_tree_class
 from gitworktree.cli.errors import RefusedError, issue_lines
 from gitworktree.cli.output import (
@@ -211,7 +211,15 @@ def _refuse_invalid(error: _InvalidFiles, as_json: bool) -> NoReturn:
     raise RefusedError(message + issue_lines(error.issues)) from error
 
 
-@click.command(short_help="Commit working-tree edits through the gate.")
+@click.command(
+    cls=HabitCommand,
+    habits={
+        option: "A commit here takes every edited artifact the tree declares (there is no "
+        'staging area): leave out -a, as in `gitworktree commit -m "MSG" --tree MODULE:CLASS`.'
+        for option in ("-a", "--all")
+    },
+    short_help="Commit working-tree edits through the gate.",
+)
 @click.option("-m", "--message", required=True, help="The commit message.")
 @click.option("--tree", "tree_spec", required=True, metavar="MODULE:CLASS", help=TREE_HELP)
 @click.option(

@@ -143,6 +143,21 @@ class _FileIdsCache:
 _FILE_IDS = _FileIdsCache(max_names=100_000)
 
 
+def _cannot_make(root: Path, err: OSError) -> RepositoryError:
+    """Why the work tree ``root`` cannot be made, naming the file in the way if one is."""
+    in_the_way = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:
+        return RepositoryError(
+            root,
+            f"cannot create a repository here: {in_the_way} is a file, not a directory; "
+            "give the path of a directory (new, empty, or a repository)",
+        )
+    reason = err.strerror or str(err)
+    return RepositoryError(
+        root, f"cannot create a repository here: {reason}; check the path and its permissions"
+    )
+
+
 class Repository:
     """A non-bare Git repository: history, checkpoints, diffs, restores and commits.
 
@@ -232,13 +247,18 @@ class Repository:
 
         Raises:
             InvalidNameError: if ``branch`` is not a valid branch name.
+            RepositoryError: ``path``, or a directory above it, is a file, or the
+                directory cannot be made (permissions); nothing is written.
         """
         root = Path(path)
         check_location(root)
         if (root / ".git").exists():
             return cls.open(root)
         check_ref_name(branch)
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise _cannot_make(root, err) from err
         return cls(Repo.init(root, default_branch=branch.encode("utf-8")))
 
     @classmethod
@@ -1296,7 +1316,10 @@ class Repository:
             edits = restore_edits(store, head_tree, target_tree, prefixes)
         except LookupError as err:
             raise CheckpointError(
-                label, f"{err.args[0]!r} exists neither in {label!r} nor at HEAD"
+                label,
+                f"{err.args[0]!r} exists neither in {label!r} nor at HEAD; give a path that "
+                f"one of them has (`git ls-tree -r --name-only {target.decode('ascii')[:12]}` "
+                f"lists the files of {label!r})",
             ) from err
         check_unmodified(self._repo, edits, head_tree)
         files = {

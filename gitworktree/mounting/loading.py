@@ -11,6 +11,7 @@ a discard can read single artifacts again.
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -277,8 +278,10 @@ class TreeLoader:
         """Repair invalid stored bytes in memory (see `_parse_stored`), or raise ``error``."""
         repair = item_type._repair or self.repair
         text = _text_or_none(data)
-        if repair is None or text is None or self.read_only:
+        if self.read_only:
             raise error
+        if repair is None or text is None:
+            raise self._what_to_do(error, where) from error
         result = FixingLoop(self.max_repair_attempts).run(
             text,
             lambda content: item_type._issues_in_text(content, where),
@@ -288,6 +291,25 @@ class TreeLoader:
         result.raise_for_status(artifact=where)
         log.info("%s: stored content was invalid and was repaired in memory", where)
         return item_type._from_bytes(result.content.encode(), where), result.attempts
+
+    def _what_to_do(
+        self, error: DocumentParseError | SchemaValidationError, where: str
+    ) -> DocumentParseError | SchemaValidationError:
+        """``error`` again, its message saying what the person who mounted can do next."""
+        path = shlex.quote(where)
+        undo = (
+            f", throw an uncommitted edit away (`gitworktree restore --discard --path {path}`"
+            f" or `git restore {path}`)"
+            if isinstance(self.storage, VersionedStorage)
+            else ""
+        )
+        first = str(error).split("\n", 1)[0]  # the summary; the issues are added again
+        return type(error)(
+            f"{first}; nothing was loaded or overwritten. Fix the file{undo}, or mount with "
+            "repair=... to repair it on load",
+            error.issues,
+            artifact=error.artifact,
+        )
 
     def _load_map(self, mapping: ArtifactMap[Any], state: Any, missing: list[ArtifactSlot]) -> None:
         path = mapping._gwt_path

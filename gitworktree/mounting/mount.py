@@ -94,6 +94,7 @@ def mount(
         UnsafePathError: a path would leave the mounted root.
         InvalidNameError: ``author`` does not read ``Name <email>``.
         ArtifactTooLargeError: an artifact's file is over ``max_artifact_bytes``.
+        RepositoryError: ``root`` (or a directory above it) is a file, or cannot be made.
     """
     if not (isinstance(tree_cls, type) and issubclass(tree_cls, Worktree)):
         raise TypeError(f"mount() takes a Worktree subclass, not {tree_cls!r}")

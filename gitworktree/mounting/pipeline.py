@@ -28,11 +28,16 @@ from gitworktree.tree.binding import ArtifactSlot, CommitRequest
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import RepairFunction
 
-__all__ = ["CommitPipeline", "PendingChanges", "within"]
+__all__ = ["READ_ONLY", "CommitPipeline", "PendingChanges", "within"]
 
 log = logging.getLogger("gitworktree")
 
 _ROOT = PurePosixPath(".")
+# What a write to a tree mounted at a past revision is told: why, and the two ways on.
+READ_ONLY = (
+    "this tree is mounted read-only (at a past revision, with rev=); to change files, mount "
+    "without rev=, and restore(rev) there to bring that revision's files back"
+)
 
 
 @dataclass
@@ -124,7 +129,7 @@ class CommitPipeline:
         self, directory: PurePosixPath
     ) -> tuple[list[ArtifactSlot], list[ArtifactSlot], list[str]]:
         if self.storage.read_only:
-            raise ReadOnlyError("this tree is mounted read-only (at a past revision)")
+            raise ReadOnlyError(READ_ONLY)
         changes = self.changes
         slots = [s for s in changes.touched.values() if within(s.path, directory)]
         removed = [s for p, s in changes.removed.items() if within(p, directory)]

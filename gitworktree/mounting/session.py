@@ -26,7 +26,7 @@ from gitworktree.errors import (
 from gitworktree.history import Checkpoint, Repository
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.mounting.loading import LoadedTree, TreeLoader
-from gitworktree.mounting.pipeline import CommitPipeline, PendingChanges, within
+from gitworktree.mounting.pipeline import READ_ONLY, CommitPipeline, PendingChanges, within
 from gitworktree.storage.base import Collection, Storage, VersionedStorage
 from gitworktree.tree.binding import ArtifactSlot, CommitRequest
 from gitworktree.tree.items import Artifact, Worktree, _Container
@@ -436,7 +436,7 @@ class MountSession:
     def discard(self, node: _Container, paths: list[str] | None) -> list[str]:
         """Put files with foreign edits back as HEAD has them, and load them again."""
         if self.read_only:
-            raise ReadOnlyError("this tree is mounted read-only (at a past revision)")
+            raise ReadOnlyError(READ_ONLY)
         with self._lock:
             artifacts, files = self._changes.foreign.select(node._gwt_path, paths)
             chosen = sorted({*map(str, artifacts), *files})

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from gitworktree.tree.items import Artifact, Worktree, _Container
     from gitworktree.tree.maps import ArtifactMap
 
-__all__ = ["ArtifactSlot", "Bound", "CommitRequest", "TreeSession"]
+__all__ = ["ArtifactSlot", "Bound", "CommitRequest", "TreeSession", "wrong_type"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,18 @@ class Bound:
                 f"{type(self).__name__} is not mounted; create trees with "
                 f"gitworktree.mount({type(self).__name__}, path)"
             ) from None
+
+
+def wrong_type(holds: str, item_type: type[Any], value: Any) -> TypeError:
+    """The error for assigning ``value`` where an ``item_type`` artifact goes, with the fix.
+
+    A dict is the usual slip (``tasks["t1"] = {"title": ...}``): a model class makes one.
+    """
+    name = item_type.__name__
+    make = f"assign a {name}, e.g. {name}(...)"
+    if isinstance(value, dict) and hasattr(item_type, "model_validate"):
+        make += f", or {name}.model_validate(data) for a dict"
+    return TypeError(f"{holds}, not {type(value).__name__}; {make}")
 
 
 class ArtifactSlot:
@@ -148,9 +160,8 @@ class ArtifactSlot:
         if self.session.read_only:
             raise ReadOnlyError(f"{self.dotted}: this tree is mounted read-only")
         if not isinstance(value, self.item_type):
-            raise TypeError(
-                f"{self.dotted} holds {self.item_type.__name__}, not {type(value).__name__}"
-            )
+            holds = f"{self.dotted} holds {self.item_type.__name__}"
+            raise wrong_type(holds, self.item_type, value)
         self.value = value
         self.session.touch(self)
 

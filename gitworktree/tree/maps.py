@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gitworktree.errors import ReadOnlyError, UnsafePathError
 from gitworktree.storage.base import Collection, check_name
-from gitworktree.tree.binding import ArtifactSlot, Bound, TreeSession
+from gitworktree.tree.binding import ArtifactSlot, Bound, TreeSession, wrong_type
 
 if TYPE_CHECKING:
     from gitworktree.tree.items import Artifact
@@ -152,10 +152,8 @@ class ArtifactMap(Bound, MutableMapping[str, A], Generic[A]):
             raise ReadOnlyError(f"{self._gwt_dotted}: this tree is mounted read-only")
         path = map_item_path(self, key)
         if not isinstance(value, self._gwt_item_type):
-            raise TypeError(
-                f"{self._gwt_dotted} holds {self._gwt_item_type.__name__} items, "
-                f"not {type(value).__name__}"
-            )
+            holds = f"{self._gwt_dotted} holds {self._gwt_item_type.__name__} items"
+            raise wrong_type(holds, self._gwt_item_type, value)
         self._gwt_slots[key] = session.map_key_added(self, key, path, value)
 
     def __delitem__(self, key: str) -> None:

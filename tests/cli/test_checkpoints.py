@@ -100,7 +100,10 @@ def test_example_name_is_suggested_only_for_ref_name_rules(
             "Error: checkpoint 'planned' already exists; choose another name, or delete it "
             "with `gitworktree checkpoint delete planned`\n",
         ),
-        (("create", "x", "--rev", "nope"), "Error: cannot create checkpoint 'x': "),
+        (
+            ("create", "x", "--rev", "nope"),
+            "Error: checkpoint 'x' not created: unknown revision 'nope'; ",
+        ),
         (
             ("delete", "nope"),
             "Error: no checkpoint named 'nope'; list checkpoints with `gitworktree checkpoint "

@@ -136,7 +136,9 @@ def test_tree_can_be_a_file_path(history: History, tmp_path: Path) -> None:
         ),
         (
             "tests.cli.trees:NOT_A_TREE",
-            "Error: --tree tests.cli.trees:NOT_A_TREE: 42 is not a Worktree subclass\n",
+            "Error: --tree tests.cli.trees:NOT_A_TREE: 42 is not a Worktree subclass; name "
+            "the class that declares the files, as AgentState in `class AgentState(Worktree): "
+            "...`\n",
         ),
         ("missing.py:Tree", "Error: no such file: missing.py; give MODULE:NAME or "),
     ],

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gitworktree import MissingInitialStateError, Worktree, mount
+from gitworktree import MissingInitialStateError, RepositoryError, Worktree, mount
 from tests.oracle import git
-from tests.tree.models import RequiredTree
+from tests.tree.models import CounterTree, RequiredTree
 
 
 class NotATree(Worktree):
@@ -51,3 +51,19 @@ def test_a_failed_mount_of_an_existing_repository_keeps_it(
     with pytest.raises(error):
         mount(tree_cls, tmp_path)
     assert (tmp_path / ".git" / "HEAD").is_file()
+
+
+@pytest.mark.parametrize("root", ["afile", "afile/state"], ids=["a-file", "below-a-file"])
+def test_a_mount_where_a_file_is_names_the_file_not_an_os_error(tmp_path: Path, root: str) -> None:
+    (tmp_path / "afile").write_text("mine\n")
+    before = sorted(tmp_path.iterdir())
+
+    with pytest.raises(RepositoryError) as raised:
+        mount(CounterTree, tmp_path / root)
+
+    assert str(raised.value) == (
+        f"{tmp_path / root}: cannot create a repository here: {tmp_path / 'afile'} is a file, "
+        "not a directory; give the path of a directory (new, empty, or a repository)"
+    )
+    assert (tmp_path / "afile").read_text() == "mine\n"
+    assert sorted(tmp_path.iterdir()) == before

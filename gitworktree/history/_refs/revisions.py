@@ -28,11 +28,11 @@ from dulwich.objects import Commit, ObjectID, ShaFile, Tag
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import AmbiguousRevisionError, UnknownRevisionError
+from gitworktree.errors import AmbiguousRevisionError, RepositoryError, UnknownRevisionError
 from gitworktree.history._core.damage import damaged, load_object
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._objects.commits import load_commit, parents_of, shallow_commits
-from gitworktree.history._refs.refs import HEAD, read_ref
+from gitworktree.history._refs.refs import HEAD, branch_ref, read_ref
 
 __all__ = ["CHECKPOINT_PREFIX", "REF_RULES", "is_object_id", "resolve_revision"]
 
@@ -96,7 +96,7 @@ def _resolve_base(repo: Repo, base: str, revision: str) -> tuple[ObjectID, str |
     if base in ("HEAD", "@"):
         head = read_ref(repo, HEAD)
         if head is None:
-            raise UnknownRevisionError(repo.path, revision)
+            raise UnknownRevisionError(repo.path, revision, hint=_unborn_hint(repo))
         return head, "HEAD"
     if _FULL_ID.fullmatch(base):
         sha = ObjectID(base.lower().encode("ascii"))
@@ -185,6 +185,18 @@ def _step(
             raise UnknownRevisionError(repo.path, revision, hint=_shallow_hint(sha, shallow))
         sha = parents[0]
     return sha
+
+
+def _unborn_hint(repo: Repo) -> str | None:
+    """Why ``HEAD`` names no commit, as git says it, when its branch has none yet."""
+    try:
+        branch = branch_ref(repo).decode("utf-8", "replace").removeprefix("refs/heads/")
+    except RepositoryError:  # detached or damaged: nothing more to say than "unknown"
+        return None
+    return (
+        f"your current branch {branch!r} does not have any commits yet; the first commit "
+        "(a mount, or `gitworktree commit`) makes one"
+    )
 
 
 def _shallow_hint(sha: ObjectID, shallow: frozenset[ObjectID]) -> str | None:

@@ -286,7 +286,9 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
     try:
         yield
     except NotGitRepository as err:
-        raise _error(target, f"{where} is not a Git repository ({err})") from err
+        raise _error(
+            target, f"{where} is not a Git repository ({err}); check the URL or path"
+        ) from err
     except HangupException as err:
         detail = f": {err}" if str(err) else ""
         raise _error(target, f"{where} hung up unexpectedly{detail}") from err
@@ -296,6 +298,9 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
             "credential store, or use an ssh URL",
         ) from err  # fmt: skip
     except GitProtocolError as err:
+        reason = _network_failure(err)
+        if reason is not None:  # HTTP(S): the host was never reached
+            raise _error(target, f"cannot reach {where}: {reason}; {_CHECK}") from err
         raise _error(target, f"{where}: {err}") from err
     except ObjectFormatException as err:  # a tree or commit no git would write
         raise _error(
@@ -312,7 +317,35 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
         ) from err
     except OSError as err:
         reason = err.strerror or str(err) or type(err).__name__
-        raise _error(target, f"cannot reach {where}: {reason}") from err
+        raise _error(target, f"cannot reach {where}: {reason}; {_CHECK}") from err
+
+
+_CHECK = "check the URL and the network, then retry"
+
+
+def _network_failure(err: GitProtocolError) -> str | None:
+    """Why an HTTP(S) request never reached the host, in a few words; ``None`` otherwise.
+
+    dulwich turns urllib3's connection errors into a `GitProtocolError` holding urllib3's
+    whole retry report; what the person can act on is the last cause.
+    """
+    try:
+        from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError
+    except ImportError:  # no HTTP client installed: the error did not come from one
+        return None
+    cause = err.__cause__
+    if isinstance(cause, MaxRetryError) and cause.reason is not None:
+        cause = cause.reason
+    if isinstance(cause, NameResolutionError):
+        return f"the host name {cause.conn.host!r} does not resolve"
+    # Connecting failed (NewConnectionError is one of these too); a host that answered
+    # with errors, or a TLS failure, keeps dulwich's full message.
+    if not isinstance(cause, ConnectTimeoutError):
+        return None
+    below = cause.__cause__
+    if isinstance(below, OSError) and below.strerror:
+        return below.strerror
+    return "the connection timed out" if type(cause) is ConnectTimeoutError else "no connection"
 
 
 def redact_url(url: str) -> str:

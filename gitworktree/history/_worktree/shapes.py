@@ -68,12 +68,14 @@ def check_location(path: str | os.PathLike[str]) -> None:
                 reason="inside-git-dir",
             )
         if _is_git_directory(directory):
-            where = "is a bare repository" if directory == start else f"is inside {directory}"
+            # The error's path is the bare repository itself (not the directory asked
+            # for, which may be inside it): what a caller, or the CLI, tells to clone.
+            where = "" if directory == start else f" (asked for: {start}, inside it)"
             raise UnsupportedRepositoryError(
-                start,
-                f"this directory {where}, a bare repository (no work tree): gitworktree "
-                "would write files among its objects and refs. Clone it (`git clone "
-                f"{directory} <dir>`) and mount the clone; read it with mount(rev=...)",
+                directory,
+                f"a bare repository (no work tree){where}: gitworktree would write files "
+                f"among its objects and refs. Clone it (`git clone {directory} <dir>`) and "
+                "mount the clone; read it with mount(rev=...)",
                 reason="bare",
             )
         if os.path.lexists(directory / ".git"):
