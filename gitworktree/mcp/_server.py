@@ -14,6 +14,7 @@ import base64
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +35,13 @@ from gitworktree.errors import (
     ForeignEditsError,
     GitWorktreeError,
 )
-from gitworktree.mcp._workspace import ARTIFACT_URI, SCHEMA_URI, Workspace, uri_of
+from gitworktree.mcp._workspace import (
+    ARTIFACT_URI,
+    SCHEMA_URI,
+    Workspace,
+    path_of_uri,
+    uri_of,
+)
 
 __all__ = ["Audit", "build_server"]
 
@@ -201,7 +208,7 @@ class _GitworktreeServer(MCPServer[Any]):
     ) -> Iterable[ReadResourceContents]:
         text = str(uri)
         if text.startswith(SCHEMA_URI):
-            path = text.removeprefix(SCHEMA_URI)
+            path = await _resource_call(partial(path_of_uri, text.removeprefix(SCHEMA_URI)))
             schema = await _resource_call(partial(self.workspace.schema, path))
             if schema is None:
                 raise ResourceNotFoundError(f"{path} has no JSON Schema")
@@ -211,7 +218,7 @@ class _GitworktreeServer(MCPServer[Any]):
             raise ResourceNotFoundError(
                 f"unknown resource {text}; artifacts are {ARTIFACT_URI}PATH"
             )
-        path = text.removeprefix(ARTIFACT_URI)
+        path = await _resource_call(partial(path_of_uri, text.removeprefix(ARTIFACT_URI)))
         read = await _resource_call(partial(self.workspace.read, "resources", path, "HEAD"))
         if read["encoding"] == "base64":
             blob = base64.b64decode(read["content"])
@@ -233,6 +240,9 @@ _Paths = Annotated[
     Field(description="Repository-relative paths (files or directories); omit for all."),
 ]
 _Path = Annotated[str, Field(description="The artifact's repository-relative path, e.g. plan.json")]
+# A count past a machine word is refused by the schema, with a message, rather than
+# reaching islice() and crashing the call with nothing for the model to act on.
+_MAX_COUNT = sys.maxsize
 _Rev = Annotated[str, Field(description="A commit id, HEAD~N, a branch or a checkpoint name.")]
 
 
@@ -285,7 +295,9 @@ def _register_reads(server: MCPServer[Any], workspace: Workspace) -> None:
 
     @server.tool(annotations=_READ)
     async def log(
-        n: Annotated[int | None, Field(ge=0, description="At most this many commits.")] = None,
+        n: Annotated[
+            int | None, Field(ge=0, le=_MAX_COUNT, description="At most this many commits.")
+        ] = None,
         path: Annotated[str | None, Field(description="Only commits that changed it.")] = None,
         author: Annotated[
             str | None, Field(description="Only commits whose author contains this.")

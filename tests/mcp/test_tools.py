@@ -515,3 +515,70 @@ def test_a_persons_uncommitted_edit_is_never_overwritten_by_a_commit(
     assert f"{path} had uncommitted edits on disk" in message
     assert (repo / path).read_text() == "# Notes\nthe person's own line\n"
     assert git(repo, "log", "--format=%s").split() == ["Start"]
+
+
+# --- hostile and odd input -------------------------------------------------------------------
+
+
+def test_a_commit_count_past_a_machine_word_is_refused_with_a_message(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    message = serve()(lambda client: refused(client, "log", n=10**30))
+    assert "n\n" in message
+    assert "less than or equal to" in message
+
+
+MISSING_AT = {"at-head": None, "at-a-revision": "HEAD"}
+
+
+@pytest.mark.parametrize("rev", list(MISSING_AT.values()), ids=list(MISSING_AT))
+def test_reading_a_file_the_revision_does_not_have_names_the_file(
+    repo: Path, serve: Callable[..., Session], rev: str | None
+) -> None:
+    arguments = {"path": "gone.json"} if rev is None else {"path": "gone.json", "rev": rev}
+    message = serve()(lambda client: refused(client, "read_artifact", **arguments))
+    assert message.endswith(
+        "gone.json does not exist at HEAD; list_artifacts lists the artifacts at HEAD"
+    )
+
+
+ODD_NAMES = {
+    "a-space": ("my notes.md", "gitworktree://artifact/my%20notes.md"),
+    "hash-and-question-mark": ("a#b?.md", "gitworktree://artifact/a%23b%3F.md"),
+    "a-percent-escape": ("a%20b.md", "gitworktree://artifact/a%2520b.md"),
+    "non-ascii": ("d/é.md", "gitworktree://artifact/d/%C3%A9.md"),
+}
+
+
+@pytest.mark.parametrize(("name", "uri"), list(ODD_NAMES.values()), ids=list(ODD_NAMES))
+def test_a_resource_uri_is_percent_encoded_and_reads_back_its_own_file(
+    repo: Path, serve: Callable[..., Session], name: str, uri: str
+) -> None:
+    (repo / name).parent.mkdir(exist_ok=True)
+    (repo / name).write_text(f"the file {name}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "Odd name")
+
+    async def script(client: Client) -> tuple[list[str], list[str], str]:
+        listed = [str(r.uri) for r in (await client.list_resources()).resources]
+        artifacts = (await call(client, "list_artifacts"))["artifacts"]
+        read = await client.read_resource(uri)
+        return listed, [a["uri"] for a in artifacts], getattr(read.contents[0], "text", "")
+
+    listed, from_tool, text = serve()(script)
+    assert uri in listed
+    assert uri in from_tool
+    assert text == f"the file {name}\n"
+
+
+def test_a_resource_uri_that_decodes_to_no_utf8_path_is_refused(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> str:
+        try:
+            await client.read_resource("gitworktree://artifact/%FF.md")
+        except Exception as error:  # the SDK's client raises the JSON-RPC error it got
+            return str(error)
+        raise AssertionError("the read did not fail")
+
+    assert "not UTF-8 once decoded" in serve()(script)
