@@ -22,6 +22,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 from gitworktree.cli.output import (
     change_json,
@@ -44,15 +45,31 @@ from gitworktree.mounting.gate import GateItem, run_gate
 from gitworktree.storage.base import artifact_size_limit, check_size
 from gitworktree.validation.issues import ValidationIssue
 
-__all__ = ["Workspace", "uri_of"]
+__all__ = ["Workspace", "path_of_uri", "uri_of"]
 
 ARTIFACT_URI = "gitworktree://artifact/"
 SCHEMA_URI = "gitworktree://schema/"
 
 
 def uri_of(path: str, *, schema: bool = False) -> str:
-    """The resource URI of an artifact (or of its JSON Schema)."""
-    return (SCHEMA_URI if schema else ARTIFACT_URI) + path
+    """The resource URI of an artifact (or of its JSON Schema).
+
+    The path is percent-encoded (RFC 3986; ``/`` kept), so a file named ``my notes.md``
+    or ``a#b.json`` gives a URI every client parses back to that file, and a literal
+    ``%`` in a name cannot be mistaken for an escape. `path_of_uri` undoes it.
+    """
+    return (SCHEMA_URI if schema else ARTIFACT_URI) + quote(path, safe="/")
+
+
+def path_of_uri(rest: str) -> str:
+    """The repository path a resource URI names, after its ``gitworktree://kind/`` prefix."""
+    try:
+        return unquote(rest, errors="strict")
+    except UnicodeDecodeError:
+        raise GitWorktreeError(
+            f"resource URI path {rest!r} is not UTF-8 once decoded; percent-encode the "
+            "path's UTF-8 bytes, as resources/list gives it"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -455,7 +472,14 @@ class Workspace:
         size = self.repository.file_size(rev, path)  # from the header: nothing loaded yet
         if size is not None:
             check_size(path, size, self.size_limit)
-        return self.repository.show(rev, path)  # no such file, or a directory: it says so
+        data = self.repository.read_file(rev, path)  # a directory: NodeKindError says so
+        if data is None:
+            # Repository.show would call this "unknown revision 'HEAD:plan.json'", which
+            # reads as if the revision were wrong; the model needs to know the file is.
+            raise GitWorktreeError(
+                f"{path} does not exist at {rev}; list_artifacts lists the artifacts at HEAD"
+            )
+        return data
 
 
 def _content(data: bytes) -> dict[str, Any]:
