@@ -176,13 +176,14 @@ class Workspace:
             staged = self._stages.get(stage, {})
             listed = self.list_artifacts(stage)["artifacts"]
             wanted = None if not paths else {check_repo_path(path) for path in paths}
+            if wanted is not None:
+                listed = [entry for entry in listed if _selected(entry["path"], wanted)]
+                _refuse_unmatched(wanted, [entry["path"] for entry in listed])
             checked: list[str] = []
             missing: list[str] = []
             issues: list[ValidationIssue] = []
             for entry in listed:
                 path = entry["path"]
-                if wanted is not None and path not in wanted:
-                    continue
                 if path in staged:
                     if staged[path].data is None:
                         continue  # to be deleted: nothing to check
@@ -320,7 +321,8 @@ class Workspace:
         self._refuse_if_read_only("unstage")
         with self._lock:
             staged = self._stages.get(stage, {})
-            names = list(staged) if not paths else [check_repo_path(p) for p in paths]
+            wanted = None if not paths else {check_repo_path(p) for p in paths}
+            names = [name for name in staged if wanted is None or _selected(name, wanted)]
             dropped = sorted(name for name in names if staged.pop(name, None) is not None)
             return {"unstaged": dropped, "staged": sorted(staged)}
 
@@ -480,6 +482,20 @@ class Workspace:
                 f"{path} does not exist at {rev}; list_artifacts lists the artifacts at HEAD"
             )
         return data
+
+
+def _selected(path: str, wanted: set[str]) -> bool:
+    """Whether ``path`` is one of ``wanted`` or lies under one of them (a directory)."""
+    return any(path == given or path.startswith(given + "/") for given in wanted)
+
+
+def _refuse_unmatched(wanted: set[str], found: Sequence[str]) -> None:
+    """Refuse a path that is no artifact and holds none: a typo must not read as valid."""
+    unmatched = sorted(g for g in wanted if not any(_selected(path, {g}) for path in found))
+    if unmatched:
+        raise GitWorktreeError(
+            f"no artifact at or under {', '.join(unmatched)}; list_artifacts lists them"
+        )
 
 
 def _content(data: bytes) -> dict[str, Any]:

@@ -582,3 +582,28 @@ def test_a_resource_uri_that_decodes_to_no_utf8_path_is_refused(
         raise AssertionError("the read did not fail")
 
     assert "not UTF-8 once decoded" in serve()(script)
+
+
+SELECTED_BY = {"the-file": "tasks/t1.json", "its-directory": "tasks", "with-a-slash": "tasks/"}
+
+
+@pytest.mark.parametrize("selector", list(SELECTED_BY.values()), ids=list(SELECTED_BY))
+def test_validate_and_unstage_of_a_directory_take_the_files_under_it(
+    repo: Path, serve: Callable[..., Session], selector: str
+) -> None:
+    async def script(client: Client) -> tuple[dict[str, Any], dict[str, Any]]:
+        await call(client, "write_artifact", path="tasks/t1.json", content="{bad")
+        await call(client, "write_artifact", path="plan.json", content=PLAN)
+        report = await call(client, "validate", paths=[selector])
+        return report, await call(client, "unstage", paths=[selector])
+
+    report, unstaged = serve()(script)
+    assert (report["valid"], report["checked"]) == (False, ["tasks/t1.json"])
+    assert unstaged == {"unstaged": ["tasks/t1.json"], "staged": ["plan.json"]}
+
+
+def test_validate_of_a_path_with_no_artifact_is_refused_not_reported_valid(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    message = serve()(lambda client: refused(client, "validate", paths=["plan.jsn", "notes.md"]))
+    assert message.endswith("no artifact at or under plan.jsn; list_artifacts lists them")
