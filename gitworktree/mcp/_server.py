@@ -139,12 +139,37 @@ def _refusal(error: GitWorktreeError) -> ToolError:
 
 async def _run(function: Callable[[], T]) -> T:
     """Run a library call in a worker thread; turn its refusals into tool errors."""
+    if isinstance(function, partial):
+        _refuse_lone_surrogates([*function.args, *function.keywords.values()])
     try:
         return await anyio.to_thread.run_sync(function)
     except GitWorktreeError as error:
         raise _refusal(error) from None
     except OSError as error:
         raise ToolError(f"the file system refused: {error}") from None
+
+
+def _refuse_lone_surrogates(arguments: Iterable[object]) -> None:
+    """Refuse a string argument that is not Unicode text, before anything is read.
+
+    JSON may escape half of a UTF-16 pair on its own (``"\\ud800"``); Python then holds a
+    lone surrogate that no file, ref or path can store, and the first ``encode`` deep in
+    the library would crash the call with nothing for the model to act on. Every tool
+    hands its arguments to `_run` in one ``partial``, so one check here covers them all.
+    """
+    for value in arguments:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ToolError(
+                    f"the argument {text[:80]!r} holds a lone UTF-16 surrogate "
+                    f"({text[error.start]!r} at position {error.start}), which is not "
+                    "Unicode text and cannot be stored; send each character whole"
+                ) from None
 
 
 async def _notify(ctx: Context, paths: Iterable[str], *, listed: bool) -> None:
@@ -361,6 +386,13 @@ def _register_writes(server: MCPServer[Any], workspace: Workspace, audit: Audit)
         The reply is the commit (id, author, trailers) and its paths; if any staged
         artifact is invalid the call fails with every issue and nothing is written.
         """
+        if "\x00" in message:
+            # git refuses a NUL in a message, and `git log` would show it cut at the NUL:
+            # an auditor would not see the rest.
+            raise ToolError(
+                "commit refused, nothing was written: the message holds a NUL character, "
+                "which git cannot show (git log cuts the message there); remove it"
+            )
         call = partial(
             workspace.commit,
             _stage_key(ctx),

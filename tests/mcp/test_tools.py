@@ -607,3 +607,38 @@ def test_validate_of_a_path_with_no_artifact_is_refused_not_reported_valid(
 ) -> None:
     message = serve()(lambda client: refused(client, "validate", paths=["plan.jsn", "notes.md"]))
     assert message.endswith("no artifact at or under plan.jsn; list_artifacts lists them")
+
+
+LONE_SURROGATE = {
+    "write-content": ("write_artifact", {"path": "plan.json", "content": '{"t": "\ud800"}'}),
+    "write-path": ("write_artifact", {"path": "\ud800.json", "content": "{}"}),
+    "read-path": ("read_artifact", {"path": "\udfff.md"}),
+    "a-listed-path": ("validate", {"paths": ["notes.md", "\ud800"]}),
+    "checkpoint-name": ("checkpoint_create", {"name": "\ud800"}),
+    "revision": ("show_commit", {"rev": "HEAD\ud800"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), list(LONE_SURROGATE.values()), ids=list(LONE_SURROGATE)
+)
+def test_a_lone_surrogate_in_an_argument_is_refused_with_a_message(
+    repo: Path, serve: Callable[..., Session], tool: str, arguments: dict[str, Any]
+) -> None:
+    before = snapshot(repo)
+    message = serve()(lambda client: refused(client, tool, **arguments))
+    assert "holds a lone UTF-16 surrogate" in message
+    assert snapshot(repo) == before
+
+
+def test_a_commit_message_with_a_nul_is_refused_and_writes_nothing(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> str:
+        await call(client, "write_artifact", path="notes.md", content="# Notes\nmore\n")
+        return await refused(client, "commit", message="Fix a typo\x00 and drop the tasks")
+
+    before = snapshot(repo)
+    message = serve()(script)
+    assert "holds a NUL character" in message
+    assert snapshot(repo) == before
