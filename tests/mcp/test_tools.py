@@ -642,3 +642,47 @@ def test_a_commit_message_with_a_nul_is_refused_and_writes_nothing(
     message = serve()(script)
     assert "holds a NUL character" in message
     assert snapshot(repo) == before
+
+
+FSCK_REFUSES = {
+    "an-option-as-url": (
+        ".gitmodules",
+        '[submodule "x"]\n\tpath = x\n\turl = --upload-pack=touch /tmp/owned\n',
+        3,
+    ),
+    "an-option-as-path": ("sub/.gitmodules", '[submodule "x"]\n\tpath = "-x"\n', 2),
+    "a-command-as-update": (".gitmodules", '[submodule "x"]\n\tupdate = !sh\n', 2),
+    "a-name-with-dot-dot": (".gitmodules", '[submodule "../../x"]\n\tpath = x\n', 1),
+    "an-attributes-line-git-ignores": (".gitattributes", "# ok\n*.txt " + "a" * 2048 + "\n", 2),
+}
+
+
+@pytest.mark.parametrize(("path", "content", "line"), FSCK_REFUSES.values(), ids=list(FSCK_REFUSES))
+def test_a_git_control_file_git_fsck_would_refuse_is_not_committed(
+    repo: Path, serve: Callable[..., Session], path: str, content: str, line: int
+) -> None:
+    async def script(client: Client) -> tuple[dict[str, Any], str]:
+        staged = await call(client, "write_artifact", path=path, content=content)
+        return staged, await refused(client, "commit", message="Add a control file")
+
+    before = snapshot(repo)
+    staged, message = serve()(script)
+    assert [
+        (issue["line"], "git fsck refuses" in issue["message"]) for issue in staged["issues"]
+    ] == [(line, True)]
+    assert "commit rejected, nothing was written" in message
+    assert snapshot(repo) == before
+
+
+def test_a_plain_gitmodules_file_is_committed_and_git_fsck_accepts_it(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    content = '[submodule "lib"]\n\tpath = lib\n\turl = https://example.com/lib.git\n'
+
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path=".gitmodules", content=content)
+        return await call(client, "commit", message="Name the library")
+
+    serve()(script)
+    assert git(repo, "show", "HEAD:.gitmodules") == content
+    git(repo, "fsck", "--strict")
