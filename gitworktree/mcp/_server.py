@@ -111,11 +111,28 @@ def _stage_key(ctx: Context) -> str:
     return f"client:{name}/{version}"
 
 
-def _refusal(error: GitWorktreeError) -> ToolError:
+# An argument longer than this is quoted in a refusal by its start and its length only.
+_QUOTED_ARGUMENT = 200
+
+
+def _shortened(message: str, arguments: Iterable[object]) -> str:
+    """``message`` with each long argument it quotes cut to its start and its length.
+
+    The library quotes what it refuses ("unsafe path '...'"), which is right for a path
+    of a few words; a megabyte path echoed back would fill the model's context instead.
+    """
+    for value in arguments:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and len(text) > _QUOTED_ARGUMENT:
+                cut = f"{text[:60]}... ({len(text)} characters)"
+                message = message.replace(text, cut)
+    return message
+
+
+def _refusal(error: GitWorktreeError, message: str) -> ToolError:
     # The library's message is the reply: it says what happened and what to do next,
     # and a refused commit's message already lists every issue, one per line. Where its
     # next step is a Python call, the tools' own way is added.
-    message = str(error)
     if isinstance(error, ForeignEditsError):
         # The library's message names the tree's remedies (adopt, discard, sync).
         message = (
@@ -139,12 +156,14 @@ def _refusal(error: GitWorktreeError) -> ToolError:
 
 async def _run(function: Callable[[], T]) -> T:
     """Run a library call in a worker thread; turn its refusals into tool errors."""
-    if isinstance(function, partial):
-        _refuse_lone_surrogates([*function.args, *function.keywords.values()])
+    arguments = (
+        [*function.args, *function.keywords.values()] if isinstance(function, partial) else []
+    )
+    _refuse_lone_surrogates(arguments)
     try:
         return await anyio.to_thread.run_sync(function)
     except GitWorktreeError as error:
-        raise _refusal(error) from None
+        raise _refusal(error, _shortened(str(error), arguments)) from None
     except OSError as error:
         raise ToolError(f"the file system refused: {error}") from None
 

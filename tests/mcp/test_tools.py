@@ -686,3 +686,24 @@ def test_a_plain_gitmodules_file_is_committed_and_git_fsck_accepts_it(
     serve()(script)
     assert git(repo, "show", "HEAD:.gitmodules") == content
     git(repo, "fsck", "--strict")
+
+
+HUGE = "x" * 100_000
+HUGE_ARGUMENT = {
+    "a-path": ("read_artifact", {"path": HUGE}),
+    "a-path-in-a-list": ("validate", {"paths": [HUGE]}),
+    "a-revision": ("show_commit", {"rev": HUGE}),
+    "a-restore-target": ("restore", {"target": "HEAD" + "~" * 100_000}),
+    "a-deep-path": ("read_artifact", {"path": "a/" * 50_000 + "x"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), list(HUGE_ARGUMENT.values()), ids=list(HUGE_ARGUMENT)
+)
+def test_a_refusal_quotes_a_huge_argument_by_its_start_and_length(
+    repo: Path, serve: Callable[..., Session], tool: str, arguments: dict[str, Any]
+) -> None:
+    message = serve()(lambda client: refused(client, tool, **arguments))
+    assert len(message) < 1_000
+    assert "characters)" in message
