@@ -18,6 +18,7 @@ threads); across processes, the library's writer lock does.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -253,6 +254,8 @@ class Workspace:
         data = content.encode("utf-8")
         with self._lock:
             checked, kind = self.catalog.require(path)
+            if kind.mime_type == "application/xml":
+                _refuse_other_declared_encoding(checked, content)
             check_size(checked, len(data), self.size_limit)
             self._check_writable(checked)
             staged = self._stages.setdefault(stage, {})
@@ -482,6 +485,36 @@ class Workspace:
                 f"{path} does not exist at {rev}; list_artifacts lists the artifacts at HEAD"
             )
         return data
+
+
+_XML_ENCODING = re.compile(r"""\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([^"']+)["']""")
+
+
+def _refuse_other_declared_encoding(path: str, content: str) -> None:
+    """Refuse XML whose declaration names an encoding its stored bytes would not be in.
+
+    A tool sends text, and the server stores it as UTF-8. Text declaring
+    ``encoding="ISO-8859-1"`` would parse without an error and read back, for every XML
+    reader, with each non-ASCII character turned into two wrong ones ("é" as "Ã©").
+    Where the declared encoding reads the UTF-8 bytes as the same text (ASCII content
+    under an ASCII-compatible encoding) there is nothing to refuse.
+    """
+    found = _XML_ENCODING.match(content)
+    if found is None:
+        return
+    declared = found.group(1)
+    try:
+        same = content.encode("utf-8").decode(declared) == content
+    except LookupError:
+        return  # an encoding Python does not know: the XML check reports it
+    except UnicodeDecodeError:
+        same = False
+    if not same:
+        raise GitWorktreeError(
+            f"{path}: the content declares encoding={declared!r}, but write_artifact stores "
+            "text as UTF-8, so its non-ASCII characters would read back wrong; declare "
+            'encoding="UTF-8" (or leave the encoding out) and write it again'
+        )
 
 
 def _selected(path: str, wanted: set[str]) -> bool:

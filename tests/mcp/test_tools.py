@@ -707,3 +707,26 @@ def test_a_refusal_quotes_a_huge_argument_by_its_start_and_length(
     message = serve()(lambda client: refused(client, tool, **arguments))
     assert len(message) < 1_000
     assert "characters)" in message
+
+
+DECLARED = {
+    "latin-1-with-non-ascii": ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>é</a>\n', False),
+    "utf-16": ("<?xml version='1.0' encoding='UTF-16'?>\n<a>x</a>\n", False),
+    "latin-1-all-ascii": ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>e</a>\n', True),
+    "utf-8": ('<?xml version="1.0" encoding="utf-8"?>\n<a>é</a>\n', True),
+    "no-declaration": ("<a>é</a>\n", True),
+}
+
+
+@pytest.mark.parametrize(("content", "stored"), DECLARED.values(), ids=list(DECLARED))
+def test_xml_declaring_an_encoding_its_utf8_bytes_are_not_in_is_refused(
+    repo: Path, serve: Callable[..., Session], content: str, stored: bool
+) -> None:
+    async def script(client: Client) -> bool:
+        result = await client.call_tool("write_artifact", {"path": "doc.xml", "content": content})
+        if result.is_error:
+            text = "".join(getattr(block, "text", "") for block in result.content)
+            assert "stores text as UTF-8" in text
+        return not result.is_error
+
+    assert serve()(script) is stored
