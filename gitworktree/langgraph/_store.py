@@ -185,9 +185,21 @@ class ThreadStore:
         if tip is None:
             self._indexes.pop(ref, None)
             return RefIndex()
-        if index is None or not self._extends(index, tip):
-            index = RefIndex()  # the ref was rewritten (pruned, or reset by hand): start over
-            self._walk_into(index, tip)
+        try:
+            if index is None or not self._extends(index, tip):
+                index = RefIndex()  # the ref was rewritten (pruned, or reset by hand): start over
+                self._walk_into(index, tip)
+        except RepositoryError as error:
+            # A ref moved by hand (or fetched from a host) may point at a blob, a tree or
+            # a commit whose parents are missing; the message must say which ref it is.
+            detail = str(error).removeprefix(f"{error.path}: ")
+            raise RepositoryError(
+                self.repo.path,
+                f"{ref} cannot be read as LangGraph checkpoints: {detail}; point it back at "
+                f"a checkpoint commit (git update-ref {ref} <commit>) or delete the thread "
+                f"(git update-ref -d {ref})",
+                reason="damaged",
+            ) from None
         self._indexes[ref] = index
         return index
 

@@ -21,6 +21,7 @@ from gitworktree.artifacts.text import TextArtifact
 from gitworktree.artifacts.xml import XmlDocument
 from gitworktree.errors import GitWorktreeError, UnsafePathError
 from gitworktree.history._core.paths import check_repo_path
+from gitworktree.mcp._control_files import CONTROL_FILES
 from gitworktree.tree.items import Artifact, Worktree, fields_of
 
 __all__ = ["ArtifactKind", "Catalog"]
@@ -102,6 +103,10 @@ class Catalog:
         """
         checked = check_repo_path(path)
         if self.tree_cls is None:
+            name = checked.rsplit("/", 1)[-1].lower()
+            if name in CONTROL_FILES:
+                control, label = CONTROL_FILES[name]
+                return ArtifactKind(control, label)
             item_type, label = _DOCUMENT_KINDS.get(_suffix(checked), (TextArtifact, "text"))
             return ArtifactKind(item_type, label)
         return _declared_kind(self.tree_cls, checked.split("/"))

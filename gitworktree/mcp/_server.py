@@ -14,6 +14,7 @@ import base64
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +35,13 @@ from gitworktree.errors import (
     ForeignEditsError,
     GitWorktreeError,
 )
-from gitworktree.mcp._workspace import ARTIFACT_URI, SCHEMA_URI, Workspace, uri_of
+from gitworktree.mcp._workspace import (
+    ARTIFACT_URI,
+    SCHEMA_URI,
+    Workspace,
+    path_of_uri,
+    uri_of,
+)
 
 __all__ = ["Audit", "build_server"]
 
@@ -104,11 +111,28 @@ def _stage_key(ctx: Context) -> str:
     return f"client:{name}/{version}"
 
 
-def _refusal(error: GitWorktreeError) -> ToolError:
+# An argument longer than this is quoted in a refusal by its start and its length only.
+_QUOTED_ARGUMENT = 200
+
+
+def _shortened(message: str, arguments: Iterable[object]) -> str:
+    """``message`` with each long argument it quotes cut to its start and its length.
+
+    The library quotes what it refuses ("unsafe path '...'"), which is right for a path
+    of a few words; a megabyte path echoed back would fill the model's context instead.
+    """
+    for value in arguments:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and len(text) > _QUOTED_ARGUMENT:
+                cut = f"{text[:60]}... ({len(text)} characters)"
+                message = message.replace(text, cut)
+    return message
+
+
+def _refusal(error: GitWorktreeError, message: str) -> ToolError:
     # The library's message is the reply: it says what happened and what to do next,
     # and a refused commit's message already lists every issue, one per line. Where its
     # next step is a Python call, the tools' own way is added.
-    message = str(error)
     if isinstance(error, ForeignEditsError):
         # The library's message names the tree's remedies (adopt, discard, sync).
         message = (
@@ -132,12 +156,39 @@ def _refusal(error: GitWorktreeError) -> ToolError:
 
 async def _run(function: Callable[[], T]) -> T:
     """Run a library call in a worker thread; turn its refusals into tool errors."""
+    arguments = (
+        [*function.args, *function.keywords.values()] if isinstance(function, partial) else []
+    )
+    _refuse_lone_surrogates(arguments)
     try:
         return await anyio.to_thread.run_sync(function)
     except GitWorktreeError as error:
-        raise _refusal(error) from None
+        raise _refusal(error, _shortened(str(error), arguments)) from None
     except OSError as error:
         raise ToolError(f"the file system refused: {error}") from None
+
+
+def _refuse_lone_surrogates(arguments: Iterable[object]) -> None:
+    """Refuse a string argument that is not Unicode text, before anything is read.
+
+    JSON may escape half of a UTF-16 pair on its own (``"\\ud800"``); Python then holds a
+    lone surrogate that no file, ref or path can store, and the first ``encode`` deep in
+    the library would crash the call with nothing for the model to act on. Every tool
+    hands its arguments to `_run` in one ``partial``, so one check here covers them all.
+    """
+    for value in arguments:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ToolError(
+                    f"the argument {text[:80]!r} holds a lone UTF-16 surrogate "
+                    f"({text[error.start]!r} at position {error.start}), which is not "
+                    "Unicode text and cannot be stored; send each character whole"
+                ) from None
 
 
 async def _notify(ctx: Context, paths: Iterable[str], *, listed: bool) -> None:
@@ -201,7 +252,7 @@ class _GitworktreeServer(MCPServer[Any]):
     ) -> Iterable[ReadResourceContents]:
         text = str(uri)
         if text.startswith(SCHEMA_URI):
-            path = text.removeprefix(SCHEMA_URI)
+            path = await _resource_call(partial(path_of_uri, text.removeprefix(SCHEMA_URI)))
             schema = await _resource_call(partial(self.workspace.schema, path))
             if schema is None:
                 raise ResourceNotFoundError(f"{path} has no JSON Schema")
@@ -211,7 +262,7 @@ class _GitworktreeServer(MCPServer[Any]):
             raise ResourceNotFoundError(
                 f"unknown resource {text}; artifacts are {ARTIFACT_URI}PATH"
             )
-        path = text.removeprefix(ARTIFACT_URI)
+        path = await _resource_call(partial(path_of_uri, text.removeprefix(ARTIFACT_URI)))
         read = await _resource_call(partial(self.workspace.read, "resources", path, "HEAD"))
         if read["encoding"] == "base64":
             blob = base64.b64decode(read["content"])
@@ -233,6 +284,9 @@ _Paths = Annotated[
     Field(description="Repository-relative paths (files or directories); omit for all."),
 ]
 _Path = Annotated[str, Field(description="The artifact's repository-relative path, e.g. plan.json")]
+# A count past a machine word is refused by the schema, with a message, rather than
+# reaching islice() and crashing the call with nothing for the model to act on.
+_MAX_COUNT = sys.maxsize
 _Rev = Annotated[str, Field(description="A commit id, HEAD~N, a branch or a checkpoint name.")]
 
 
@@ -285,7 +339,9 @@ def _register_reads(server: MCPServer[Any], workspace: Workspace) -> None:
 
     @server.tool(annotations=_READ)
     async def log(
-        n: Annotated[int | None, Field(ge=0, description="At most this many commits.")] = None,
+        n: Annotated[
+            int | None, Field(ge=0, le=_MAX_COUNT, description="At most this many commits.")
+        ] = None,
         path: Annotated[str | None, Field(description="Only commits that changed it.")] = None,
         author: Annotated[
             str | None, Field(description="Only commits whose author contains this.")
@@ -349,6 +405,13 @@ def _register_writes(server: MCPServer[Any], workspace: Workspace, audit: Audit)
         The reply is the commit (id, author, trailers) and its paths; if any staged
         artifact is invalid the call fails with every issue and nothing is written.
         """
+        if "\x00" in message:
+            # git refuses a NUL in a message, and `git log` would show it cut at the NUL:
+            # an auditor would not see the rest.
+            raise ToolError(
+                "commit refused, nothing was written: the message holds a NUL character, "
+                "which git cannot show (git log cuts the message there); remove it"
+            )
         call = partial(
             workspace.commit,
             _stage_key(ctx),

@@ -18,10 +18,12 @@ threads); across processes, the library's writer lock does.
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote
 
 from gitworktree.cli.output import (
     change_json,
@@ -44,15 +46,31 @@ from gitworktree.mounting.gate import GateItem, run_gate
 from gitworktree.storage.base import artifact_size_limit, check_size
 from gitworktree.validation.issues import ValidationIssue
 
-__all__ = ["Workspace", "uri_of"]
+__all__ = ["Workspace", "path_of_uri", "uri_of"]
 
 ARTIFACT_URI = "gitworktree://artifact/"
 SCHEMA_URI = "gitworktree://schema/"
 
 
 def uri_of(path: str, *, schema: bool = False) -> str:
-    """The resource URI of an artifact (or of its JSON Schema)."""
-    return (SCHEMA_URI if schema else ARTIFACT_URI) + path
+    """The resource URI of an artifact (or of its JSON Schema).
+
+    The path is percent-encoded (RFC 3986; ``/`` kept), so a file named ``my notes.md``
+    or ``a#b.json`` gives a URI every client parses back to that file, and a literal
+    ``%`` in a name cannot be mistaken for an escape. `path_of_uri` undoes it.
+    """
+    return (SCHEMA_URI if schema else ARTIFACT_URI) + quote(path, safe="/")
+
+
+def path_of_uri(rest: str) -> str:
+    """The repository path a resource URI names, after its ``gitworktree://kind/`` prefix."""
+    try:
+        return unquote(rest, errors="strict")
+    except UnicodeDecodeError:
+        raise GitWorktreeError(
+            f"resource URI path {rest!r} is not UTF-8 once decoded; percent-encode the "
+            "path's UTF-8 bytes, as resources/list gives it"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -159,13 +177,14 @@ class Workspace:
             staged = self._stages.get(stage, {})
             listed = self.list_artifacts(stage)["artifacts"]
             wanted = None if not paths else {check_repo_path(path) for path in paths}
+            if wanted is not None:
+                listed = [entry for entry in listed if _selected(entry["path"], wanted)]
+                _refuse_unmatched(wanted, [entry["path"] for entry in listed])
             checked: list[str] = []
             missing: list[str] = []
             issues: list[ValidationIssue] = []
             for entry in listed:
                 path = entry["path"]
-                if wanted is not None and path not in wanted:
-                    continue
                 if path in staged:
                     if staged[path].data is None:
                         continue  # to be deleted: nothing to check
@@ -235,6 +254,8 @@ class Workspace:
         data = content.encode("utf-8")
         with self._lock:
             checked, kind = self.catalog.require(path)
+            if kind.mime_type == "application/xml":
+                _refuse_other_declared_encoding(checked, content)
             check_size(checked, len(data), self.size_limit)
             self._check_writable(checked)
             staged = self._stages.setdefault(stage, {})
@@ -303,7 +324,8 @@ class Workspace:
         self._refuse_if_read_only("unstage")
         with self._lock:
             staged = self._stages.get(stage, {})
-            names = list(staged) if not paths else [check_repo_path(p) for p in paths]
+            wanted = None if not paths else {check_repo_path(p) for p in paths}
+            names = [name for name in staged if wanted is None or _selected(name, wanted)]
             dropped = sorted(name for name in names if staged.pop(name, None) is not None)
             return {"unstaged": dropped, "staged": sorted(staged)}
 
@@ -455,7 +477,58 @@ class Workspace:
         size = self.repository.file_size(rev, path)  # from the header: nothing loaded yet
         if size is not None:
             check_size(path, size, self.size_limit)
-        return self.repository.show(rev, path)  # no such file, or a directory: it says so
+        data = self.repository.read_file(rev, path)  # a directory: NodeKindError says so
+        if data is None:
+            # Repository.show would call this "unknown revision 'HEAD:plan.json'", which
+            # reads as if the revision were wrong; the model needs to know the file is.
+            raise GitWorktreeError(
+                f"{path} does not exist at {rev}; list_artifacts lists the artifacts at HEAD"
+            )
+        return data
+
+
+_XML_ENCODING = re.compile(r"""\A\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([^"']+)["']""")
+
+
+def _refuse_other_declared_encoding(path: str, content: str) -> None:
+    """Refuse XML whose declaration names an encoding its stored bytes would not be in.
+
+    A tool sends text, and the server stores it as UTF-8. Text declaring
+    ``encoding="ISO-8859-1"`` would parse without an error and read back, for every XML
+    reader, with each non-ASCII character turned into two wrong ones ("é" as "Ã©").
+    Where the declared encoding reads the UTF-8 bytes as the same text (ASCII content
+    under an ASCII-compatible encoding) there is nothing to refuse.
+    """
+    found = _XML_ENCODING.match(content)
+    if found is None:
+        return
+    declared = found.group(1)
+    try:
+        same = content.encode("utf-8").decode(declared) == content
+    except LookupError:
+        return  # an encoding Python does not know: the XML check reports it
+    except UnicodeDecodeError:
+        same = False
+    if not same:
+        raise GitWorktreeError(
+            f"{path}: the content declares encoding={declared!r}, but write_artifact stores "
+            "text as UTF-8, so its non-ASCII characters would read back wrong; declare "
+            'encoding="UTF-8" (or leave the encoding out) and write it again'
+        )
+
+
+def _selected(path: str, wanted: set[str]) -> bool:
+    """Whether ``path`` is one of ``wanted`` or lies under one of them (a directory)."""
+    return any(path == given or path.startswith(given + "/") for given in wanted)
+
+
+def _refuse_unmatched(wanted: set[str], found: Sequence[str]) -> None:
+    """Refuse a path that is no artifact and holds none: a typo must not read as valid."""
+    unmatched = sorted(g for g in wanted if not any(_selected(path, {g}) for path in found))
+    if unmatched:
+        raise GitWorktreeError(
+            f"no artifact at or under {', '.join(unmatched)}; list_artifacts lists them"
+        )
 
 
 def _content(data: bytes) -> dict[str, Any]:

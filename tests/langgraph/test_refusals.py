@@ -73,3 +73,24 @@ def test_an_author_that_is_not_name_and_email_is_refused_before_anything_is_crea
     with pytest.raises(InvalidNameError, match="Name <email>"):
         GitSaver(tmp_path / "state", author="agent\nInjected: trailer")
     assert not (tmp_path / "state").exists()
+
+
+NOT_A_COMMIT = {"a-blob": "HEAD:notes.md", "a-tree": "HEAD^{tree}"}
+
+
+@pytest.mark.parametrize("target", list(NOT_A_COMMIT.values()), ids=list(NOT_A_COMMIT))
+def test_a_thread_ref_moved_by_hand_to_no_commit_is_refused_naming_the_ref(
+    tmp_path: Path, target: str
+) -> None:
+    saver = GitSaver(tmp_path)
+    (tmp_path / "notes.md").write_text("a person's notes\n")
+    git(tmp_path, "add", "notes.md")
+    git(tmp_path, "commit", "-qm", "Notes")
+    ref = namespace_ref("t1", "")
+    git(tmp_path, "update-ref", ref, git(tmp_path, "rev-parse", target).strip())
+    before = refs(tmp_path)
+    with pytest.raises(RepositoryError, match=f"{ref} cannot be read") as raised:
+        saver.get_tuple(thread("t1"))
+    assert f"git update-ref -d {ref}" in str(raised.value)
+    assert raised.value.reason == "damaged"
+    assert refs(tmp_path) == before

@@ -129,3 +129,43 @@ def test_an_agent_session_over_http_is_recorded_in_git_as_the_given_author(
     seen = anyio.run(run)
     check_session(repo, seen, "Reviewer <reviewer@agents.local>")
     assert json.loads(git(repo, "show", "HEAD:plan.json")) == json.loads(FIXED)
+
+
+HOSTILE_CALLS = [
+    ("read_artifact", {"path": "../outside"}),
+    ("read_artifact", {"path": "/etc/passwd"}),
+    ("read_artifact", {"path": ".git/config"}),
+    ("read_artifact", {"path": "plan.json", "rev": "no-such-revision"}),
+    ("read_artifact", {"path": "gone.json"}),
+    ("read_artifact", {"path": 5}),
+    ("read_artifact", {}),
+    ("write_artifact", {"path": ".git/hooks/pre-commit", "content": "#!/bin/sh\n"}),
+    ("write_artifact", {"path": "plan.json", "content": {"not": "a string"}}),
+    ("log", {"n": 10**30}),
+    ("diff", {"a": "HEAD", "b": "no-such-revision"}),
+    ("validate", {"paths": ["plan.jsn"]}),
+    ("show_commit", {"rev": "x" * 100_000}),
+]
+
+
+def test_hostile_calls_over_stdio_are_tool_errors_and_the_server_stays_up(repo: Path) -> None:
+    state = (git(repo, "status", "--porcelain"), git(repo, "for-each-ref"))
+
+    async def run() -> tuple[list[bool], list[str]]:
+        async with (
+            stdio_client(stdio_server(repo)) as (read, write),
+            ClientSession(read, write, client_info=AGENT) as session,
+        ):
+            await session.initialize()
+            messages = [await refused(session, tool, **args) for tool, args in HOSTILE_CALLS]
+            alive = await call(session, "read_artifact", path="plan.json")
+            said = [
+                message.startswith(f"Error executing tool {tool}: ") and len(message) < 1_000
+                for (tool, _), message in zip(HOSTILE_CALLS, messages, strict=True)
+            ]
+            return said, [alive["content"]]
+
+    said, alive = anyio.run(run)
+    assert said == [True] * len(HOSTILE_CALLS)  # each says what and where, briefly
+    assert alive == [PLAN]
+    assert (git(repo, "status", "--porcelain"), git(repo, "for-each-ref")) == state

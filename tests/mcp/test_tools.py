@@ -515,3 +515,218 @@ def test_a_persons_uncommitted_edit_is_never_overwritten_by_a_commit(
     assert f"{path} had uncommitted edits on disk" in message
     assert (repo / path).read_text() == "# Notes\nthe person's own line\n"
     assert git(repo, "log", "--format=%s").split() == ["Start"]
+
+
+# --- hostile and odd input -------------------------------------------------------------------
+
+
+def test_a_commit_count_past_a_machine_word_is_refused_with_a_message(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    message = serve()(lambda client: refused(client, "log", n=10**30))
+    assert "n\n" in message
+    assert "less than or equal to" in message
+
+
+MISSING_AT = {"at-head": None, "at-a-revision": "HEAD"}
+
+
+@pytest.mark.parametrize("rev", list(MISSING_AT.values()), ids=list(MISSING_AT))
+def test_reading_a_file_the_revision_does_not_have_names_the_file(
+    repo: Path, serve: Callable[..., Session], rev: str | None
+) -> None:
+    arguments = {"path": "gone.json"} if rev is None else {"path": "gone.json", "rev": rev}
+    message = serve()(lambda client: refused(client, "read_artifact", **arguments))
+    assert message.endswith(
+        "gone.json does not exist at HEAD; list_artifacts lists the artifacts at HEAD"
+    )
+
+
+ODD_NAMES = {
+    "a-space": ("my notes.md", "gitworktree://artifact/my%20notes.md"),
+    "hash-and-question-mark": ("a#b?.md", "gitworktree://artifact/a%23b%3F.md"),
+    "a-percent-escape": ("a%20b.md", "gitworktree://artifact/a%2520b.md"),
+    "non-ascii": ("d/é.md", "gitworktree://artifact/d/%C3%A9.md"),
+}
+
+
+@pytest.mark.parametrize(("name", "uri"), list(ODD_NAMES.values()), ids=list(ODD_NAMES))
+def test_a_resource_uri_is_percent_encoded_and_reads_back_its_own_file(
+    repo: Path, serve: Callable[..., Session], name: str, uri: str
+) -> None:
+    (repo / name).parent.mkdir(exist_ok=True)
+    (repo / name).write_text(f"the file {name}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "Odd name")
+
+    async def script(client: Client) -> tuple[list[str], list[str], str]:
+        listed = [str(r.uri) for r in (await client.list_resources()).resources]
+        artifacts = (await call(client, "list_artifacts"))["artifacts"]
+        read = await client.read_resource(uri)
+        return listed, [a["uri"] for a in artifacts], getattr(read.contents[0], "text", "")
+
+    listed, from_tool, text = serve()(script)
+    assert uri in listed
+    assert uri in from_tool
+    assert text == f"the file {name}\n"
+
+
+def test_a_resource_uri_that_decodes_to_no_utf8_path_is_refused(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> str:
+        try:
+            await client.read_resource("gitworktree://artifact/%FF.md")
+        except Exception as error:  # the SDK's client raises the JSON-RPC error it got
+            return str(error)
+        raise AssertionError("the read did not fail")
+
+    assert "not UTF-8 once decoded" in serve()(script)
+
+
+SELECTED_BY = {"the-file": "tasks/t1.json", "its-directory": "tasks", "with-a-slash": "tasks/"}
+
+
+@pytest.mark.parametrize("selector", list(SELECTED_BY.values()), ids=list(SELECTED_BY))
+def test_validate_and_unstage_of_a_directory_take_the_files_under_it(
+    repo: Path, serve: Callable[..., Session], selector: str
+) -> None:
+    async def script(client: Client) -> tuple[dict[str, Any], dict[str, Any]]:
+        await call(client, "write_artifact", path="tasks/t1.json", content="{bad")
+        await call(client, "write_artifact", path="plan.json", content=PLAN)
+        report = await call(client, "validate", paths=[selector])
+        return report, await call(client, "unstage", paths=[selector])
+
+    report, unstaged = serve()(script)
+    assert (report["valid"], report["checked"]) == (False, ["tasks/t1.json"])
+    assert unstaged == {"unstaged": ["tasks/t1.json"], "staged": ["plan.json"]}
+
+
+def test_validate_of_a_path_with_no_artifact_is_refused_not_reported_valid(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    message = serve()(lambda client: refused(client, "validate", paths=["plan.jsn", "notes.md"]))
+    assert message.endswith("no artifact at or under plan.jsn; list_artifacts lists them")
+
+
+LONE_SURROGATE = {
+    "write-content": ("write_artifact", {"path": "plan.json", "content": '{"t": "\ud800"}'}),
+    "write-path": ("write_artifact", {"path": "\ud800.json", "content": "{}"}),
+    "read-path": ("read_artifact", {"path": "\udfff.md"}),
+    "a-listed-path": ("validate", {"paths": ["notes.md", "\ud800"]}),
+    "checkpoint-name": ("checkpoint_create", {"name": "\ud800"}),
+    "revision": ("show_commit", {"rev": "HEAD\ud800"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), list(LONE_SURROGATE.values()), ids=list(LONE_SURROGATE)
+)
+def test_a_lone_surrogate_in_an_argument_is_refused_with_a_message(
+    repo: Path, serve: Callable[..., Session], tool: str, arguments: dict[str, Any]
+) -> None:
+    before = snapshot(repo)
+    message = serve()(lambda client: refused(client, tool, **arguments))
+    assert "holds a lone UTF-16 surrogate" in message
+    assert snapshot(repo) == before
+
+
+def test_a_commit_message_with_a_nul_is_refused_and_writes_nothing(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    async def script(client: Client) -> str:
+        await call(client, "write_artifact", path="notes.md", content="# Notes\nmore\n")
+        return await refused(client, "commit", message="Fix a typo\x00 and drop the tasks")
+
+    before = snapshot(repo)
+    message = serve()(script)
+    assert "holds a NUL character" in message
+    assert snapshot(repo) == before
+
+
+FSCK_REFUSES = {
+    "an-option-as-url": (
+        ".gitmodules",
+        '[submodule "x"]\n\tpath = x\n\turl = --upload-pack=touch /tmp/owned\n',
+        3,
+    ),
+    "an-option-as-path": ("sub/.gitmodules", '[submodule "x"]\n\tpath = "-x"\n', 2),
+    "a-command-as-update": (".gitmodules", '[submodule "x"]\n\tupdate = !sh\n', 2),
+    "a-name-with-dot-dot": (".gitmodules", '[submodule "../../x"]\n\tpath = x\n', 1),
+    "an-attributes-line-git-ignores": (".gitattributes", "# ok\n*.txt " + "a" * 2048 + "\n", 2),
+}
+
+
+@pytest.mark.parametrize(("path", "content", "line"), FSCK_REFUSES.values(), ids=list(FSCK_REFUSES))
+def test_a_git_control_file_git_fsck_would_refuse_is_not_committed(
+    repo: Path, serve: Callable[..., Session], path: str, content: str, line: int
+) -> None:
+    async def script(client: Client) -> tuple[dict[str, Any], str]:
+        staged = await call(client, "write_artifact", path=path, content=content)
+        return staged, await refused(client, "commit", message="Add a control file")
+
+    before = snapshot(repo)
+    staged, message = serve()(script)
+    assert [
+        (issue["line"], "git fsck refuses" in issue["message"]) for issue in staged["issues"]
+    ] == [(line, True)]
+    assert "commit rejected, nothing was written" in message
+    assert snapshot(repo) == before
+
+
+def test_a_plain_gitmodules_file_is_committed_and_git_fsck_accepts_it(
+    repo: Path, serve: Callable[..., Session]
+) -> None:
+    content = '[submodule "lib"]\n\tpath = lib\n\turl = https://example.com/lib.git\n'
+
+    async def script(client: Client) -> dict[str, Any]:
+        await call(client, "write_artifact", path=".gitmodules", content=content)
+        return await call(client, "commit", message="Name the library")
+
+    serve()(script)
+    assert git(repo, "show", "HEAD:.gitmodules") == content
+    git(repo, "fsck", "--strict")
+
+
+HUGE = "x" * 100_000
+HUGE_ARGUMENT = {
+    "a-path": ("read_artifact", {"path": HUGE}),
+    "a-path-in-a-list": ("validate", {"paths": [HUGE]}),
+    "a-revision": ("show_commit", {"rev": HUGE}),
+    "a-restore-target": ("restore", {"target": "HEAD" + "~" * 100_000}),
+    "a-deep-path": ("read_artifact", {"path": "a/" * 50_000 + "x"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"), list(HUGE_ARGUMENT.values()), ids=list(HUGE_ARGUMENT)
+)
+def test_a_refusal_quotes_a_huge_argument_by_its_start_and_length(
+    repo: Path, serve: Callable[..., Session], tool: str, arguments: dict[str, Any]
+) -> None:
+    message = serve()(lambda client: refused(client, tool, **arguments))
+    assert len(message) < 1_000
+    assert "characters)" in message
+
+
+DECLARED = {
+    "latin-1-with-non-ascii": ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>é</a>\n', False),
+    "utf-16": ("<?xml version='1.0' encoding='UTF-16'?>\n<a>x</a>\n", False),
+    "latin-1-all-ascii": ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>e</a>\n', True),
+    "utf-8": ('<?xml version="1.0" encoding="utf-8"?>\n<a>é</a>\n', True),
+    "no-declaration": ("<a>é</a>\n", True),
+}
+
+
+@pytest.mark.parametrize(("content", "stored"), DECLARED.values(), ids=list(DECLARED))
+def test_xml_declaring_an_encoding_its_utf8_bytes_are_not_in_is_refused(
+    repo: Path, serve: Callable[..., Session], content: str, stored: bool
+) -> None:
+    async def script(client: Client) -> bool:
+        result = await client.call_tool("write_artifact", {"path": "doc.xml", "content": content})
+        if result.is_error:
+            text = "".join(getattr(block, "text", "") for block in result.content)
+            assert "stores text as UTF-8" in text
+        return not result.is_error
+
+    assert serve()(script) is stored
