@@ -144,7 +144,8 @@ class InvalidNameError(GitWorktreeError, ValueError):
             ``"ref-name"`` (git's ref name rules), ``"too-long"``, ``"shadows-revision"``
             (a checkpoint name that reads as HEAD, a commit id, ``origin/...``),
             ``"remote-name"``, ``"trailer-key"``, ``"reserved-trailer"``
-            (``Gitworktree-*``), ``"identity"`` (not ``Name <email>``), ``"date"``;
+            (``Gitworktree-*``), ``"nul-character"`` (a NUL in a commit message or
+            trailer), ``"identity"`` (not ``Name <email>``), ``"date"``;
             ``None`` when none of these.
     """
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -58,7 +59,7 @@ from gitworktree.history._objects.commits import (
 from gitworktree.history._objects.log import walk_commits
 from gitworktree.history._objects.rawtrees import diff_tree_files, read_tree
 from gitworktree.history._objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
-from gitworktree.history._refs.checkpoints import Checkpoint
+from gitworktree.history._refs.checkpoints import Checkpoint, check_checkpoint_name
 from gitworktree.history._refs.refs import HEAD, branch_ref, read_ref
 from gitworktree.history._refs.revisions import resolve_revision
 from gitworktree.history._repository_checkpoints import CheckpointOperations
@@ -424,6 +425,10 @@ class Repository:
             limit: at most this many commits; only those are read and described.
             rev: where to start; on an unborn branch the log of ``HEAD`` is empty.
         """
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be 0 or more, not {limit}")
+        if limit is not None and limit > sys.maxsize:
+            limit = None  # more commits than any history holds: all of them
         if rev in ("HEAD", "@") and self.head is None:
             return []
         start = resolve_revision(self._repo, rev)
@@ -708,7 +713,6 @@ class Repository:
     # -- restoring -------------------------------------------------------------------
 
     @translates_damage
-    @exclusive
     def restore(
         self,
         target: str | Checkpoint,
@@ -751,14 +755,29 @@ class Repository:
                 symbolic link that leads out; nothing was written.
             InvalidNameError: a trailer key is a reserved ``Gitworktree-*`` one.
         """
-        from gitworktree.history._worktree.inprogress import check_no_operation_in_progress
-
         check_caller_text(None, trailers)
         if hard and paths is not None:
             raise ValueError("restore(hard=True) moves the whole branch; paths= cannot be used")
         self._require_work_tree()
+        # A target that names nothing is refused before the writer lock is taken, so that
+        # a refusal leaves `.git` as it was (the lock's file is made on first use).
+        self._restore_target(target)
+        return self._restore_locked(target, paths, hard, author, artifacts, trailers)
+
+    @exclusive
+    def _restore_locked(
+        self,
+        target: str | Checkpoint,
+        paths: Sequence[str] | None,
+        hard: bool,
+        author: str | None,
+        artifacts: Callable[[str], bool] | None,
+        trailers: Mapping[str, str] | None,
+    ) -> CommitInfo:
+        from gitworktree.history._worktree.inprogress import check_no_operation_in_progress
+
         check_head(self._repo)  # a HEAD that names no branch or commit: refused, as mount does
-        sha, label = self._restore_target(target)
+        sha, label = self._restore_target(target)  # again: a ref may have moved meanwhile
         check_no_operation_in_progress(self._repo)  # before its files read as local edits
         with naming_commit(sha):
             return self._restore(sha, label, paths, hard, author, artifacts, trailers)
@@ -931,6 +950,8 @@ class Repository:
             InvalidNameError: if ``name`` is not a valid git ref name, or reads as another
                 revision: ``HEAD``, a commit id, ``origin/...`` (see `shadowing_reason`).
         """
+        if name is not None:
+            check_checkpoint_name(name)  # before the writer lock: a refusal leaves .git as it was
         return self._checkpoints.create_checkpoint(name, rev)
 
     def delete_checkpoint(self, name: str) -> None:
@@ -939,6 +960,8 @@ class Repository:
         Raises:
             CheckpointError: if there is no checkpoint by that name.
         """
+        # Looked up before the writer lock is taken: a refusal leaves .git as it was.
+        self._checkpoints.checkpoint(name)
         self._checkpoints.delete_checkpoint(name)
 
     # -- remotes (see RemoteOperations) ------------------------------------------------

@@ -50,7 +50,8 @@ def check_trailer_key(key: str) -> str:
 
 
 def check_caller_text(message: str | None, trailers: Mapping[str, str] | None = None) -> None:
-    """Refuse a caller's message or trailers that carry a reserved ``Gitworktree-*`` trailer.
+    """Refuse a caller's message or trailers that carry a reserved ``Gitworktree-*`` trailer
+    or a NUL character.
 
     Args:
         message: the message a caller gave (``None``: none given).
@@ -58,8 +59,10 @@ def check_caller_text(message: str | None, trailers: Mapping[str, str] | None = 
 
     Raises:
         InvalidNameError: naming the reserved key, if a trailer key starts with
-            ``Gitworktree-`` (in any case), or a line of the message reads as one.
+            ``Gitworktree-`` (in any case), or a line of the message reads as one; or
+            the text, if the message or a trailer holds a NUL character.
     """
+    _refuse_nul(message or "", trailers)
     for key in trailers or {}:
         if key.lower().startswith(RESERVED_PREFIX.lower()):
             raise InvalidNameError(key, _RESERVED_REASON, reason="reserved-trailer")
@@ -70,6 +73,17 @@ def check_caller_text(message: str | None, trailers: Mapping[str, str] | None = 
             f"{_RESERVED_REASON} (found in the message)",
             reason="reserved-trailer",
         )
+
+
+def _refuse_nul(message: str, trailers: Mapping[str, str] | None) -> None:
+    for text in [message, *(trailers or {}).keys(), *(trailers or {}).values()]:
+        if "\0" in text:
+            raise InvalidNameError(
+                text[:60],
+                "a commit message or trailer cannot hold a NUL character: git refuses one, "
+                "and `git log` would show the message cut there; remove it",
+                reason="nul-character",
+            )
 
 
 _RESERVED_REASON = (
@@ -91,8 +105,10 @@ def compose_message(message: str, trailers: Mapping[str, str] | None = None) -> 
 
     Raises:
         ValueError: if the message is empty.
-        InvalidNameError: if a trailer key is not a valid git trailer key.
+        InvalidNameError: if a trailer key is not a valid git trailer key, or the message
+            or a trailer holds a NUL character.
     """
+    _refuse_nul(message, trailers)  # every commit's last check, whoever composed it
     text = message.rstrip()
     if not text:
         raise ValueError("a commit message must not be empty")
