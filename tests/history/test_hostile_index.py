@@ -8,6 +8,7 @@ leave one git reads as another tree. Each is refused before anything is written.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,3 +92,26 @@ def test_an_index_git_lists_but_a_commit_cannot_patch_is_refused_untouched(
     assert "git reset" in str(raised.value)
     assert index.read_bytes() == hostile
     assert git(root, "rev-parse", "HEAD") == head
+
+
+def test_a_version_4_strip_count_of_endless_continuation_bytes_is_refused_at_once(
+    tmp_path: Path,
+) -> None:
+    # A mebibyte of 0xff where the second entry's strip count starts: read as one
+    # number, each byte growing it, that took minutes (quadratic); git stops at overflow.
+    root = make_repository(tmp_path / "repo", "4")
+    index = root / ".git" / "index"
+    hostile = rewrite_entries(
+        index, lambda entries: [entries[0], entries[1][:62] + b"\xff" * (1 << 20), *entries[1:]]
+    )
+    started = time.monotonic()
+
+    with (
+        Repository.open(root) as repository,
+        pytest.raises(RepositoryError, match="drops more than the previous path"),
+    ):
+        repository.commit_changes({"abc/def1": b"new\n"}, message="ours")
+
+    # Milliseconds when stopped at once; about two minutes when the whole run is read.
+    assert time.monotonic() - started < 20
+    assert index.read_bytes() == hostile

@@ -21,6 +21,7 @@ __all__ = ["V4Entries", "encode_all_v4", "parse_v4_entries", "splice_v4"]
 
 _EXTENDED = 0x4000
 _NAME_MASK = 0x0FFF
+_DROPS_TOO_MUCH = "an entry drops more than the previous path holds"
 
 
 class V4Entries(NamedTuple):
@@ -54,6 +55,9 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
             byte = raw[at]
             drop = byte & 127
             while byte & 128:  # git's offset varint: each continuation adds one
+                if drop > len(previous):  # it only grows: stop now, not after a
+                    # megabyte of continuation bytes made into one number (quadratic)
+                    raise ValueError(_DROPS_TOO_MUCH)
                 at += 1
                 byte = raw[at]
                 drop = ((drop + 1) << 7) | (byte & 127)
@@ -61,7 +65,7 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
             if end < 0:
                 raise IndexError  # no NUL before the extensions
             if drop > len(previous):
-                raise ValueError("an entry drops more than the previous path holds")
+                raise ValueError(_DROPS_TOO_MUCH)
             path = previous[: len(previous) - drop] + raw[at + 1 : end]
             # git reads the path's length from the flags, not up to the NUL: an entry
             # whose two lengths differ is read by git as other bytes than by us.
