@@ -50,12 +50,14 @@ REFUSED = {
     "a_folder_in_another_case": ({"work/other.json": b"{}\n"}, "Work"),
     "a_file_in_another_case": ({"Work/Notes.json": b"{}\n"}, "Work/notes.json"),
     "two_new_paths_of_one_commit": ({"new/a.json": b"1\n", "New/b.json": b"2\n"}, "New"),
+    # The old spelling is looked up in the tree the commit is made on: two commits.
+    "a_rename_by_case_alone": ({"readme.txt": None, "README.txt": b"hello\n"}, "readme.txt"),
 }
 
 
 @pytest.mark.parametrize(("changes", "twin"), REFUSED.values(), ids=REFUSED.keys())
 def test_with_ignore_case_a_path_git_would_fold_is_refused_and_nothing_is_written(
-    tmp_path: Path, changes: dict[str, bytes], twin: str
+    tmp_path: Path, changes: dict[str, bytes | None], twin: str
 ) -> None:
     root = make_repository(tmp_path / "repo", {"core.ignoreCase": "true"})
     index = (root / ".git" / "index").read_bytes()
@@ -84,6 +86,23 @@ def test_paths_spelled_as_tracked_or_new_everywhere_are_committed(
 
     assert git(root, "status", "--porcelain") == ""
     assert git(root, "ls-files").split() == sorted([*TRACKED, "Work/more.json", "other/x.json"])
+
+
+def test_with_ignore_case_the_same_name_in_folders_of_other_names_is_no_twin(
+    tmp_path: Path,
+) -> None:
+    # Case is compared along one path, folder by folder: `other/README.TXT` and
+    # `Work/Readme.txt` name no tracked path in another case.
+    root = make_repository(
+        tmp_path / "repo", {"core.ignoreCase": "true", "core.precomposeUnicode": "true"}
+    )
+    changes = {"other/README.TXT": b"1\n", "Work/Readme.txt": b"2\n", f"Work/{CAFE_NFC}": b"{}\n"}
+
+    with Repository.open(root) as repository:
+        repository.commit_changes(changes, message="ours")
+
+    assert git(root, "status", "--porcelain") == ""
+    assert set(changes) <= set(git(root, "-c", "core.quotePath=false", "ls-files").split())
 
 
 def test_without_ignore_case_paths_differing_in_case_are_two_paths_as_in_git(

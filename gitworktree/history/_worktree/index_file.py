@@ -24,6 +24,8 @@ with `UnsupportedIndexError` before anything is changed.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import os
 import stat
 import struct
@@ -394,6 +396,28 @@ def _parse_entries(
     return paths, entries, extended, pos
 
 
+def _check_order(paths: list[bytes], entries: list[bytes]) -> None:
+    """Refuse entries out of git's order: by path, a path once, or at stages 1-3 rising.
+
+    git keeps them so and lists such an index as it finds it; but a commit looks entries
+    up by bisection and rebuilds the cache tree from their count, so a path listed twice
+    (say) would leave an index whose cache tree git reads as another tree.
+
+    Raises:
+        ValueError: naming the first path out of order.
+    """
+    if all(map(operator.lt, paths, itertools.islice(paths, 1, None))):
+        return  # the usual index: strictly rising, checked in C
+    for at in range(1, len(paths)):
+        before, path = paths[at - 1], paths[at]
+        if before < path:
+            continue
+        stages = (entries[at - 1][60] >> 4) & 3, (entries[at][60] >> 4) & 3
+        if before == path and 0 < stages[0] < stages[1]:
+            continue  # the sides of a conflict
+        raise ValueError(f"entries out of order or repeated at {path.decode('utf-8', 'replace')!r}")
+
+
 def _required_kind(name: bytes) -> str:
     """What a required extension git wrote is, in the words of `UnsupportedIndexError`."""
     kind = {b"link": "a split index", b"sdir": "a sparse index"}.get(name)
@@ -639,7 +663,8 @@ def read_index_file(path: str, raw: bytes) -> IndexFile | None:
     """Parse the bytes of the index at ``path``, reusing the last parse if they are equal.
 
     Raises:
-        ValueError: as `parse_index`.
+        ValueError: as `parse_index`, or if the entries are not in git's order (a path
+            listed twice, say), which a commit's bisection and cache tree rely on.
     """
     with _CACHE_LOCK:
         cached = _CACHE.get(path)
@@ -647,6 +672,7 @@ def read_index_file(path: str, raw: bytes) -> IndexFile | None:
         return cached
     parsed = parse_index(raw, os.path.dirname(path))
     if parsed is not None:
+        _check_order(parsed.paths, parsed.entries)
         remember(path, parsed)
     return parsed
 

@@ -20,6 +20,8 @@ from typing import NamedTuple
 __all__ = ["V4Entries", "encode_all_v4", "parse_v4_entries", "splice_v4"]
 
 _EXTENDED = 0x4000
+_NAME_MASK = 0x0FFF
+_DROPS_TOO_MUCH = "an entry drops more than the previous path holds"
 
 
 class V4Entries(NamedTuple):
@@ -36,7 +38,8 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
     """The ``count`` entries of the version 4 index ``raw``, from byte ``start``.
 
     Raises:
-        ValueError: if an entry is truncated or drops more than its predecessor's path.
+        ValueError: if an entry is truncated, drops more than its predecessor's path, or
+            has a path whose length is not the one its flags record.
     """
     paths: list[bytes] = []
     entries: list[bytes] = []
@@ -52,6 +55,9 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
             byte = raw[at]
             drop = byte & 127
             while byte & 128:  # git's offset varint: each continuation adds one
+                if drop > len(previous):  # it only grows: stop now, not after a
+                    # megabyte of continuation bytes made into one number (quadratic)
+                    raise ValueError(_DROPS_TOO_MUCH)
                 at += 1
                 byte = raw[at]
                 drop = ((drop + 1) << 7) | (byte & 127)
@@ -59,8 +65,12 @@ def parse_v4_entries(raw: bytes, count: int, start: int, body_end: int) -> V4Ent
             if end < 0:
                 raise IndexError  # no NUL before the extensions
             if drop > len(previous):
-                raise ValueError("an entry drops more than the previous path holds")
+                raise ValueError(_DROPS_TOO_MUCH)
             path = previous[: len(previous) - drop] + raw[at + 1 : end]
+            # git reads the path's length from the flags, not up to the NUL: an entry
+            # whose two lengths differ is read by git as other bytes than by us.
+            if (raw[pos + 60] << 8 | raw[pos + 61]) & _NAME_MASK != min(len(path), _NAME_MASK):
+                raise ValueError("an entry's path length differs from its flags")
             paths.append(path)
             entries.append(raw[pos : pos + head] + path + _padding(head, len(path)))
             compressed.append(raw[pos : end + 1])
