@@ -405,13 +405,8 @@ def _register_writes(server: MCPServer[Any], workspace: Workspace, audit: Audit)
         The reply is the commit (id, author, trailers) and its paths; if any staged
         artifact is invalid the call fails with every issue and nothing is written.
         """
-        if "\x00" in message:
-            # git refuses a NUL in a message, and `git log` would show it cut at the NUL:
-            # an auditor would not see the rest.
-            raise ToolError(
-                "commit refused, nothing was written: the message holds a NUL character, "
-                "which git cannot show (git log cuts the message there); remove it"
-            )
+        # A NUL in the message is refused by the library (InvalidNameError), before
+        # anything is written: git cannot show one.
         call = partial(
             workspace.commit,
             _stage_key(ctx),

@@ -80,8 +80,8 @@ def _refuse_nul(message: str, trailers: Mapping[str, str] | None) -> None:
         if "\0" in text:
             raise InvalidNameError(
                 text[:60],
-                "a commit message or trailer cannot hold a NUL character: git refuses one, "
-                "and `git log` would show the message cut there; remove it",
+                "the commit message or a trailer holds a NUL character, which git refuses "
+                "(`git log` would show the message cut there); remove it",
                 reason="nul-character",
             )
 
