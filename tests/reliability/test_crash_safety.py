@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.reliability.crash import run_campaign
 
 SEED = int(os.environ.get("GITWORKTREE_CRASH_SEED", "20261121"))
 KILLS = int(os.environ.get("GITWORKTREE_CRASH_KILLS", "200"))
 
 
+@pytest.mark.long
 def test_sigkill_at_random_points_never_corrupts_or_loses_state(tmp_path: Path) -> None:
     report = run_campaign(tmp_path / "repo", seed=SEED, kills=KILLS)
     assert report.kills == KILLS
@@ -23,6 +26,7 @@ def test_sigkill_at_random_points_never_corrupts_or_loses_state(tmp_path: Path) 
     assert report.packs > 0  # loose objects were packed along the way, kills or not
 
 
+@pytest.mark.long
 def test_sigkill_with_a_split_index_never_corrupts_or_loses_state(tmp_path: Path) -> None:
     kills = max(KILLS // 4, 20)
     report = run_campaign(tmp_path / "repo", seed=SEED + 1, kills=kills, split_index=True)
