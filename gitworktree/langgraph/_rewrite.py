@@ -45,9 +45,11 @@ def rewrite_without(store: ThreadStore, tip: ObjectID, checkpoints: set[str]) ->
     heads = replaced[tip]
     if len(heads) <= 1:
         return heads[0] if heads else None
-    # The tip was dropped and had several kept ancestors: the newest of them becomes the
-    # tip, with the others as extra parents, so that none becomes unreachable.
-    newest = max(heads, key=lambda sha: _seq(store.commit(sha)))
+    # The tip was dropped and had several kept ancestors: the newest checkpoint among them
+    # becomes the tip, with the others as extra parents, so that none becomes unreachable.
+    # A checkpoint, not a newer writes commit (writes stored late, with async durability,
+    # sit after the next checkpoint): `git log --first-parent` then follows checkpoints.
+    newest = max(heads, key=lambda sha: _rank(store.commit(sha)))
     others = [sha for sha in heads if sha != newest]
     commit = store.commit(newest)
     return _copy(store, commit, _unique([*commit.parents, *others]))
@@ -94,9 +96,12 @@ def _writes_tree(store: ThreadStore, commit: Commit, parents: list[ObjectID]) ->
     return store.write_tree(root)
 
 
-def _seq(commit: Commit) -> int:
+def _rank(commit: Commit) -> tuple[bool, int]:
+    """Checkpoints before writes commits, then the later on the ref first."""
     trailers = parse_trailers(commit.message)
-    return -1 if trailers is None else trailers.seq
+    if trailers is None:
+        return False, -1
+    return trailers.kind == "checkpoint", trailers.seq
 
 
 def _unique(shas: Iterable[ObjectID]) -> list[ObjectID]:

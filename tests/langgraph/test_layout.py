@@ -291,3 +291,32 @@ def test_delete_for_runs_leaves_no_value_of_the_deleted_run_reachable(tmp_path: 
     assert only.metadata["run_id"] == "kept-run"
     assert only.pending_writes == [("t2", "token", "public-write")]
     fsck(tmp_path)
+
+
+def test_after_delete_for_runs_first_parent_log_lists_the_kept_checkpoints_when_writes_came_late(
+    tmp_path: Path,
+) -> None:
+    # With async durability the writes of a step can land after the next checkpoint, so
+    # the ref's tip is a writes commit when the next run starts. Dropping that next run
+    # must leave a checkpoint, not a writes commit, at the tip: `git log --first-parent`
+    # follows the kept checkpoints' lineage and nothing else.
+    saver = GitSaver(tmp_path)
+
+    def put(parent: Any, step: int, run_id: str) -> Any:
+        checkpoint = empty_checkpoint()
+        checkpoint["channel_values"] = {"n": step}
+        checkpoint["channel_versions"] = {"n": step + 2}
+        config = {"configurable": {**parent["configurable"], "run_id": run_id}}
+        return saver.put(config, checkpoint, {"source": "loop", "step": step}, {"n": step + 2})
+
+    root = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+    first = put(root, -1, "kept")
+    second = put(first, 0, "kept")
+    saver.put_writes(first, [("n", "late")], task_id="late-task")  # after `second`
+    put(second, 1, "dropped")
+    saver.delete_for_runs(["dropped"])
+    subjects = git_lines(tmp_path, "log", "--first-parent", "--format=%s", namespace_ref("t", ""))
+    assert [subject.split(" (")[0] for subject in subjects] == ["step 0", "step -1"]
+    assert [item.metadata["step"] for item in saver.list(thread("t"))] == [0, -1]
+    assert saver.get_tuple(first).pending_writes == [("late-task", "n", "late")]
+    fsck(tmp_path)
