@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from dulwich.errors import WrongObjectException
 from dulwich.objects import Commit, ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
@@ -32,6 +33,7 @@ from gitworktree.history._core.identity import Signature
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._objects.rawtrees import (
     RawTree,
+    read_blob,
     read_tree,
     write_blob,
     write_object,
@@ -125,11 +127,11 @@ class BlobCache:
         if data is not None:
             return data
         try:
-            type_num, data = repo.object_store.get_raw(blob_id)
+            data = read_blob(repo.object_store, blob_id)
         except KeyError:
             raise RepositoryError(repo.path, f"object {blob_id.decode()} is missing") from None
-        if type_num != 3:
-            raise RepositoryError(repo.path, f"object {blob_id.decode()} is not a blob")
+        except WrongObjectException:
+            raise RepositoryError(repo.path, f"object {blob_id.decode()} is not a blob") from None
         self.put(blob_id, data)
         return data
 

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from dulwich.object_store import BaseObjectStore
-from dulwich.objects import Blob, ObjectID
+from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
 from gitworktree.errors import UnsafePathError
-from gitworktree.history._core.damage import load_object
 from gitworktree.history._core.untrusted import naming_commit
 from gitworktree.history._objects.commits import load_commit
-from gitworktree.history._objects.rawtrees import iter_tree_files
+from gitworktree.history._objects.rawtrees import iter_tree_files, read_blob
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._refs.refs import HEAD, read_ref
 from gitworktree.history._worktree.attributes import WorktreeFilters
@@ -76,8 +75,7 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
                 "changed. Remove it, then discard again",
                 root=repo.path,
             )
-        blob = load_object(store, sha, Blob)
-        files[change.path] = WorktreeFile(mode, blob.as_raw_string())
+        files[change.path] = WorktreeFile(mode, read_blob(store, sha))
         shas[change.path] = sha.decode("ascii")
     if not files:
         return []
@@ -197,8 +195,7 @@ def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tupl
 
 
 def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
-    blob = load_object(store, target[1], Blob)
-    return WorktreeFile(target[0], blob.as_raw_string())
+    return WorktreeFile(target[0], read_blob(store, target[1]))
 
 
 def _lstat(root: Path, path: str) -> os.stat_result:
