@@ -33,7 +33,7 @@ from gitworktree.history._core.identity import Signature
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
 from gitworktree.history._objects.rawtrees import (
     RawTree,
-    read_blob,
+    blob_content,
     read_tree,
     write_blob,
     write_object,
@@ -127,7 +127,7 @@ class BlobCache:
         if data is not None:
             return data
         try:
-            data = read_blob(repo.object_store, blob_id)
+            data = blob_content(repo.object_store, blob_id)
         except KeyError:
             raise RepositoryError(repo.path, f"object {blob_id.decode()} is missing") from None
         except WrongObjectException:

@@ -40,12 +40,12 @@ __all__ = [
     "EMPTY_TREE",
     "RawTree",
     "TreeDiff",
+    "blob_content",
     "diff_tree_files",
     "diff_tree_paths",
     "has_object",
     "iter_tree_files",
     "lookup_path",
-    "read_blob",
     "read_tree",
     "write_blob",
     "write_object",
@@ -314,7 +314,7 @@ def _loose_path(store: DiskObjectStore, sha: ObjectID) -> str:
     return os.path.join(os.fspath(store.path), text[:2], text[2:])
 
 
-def read_blob(store: BaseObjectStore, blob_id: ObjectID) -> bytes:
+def blob_content(store: BaseObjectStore, blob_id: ObjectID) -> bytes:
     """The content of blob ``blob_id``.
 
     A loose blob is read directly: dulwich looks in its packs first and, on a miss,

@@ -6,12 +6,11 @@ import stat
 from typing import NamedTuple
 
 from dulwich.object_store import BaseObjectStore
-from dulwich.objects import S_ISGITLINK, Blob, ObjectID
+from dulwich.objects import S_ISGITLINK, ObjectID
 
 from gitworktree.errors import NodeKindError
-from gitworktree.history._core.damage import load_object
 from gitworktree.history._core.paths import decode_path, encode_path
-from gitworktree.history._objects.rawtrees import lookup_path, read_tree
+from gitworktree.history._objects.rawtrees import blob_content, lookup_path, read_tree
 
 __all__ = ["TreeItem", "list_tree_items", "lookup_entry", "read_blob"]
 
@@ -52,7 +51,7 @@ def read_blob(store: BaseObjectStore, tree: ObjectID, path: str) -> bytes | None
         return None
     if stat.S_ISDIR(entry[0]):
         raise NodeKindError(path, "file", "directory")
-    return load_object(store, entry[1], Blob).as_raw_string()
+    return blob_content(store, entry[1])
 
 
 def list_tree_items(store: BaseObjectStore, tree: ObjectID, directory: str) -> list[TreeItem]:

@@ -22,7 +22,7 @@ from gitworktree.atomic import is_temporary
 from gitworktree.errors import UnsafePathError
 from gitworktree.history._core.untrusted import naming_commit
 from gitworktree.history._objects.commits import load_commit
-from gitworktree.history._objects.rawtrees import iter_tree_files, read_blob
+from gitworktree.history._objects.rawtrees import blob_content, iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._refs.refs import HEAD, read_ref
 from gitworktree.history._worktree.attributes import WorktreeFilters
@@ -75,7 +75,7 @@ def _discard(repo: Repo, head: ObjectID | None, prefixes: Sequence[str]) -> list
                 "changed. Remove it, then discard again",
                 root=repo.path,
             )
-        files[change.path] = WorktreeFile(mode, read_blob(store, sha))
+        files[change.path] = WorktreeFile(mode, blob_content(store, sha))
         shas[change.path] = sha.decode("ascii")
     if not files:
         return []
@@ -195,7 +195,7 @@ def _committed_entries(repo: Repo, head_tree: ObjectID | None) -> dict[str, tupl
 
 
 def _worktree_file(store: BaseObjectStore, target: tuple[int, ObjectID]) -> WorktreeFile:
-    return WorktreeFile(target[0], read_blob(store, target[1]))
+    return WorktreeFile(target[0], blob_content(store, target[1]))
 
 
 def _lstat(root: Path, path: str) -> os.stat_result:

@@ -14,7 +14,7 @@ from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.history._core.damage import MissingObjectError
-from gitworktree.history._objects.rawtrees import read_blob
+from gitworktree.history._objects.rawtrees import blob_content
 
 
 def _git(root: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -48,12 +48,14 @@ def test_a_blob_reads_as_git_stored_it(repo: Repo, packed: bool) -> None:
         )
         _git(root, "repack", "-a", "-d", "-q")
         assert not (root / ".git" / "objects" / sha[:2].decode()).exists()
-    assert read_blob(repo.object_store, sha) == data == _git(root, "cat-file", "blob", sha.decode())
+    assert (
+        blob_content(repo.object_store, sha) == data == _git(root, "cat-file", "blob", sha.decode())
+    )
 
 
 def test_a_missing_blob_is_a_missing_object(repo: Repo) -> None:
     with pytest.raises(MissingObjectError):
-        read_blob(repo.object_store, ObjectID(b"1" * 40))
+        blob_content(repo.object_store, ObjectID(b"1" * 40))
 
 
 def test_a_tree_asked_for_as_a_blob_is_refused(repo: Repo) -> None:
@@ -61,7 +63,7 @@ def test_a_tree_asked_for_as_a_blob_is_refused(repo: Repo) -> None:
     tree = ObjectID(_git(root, "mktree", data=b"").strip())
     _git(root, "hash-object", "-w", "-t", "tree", "--stdin", data=b"")
     with pytest.raises(WrongObjectException):
-        read_blob(repo.object_store, tree)
+        blob_content(repo.object_store, tree)
 
 
 def test_a_loose_blob_that_does_not_inflate_is_left_to_the_store_to_refuse(repo: Repo) -> None:
@@ -71,4 +73,4 @@ def test_a_loose_blob_that_does_not_inflate_is_left_to_the_store_to_refuse(repo:
     path.chmod(0o644)
     path.write_bytes(b"not zlib at all")
     with pytest.raises(ObjectFormatException):  # what the damage translation maps
-        read_blob(repo.object_store, sha)
+        blob_content(repo.object_store, sha)
