@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gitworktree.atomic import atomic_write
-from gitworktree.errors import CheckpointError
+from gitworktree.compat.wellformed._errors import CheckpointError
 
 __all__ = ["Checkpoint", "MultiFileCheckpoint"]
 
@@ -30,10 +30,17 @@ class Checkpoint:
     def __init__(
         self,
         filepath: str | os.PathLike[str],
-        original_content: str | bytes | None,
+        original_content: str | bytes | None = None,
         mode: int = 0o644,
+        *,
+        content: str | None = None,
+        document_cls: type | None = None,
     ) -> None:
         self.filepath = Path(filepath)
+        # wellformed built checkpoints as Checkpoint(filepath=, content=, document_cls=).
+        if content is not None:
+            original_content = content
+        self.document_cls = document_cls
         if isinstance(original_content, str):
             original_content = original_content.encode("utf-8")
         self._original = original_content
@@ -63,6 +70,11 @@ class Checkpoint:
     @property
     def active(self) -> bool:
         """Whether ``restore()`` or ``discard()`` may still be called."""
+        return self._active
+
+    @property
+    def is_active(self) -> bool:
+        """wellformed's name for ``active``."""
         return self._active
 
     def restore(self) -> None:
@@ -104,30 +116,63 @@ class MultiFileCheckpoint:
     """Several checkpoints that succeed or roll back together.
 
     ``restore()`` restores every checkpoint that is still active, the last added first,
-    so edits are undone in the reverse of the order they were made.
+    so edits are undone in the reverse of the order they were made. Like a single
+    checkpoint, the group is used once: ``add``, ``restore`` or ``discard`` after a
+    ``restore()`` or ``discard()`` raises ``CheckpointError``.
     """
 
     def __init__(self, checkpoints: Iterable[Checkpoint] = ()) -> None:
         self.checkpoints: list[Checkpoint] = list(checkpoints)
+        self._used = False
 
     def add(self, checkpoint: Checkpoint) -> Checkpoint:
-        """Add a checkpoint to the group; returns it."""
+        """Add a checkpoint to the group; returns it.
+
+        Raises:
+            CheckpointError: the group was already restored or discarded.
+        """
+        self._check_unused("add to")
         self.checkpoints.append(checkpoint)
         return checkpoint
 
     @property
     def active(self) -> bool:
         """Whether any checkpoint of the group is still active."""
-        return any(checkpoint.active for checkpoint in self.checkpoints)
+        return not self._used and any(checkpoint.active for checkpoint in self.checkpoints)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the group was neither restored nor discarded (wellformed's name)."""
+        return not self._used
 
     def restore(self) -> None:
-        """Restore every active checkpoint, last added first."""
+        """Restore every active checkpoint, last added first.
+
+        Raises:
+            CheckpointError: the group was already used, or a file cannot be restored
+                (the checkpoints not yet restored stay active: retry ``restore()``).
+        """
+        self._check_unused("restore")
         for checkpoint in reversed(self.checkpoints):
             if checkpoint.active:
                 checkpoint.restore()
+        self._used = True
 
     def discard(self) -> None:
-        """Discard every active checkpoint."""
+        """Discard every active checkpoint.
+
+        Raises:
+            CheckpointError: the group was already restored or discarded.
+        """
+        self._check_unused("discard")
         for checkpoint in self.checkpoints:
             if checkpoint.active:
                 checkpoint.discard()
+        self._used = True
+
+    def _check_unused(self, action: str) -> None:
+        if self._used:
+            paths = ", ".join(str(checkpoint.filepath) for checkpoint in self.checkpoints)
+            raise CheckpointError(
+                paths, f"cannot {action} the multi-file checkpoint: it was already used"
+            )
