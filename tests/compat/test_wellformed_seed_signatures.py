@@ -248,3 +248,23 @@ def test_an_xml_document_s_tree_is_its_parsed_root() -> None:
 
     doc = Free.from_content("<note/>")
     assert doc.tree is doc.parsed and doc.tree.tag == "note"
+
+
+@dataclass
+class SetCount(DocumentMutation[dict]):
+    """A mutation with a parameter, written as a dataclass as wellformed's base is one."""
+
+    value: int = 0
+
+    async def execute(self, content: str, parsed: dict) -> str:
+        return json.dumps({**parsed, "count": self.value})
+
+
+def test_a_dataclass_mutation_takes_name_description_and_its_fields() -> None:
+    mutation = SetCount(name="set", description="set the count", value=7)
+    new = run(Toy.from_content('{"count": 1}').apply(mutation))
+    assert (mutation.name, mutation.description, new.parsed) == (
+        "set",
+        "set the count",
+        {"count": 7},
+    )

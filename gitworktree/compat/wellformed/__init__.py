@@ -5,10 +5,9 @@ Code written for ``wellformed`` runs with its imports changed from ``wellformed`
 why, is in ``docs/migrating.md``.
 """
 
-from gitworktree.artifacts.document import DocumentMutation
 from gitworktree.compat.wellformed._checkpoints import Checkpoint, MultiFileCheckpoint
 from gitworktree.compat.wellformed._directory import DirectoryCheckpoint
-from gitworktree.compat.wellformed._document import ValidatedDocument
+from gitworktree.compat.wellformed._document import DocumentMutation, ValidatedDocument
 from gitworktree.compat.wellformed._errors import (
     CheckpointError,
     DocumentIntegrityError,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from gitworktree import errors as core
-from gitworktree.artifacts.document import DocumentMutation
+from gitworktree.artifacts import document as native
 from gitworktree.atomic import atomic_write
 from gitworktree.compat.wellformed._checkpoints import Checkpoint
 from gitworktree.compat.wellformed._errors import (
@@ -33,6 +33,20 @@ from gitworktree.validation.loop import FixingLoop, FixingLoopResult
 __all__ = ["DocumentMutation", "ValidatedDocument"]
 
 P = TypeVar("P")
+M = TypeVar("M")
+
+
+@dataclass
+class DocumentMutation(native.DocumentMutation[M]):
+    """wellformed's mutation: a dataclass with a ``name`` and a ``description``.
+
+    Subclass it and override ``async execute(content, parsed) -> str``; a subclass may be
+    a ``@dataclass`` with fields of its own (``SetCount(name="set", value=7)``). It is a
+    ``gitworktree.DocumentMutation`` too, so native documents take it.
+    """
+
+    name: str
+    description: str = ""
 
 
 @dataclass(repr=False)
@@ -166,7 +180,7 @@ class ValidatedDocument(Generic[P]):
 
     async def apply(
         self,
-        mutation: DocumentMutation[P],
+        mutation: native.DocumentMutation[P],
         max_attempts: int | None = None,
         *,
         max_fix_attempts: int | None = None,
