@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,3 +269,9 @@ def test_a_dataclass_mutation_takes_name_description_and_its_fields() -> None:
         "set the count",
         {"count": 7},
     )
+
+
+def test_checkpoint_is_generic_in_its_document_as_wellformed_annotates_it() -> None:
+    # wellformed's doc.checkpoint() returns Checkpoint[Self]; annotations naming
+    # Checkpoint[Note] are evaluated at definition time without __future__ annotations.
+    assert typing.get_origin(Checkpoint[Toy]) is Checkpoint

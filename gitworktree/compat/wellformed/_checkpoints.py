@@ -11,15 +11,21 @@ import contextlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from gitworktree.atomic import atomic_write
 from gitworktree.compat.wellformed._errors import CheckpointError
 
 __all__ = ["Checkpoint", "MultiFileCheckpoint"]
 
+D = TypeVar("D")
 
-class Checkpoint:
+
+class Checkpoint(Generic[D]):
     """The content of one file (or its absence) at one moment, to restore on failure.
+
+    Generic in the document class it was taken for (``Checkpoint[Note]``), as in
+    wellformed.
 
     Attributes:
         filepath: the file.
@@ -48,7 +54,7 @@ class Checkpoint:
         self._active = True
 
     @classmethod
-    def create(cls, filepath: str | os.PathLike[str]) -> Checkpoint:
+    def create(cls, filepath: str | os.PathLike[str]) -> Checkpoint[Any]:
         """Capture ``filepath`` as it is now (a missing file is captured as missing).
 
         Raises:
@@ -121,11 +127,11 @@ class MultiFileCheckpoint:
     ``restore()`` or ``discard()`` raises ``CheckpointError``.
     """
 
-    def __init__(self, checkpoints: Iterable[Checkpoint] = ()) -> None:
-        self.checkpoints: list[Checkpoint] = list(checkpoints)
+    def __init__(self, checkpoints: Iterable[Checkpoint[Any]] = ()) -> None:
+        self.checkpoints: list[Checkpoint[Any]] = list(checkpoints)
         self._used = False
 
-    def add(self, checkpoint: Checkpoint) -> Checkpoint:
+    def add(self, checkpoint: Checkpoint[Any]) -> Checkpoint[Any]:
         """Add a checkpoint to the group; returns it.
 
         Raises:

@@ -252,7 +252,7 @@ class ValidatedDocument(Generic[P]):
         self.filepath = target
         return target
 
-    def checkpoint(self) -> Checkpoint:
+    def checkpoint(self) -> Checkpoint[Self]:
         """A checkpoint of this document's file as it is on disk now.
 
         Raises:
