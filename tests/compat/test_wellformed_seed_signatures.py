@@ -275,3 +275,27 @@ def test_checkpoint_is_generic_in_its_document_as_wellformed_annotates_it() -> N
     # wellformed's doc.checkpoint() returns Checkpoint[Self]; annotations naming
     # Checkpoint[Note] are evaluated at definition time without __future__ annotations.
     assert typing.get_origin(Checkpoint[Toy]) is Checkpoint
+
+
+class StrictToy(Toy):
+    """Overrides wellformed's ``_validate_fn`` hook: counts above 9 are refused too."""
+
+    @classmethod
+    def _validate_fn(cls):
+        base = super()._validate_fn()
+
+        def validate(content: str) -> list[str]:
+            found = base(content)
+            return found or (["count above 9"] if json.loads(content)["count"] > 9 else [])
+
+        return validate
+
+    @classmethod
+    async def _repair(cls, content: str, errors: list[str], document_type: str) -> str:
+        return json.dumps({"count": 9})
+
+
+def test_an_overridden_validate_fn_is_what_apply_checks() -> None:
+    new = run(StrictToy.from_content('{"count": 1}').apply(SetCount(name="set", value=50)))
+    assert new.parsed == {"count": 9}
+    assert StrictToy._validate_fn()('{"count": "x"') != []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Awaitable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -267,7 +267,26 @@ class ValidatedDocument(Generic[P]):
     # --- the engine ---------------------------------------------------------------------
 
     @classmethod
+    def _validate_fn(cls) -> Callable[[str], list[str]]:
+        """The check ``apply`` and ``load_with_repair`` run: parse, then the schema.
+
+        wellformed's hook for another composition: override it, and the fixing loop
+        checks with your function instead.
+        """
+
+        def validate(content: str) -> list[str]:
+            return [issue_text(issue) for issue in cls._engine_issues(content)]
+
+        return validate
+
+    @classmethod
     def _issues(cls, content: str) -> list[ValidationIssue]:
+        if getattr(cls._validate_fn, "__func__", None) is not _DEFAULT_VALIDATE_FN:
+            return as_issues(cls._validate_fn()(content))
+        return cls._engine_issues(content)
+
+    @classmethod
+    def _engine_issues(cls, content: str) -> list[ValidationIssue]:
         try:
             cls._parse(content)
         except core.DocumentParseError as error:
@@ -284,6 +303,10 @@ class ValidatedDocument(Generic[P]):
         result = await FixingLoop(attempts).arun(content, cls._issues, repair, kind)
         log_outcome(result, kind)
         return result
+
+
+# The issues keep their lines and pointers unless a subclass composes its own check.
+_DEFAULT_VALIDATE_FN = ValidatedDocument._validate_fn.__func__  # type: ignore[attr-defined]
 
 
 def _read_text(path: Path) -> str:
