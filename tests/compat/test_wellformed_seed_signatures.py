@@ -299,3 +299,24 @@ def test_an_overridden_validate_fn_is_what_apply_checks() -> None:
     new = run(StrictToy.from_content('{"count": 1}').apply(SetCount(name="set", value=50)))
     assert new.parsed == {"count": 9}
     assert StrictToy._validate_fn()('{"count": "x"') != []
+
+
+def test_a_multi_file_restore_that_fails_on_one_file_restores_the_others_then_retries(
+    tmp_path: Path,
+) -> None:
+    first, blocked = tmp_path / "a.json", tmp_path / "dir" / "b.json"
+    blocked.parent.mkdir()
+    first.write_text("a0")
+    blocked.write_text("b0")
+    multi = MultiFileCheckpoint([Checkpoint.create(first), Checkpoint.create(blocked)])
+    first.write_text("a1")
+    blocked.unlink()
+    blocked.parent.rmdir()
+    blocked.parent.write_text("a file where the directory was")
+    with pytest.raises(CheckpointError) as caught:
+        multi.restore()
+    assert (first.read_text(), str(blocked) in str(caught.value)) == ("a0", True)
+    blocked.parent.unlink()
+    blocked.parent.mkdir()
+    multi.restore()
+    assert (blocked.read_text(), multi.is_active) == ("b0", False)

@@ -154,14 +154,28 @@ class MultiFileCheckpoint:
     def restore(self) -> None:
         """Restore every active checkpoint, last added first.
 
+        A file that cannot be restored does not stop the others: every one that can be
+        is restored, then the failures are raised together. The failed checkpoints stay
+        active, so ``restore()`` again retries just those.
+
         Raises:
-            CheckpointError: the group was already used, or a file cannot be restored
-                (the checkpoints not yet restored stay active: retry ``restore()``).
+            CheckpointError: the group was already used, or some files could not be
+                restored (named in the message).
         """
         self._check_unused("restore")
+        failed: list[CheckpointError] = []
         for checkpoint in reversed(self.checkpoints):
             if checkpoint.active:
-                checkpoint.restore()
+                try:
+                    checkpoint.restore()
+                except CheckpointError as error:
+                    failed.append(error)
+        if failed:
+            raise CheckpointError(
+                ", ".join(error.name for error in failed),
+                "partial restore, retry restore() once the cause is fixed: "
+                + "; ".join(f"{error.name}: {error}" for error in failed),
+            )
         self._used = True
 
     def discard(self) -> None:
