@@ -303,3 +303,31 @@ def test_an_annotation_that_cannot_be_resolved_is_an_error(root: RootCollection)
 
     with pytest.raises(TypeError, match="'Local'"):
         BaseMounter(root).mount(Tree)
+
+
+class InnerTree(Worktree):
+    counter: Counter
+
+
+class InLayout(LayoutAnchor):
+    inner: InnerTree
+
+
+class OuterTree(Worktree):
+    inner: InnerTree
+    layout: InLayout
+
+
+def test_a_sub_worktree_runs_in_its_own_collection_and_commits_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    tree = BaseMounter(GitMountDriver().mount(data)).mount(OuterTree)
+    tree.inner.counter.number, tree.layout.inner.counter.number = 3, 4
+    tree.inner.commit("inner only")
+    assert git_lines(data, "show", "--format=%s", "--name-only", "HEAD") == [
+        "inner only",
+        "inner/counter.json",
+    ]
+    tree.commit("the rest")
+    again = BaseMounter(GitMountDriver().mount(data)).mount(OuterTree)
+    assert (again.inner.counter.number, again.layout.inner.counter.number) == (3, 4)
+    assert git_lines(data, "status", "--porcelain") == []
