@@ -159,7 +159,8 @@ class FixingLoop:
             return as_issues(validate_fn(text))
 
         def repair(text: str, issues: Sequence[ValidationIssue], kind: str) -> str | Awaitable[str]:
-            assert chosen is not None  # a loop without a repair makes no attempts
+            if chosen is None:  # never called: a loop without a repair makes no attempts
+                return text
             return chosen(text, [issue_text(issue) for issue in issues], kind)
 
         if chosen is None:
