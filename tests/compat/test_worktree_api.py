@@ -401,3 +401,22 @@ def test_a_users_own_storage_driver_mounts_a_tree() -> None:
     tree.commit()
     again = BaseMounter(DictDriver().mount(store)).mount(CounterTree)
     assert (again.counter.number, sorted(store)) == (7, ["counter.json"])
+
+
+class Logs(LayoutAnchor):
+    """Overrides a hook without calling super(), as worktree allowed."""
+
+    counter: Counter
+
+    def initialize_collection(self, path, collection):
+        collection.touch("README.txt").write_text("logs go here")
+
+
+class WithLogs(Worktree):
+    logs: Logs
+
+
+def test_a_layout_whose_hook_skips_super_still_mounts_its_children(root: RootCollection) -> None:
+    tree = BaseMounter(root).mount(WithLogs)
+    assert (tree.logs.counter.number, tree.logs.handle().name()) == (0, "logs")
+    assert root.exists_object("logs/README.txt") and root.exists_object("logs/counter.json")
