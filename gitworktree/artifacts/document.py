@@ -42,7 +42,7 @@ from gitworktree.validation.loop import (
     run_awaitable,
 )
 
-__all__ = ["Document", "DocumentMutation"]
+__all__ = ["Document", "DocumentMutation", "bytes_hint"]
 
 P = TypeVar("P")
 M = TypeVar("M")
@@ -463,9 +463,17 @@ def _checked_text(produced: object, mutation: DocumentMutation[Any]) -> str:
     if not isinstance(produced, str):
         raise TypeError(
             f"mutation {mutation.name!r} returned {type(produced).__name__}; execute() "
-            f"must return the new content as str"
+            f"must return the new content as str{bytes_hint(produced)}"
         )
     return produced
+
+
+def bytes_hint(produced: object) -> str:
+    """A hint for the usual cause of a mutation returning bytes (empty for other types)."""
+    if not isinstance(produced, bytes | bytearray):
+        return ""
+    # lxml's default: the mistake wellformed's XML examples invite.
+    return ' (with lxml: etree.tostring(tree, encoding="unicode"))'
 
 
 def _decode_file(file: Path) -> str:

@@ -41,3 +41,22 @@ def test_a_worktree_style_item_in_a_native_tree_says_where_it_belongs(
     assert "ownership_claims()" in message and "gitworktree.compat.worktree" in message
     assert "wrap plain values" not in message
     assert not (tmp_path / "data").exists()
+
+
+class XmlBytes:
+    """lxml's etree.tostring(tree) without encoding="unicode" returns bytes."""
+
+    name = "to-bytes"
+
+    def execute(self, content, parsed):
+        return b"<note/>"
+
+
+def test_a_mutation_returning_bytes_is_told_to_return_text() -> None:
+    from gitworktree import XmlDocument
+
+    class Note(XmlDocument):
+        pass
+
+    with pytest.raises(TypeError, match=r'encoding="unicode"'):
+        Note.from_content("<note/>").apply(XmlBytes())

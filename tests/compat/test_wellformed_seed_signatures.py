@@ -320,3 +320,13 @@ def test_a_multi_file_restore_that_fails_on_one_file_restores_the_others_then_re
     blocked.parent.mkdir()
     multi.restore()
     assert (blocked.read_text(), multi.is_active) == ("b0", False)
+
+
+class ToBytes(DocumentMutation[dict]):
+    async def execute(self, content: str, parsed: dict) -> str:
+        return content.encode()  # type: ignore[return-value]
+
+
+def test_a_mutation_returning_bytes_is_told_to_return_text() -> None:
+    with pytest.raises(TypeError, match=r'encoding="unicode"'):
+        run(Toy.from_content('{"count": 1}').apply(ToBytes(name="bytes")))

@@ -214,7 +214,8 @@ class ValidatedDocument(Generic[P]):
             ) from error
         if not isinstance(produced, str):
             raise TypeError(
-                f"mutation {mutation.name!r} returned {type(produced).__name__}, not str"
+                f"mutation {mutation.name!r} returned {type(produced).__name__}, not "
+                f"str{native.bytes_hint(produced)}"
             )
         limit = max_fix_attempts if max_fix_attempts is not None else max_attempts
         result = await self._fix(produced, limit)
