@@ -330,3 +330,18 @@ class ToBytes(DocumentMutation[dict]):
 def test_a_mutation_returning_bytes_is_told_to_return_text() -> None:
     with pytest.raises(TypeError, match=r'encoding="unicode"'):
         run(Toy.from_content('{"count": 1}').apply(ToBytes(name="bytes")))
+
+
+@pytest.mark.parametrize(
+    ("module", "broken", "expected"),
+    [
+        (wf_json, '{\n  "a": ,\n}', "line 2, column 8: Expecting value"),
+        (wf_xml, "<a>\n<b></a>", "line 2, column 8: Opening and ending tag mismatch"),
+    ],
+    ids=["json", "xml"],
+)
+def test_a_parse_error_reads_as_one_located_message(module, broken: str, expected: str) -> None:
+    document = getattr(module, f"{module.__name__.rsplit('.', 1)[1].upper()}ValidatedDocument")
+    with pytest.raises(DocumentParseError) as caught:
+        document.from_content(broken)
+    assert str(caught.value).startswith(expected) and "\n" not in str(caught.value)

@@ -85,6 +85,10 @@ class DocumentParseError(core.DocumentParseError, DocumentIntegrityError):
         )
         super().__init__(message, found)
 
+    def __str__(self) -> str:
+        # As wellformed's parser errors read: one message with its place, no issue list.
+        return "\n".join(issue_text(issue) for issue in self.issues) or self.message
+
     @classmethod
     def from_core(cls, error: core.DocumentParseError) -> Self:
         """The same parse error, with the first issue's location as attributes."""
