@@ -87,8 +87,13 @@ class DirectoryCheckpoint:
         root = Path(directory)
         if not root.is_dir() or root.is_symlink():
             raise CheckpointError(str(root), "cannot checkpoint: not a directory")
+        # Beside the directory even when it is given as "." or "notes/..": the store
+        # must never be inside what it captures.
+        where = Path(os.path.abspath(root))
         try:
-            store = Path(tempfile.mkdtemp(prefix=f".{root.name}{backup_suffix}-", dir=root.parent))
+            store = Path(
+                tempfile.mkdtemp(prefix=f".{where.name}{backup_suffix}-", dir=where.parent)
+            )
         except OSError as error:
             raise CheckpointError(
                 str(root), f"cannot create the store beside it: {error}"
