@@ -345,3 +345,25 @@ def test_a_parse_error_reads_as_one_located_message(module, broken: str, expecte
     with pytest.raises(DocumentParseError) as caught:
         document.from_content(broken)
     assert str(caught.value).startswith(expected) and "\n" not in str(caught.value)
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """``toy.json`` is a symbolic link to ``real.json`` (a dotfile set-up, say)."""
+    (tmp_path / "real.json").write_text('{"count": 1}')
+    (tmp_path / "toy.json").symlink_to("real.json")
+    return tmp_path / "toy.json"
+
+
+@pytest.mark.parametrize("how", ["checkpoint", "save"], ids=["checkpoint-restore", "save"])
+def test_writing_a_linked_file_writes_through_the_link_as_wellformed_did(
+    linked: Path, how: str
+) -> None:
+    doc = run(Toy.load(linked))
+    checkpoint = doc.checkpoint()
+    linked.write_text('{"count": 2}')  # through the link: real.json changes
+    checkpoint.restore() if how == "checkpoint" else doc.save()
+    assert (linked.is_symlink(), (linked.parent / "real.json").read_text()) == (
+        True,
+        '{"count": 1}',
+    )

@@ -16,9 +16,19 @@ from typing import Any, Generic, TypeVar
 from gitworktree.atomic import atomic_write
 from gitworktree.compat.wellformed._errors import CheckpointError
 
-__all__ = ["Checkpoint", "MultiFileCheckpoint"]
+__all__ = ["Checkpoint", "MultiFileCheckpoint", "through_links"]
 
 D = TypeVar("D")
+
+
+def through_links(path: Path) -> Path:
+    """Where a write to ``path`` lands: a symbolic link's target, as ``open()`` writes.
+
+    An atomic write replaces the directory entry it renames onto; on a link that would
+    swap the link for a file and leave its target as it was. wellformed wrote through
+    links (``write_text``), so these writes do too.
+    """
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 class Checkpoint(Generic[D]):
@@ -96,7 +106,7 @@ class Checkpoint(Generic[D]):
                 with contextlib.suppress(FileNotFoundError):
                     self.filepath.unlink()
             else:
-                atomic_write(self.filepath, self._original, mode=self._mode)
+                atomic_write(through_links(self.filepath), self._original, mode=self._mode)
         except OSError as error:
             raise CheckpointError(str(self.filepath), f"cannot restore: {error.strerror}") from None
         self._active = False

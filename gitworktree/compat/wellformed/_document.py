@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 from gitworktree import errors as core
 from gitworktree.artifacts import document as native
 from gitworktree.atomic import atomic_write
-from gitworktree.compat.wellformed._checkpoints import Checkpoint
+from gitworktree.compat.wellformed._checkpoints import Checkpoint, through_links
 from gitworktree.compat.wellformed._errors import (
     DocumentParseError,
     MutationFailedError,
@@ -249,7 +249,7 @@ class ValidatedDocument(Generic[P]):
         target = Path(filepath) if filepath is not None else self.filepath
         if target is None:
             raise ValueError("save() needs a filepath: this document has none")
-        atomic_write(target, self.content.encode("utf-8"))
+        atomic_write(through_links(target), self.content.encode("utf-8"))
         self.filepath = target
         return target
 
