@@ -42,23 +42,30 @@ from gitworktree.validation.loop import (
     run_awaitable,
 )
 
-__all__ = ["Document", "DocumentMutation"]
+__all__ = ["Document", "DocumentMutation", "bytes_hint"]
 
 P = TypeVar("P")
+M = TypeVar("M")
 
 
-class DocumentMutation:
+class DocumentMutation(Generic[M]):
     """A named change to a document: ``execute(content, parsed)`` returns the new content.
 
     ``parsed`` is a fresh copy of the parsed document (a dict for JSON, an lxml element
     for XML): mutate it and return it rendered, or build new text from ``content``.
-    ``execute`` may be a plain method or a coroutine.
+    ``execute`` may be a plain method or a coroutine. The type parameter names what
+    ``parsed`` is (``DocumentMutation[dict]``), as in wellformed.
+
+    Args:
+        name: a label for messages and errors (the class name when empty).
+        description: free text saying what the change is for.
     """
 
-    def __init__(self, name: str = "") -> None:
+    def __init__(self, name: str = "", description: str = "") -> None:
         self.name = name or type(self).__name__
+        self.description = description
 
-    def execute(self, content: str, parsed: Any) -> str | Awaitable[str]:
+    def execute(self, content: str, parsed: M) -> str | Awaitable[str]:
         """Produce the new content."""
         raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 
@@ -361,7 +368,7 @@ class Document(Artifact[P], Generic[P]):
 
     def apply(
         self,
-        mutation: DocumentMutation,
+        mutation: DocumentMutation[Any],
         *,
         repair: RepairFunction | None = None,
         max_attempts: int | None = None,
@@ -390,7 +397,7 @@ class Document(Artifact[P], Generic[P]):
 
     async def aapply(
         self,
-        mutation: DocumentMutation,
+        mutation: DocumentMutation[Any],
         *,
         repair: RepairFunction | None = None,
         max_attempts: int | None = None,
@@ -405,7 +412,7 @@ class Document(Artifact[P], Generic[P]):
     def _fresh_parsed(self) -> P:
         return self._parse(self.content)
 
-    def _accept(self, result: FixingLoopResult, mutation: DocumentMutation) -> Self:
+    def _accept(self, result: FixingLoopResult, mutation: DocumentMutation[Any]) -> Self:
         if not result.ok:
             where = self._artifact_name()
             raise MutationFailedError(
@@ -452,13 +459,21 @@ def _unchanged(content: str, issues: Sequence[ValidationIssue], document_type: s
     return content
 
 
-def _checked_text(produced: object, mutation: DocumentMutation) -> str:
+def _checked_text(produced: object, mutation: DocumentMutation[Any]) -> str:
     if not isinstance(produced, str):
         raise TypeError(
             f"mutation {mutation.name!r} returned {type(produced).__name__}; execute() "
-            f"must return the new content as str"
+            f"must return the new content as str{bytes_hint(produced)}"
         )
     return produced
+
+
+def bytes_hint(produced: object) -> str:
+    """A hint for the usual cause of a mutation returning bytes (empty for other types)."""
+    if not isinstance(produced, bytes | bytearray):
+        return ""
+    # lxml's default: the mistake wellformed's XML examples invite.
+    return ' (with lxml: etree.tostring(tree, encoding="unicode"))'
 
 
 def _decode_file(file: Path) -> str:

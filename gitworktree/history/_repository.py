@@ -175,7 +175,14 @@ class Repository:
         Raises:
             UnsupportedRepositoryError: a bare repository (unless ``read_only``), another
                 object format, or an extension gitworktree does not implement.
+            TypeError: ``repo`` is not a dulwich ``Repo`` (a path, say).
         """
+        if not isinstance(repo, Repo):
+            raise TypeError(
+                f"Repository() wraps an open dulwich Repo, not {type(repo).__name__} "
+                f"{repo!r}: use Repository.open(path), Repository.init(path) or "
+                "Repository.discover(path)"
+            )
         try:
             if not os.path.isdir(repo.controldir()):  # a `.git` file naming a lost directory
                 raise RepositoryError(

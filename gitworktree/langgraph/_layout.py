@@ -20,9 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from gitworktree.errors import InvalidNameError
+
+try:
+    import orjson
+except ModuleNotFoundError:  # pragma: no cover - only without the langgraph extra
+    # `gitworktree log --thread` names a thread's refs with this module and must run
+    # without the extra; only the saver, which needs the extra, encodes values.
+    orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "CHANNELS_DIR",
@@ -73,7 +78,7 @@ _ENCODED = re.compile(r"(?:[A-Za-z0-9_:+-]|=[0-9A-F]{2})+|=")
 #: 255-byte file names, with room for a suffix (``.msgpack.bin``, ``.lock``).
 MAX_ENCODED_BYTES = 200
 #: Indented (so that a changed item is a changed line), keys in the value's own order.
-_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+_JSON_OPTIONS = 0 if orjson is None else orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
 
 
 def encode_name(name: str, *, file: bool = False) -> str:

@@ -239,6 +239,20 @@ _RESERVED_WORKTREE_NAMES = frozenset(
 )  # fmt: skip
 
 
+def _not_an_item(klass: type, name: str, annotation: Any) -> str:
+    where = f"{klass.__qualname__}.{name}: {annotation!r} is not an artifact, anchor or layout"
+    if hasattr(annotation, "ownership_claims"):
+        # worktree's items (and gitworktree.compat.worktree's) drive their own storage
+        # through claims and hooks; a native tree builds and stores its items itself.
+        return (
+            f"{where}: it is a worktree-style item (ownership_claims() and its hooks), which "
+            "a native tree cannot mount; declare a native artifact instead (a Document "
+            "subclass for a format of your own) or mount the tree with "
+            "gitworktree.compat.worktree (docs/migrating.md)"
+        )
+    return f"{where}; wrap plain values in a PydanticArtifact"
+
+
 def _own_annotation_names(cls: type) -> list[str]:
     """Names annotated in ``cls``'s own body, without evaluating the annotations."""
     return [name for name in inspect.get_annotations(cls) if not name.startswith("__")]
@@ -337,10 +351,7 @@ def fields_of(cls: type) -> dict[str, FieldSpec]:
             if classified is None:
                 if typing.get_origin(annotation) is ClassVar or annotation is ClassVar:
                     continue
-                raise TypeError(
-                    f"{klass.__qualname__}.{name}: {annotation!r} is not an artifact, anchor "
-                    f"or layout; wrap plain values in a PydanticArtifact"
-                )
+                raise TypeError(_not_an_item(klass, name, annotation))
             kind, item_type = classified
             default = klass.__dict__.get(name, _MISSING)
             if isinstance(default, _ItemField):

@@ -219,3 +219,16 @@ def test_a_failed_restore_keeps_the_checkpoint_for_a_retry(
             checkpoint.restore()
     checkpoint.restore()
     assert (state(notes), checkpoint.store.exists()) == (before, False)
+
+
+def test_the_current_directory_is_checkpointed_from_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notes").mkdir()
+    monkeypatch.chdir(tmp_path / "notes")
+    checkpoint = DirectoryCheckpoint.create(Path("."))
+    assert checkpoint.store.resolve().parent == tmp_path
+    assert checkpoint.store.name.startswith(".notes.checkpoint-")
+    Path("new.txt").write_text("new")
+    checkpoint.restore()
+    assert list((tmp_path / "notes").iterdir()) == []

@@ -15,10 +15,8 @@ from gitworktree.compat.wellformed import (
     DocumentIntegrityError,
     DocumentMutation,
     DocumentParseError,
-    ErrorLocation,
     FixingLoop,
     FixingLoopStatus,
-    FormattedError,
     MultiFileCheckpoint,
     MutationFailedError,
     SchemaValidationError,
@@ -109,10 +107,9 @@ def test_from_content_refuses_unparseable_content_with_its_location() -> None:
     assert (caught.value.line, caught.value.column) == (2, 15)
 
 
-def test_from_content_without_validation_parses_on_first_use() -> None:
-    doc = Note.from_content('{"lines": [1,]}', validate=False)
+def test_from_content_without_validation_still_parses() -> None:
     with pytest.raises(JSONParseError):
-        _ = doc.parsed
+        Note.from_content('{"lines": [1,]}', validate=False)
 
 
 def test_fixing_loop_status_compares_equal_to_its_value() -> None:
@@ -158,17 +155,18 @@ def test_load_with_repair_repairs_in_memory_and_leaves_the_file(tmp_path: Path) 
     assert (doc.parsed, path.read_text()) == ({"lines": ["solo"]}, '{"lines": "solo"}')
 
 
-def test_load_with_repair_that_fails_raises_integrity_error(tmp_path: Path) -> None:
+def test_load_with_repair_that_fails_raises_mutation_failed(tmp_path: Path) -> None:
     path = tmp_path / "note.json"
     path.write_text('{"lines": "solo"}')
-    with pytest.raises(DocumentIntegrityError) as caught:
+    with pytest.raises(MutationFailedError) as caught:
         run(Unfixable.load_with_repair(path, max_attempts=2))
     error = caught.value
-    assert (error.filepath, error.repair_attempts, error.errors) == (
-        str(path),
+    assert (error.filepath, error.repair_attempts, error.final_errors) == (
+        path,
         2,
         ["lines must be a list (pass 2)"],
     )
+    assert isinstance(error, DocumentIntegrityError)
 
 
 def test_apply_returns_a_new_document_and_leaves_the_original(tmp_path: Path) -> None:
@@ -344,33 +342,38 @@ def test_make_schema_validator_reports_the_first_failing_validator() -> None:
     ids=["lxml", "json", "compiler", "line-only", "none"],
 )
 def test_extract_line_column_from_message(message: str, location) -> None:
-    assert extract_line_column_from_message(message) == ErrorLocation(*location)
+    assert extract_line_column_from_message(message) == location
 
 
-def test_format_error_with_context_points_at_the_column() -> None:
-    formatted = format_error_with_context("one\ntwo\nthree\n", "line 2, column 3: bad")
-    assert isinstance(formatted, FormattedError)
-    assert formatted.location == ErrorLocation(2, 3)
-    assert str(formatted).splitlines() == [
-        "line 2, column 3: bad",
-        "  1 | one",
-        "> 2 | two",
-        "    |   ^",
-        "  3 | three",
+def test_format_error_with_context_marks_the_line_and_points_at_the_column() -> None:
+    formatted = format_error_with_context("bad", "one\ntwo\nthree\n", line=2, column=3)
+    assert formatted.splitlines() == [
+        "Error: bad",
+        "Line 2, column 3:",
+        "    1 | one",
+        ">>> 2 | two",
+        "          ^",
+        "    3 | three",
     ]
 
 
-def test_format_validation_errors_numbers_each_error() -> None:
-    text = format_validation_errors("a\nb\n", ["line 1: first", "no place"])
-    assert text.startswith("1. line 1: first\n") and "\n\n2. no place" in text
+def test_format_validation_errors_numbers_each_error_with_its_context() -> None:
+    text = format_validation_errors(["line 1: first", "no place"], "a\nb\n")
+    assert text.splitlines()[:4] == [
+        "Found 2 validation error(s):",
+        "",
+        "--- Error 1 of 2 ---",
+        "Error: line 1: first",
+    ]
+    assert "--- Error 2 of 2 ---\nError: no place\n" in text
 
 
 @pytest.mark.parametrize(
     ("errors", "expected"),
     [
-        ([], "No errors."),
-        (["a"], "1 error:\n- a"),
-        (["a", "b", "c"], "3 errors:\n- a\n- b\n... and 1 more"),
+        ([], "No errors"),
+        (["a"], "  - a"),
+        (["a", "b", "c"], "  - a\n  - b\n  ... and 1 more error(s)"),
     ],
     ids=["none", "one", "more-than-shown"],
 )

@@ -21,6 +21,7 @@ from gitworktree.compat.worktree.impl.accessibility.memory import InMemoryMountD
 from gitworktree.compat.worktree.impl.items.pydantic_model import PydanticArtifact
 from gitworktree.compat.worktree.mounting.accessible import (
     Collection,
+    MountDriver,
     NoMountpoint,
     Object,
     RootCollection,
@@ -303,3 +304,119 @@ def test_an_annotation_that_cannot_be_resolved_is_an_error(root: RootCollection)
 
     with pytest.raises(TypeError, match="'Local'"):
         BaseMounter(root).mount(Tree)
+
+
+class InnerTree(Worktree):
+    counter: Counter
+
+
+class InLayout(LayoutAnchor):
+    inner: InnerTree
+
+
+class OuterTree(Worktree):
+    inner: InnerTree
+    layout: InLayout
+
+
+def test_a_sub_worktree_runs_in_its_own_collection_and_commits_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    tree = BaseMounter(GitMountDriver().mount(data)).mount(OuterTree)
+    tree.inner.counter.number, tree.layout.inner.counter.number = 3, 4
+    tree.inner.commit("inner only")
+    assert git_lines(data, "show", "--format=%s", "--name-only", "HEAD") == [
+        "inner only",
+        "inner/counter.json",
+    ]
+    tree.commit("the rest")
+    again = BaseMounter(GitMountDriver().mount(data)).mount(OuterTree)
+    assert (again.inner.counter.number, again.layout.inner.counter.number) == (3, 4)
+    assert git_lines(data, "status", "--porcelain") == []
+
+
+class DictObject(Object):
+    """A user's own backend, as worktree invites: one key of a dict."""
+
+    def __init__(self, store: dict[str, bytes], key: str) -> None:
+        self.store, self.key = store, key
+
+    def path(self) -> Path:
+        return Path("/", self.key)
+
+    def read_text(self) -> str:
+        return self.store[self.key].decode()
+
+    def write_text(self, data: str) -> None:
+        self.store[self.key] = data.encode()
+
+    def read_binary(self) -> bytes:
+        return self.store[self.key]
+
+    def write_binary(self, data: bytes) -> None:
+        self.store[self.key] = data
+
+
+class DictCollection(Collection):
+    """Directories are key prefixes (flat names are enough for a tree of artifacts)."""
+
+    def __init__(self, store: dict[str, bytes]) -> None:
+        self.store = store
+
+    def path(self) -> Path:
+        return Path("/")
+
+    def ls(self):
+        return [DictObject(self.store, key) for key in sorted(self.store)]
+
+    def rm(self, path) -> None:
+        self.store.pop(str(path), None)
+
+    def mkdir(self, path):
+        raise NotImplementedError("flat")
+
+    def touch(self, path) -> DictObject:
+        self.store.setdefault(str(path), b"")
+        return DictObject(self.store, str(path))
+
+    def find(self, path, accessible_type="any"):
+        return DictObject(self.store, str(path)) if str(path) in self.store else None
+
+    def exists(self, path, accessible_type="any") -> bool:
+        return str(path) in self.store
+
+
+class DictDriver(MountDriver[dict]):
+    def mount(self, mountpoint: dict) -> DictCollection:
+        return DictCollection(mountpoint)
+
+
+class CounterTree(Worktree):
+    counter: Counter
+
+
+def test_a_users_own_storage_driver_mounts_a_tree() -> None:
+    store: dict[str, bytes] = {}
+    tree = BaseMounter(DictDriver().mount(store)).mount(CounterTree)
+    tree.counter.number = 7
+    tree.commit()
+    again = BaseMounter(DictDriver().mount(store)).mount(CounterTree)
+    assert (again.counter.number, sorted(store)) == (7, ["counter.json"])
+
+
+class Logs(LayoutAnchor):
+    """Overrides a hook without calling super(), as worktree allowed."""
+
+    counter: Counter
+
+    def initialize_collection(self, path, collection):
+        collection.touch("README.txt").write_text("logs go here")
+
+
+class WithLogs(Worktree):
+    logs: Logs
+
+
+def test_a_layout_whose_hook_skips_super_still_mounts_its_children(root: RootCollection) -> None:
+    tree = BaseMounter(root).mount(WithLogs)
+    assert (tree.logs.counter.number, tree.logs.handle().name()) == (0, "logs")
+    assert root.exists_object("logs/README.txt") and root.exists_object("logs/counter.json")

@@ -129,3 +129,9 @@ def test_closed_repository_via_context_manager(tmp_path: Path) -> None:
     with repo as same:
         assert same is repo
     assert "Repository(" in repr(repo)
+
+
+@pytest.mark.parametrize("given", ["state", Path("state")], ids=["str", "path"])
+def test_a_path_given_to_the_constructor_says_to_open_it(given: object) -> None:
+    with pytest.raises(TypeError, match=r"Repository\.open\(path\)"):
+        Repository(given)  # type: ignore[arg-type]

@@ -61,10 +61,12 @@ def test_log_of_a_thread_that_has_no_checkpoints_is_refused_with_the_way_to_list
     assert "git for-each-ref refs/langgraph/" in result.output
 
 
-def test_the_installed_command_shows_a_thread_without_importing_langgraph(project: Path) -> None:
+def test_the_installed_command_shows_a_thread_without_the_langgraph_extra(project: Path) -> None:
     run_graph(project, "t1")
     script = (
+        # Everything the langgraph extra installs is missing, as in a plain install.
         "import sys; sys.modules['langgraph'] = None; sys.modules['langchain_core'] = None; "
+        "sys.modules['orjson'] = None; "
         "from gitworktree.cli import main; sys.argv = ['gitworktree', 'log', '--thread', 't1', "
         "'--oneline', '-n', '1']; main()"
     )

@@ -202,3 +202,11 @@ def test_the_cli_loads_the_sdk_only_for_the_mcp_command() -> None:
     code = "import sys; import gitworktree.cli.app; print('mcp' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_importing_the_library_without_the_extra_says_how_to_install_it() -> None:
+    code = "import sys; sys.modules['mcp'] = None; import gitworktree.mcp"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: gitworktree.mcp needs the official MCP")
+    assert "pip install 'gitworktree[mcp]'" in last

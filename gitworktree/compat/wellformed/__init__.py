@@ -5,19 +5,21 @@ Code written for ``wellformed`` runs with its imports changed from ``wellformed`
 why, is in ``docs/migrating.md``.
 """
 
-from gitworktree.artifacts.document import DocumentMutation
 from gitworktree.compat.wellformed._checkpoints import Checkpoint, MultiFileCheckpoint
 from gitworktree.compat.wellformed._directory import DirectoryCheckpoint
-from gitworktree.compat.wellformed._document import ValidatedDocument
+from gitworktree.compat.wellformed._document import DocumentMutation, ValidatedDocument
 from gitworktree.compat.wellformed._errors import (
+    CheckpointError,
     DocumentIntegrityError,
     DocumentParseError,
+    InvariantViolationError,
     MutationFailedError,
     SchemaValidationError,
 )
 from gitworktree.compat.wellformed._formatting import (
     ErrorLocation,
     FormattedError,
+    LocationExtractor,
     extract_line_column_from_message,
     format_error_with_context,
     format_validation_errors,
@@ -30,8 +32,8 @@ from gitworktree.compat.wellformed._loop import (
     RepairFunction,
     ValidateFunction,
     make_schema_validator,
+    run_fixing_loop,
 )
-from gitworktree.errors import CheckpointError
 
 __all__ = [
     "Checkpoint",
@@ -45,6 +47,8 @@ __all__ = [
     "FixingLoopResult",
     "FixingLoopStatus",
     "FormattedError",
+    "InvariantViolationError",
+    "LocationExtractor",
     "MultiFileCheckpoint",
     "MutationFailedError",
     "RepairFunction",
@@ -55,5 +59,6 @@ __all__ = [
     "format_error_with_context",
     "format_validation_errors",
     "make_schema_validator",
+    "run_fixing_loop",
     "summarize_errors",
 ]

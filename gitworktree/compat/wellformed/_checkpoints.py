@@ -11,15 +11,31 @@ import contextlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from gitworktree.atomic import atomic_write
-from gitworktree.errors import CheckpointError
+from gitworktree.compat.wellformed._errors import CheckpointError
 
-__all__ = ["Checkpoint", "MultiFileCheckpoint"]
+__all__ = ["Checkpoint", "MultiFileCheckpoint", "through_links"]
+
+D = TypeVar("D")
 
 
-class Checkpoint:
+def through_links(path: Path) -> Path:
+    """Where a write to ``path`` lands: a symbolic link's target, as ``open()`` writes.
+
+    An atomic write replaces the directory entry it renames onto; on a link that would
+    swap the link for a file and leave its target as it was. wellformed wrote through
+    links (``write_text``), so these writes do too.
+    """
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+class Checkpoint(Generic[D]):
     """The content of one file (or its absence) at one moment, to restore on failure.
+
+    Generic in the document class it was taken for (``Checkpoint[Note]``), as in
+    wellformed.
 
     Attributes:
         filepath: the file.
@@ -30,10 +46,17 @@ class Checkpoint:
     def __init__(
         self,
         filepath: str | os.PathLike[str],
-        original_content: str | bytes | None,
+        original_content: str | bytes | None = None,
         mode: int = 0o644,
+        *,
+        content: str | None = None,
+        document_cls: type | None = None,
     ) -> None:
         self.filepath = Path(filepath)
+        # wellformed built checkpoints as Checkpoint(filepath=, content=, document_cls=).
+        if content is not None:
+            original_content = content
+        self.document_cls = document_cls
         if isinstance(original_content, str):
             original_content = original_content.encode("utf-8")
         self._original = original_content
@@ -41,7 +64,7 @@ class Checkpoint:
         self._active = True
 
     @classmethod
-    def create(cls, filepath: str | os.PathLike[str]) -> Checkpoint:
+    def create(cls, filepath: str | os.PathLike[str]) -> Checkpoint[Any]:
         """Capture ``filepath`` as it is now (a missing file is captured as missing).
 
         Raises:
@@ -65,6 +88,11 @@ class Checkpoint:
         """Whether ``restore()`` or ``discard()`` may still be called."""
         return self._active
 
+    @property
+    def is_active(self) -> bool:
+        """wellformed's name for ``active``."""
+        return self._active
+
     def restore(self) -> None:
         """Put the file back as captured, atomically; the checkpoint ends.
 
@@ -78,7 +106,7 @@ class Checkpoint:
                 with contextlib.suppress(FileNotFoundError):
                     self.filepath.unlink()
             else:
-                atomic_write(self.filepath, self._original, mode=self._mode)
+                atomic_write(through_links(self.filepath), self._original, mode=self._mode)
         except OSError as error:
             raise CheckpointError(str(self.filepath), f"cannot restore: {error.strerror}") from None
         self._active = False
@@ -104,30 +132,77 @@ class MultiFileCheckpoint:
     """Several checkpoints that succeed or roll back together.
 
     ``restore()`` restores every checkpoint that is still active, the last added first,
-    so edits are undone in the reverse of the order they were made.
+    so edits are undone in the reverse of the order they were made. Like a single
+    checkpoint, the group is used once: ``add``, ``restore`` or ``discard`` after a
+    ``restore()`` or ``discard()`` raises ``CheckpointError``.
     """
 
-    def __init__(self, checkpoints: Iterable[Checkpoint] = ()) -> None:
-        self.checkpoints: list[Checkpoint] = list(checkpoints)
+    def __init__(self, checkpoints: Iterable[Checkpoint[Any]] = ()) -> None:
+        self.checkpoints: list[Checkpoint[Any]] = list(checkpoints)
+        self._used = False
 
-    def add(self, checkpoint: Checkpoint) -> Checkpoint:
-        """Add a checkpoint to the group; returns it."""
+    def add(self, checkpoint: Checkpoint[Any]) -> Checkpoint[Any]:
+        """Add a checkpoint to the group; returns it.
+
+        Raises:
+            CheckpointError: the group was already restored or discarded.
+        """
+        self._check_unused("add to")
         self.checkpoints.append(checkpoint)
         return checkpoint
 
     @property
     def active(self) -> bool:
         """Whether any checkpoint of the group is still active."""
-        return any(checkpoint.active for checkpoint in self.checkpoints)
+        return not self._used and any(checkpoint.active for checkpoint in self.checkpoints)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the group was neither restored nor discarded (wellformed's name)."""
+        return not self._used
 
     def restore(self) -> None:
-        """Restore every active checkpoint, last added first."""
+        """Restore every active checkpoint, last added first.
+
+        A file that cannot be restored does not stop the others: every one that can be
+        is restored, then the failures are raised together. The failed checkpoints stay
+        active, so ``restore()`` again retries just those.
+
+        Raises:
+            CheckpointError: the group was already used, or some files could not be
+                restored (named in the message).
+        """
+        self._check_unused("restore")
+        failed: list[CheckpointError] = []
         for checkpoint in reversed(self.checkpoints):
             if checkpoint.active:
-                checkpoint.restore()
+                try:
+                    checkpoint.restore()
+                except CheckpointError as error:
+                    failed.append(error)
+        if failed:
+            raise CheckpointError(
+                ", ".join(error.name for error in failed),
+                "partial restore, retry restore() once the cause is fixed: "
+                + "; ".join(f"{error.name}: {error}" for error in failed),
+            )
+        self._used = True
 
     def discard(self) -> None:
-        """Discard every active checkpoint."""
+        """Discard every active checkpoint.
+
+        Raises:
+            CheckpointError: the group was already restored or discarded.
+        """
+        self._check_unused("discard")
         for checkpoint in self.checkpoints:
             if checkpoint.active:
                 checkpoint.discard()
+        self._used = True
+
+    def _check_unused(self, action: str) -> None:
+        if self._used:
+            paths = ", ".join(str(checkpoint.filepath) for checkpoint in self.checkpoints)
+            raise CheckpointError(
+                paths, f"cannot {action} the multi-file checkpoint: it was already used"
+            )

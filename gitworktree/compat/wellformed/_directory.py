@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from gitworktree.atomic import atomic_write_many
-from gitworktree.errors import CheckpointError
+from gitworktree.compat.wellformed._errors import CheckpointError
 
 __all__ = ["DirectoryCheckpoint"]
 
@@ -72,8 +72,14 @@ class DirectoryCheckpoint:
         self._active = True
 
     @classmethod
-    def create(cls, directory: str | os.PathLike[str]) -> DirectoryCheckpoint:
+    def create(
+        cls, directory: str | os.PathLike[str], backup_suffix: str = ".checkpoint"
+    ) -> DirectoryCheckpoint:
         """Capture ``directory``: every file, directory and symbolic link under it.
+
+        Args:
+            directory: the directory.
+            backup_suffix: names the private store, ``.<name><backup_suffix>-*``.
 
         Raises:
             CheckpointError: it is not a directory, or the store cannot be written.
@@ -81,8 +87,13 @@ class DirectoryCheckpoint:
         root = Path(directory)
         if not root.is_dir() or root.is_symlink():
             raise CheckpointError(str(root), "cannot checkpoint: not a directory")
+        # Beside the directory even when it is given as "." or "notes/..": the store
+        # must never be inside what it captures.
+        where = Path(os.path.abspath(root))
         try:
-            store = Path(tempfile.mkdtemp(prefix=f".{root.name}.checkpoint-", dir=root.parent))
+            store = Path(
+                tempfile.mkdtemp(prefix=f".{where.name}{backup_suffix}-", dir=where.parent)
+            )
         except OSError as error:
             raise CheckpointError(
                 str(root), f"cannot create the store beside it: {error}"
@@ -106,8 +117,23 @@ class DirectoryCheckpoint:
         return self._active
 
     @property
+    def is_active(self) -> bool:
+        """wellformed's name for ``active``."""
+        return self._active
+
+    @property
+    def original_dirpath(self) -> Path:
+        """wellformed's name for ``directory``."""
+        return self.directory
+
+    @property
     def backup_path(self) -> Path:
         """Where the snapshot is kept: ``store`` (wellformed's name for its copy)."""
+        return self.store
+
+    @property
+    def backup_dirpath(self) -> Path:
+        """wellformed's other name for ``store``."""
         return self.store
 
     def restore(self) -> None:

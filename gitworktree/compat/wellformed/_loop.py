@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from gitworktree.compat.wellformed._errors import issue_text
+from gitworktree.compat.wellformed._errors import MutationFailedError, issue_text
 from gitworktree.validation.issues import ValidationIssue
 from gitworktree.validation.loop import DEFAULT_MAX_ATTEMPTS
 from gitworktree.validation.loop import FixingLoop as _EngineLoop
@@ -27,6 +27,7 @@ __all__ = [
     "as_issues",
     "log_outcome",
     "make_schema_validator",
+    "run_fixing_loop",
 ]
 
 logger = logging.getLogger("gitworktree.compat.wellformed")
@@ -103,29 +104,48 @@ class FixingLoopResult:
         """The same as ``content``."""
         return self.content
 
+    @property
+    def repair_history(self) -> list[str]:
+        """One line per repair attempt, as wellformed kept it: ``"Attempt 1: 2 error(s)"``."""
+        return [
+            f"Attempt {attempt}: {len(self.history[attempt - 1])} error(s)"
+            for attempt in range(1, min(self.attempts, len(self.history)) + 1)
+        ]
+
 
 class FixingLoop:
     """Validate, and while invalid, repair and validate again: wellformed's signature.
 
     Args:
-        max_fix_attempts: the most repair calls one ``run`` makes.
+        max_attempts: the most repair calls one ``run`` makes (``max_fix_attempts=``
+            is the same).
+        repair_fn: the repair ``run`` uses when it is given none.
     """
 
-    def __init__(self, max_fix_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
-        self._engine = _EngineLoop(max_fix_attempts)
-        self.max_fix_attempts = max_fix_attempts
+    def __init__(
+        self,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        repair_fn: RepairFunction | None = None,
+        *,
+        max_fix_attempts: int | None = None,
+    ) -> None:
+        limit = max_attempts if max_fix_attempts is None else max_fix_attempts
+        self._engine = _EngineLoop(limit)
+        self.max_attempts = self.max_fix_attempts = limit
+        self.repair_fn = repair_fn
 
     async def run(
         self,
         content: str,
         validate_fn: ValidateFunction,
         document_type: str,
-        repair_fn: RepairFunction,
+        repair_fn: RepairFunction | None = None,
         max_fix_attempts: int | None = None,
     ) -> FixingLoopResult:
         """Run the loop; ``repair_fn`` may be async (awaited) or plain.
 
-        ``max_fix_attempts`` overrides the loop's own limit for this run.
+        ``max_fix_attempts`` overrides the loop's own limit for this run. With no
+        ``repair_fn`` here or on the loop, invalid content is ``FAILED`` after 0 attempts.
 
         Like gitworktree's loop it stops early when a repair returns its input unchanged
         or the same errors come back, and a repair that raises counts as a failed attempt.
@@ -133,14 +153,22 @@ class FixingLoop:
         Returns:
             The outcome, with the remaining errors as strings in ``final_errors``.
         """
+        chosen = repair_fn if repair_fn is not None else self.repair_fn
 
         def validate(text: str) -> list[ValidationIssue]:
             return as_issues(validate_fn(text))
 
         def repair(text: str, issues: Sequence[ValidationIssue], kind: str) -> str | Awaitable[str]:
-            return repair_fn(text, [issue_text(issue) for issue in issues], kind)
+            if chosen is None:  # never called: a loop without a repair makes no attempts
+                return text
+            return chosen(text, [issue_text(issue) for issue in issues], kind)
 
-        engine = self._engine if max_fix_attempts is None else _EngineLoop(max_fix_attempts)
+        if chosen is None:
+            engine = _EngineLoop(0)
+        elif max_fix_attempts is None:
+            engine = self._engine
+        else:
+            engine = _EngineLoop(max_fix_attempts)
         result = await engine.arun(content, validate, repair, document_type)
         log_outcome(result, document_type)
         return FixingLoopResult(
@@ -150,6 +178,29 @@ class FixingLoop:
             final_errors=[issue_text(issue) for issue in result.issues],
             history=[[issue_text(issue) for issue in step] for step in result.history],
         )
+
+
+async def run_fixing_loop(
+    content: str,
+    validate_fn: ValidateFunction,
+    repair_fn: RepairFunction,
+    document_type: str,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> str:
+    """Run a fixing loop and return the valid content (wellformed's shortcut).
+
+    Raises:
+        MutationFailedError: the content is still invalid after the repairs.
+    """
+    result = await FixingLoop(max_attempts).run(content, validate_fn, document_type, repair_fn)
+    if result.status is FixingLoopStatus.FAILED:
+        raise MutationFailedError(
+            f"{document_type} is still invalid after {result.attempts} repair attempt(s)",
+            result.final_errors,
+            repair_attempts=result.attempts,
+            last_content=result.content,
+        )
+    return result.content
 
 
 def make_schema_validator(*validators: ValidateFunction) -> Callable[[str], list[str]]:

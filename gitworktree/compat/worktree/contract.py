@@ -263,7 +263,14 @@ class LayoutAnchor(Anchor[Collection]):
         """Sync the directory, then every child."""
         with publishing(self._mounted_at, f"sync {self._item_name}"):
             super().sync()
-            assert self._children is not None  # the claim's hook built them
+            if self._children is None:
+                # A subclass's initialize_/validate_collection that skips super(): the
+                # children are mounted all the same, as worktree did.
+                collection = self._mounted_at.find_collection(self._item_name)
+                if collection is None:
+                    raise core.StorageError(self._item_name, "the layout's directory is gone")
+                LayoutAnchor.validate_collection(self, Path(self._item_name), collection)
+            assert self._children is not None  # validate_collection built them
             self._children.sync()
 
     def commit(self, message: str | None = None) -> None:

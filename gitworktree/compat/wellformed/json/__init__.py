@@ -5,6 +5,7 @@ from gitworktree.compat.wellformed.json.exceptions import JSONParseError
 from gitworktree.compat.wellformed.json.validators import (
     make_json_schema_validator,
     make_json_wellformed_validator,
+    make_schema_validator,
 )
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "JSONValidatedDocument",
     "make_json_schema_validator",
     "make_json_wellformed_validator",
+    "make_schema_validator",
 ]

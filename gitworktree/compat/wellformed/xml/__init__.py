@@ -3,6 +3,8 @@
 from gitworktree.compat.wellformed.xml.document import XMLValidatedDocument
 from gitworktree.compat.wellformed.xml.exceptions import XMLParseError
 from gitworktree.compat.wellformed.xml.validators import (
+    make_relax_ng_validator,
+    make_schema_validator,
     make_xml_schema_validator,
     make_xml_wellformed_validator,
 )
@@ -10,6 +12,8 @@ from gitworktree.compat.wellformed.xml.validators import (
 __all__ = [
     "XMLParseError",
     "XMLValidatedDocument",
+    "make_relax_ng_validator",
+    "make_schema_validator",
     "make_xml_schema_validator",
     "make_xml_wellformed_validator",
 ]

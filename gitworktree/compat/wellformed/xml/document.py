@@ -28,3 +28,8 @@ class XMLValidatedDocument(ValidatedDocument["etree._Element"]):
             return parse_xml(content)
         except core.DocumentParseError as error:
             raise XMLParseError.from_core(error) from None
+
+    @property
+    def tree(self) -> etree._Element:
+        """The same as ``parsed``: the root element, in lxml's words."""
+        return self.parsed
