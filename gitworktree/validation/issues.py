@@ -36,13 +36,21 @@ class ValidationIssue:
     def __str__(self) -> str:
         """One line, suitable for a log or an LLM repair prompt.
 
-        ``notes.json:3:5: at /title: 42 is not of type 'string' (schema)``
+        ``notes.json:3:5: at /title: 42 is not of type 'string' (schema)``; with no
+        artifact, ``line 3, column 5: ...`` (a bare ``:3:5:`` would read as a typo).
         """
-        location = self.artifact or ""
-        if self.line is not None:
-            location += f":{self.line}"
+        if self.artifact is not None:
+            location = self.artifact
+            if self.line is not None:
+                location += f":{self.line}"
+                if self.column is not None:
+                    location += f":{self.column}"
+        elif self.line is not None:
+            location = f"line {self.line}"
             if self.column is not None:
-                location += f":{self.column}"
+                location += f", column {self.column}"
+        else:
+            location = ""
         prefix = f"{location}: " if location else ""
         at = f"at {self.pointer}: " if self.pointer else ""
         return f"{prefix}{at}{self.message} ({self.source})"

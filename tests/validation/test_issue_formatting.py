@@ -113,3 +113,22 @@ def test_repair_prompt_fence_is_longer_than_any_backtick_run_in_the_content() ->
     prompt = repair_prompt(content, [], "note")
 
     assert "`````\n" + content + "\n`````" in prompt
+
+
+@pytest.mark.parametrize(
+    ("issue", "line"),
+    [
+        (TITLE_ISSUE, "todo.json:3:12: at /title: 42 is not of type 'string' (schema)"),
+        (
+            ValidationIssue("Expecting ',' delimiter", line=1, column=11, source="parse"),
+            "line 1, column 11: Expecting ',' delimiter (parse)",
+        ),
+        (ValidationIssue("too short", line=4), "line 4: too short (schema)"),
+        (ValidationIssue("empty document", source="parse"), "empty document (parse)"),
+    ],
+    ids=["artifact-line-column", "line-column-only", "line-only", "nowhere"],
+)
+def test_the_one_line_form_names_the_place_in_words_when_no_artifact_is_known(
+    issue: ValidationIssue, line: str
+) -> None:
+    assert str(issue) == line
