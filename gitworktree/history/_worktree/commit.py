@@ -4,9 +4,10 @@ The order is what makes a failed commit leave no trace, and a landed one safe fr
 person committing with plain ``git`` at the same moment:
 
 1. ``index.lock`` is taken (it serializes every writer of the index and work tree,
-   ours and git's), and everything that can refuse is checked under it: the branch tip
-   (read now, so no check goes stale before the move), the artifacts' bases at that tip,
-   the work tree targets. A held ``index.lock`` fails here, before anything is written;
+   ours and git's), and everything that can refuse is checked under it: which branch is
+   checked out and its tip (read now, so no check goes stale before the move: a
+   ``git switch`` holds the lock while it rewrites the checkout), the artifacts' bases
+   at that tip, the work tree targets. A held ``index.lock`` fails here, before anything is written;
 2. blobs, the trees along the changed paths and the commit object are stored
    (unreferenced objects are invisible, and ``git gc`` collects them);
 3. the changed files are written atomically (what was there is kept in memory), and
@@ -239,10 +240,14 @@ def _publish_once(
     base_blobs: Mapping[str, str | None] | None,
     filters: WorktreeFilters | None,
 ) -> Commit:
-    ref = branch_ref(repo)
     # The index lock serializes writers of this work tree from the first read of the tip
     # to the move of the branch, so the checks below cannot go stale before the move.
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
+        # Which branch is checked out is read under the lock too: a `git switch` (or
+        # `checkout --detach`, `branch -m`) holds it while it rewrites the work tree and
+        # index, and a branch read before would be moved while its files went into the
+        # other branch's checkout, staged there as the person's change.
+        ref = branch_ref(repo)
         current = read_ref(repo, ref)
         _check_expected_head(ref, current, expected_head)
         base_tree = None if current is None else commit_tree(repo.object_store, current)
@@ -322,7 +327,6 @@ def reset_branch(
             before the branch moved (nothing was changed).
     """
     modes = {path: file.mode or FILE_MODE for path, file in files.items() if file is not None}
-    move = _Move(branch_ref(repo), expected_head, target, signature, message)
     store = repo.object_store
     old_tree = None if expected_head is None else load_commit(store, expected_head).tree
     new_tree = load_commit(store, target).tree
@@ -331,6 +335,9 @@ def reset_branch(
     whole = set(diff_tree_files(store, old_tree, new_tree)) <= set(files)
     trees = TreeChange(store, old_tree, new_tree) if whole else None
     with write_errors(repo.path), lock_errors(), locked_index(repo) as index:
+        # Read under the lock, as in `_publish_once`: a branch switched meanwhile is not
+        # the one whose files are on disk.
+        move = _Move(branch_ref(repo), expected_head, target, signature, message)
         _move_branch(repo, move, files, modes, index, trees)
 
 
