@@ -796,7 +796,7 @@ class Repository:
         from gitworktree.history._worktree.commit import reset_branch
 
         head = read_ref(self._repo, HEAD)
-        files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
+        files, on_disk = self._restore_files(sha, label, head, check_repo_prefixes(paths))
         if artifacts is not None:
             _refuse_links_at_artifacts(files, artifacts)
         store = self._repo.object_store
@@ -804,7 +804,13 @@ class Repository:
             signature = Signature.now(self._identity("COMMITTER"))
             message = f"reset: moving to {label}"
             reset_branch(
-                self._repo, sha, files, expected_head=head, signature=signature, message=message
+                self._repo,
+                sha,
+                files,
+                expected_head=head,
+                signature=signature,
+                message=message,
+                disk_blobs=on_disk,
             )
             return commit_info(store, load_commit(store, sha))
         if not files and head is not None:
@@ -816,6 +822,7 @@ class Repository:
             author=author,
             expected_head=None if head is None else head.decode("ascii"),
             materialize=True,
+            disk_blobs=on_disk,
         )
 
     # -- writing ---------------------------------------------------------------------
@@ -832,6 +839,7 @@ class Repository:
         expected_head: str | ExpectedHead | None = ANY_HEAD,
         materialize: bool = True,
         base_blobs: Mapping[str, str | None] | None = None,
+        disk_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
         """Commit file contents on the checked-out branch: the low-level write of the pipeline.
 
@@ -858,6 +866,11 @@ class Repository:
             base_blobs: path -> the blob id the change was based on (``None``: the file
                 did not exist); if the branch tip holds another version of any of them,
                 `ConflictError`. Changes to other files land on top of the tip.
+            disk_blobs: path -> the blob id (as git would store it) of the file on disk
+                when the caller read it (``None``: no file); checked again under the
+                index lock just before anything is written, so that an edit made since
+                (while a gate or repair ran) is refused with `ConflictError`, never
+                overwritten.
 
         Returns:
             The new commit.
@@ -905,6 +918,7 @@ class Repository:
             materialize=materialize,
             base_blobs=base_blobs,
             filters=filters,
+            disk_blobs=disk_blobs,
         )
 
     # -- checkpoints (see CheckpointOperations) ---------------------------------------
@@ -1196,6 +1210,7 @@ class Repository:
         materialize: bool,
         base_blobs: Mapping[str, str | None] | None = None,
         filters: WorktreeFilters | None = None,
+        disk_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
         from gitworktree.history._core.identity import Signature, check_identity
         from gitworktree.history._worktree.commit import CommitText, publish_commit
@@ -1216,6 +1231,7 @@ class Repository:
             materialize=materialize,
             base_blobs=base_blobs,
             filters=filters,
+            disk_blobs=disk_blobs,
         )
         self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)
@@ -1327,8 +1343,9 @@ class Repository:
         label: str,
         head: ObjectID | None,
         prefixes: Sequence[str] | None,
-    ) -> dict[str, StagedFile | None]:
-        """The files a restore of ``target`` writes, once checked safe to overwrite."""
+    ) -> tuple[dict[str, StagedFile | None], dict[str, str | None]]:
+        """The files a restore of ``target`` writes, once checked safe to overwrite, and
+        the blob id each held on disk when checked (checked again under the index lock)."""
         from gitworktree.history._worktree.commit import StagedFile, check_staged_links
         from gitworktree.history._worktree.restore import check_unmodified, restore_edits
 
@@ -1344,13 +1361,13 @@ class Repository:
                 f"one of them has (`git ls-tree -r --name-only {target.decode('ascii')[:12]}` "
                 f"lists the files of {label!r})",
             ) from err
-        check_unmodified(self._repo, edits, head_tree)
+        on_disk = check_unmodified(self._repo, edits, head_tree)
         files = {
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()
         }
         check_staged_links(files)
-        return files
+        return files, on_disk
 
 
 def _refuse_links_at_artifacts(

@@ -101,6 +101,7 @@ class GitStorage(FilesystemStorage, VersionedStorage):
             author=changes.author,
             trailers=changes.trailers,
             base_blobs=changes.base_blobs,
+            disk_blobs=changes.disk_blobs,
         )
 
     def check_publishable(self) -> None:

@@ -14,11 +14,13 @@ import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import gitworktree.history._worktree.commit as commit_module
-from gitworktree import RepositoryError, mount
+import gitworktree.mounting.pipeline as pipeline_module
+from gitworktree import ConflictError, RepositoryError, mount
 from gitworktree.history import Repository
 from tests.git.shapes import fingerprint
 from tests.oracle import git, git_lines
@@ -141,3 +143,51 @@ def test_a_hard_restore_moves_the_branch_checked_out_when_it_takes_the_index_loc
     assert branch_log(root, "main")[0] == "Notes"  # not the branch the person left
     assert git(root, "status", "--porcelain") == ""
     git(root, "fsck", "--strict")
+
+
+def without_writer_record(found: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
+    """The fingerprint but the writer lock's record, which says "idle" again after a write."""
+    return {path: digest for path, digest in found.items() if path != ".git/gitworktree.lock"}
+
+
+def test_an_edit_made_while_the_gate_runs_is_refused_not_overwritten(
+    root: Path, tree: CounterTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline looks at the file before its gate, whose repairs may take minutes."""
+    real_gate = pipeline_module.run_gate
+    seen = []
+
+    def gate_while_a_person_edits(*args: Any, **kwargs: Any) -> Any:
+        (root / "counter.json").write_text('{\n  "number": 7\n}\n')  # the person's edit
+        seen.append(fingerprint(root))
+        return real_gate(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "run_gate", gate_while_a_person_edits)
+
+    with pytest.raises(ConflictError, match=r"counter\.json") as raised:
+        tree.commit("Count to two")
+
+    assert raised.value.paths == ("counter.json",)
+    assert json.loads((root / "counter.json").read_text()) == {"number": 7}
+    assert without_writer_record(fingerprint(root)) == without_writer_record(seen[0])
+    assert git_lines(root, "status", "--porcelain") == [" M counter.json"]
+
+
+@pytest.mark.parametrize("hard", [False, True], ids=["restore", "hard restore"])
+def test_an_edit_made_before_a_restore_takes_the_index_lock_is_refused_not_overwritten(
+    root: Path, monkeypatch: pytest.MonkeyPatch, hard: bool
+) -> None:
+    """A restore looks at the files, stores its objects, then may wait for the lock."""
+    with Repository.open(root) as repository:
+        repository.create_checkpoint("counted", "HEAD~1")  # before the notes existed
+        seen = run_just_before_the_index_lock(
+            monkeypatch, lambda: (root / "notes.txt").write_text("the person's notes\n")
+        )
+
+        with pytest.raises(ConflictError, match=r"notes\.txt") as raised:
+            repository.restore("counted", hard=hard)
+
+    assert raised.value.paths == ("notes.txt",)
+    assert (root / "notes.txt").read_text() == "the person's notes\n"
+    assert without_writer_record(fingerprint(root)) == without_writer_record(seen[0])
+    assert branch_log(root, "main")[0] == "Notes"

@@ -88,6 +88,7 @@ __all__ = [
     "CommitText",
     "ExpectedHead",
     "StagedFile",
+    "check_disk_blobs",
     "check_staged_links",
     "publish_commit",
     "reset_branch",
@@ -145,6 +146,7 @@ def publish_commit(
     materialize: bool,
     base_blobs: Mapping[str, str | None] | None = None,
     filters: WorktreeFilters | None = None,
+    disk_blobs: Mapping[str, str | None] | None = None,
 ) -> Commit:
     """Commit ``files`` on the checked-out branch (see the module docstring for the steps).
 
@@ -161,13 +163,17 @@ def publish_commit(
             while changes to other files simply land on top of theirs.
         filters: the work tree's line-ending filters, if the caller read them for this
             commit already (the config files are then read once per commit).
+        disk_blobs: path -> the blob id (as git would store it) the file on disk held
+            when the caller read it (``None``: no file). Checked under the index lock,
+            just before anything is written: a file someone edited since is not
+            overwritten (a file already holding the new content is fine).
 
     Returns:
         The new commit.
 
     Raises:
-        ConflictError: if the branch is not (or no longer) at ``expected_head``, or a
-            file in ``base_blobs`` changed at the tip.
+        ConflictError: if the branch is not (or no longer) at ``expected_head``, a
+            file in ``base_blobs`` changed at the tip, or one in ``disk_blobs`` on disk.
         NodeKindError, UnsafePathError: if a path cannot be written in the tree or on disk.
         RepositoryError: for a detached HEAD, a held lock file, or a file-system error
             (a full disk, a permission) before the branch moved: nothing was changed. A
@@ -178,7 +184,7 @@ def publish_commit(
         try:
             with write_errors(repo.path):
                 return _publish_once(
-                    repo, files, text, expected_head, materialize, base_blobs, filters
+                    repo, files, text, expected_head, materialize, base_blobs, filters, disk_blobs
                 )
         except ConflictError as error:
             # With ANY_HEAD the commit goes on whatever the tip is: when only the branch
@@ -239,6 +245,7 @@ def _publish_once(
     materialize: bool,
     base_blobs: Mapping[str, str | None] | None,
     filters: WorktreeFilters | None,
+    disk_blobs: Mapping[str, str | None] | None,
 ) -> Commit:
     # The index lock serializes writers of this work tree from the first read of the tip
     # to the move of the branch, so the checks below cannot go stale before the move.
@@ -255,6 +262,8 @@ def _publish_once(
             _check_spelling(repo, base_tree, files, filters)
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
+        if disk_blobs and materialize:
+            check_disk_blobs(repo, files, disk_blobs, filters)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
         changed = _changed(repo, files, base_tree, commit.tree)
         subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
@@ -266,6 +275,43 @@ def _publish_once(
     remember_changed_paths(commit.id, changed)
     remember_commit_tree(repo.object_store, commit.id, commit.tree)
     return commit
+
+
+def check_disk_blobs(
+    repo: Repo,
+    files: Mapping[str, StagedFile | None],
+    disk_blobs: Mapping[str, str | None],
+    filters: WorktreeFilters | None,
+) -> None:
+    """Refuse to overwrite or delete a file whose content changed on disk since it was read.
+
+    Called under the index lock, right before the first write: the caller's own check
+    (the pipeline's, before its gate and repairs ran; a restore's, before it stored its
+    objects) can be minutes old, and a person's edit made since would be lost. Each file
+    is read whole (no stat shortcut: an edit within the same second keeps its size).
+
+    Raises:
+        ConflictError: naming every such file; nothing was written.
+    """
+    from gitworktree.history._worktree.status import worktree_entry
+
+    root = Path(repo.path)
+    filters = filters or WorktreeFilters.for_repo(repo)
+    changed = []
+    for path, expected in sorted(disk_blobs.items()):
+        found = worktree_entry(root, path, None, 0, filters)
+        now = None if found is None else found[1].decode("ascii")
+        file = files.get(path)
+        new = None if file is None else file.blob.id.decode("ascii")
+        if now not in (expected, new):
+            changed.append(path)
+    if changed:
+        raise ConflictError(
+            f"changed on disk since it was read: {', '.join(changed)}; nothing was written "
+            "and the edit on disk is kept. Load it (sync(), or `git diff` to see it) and "
+            "try again",
+            paths=changed,
+        )
 
 
 def _check_expected_head(
@@ -310,6 +356,7 @@ def reset_branch(
     expected_head: ObjectID | None,
     signature: Signature,
     message: str,
+    disk_blobs: Mapping[str, str | None] | None = None,
 ) -> None:
     """Point the checked-out branch at ``target`` and write ``files`` into the work tree.
 
@@ -320,9 +367,10 @@ def reset_branch(
         expected_head: the commit the branch must still point at.
         signature: who moves it, and when (for the reflogs).
         message: the reflog message, e.g. ``reset: moving to before``.
+        disk_blobs: as for `publish_commit`: what the files on disk held when checked.
 
     Raises:
-        ConflictError: if the branch moved.
+        ConflictError: if the branch moved, or a file in ``disk_blobs`` changed on disk.
         RepositoryError: for a detached HEAD, a held lock file, or a file-system error
             before the branch moved (nothing was changed).
     """
@@ -338,6 +386,8 @@ def reset_branch(
         # Read under the lock, as in `_publish_once`: a branch switched meanwhile is not
         # the one whose files are on disk.
         move = _Move(branch_ref(repo), expected_head, target, signature, message)
+        if disk_blobs:
+            check_disk_blobs(repo, files, disk_blobs, None)
         _move_branch(repo, move, files, modes, index, trees)
 
 
