@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
@@ -66,7 +66,10 @@ class Checkpoint:
 
     The restore is a soft one (a new ``Restore <name>`` commit). If it cannot run (for
     example uncommitted edits would be overwritten), its error is raised with the
-    block's exception as its context.
+    block's exception as its context. It does not run when someone else's commit (a
+    person's ``git commit``, another writer's) landed on the branch since the checkpoint:
+    restoring the whole tree would undo it, so `ConflictError` (``reason ==
+    "foreign-commits"``) is raised instead, and nothing is written.
 
     A host's checkpoint, fetched from the remote ``origin``, is a `Checkpoint` too, with
     ``remote="origin"``: its ref is ``refs/remotes/origin/checkpoints/<name>``, it can be
@@ -79,12 +82,25 @@ class Checkpoint:
     """
 
     def __init__(
-        self, owner: CheckpointOwner, name: str, sha: str, remote: str | None = None
+        self,
+        owner: CheckpointOwner,
+        name: str,
+        sha: str,
+        remote: str | None = None,
+        *,
+        before_undo: Callable[[Checkpoint], None] | None = None,
     ) -> None:
         self._owner = owner
         self.name = name
         self.sha = sha
         self.remote = remote
+        #: Run before the guard's restore: raises if the restore would undo someone
+        #: else's commit (given by the repository that made the checkpoint).
+        self._before_undo = before_undo
+
+    def with_owner(self, owner: CheckpointOwner) -> Checkpoint:
+        """The same checkpoint, restored and discarded through ``owner`` (a mounted tree)."""
+        return Checkpoint(owner, self.name, self.sha, self.remote, before_undo=self._before_undo)
 
     @property
     def ref(self) -> str:
@@ -134,6 +150,8 @@ class Checkpoint:
         traceback: TracebackType | None,
     ) -> None:
         if exc is not None:
+            if self._before_undo is not None:
+                self._before_undo(self)
             self.restore()
 
     def __eq__(self, other: object) -> bool:
