@@ -71,7 +71,7 @@ from gitworktree.history._worktree.shapes import (
     check_sparse,
     format_errors,
 )
-from gitworktree.history._worktree.writelock import WriterGuard, exclusive
+from gitworktree.history._worktree.writelock import WriterGuard, exclusive, wait_for_writer
 
 if TYPE_CHECKING:
     from dulwich.config import StackedConfig
@@ -260,7 +260,14 @@ class Repository:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise _cannot_make(root, err) from err
-        return cls(Repo.init(root, default_branch=branch.encode("utf-8")))
+        from gitworktree.history._core.creation import create_repository
+
+        try:
+            # `.git` appears whole: another process mounting the same new directory at
+            # the same moment sees no repository, or a complete one (then both use it).
+            return cls(create_repository(root, branch.encode("utf-8")))
+        except OSError as err:
+            raise _cannot_make(root, err) from err
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Repository:
@@ -653,7 +660,7 @@ class Repository:
         finish = not only_if_interrupted or writer_was_interrupted(self.control_dir)
         # Before the writer lock too: a refusal leaves even the lock's record as it was,
         # so an interrupted checkout is still finished once the branch is repaired.
-        if check_head(self._repo):
+        if self._check_head():
             return []  # a fresh repository: no commit was ever checked out
         if not finish and leave_temporary_files:
             return []
@@ -708,7 +715,28 @@ class Repository:
         """
         self._require_work_tree()
         check_sparse(self._repo)
-        check_head(self._repo)
+        self._check_head()
+
+    def _check_head(self) -> bool:
+        """`check_head`, waiting for a writer that is making the first commit.
+
+        A gitworktree writer making a repository's first commit puts the index in place
+        before the branch is born (see the commit's write order): a mount of the same new
+        directory at that moment sees an unborn branch with tracked files. Such a writer
+        holds the writer lock, so the refusal is checked again once it is done.
+        """
+        try:
+            return check_head(self._repo)
+        except UnsupportedRepositoryError as err:
+            if err.reason != "unborn-branch":
+                raise
+            return self._check_head_after_writers()
+
+    def _check_head_after_writers(self) -> bool:
+        guard: WriterGuard | None = self.__dict__.get("_writer_guard")
+        if guard is None or not guard.depth:  # not while this object holds the lock
+            wait_for_writer(self._control_dir)  # touches nothing, so a refusal neither
+        return check_head(self._repo)
 
     # -- restoring -------------------------------------------------------------------
 
