@@ -20,7 +20,7 @@ import pytest
 
 import gitworktree.history._worktree.commit as commit_module
 import gitworktree.mounting.pipeline as pipeline_module
-from gitworktree import ConflictError, RepositoryError, mount
+from gitworktree import ConflictError, RepositoryError, UnsupportedRepositoryError, mount
 from gitworktree.history import Repository
 from tests.git.shapes import fingerprint
 from tests.oracle import git, git_lines
@@ -191,3 +191,19 @@ def test_an_edit_made_before_a_restore_takes_the_index_lock_is_refused_not_overw
     assert (root / "notes.txt").read_text() == "the person's notes\n"
     assert without_writer_record(fingerprint(root)) == without_writer_record(seen[0])
     assert branch_log(root, "main")[0] == "Notes"
+
+
+def test_a_commit_after_the_only_branch_was_deleted_is_refused_touching_nothing(
+    root: Path,
+) -> None:
+    """It made a new root commit of the agent's files alone: the history the work tree
+    came from was left on no branch, only in HEAD's reflog."""
+    person(root, "branch", "-q", "-D", "other")
+    person(root, "update-ref", "-d", "refs/heads/main")
+    before = fingerprint(root)
+
+    with Repository.open(root) as repository, pytest.raises(UnsupportedRepositoryError) as raised:
+        repository.commit_changes({"agent.txt": b"the agent's\n"}, message="Agent")
+
+    assert raised.value.reason == "unborn-branch"
+    assert without_writer_record(fingerprint(root)) == without_writer_record(before)

@@ -81,6 +81,7 @@ from gitworktree.history._worktree.materialize import (
     park_worktree,
     write_worktree,
 )
+from gitworktree.history._worktree.shapes import check_head
 from gitworktree.history._worktree.writelock import record_ref_update
 
 __all__ = [
@@ -256,6 +257,13 @@ def _publish_once(
         # other branch's checkout, staged there as the person's change.
         ref = branch_ref(repo)
         current = read_ref(repo, ref)
+        if current is None and materialize and not repo.refs.keys(base=Ref(b"refs/heads/")):
+            # No commit on any branch: fine in a fresh repository; but where the only
+            # branch was deleted under a work tree that tracks files (`git update-ref
+            # -d`), a new root commit of our files alone would leave the history on no
+            # branch at all, only in HEAD's reflog. Refused as a mount refuses it. (An
+            # orphan branch beside others starts a new history on purpose, as in git.)
+            check_head(repo)
         _check_expected_head(ref, current, expected_head)
         base_tree = None if current is None else commit_tree(repo.object_store, current)
         if filters is not None:
