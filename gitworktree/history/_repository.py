@@ -268,6 +268,13 @@ class Repository:
             return cls(create_repository(root, branch.encode("utf-8")))
         except OSError as err:
             raise _cannot_make(root, err) from err
+        except NotGitRepository as err:  # a `.git` in the way that is no repository
+            raise RepositoryError(
+                root,
+                f"cannot create a repository here: {root / '.git'} is in the way and is not "
+                "a repository (a dangling symbolic link?); move it aside and retry",
+                reason="not-a-repository",
+            ) from err
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Repository:

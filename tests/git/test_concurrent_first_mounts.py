@@ -20,7 +20,7 @@ from dulwich.repo import Repo
 
 import gitworktree.history._worktree.commit as commit_module
 import gitworktree.mounting.mount as mount_module
-from gitworktree import MissingInitialStateError, mount
+from gitworktree import MissingInitialStateError, RepositoryError, mount
 from gitworktree.history import Repository
 from tests.oracle import git, git_lines
 from tests.tree.models import CounterTree, RequiredTree
@@ -120,3 +120,20 @@ def test_a_mount_during_the_first_commit_waits_for_it_instead_of_refusing(
     assert first.counter.number == outcome[0].counter.number == 0
     assert len(git_lines(root, "log", "--format=%H")) == 1
     git(root, "fsck", "--strict")
+
+
+def test_a_dangling_git_link_in_the_way_of_a_new_repository_is_refused_naming_it(
+    tmp_path: Path,
+) -> None:
+    """Creation renames ``.git`` into place; what is in the way and no repository (here a
+    link to nowhere) was a raw ``NotGitRepository`` from dulwich."""
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / ".git").symlink_to(tmp_path / "nowhere")
+
+    with pytest.raises(RepositoryError, match=r"\.git is in the way") as raised:
+        mount(CounterTree, root)
+
+    assert raised.value.reason == "not-a-repository"
+    assert [path.name for path in root.iterdir()] == [".git"]
+    assert (root / ".git").is_symlink()
