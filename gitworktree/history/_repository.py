@@ -814,8 +814,9 @@ class Repository:
         check_head(self._repo)  # a HEAD that names no branch or commit: refused, as mount does
         sha, label = self._restore_target(target)  # again: a ref may have moved meanwhile
         check_no_operation_in_progress(self._repo)  # before its files read as local edits
+        guard = target if isinstance(target, Checkpoint) else None
         with naming_commit(sha):
-            return self._restore(sha, label, paths, hard, author, artifacts, trailers)
+            return self._restore(sha, label, paths, hard, author, artifacts, trailers, guard)
 
     def _restore(
         self,
@@ -826,11 +827,16 @@ class Repository:
         author: str | None,
         artifacts: Callable[[str], bool] | None,
         trailers: Mapping[str, str] | None = None,
+        guard: Checkpoint | None = None,
     ) -> CommitInfo:
         from gitworktree.history._core.identity import Signature
         from gitworktree.history._worktree.commit import reset_branch
 
         head = read_ref(self._repo, HEAD)
+        if guard is not None:
+            # A guard's restore: refused if it would undo someone else's commit. The
+            # restore then moves the branch only from this very HEAD (compare-and-swap).
+            guard.check_guard(head)
         files, on_disk = self._restore_files(sha, label, head, check_repo_prefixes(paths))
         if artifacts is not None:
             _refuse_links_at_artifacts(files, artifacts)

@@ -37,7 +37,6 @@ from gitworktree.history._refs.checkpoints import (
     shadowing_reason,
 )
 from gitworktree.history._refs.refs import (
-    HEAD,
     add_ref_if_new,
     append_reflog,
     branch_ref,
@@ -80,16 +79,18 @@ class CheckpointOperations:
     def _checkpoint(self, name: str, sha: str, remote: str | None = None) -> Checkpoint:
         return Checkpoint(self._owner, name, sha, remote, before_undo=self._check_undo)
 
-    def _check_undo(self, checkpoint: Checkpoint) -> None:
+    def _check_undo(self, checkpoint: Checkpoint, head: bytes | None) -> None:
         """Refuse a guard's whole-tree restore that would undo someone else's commit.
+
+        ``head`` is the HEAD the restore moves the branch from (read under its locks).
 
         Raises:
             ConflictError: ``reason == "foreign-commits"``, naming the first commit on
                 the branch since the checkpoint that this repository object did not make.
         """
-        head = read_ref(self._repo, HEAD)
         target = ObjectID(checkpoint.sha.encode("ascii"))
-        foreign = first_commit_not_moved_here(self._repo, head, target)
+        tip = None if head is None else ObjectID(head)
+        foreign = first_commit_not_moved_here(self._repo, tip, target)
         if foreign is None:
             return
         branch = branch_ref(self._repo).decode("utf-8", "replace")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,22 @@ def test_a_mounted_trees_guard_keeps_a_persons_commit(tmp_path: Path) -> None:
 
     assert git(root, "show", "HEAD:person.txt") == "the person's work\n"
     assert git_lines(root, "log", "--format=%s", "-1") == ["Person's work"]
+
+
+def test_a_commit_landing_as_the_guard_starts_its_restore_is_not_undone(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked on the very HEAD the restore moves from, not a moment before it."""
+    real_restore = Repository._restore_locked
+
+    def person_commits_first(self: Repository, *args: Any, **kwargs: Any) -> Any:
+        person_commits(self.path)
+        return real_restore(self, *args, **kwargs)
+
+    with pytest.raises(ConflictError) as raised, repo.create_checkpoint("guard"):
+        repo.commit_changes({"state.json": b'{"step": 99}\n'}, message="bad step")
+        monkeypatch.setattr(Repository, "_restore_locked", person_commits_first)
+        raise StepFailed
+
+    assert raised.value.reason == "foreign-commits"
+    assert git_lines(repo, "log", "--format=%s", "-1") == ["Person's work"]

@@ -88,19 +88,34 @@ class Checkpoint:
         sha: str,
         remote: str | None = None,
         *,
-        before_undo: Callable[[Checkpoint], None] | None = None,
+        before_undo: Callable[[Checkpoint, bytes | None], None] | None = None,
     ) -> None:
         self._owner = owner
         self.name = name
         self.sha = sha
         self.remote = remote
-        #: Run before the guard's restore: raises if the restore would undo someone
-        #: else's commit (given by the repository that made the checkpoint).
+        #: Run by the guard's restore with the HEAD it restores from: raises if the
+        #: restore would undo someone else's commit (given by the repository that made
+        #: the checkpoint).
         self._before_undo = before_undo
+        self._guarding = False
 
     def with_owner(self, owner: CheckpointOwner) -> Checkpoint:
         """The same checkpoint, restored and discarded through ``owner`` (a mounted tree)."""
         return Checkpoint(owner, self.name, self.sha, self.remote, before_undo=self._before_undo)
+
+    def check_guard(self, head: bytes | None) -> None:
+        """While the guard (``with checkpoint:``) restores: refuse if that would undo a
+        commit someone else made on top of ``head``'s history since the checkpoint.
+
+        Called by the restore, under its writer lock, with the HEAD it restores from (so
+        nothing can land between this check and the restore's compare-and-swap).
+
+        Raises:
+            ConflictError: ``reason == "foreign-commits"``; nothing was written.
+        """
+        if self._guarding and self._before_undo is not None:
+            self._before_undo(self, head)
 
     @property
     def ref(self) -> str:
@@ -150,9 +165,11 @@ class Checkpoint:
         traceback: TracebackType | None,
     ) -> None:
         if exc is not None:
-            if self._before_undo is not None:
-                self._before_undo(self)
-            self.restore()
+            self._guarding = True
+            try:
+                self.restore()
+            finally:
+                self._guarding = False
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Checkpoint):
