@@ -7,7 +7,8 @@ person committing with plain ``git`` at the same moment:
    ours and git's), and everything that can refuse is checked under it: which branch is
    checked out and its tip (read now, so no check goes stale before the move: a
    ``git switch`` holds the lock while it rewrites the checkout), the artifacts' bases
-   at that tip, the work tree targets. A held ``index.lock`` fails here, before anything is written;
+   at that tip, that the files to be overwritten still hold what the caller read, the
+   work tree targets. A held ``index.lock`` fails here, before anything is written;
 2. blobs, the trees along the changed paths and the commit object are stored
    (unreferenced objects are invisible, and ``git gc`` collects them);
 3. the changed files are written atomically (what was there is kept in memory), and
