@@ -415,7 +415,9 @@ class ConflictError(GitWorktreeError):
         conflicts: for a merge, every conflicting file and JSON Pointer with its base,
             ours and theirs values.
         reason: ``"criss-cross"`` when a merge's several merge bases disagree (choosing
-            a side with ``prefer=`` cannot resolve that); else ``None``.
+            a side with ``prefer=`` cannot resolve that); ``"foreign-commits"`` when a
+            checkpoint's guard would undo a commit someone else made meanwhile; else
+            ``None``.
     """
 
     def __init__(

@@ -71,7 +71,7 @@ from gitworktree.history._worktree.shapes import (
     check_sparse,
     format_errors,
 )
-from gitworktree.history._worktree.writelock import WriterGuard, exclusive
+from gitworktree.history._worktree.writelock import WriterGuard, exclusive, wait_for_writer
 
 if TYPE_CHECKING:
     from dulwich.config import StackedConfig
@@ -267,7 +267,21 @@ class Repository:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise _cannot_make(root, err) from err
-        return cls(Repo.init(root, default_branch=branch.encode("utf-8")))
+        from gitworktree.history._core.creation import create_repository
+
+        try:
+            # `.git` appears whole: another process mounting the same new directory at
+            # the same moment sees no repository, or a complete one (then both use it).
+            return cls(create_repository(root, branch.encode("utf-8")))
+        except OSError as err:
+            raise _cannot_make(root, err) from err
+        except NotGitRepository as err:  # a `.git` in the way that is no repository
+            raise RepositoryError(
+                root,
+                f"cannot create a repository here: {root / '.git'} is in the way and is not "
+                "a repository (a dangling symbolic link?); move it aside and retry",
+                reason="not-a-repository",
+            ) from err
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, read_only: bool = False) -> Repository:
@@ -660,7 +674,7 @@ class Repository:
         finish = not only_if_interrupted or writer_was_interrupted(self.control_dir)
         # Before the writer lock too: a refusal leaves even the lock's record as it was,
         # so an interrupted checkout is still finished once the branch is repaired.
-        if check_head(self._repo):
+        if self._check_head():
             return []  # a fresh repository: no commit was ever checked out
         if not finish and leave_temporary_files:
             return []
@@ -715,7 +729,28 @@ class Repository:
         """
         self._require_work_tree()
         check_sparse(self._repo)
-        check_head(self._repo)
+        self._check_head()
+
+    def _check_head(self) -> bool:
+        """`check_head`, waiting for a writer that is making the first commit.
+
+        A gitworktree writer making a repository's first commit puts the index in place
+        before the branch is born (see the commit's write order): a mount of the same new
+        directory at that moment sees an unborn branch with tracked files. Such a writer
+        holds the writer lock, so the refusal is checked again once it is done.
+        """
+        try:
+            return check_head(self._repo)
+        except UnsupportedRepositoryError as err:
+            if err.reason != "unborn-branch":
+                raise
+            return self._check_head_after_writers()
+
+    def _check_head_after_writers(self) -> bool:
+        guard: WriterGuard | None = self.__dict__.get("_writer_guard")
+        if guard is None or not guard.depth:  # not while this object holds the lock
+            wait_for_writer(self._control_dir)  # touches nothing, so a refusal neither
+        return check_head(self._repo)
 
     # -- restoring -------------------------------------------------------------------
 
@@ -786,8 +821,9 @@ class Repository:
         check_head(self._repo)  # a HEAD that names no branch or commit: refused, as mount does
         sha, label = self._restore_target(target)  # again: a ref may have moved meanwhile
         check_no_operation_in_progress(self._repo)  # before its files read as local edits
+        guard = target if isinstance(target, Checkpoint) else None
         with naming_commit(sha):
-            return self._restore(sha, label, paths, hard, author, artifacts, trailers)
+            return self._restore(sha, label, paths, hard, author, artifacts, trailers, guard)
 
     def _restore(
         self,
@@ -798,12 +834,17 @@ class Repository:
         author: str | None,
         artifacts: Callable[[str], bool] | None,
         trailers: Mapping[str, str] | None = None,
+        guard: Checkpoint | None = None,
     ) -> CommitInfo:
         from gitworktree.history._core.identity import Signature
         from gitworktree.history._worktree.commit import reset_branch
 
         head = read_ref(self._repo, HEAD)
-        files = self._restore_files(sha, label, head, check_repo_prefixes(paths))
+        if guard is not None:
+            # A guard's restore: refused if it would undo someone else's commit. The
+            # restore then moves the branch only from this very HEAD (compare-and-swap).
+            guard.check_guard(head)
+        files, on_disk = self._restore_files(sha, label, head, check_repo_prefixes(paths))
         if artifacts is not None:
             _refuse_links_at_artifacts(files, artifacts)
         store = self._repo.object_store
@@ -811,7 +852,13 @@ class Repository:
             signature = Signature.now(self._identity("COMMITTER"))
             message = f"reset: moving to {label}"
             reset_branch(
-                self._repo, sha, files, expected_head=head, signature=signature, message=message
+                self._repo,
+                sha,
+                files,
+                expected_head=head,
+                signature=signature,
+                message=message,
+                disk_blobs=on_disk,
             )
             return commit_info(store, load_commit(store, sha))
         if not files and head is not None:
@@ -823,6 +870,7 @@ class Repository:
             author=author,
             expected_head=None if head is None else head.decode("ascii"),
             materialize=True,
+            disk_blobs=on_disk,
         )
 
     # -- writing ---------------------------------------------------------------------
@@ -839,6 +887,7 @@ class Repository:
         expected_head: str | ExpectedHead | None = ANY_HEAD,
         materialize: bool = True,
         base_blobs: Mapping[str, str | None] | None = None,
+        disk_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
         """Commit file contents on the checked-out branch: the low-level write of the pipeline.
 
@@ -865,6 +914,11 @@ class Repository:
             base_blobs: path -> the blob id the change was based on (``None``: the file
                 did not exist); if the branch tip holds another version of any of them,
                 `ConflictError`. Changes to other files land on top of the tip.
+            disk_blobs: path -> the blob id (as git would store it) of the file on disk
+                when the caller read it (``None``: no file); checked again under the
+                index lock just before anything is written, so that an edit made since
+                (while a gate or repair ran) is refused with `ConflictError`, never
+                overwritten.
 
         Returns:
             The new commit.
@@ -912,6 +966,7 @@ class Repository:
             materialize=materialize,
             base_blobs=base_blobs,
             filters=filters,
+            disk_blobs=disk_blobs,
         )
 
     # -- checkpoints (see CheckpointOperations) ---------------------------------------
@@ -1203,6 +1258,7 @@ class Repository:
         materialize: bool,
         base_blobs: Mapping[str, str | None] | None = None,
         filters: WorktreeFilters | None = None,
+        disk_blobs: Mapping[str, str | None] | None = None,
     ) -> CommitInfo:
         from gitworktree.history._core.identity import Signature, check_identity
         from gitworktree.history._worktree.commit import CommitText, publish_commit
@@ -1223,6 +1279,7 @@ class Repository:
             materialize=materialize,
             base_blobs=base_blobs,
             filters=filters,
+            disk_blobs=disk_blobs,
         )
         self._pack_loose_objects_if_due()
         return commit_info(self._repo.object_store, commit)
@@ -1334,8 +1391,9 @@ class Repository:
         label: str,
         head: ObjectID | None,
         prefixes: Sequence[str] | None,
-    ) -> dict[str, StagedFile | None]:
-        """The files a restore of ``target`` writes, once checked safe to overwrite."""
+    ) -> tuple[dict[str, StagedFile | None], dict[str, str | None]]:
+        """The files a restore of ``target`` writes, once checked safe to overwrite, and
+        the blob id each held on disk when checked (checked again under the index lock)."""
         from gitworktree.history._worktree.commit import StagedFile, check_staged_links
         from gitworktree.history._worktree.restore import check_unmodified, restore_edits
 
@@ -1351,13 +1409,13 @@ class Repository:
                 f"one of them has (`git ls-tree -r --name-only {target.decode('ascii')[:12]}` "
                 f"lists the files of {label!r})",
             ) from err
-        check_unmodified(self._repo, edits, head_tree)
+        on_disk = check_unmodified(self._repo, edits, head_tree)
         files = {
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()
         }
         check_staged_links(files)
-        return files
+        return files, on_disk
 
 
 def _refuse_links_at_artifacts(

@@ -8,6 +8,7 @@ the repository is passed in explicitly, so this file reads without the facade.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,10 +16,19 @@ from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import CheckpointError, InvalidNameError, RemoteError, UnknownRevisionError
+from gitworktree.errors import (
+    CheckpointError,
+    ConflictError,
+    GitWorktreeError,
+    InvalidNameError,
+    RemoteError,
+    UnknownRevisionError,
+)
 from gitworktree.history._core.damage import damaged, is_object_id, translates_damage
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
+from gitworktree.history._core.quoting import escape_text
 from gitworktree.history._core.refnames import remote_checkpoint_prefix
+from gitworktree.history._objects.commits import load_commit
 from gitworktree.history._refs.checkpoints import (
     Checkpoint,
     CheckpointOwner,
@@ -26,7 +36,14 @@ from gitworktree.history._refs.checkpoints import (
     new_checkpoint_name,
     shadowing_reason,
 )
-from gitworktree.history._refs.refs import add_ref_if_new, append_reflog, delete_ref, read_ref
+from gitworktree.history._refs.refs import (
+    add_ref_if_new,
+    append_reflog,
+    branch_ref,
+    delete_ref,
+    first_commit_not_moved_here,
+    read_ref,
+)
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX, REF_RULES, resolve_revision
 from gitworktree.history._worktree.writelock import WriterGuard, exclusive
 
@@ -59,6 +76,39 @@ class CheckpointOperations:
         self._identity = identity
         self._writer_guard = guard
 
+    def _checkpoint(self, name: str, sha: str, remote: str | None = None) -> Checkpoint:
+        return Checkpoint(self._owner, name, sha, remote, before_undo=self._check_undo)
+
+    def _check_undo(self, checkpoint: Checkpoint, head: bytes | None) -> None:
+        """Refuse a guard's whole-tree restore that would undo someone else's commit.
+
+        ``head`` is the HEAD the restore moves the branch from (read under its locks).
+
+        Raises:
+            ConflictError: ``reason == "foreign-commits"``, naming the first commit on
+                the branch since the checkpoint that this repository object did not make.
+        """
+        target = ObjectID(checkpoint.sha.encode("ascii"))
+        tip = None if head is None else ObjectID(head)
+        foreign = first_commit_not_moved_here(self._repo, tip, target)
+        if foreign is None:
+            return
+        branch = branch_ref(self._repo).decode("utf-8", "replace")
+        what = foreign.decode("ascii")[:12]
+        with contextlib.suppress(GitWorktreeError, KeyError):
+            commit = load_commit(self._repo.object_store, foreign)
+            subject = commit.message.decode("utf-8", "replace").split("\n", 1)[0]
+            author = commit.author.decode("utf-8", "replace")
+            what += f" ({escape_text(subject)!r} by {escape_text(author)})"
+        raise ConflictError(
+            f"{branch} has {what}, committed since checkpoint {checkpoint.name!r} by someone "
+            "else (a person's `git commit`, another writer); restoring the whole tree to "
+            f"{checkpoint.name!r} would undo it, so nothing was restored. Restore what the "
+            f"failed step changed yourself: restore({checkpoint.name!r}, paths=[...])",
+            ref=branch,
+            reason="foreign-commits",
+        )
+
     @property
     def control_dir(self) -> Path:
         """The ``.git`` directory (where the writer lock lives)."""
@@ -78,7 +128,7 @@ class CheckpointOperations:
                 ref = CHECKPOINT_PREFIX + name.decode("utf-8", "replace")
                 raise damaged(self.path, f"{ref} holds {sha[:60]!r}, not an object id")
         found = [
-            Checkpoint(self._owner, name.decode("utf-8"), sha.decode("ascii"))
+            self._checkpoint(name.decode("utf-8"), sha.decode("ascii"))
             for name, sha in refs.items()
         ]
         return sorted(found, key=lambda checkpoint: checkpoint.name)
@@ -98,7 +148,7 @@ class CheckpointOperations:
         for name in [remote] if remote is not None else configured:
             prefix = remote_checkpoint_prefix(name).rstrip("/").encode("utf-8")
             found += [
-                Checkpoint(self._owner, ref.decode("utf-8"), sha.decode("ascii"), remote=name)
+                self._checkpoint(ref.decode("utf-8"), sha.decode("ascii"), remote=name)
                 for ref, sha in self._repo.refs.as_dict(Ref(prefix)).items()
             ]
         return sorted(found, key=lambda checkpoint: (checkpoint.remote or "", checkpoint.name))
@@ -113,7 +163,7 @@ class CheckpointOperations:
                 f"no checkpoint named {name!r}; Repository.checkpoints() lists them",
                 reason="unknown-checkpoint",
             )
-        return Checkpoint(self._owner, name, sha.decode("ascii"))
+        return self._checkpoint(name, sha.decode("ascii"))
 
     @translates_damage
     @exclusive
@@ -146,7 +196,7 @@ class CheckpointOperations:
             )
         message = f"checkpoint: created at {rev}"
         append_reflog(self._repo, ref, None, sha, signature=signature, message=message, create=True)
-        return Checkpoint(self._owner, name, sha.decode("ascii"))
+        return self._checkpoint(name, sha.decode("ascii"))
 
     @exclusive
     def delete_checkpoint(self, name: str) -> None:

@@ -348,6 +348,9 @@ class Workspace:
                     "nothing is staged: stage changes with write_artifact or delete_artifact first"
                 )
             self._refuse_foreign_edits(list(staged))
+            # Clean, so each file holds HEAD's version: checked again just before it is
+            # overwritten, after the gate (a person may edit meanwhile).
+            on_disk = {path: self._head_blob(path) for path in staged}
             items = []
             changes: dict[str, bytes | None] = {}
             for path, entry in sorted(staged.items()):
@@ -363,6 +366,7 @@ class Workspace:
                 author=author,
                 trailers=trailers,
                 base_blobs={path: entry.base for path, entry in staged.items()},
+                disk_blobs=on_disk,
             )
             # Only once the commit has landed: a refused one leaves everything staged,
             # for the client to fix and commit again.

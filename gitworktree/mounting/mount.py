@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from gitworktree.history import Repository
+from gitworktree.history._core.creation import BUILDING_PREFIX, remove_if_unused
 from gitworktree.history._core.identity import check_identity
 from gitworktree.mounting.session import MountSession
 from gitworktree.storage.base import Collection, Storage, artifact_size_limit
@@ -159,20 +159,32 @@ class _FreshRepository:
         if (path / ".git").exists() or not (path.is_dir() or not path.exists()):
             return None
         # A first mount only, so the walk is paid once; only directories are noted.
-        existing = (
-            frozenset(p for p in path.rglob("*") if p.is_dir()) if path.exists() else frozenset()
-        )
+        existing = frozenset(_directories(path)) if path.exists() else frozenset()
         return cls(path, path.exists(), existing)
 
     def remove(self) -> None:
-        """Take away the ``.git`` and the empty directories the failed mount made."""
-        shutil.rmtree(self.root / ".git", ignore_errors=True)
-        made = [p for p in self.root.rglob("*") if p.is_dir() and p not in self.directories]
+        """Take away the ``.git`` and the empty directories the failed mount made.
+
+        Only a ``.git`` this process created and nobody committed in: another mount of
+        the same new directory, at the same moment, may have made it or committed there.
+        """
+        remove_if_unused(self.root / ".git")
+        made = [p for p in _directories(self.root) if p not in self.directories]
         if not self.root_existed:
             made.append(self.root)
         for directory in sorted(made, key=lambda p: len(p.parts), reverse=True):
             with contextlib.suppress(OSError):  # not empty: someone's file, keep it
                 directory.rmdir()
+
+
+def _directories(root: Path) -> list[Path]:
+    """Every directory below ``root``, but another mount's repository in the making (it
+    is not ours to take away, and vanishes under the walk when renamed into place)."""
+    found = []
+    for directory, folders, _files in os.walk(root):  # a folder gone meanwhile is skipped
+        folders[:] = [name for name in folders if not name.startswith(BUILDING_PREFIX)]
+        found += [Path(directory, name) for name in folders]
+    return found
 
 
 class BaseMounter:

@@ -232,6 +232,9 @@ class CommitPipeline:
             author=request.author or self.author,
             trailers=all_trailers,
             base_blobs={str(s.path): s.base for s in [*pending.changed, *pending.removed]},
+            # What step 2 saw on disk, checked again just before the files are written:
+            # the gate and its repairs ran since, and a person may have edited meanwhile.
+            disk_blobs=_seen_on_disk(pending),
         )
         info = self._publish_with_retries(change_set, request.retries)
         self._published(info)
@@ -313,6 +316,15 @@ class CommitPipeline:
         for slot in slots:
             if not slot.held_elsewhere():
                 self.changes.touched.pop(id(slot), None)
+
+
+def _seen_on_disk(pending: _PendingCommit) -> dict[str, str | None]:
+    """What each file to be written held in storage when the commit was prepared."""
+    seen = {
+        path: None if data is None else blob_sha(data) for path, data in pending.snapshot.items()
+    }
+    seen.update({str(slot.path): slot.stored for slot in [*pending.changed, *pending.removed]})
+    return seen
 
 
 def within(path: PurePosixPath, directory: PurePosixPath) -> bool:

@@ -272,6 +272,10 @@ class ChangeSet:
         base_blobs: path -> blob id of the committed version the change builds on
             (``None``: new file); a versioned backend refuses the commit if the branch
             tip holds another version of any of them.
+        disk_blobs: path -> `blob_sha` of what the file held in storage when the change
+            was prepared (``None``: no file); a backend whose files others edit in place
+            (a Git work tree) refuses the commit if one of them holds something else by
+            the time it would be overwritten.
     """
 
     files: Mapping[str, bytes | None]
@@ -279,6 +283,7 @@ class ChangeSet:
     author: str | None = None
     trailers: Mapping[str, str] = field(default_factory=dict)
     base_blobs: Mapping[str, str | None] = field(default_factory=dict)
+    disk_blobs: Mapping[str, str | None] = field(default_factory=dict)
 
 
 class Storage(ABC):

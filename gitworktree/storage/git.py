@@ -101,6 +101,7 @@ class GitStorage(FilesystemStorage, VersionedStorage):
             author=changes.author,
             trailers=changes.trailers,
             base_blobs=changes.base_blobs,
+            disk_blobs=changes.disk_blobs,
         )
 
     def check_publishable(self) -> None:
@@ -183,7 +184,7 @@ class GitStorage(FilesystemStorage, VersionedStorage):
     def create_checkpoint(self, name: str | None, owner: CheckpointOwner) -> Checkpoint:
         """A checkpoint at HEAD whose ``restore``/``discard`` go through ``owner``."""
         made = self.repository.create_checkpoint(name)
-        return Checkpoint(owner, made.name, made.sha)
+        return made.with_owner(owner)
 
     def restore(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
@@ -66,7 +66,10 @@ class Checkpoint:
 
     The restore is a soft one (a new ``Restore <name>`` commit). If it cannot run (for
     example uncommitted edits would be overwritten), its error is raised with the
-    block's exception as its context.
+    block's exception as its context. It does not run when someone else's commit (a
+    person's ``git commit``, another writer's) landed on the branch since the checkpoint:
+    restoring the whole tree would undo it, so `ConflictError` (``reason ==
+    "foreign-commits"``) is raised instead, and nothing is written.
 
     A host's checkpoint, fetched from the remote ``origin``, is a `Checkpoint` too, with
     ``remote="origin"``: its ref is ``refs/remotes/origin/checkpoints/<name>``, it can be
@@ -79,12 +82,40 @@ class Checkpoint:
     """
 
     def __init__(
-        self, owner: CheckpointOwner, name: str, sha: str, remote: str | None = None
+        self,
+        owner: CheckpointOwner,
+        name: str,
+        sha: str,
+        remote: str | None = None,
+        *,
+        before_undo: Callable[[Checkpoint, bytes | None], None] | None = None,
     ) -> None:
         self._owner = owner
         self.name = name
         self.sha = sha
         self.remote = remote
+        #: Run by the guard's restore with the HEAD it restores from: raises if the
+        #: restore would undo someone else's commit (given by the repository that made
+        #: the checkpoint).
+        self._before_undo = before_undo
+        self._guarding = False
+
+    def with_owner(self, owner: CheckpointOwner) -> Checkpoint:
+        """The same checkpoint, restored and discarded through ``owner`` (a mounted tree)."""
+        return Checkpoint(owner, self.name, self.sha, self.remote, before_undo=self._before_undo)
+
+    def check_guard(self, head: bytes | None) -> None:
+        """While the guard (``with checkpoint:``) restores: refuse if that would undo a
+        commit someone else made on top of ``head``'s history since the checkpoint.
+
+        Called by the restore, under its writer lock, with the HEAD it restores from (so
+        nothing can land between this check and the restore's compare-and-swap).
+
+        Raises:
+            ConflictError: ``reason == "foreign-commits"``; nothing was written.
+        """
+        if self._guarding and self._before_undo is not None:
+            self._before_undo(self, head)
 
     @property
     def ref(self) -> str:
@@ -134,7 +165,11 @@ class Checkpoint:
         traceback: TracebackType | None,
     ) -> None:
         if exc is not None:
-            self.restore()
+            self._guarding = True
+            try:
+                self.restore()
+            finally:
+                self._guarding = False
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Checkpoint):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -42,6 +43,7 @@ __all__ = [
     "append_reflog",
     "branch_ref",
     "delete_ref",
+    "first_commit_not_moved_here",
     "read_ref",
     "reflog_wanted",
 ]
@@ -54,6 +56,53 @@ _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
 _LOGGED_BY_DEFAULT = (b"refs/heads/", b"refs/remotes/", b"refs/notes/")
 
 log = logging.getLogger("gitworktree")
+
+#: Per open repository (one dulwich ``Repo`` per `Repository`): every move of a branch
+#: it made, new id -> the ids it moved from (``None``: the branch was created), so that a
+#: checkpoint's guard can tell this writer's commits from anyone else's.
+_MOVES: weakref.WeakKeyDictionary[Repo, dict[ObjectID, set[ObjectID | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+#: The moves remembered per repository: the oldest are forgotten past this (a guard then
+#: sees the commits they made as someone else's, and refuses rather than undo them).
+_MOVES_KEPT = 100_000
+
+
+def _remember_move(repo: Repo, old: ObjectID | None, new: ObjectID) -> None:
+    moves = _MOVES.setdefault(repo, {})
+    moves.setdefault(new, set()).add(old)
+    while len(moves) > _MOVES_KEPT:
+        del moves[next(iter(moves))]
+
+
+def first_commit_not_moved_here(
+    repo: Repo, head: ObjectID | None, target: ObjectID
+) -> ObjectID | None:
+    """The first commit between ``target`` and ``head`` that this repository object did
+    not move its branch to; ``None`` if its own moves lead from ``head`` back to ``target``.
+
+    Only moves made through ``repo`` (commits, restores, pulls by this `Repository`)
+    count: a person's ``git commit`` or another process's is someone else's.
+    """
+    if head is None or head == target:
+        return None
+    moves = _MOVES.get(repo, {})
+    seen: set[ObjectID | None] = {head}
+    frontier: list[ObjectID | None] = [head]
+    dead_end: ObjectID | None = None
+    while frontier:
+        current = frontier.pop(0)
+        if current == target:
+            return None
+        olds = moves.get(current) if current is not None else None
+        if not olds:
+            dead_end = dead_end or current
+            continue
+        for old in olds:
+            if old not in seen:
+                seen.add(old)
+                frontier.append(old)
+    return dead_end or head
 
 
 def branch_ref(repo: Repo) -> Ref:
@@ -226,6 +275,7 @@ def advance_branch(
             f"{(old or b'no commit').decode()}); nothing was written — re-sync and retry",
             ref=name,
         )
+    _remember_move(repo, old, new)
     try:
         append_reflog(repo, HEAD, old, new, signature=signature, message=message)
     except OSError as error:

@@ -249,8 +249,16 @@ def _land(
 ) -> None:
     """Move the branch from ``ours`` to ``target`` and write ``files`` into the work tree."""
     edits = {path: None if f is None else (f.mode or 0, f.blob.id) for path, f in files.items()}
-    check_unmodified(repo, edits, our_tree)
-    reset_branch(repo, target.id, files, expected_head=ours, signature=signature, message=reflog)
+    on_disk = check_unmodified(repo, edits, our_tree)
+    reset_branch(
+        repo,
+        target.id,
+        files,
+        expected_head=ours,
+        signature=signature,
+        message=reflog,
+        disk_blobs=on_disk,  # checked again under the index lock, which may be waited for
+    )
 
 
 def _staged(repo: Repo, edits: Mapping[str, FileEntry | None]) -> dict[str, StagedFile | None]:

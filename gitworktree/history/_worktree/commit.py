@@ -4,9 +4,11 @@ The order is what makes a failed commit leave no trace, and a landed one safe fr
 person committing with plain ``git`` at the same moment:
 
 1. ``index.lock`` is taken (it serializes every writer of the index and work tree,
-   ours and git's), and everything that can refuse is checked under it: the branch tip
-   (read now, so no check goes stale before the move), the artifacts' bases at that tip,
-   the work tree targets. A held ``index.lock`` fails here, before anything is written;
+   ours and git's), and everything that can refuse is checked under it: which branch is
+   checked out and its tip (read now, so no check goes stale before the move: a
+   ``git switch`` holds the lock while it rewrites the checkout), the artifacts' bases
+   at that tip, that the files to be overwritten still hold what the caller read, the
+   work tree targets. A held ``index.lock`` fails here, before anything is written;
 2. blobs, the trees along the changed paths and the commit object are stored
    (unreferenced objects are invisible, and ``git gc`` collects them);
 3. the changed files are written atomically (what was there is kept in memory), and
@@ -80,6 +82,7 @@ from gitworktree.history._worktree.materialize import (
     park_worktree,
     write_worktree,
 )
+from gitworktree.history._worktree.shapes import check_head
 from gitworktree.history._worktree.writelock import record_ref_update
 
 __all__ = [
@@ -87,6 +90,7 @@ __all__ = [
     "CommitText",
     "ExpectedHead",
     "StagedFile",
+    "check_disk_blobs",
     "check_staged_links",
     "publish_commit",
     "reset_branch",
@@ -144,6 +148,7 @@ def publish_commit(
     materialize: bool,
     base_blobs: Mapping[str, str | None] | None = None,
     filters: WorktreeFilters | None = None,
+    disk_blobs: Mapping[str, str | None] | None = None,
 ) -> Commit:
     """Commit ``files`` on the checked-out branch (see the module docstring for the steps).
 
@@ -160,13 +165,17 @@ def publish_commit(
             while changes to other files simply land on top of theirs.
         filters: the work tree's line-ending filters, if the caller read them for this
             commit already (the config files are then read once per commit).
+        disk_blobs: path -> the blob id (as git would store it) the file on disk held
+            when the caller read it (``None``: no file). Checked under the index lock,
+            just before anything is written: a file someone edited since is not
+            overwritten (a file already holding the new content is fine).
 
     Returns:
         The new commit.
 
     Raises:
-        ConflictError: if the branch is not (or no longer) at ``expected_head``, or a
-            file in ``base_blobs`` changed at the tip.
+        ConflictError: if the branch is not (or no longer) at ``expected_head``, a
+            file in ``base_blobs`` changed at the tip, or one in ``disk_blobs`` on disk.
         NodeKindError, UnsafePathError: if a path cannot be written in the tree or on disk.
         RepositoryError: for a detached HEAD, a held lock file, or a file-system error
             (a full disk, a permission) before the branch moved: nothing was changed. A
@@ -177,7 +186,7 @@ def publish_commit(
         try:
             with write_errors(repo.path):
                 return _publish_once(
-                    repo, files, text, expected_head, materialize, base_blobs, filters
+                    repo, files, text, expected_head, materialize, base_blobs, filters, disk_blobs
                 )
         except ConflictError as error:
             # With ANY_HEAD the commit goes on whatever the tip is: when only the branch
@@ -238,18 +247,32 @@ def _publish_once(
     materialize: bool,
     base_blobs: Mapping[str, str | None] | None,
     filters: WorktreeFilters | None,
+    disk_blobs: Mapping[str, str | None] | None,
 ) -> Commit:
-    ref = branch_ref(repo)
     # The index lock serializes writers of this work tree from the first read of the tip
     # to the move of the branch, so the checks below cannot go stale before the move.
     with lock_errors(), locked_index(repo) if materialize else nullcontext() as index:
+        # Which branch is checked out is read under the lock too: a `git switch` (or
+        # `checkout --detach`, `branch -m`) holds it while it rewrites the work tree and
+        # index, and a branch read before would be moved while its files went into the
+        # other branch's checkout, staged there as the person's change.
+        ref = branch_ref(repo)
         current = read_ref(repo, ref)
+        if current is None and materialize and not repo.refs.keys(base=Ref(b"refs/heads/")):
+            # No commit on any branch: fine in a fresh repository; but where the only
+            # branch was deleted under a work tree that tracks files (`git update-ref
+            # -d`), a new root commit of our files alone would leave the history on no
+            # branch at all, only in HEAD's reflog. Refused as a mount refuses it. (An
+            # orphan branch beside others starts a new history on purpose, as in git.)
+            check_head(repo)
         _check_expected_head(ref, current, expected_head)
         base_tree = None if current is None else commit_tree(repo.object_store, current)
         if filters is not None:
             _check_spelling(repo, base_tree, files, filters)
         if base_blobs:
             _check_base_blobs(repo, base_tree, base_blobs)
+        if disk_blobs and materialize:
+            check_disk_blobs(repo, files, disk_blobs, filters)
         commit, modes = _store_objects(repo, files, text, current, base_tree)
         changed = _changed(repo, files, base_tree, commit.tree)
         subject = text.message.decode("utf-8", "replace").split("\n", 1)[0]
@@ -261,6 +284,62 @@ def _publish_once(
     remember_changed_paths(commit.id, changed)
     remember_commit_tree(repo.object_store, commit.id, commit.tree)
     return commit
+
+
+def check_disk_blobs(
+    repo: Repo,
+    files: Mapping[str, StagedFile | None],
+    disk_blobs: Mapping[str, str | None],
+    filters: WorktreeFilters | None,
+) -> None:
+    """Refuse to overwrite or delete a file whose content changed on disk since it was read.
+
+    Called under the index lock, right before the first write: the caller's own check
+    (the pipeline's, before its gate and repairs ran; a restore's, before it stored its
+    objects) can be minutes old, and a person's edit made since would be lost. Each file
+    is read whole (no stat shortcut: an edit within the same second keeps its size).
+
+    Raises:
+        ConflictError: naming every such file; nothing was written.
+    """
+    from gitworktree.history._worktree.status import worktree_entry
+
+    root = Path(repo.path)
+    filters = filters or WorktreeFilters.for_repo(repo)
+    changed = []
+    for path, expected in sorted(disk_blobs.items()):
+        found = worktree_entry(root, path, None, 0, filters)
+        now = None if found is None else found[1].decode("ascii")
+        file = files.get(path)
+        new = None if file is None else file.blob.id.decode("ascii")
+        if now not in (expected, new) and not _read_through_link_as(root, path, expected, filters):
+            changed.append(path)
+    if changed:
+        raise ConflictError(
+            f"changed on disk since it was read: {', '.join(changed)}; nothing was written "
+            "and the edit on disk is kept. Load it (sync(), or `git diff` to see it) and "
+            "try again",
+            paths=changed,
+        )
+
+
+def _read_through_link_as(
+    root: Path, path: str, expected: str | None, filters: WorktreeFilters
+) -> bool:
+    """Whether ``path`` is a symbolic link whose target's content is blob ``expected``.
+
+    A mounted tree reads a link in an anchor's directory through it, as a file (its
+    digests say so); git's view of the link is its target's path. Either is the file
+    as the caller read it.
+    """
+    full = root / path
+    if expected is None or not full.is_symlink():
+        return False
+    try:
+        data = full.read_bytes()
+    except OSError:
+        return False
+    return Blob.from_string(filters.clean(path, data)).id.decode("ascii") == expected
 
 
 def _check_expected_head(
@@ -305,6 +384,7 @@ def reset_branch(
     expected_head: ObjectID | None,
     signature: Signature,
     message: str,
+    disk_blobs: Mapping[str, str | None] | None = None,
 ) -> None:
     """Point the checked-out branch at ``target`` and write ``files`` into the work tree.
 
@@ -315,14 +395,14 @@ def reset_branch(
         expected_head: the commit the branch must still point at.
         signature: who moves it, and when (for the reflogs).
         message: the reflog message, e.g. ``reset: moving to before``.
+        disk_blobs: as for `publish_commit`: what the files on disk held when checked.
 
     Raises:
-        ConflictError: if the branch moved.
+        ConflictError: if the branch moved, or a file in ``disk_blobs`` changed on disk.
         RepositoryError: for a detached HEAD, a held lock file, or a file-system error
             before the branch moved (nothing was changed).
     """
     modes = {path: file.mode or FILE_MODE for path, file in files.items() if file is not None}
-    move = _Move(branch_ref(repo), expected_head, target, signature, message)
     store = repo.object_store
     old_tree = None if expected_head is None else load_commit(store, expected_head).tree
     new_tree = load_commit(store, target).tree
@@ -331,6 +411,11 @@ def reset_branch(
     whole = set(diff_tree_files(store, old_tree, new_tree)) <= set(files)
     trees = TreeChange(store, old_tree, new_tree) if whole else None
     with write_errors(repo.path), lock_errors(), locked_index(repo) as index:
+        # Read under the lock, as in `_publish_once`: a branch switched meanwhile is not
+        # the one whose files are on disk.
+        move = _Move(branch_ref(repo), expected_head, target, signature, message)
+        if disk_blobs:
+            check_disk_blobs(repo, files, disk_blobs, None)
         _move_branch(repo, move, files, modes, index, trees)
 
 

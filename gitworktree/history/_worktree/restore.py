@@ -92,7 +92,7 @@ def _is_gitlink(edit: FileEntry | None) -> bool:
 
 def check_unmodified(
     repo: Repo, edits: Mapping[str, FileEntry | None], head_tree: ObjectID | None
-) -> None:
+) -> dict[str, str | None]:
     """Refuse to overwrite files whose content on disk is neither HEAD's nor the new one.
 
     Args:
@@ -100,21 +100,28 @@ def check_unmodified(
         edits: path -> the ``(mode, blob id)`` about to be written, or ``None`` to delete.
         head_tree: the tree of HEAD (what an unmodified file holds); ``None``: no commit.
 
+    Returns:
+        path -> the blob id each file holds on disk (``None``: none), for the write to
+        check again under the index lock (`check_disk_blobs`).
+
     Raises:
         ConflictError: naming every file with uncommitted changes that would be lost.
     """
     index, index_mtime = read_index_entries(repo)
     store, root = repo.object_store, Path(repo.path)
     dirty = []
+    seen: dict[str, str | None] = {}
     filters = WorktreeFilters.for_repo(repo)
     for path, wanted in sorted(edits.items()):
         on_disk = worktree_entry(root, path, index.get(path), index_mtime, filters)
         committed = None if head_tree is None else lookup_entry(store, head_tree, path)
         if on_disk is not None and on_disk not in (committed, wanted):
             dirty.append(path)
+        seen[path] = None if on_disk is None else on_disk[1].decode("ascii")
     if dirty:
         raise ConflictError(
             f"uncommitted changes would be overwritten: {', '.join(dirty)}; commit or "
             "discard them first",
             paths=dirty,
         )
+    return seen

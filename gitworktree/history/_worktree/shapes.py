@@ -291,7 +291,7 @@ def _check_fresh(repo: Repo, target: bytes) -> None:
     raise UnsupportedRepositoryError(
         repo.path,
         f"HEAD points at {name}, which does not exist, while {' and '.join(what)}: a "
-        "mount would start a new history there with the files on disk. Check out an "
+        "mount or commit would start a new history there with the files on disk. Check out an "
         f"existing branch ({switch}) or point HEAD back at yours (`git symbolic-ref HEAD "
         "refs/heads/<branch>`). Nothing was changed",
         reason="unborn-branch",

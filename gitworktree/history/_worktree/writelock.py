@@ -58,6 +58,7 @@ __all__ = [
     "exclusive",
     "last_writer_state",
     "record_ref_update",
+    "wait_for_writer",
     "writer_lock",
 ]
 
@@ -396,12 +397,34 @@ def last_writer_state(control_dir: Path) -> dict[str, object]:
         os.close(fd)
 
 
-def _acquire(fd: int, path: str) -> None:
+def wait_for_writer(control_dir: Path) -> None:
+    """Wait until no gitworktree writer holds the writer lock, touching nothing.
+
+    A shared ``flock`` on the lock's file, let go at once: the file is neither created
+    nor written (a refusal made after this still leaves ``.git`` exactly as it was), and
+    the record of a writer that died is left for the next writer to clean up after.
+
+    Raises:
+        RepositoryError: a writer held it for longer than the lock timeout.
+    """
+    path = os.path.join(control_dir, WRITER_LOCK_NAME)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return  # no writer ever wrote here, or we cannot tell: nothing to wait for
+    try:
+        _acquire(fd, path, fcntl.LOCK_SH)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _acquire(fd: int, path: str, mode: int = fcntl.LOCK_EX) -> None:
     deadline = time.monotonic() + lock_timeout()
     delay = 0.002
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
