@@ -139,3 +139,31 @@ def langgraph_savers(bench: Bench, n: int) -> None:
                 Contender(f"SqliteSaver.{label}", read(theirs.saver)),
             ],
         )
+    _first_read(bench, n, config)
+
+
+def _first_read(bench: Bench, n: int, config: dict[str, Any]) -> None:
+    """``get_tuple`` from a saver opened for it, as a new process or a restarted server
+    reads a thread first: nothing of the thread is held in memory yet (the operating
+    system's file cache is warm for both)."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from gitworktree.langgraph import GitSaver
+
+    def git_read(step: int) -> None:
+        with GitSaver(bench.workdir / f"read-git-{n}") as saver:
+            saver.get_tuple(config)
+
+    def sqlite_read(step: int) -> None:
+        connection = sqlite3.connect(bench.workdir / f"read-{n}.sqlite")
+        try:
+            SqliteSaver(connection).get_tuple(config)
+        finally:
+            connection.close()
+
+    label = "get_tuple, new saver"
+    bench.compare(
+        "gitsaver",
+        _case(n) + f" {label}",
+        [Contender(f"GitSaver.{label}", git_read), Contender(f"SqliteSaver.{label}", sqlite_read)],
+    )
