@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-from dulwich.errors import NotGitRepository
+from dulwich.errors import NotGitRepository, ObjectFormatException
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -40,9 +40,11 @@ from gitworktree.history._core.configfiles import ConfigFiles
 from gitworktree.history._core.damage import (
     check_alternates,
     config_error,
+    damaged,
     load_object,
     translates_damage,
 )
+from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
 from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
@@ -281,6 +283,7 @@ class Repository:
         """
         if not read_only:
             check_location(path)
+        check_git_dir(path)
         try:
             with format_errors(path):
                 return cls(_open_repo(Repo, os.fspath(path)), read_only=read_only)
@@ -301,6 +304,7 @@ class Repository:
             UnsupportedRepositoryError: as `open`.
         """
         check_location(path)
+        check_git_dir(_enclosing_root(Path(path)))
         try:
             with format_errors(path):
                 return cls(_open_repo(Repo.discover, os.fspath(path)))
@@ -698,6 +702,7 @@ class Repository:
         with lock_errors():
             return recover_interrupted_checkout(self._repo, finish_checkout=finish)
 
+    @translates_damage
     def check_work_tree(self) -> None:
         """Refuse a work tree gitworktree must not write (what a writable mount checks).
 
@@ -1361,6 +1366,15 @@ def _refuse_links_at_artifacts(
             raise UntrustedTreeError(path, "is a symbolic link where a file is declared")
 
 
+def _enclosing_root(path: Path) -> Path:
+    """The nearest directory at or above ``path`` holding a ``.git``, as discovery finds it
+    (``path`` itself when none does: discovery then reports that)."""
+    for directory in (path.absolute(), *path.absolute().parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return path
+
+
 def _open_repo(opener: Callable[[str], R], path: str) -> R:
     """``opener(path)`` (opening a repository or reading its configuration), with a
     configuration file that does not parse reported as such.
@@ -1370,5 +1384,11 @@ def _open_repo(opener: Callable[[str], R], path: str) -> R:
     """
     try:
         return opener(path)
+    except ObjectFormatException as err:  # dulwich parses both as graft points
+        raise damaged(
+            path,
+            f".git/shallow or .git/info/grafts holds a line that is not object ids ({err}); "
+            "git refuses it too (`fatal: bad shallow line`)",
+        ) from err
     except ValueError as err:
         raise config_error(path, err) from err

@@ -33,6 +33,7 @@ from dulwich.refs import SymrefLoop
 from gitworktree.errors import RepositoryError
 
 __all__ = [
+    "MalformedCommitError",
     "MissingObjectError",
     "check_alternates",
     "config_error",
@@ -41,6 +42,7 @@ __all__ = [
     "is_object_id",
     "load_object",
     "translates_damage",
+    "wrong_kind",
 ]
 
 P = ParamSpec("P")
@@ -120,6 +122,23 @@ def load_object(store: BaseObjectStore, sha: bytes, kind: type[K]) -> K:
     return found
 
 
+class MalformedCommitError(ObjectFormatException):
+    """A commit dulwich parsed but git's ``fsck`` rejects: a header line missing or
+    unreadable. Raised when the commit is loaded, so that nothing (a log, a merge base,
+    a restore) reads ``None`` where a name or a date belongs."""
+
+    def __init__(self, sha: bytes, what: str, check: str) -> None:
+        self.sha = sha
+        self.what = what
+        self.check = check
+        super().__init__(f"commit {sha.decode('ascii', 'replace')} {what}")
+
+
+def wrong_kind(sha: bytes, expected: str, found: str) -> WrongObjectException:
+    """The error for object ``sha`` being a ``found`` where a ``expected`` belongs."""
+    return _WrongKind(sha, expected, found)
+
+
 class _WrongKind(WrongObjectException):
     def __init__(self, sha: bytes, expected: str, found: str) -> None:
         self.type_name = expected
@@ -150,6 +169,8 @@ def check_alternates(path: Path | str, objects: Path) -> None:
         for line in text.splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
+            if "\0" in line:  # no path holds one: `resolve` would raise a bare ValueError
+                raise damaged(path, "objects/info/alternates holds a NUL byte")
             target = (directory / line.strip()).resolve()
             if target in chain:
                 raise damaged(path, f"objects/info/alternates loops back to {target}")
@@ -176,6 +197,10 @@ def _describe(error: BaseException, path: Path) -> str:
         )
     if isinstance(error, WrongObjectException):
         return str(error)
+    if isinstance(error, MalformedCommitError):
+        return f"{error} (`git fsck` reports it as {error.check})"
+    if isinstance(error, ObjectFormatException):  # before its base: not a packed-refs error
+        return f"an object cannot be read ({error})"
     if isinstance(error, RefFormatError):
         return f"a ref names an invalid ref ({error}); check .git/HEAD and .git/refs"
     if isinstance(error, FileFormatException):  # only packed-refs is read that way

@@ -21,12 +21,14 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 
+from dulwich.errors import ObjectFormatException
 from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
-from dulwich.objects import Blob, ObjectID, ShaFile, Tree
+from dulwich.objects import Blob, ObjectID, ShaFile, Tree, object_class
 
 from gitworktree.atomic import process_id, unique_token, write_all
-from gitworktree.errors import RepositoryError, UntrustedTreeError
+from gitworktree.errors import UntrustedTreeError
+from gitworktree.history._core.damage import wrong_kind
 from gitworktree.history._core.paths import decode_path
 from gitworktree.history._core.untrusted import (
     DIRECTORY_MODES,
@@ -284,7 +286,8 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
 
     Raises:
         KeyError: if the store has no such object.
-        RepositoryError: if the object is not a well-formed tree.
+        dulwich.errors.WrongObjectException: if the object is not a tree.
+        dulwich.errors.ObjectFormatException: if it is not a well-formed tree.
         UntrustedTreeError: if an entry breaks git's rules for names (never cached).
     """
     cached = _CACHE.get(tree_id)
@@ -295,14 +298,17 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
     raw = _read_loose_tree(store, tree_id)
     if raw is None:
         type_num, raw = store.get_raw(tree_id)
-        if type_num != Tree.type_num:
-            raise RepositoryError(tree_id.decode("ascii"), "not a tree object")
+        if type_num != Tree.type_num:  # a commit naming a blob or commit as its tree
+            found = object_class(type_num)
+            raise wrong_kind(tree_id, "tree", found.type_name.decode() if found else "?")
     try:
         tree = RawTree.parse(raw, tree_id)
     except UntrustedTreeError:
         raise
     except ValueError as err:
-        raise RepositoryError(tree_id.decode("ascii"), f"malformed tree object ({err})") from err
+        # Damage where a repository holds it, a malformed object where a remote sent it:
+        # `damage_errors` and the transfers each name it so.
+        raise ObjectFormatException(f"tree {tree_id.decode('ascii')} is malformed ({err})") from err
     _CACHE.put(tree)
     return tree
 

@@ -1,0 +1,264 @@
+"""Repositories built from raw hostile objects and hand-damaged git directories.
+
+Each case starts from a repository made by real git (two commits), then writes what an
+attacker, a bad disk or a careless hand would: a commit object git's ``fsck`` rejects
+(no author, no committer, an ident without a date, no empty line before the message, a
+date no calendar holds), a ``.git`` file or ``commondir`` naming a directory that is no
+repository (``/``, the work tree itself), a FIFO or ``/dev/zero`` where git keeps
+``HEAD``, ``config``, ``packed-refs`` or ``objects/info/alternates``, a ``shallow`` or
+``info/grafts`` file of garbage, alternates holding a NUL. Opening, logging and mounting
+each must be a `RepositoryError` with ``reason == "damaged"`` naming the damage — never a
+raw `TypeError`, `OverflowError`, `MemoryError`, a hang, or a mount that starts a new
+history in whatever directory the ``.git`` file names — and must leave every file as it
+was. Oddities git's ``fsck`` accepts (a ``+9999`` time zone, an ``encoding`` Python does
+not know) are read, not refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import zlib
+from collections.abc import Callable
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gitworktree import RepositoryError, mount
+from gitworktree.cli.app import cli
+from gitworktree.history import Repository
+from tests.oracle import git
+from tests.reliability.models import WorkTree
+
+WHO = b"Mallory <mallory@example.com> 1700000000 +0000"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("template") / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    for text in ("one\n", "two\n"):
+        (root / "notes.txt").write_text(text)
+        git(root, "add", "notes.txt")
+        git(root, "commit", "-q", "-m", text.strip())
+    return root
+
+
+@pytest.fixture
+def healthy(template: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(template, root, symlinks=True)
+    return root
+
+
+def write_object(root: Path, kind: str, body: bytes) -> str:
+    """A loose object written by hand: dulwich and ``git hash-object`` check some."""
+    data = f"{kind} {len(body)}".encode() + b"\0" + body
+    sha = hashlib.sha1(data).hexdigest()
+    path = root / ".git" / "objects" / sha[:2] / sha[2:]
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(zlib.compress(data))
+    return sha
+
+
+def commit_on_top(header: bytes, message: bytes = b"\nhostile\n") -> Callable[[Path], None]:
+    """A damage: ``main`` moved to a commit of HEAD's tree with ``header`` after its
+    ``tree`` and ``parent`` lines, then ``message``."""
+
+    def damage(root: Path) -> None:
+        tree = git(root, "rev-parse", "HEAD^{tree}").strip().encode()
+        parent = git(root, "rev-parse", "HEAD").strip().encode()
+        body = b"tree %s\nparent %s\n%s%s" % (tree, parent, header, message)
+        sha = write_object(root, "commit", body)
+        (root / ".git" / "refs" / "heads" / "main").write_text(sha + "\n")
+
+    return damage
+
+
+def git_file_to(target: Callable[[Path], Path]) -> Callable[[Path], None]:
+    def damage(root: Path) -> None:
+        shutil.rmtree(root / ".git")
+        (root / ".git").write_text(f"gitdir: {target(root)}\n")
+
+    return damage
+
+
+def in_git_dir(name: str, make: Callable[[Path], None]) -> Callable[[Path], None]:
+    def damage(root: Path) -> None:
+        path = root / ".git" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            path.unlink()
+        make(path)
+
+    return damage
+
+
+def fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def dev_zero(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+def text(content: str) -> Callable[[Path], None]:
+    return lambda path: path.write_text(content)
+
+
+# case -> (the damage, words the refusal must hold)
+CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "commit-without-author": (
+        commit_on_top(b"committer " + WHO + b"\n"),
+        "has no author line",
+    ),
+    "commit-without-committer": (
+        commit_on_top(b"author " + WHO + b"\n"),
+        "has no committer line",
+    ),
+    "ident-without-email-and-date": (
+        commit_on_top(b"author Mallory\ncommitter " + WHO + b"\n"),
+        "without an email and date",
+    ),
+    "header-not-ended-by-an-empty-line": (
+        commit_on_top(b"author " + WHO + b"\ncommitter " + WHO, b""),
+        "no empty line between its header and message",
+    ),
+    "author-date-past-year-9999": (
+        commit_on_top(b"author M <m@e> 99999999999999 +0000\ncommitter " + WHO + b"\n"),
+        "outside the years 1 to 9999",
+    ),
+    "commit-without-tree": (
+        lambda root: (root / ".git/refs/heads/main").write_text(
+            write_object(root, "commit", b"author " + WHO + b"\n\nm\n") + "\n"
+        ),
+        "an object cannot be read (commit does not start with a tree)",
+    ),
+    "git-file-names-the-root-directory": (
+        git_file_to(lambda root: Path("/")),
+        "its .git file points at /, which is not a git directory",
+    ),
+    "git-file-names-the-work-tree": (
+        git_file_to(lambda root: root),
+        "which is not a git directory",
+    ),
+    "commondir-names-the-root-directory": (
+        in_git_dir("commondir", text("/\n")),
+        "commondir points at /, which is not a git directory",
+    ),
+    "HEAD-is-a-FIFO": (in_git_dir("HEAD", fifo), "HEAD is a FIFO, not a file"),
+    "packed-refs-is-a-FIFO": (in_git_dir("packed-refs", fifo), "packed-refs is a FIFO"),
+    "config-links-to-dev-zero": (
+        in_git_dir("config", dev_zero),
+        "config is a character device, not a file",
+    ),
+    "alternates-link-to-dev-zero": (
+        in_git_dir("objects/info/alternates", dev_zero),
+        "alternates is a character device",
+    ),
+    "alternates-hold-a-NUL": (
+        in_git_dir("objects/info/alternates", text("../x\0y\n")),
+        "alternates holds a NUL byte",
+    ),
+    "shallow-holds-garbage": (
+        in_git_dir("shallow", text("garbage\n")),
+        ".git/shallow or .git/info/grafts holds a line that is not object ids",
+    ),
+    "grafts-hold-garbage": (
+        in_git_dir("info/grafts", text("zzz yyy\n")),
+        "holds a line that is not object ids",
+    ),
+}
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every entry under ``root`` (links not followed): its mode, and a file's bytes or a
+    link's target. A FIFO is recorded, never opened."""
+    found: dict[str, tuple[int, bytes]] = {}
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(directory, name)
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                content = os.readlink(path).encode()
+            elif stat.S_ISREG(mode):
+                content = path.read_bytes()
+            else:
+                content = b""
+            found[str(path.relative_to(root))] = (mode, content)
+    return found
+
+
+def _log(root: Path) -> None:
+    with Repository.open(root) as repository:
+        repository.log()
+
+
+OPERATIONS: dict[str, Callable[[Path], object]] = {
+    "log": _log,
+    "mount": lambda root: mount(WorkTree, root),
+}
+
+
+# A date is only shown: a mount, which reads no date, works on that commit.
+SHOWN_ONLY = {"author-date-past-year-9999"}
+PAIRS = [
+    (case, operation)
+    for case in CASES
+    for operation in sorted(OPERATIONS)
+    if operation == "log" or case not in SHOWN_ONLY
+]
+
+
+@pytest.mark.parametrize(("case", "operation"), PAIRS, ids=[f"{c}-{o}" for c, o in PAIRS])
+def test_a_hostile_repository_is_refused_as_damaged_touching_nothing(
+    healthy: Path, case: str, operation: str
+) -> None:
+    damage, words = CASES[case]
+    damage(healthy)
+    before = snapshot(healthy)
+    with pytest.raises(RepositoryError) as refused:
+        OPERATIONS[operation](healthy)
+    assert refused.value.reason == "damaged", refused.value
+    assert words in str(refused.value), refused.value
+    assert "git fsck" in str(refused.value)
+    assert snapshot(healthy) == before
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["commit-without-author", "author-date-past-year-9999", "HEAD-is-a-FIFO"],
+    ids=["commit-without-author", "author-date-past-year-9999", "HEAD-is-a-FIFO"],
+)
+def test_the_cli_names_the_damage_in_one_line(healthy: Path, case: str) -> None:
+    damage, words = CASES[case]
+    damage(healthy)
+    result = CliRunner().invoke(cli, ["-C", str(healthy), "log"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "the repository is damaged" in result.output and words in result.output
+    assert "this is a bug" not in result.output
+
+
+def test_a_time_zone_of_a_day_or_more_is_read_in_utc(healthy: Path) -> None:
+    """git's fsck accepts any four digits (``+9999``) and ``git log`` shows them; no
+    `datetime` zone holds them, so the instant is kept and shown in UTC."""
+    commit_on_top(b"author M <m@e> 1700000000 +9999\ncommitter " + WHO + b"\n")(healthy)
+    assert "error" not in git(healthy, "fsck", "--strict")
+    with Repository.open(healthy) as repository:
+        (latest, *_) = repository.log()
+    assert latest.time.tzinfo == UTC
+    assert latest.time.timestamp() == 1700000000
+
+
+def test_an_encoding_python_does_not_know_is_read_as_utf8(healthy: Path) -> None:
+    """As git shows the bytes unconverted when iconv does not know the encoding."""
+    header = b"author " + WHO + b"\ncommitter " + WHO + b"\nencoding x-no-such\n"
+    commit_on_top(header, "\nnaïve\n".encode())(healthy)
+    with Repository.open(healthy) as repository:
+        (latest, *_) = repository.log()
+    assert latest.message.strip() == "naïve"
