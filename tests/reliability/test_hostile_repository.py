@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from dulwich.pack import write_pack_index
 
 from gitworktree import RepositoryError, mount
 from gitworktree.cli.app import cli
@@ -262,3 +263,99 @@ def test_an_encoding_python_does_not_know_is_read_as_utf8(healthy: Path) -> None
     with Repository.open(healthy) as repository:
         (latest, *_) = repository.log()
     assert latest.message.strip() == "naïve"
+
+
+# -- packs built by hand -------------------------------------------------------------
+
+_OFS_DELTA, _REF_DELTA, _BLOB = 6, 7, 3
+
+
+def _entry_header(kind: int, size: int) -> bytes:
+    """A pack entry's type and (inflated) size, as git varint-encodes them."""
+    byte, size, out = (kind << 4) | (size & 0x0F), size >> 4, bytearray()
+    while size:
+        out.append(byte | 0x80)
+        byte, size = size & 0x7F, size >> 7
+    return bytes(out) + bytes([byte])
+
+
+def _delta(body: bytes) -> bytes:
+    """A delta (base size 4, result size ``len(body)``) inserting ``body`` (< 128 bytes)."""
+    return bytes([4, len(body), len(body)]) + body
+
+
+Entry = bytes | Callable[[str], bytes]
+
+
+def pack_holding_head_blob(*entries: tuple[str, Entry]) -> Callable[[Path], None]:
+    """A damage: HEAD's ``notes.txt`` blob moved out of its loose file into a pack of
+    ``entries`` (``"head"`` for its id, else an id in hex), each stored as given (or as
+    made from the blob's id)."""
+
+    def damage(root: Path) -> None:
+        head = git(root, "rev-parse", "HEAD:notes.txt").strip()
+        (root / ".git" / "objects" / head[:2] / head[2:]).unlink()
+        data = bytearray(b"PACK" + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big"))
+        index = []
+        for name, entry in entries:
+            sha = head if name == "head" else name
+            raw = entry(head) if callable(entry) else entry
+            index.append((bytes.fromhex(sha), len(data), zlib.crc32(raw)))
+            data += raw
+        checksum = hashlib.sha1(data).digest()
+        pack = root / ".git" / "objects" / "pack" / f"pack-{checksum.hex()}"
+        pack.with_suffix(".pack").write_bytes(bytes(data) + checksum)
+        with open(pack.with_suffix(".idx"), "wb") as idx:
+            write_pack_index(idx, sorted(index), checksum)
+
+    return damage
+
+
+def _ref_delta_to(base: str) -> bytes:
+    delta = _delta(b"two\n")
+    return _entry_header(_REF_DELTA, len(delta)) + bytes.fromhex(base) + zlib.compress(delta)
+
+
+_OTHER = "ab" * 20
+_INFLATES_PAST_ITS_SIZE = _entry_header(_BLOB, 4) + zlib.compress(b"\0" * 65536)
+
+PACKS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "offset-delta-to-itself": (
+        pack_holding_head_blob(
+            ("head", _entry_header(_OFS_DELTA, 7) + b"\0" + zlib.compress(_delta(b"two\n")))
+        ),
+        "a delta cannot be resolved",
+    ),
+    "ref-deltas-in-a-cycle": (
+        pack_holding_head_blob(("head", _ref_delta_to(_OTHER)), (_OTHER, _ref_delta_to)),
+        "a delta cannot be resolved",
+    ),
+    "blob-inflating-past-its-size": (
+        pack_holding_head_blob(("head", _INFLATES_PAST_ITS_SIZE)),
+        "decompressed data exceeds expected size",
+    ),
+    "pack-index-of-garbage": (
+        lambda root: (
+            pack_holding_head_blob(("head", _INFLATES_PAST_ITS_SIZE))(root),
+            next((root / ".git/objects/pack").glob("*.idx")).write_bytes(
+                b"\xfftOc\0\0\0\2" + b"\xff" * 99
+            ),
+        ),
+        "a pack index in .git/objects/pack cannot be read",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PACKS), ids=list(PACKS))
+def test_a_damaged_pack_is_refused_as_damaged_and_the_repository_closes(
+    healthy: Path, case: str
+) -> None:
+    damage, words = PACKS[case]
+    damage(healthy)
+    before = snapshot(healthy)
+    # closing the repository after the refusal must not fail either
+    with Repository.open(healthy) as repository, pytest.raises(RepositoryError) as refused:
+        repository.show("HEAD", "notes.txt")
+    assert refused.value.reason == "damaged", refused.value
+    assert words in str(refused.value) and "git fsck" in str(refused.value), refused.value
+    assert snapshot(healthy) == before

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import re
+import struct
+import traceback
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from dulwich.errors import (
+    ApplyDeltaError,
     ChecksumMismatch,
     FileFormatException,
     ObjectFormatException,
@@ -28,6 +31,7 @@ from dulwich.errors import (
 )
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID, ShaFile
+from dulwich.pack import UnresolvedDeltas
 from dulwich.refs import SymrefLoop
 
 from gitworktree.errors import RepositoryError
@@ -65,7 +69,9 @@ class MissingObjectError(KeyError):
 
 
 # What a damaged object or ref store makes dulwich raise. (FileFormatException covers
-# an unreadable packed-refs file; WrongObjectException a commit id naming a blob.)
+# an unreadable packed-refs file; WrongObjectException a commit id naming a blob;
+# ApplyDeltaError and UnresolvedDeltas, which DeltaCycle is, a pack's delta pointing at
+# itself, at nothing, or round in a cycle.)
 _DAMAGE = (
     ObjectFormatException,
     ChecksumMismatch,
@@ -75,6 +81,8 @@ _DAMAGE = (
     SymrefLoop,
     MissingObjectError,
     RefFormatError,
+    ApplyDeltaError,
+    UnresolvedDeltas,
 )
 
 
@@ -195,6 +203,11 @@ def _describe(error: BaseException, path: Path) -> str:
             "objects/info/alternates or the ref folders nest too deep to read "
             "(an alternates loop, or refs nested thousands of folders deep)"
         )
+    if isinstance(error, (ApplyDeltaError, UnresolvedDeltas)):
+        return (
+            "a pack file in .git/objects/pack is damaged: a delta cannot be resolved (its "
+            f"base is itself, missing, or part of a cycle of deltas) ({type(error).__name__})"
+        )
     if isinstance(error, WrongObjectException):
         return str(error)
     if isinstance(error, MalformedCommitError):
@@ -214,7 +227,17 @@ def damage_errors(path: Path | str) -> Iterator[None]:
     try:
         yield
     except (*_DAMAGE, RecursionError) as error:
+        _release(error)
         raise damaged(path, _describe(error, Path(path))) from error
+    except struct.error as error:
+        # dulwich unpacks a pack index's tables with `struct`: one cut short or of garbage
+        # ends there. Ours are bugs.
+        if not _raised_in(error, "dulwich/pack.py"):
+            raise
+        _release(error)
+        raise damaged(
+            path, f"a pack index in .git/objects/pack cannot be read ({error})"
+        ) from error
     except ValueError as error:
         # dulwich re-reads .git/config here and there (identity, lock timeouts, remotes),
         # and its parser raises a bare ValueError on a bad line: that one is damage.
@@ -230,6 +253,13 @@ def damage_errors(path: Path | str) -> Iterator[None]:
         # fast-forward checks): a ref naming a blob or a tree ends there. Ours are bugs.
         if not _raised_in(error, "dulwich/*.py"):
             raise
+        _release(error)
+        if _raised_in(error, "dulwich/pack.py"):  # a pack cut short, or an index off it
+            raise damaged(
+                path, f"a pack file in .git/objects/pack is damaged ({str(error) or 'unreadable'})"
+            ) from error
+        if _raised_in(error, "dulwich/objects.py"):  # a pack entry of no known kind
+            raise damaged(path, f"an object cannot be read ({error})") from error
         raise damaged(
             path, "history holds an object of the wrong kind (a ref naming a blob or tree?)"
         ) from error
@@ -240,6 +270,17 @@ def damage_errors(path: Path | str) -> Iterator[None]:
         if not (isinstance(sha, bytes) and _HEX_ID.fullmatch(sha)):
             raise
         raise damaged(path, _describe(MissingObjectError(sha), Path(path))) from error
+
+
+def _release(error: BaseException) -> None:
+    """Drop the local variables of the frames ``error`` went through.
+
+    dulwich reads packs through memory maps; a frame that failed while reading one holds a
+    view of the map, and the translated error keeps that frame (as its cause) for as long
+    as the caller keeps the error, so closing the repository fails with `BufferError`
+    ("cannot close exported pointers exist"). The trace itself stays for ``--debug``.
+    """
+    traceback.clear_frames(error.__traceback__)
 
 
 def _raised_in(error: BaseException, pattern: str) -> bool:
