@@ -29,7 +29,7 @@ import pytest
 from click.testing import CliRunner
 from dulwich.pack import write_pack_index
 
-from gitworktree import RepositoryError, mount
+from gitworktree import RemoteError, RepositoryError, mount
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from tests.oracle import git
@@ -359,3 +359,44 @@ def test_a_damaged_pack_is_refused_as_damaged_and_the_repository_closes(
     assert refused.value.reason == "damaged", refused.value
     assert words in str(refused.value) and "git fsck" in str(refused.value), refused.value
     assert snapshot(healthy) == before
+
+
+# -- a repository on this machine as a hostile remote ----------------------------------
+
+HOSTS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "HEAD-is-a-FIFO": (in_git_dir("HEAD", fifo), "HEAD is a FIFO, not a file"),
+    "config-links-to-dev-zero": (in_git_dir("config", dev_zero), "character device"),
+    "git-file-names-the-root-directory": (
+        git_file_to(lambda root: Path("/")),
+        "points at /, which is not a git directory",
+    ),
+    "ref-deltas-in-a-cycle": (PACKS["ref-deltas-in-a-cycle"][0], "a delta cannot be resolved"),
+    "commit-without-author": (CASES["commit-without-author"][0], "has no author line"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTS), ids=list(HOSTS))
+def test_a_clone_of_a_damaged_host_is_a_remote_error_and_leaves_nothing(
+    healthy: Path, tmp_path: Path, case: str
+) -> None:
+    damage, words = HOSTS[case]
+    damage(healthy)
+    before = snapshot(tmp_path)
+    with pytest.raises(RemoteError) as refused:
+        Repository.clone(str(healthy), tmp_path / "clone").close()
+    assert words in str(refused.value) and str(healthy) in str(refused.value), refused.value
+    assert snapshot(tmp_path) == before  # no clone left, the host as it was
+
+
+def test_a_fetch_from_a_host_with_a_fifo_for_packed_refs_is_a_remote_error(
+    healthy: Path, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(healthy), str(clone))
+    os.mkfifo(healthy / ".git" / "packed-refs")
+    before = snapshot(tmp_path)
+    with Repository.open(clone) as repository, pytest.raises(RemoteError) as refused:
+        repository.fetch("origin")
+    assert "packed-refs is a FIFO, not a file" in str(refused.value), refused.value
+    assert "(the remote) is damaged" in str(refused.value)
+    assert snapshot(tmp_path) == before

@@ -44,9 +44,9 @@ def check_git_dir(path: str | os.PathLike[str]) -> None:
     """Refuse a git directory that names no repository, or holds a special file where
     git keeps one of its own files.
 
-    ``path`` is the work tree root; a missing ``.git`` is left for the opener to report
-    (not a repository), and a ``.git`` file naming a directory that does not exist too
-    (it says so with the linked worktree's repair).
+    ``path`` is the work tree root, or a bare repository; a missing ``.git`` is left
+    for the opener to report (not a repository), and a ``.git`` file naming a directory
+    that does not exist too (it says so with the linked worktree's repair).
 
     Raises:
         RepositoryError: ``reason="damaged"``, naming the file or directory.
@@ -54,7 +54,9 @@ def check_git_dir(path: str | os.PathLike[str]) -> None:
     root = Path(path)
     dot_git = root / ".git"
     kind = _kind(dot_git)
-    if kind is None or kind == "a directory":
+    if kind is None and _looks_bare(root):
+        control = root  # a bare repository (a host on this machine)
+    elif kind is None or kind == "a directory":
         control = dot_git
     elif kind != "a file":
         raise _special(root, dot_git, kind)
@@ -70,6 +72,10 @@ def check_git_dir(path: str | os.PathLike[str]) -> None:
         _check_is_git_dir(root, common, f"{control / 'commondir'} points at {common}")
     for name in _COMMON_FILES:
         _check_plain(root, common / name)
+
+
+def _looks_bare(root: Path) -> bool:
+    return (root / "objects").is_dir() and (root / "refs").is_dir()
 
 
 def _follow_git_file(root: Path | str, dot_git: Path) -> Path:

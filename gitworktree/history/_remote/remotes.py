@@ -33,7 +33,9 @@ from dulwich.errors import (
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import InvalidNameError, RemoteError
+from gitworktree.errors import InvalidNameError, RemoteError, RepositoryError
+from gitworktree.history._core.damage import damage_errors
+from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._refs.refs import branch_ref, delete_ref
 
@@ -48,12 +50,14 @@ __all__ = [
     "check_not_checked_out",
     "check_remote_name",
     "check_url",
+    "host_damage",
     "list_remotes",
     "looks_like_url",
     "open_client",
     "redact_url",
     "remove_remote",
     "resolve_remote",
+    "sent_objects",
     "set_upstream",
     "transport_errors",
     "upstream_branch",
@@ -303,10 +307,7 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
             raise _error(target, f"cannot reach {where}: {reason}; {_CHECK}") from err
         raise _error(target, f"{where}: {err}") from err
     except ObjectFormatException as err:  # a tree or commit no git would write
-        raise _error(
-            target, f"{where} sent a malformed object ({err}); nothing was changed. Run "
-            "'git fsck' there, or ask who maintains it",
-        ) from err  # fmt: skip
+        raise _malformed(target, err) from err
     except NotImplementedError as err:
         # dulwich's one unsupported transfer: a push to a "dumb" HTTP host (static files
         # only, no git-receive-pack), which git cannot push to without WebDAV either.
@@ -321,6 +322,44 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
 
 
 _CHECK = "check the URL and the network, then retry"
+
+
+@contextmanager
+def host_damage(path: str) -> Iterator[None]:
+    """Read the repository at ``path`` on this machine as a remote: its damage (a FIFO
+    or ``/dev/zero`` where git keeps a file, a ``.git`` file naming no repository, a
+    delta cycle in a pack, a commit git's ``fsck`` rejects, ...) is a `RemoteError`
+    naming the remote, not a raw error nor damage reported against our repository.
+
+    The remote's git directory is checked before dulwich opens it (see `check_git_dir`).
+    """
+    try:
+        with damage_errors(path):
+            check_git_dir(path)
+            yield
+    except RepositoryError as err:
+        if err.reason != "damaged":
+            raise
+        what = str(err).removeprefix(f"{err.path}: ").removeprefix("the repository is damaged: ")
+        raise RemoteError(
+            path, f"{path} (the remote) is damaged: {what}; nothing was changed here"
+        ) from err
+
+
+@contextmanager
+def sent_objects(target: RemoteTarget) -> Iterator[None]:
+    """Read what ``target`` sent: an object no git would write is the remote's fault."""
+    try:
+        yield
+    except ObjectFormatException as err:
+        raise _malformed(target, err) from err
+
+
+def _malformed(target: RemoteTarget, err: ObjectFormatException) -> RemoteError:
+    return _error(
+        target, f"{target.public_url} sent a malformed object ({err}); nothing was changed. "
+        "Run 'git fsck' there, or ask who maintains it",
+    )  # fmt: skip
 
 
 def _network_failure(err: GitProtocolError) -> str | None:

@@ -70,7 +70,9 @@ from gitworktree.history._remote.remotes import (
     add_remote,
     check_not_checked_out,
     check_url,
+    host_damage,
     open_client,
+    sent_objects,
     set_upstream,
     transport_errors,
 )
@@ -197,7 +199,11 @@ def _fetch_local(
     looking for deltas: its cost grows with history. Here it follows what is new.
     """
     store = repo.object_store
-    with Repo(path) as host:
+    with host_damage(path):
+        host = Repo(path)
+    # Read inside the translation, closed outside it: the translated error no longer
+    # holds views of the host's packs, which closing them would refuse.
+    with host, host_damage(path):
         refs = _of_interest(host.get_refs(), checkpoints)
         symrefs = dict(host.refs.get_symrefs())
         try:
@@ -446,7 +452,7 @@ def _clone_into(
     commit = ObjectID(sha.encode("ascii"))
     store = repo.object_store
     files: dict[str, StagedFile | None] = {}
-    with naming_commit(commit):  # every entry is checked as its tree is read
+    with naming_commit(commit), sent_objects(target):  # every entry checked as read
         for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
             if entry is not None:
                 files[file] = StagedFile(load_object(store, entry[1], Blob), entry[0])
