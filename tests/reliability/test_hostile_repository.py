@@ -400,3 +400,35 @@ def test_a_fetch_from_a_host_with_a_fifo_for_packed_refs_is_a_remote_error(
     assert "packed-refs is a FIFO, not a file" in str(refused.value), refused.value
     assert "(the remote) is damaged" in str(refused.value)
     assert snapshot(tmp_path) == before
+
+
+# -- replace refs and grafts: history as stored --------------------------------------
+
+
+def _replace_head_by_its_parent(root: Path) -> None:
+    git(root, "replace", "HEAD", "HEAD~1")
+
+
+def _graft_head_as_a_root(root: Path) -> None:
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "grafts").write_text(git(root, "rev-parse", "HEAD"))
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [_replace_head_by_its_parent, _graft_head_as_a_root],
+    ids=["replace-ref", "info-grafts"],
+)
+def test_history_is_read_as_stored_whatever_replace_refs_and_grafts_say(
+    healthy: Path, rewrite: Callable[[Path], None]
+) -> None:
+    """``git log`` follows replace refs and grafts; a restore, a push and ``git fsck``
+    see the stored objects. The log shows those, as git does without them
+    (``--no-replace-objects``, no graft file), so that it never disagrees with them."""
+    stored = git(healthy, "log", "--format=%H %s")
+    rewrite(healthy)
+    assert git(healthy, "log", "--format=%H %s") != stored  # git's default is rewritten
+    with Repository.open(healthy) as repository:
+        shown = [f"{c.sha} {c.message.strip()}\n" for c in repository.log()]
+        assert repository.show("HEAD", "notes.txt") == b"two\n"
+    assert "".join(shown) == stored
