@@ -62,6 +62,7 @@ from gitworktree.history._objects.log import walk_commits
 from gitworktree.history._objects.rawtrees import diff_tree_files, read_tree
 from gitworktree.history._objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history._refs.checkpoints import Checkpoint, check_checkpoint_name
+from gitworktree.history._refs.loose import guard_loose_refs
 from gitworktree.history._refs.refs import HEAD, branch_ref, read_ref
 from gitworktree.history._refs.revisions import resolve_revision
 from gitworktree.history._repository_checkpoints import CheckpointOperations
@@ -204,6 +205,7 @@ class Repository:
         # dulwich reads alternates once, on first use, and keeps them: read them now, as
         # just checked, so that a loop written later cannot send it into a recursion.
         _ = repo.object_store.alternates
+        guard_loose_refs(repo)
         self._repo = repo
         self._read_only = read_only
         self._root = Path(repo.path)

@@ -432,3 +432,36 @@ def test_history_is_read_as_stored_whatever_replace_refs_and_grafts_say(
         shown = [f"{c.sha} {c.message.strip()}\n" for c in repository.log()]
         assert repository.show("HEAD", "notes.txt") == b"two\n"
     assert "".join(shown) == stored
+
+
+# -- a FIFO or device where a loose ref belongs ---------------------------------------
+
+
+def _checkpoints(root: Path) -> None:
+    with Repository.open(root) as repository:
+        repository.checkpoints()
+
+
+@pytest.mark.parametrize(
+    ("ref", "make", "read", "kind"),
+    [
+        ("refs/heads/main", fifo, _log, "FIFO"),  # read by our own ref reader
+        ("refs/checkpoints/evil", fifo, _checkpoints, "FIFO"),  # read by dulwich's listing
+        ("refs/checkpoints/evil", dev_zero, _checkpoints, "character device"),
+    ],
+    ids=["branch-is-a-FIFO", "checkpoint-is-a-FIFO", "checkpoint-links-to-dev-zero"],
+)
+def test_a_special_file_where_a_ref_belongs_is_damage_not_a_hang(
+    healthy: Path,
+    ref: str,
+    make: Callable[[Path], None],
+    read: Callable[[Path], None],
+    kind: str,
+) -> None:
+    in_git_dir(ref, make)(healthy)
+    before = snapshot(healthy)
+    with pytest.raises(RepositoryError) as refused:
+        read(healthy)
+    assert refused.value.reason == "damaged", refused.value
+    assert f"{ref}: this is a {kind}, not a file" in str(refused.value), refused.value
+    assert snapshot(healthy) == before

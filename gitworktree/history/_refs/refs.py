@@ -28,6 +28,7 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, InvalidNameError, RepositoryError
 from gitworktree.history._core.damage import damaged, is_object_id
+from gitworktree.history._core.plainfiles import is_plain_file
 from gitworktree.history._core.refnames import check_ref_name
 
 if TYPE_CHECKING:
@@ -109,16 +110,21 @@ def _read_small(path: str | bytes) -> bytes | None:
     """The first 4 KiB of a file (a ref, HEAD); ``None`` if there is none.
 
     With plain descriptor calls: a buffered file object costs three more system calls
-    (``fstat``, ``ioctl``, ``lseek``), and a commit reads refs four times.
+    (``ioctl``, ``lseek`` and a second ``fstat``), and a commit reads refs four times.
+    Opened without blocking and checked with one ``fstat``: a FIFO at a ref would block
+    a plain ``open`` forever (git hangs on it too), and is refused as damage instead.
+
+    Raises:
+        RepositoryError: for a FIFO, device or socket where the ref is.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
+        if not is_plain_file(path, os.fstat(fd).st_mode):
+            return None  # a directory is no loose ref: git reads the packed one instead
         return os.read(fd, 4096)
-    except IsADirectoryError:
-        return None  # a directory is no loose ref: git reads the packed one instead
     finally:
         os.close(fd)
 

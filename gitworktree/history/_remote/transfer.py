@@ -61,6 +61,7 @@ from gitworktree.history._objects.objectwalk import (
     new_objects,
     unpacked_objects,
 )
+from gitworktree.history._refs.loose import guard_loose_refs
 from gitworktree.history._refs.refs import read_ref, reflog_wanted
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX
 from gitworktree.history._remote.remotes import (
@@ -201,6 +202,7 @@ def _fetch_local(
     store = repo.object_store
     with host_damage(path):
         host = Repo(path)
+        guard_loose_refs(host)
     # Read inside the translation, closed outside it: the translated error no longer
     # holds views of the host's packs, which closing them would refuse.
     with host, host_damage(path):
