@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import stat
+import tracemalloc
 import zlib
 from collections.abc import Callable
 from datetime import UTC
@@ -465,3 +466,31 @@ def test_a_special_file_where_a_ref_belongs_is_damage_not_a_hang(
     assert refused.value.reason == "damaged", refused.value
     assert f"{ref}: this is a {kind}, not a file" in str(refused.value), refused.value
     assert snapshot(healthy) == before
+
+
+def test_a_loose_tree_inflating_past_its_header_is_refused_without_inflating_it(
+    healthy: Path,
+) -> None:
+    """64 KiB of zlib that inflate to 64 MiB: read no further than the size the header
+    gives, as git does, and refused; not inflated whole, and not inflated again by the
+    fallback reader."""
+    # A tree no other test has: trees are parsed once per process and kept by id.
+    (healthy / "unique.txt").write_text(str(healthy))
+    git(healthy, "add", "unique.txt")
+    git(healthy, "commit", "-q", "-m", "unique")
+    tree = git(healthy, "rev-parse", "HEAD^{tree}").strip()
+    path = healthy / ".git" / "objects" / tree[:2] / tree[2:]
+    data = zlib.decompress(path.read_bytes())
+    bomb = zlib.compressobj(9)
+    path.chmod(0o644)
+    path.write_bytes(bomb.compress(data) + bomb.compress(b"\0" * (64 << 20)) + bomb.flush())
+    tracemalloc.start()
+    try:
+        with Repository.open(healthy) as repository, pytest.raises(RepositoryError) as refused:
+            repository.show("HEAD", "notes.txt")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.reason == "damaged", refused.value
+    assert "does not hold the" in str(refused.value), refused.value
+    assert peak < 16 << 20, f"{peak >> 20} MiB"

@@ -46,7 +46,6 @@ __all__ = [
     "is_object_id",
     "load_object",
     "translates_damage",
-    "wrong_kind",
 ]
 
 P = ParamSpec("P")
@@ -140,11 +139,6 @@ class MalformedCommitError(ObjectFormatException):
         self.what = what
         self.check = check
         super().__init__(f"commit {sha.decode('ascii', 'replace')} {what}")
-
-
-def wrong_kind(sha: bytes, expected: str, found: str) -> WrongObjectException:
-    """The error for object ``sha`` being a ``found`` where a ``expected`` belongs."""
-    return _WrongKind(sha, expected, found)
 
 
 class _WrongKind(WrongObjectException):

@@ -21,14 +21,13 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from dulwich.errors import ObjectFormatException
 from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import Blob, ObjectID, ShaFile, Tree, object_class
 
 from gitworktree.atomic import process_id, unique_token, write_all
 from gitworktree.errors import UntrustedTreeError
-from gitworktree.history._core.damage import wrong_kind
+from gitworktree.history._core.damage import damaged
 from gitworktree.history._core.paths import decode_path
 from gitworktree.history._core.untrusted import (
     DIRECTORY_MODES,
@@ -286,8 +285,8 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
 
     Raises:
         KeyError: if the store has no such object.
-        dulwich.errors.WrongObjectException: if the object is not a tree.
-        dulwich.errors.ObjectFormatException: if it is not a well-formed tree.
+        RepositoryError: if the object is not a well-formed tree (``reason="damaged"``,
+            ``path`` its id).
         UntrustedTreeError: if an entry breaks git's rules for names (never cached).
     """
     cached = _CACHE.get(tree_id)
@@ -300,15 +299,14 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
         type_num, raw = store.get_raw(tree_id)
         if type_num != Tree.type_num:  # a commit naming a blob or commit as its tree
             found = object_class(type_num)
-            raise wrong_kind(tree_id, "tree", found.type_name.decode() if found else "?")
+            kind = found.type_name.decode() if found else "?"
+            raise damaged(tree_id.decode("ascii"), f"this object is a {kind}, not a tree")
     try:
         tree = RawTree.parse(raw, tree_id)
     except UntrustedTreeError:
         raise
     except ValueError as err:
-        # Damage where a repository holds it, a malformed object where a remote sent it:
-        # `damage_errors` and the transfers each name it so.
-        raise ObjectFormatException(f"tree {tree_id.decode('ascii')} is malformed ({err})") from err
+        raise damaged(tree_id.decode("ascii"), f"this tree is malformed ({err})") from err
     _CACHE.put(tree)
     return tree
 
@@ -324,12 +322,21 @@ def _read_loose_tree(store: BaseObjectStore, tree_id: ObjectID) -> bytes | None:
         return None
     try:
         with open(_loose_path(store, tree_id), "rb") as handle:
-            data = zlib.decompress(handle.read())
+            compressed = handle.read()
+        inflate = zlib.decompressobj()
+        # The header first, then no more than the size it gives: a few bytes of zlib can
+        # inflate to gigabytes (git, too, stops at the header's size).
+        header, nul, body = inflate.decompress(compressed, 32).partition(b"\0")
+        if not nul or not header.startswith(b"tree ") or not header[5:].isdigit():
+            return None  # another kind, or damage: dulwich reads it and says which
+        size = int(header[5:])
+        body += inflate.decompress(inflate.unconsumed_tail, max(size - len(body), 0) + 1)
     except (FileNotFoundError, zlib.error):
         return None  # packed, in an alternate, or unreadable: dulwich knows where
-    header, _, body = data.partition(b"\0")
-    if header != b"tree %d" % len(body):
-        return None
+    if len(body) != size or inflate.unconsumed_tail:
+        raise damaged(
+            tree_id.decode("ascii"), f"this tree does not hold the {size} bytes its header gives"
+        )
     return body
 
 
