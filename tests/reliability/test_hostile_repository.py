@@ -494,3 +494,30 @@ def test_a_loose_tree_inflating_past_its_header_is_refused_without_inflating_it(
     assert refused.value.reason == "damaged", refused.value
     assert "does not hold the" in str(refused.value), refused.value
     assert peak < 16 << 20, f"{peak >> 20} MiB"
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "words"),
+    [
+        ("HEAD", fifo, "HEAD is a FIFO, not a file"),
+        ("refs/heads/main", fifo, "refs/heads/main: this is a FIFO, not a file"),
+        ("config", dev_zero, "config is a character device"),
+    ],
+    ids=["HEAD-is-a-FIFO", "branch-is-a-FIFO", "config-links-to-dev-zero"],
+)
+def test_a_push_to_a_damaged_host_is_a_remote_error_not_a_hang(
+    healthy: Path, tmp_path: Path, name: str, make: Callable[[Path], None], words: str
+) -> None:
+    host = tmp_path / "host.git"
+    git(tmp_path, "clone", "-q", "--bare", str(healthy), str(host))
+    git(healthy, "remote", "add", "origin", str(host))
+    (healthy / "notes.txt").write_text("three\n")
+    git(healthy, "commit", "-q", "-am", "three")
+    path = host / name
+    path.unlink(missing_ok=True)  # a bare clone packs its branches
+    make(path)
+    before = snapshot(tmp_path)
+    with Repository.open(healthy) as repository, pytest.raises(RemoteError) as refused:
+        repository.push("origin")
+    assert words in str(refused.value) and "(the remote) is damaged" in str(refused.value)
+    assert snapshot(tmp_path) == before

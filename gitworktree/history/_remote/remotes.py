@@ -253,19 +253,26 @@ def open_client(repo: Repo | None, target: RemoteTarget) -> Iterator[tuple[GitCl
 
 
 def check_not_checked_out(client: GitClient, path: str, ref: Ref, target: RemoteTarget) -> None:
-    """Refuse to push into the checked-out branch of a local non-bare repository.
+    """Refuse to push into the checked-out branch of a local non-bare repository, or
+    into a damaged one.
 
     Moving that branch would leave its work tree and index behind the branch (git
     refuses it too: ``receive.denyCurrentBranch``).
 
     Raises:
-        RemoteError: if ``ref`` is checked out there.
+        RemoteError: if ``ref`` is checked out there, or the repository is damaged.
     """
     from dulwich.client import LocalGitClient
 
+    from gitworktree.history._refs.loose import guard_loose_refs
+
     if not isinstance(client, LocalGitClient):
         return
-    with transport_errors(target), Repo(path) as remote_repo:
+    with host_damage(path), transport_errors(target), Repo(path) as remote_repo:
+        # dulwich's local client reads every ref of the host without these checks: read
+        # them here first, so that a FIFO or device among them is refused, not waited on.
+        guard_loose_refs(remote_repo)
+        remote_repo.get_refs()
         if remote_repo.bare:
             return
         try:
@@ -340,7 +347,9 @@ def host_damage(path: str) -> Iterator[None]:
     except RepositoryError as err:
         if err.reason != "damaged":
             raise
-        what = str(err).removeprefix(f"{err.path}: ").removeprefix("the repository is damaged: ")
+        what = str(err)
+        if err.path == path:  # else it names the file inside the remote: kept
+            what = what.removeprefix(f"{path}: ").removeprefix("the repository is damaged: ")
         raise RemoteError(
             path, f"{path} (the remote) is damaged: {what}; nothing was changed here"
         ) from err
