@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner
 from dulwich.pack import write_pack_index
 
-from gitworktree import RemoteError, RepositoryError, mount
+from gitworktree import RemoteError, RepositoryError, UnsupportedRepositoryError, mount
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from tests.oracle import git
@@ -520,4 +520,26 @@ def test_a_push_to_a_damaged_host_is_a_remote_error_not_a_hang(
     with Repository.open(healthy) as repository, pytest.raises(RemoteError) as refused:
         repository.push("origin")
     assert words in str(refused.value) and "(the remote) is damaged" in str(refused.value)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["refs/heads/../../../victim", "refs/heads/../../config", "refs/heads/a..b"],
+    ids=["out-of-the-repository", "onto-git-config", "two-dots"],
+)
+def test_a_fresh_repository_whose_head_names_no_valid_ref_is_not_mounted(
+    tmp_path: Path, target: str
+) -> None:
+    """A first commit would write the branch where HEAD says: outside ``.git/refs``."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / ".git" / "HEAD").write_text(f"ref: {target}\n")
+    (tmp_path / "victim").write_text("precious\n")
+    before = snapshot(tmp_path)
+    with pytest.raises(UnsupportedRepositoryError) as refused:
+        mount(WorkTree, root)
+    assert refused.value.reason == "broken-head", refused.value
+    assert "no valid ref name" in str(refused.value)
     assert snapshot(tmp_path) == before

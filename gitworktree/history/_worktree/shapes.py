@@ -29,8 +29,9 @@ from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo, UnsupportedExtension, UnsupportedVersion
 
-from gitworktree.errors import RepositoryError, UnsupportedRepositoryError
+from gitworktree.errors import InvalidNameError, RepositoryError, UnsupportedRepositoryError
 from gitworktree.history._core.plainfiles import read_plain_file
+from gitworktree.history._core.refnames import check_ref_name
 
 __all__ = [
     "check_format",
@@ -246,6 +247,10 @@ def check_head(repo: Repo) -> bool:
         target = head[4:].strip()
         if not target.startswith(b"refs/"):
             raise _broken_head(repo, f"it points at {target.decode('utf-8', 'replace')!r}")
+        if not _valid_ref_name(target):  # `refs/heads/../../config`: a write would land there
+            raise _broken_head(
+                repo, f"it points at {target.decode('utf-8', 'replace')!r}, no valid ref name"
+            )
         value = _read_branch(repo, target)
         if value is None:
             _check_fresh(repo, target)
@@ -296,6 +301,14 @@ def _check_fresh(repo: Repo, target: bytes) -> None:
         "refs/heads/<branch>`). Nothing was changed",
         reason="unborn-branch",
     )
+
+
+def _valid_ref_name(name: bytes) -> bool:
+    try:
+        check_ref_name(name.decode("utf-8"))
+    except (InvalidNameError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _broken_head(repo: Repo, why: str) -> UnsupportedRepositoryError:
