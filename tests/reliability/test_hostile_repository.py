@@ -543,3 +543,24 @@ def test_a_fresh_repository_whose_head_names_no_valid_ref_is_not_mounted(
     assert refused.value.reason == "broken-head", refused.value
     assert "no valid ref name" in str(refused.value)
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda path, victim: path.symlink_to(victim), lambda path, victim: os.mkfifo(path)],
+    ids=["a-link-to-a-file-outside", "a-FIFO"],
+)
+def test_a_planted_writer_lock_record_is_never_written_through(
+    healthy: Path, tmp_path: Path, make: Callable[[Path, Path], None]
+) -> None:
+    """The record is truncated and rewritten at every write: through a link planted in
+    ``.git`` that would overwrite whatever file the link names."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    make(healthy / ".git" / "gitworktree.lock", victim)
+    before = snapshot(tmp_path)
+    with Repository.open(healthy) as repository, pytest.raises(RepositoryError) as refused:
+        repository.create_checkpoint("cp")
+    assert refused.value.reason == "damaged", refused.value
+    assert "gitworktree.lock" in str(refused.value) and "writer lock" in str(refused.value)
+    assert snapshot(tmp_path) == before
