@@ -564,3 +564,44 @@ def test_a_planted_writer_lock_record_is_never_written_through(
     assert refused.value.reason == "damaged", refused.value
     assert "gitworktree.lock" in str(refused.value) and "writer lock" in str(refused.value)
     assert snapshot(tmp_path) == before
+
+
+def _unique_loose_blob(root: Path) -> tuple[str, Path, bytes]:
+    """A file committed with content no other test has (objects are cached by id):
+    its path, its loose object's path, and the object inflated."""
+    (root / "unique.txt").write_text(str(root))
+    git(root, "add", "unique.txt")
+    git(root, "commit", "-q", "-m", "unique")
+    blob = git(root, "rev-parse", "HEAD:unique.txt").strip()
+    loose = root / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    return "unique.txt", loose, zlib.decompress(loose.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "words"),
+    [
+        (lambda data: data + b"\0" * (64 << 20), "does not hold the"),
+        (lambda data: data.replace(b"blob ", b"blob 9", 1), "does not hold the"),
+        (lambda data: data.replace(b"blob ", b"blob -", 1), "has no valid header"),
+    ],
+    ids=["inflating-64-MiB-past-its-size", "header-size-too-big", "negative-size"],
+)
+def test_a_loose_blob_is_read_no_further_than_its_header_says(
+    healthy: Path, rewrite: Callable[[bytes], bytes], words: str
+) -> None:
+    """git inflates a loose object no further than its header's size; dulwich inflates
+    the whole stream (up to 512 MiB) first, so 64 KiB of zlib cost 64 MiB and more."""
+    name, loose, data = _unique_loose_blob(healthy)
+    packer = zlib.compressobj(9)
+    loose.write_bytes(packer.compress(rewrite(data)) + packer.flush())
+    tracemalloc.start()
+    try:
+        with Repository.open(healthy) as repository, pytest.raises(RepositoryError) as refused:
+            repository.show("HEAD", name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.reason == "damaged", refused.value
+    assert words in str(refused.value), refused.value
+    assert peak < 16 << 20, f"{peak >> 20} MiB"

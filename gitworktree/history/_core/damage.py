@@ -35,6 +35,7 @@ from dulwich.pack import UnresolvedDeltas
 from dulwich.refs import SymrefLoop
 
 from gitworktree.errors import RepositoryError
+from gitworktree.history._core.looseobjects import read_loose_object
 
 __all__ = [
     "MalformedCommitError",
@@ -117,13 +118,18 @@ def load_object(store: BaseObjectStore, sha: bytes, kind: type[K]) -> K:
     Raises:
         MissingObjectError: if the store has no such object (or ``sha`` is no object id).
         dulwich.errors.WrongObjectException: if it is another kind of object.
+        dulwich.errors.ObjectFormatException: if it cannot be read (damage).
     """
     if not _HEX_ID.fullmatch(sha):
         raise MissingObjectError(sha)  # dulwich would fail an assertion on it
-    try:
-        found = store[ObjectID(sha)]
-    except KeyError:
-        raise MissingObjectError(sha) from None
+    # A loose object is read no further than its header's size (a zlib bomb is refused
+    # before it fills memory); a packed one, or one in an alternate, by dulwich.
+    found = read_loose_object(store, ObjectID(sha))
+    if found is None:
+        try:
+            found = store[ObjectID(sha)]
+        except KeyError:
+            raise MissingObjectError(sha) from None
     if not isinstance(found, kind):
         raise _WrongKind(sha, kind.type_name.decode(), found.type_name.decode())
     return found
