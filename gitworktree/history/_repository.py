@@ -47,6 +47,7 @@ from gitworktree.history._core.damage import (
 from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
+from gitworktree.history._core.looseobjects import guard_object_store
 from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
@@ -206,6 +207,7 @@ class Repository:
         # just checked, so that a loop written later cannot send it into a recursion.
         _ = repo.object_store.alternates
         guard_loose_refs(repo)
+        guard_object_store(repo)
         self._repo = repo
         self._read_only = read_only
         self._root = Path(repo.path)

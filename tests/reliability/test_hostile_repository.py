@@ -105,6 +105,12 @@ def fifo(path: Path) -> None:
     os.mkfifo(path)
 
 
+def in_place(path: Path, make: Callable[[Path], None]) -> None:
+    """``make`` a special file where the file at ``path`` was."""
+    path.unlink()
+    make(path)
+
+
 def dev_zero(path: Path) -> None:
     path.symlink_to("/dev/zero")
 
@@ -605,3 +611,38 @@ def test_a_loose_blob_is_read_no_further_than_its_header_says(
     assert refused.value.reason == "damaged", refused.value
     assert words in str(refused.value), refused.value
     assert peak < 16 << 20, f"{peak >> 20} MiB"
+
+
+def _loose_file(root: Path, revision: str) -> Path:
+    sha = git(root, "rev-parse", revision).strip()
+    return root / ".git" / "objects" / sha[:2] / sha[2:]
+
+
+def _fifo_for_the_pack(root: Path) -> None:
+    git(root, "gc", "-q")
+    pack = next((root / ".git" / "objects" / "pack").glob("*.pack"))
+    pack.unlink()
+    os.mkfifo(pack)
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        # read by dulwich's own tree diff, not by our loader
+        (lambda root: in_place(_loose_file(root, "HEAD^{tree}"), fifo), "this is a FIFO"),
+        (lambda root: in_place(_loose_file(root, "HEAD~1"), fifo), "this is a FIFO"),
+        (_fifo_for_the_pack, ".pack is a FIFO, not a file"),
+    ],
+    ids=["loose-tree-is-a-FIFO", "loose-commit-is-a-FIFO", "pack-is-a-FIFO"],
+)
+def test_a_fifo_where_an_object_is_stored_is_damage_not_a_hang(
+    healthy: Path, damage: Callable[[Path], None], words: str
+) -> None:
+    damage(healthy)
+    before = snapshot(healthy)
+    # packs are checked at open, objects when read
+    with pytest.raises(RepositoryError) as refused, Repository.open(healthy) as repository:
+        repository.diff("HEAD~1", "HEAD")
+    assert refused.value.reason == "damaged", refused.value
+    assert words in str(refused.value), refused.value
+    assert snapshot(healthy) == before

@@ -12,8 +12,9 @@ and write refs and objects into whatever directory it names. git refuses it ("no
 repository"), and so does this, by git's own test (``is_git_directory`` in setup.c: a
 ``HEAD`` file, an ``objects`` and a ``refs`` directory).
 
-Each check is one ``stat`` per file: nothing here reads more than the ``.git`` file and
-``commondir`` (a few bytes each, read with `read_plain_file`).
+Each check is one ``stat`` per file (and one listing of ``objects/pack``, whose packs
+and indexes dulwich opens and maps the same way): nothing here reads more than the
+``.git`` file and ``commondir`` (a few bytes each, read with `read_plain_file`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,22 @@ def check_git_dir(path: str | os.PathLike[str]) -> None:
         _check_is_git_dir(root, common, f"{control / 'commondir'} points at {common}")
     for name in _COMMON_FILES:
         _check_plain(root, common / name)
+    _check_packs(root, common / "objects" / "pack")
+
+
+def _check_packs(root: Path, folder: Path) -> None:
+    """Each pack and pack index, which dulwich opens (and maps) at the first lookup.
+
+    One ``stat`` per file: a repository keeps a handful of packs (gitworktree and
+    ``git gc --auto`` pack them into one past 50).
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:  # none yet, or unreadable: dulwich reports what it cannot read
+        return
+    for name in names:
+        if name.endswith((".pack", ".idx")):
+            _check_plain(root, folder / name)
 
 
 def _looks_bare(root: Path) -> bool:

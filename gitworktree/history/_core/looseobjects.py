@@ -15,9 +15,12 @@ import zlib
 
 from dulwich.errors import ObjectFormatException
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
-from dulwich.objects import ObjectID, ShaFile
+from dulwich.objects import ObjectID, RawObjectID, ShaFile, sha_to_hex
+from dulwich.repo import Repo
 
-__all__ = ["read_loose_object"]
+from gitworktree.history._core.plainfiles import read_plain_file
+
+__all__ = ["guard_object_store", "read_loose_object"]
 
 _TYPES = {b"blob": 3, b"tree": 2, b"commit": 1, b"tag": 4}
 _HEADER_MAX = 32  # "commit " and twenty digits, with room to spare
@@ -30,15 +33,16 @@ def read_loose_object(store: BaseObjectStore, sha: ObjectID) -> ShaFile | None:
     Raises:
         ObjectFormatException: if its header is not git's, or its content is not the
             size the header gives.
+        RepositoryError: if its file is a FIFO, device or directory (damage).
     """
     if not isinstance(store, DiskObjectStore) or len(sha) != 40:
         return None
     text = sha.decode("ascii")
-    try:
-        with open(os.path.join(os.fspath(store.path), text[:2], text[2:]), "rb") as loose:
-            compressed = loose.read()
-    except (FileNotFoundError, NotADirectoryError):
+    # Refusing a FIFO or device where the object's file is (a plain open blocks on it).
+    found = read_plain_file(os.path.join(os.fspath(store.path), text[:2], text[2:]))
+    if found is None:
         return None
+    compressed = found[0]
     try:
         inflate = zlib.decompressobj()
         header, nul, content = inflate.decompress(compressed, _HEADER_MAX).partition(b"\0")
@@ -55,3 +59,23 @@ def read_loose_object(store: BaseObjectStore, sha: ObjectID) -> ShaFile | None:
             f"object {text} does not hold the {size} bytes its header gives"
         )
     return ShaFile.from_raw_string(_TYPES[kind], content, sha=sha)
+
+
+class _CheckedObjectStore(DiskObjectStore):
+    """A `DiskObjectStore` whose own loose reads (tree diffs, walks, ``sha in store``)
+    go through `read_loose_object` too."""
+
+    def _get_loose_object(self, sha: ObjectID) -> ShaFile | None:
+        hex_sha = sha_to_hex(RawObjectID(sha)) if len(sha) == 20 else ObjectID(sha)
+        return read_loose_object(self, hex_sha)
+
+
+def guard_object_store(repo: Repo) -> None:
+    """Make ``repo``'s object store read its loose objects as `read_loose_object` does.
+
+    The store dulwich made is kept, with all it holds (its packs, alternates, settings),
+    and given the checking subclass, so that every part of dulwich holding it reads
+    through the check. Any other kind of store is left as it is.
+    """
+    if type(repo.object_store) is DiskObjectStore:
+        repo.object_store.__class__ = _CheckedObjectStore

@@ -29,6 +29,7 @@ from gitworktree.atomic import process_id, unique_token, write_all
 from gitworktree.errors import UntrustedTreeError
 from gitworktree.history._core.damage import damaged
 from gitworktree.history._core.paths import decode_path
+from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.untrusted import (
     DIRECTORY_MODES,
     KNOWN_MODES,
@@ -320,9 +321,11 @@ def _read_loose_tree(store: BaseObjectStore, tree_id: ObjectID) -> bytes | None:
     """The body of a loose tree object, read directly (dulwich would parse it first)."""
     if not isinstance(store, DiskObjectStore) or len(tree_id) != 40:
         return None
+    found = read_plain_file(_loose_path(store, tree_id))  # a FIFO there: refused, not waited on
+    if found is None:
+        return None  # packed, or in an alternate: dulwich knows where
+    compressed = found[0]
     try:
-        with open(_loose_path(store, tree_id), "rb") as handle:
-            compressed = handle.read()
         inflate = zlib.decompressobj()
         # The header first, then no more than the size it gives: a few bytes of zlib can
         # inflate to gigabytes (git, too, stops at the header's size).
@@ -331,8 +334,8 @@ def _read_loose_tree(store: BaseObjectStore, tree_id: ObjectID) -> bytes | None:
             return None  # another kind, or damage: dulwich reads it and says which
         size = int(header[5:])
         body += inflate.decompress(inflate.unconsumed_tail, max(size - len(body), 0) + 1)
-    except (FileNotFoundError, zlib.error):
-        return None  # packed, in an alternate, or unreadable: dulwich knows where
+    except zlib.error:
+        return None  # unreadable: dulwich reads it and says why
     if len(body) != size or inflate.unconsumed_tail:
         raise damaged(
             tree_id.decode("ascii"), f"this tree does not hold the {size} bytes its header gives"

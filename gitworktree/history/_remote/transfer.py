@@ -46,6 +46,7 @@ from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, Rep
 from gitworktree.history._core.damage import load_object
 from gitworktree.history._core.identity import Signature, repository_identity
 from gitworktree.history._core.locks import add_object
+from gitworktree.history._core.looseobjects import guard_object_store
 from gitworktree.history._core.refnames import check_ref_name, remote_checkpoint_prefix
 from gitworktree.history._core.untrusted import naming_commit
 from gitworktree.history._objects.commits import load_commit
@@ -203,6 +204,7 @@ def _fetch_local(
     with host_damage(path):
         host = Repo(path)
         guard_loose_refs(host)
+        guard_object_store(host)
     # Read inside the translation, closed outside it: the translated error no longer
     # holds views of the host's packs, which closing them would refuse.
     with host, host_damage(path):
