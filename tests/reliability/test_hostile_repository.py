@@ -646,3 +646,15 @@ def test_a_fifo_where_an_object_is_stored_is_damage_not_a_hang(
     assert refused.value.reason == "damaged", refused.value
     assert words in str(refused.value), refused.value
     assert snapshot(healthy) == before
+
+
+def test_a_fifo_where_an_alternate_stores_an_object_is_damage_not_a_hang(
+    healthy: Path, tmp_path: Path
+) -> None:
+    shared = tmp_path / "shared"
+    git(tmp_path, "clone", "-q", "--shared", str(healthy), str(shared))
+    in_place(_loose_file(healthy, "HEAD^{tree}"), fifo)  # the clone reads it from there
+    with pytest.raises(RepositoryError) as refused, Repository.open(shared) as repository:
+        repository.diff("HEAD~1", "HEAD")
+    assert refused.value.reason == "damaged", refused.value
+    assert "this is a FIFO, not a file" in str(refused.value), refused.value

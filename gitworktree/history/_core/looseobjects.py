@@ -75,7 +75,12 @@ def guard_object_store(repo: Repo) -> None:
 
     The store dulwich made is kept, with all it holds (its packs, alternates, settings),
     and given the checking subclass, so that every part of dulwich holding it reads
-    through the check. Any other kind of store is left as it is.
+    through the check; so are the stores of its alternates. Any other kind of store is
+    left as it is.
     """
-    if type(repo.object_store) is DiskObjectStore:
-        repo.object_store.__class__ = _CheckedObjectStore
+    stores: list[BaseObjectStore] = [repo.object_store]
+    if isinstance(repo.object_store, DiskObjectStore):
+        stores += repo.object_store.alternates  # read (and checked) when the repo opened
+    for store in stores:
+        if type(store) is DiskObjectStore:
+            store.__class__ = _CheckedObjectStore
