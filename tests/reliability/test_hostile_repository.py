@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import stat
+import threading
 import tracemalloc
 import zlib
 from collections.abc import Callable
@@ -658,3 +660,65 @@ def test_a_fifo_where_an_alternate_stores_an_object_is_damage_not_a_hang(
         repository.diff("HEAD~1", "HEAD")
     assert refused.value.reason == "damaged", refused.value
     assert "this is a FIFO, not a file" in str(refused.value), refused.value
+
+
+# -- a host that sends a damaged pack over the wire ------------------------------------
+
+
+def _pkt_line(data: bytes) -> bytes:
+    return b"%04x" % (len(data) + 4) + data
+
+
+def serve_one_pack(pack: bytes, tip: str) -> int:
+    """A git:// host (protocol v0, one connection) advertising ``main`` at ``tip`` and
+    answering any request with ``pack`` as it is: what real git never sends, a hostile
+    host may. Returns its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(30)  # never left behind waiting: the test's client comes at once
+
+    def answer() -> None:
+        with server, server.accept()[0] as conn, conn.makefile("rb") as incoming:
+
+            def read_pkt_line() -> bytes:
+                size = int(incoming.read(4) or b"0000", 16)
+                return incoming.read(size - 4) if size else b""
+
+            read_pkt_line()  # git-upload-pack /path
+            conn.sendall(
+                _pkt_line(b"%s HEAD\0ofs-delta symref=HEAD:refs/heads/main\n" % tip.encode())
+                + _pkt_line(b"%s refs/heads/main\n" % tip.encode())
+                + b"0000"
+            )
+            for _ in range(64):  # wants, a flush, then done
+                if read_pkt_line().startswith(b"done"):
+                    break
+            conn.sendall(_pkt_line(b"NAK\n") + pack)
+
+    threading.Thread(target=answer, daemon=True).start()
+    return int(server.getsockname()[1])
+
+
+def _pack_of(entry: bytes, checksum: bytes | None = None) -> bytes:
+    data = b"PACK" + (2).to_bytes(4, "big") + (1).to_bytes(4, "big") + entry
+    return data + (checksum if checksum is not None else hashlib.sha1(data).digest())
+
+
+WIRE_PACKS = {
+    "offset-delta-to-itself": _pack_of(
+        _entry_header(_OFS_DELTA, 7) + b"\0" + zlib.compress(_delta(b"two\n"))
+    ),
+    "wrong-checksum": _pack_of(_entry_header(_BLOB, 4) + zlib.compress(b"two\n"), b"\0" * 20),
+    "garbage-entry": _pack_of(b"\xff" * 50),
+    "entry-inflating-past-its-size": _pack_of(_INFLATES_PAST_ITS_SIZE),
+}
+
+
+@pytest.mark.parametrize("case", list(WIRE_PACKS), ids=list(WIRE_PACKS))
+def test_a_damaged_pack_from_a_host_is_a_remote_error_and_leaves_nothing(
+    tmp_path: Path, case: str
+) -> None:
+    port = serve_one_pack(WIRE_PACKS[case], "ab" * 20)
+    with pytest.raises(RemoteError) as refused:
+        Repository.clone(f"git://127.0.0.1:{port}/state.git", tmp_path / "clone").close()
+    assert "sent a damaged pack" in str(refused.value), refused.value
+    assert not (tmp_path / "clone").exists()

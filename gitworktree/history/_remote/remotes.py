@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+import struct
+import tempfile
+import traceback
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,11 +29,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from dulwich.errors import (
+    ApplyDeltaError,
+    ChecksumMismatch,
     GitProtocolError,
     HangupException,
     NotGitRepository,
     ObjectFormatException,
 )
+from dulwich.pack import UnresolvedDeltas
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
@@ -315,6 +322,14 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
         raise _error(target, f"{where}: {err}") from err
     except ObjectFormatException as err:  # a tree or commit no git would write
         raise _malformed(target, err) from err
+    except (ApplyDeltaError, UnresolvedDeltas, ChecksumMismatch, zlib.error) as err:
+        raise _damaged_pack(target, err) from err
+    except (AssertionError, struct.error) as err:
+        # dulwich asserts (and unpacks with `struct`) while it indexes a received pack:
+        # a pack cut short or of garbage ends there. Anywhere else it is a bug.
+        if not _raised_in_pack_code(err):
+            raise
+        raise _damaged_pack(target, err) from err
     except NotImplementedError as err:
         # dulwich's one unsupported transfer: a push to a "dumb" HTTP host (static files
         # only, no git-receive-pack), which git cannot push to without WebDAV either.
@@ -362,6 +377,38 @@ def sent_objects(target: RemoteTarget) -> Iterator[None]:
         yield
     except ObjectFormatException as err:
         raise _malformed(target, err) from err
+
+
+def _damaged_pack(target: RemoteTarget, err: Exception) -> RemoteError:
+    _close_spooled_pack(err)
+    detail = str(err) or type(err).__name__
+    return _error(
+        target, f"{target.public_url} sent a damaged pack ({detail[:200]}); nothing was "
+        "changed. Retry; if it happens again, run 'git fsck' there, or ask who maintains it",
+    )  # fmt: skip
+
+
+def _close_spooled_pack(err: BaseException) -> None:
+    """Close the temporary file dulwich's fetch spooled a refused pack into.
+
+    dulwich does not close it when indexing the pack fails (its commit step has no
+    ``finally``); the failing frames, kept by the error, hold it until some later
+    garbage collection, which then warns (`ResourceWarning`) where nobody can act.
+    """
+    trace = err.__traceback__
+    while trace is not None:
+        for value in list(trace.tb_frame.f_locals.values()):
+            if isinstance(value, tempfile.SpooledTemporaryFile):
+                value.close()
+        trace = trace.tb_next
+    traceback.clear_frames(err.__traceback__)  # and the views of any pack mapped
+
+
+def _raised_in_pack_code(error: BaseException) -> bool:
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return trace is not None and Path(trace.tb_frame.f_code.co_filename).match("dulwich/pack.py")
 
 
 def _malformed(target: RemoteTarget, err: ObjectFormatException) -> RemoteError:
