@@ -722,3 +722,34 @@ def test_a_damaged_pack_from_a_host_is_a_remote_error_and_leaves_nothing(
         Repository.clone(f"git://127.0.0.1:{port}/state.git", tmp_path / "clone").close()
     assert "sent a damaged pack" in str(refused.value), refused.value
     assert not (tmp_path / "clone").exists()
+
+
+# -- a FIFO where a reflog is ------------------------------------------------------------
+
+
+def test_a_fifo_for_the_branch_reflog_refuses_the_commit_and_changes_nothing(
+    healthy: Path,
+) -> None:
+    """The branch's reflog is written under its lock, before the move: a plain open of
+    a FIFO there would block with the lock held."""
+    tree = mount(WorkTree, healthy)
+    in_place(healthy / ".git" / "logs" / "refs" / "heads" / "main", fifo)
+    head = git(healthy, "rev-parse", "HEAD")
+    tree.counter.number += 1
+    with pytest.raises(RepositoryError) as refused:
+        tree.commit("blocked by a FIFO")
+    assert "a FIFO where the reflog is" in str(refused.value), refused.value
+    assert git(healthy, "rev-parse", "HEAD") == head
+    assert git(healthy, "status", "--porcelain") == ""
+
+
+def test_a_fifo_for_heads_reflog_lets_the_landed_commit_stand(
+    healthy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """HEAD's reflog is written after the branch moved: the commit has landed."""
+    tree = mount(WorkTree, healthy)
+    in_place(healthy / ".git" / "logs" / "HEAD", fifo)
+    tree.counter.number += 1
+    tree.commit("lands")
+    assert git(healthy, "log", "-1", "--format=%s").strip() == "lands"
+    assert "HEAD's reflog could not be written" in caplog.text

@@ -13,8 +13,10 @@ true), for every ref (``always``), or never (``false``). See `reflog_wanted`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -49,7 +51,9 @@ __all__ = [
 
 HEAD = Ref(b"HEAD")
 
-_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
+# Not blocking: a FIFO planted where a reflog is would block a plain open (git's too)
+# while we hold the ref's lock; it is refused below instead.
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
 
 #: The refs whose reflog git makes unasked, when ``core.logAllRefUpdates`` is unset or true.
 _LOGGED_BY_DEFAULT = (b"refs/heads/", b"refs/remotes/", b"refs/notes/")
@@ -440,7 +444,11 @@ def append_reflog(
         # Appended to if it exists, whatever the config says, as git does: the usual
         # case costs one system call and no config read.
         fd = os.open(path, _APPEND)
-    except FileNotFoundError:
+    except OSError as err:
+        if err.errno == errno.ENXIO:  # a FIFO nobody reads: said plainly, not "no device"
+            raise OSError(errno.EINVAL, "a FIFO where the reflog is", os.fspath(path)) from err
+        if not isinstance(err, FileNotFoundError):
+            raise
         if not _may_create_reflog(repo, ref, create=create):
             return
         try:
@@ -448,6 +456,12 @@ def append_reflog(
         except FileNotFoundError:  # the first entry of this ref: make its folder
             _make_folders(repo, str(path.parent))
             fd = os.open(path, _APPEND | os.O_CREAT, 0o666)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO with a reader, a device
+            raise OSError(errno.EINVAL, "a special file where the reflog is", os.fspath(path))
+    except OSError:
+        os.close(fd)
+        raise
     perm = _shared_perm(repo)
     if perm is not None:  # it may have just been made: widen it as git does
         adjust_shared_perm(path, perm)

@@ -336,10 +336,13 @@ def _broken_branch(repo: Repo, ref: bytes, value: bytes) -> UnsupportedRepositor
 
 def _last_reflog_id(repo: Repo, ref: bytes) -> str | None:
     base = repo.controldir() if ref == b"HEAD" else repo.commondir()
-    try:
-        lines = (Path(base) / "logs" / os.fsdecode(ref)).read_bytes().splitlines()
-    except OSError:
+    try:  # not blocking on a FIFO there: this only adds a hint to a refusal
+        found = read_plain_file(Path(base) / "logs" / os.fsdecode(ref))
+    except (OSError, RepositoryError):
         return None
+    if found is None:
+        return None
+    lines = found[0].splitlines()
     for line in reversed(lines):
         fields = line.split(b" ", 2)
         new = ObjectID(fields[1]) if len(fields) > 1 else ObjectID(b"")
