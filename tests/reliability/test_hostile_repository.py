@@ -753,3 +753,28 @@ def test_a_fifo_for_heads_reflog_lets_the_landed_commit_stand(
     tree.commit("lands")
     assert git(healthy, "log", "-1", "--format=%s").strip() == "lands"
     assert "HEAD's reflog could not be written" in caplog.text
+
+
+def test_a_tree_nested_thousands_deep_is_a_clear_refusal(healthy: Path, tmp_path: Path) -> None:
+    """Trees are walked recursively; past Python's recursion limit that is a
+    `RecursionError`, reported as what it is, for a log and for a clone."""
+    tree = write_object(healthy, "tree", b"100644 f\0" + bytes.fromhex(blob_of(healthy)))
+    for _ in range(1500):
+        tree = write_object(healthy, "tree", b"40000 a\0" + bytes.fromhex(tree))
+    deep = write_object(
+        healthy,
+        "commit",
+        b"tree %s\nauthor %s\ncommitter %s\n\ndeep\n" % (tree.encode(), WHO, WHO),
+    )
+    (healthy / ".git" / "refs" / "heads" / "main").write_text(deep + "\n")
+    with pytest.raises(RepositoryError) as refused, Repository.open(healthy) as repository:
+        repository.log()
+    assert "nests too deep to read" in str(refused.value), refused.value
+    with pytest.raises(RemoteError) as refused_clone:
+        Repository.clone(str(healthy), tmp_path / "clone").close()
+    assert "nests too deep to read" in str(refused_clone.value), refused_clone.value
+    assert not (tmp_path / "clone").exists()
+
+
+def blob_of(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD:notes.txt").strip()

@@ -200,8 +200,8 @@ def _describe(error: BaseException, path: Path) -> str:
         return f"the symbolic ref {error.args[0]!r} points back at itself (a symbolic-ref loop)"
     if isinstance(error, RecursionError):
         return (
-            "objects/info/alternates or the ref folders nest too deep to read "
-            "(an alternates loop, or refs nested thousands of folders deep)"
+            "something nests too deep to read: a tree of folders nested hundreds deep, "
+            "objects/info/alternates, or ref folders nested thousands deep"
         )
     if isinstance(error, (ApplyDeltaError, UnresolvedDeltas)):
         return (

@@ -377,6 +377,11 @@ def sent_objects(target: RemoteTarget) -> Iterator[None]:
         yield
     except ObjectFormatException as err:
         raise _malformed(target, err) from err
+    except RecursionError as err:  # recent git refuses such trees too (core.maxTreeDepth)
+        raise _error(
+            target, f"{target.public_url} sent a tree of folders nested too deep to check "
+            "out; nothing was changed",
+        ) from err  # fmt: skip
 
 
 def _damaged_pack(target: RemoteTarget, err: Exception) -> RemoteError:
