@@ -117,6 +117,11 @@ def dev_zero(path: Path) -> None:
     path.symlink_to("/dev/zero")
 
 
+def append_config(root: Path, lines: str) -> None:
+    with open(root / ".git" / "config", "a") as config:
+        config.write(lines)
+
+
 def text(content: str) -> Callable[[Path], None]:
     return lambda path: path.write_text(content)
 
@@ -174,6 +179,17 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "alternates-hold-a-NUL": (
         in_git_dir("objects/info/alternates", text("../x\0y\n")),
         "alternates holds a NUL byte",
+    ),
+    "config-includes-dev-zero": (
+        lambda root: append_config(root, "[include]\n\tpath = /dev/zero\n"),
+        "/dev/zero is a character device, not a file",
+    ),
+    "config-includes-a-FIFO": (
+        lambda root: (
+            os.mkfifo(root / "fifo"),
+            append_config(root, '[includeIf "onbranch:main"]\n\tpath = ../fifo\n'),
+        ),
+        "fifo is a FIFO, not a file",
     ),
     "shallow-holds-garbage": (
         in_git_dir("shallow", text("garbage\n")),

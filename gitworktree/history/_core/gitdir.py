@@ -14,12 +14,14 @@ repository"), and so does this, by git's own test (``is_git_directory`` in setup
 
 Each check is one ``stat`` per file (and one listing of ``objects/pack``, whose packs
 and indexes dulwich opens and maps the same way): nothing here reads more than the
-``.git`` file and ``commondir`` (a few bytes each, read with `read_plain_file`).
+``.git`` file, ``commondir`` and ``config`` (for the files its ``[include]`` sections
+name, which dulwich reads the same way).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -60,7 +62,7 @@ def check_git_dir(path: str | os.PathLike[str]) -> None:
     elif kind is None or kind == "a directory":
         control = dot_git
     elif kind != "a file":
-        raise _special(root, dot_git, kind)
+        raise _special(root, dot_git, kind, "move it aside")
     else:
         control = _follow_git_file(root, dot_git)
         if not control.exists():
@@ -73,7 +75,32 @@ def check_git_dir(path: str | os.PathLike[str]) -> None:
         _check_is_git_dir(root, common, f"{control / 'commondir'} points at {common}")
     for name in _COMMON_FILES:
         _check_plain(root, common / name)
+    for config in {control / "config", common / "config"}:
+        for included in _included_files(config):
+            _check_plain(root, included, f"remove the [include] naming it from {config}")
     _check_packs(root, common / "objects" / "pack")
+
+
+_SECTION = re.compile(rb"^\s*\[\s*(include|includeif)\b", re.IGNORECASE)
+_PATH = re.compile(rb"^\s*path\s*=\s*(.*?)\s*$", re.IGNORECASE)
+
+
+def _included_files(config: Path) -> list[Path]:
+    """The files ``config``'s ``[include]`` and ``[includeIf]`` sections name (dulwich
+    reads them whole, with a plain ``open``, as it reads the config)."""
+    found = read_plain_file(config)  # checked to be a plain file (or absent) just before
+    if found is None:
+        return []
+    included, inside = [], False
+    for line in found[0].splitlines():
+        if line.lstrip().startswith(b"["):
+            inside = _SECTION.match(line) is not None
+            continue
+        match = _PATH.match(line) if inside else None
+        if match:
+            name = os.fsdecode(match.group(1).strip(b'"'))
+            included.append(config.parent / os.path.expanduser(name))
+    return included
 
 
 def _check_packs(root: Path, folder: Path) -> None:
@@ -134,10 +161,10 @@ def _check_is_git_dir(root: Path | str, directory: Path, how: str) -> None:
         raise _not_a_git_dir(root, directory, how)
 
 
-def _check_plain(root: Path | str, path: Path) -> None:
+def _check_plain(root: Path | str, path: Path, repair: str = "move it aside") -> None:
     kind = _kind(path)
     if kind is not None and kind != "a file":
-        raise _special(root, path, kind)
+        raise _special(root, path, kind, repair)
 
 
 def _kind(path: Path) -> str | None:
@@ -162,11 +189,9 @@ def _damaged(root: Path | str, what: str) -> RepositoryError:
     )
 
 
-def _special(root: Path | str, path: Path, kind: str) -> RepositoryError:
+def _special(root: Path | str, path: Path, kind: str, repair: str) -> RepositoryError:
     # Named as damage, with the one repair that helps: git hangs or fails on it too.
-    return _damaged(
-        root, f"{path} is {kind}, not a file (git cannot read it either); move it aside"
-    )
+    return _damaged(root, f"{path} is {kind}, not a file (git cannot read it either); {repair}")
 
 
 def _not_a_git_dir(root: Path | str, directory: Path, how: str) -> RepositoryError:
