@@ -794,3 +794,27 @@ def test_a_tree_nested_thousands_deep_is_a_clear_refusal(healthy: Path, tmp_path
 
 def blob_of(root: Path) -> str:
     return git(root, "rev-parse", "HEAD:notes.txt").strip()
+
+
+# -- FIFOs in the work tree: where git reads rules, and beside the files ----------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [".gitattributes", ".gitignore", "sub/.gitignore", ".git/info/attributes", "stray"],
+    ids=["gitattributes", "gitignore", "nested-gitignore", "info-attributes", "stray-file"],
+)
+def test_a_fifo_in_the_work_tree_is_passed_over_not_waited_on(
+    healthy: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """git itself waits forever on a FIFO ``.gitattributes`` (``git status`` hangs); a
+    commit and ``status`` go on without it, as git does for a rules file it cannot read,
+    and a FIFO is never a file to commit."""
+    tree = mount(WorkTree, healthy)
+    (healthy / name).parent.mkdir(exist_ok=True)
+    os.mkfifo(healthy / name)
+    tree.counter.number += 1
+    tree.commit("beside a FIFO")
+    with Repository.open(healthy) as repository:
+        assert repository.status() == []
+    assert name == "stray" or f"ignoring {healthy / name}: not a file" in caplog.text
