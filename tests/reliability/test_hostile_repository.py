@@ -11,17 +11,15 @@ each must be a `RepositoryError` with ``reason == "damaged"`` naming the damage 
 raw `TypeError`, `OverflowError`, `MemoryError`, a hang, or a mount that starts a new
 history in whatever directory the ``.git`` file names — and must leave every file as it
 was. Oddities git's ``fsck`` accepts (a ``+9999`` time zone, an ``encoding`` Python does
-not know) are read, not refused.
+not know) are read, not refused. Further: hand-built packs (delta loops, garbage
+indexes), zlib streams inflating past their header's size, FIFOs where objects, refs,
+reflogs and rules files are, a planted writer-lock record, a HEAD naming no valid ref,
+trees nested thousands deep, and replace refs and grafts (history read as stored).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import socket
-import stat
-import threading
 import tracemalloc
 import zlib
 from collections.abc import Callable
@@ -30,103 +28,35 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dulwich.pack import write_pack_index
 
 from gitworktree import RemoteError, RepositoryError, UnsupportedRepositoryError, mount
 from gitworktree.cli.app import cli
 from gitworktree.history import Repository
 from tests.oracle import git
+from tests.reliability.hostile_repos import (
+    INFLATES_PAST_ITS_SIZE,
+    OFS_DELTA,
+    OTHER_ID,
+    WHO,
+    append_config,
+    blob_of,
+    commit_on_top,
+    delta,
+    dev_zero,
+    entry_header,
+    fifo,
+    git_file_to,
+    in_git_dir,
+    in_place,
+    loose_file,
+    pack_holding_head_blob,
+    ref_delta_to,
+    snapshot,
+    text,
+    write_object,
+)
 from tests.reliability.models import WorkTree
 
-WHO = b"Mallory <mallory@example.com> 1700000000 +0000"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    for text in ("one\n", "two\n"):
-        (root / "notes.txt").write_text(text)
-        git(root, "add", "notes.txt")
-        git(root, "commit", "-q", "-m", text.strip())
-    return root
-
-
-@pytest.fixture
-def healthy(template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(template, root, symlinks=True)
-    return root
-
-
-def write_object(root: Path, kind: str, body: bytes) -> str:
-    """A loose object written by hand: dulwich and ``git hash-object`` check some."""
-    data = f"{kind} {len(body)}".encode() + b"\0" + body
-    sha = hashlib.sha1(data).hexdigest()
-    path = root / ".git" / "objects" / sha[:2] / sha[2:]
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(zlib.compress(data))
-    return sha
-
-
-def commit_on_top(header: bytes, message: bytes = b"\nhostile\n") -> Callable[[Path], None]:
-    """A damage: ``main`` moved to a commit of HEAD's tree with ``header`` after its
-    ``tree`` and ``parent`` lines, then ``message``."""
-
-    def damage(root: Path) -> None:
-        tree = git(root, "rev-parse", "HEAD^{tree}").strip().encode()
-        parent = git(root, "rev-parse", "HEAD").strip().encode()
-        body = b"tree %s\nparent %s\n%s%s" % (tree, parent, header, message)
-        sha = write_object(root, "commit", body)
-        (root / ".git" / "refs" / "heads" / "main").write_text(sha + "\n")
-
-    return damage
-
-
-def git_file_to(target: Callable[[Path], Path]) -> Callable[[Path], None]:
-    def damage(root: Path) -> None:
-        shutil.rmtree(root / ".git")
-        (root / ".git").write_text(f"gitdir: {target(root)}\n")
-
-    return damage
-
-
-def in_git_dir(name: str, make: Callable[[Path], None]) -> Callable[[Path], None]:
-    def damage(root: Path) -> None:
-        path = root / ".git" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            path.unlink()
-        make(path)
-
-    return damage
-
-
-def fifo(path: Path) -> None:
-    os.mkfifo(path)
-
-
-def in_place(path: Path, make: Callable[[Path], None]) -> None:
-    """``make`` a special file where the file at ``path`` was."""
-    path.unlink()
-    make(path)
-
-
-def dev_zero(path: Path) -> None:
-    path.symlink_to("/dev/zero")
-
-
-def append_config(root: Path, lines: str) -> None:
-    with open(root / ".git" / "config", "a") as config:
-        config.write(lines)
-
-
-def text(content: str) -> Callable[[Path], None]:
-    return lambda path: path.write_text(content)
-
-
-# case -> (the damage, words the refusal must hold)
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "commit-without-author": (
         commit_on_top(b"committer " + WHO + b"\n"),
@@ -202,24 +132,6 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
 }
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
-    """Every entry under ``root`` (links not followed): its mode, and a file's bytes or a
-    link's target. A FIFO is recorded, never opened."""
-    found: dict[str, tuple[int, bytes]] = {}
-    for directory, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(directory, name)
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                content = os.readlink(path).encode()
-            elif stat.S_ISREG(mode):
-                content = path.read_bytes()
-            else:
-                content = b""
-            found[str(path.relative_to(root))] = (mode, content)
-    return found
-
-
 def _log(root: Path) -> None:
     with Repository.open(root) as repository:
         repository.log()
@@ -233,6 +145,8 @@ OPERATIONS: dict[str, Callable[[Path], object]] = {
 
 # A date is only shown: a mount, which reads no date, works on that commit.
 SHOWN_ONLY = {"author-date-past-year-9999"}
+
+
 PAIRS = [
     (case, operation)
     for case in CASES
@@ -290,78 +204,24 @@ def test_an_encoding_python_does_not_know_is_read_as_utf8(healthy: Path) -> None
     assert latest.message.strip() == "naïve"
 
 
-# -- packs built by hand -------------------------------------------------------------
-
-_OFS_DELTA, _REF_DELTA, _BLOB = 6, 7, 3
-
-
-def _entry_header(kind: int, size: int) -> bytes:
-    """A pack entry's type and (inflated) size, as git varint-encodes them."""
-    byte, size, out = (kind << 4) | (size & 0x0F), size >> 4, bytearray()
-    while size:
-        out.append(byte | 0x80)
-        byte, size = size & 0x7F, size >> 7
-    return bytes(out) + bytes([byte])
-
-
-def _delta(body: bytes) -> bytes:
-    """A delta (base size 4, result size ``len(body)``) inserting ``body`` (< 128 bytes)."""
-    return bytes([4, len(body), len(body)]) + body
-
-
-Entry = bytes | Callable[[str], bytes]
-
-
-def pack_holding_head_blob(*entries: tuple[str, Entry]) -> Callable[[Path], None]:
-    """A damage: HEAD's ``notes.txt`` blob moved out of its loose file into a pack of
-    ``entries`` (``"head"`` for its id, else an id in hex), each stored as given (or as
-    made from the blob's id)."""
-
-    def damage(root: Path) -> None:
-        head = git(root, "rev-parse", "HEAD:notes.txt").strip()
-        (root / ".git" / "objects" / head[:2] / head[2:]).unlink()
-        data = bytearray(b"PACK" + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big"))
-        index = []
-        for name, entry in entries:
-            sha = head if name == "head" else name
-            raw = entry(head) if callable(entry) else entry
-            index.append((bytes.fromhex(sha), len(data), zlib.crc32(raw)))
-            data += raw
-        checksum = hashlib.sha1(data).digest()
-        pack = root / ".git" / "objects" / "pack" / f"pack-{checksum.hex()}"
-        pack.with_suffix(".pack").write_bytes(bytes(data) + checksum)
-        with open(pack.with_suffix(".idx"), "wb") as idx:
-            write_pack_index(idx, sorted(index), checksum)
-
-    return damage
-
-
-def _ref_delta_to(base: str) -> bytes:
-    delta = _delta(b"two\n")
-    return _entry_header(_REF_DELTA, len(delta)) + bytes.fromhex(base) + zlib.compress(delta)
-
-
-_OTHER = "ab" * 20
-_INFLATES_PAST_ITS_SIZE = _entry_header(_BLOB, 4) + zlib.compress(b"\0" * 65536)
-
 PACKS: dict[str, tuple[Callable[[Path], None], str]] = {
     "offset-delta-to-itself": (
         pack_holding_head_blob(
-            ("head", _entry_header(_OFS_DELTA, 7) + b"\0" + zlib.compress(_delta(b"two\n")))
+            ("head", entry_header(OFS_DELTA, 7) + b"\0" + zlib.compress(delta(b"two\n")))
         ),
         "a delta cannot be resolved",
     ),
     "ref-deltas-in-a-cycle": (
-        pack_holding_head_blob(("head", _ref_delta_to(_OTHER)), (_OTHER, _ref_delta_to)),
+        pack_holding_head_blob(("head", ref_delta_to(OTHER_ID)), (OTHER_ID, ref_delta_to)),
         "a delta cannot be resolved",
     ),
     "blob-inflating-past-its-size": (
-        pack_holding_head_blob(("head", _INFLATES_PAST_ITS_SIZE)),
+        pack_holding_head_blob(("head", INFLATES_PAST_ITS_SIZE)),
         "decompressed data exceeds expected size",
     ),
     "pack-index-of-garbage": (
         lambda root: (
-            pack_holding_head_blob(("head", _INFLATES_PAST_ITS_SIZE))(root),
+            pack_holding_head_blob(("head", INFLATES_PAST_ITS_SIZE))(root),
             next((root / ".git/objects/pack").glob("*.idx")).write_bytes(
                 b"\xfftOc\0\0\0\2" + b"\xff" * 99
             ),
@@ -384,50 +244,6 @@ def test_a_damaged_pack_is_refused_as_damaged_and_the_repository_closes(
     assert refused.value.reason == "damaged", refused.value
     assert words in str(refused.value) and "git fsck" in str(refused.value), refused.value
     assert snapshot(healthy) == before
-
-
-# -- a repository on this machine as a hostile remote ----------------------------------
-
-HOSTS: dict[str, tuple[Callable[[Path], None], str]] = {
-    "HEAD-is-a-FIFO": (in_git_dir("HEAD", fifo), "HEAD is a FIFO, not a file"),
-    "config-links-to-dev-zero": (in_git_dir("config", dev_zero), "character device"),
-    "git-file-names-the-root-directory": (
-        git_file_to(lambda root: Path("/")),
-        "points at /, which is not a git directory",
-    ),
-    "ref-deltas-in-a-cycle": (PACKS["ref-deltas-in-a-cycle"][0], "a delta cannot be resolved"),
-    "commit-without-author": (CASES["commit-without-author"][0], "has no author line"),
-}
-
-
-@pytest.mark.parametrize("case", list(HOSTS), ids=list(HOSTS))
-def test_a_clone_of_a_damaged_host_is_a_remote_error_and_leaves_nothing(
-    healthy: Path, tmp_path: Path, case: str
-) -> None:
-    damage, words = HOSTS[case]
-    damage(healthy)
-    before = snapshot(tmp_path)
-    with pytest.raises(RemoteError) as refused:
-        Repository.clone(str(healthy), tmp_path / "clone").close()
-    assert words in str(refused.value) and str(healthy) in str(refused.value), refused.value
-    assert snapshot(tmp_path) == before  # no clone left, the host as it was
-
-
-def test_a_fetch_from_a_host_with_a_fifo_for_packed_refs_is_a_remote_error(
-    healthy: Path, tmp_path: Path
-) -> None:
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(healthy), str(clone))
-    os.mkfifo(healthy / ".git" / "packed-refs")
-    before = snapshot(tmp_path)
-    with Repository.open(clone) as repository, pytest.raises(RemoteError) as refused:
-        repository.fetch("origin")
-    assert "packed-refs is a FIFO, not a file" in str(refused.value), refused.value
-    assert "(the remote) is damaged" in str(refused.value)
-    assert snapshot(tmp_path) == before
-
-
-# -- replace refs and grafts: history as stored --------------------------------------
 
 
 def _replace_head_by_its_parent(root: Path) -> None:
@@ -457,9 +273,6 @@ def test_history_is_read_as_stored_whatever_replace_refs_and_grafts_say(
         shown = [f"{c.sha} {c.message.strip()}\n" for c in repository.log()]
         assert repository.show("HEAD", "notes.txt") == b"two\n"
     assert "".join(shown) == stored
-
-
-# -- a FIFO or device where a loose ref belongs ---------------------------------------
 
 
 def _checkpoints(root: Path) -> None:
@@ -518,33 +331,6 @@ def test_a_loose_tree_inflating_past_its_header_is_refused_without_inflating_it(
     assert refused.value.reason == "damaged", refused.value
     assert "does not hold the" in str(refused.value), refused.value
     assert peak < 16 << 20, f"{peak >> 20} MiB"
-
-
-@pytest.mark.parametrize(
-    ("name", "make", "words"),
-    [
-        ("HEAD", fifo, "HEAD is a FIFO, not a file"),
-        ("refs/heads/main", fifo, "refs/heads/main: this is a FIFO, not a file"),
-        ("config", dev_zero, "config is a character device"),
-    ],
-    ids=["HEAD-is-a-FIFO", "branch-is-a-FIFO", "config-links-to-dev-zero"],
-)
-def test_a_push_to_a_damaged_host_is_a_remote_error_not_a_hang(
-    healthy: Path, tmp_path: Path, name: str, make: Callable[[Path], None], words: str
-) -> None:
-    host = tmp_path / "host.git"
-    git(tmp_path, "clone", "-q", "--bare", str(healthy), str(host))
-    git(healthy, "remote", "add", "origin", str(host))
-    (healthy / "notes.txt").write_text("three\n")
-    git(healthy, "commit", "-q", "-am", "three")
-    path = host / name
-    path.unlink(missing_ok=True)  # a bare clone packs its branches
-    make(path)
-    before = snapshot(tmp_path)
-    with Repository.open(healthy) as repository, pytest.raises(RemoteError) as refused:
-        repository.push("origin")
-    assert words in str(refused.value) and "(the remote) is damaged" in str(refused.value)
-    assert snapshot(tmp_path) == before
 
 
 @pytest.mark.parametrize(
@@ -631,11 +417,6 @@ def test_a_loose_blob_is_read_no_further_than_its_header_says(
     assert peak < 16 << 20, f"{peak >> 20} MiB"
 
 
-def _loose_file(root: Path, revision: str) -> Path:
-    sha = git(root, "rev-parse", revision).strip()
-    return root / ".git" / "objects" / sha[:2] / sha[2:]
-
-
 def _fifo_for_the_pack(root: Path) -> None:
     git(root, "gc", "-q")
     pack = next((root / ".git" / "objects" / "pack").glob("*.pack"))
@@ -647,8 +428,8 @@ def _fifo_for_the_pack(root: Path) -> None:
     ("damage", "words"),
     [
         # read by dulwich's own tree diff, not by our loader
-        (lambda root: in_place(_loose_file(root, "HEAD^{tree}"), fifo), "this is a FIFO"),
-        (lambda root: in_place(_loose_file(root, "HEAD~1"), fifo), "this is a FIFO"),
+        (lambda root: in_place(loose_file(root, "HEAD^{tree}"), fifo), "this is a FIFO"),
+        (lambda root: in_place(loose_file(root, "HEAD~1"), fifo), "this is a FIFO"),
         (_fifo_for_the_pack, ".pack is a FIFO, not a file"),
     ],
     ids=["loose-tree-is-a-FIFO", "loose-commit-is-a-FIFO", "pack-is-a-FIFO"],
@@ -671,76 +452,11 @@ def test_a_fifo_where_an_alternate_stores_an_object_is_damage_not_a_hang(
 ) -> None:
     shared = tmp_path / "shared"
     git(tmp_path, "clone", "-q", "--shared", str(healthy), str(shared))
-    in_place(_loose_file(healthy, "HEAD^{tree}"), fifo)  # the clone reads it from there
+    in_place(loose_file(healthy, "HEAD^{tree}"), fifo)  # the clone reads it from there
     with pytest.raises(RepositoryError) as refused, Repository.open(shared) as repository:
         repository.diff("HEAD~1", "HEAD")
     assert refused.value.reason == "damaged", refused.value
     assert "this is a FIFO, not a file" in str(refused.value), refused.value
-
-
-# -- a host that sends a damaged pack over the wire ------------------------------------
-
-
-def _pkt_line(data: bytes) -> bytes:
-    return b"%04x" % (len(data) + 4) + data
-
-
-def serve_one_pack(pack: bytes, tip: str) -> int:
-    """A git:// host (protocol v0, one connection) advertising ``main`` at ``tip`` and
-    answering any request with ``pack`` as it is: what real git never sends, a hostile
-    host may. Returns its port."""
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(30)  # never left behind waiting: the test's client comes at once
-
-    def answer() -> None:
-        with server, server.accept()[0] as conn, conn.makefile("rb") as incoming:
-
-            def read_pkt_line() -> bytes:
-                size = int(incoming.read(4) or b"0000", 16)
-                return incoming.read(size - 4) if size else b""
-
-            read_pkt_line()  # git-upload-pack /path
-            conn.sendall(
-                _pkt_line(b"%s HEAD\0ofs-delta symref=HEAD:refs/heads/main\n" % tip.encode())
-                + _pkt_line(b"%s refs/heads/main\n" % tip.encode())
-                + b"0000"
-            )
-            for _ in range(64):  # wants, a flush, then done
-                if read_pkt_line().startswith(b"done"):
-                    break
-            conn.sendall(_pkt_line(b"NAK\n") + pack)
-
-    threading.Thread(target=answer, daemon=True).start()
-    return int(server.getsockname()[1])
-
-
-def _pack_of(entry: bytes, checksum: bytes | None = None) -> bytes:
-    data = b"PACK" + (2).to_bytes(4, "big") + (1).to_bytes(4, "big") + entry
-    return data + (checksum if checksum is not None else hashlib.sha1(data).digest())
-
-
-WIRE_PACKS = {
-    "offset-delta-to-itself": _pack_of(
-        _entry_header(_OFS_DELTA, 7) + b"\0" + zlib.compress(_delta(b"two\n"))
-    ),
-    "wrong-checksum": _pack_of(_entry_header(_BLOB, 4) + zlib.compress(b"two\n"), b"\0" * 20),
-    "garbage-entry": _pack_of(b"\xff" * 50),
-    "entry-inflating-past-its-size": _pack_of(_INFLATES_PAST_ITS_SIZE),
-}
-
-
-@pytest.mark.parametrize("case", list(WIRE_PACKS), ids=list(WIRE_PACKS))
-def test_a_damaged_pack_from_a_host_is_a_remote_error_and_leaves_nothing(
-    tmp_path: Path, case: str
-) -> None:
-    port = serve_one_pack(WIRE_PACKS[case], "ab" * 20)
-    with pytest.raises(RemoteError) as refused:
-        Repository.clone(f"git://127.0.0.1:{port}/state.git", tmp_path / "clone").close()
-    assert "sent a damaged pack" in str(refused.value), refused.value
-    assert not (tmp_path / "clone").exists()
-
-
-# -- a FIFO where a reflog is ------------------------------------------------------------
 
 
 def test_a_fifo_for_the_branch_reflog_refuses_the_commit_and_changes_nothing(
@@ -790,13 +506,6 @@ def test_a_tree_nested_thousands_deep_is_a_clear_refusal(healthy: Path, tmp_path
         Repository.clone(str(healthy), tmp_path / "clone").close()
     assert "nests too deep to read" in str(refused_clone.value), refused_clone.value
     assert not (tmp_path / "clone").exists()
-
-
-def blob_of(root: Path) -> str:
-    return git(root, "rev-parse", "HEAD:notes.txt").strip()
-
-
-# -- FIFOs in the work tree: where git reads rules, and beside the files ----------------
 
 
 @pytest.mark.parametrize(
