@@ -37,6 +37,8 @@ from tests.reliability.hostile_repos import (
     ref_delta_to,
     snapshot,
 )
+from tests.remotes import hostile
+from tests.remotes.hostile import Raw
 
 HOSTS: dict[str, tuple[Callable[[Path], None], str]] = {
     "HEAD-is-a-FIFO": (in_git_dir("HEAD", fifo), "HEAD is a FIFO, not a file"),
@@ -163,4 +165,28 @@ def test_a_damaged_pack_from_a_host_is_a_remote_error_and_leaves_nothing(
     with pytest.raises(RemoteError) as refused:
         Repository.clone(f"git://127.0.0.1:{port}/state.git", tmp_path / "clone").close()
     assert "sent a damaged pack" in str(refused.value), refused.value
+    assert not (tmp_path / "clone").exists()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        lambda git_dir: Raw(b"100644", hostile.tree(git_dir, [(b"x", b"y\n")])),
+        lambda git_dir: Raw(b"120000", hostile.tree(git_dir, [(b"x", b"y\n")])),
+        lambda git_dir: Raw(
+            b"100644", hostile.commit(git_dir, hostile.tree(git_dir, [(b"x", b"y\n")]))
+        ),
+    ],
+    ids=["file-entry-naming-a-tree", "link-entry-naming-a-tree", "file-entry-naming-a-commit"],
+)
+def test_a_clone_of_an_entry_naming_the_wrong_kind_of_object_is_a_remote_error(
+    tmp_path: Path, entry: Callable[[Path], Raw]
+) -> None:
+    host = tmp_path / "host.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(host))
+    hostile.set_branch(host, hostile.hostile_commit(host, [(b"f", entry(host))]))
+    with pytest.raises(RemoteError) as refused:
+        Repository.clone(str(host), tmp_path / "clone").close()
+    assert "sent a malformed object" in str(refused.value), refused.value
+    assert "not a blob" in str(refused.value)
     assert not (tmp_path / "clone").exists()

@@ -35,6 +35,7 @@ from dulwich.errors import (
     HangupException,
     NotGitRepository,
     ObjectFormatException,
+    WrongObjectException,
 )
 from dulwich.pack import UnresolvedDeltas
 from dulwich.refs import Ref
@@ -375,7 +376,7 @@ def sent_objects(target: RemoteTarget) -> Iterator[None]:
     """Read what ``target`` sent: an object no git would write is the remote's fault."""
     try:
         yield
-    except ObjectFormatException as err:
+    except (ObjectFormatException, WrongObjectException) as err:  # a file entry naming a tree
         raise _malformed(target, err) from err
     except RecursionError as err:  # recent git refuses such trees too (core.maxTreeDepth)
         raise _error(
@@ -416,7 +417,7 @@ def _raised_in_pack_code(error: BaseException) -> bool:
     return trace is not None and Path(trace.tb_frame.f_code.co_filename).match("dulwich/pack.py")
 
 
-def _malformed(target: RemoteTarget, err: ObjectFormatException) -> RemoteError:
+def _malformed(target: RemoteTarget, err: Exception) -> RemoteError:
     return _error(
         target, f"{target.public_url} sent a malformed object ({err}); nothing was changed. "
         "Run 'git fsck' there, or ask who maintains it",
