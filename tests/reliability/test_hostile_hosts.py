@@ -52,6 +52,15 @@ HOSTS: dict[str, tuple[Callable[[Path], None], str]] = {
         "a delta cannot be resolved",
     ),
     "commit-without-author": (commit_on_top(b"committer " + WHO + b"\n"), "has no author line"),
+    "folder-entry-naming-a-blob": (
+        lambda root: hostile.set_branch(
+            root / ".git",
+            hostile.hostile_commit(
+                root / ".git", [(b"d", Raw(b"40000", hostile.blob(root / ".git", b"x\n")))]
+            ),
+        ),
+        "is missing or of the wrong type",
+    ),
 }
 
 
@@ -65,6 +74,7 @@ def test_a_clone_of_a_damaged_host_is_a_remote_error_and_leaves_nothing(
     with pytest.raises(RemoteError) as refused:
         Repository.clone(str(healthy), tmp_path / "clone").close()
     assert words in str(refused.value) and str(healthy) in str(refused.value), refused.value
+    assert "b'" not in str(refused.value)  # ids as git prints them, not Python bytes
     assert snapshot(tmp_path) == before  # no clone left, the host as it was
 
 

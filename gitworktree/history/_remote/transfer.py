@@ -216,8 +216,10 @@ def _fetch_local(
             )
             wanted = [sha for sha in new_objects(host.object_store, commits) if sha not in store]
         except KeyError as err:
+            sha = err.args[0] if err.args else b"?"
+            name = sha.decode("ascii", "replace") if isinstance(sha, bytes) else str(sha)
             raise RemoteError(
-                path, f"{path} is damaged: object {err.args[0]!r} is missing or of the wrong type"
+                path, f"{path} is damaged: object {name} is missing or of the wrong type"
             ) from err
         if len(wanted) < unpack_limit(repo.get_config_stack(), "fetch"):
             for sha in wanted:  # as git does: a small fetch is kept as loose objects
