@@ -208,7 +208,7 @@ def _author_time(commit: Commit) -> datetime:
         raise MalformedCommitError(
             commit.id,
             f"has an author date ({commit.author_time}) outside the years 1 to 9999",
-            "badDateOverflow past git's range, else nothing",
+            "badDateOverflow only once past its own integer range",
         ) from None
 
 
