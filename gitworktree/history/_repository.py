@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-from dulwich.errors import NotGitRepository
+from dulwich.errors import NotGitRepository, ObjectFormatException
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -40,11 +40,14 @@ from gitworktree.history._core.configfiles import ConfigFiles
 from gitworktree.history._core.damage import (
     check_alternates,
     config_error,
+    damaged,
     load_object,
     translates_damage,
 )
+from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
+from gitworktree.history._core.looseobjects import guard_object_store
 from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
@@ -60,6 +63,7 @@ from gitworktree.history._objects.log import walk_commits
 from gitworktree.history._objects.rawtrees import diff_tree_files, read_tree
 from gitworktree.history._objects.trees import TreeItem, list_tree_items, lookup_entry, read_blob
 from gitworktree.history._refs.checkpoints import Checkpoint, check_checkpoint_name
+from gitworktree.history._refs.loose import guard_loose_refs
 from gitworktree.history._refs.refs import HEAD, branch_ref, read_ref
 from gitworktree.history._refs.revisions import resolve_revision
 from gitworktree.history._repository_checkpoints import CheckpointOperations
@@ -209,6 +213,8 @@ class Repository:
         # dulwich reads alternates once, on first use, and keeps them: read them now, as
         # just checked, so that a loop written later cannot send it into a recursion.
         _ = repo.object_store.alternates
+        guard_loose_refs(repo)
+        guard_object_store(repo)
         self._repo = repo
         self._read_only = read_only
         self._root = Path(repo.path)
@@ -302,6 +308,7 @@ class Repository:
         """
         if not read_only:
             check_location(path)
+        check_git_dir(path)
         try:
             with format_errors(path):
                 return cls(_open_repo(Repo, os.fspath(path)), read_only=read_only)
@@ -322,6 +329,7 @@ class Repository:
             UnsupportedRepositoryError: as `open`.
         """
         check_location(path)
+        check_git_dir(_enclosing_root(Path(path)))
         try:
             with format_errors(path):
                 return cls(_open_repo(Repo.discover, os.fspath(path)))
@@ -719,6 +727,7 @@ class Repository:
         with lock_errors():
             return recover_interrupted_checkout(self._repo, finish_checkout=finish)
 
+    @translates_damage
     def check_work_tree(self) -> None:
         """Refuse a work tree gitworktree must not write (what a writable mount checks).
 
@@ -1426,6 +1435,15 @@ def _refuse_links_at_artifacts(
             raise UntrustedTreeError(path, "is a symbolic link where a file is declared")
 
 
+def _enclosing_root(path: Path) -> Path:
+    """The nearest directory at or above ``path`` holding a ``.git``, as discovery finds it
+    (``path`` itself when none does: discovery then reports that)."""
+    for directory in (path.absolute(), *path.absolute().parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return path
+
+
 def _open_repo(opener: Callable[[str], R], path: str) -> R:
     """``opener(path)`` (opening a repository or reading its configuration), with a
     configuration file that does not parse reported as such.
@@ -1435,5 +1453,11 @@ def _open_repo(opener: Callable[[str], R], path: str) -> R:
     """
     try:
         return opener(path)
+    except ObjectFormatException as err:  # dulwich parses both as graft points
+        raise damaged(
+            path,
+            f".git/shallow or .git/info/grafts holds a line that is not object ids ({err}); "
+            "git refuses it too (`fatal: bad shallow line`)",
+        ) from err
     except ValueError as err:
         raise config_error(path, err) from err

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import re
+import struct
+import traceback
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from dulwich.errors import (
+    ApplyDeltaError,
     ChecksumMismatch,
     FileFormatException,
     ObjectFormatException,
@@ -28,11 +31,14 @@ from dulwich.errors import (
 )
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import ObjectID, ShaFile
+from dulwich.pack import UnresolvedDeltas
 from dulwich.refs import SymrefLoop
 
 from gitworktree.errors import RepositoryError
+from gitworktree.history._core.looseobjects import read_loose_object
 
 __all__ = [
+    "MalformedCommitError",
     "MissingObjectError",
     "check_alternates",
     "config_error",
@@ -63,7 +69,9 @@ class MissingObjectError(KeyError):
 
 
 # What a damaged object or ref store makes dulwich raise. (FileFormatException covers
-# an unreadable packed-refs file; WrongObjectException a commit id naming a blob.)
+# an unreadable packed-refs file; WrongObjectException a commit id naming a blob;
+# ApplyDeltaError and UnresolvedDeltas, which DeltaCycle is, a pack's delta pointing at
+# itself, at nothing, or round in a cycle.)
 _DAMAGE = (
     ObjectFormatException,
     ChecksumMismatch,
@@ -73,6 +81,8 @@ _DAMAGE = (
     SymrefLoop,
     MissingObjectError,
     RefFormatError,
+    ApplyDeltaError,
+    UnresolvedDeltas,
 )
 
 
@@ -108,16 +118,33 @@ def load_object(store: BaseObjectStore, sha: bytes, kind: type[K]) -> K:
     Raises:
         MissingObjectError: if the store has no such object (or ``sha`` is no object id).
         dulwich.errors.WrongObjectException: if it is another kind of object.
+        dulwich.errors.ObjectFormatException: if it cannot be read (damage).
     """
     if not _HEX_ID.fullmatch(sha):
         raise MissingObjectError(sha)  # dulwich would fail an assertion on it
-    try:
-        found = store[ObjectID(sha)]
-    except KeyError:
-        raise MissingObjectError(sha) from None
+    # A loose object is read no further than its header's size (a zlib bomb is refused
+    # before it fills memory); a packed one, or one in an alternate, by dulwich.
+    found = read_loose_object(store, ObjectID(sha))
+    if found is None:
+        try:
+            found = store[ObjectID(sha)]
+        except KeyError:
+            raise MissingObjectError(sha) from None
     if not isinstance(found, kind):
         raise _WrongKind(sha, kind.type_name.decode(), found.type_name.decode())
     return found
+
+
+class MalformedCommitError(ObjectFormatException):
+    """A commit dulwich parsed but git's ``fsck`` rejects: a header line missing or
+    unreadable. Raised when the commit is loaded, so that nothing (a log, a merge base,
+    a restore) reads ``None`` where a name or a date belongs."""
+
+    def __init__(self, sha: bytes, what: str, check: str) -> None:
+        self.sha = sha
+        self.what = what
+        self.check = check
+        super().__init__(f"commit {sha.decode('ascii', 'replace')} {what}")
 
 
 class _WrongKind(WrongObjectException):
@@ -150,6 +177,8 @@ def check_alternates(path: Path | str, objects: Path) -> None:
         for line in text.splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
+            if "\0" in line:  # no path holds one: `resolve` would raise a bare ValueError
+                raise damaged(path, "objects/info/alternates holds a NUL byte")
             target = (directory / line.strip()).resolve()
             if target in chain:
                 raise damaged(path, f"objects/info/alternates loops back to {target}")
@@ -171,11 +200,20 @@ def _describe(error: BaseException, path: Path) -> str:
         return f"the symbolic ref {error.args[0]!r} points back at itself (a symbolic-ref loop)"
     if isinstance(error, RecursionError):
         return (
-            "objects/info/alternates or the ref folders nest too deep to read "
-            "(an alternates loop, or refs nested thousands of folders deep)"
+            "something nests too deep to read: a tree of folders nested hundreds deep, "
+            "objects/info/alternates, or ref folders nested thousands deep"
+        )
+    if isinstance(error, (ApplyDeltaError, UnresolvedDeltas)):
+        return (
+            "a pack file in .git/objects/pack is damaged: a delta cannot be resolved (its "
+            f"base is itself, missing, or part of a cycle of deltas) ({type(error).__name__})"
         )
     if isinstance(error, WrongObjectException):
         return str(error)
+    if isinstance(error, MalformedCommitError):
+        return f"{error} (`git fsck` reports it as {error.check})"
+    if isinstance(error, ObjectFormatException):  # before its base: not a packed-refs error
+        return f"an object cannot be read ({error})"
     if isinstance(error, RefFormatError):
         return f"a ref names an invalid ref ({error}); check .git/HEAD and .git/refs"
     if isinstance(error, FileFormatException):  # only packed-refs is read that way
@@ -189,7 +227,17 @@ def damage_errors(path: Path | str) -> Iterator[None]:
     try:
         yield
     except (*_DAMAGE, RecursionError) as error:
+        _release(error)
         raise damaged(path, _describe(error, Path(path))) from error
+    except struct.error as error:
+        # dulwich unpacks a pack index's tables with `struct`: one cut short or of garbage
+        # ends there. Ours are bugs.
+        if not _raised_in(error, "dulwich/pack.py"):
+            raise
+        _release(error)
+        raise damaged(
+            path, f"a pack index in .git/objects/pack cannot be read ({error})"
+        ) from error
     except ValueError as error:
         # dulwich re-reads .git/config here and there (identity, lock timeouts, remotes),
         # and its parser raises a bare ValueError on a bad line: that one is damage.
@@ -205,6 +253,13 @@ def damage_errors(path: Path | str) -> Iterator[None]:
         # fast-forward checks): a ref naming a blob or a tree ends there. Ours are bugs.
         if not _raised_in(error, "dulwich/*.py"):
             raise
+        _release(error)
+        if _raised_in(error, "dulwich/pack.py"):  # a pack cut short, or an index off it
+            raise damaged(
+                path, f"a pack file in .git/objects/pack is damaged ({str(error) or 'unreadable'})"
+            ) from error
+        if _raised_in(error, "dulwich/objects.py"):  # a pack entry of no known kind
+            raise damaged(path, f"an object cannot be read ({error})") from error
         raise damaged(
             path, "history holds an object of the wrong kind (a ref naming a blob or tree?)"
         ) from error
@@ -215,6 +270,17 @@ def damage_errors(path: Path | str) -> Iterator[None]:
         if not (isinstance(sha, bytes) and _HEX_ID.fullmatch(sha)):
             raise
         raise damaged(path, _describe(MissingObjectError(sha), Path(path))) from error
+
+
+def _release(error: BaseException) -> None:
+    """Drop the local variables of the frames ``error`` went through.
+
+    dulwich reads packs through memory maps; a frame that failed while reading one holds a
+    view of the map, and the translated error keeps that frame (as its cause) for as long
+    as the caller keeps the error, so closing the repository fails with `BufferError`
+    ("cannot close exported pointers exist"). The trace itself stays for ``--debug``.
+    """
+    traceback.clear_frames(error.__traceback__)
 
 
 def _raised_in(error: BaseException, pattern: str) -> bool:

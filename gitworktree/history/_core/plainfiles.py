@@ -13,7 +13,7 @@ import stat
 
 from gitworktree.errors import RepositoryError
 
-__all__ = ["read_plain_file"]
+__all__ = ["is_plain_file", "read_plain_file"]
 
 _KINDS = {
     stat.S_IFIFO: "FIFO",
@@ -57,6 +57,20 @@ def read_plain_file(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result
         return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), found
     finally:
         os.close(fd)
+
+
+def is_plain_file(path: str | os.PathLike[str] | bytes, mode: int) -> bool:
+    """Whether ``mode`` (of the file at ``path``) is a regular file; ``False`` for a
+    directory (a ref folder where a ref is looked up: git reads none there either).
+
+    Raises:
+        RepositoryError: for a FIFO, device or socket (``reason="damaged"``).
+    """
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISDIR(mode):
+        return False
+    raise _not_a_file(os.fsdecode(path), _KINDS.get(stat.S_IFMT(mode), "special file"))
 
 
 def _not_a_file(path: str | os.PathLike[str], kind: str) -> RepositoryError:

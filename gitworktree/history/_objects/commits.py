@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from dulwich.object_store import BaseObjectStore
 from dulwich.objects import Commit, ObjectID
 from dulwich.repo import Repo
 
-from gitworktree.history._core.damage import load_object
+from gitworktree.history._core.damage import MalformedCommitError, load_object
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.trailers import split_message
 from gitworktree.history._core.untrusted import naming_commit
@@ -69,7 +70,32 @@ def load_commit(store: BaseObjectStore, sha: ObjectID) -> Commit:
         MissingObjectError: if ``store`` has no object ``sha`` (a `KeyError`).
         dulwich.errors.WrongObjectException: if ``sha`` is not a commit.
     """
-    return load_object(store, sha, Commit)
+    return _checked(load_object(store, sha, Commit))
+
+
+def _checked(commit: Commit) -> Commit:
+    """``commit``, if each header line git's ``fsck`` requires is there and readable.
+
+    dulwich leaves a missing author or committer, an ident without a date (no email:
+    the date is then not found), or a message with no empty line before it as ``None``;
+    code that reads names, dates or messages would fail on it with a bare `TypeError`.
+    A missing ``tree`` line, a bad parent id or time zone dulwich refuses itself.
+    """
+    for line, ident, when in (
+        ("author", commit.author, commit.author_time),
+        ("committer", commit.committer, commit.commit_time),
+    ):
+        if ident is None:
+            raise MalformedCommitError(commit.id, f"has no {line} line", f"missing{line.title()}")
+        if when is None:
+            raise MalformedCommitError(
+                commit.id, f"has an {line} line without an email and date", "missingEmail"
+            )
+    if commit.message is None:
+        raise MalformedCommitError(
+            commit.id, "has no empty line between its header and message", "unterminatedHeader"
+        )
+    return commit
 
 
 #: The root trees of recently read or written commits, by store and commit id: exact
@@ -141,19 +167,49 @@ def commit_info(
 
     A commit in ``shallow`` is described as git does, as a root: no parents.
     """
-    encoding = (commit.encoding or b"utf-8").decode("ascii", "replace")
+    encoding = _encoding(commit)
     message, trailers = split_message(commit.message.decode(encoding, "replace"))
-    zone = timezone(timedelta(seconds=commit.author_timezone))
     return CommitInfo(
         sha=commit.id.decode("ascii"),
         message=message,
         author=commit.author.decode(encoding, "replace"),
         committer=commit.committer.decode(encoding, "replace"),
-        time=datetime.fromtimestamp(commit.author_time, zone),
+        time=_author_time(commit),
         parents=tuple(parent.decode("ascii") for parent in parents_of(commit, shallow)),
         paths=changed_paths(store, commit, shallow),
         trailers=trailers,
     )
+
+
+def _encoding(commit: Commit) -> str:
+    """The commit's ``encoding`` header, or UTF-8 for none or one Python does not know
+    (git shows the bytes unconverted when iconv does not know it either)."""
+    name = (commit.encoding or b"utf-8").decode("ascii", "replace")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "utf-8"
+    return name
+
+
+def _author_time(commit: Commit) -> datetime:
+    """When ``commit`` was authored, in its author's zone.
+
+    An offset of a day or more (``+9999``: git's fsck accepts any four digits) has no
+    `timezone`: the instant is kept, shown in UTC. A date before year 1 or after 9999 has
+    no `datetime` at all; git's ``fsck`` flags such dates only past its integer range, and
+    ``git log`` shows them, but no true date can be reported here, so it is damage.
+    """
+    offset = commit.author_timezone
+    zone = timezone(timedelta(seconds=offset)) if abs(offset) < 86_400 else UTC
+    try:
+        return datetime.fromtimestamp(commit.author_time, zone)
+    except (OverflowError, OSError, ValueError):
+        raise MalformedCommitError(
+            commit.id,
+            f"has an author date ({commit.author_time}) outside the years 1 to 9999",
+            "badDateOverflow only once past its own integer range",
+        ) from None
 
 
 def remember_changed_paths(commit_id: ObjectID, paths: Iterable[str]) -> tuple[str, ...]:

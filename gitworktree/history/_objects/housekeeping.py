@@ -46,6 +46,7 @@ from dulwich.object_store import DiskObjectStore
 from dulwich.objects import ObjectID, ShaFile
 
 from gitworktree.atomic import fsync_directory
+from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import wait_for_lock
 
 __all__ = [
@@ -285,6 +286,8 @@ def _readable_batch(store: DiskObjectStore, loose: list[tuple[ObjectID, int]]) -
         try:
             obj = store[sha]
         except (KeyError, OSError, zlib.error, FileFormatException, ChecksumMismatch):
+            continue
+        except RepositoryError:  # a FIFO or device where the object's file is
             continue
         batch.append(obj)
         size += obj.raw_length()

@@ -23,12 +23,13 @@ from collections.abc import Iterator
 
 from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
-from dulwich.objects import Blob, ObjectID, ShaFile, Tree
+from dulwich.objects import Blob, ObjectID, ShaFile, Tree, object_class
 
 from gitworktree.atomic import process_id, unique_token, write_all
-from gitworktree.errors import RepositoryError, UntrustedTreeError
-from gitworktree.history._core.damage import load_object
+from gitworktree.errors import UntrustedTreeError
+from gitworktree.history._core.damage import damaged, load_object
 from gitworktree.history._core.paths import decode_path
+from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.untrusted import (
     DIRECTORY_MODES,
     KNOWN_MODES,
@@ -286,7 +287,8 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
 
     Raises:
         KeyError: if the store has no such object.
-        RepositoryError: if the object is not a well-formed tree.
+        RepositoryError: if the object is not a well-formed tree (``reason="damaged"``,
+            ``path`` its id).
         UntrustedTreeError: if an entry breaks git's rules for names (never cached).
     """
     cached = _CACHE.get(tree_id)
@@ -297,14 +299,16 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
     raw = _read_loose(store, tree_id, b"tree")
     if raw is None:
         type_num, raw = store.get_raw(tree_id)
-        if type_num != Tree.type_num:
-            raise RepositoryError(tree_id.decode("ascii"), "not a tree object")
+        if type_num != Tree.type_num:  # a commit naming a blob or commit as its tree
+            found = object_class(type_num)
+            kind = found.type_name.decode() if found else "?"
+            raise damaged(tree_id.decode("ascii"), f"this object is a {kind}, not a tree")
     try:
         tree = RawTree.parse(raw, tree_id)
     except UntrustedTreeError:
         raise
     except ValueError as err:
-        raise RepositoryError(tree_id.decode("ascii"), f"malformed tree object ({err})") from err
+        raise damaged(tree_id.decode("ascii"), f"this tree is malformed ({err})") from err
     _CACHE.put(tree)
     return tree
 
@@ -335,14 +339,27 @@ def _read_loose(store: BaseObjectStore, sha: ObjectID, kind: bytes) -> bytes | N
     it is not loose here or not of that kind (dulwich then finds it and says what it is)."""
     if not isinstance(store, DiskObjectStore) or len(sha) != 40:
         return None
+    found = read_plain_file(_loose_path(store, sha))  # a FIFO there: refused, not waited on
+    if found is None:
+        return None  # packed, or in an alternate: dulwich knows where
+    compressed = found[0]
+    prefix = kind + b" "
     try:
-        with open(_loose_path(store, sha), "rb") as handle:
-            data = zlib.decompress(handle.read())
-    except (FileNotFoundError, zlib.error):
-        return None  # packed, in an alternate, or unreadable: dulwich knows where
-    header, _, body = data.partition(b"\0")
-    if header != b"%s %d" % (kind, len(body)):
-        return None
+        inflate = zlib.decompressobj()
+        # The header first, then no more than the size it gives: a few bytes of zlib can
+        # inflate to gigabytes (git, too, stops at the header's size).
+        header, nul, body = inflate.decompress(compressed, 32).partition(b"\0")
+        if not nul or not header.startswith(prefix) or not header[len(prefix) :].isdigit():
+            return None  # another kind, or damage: dulwich reads it and says which
+        size = int(header[len(prefix) :])
+        body += inflate.decompress(inflate.unconsumed_tail, max(size - len(body), 0) + 1)
+    except zlib.error:
+        return None  # unreadable: dulwich reads it and says why
+    if len(body) != size or inflate.unconsumed_tail:
+        raise damaged(
+            sha.decode("ascii"),
+            f"this {kind.decode()} does not hold the {size} bytes its header gives",
+        )
     return body
 
 

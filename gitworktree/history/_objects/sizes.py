@@ -11,6 +11,7 @@ sizes. Reading those takes a few hundred bytes.
 from __future__ import annotations
 
 import os
+import stat
 import zlib
 
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
@@ -29,12 +30,25 @@ def object_size(store: BaseObjectStore, sha: ObjectID) -> int | None:
         return None
     text = sha.decode("ascii")
     try:
-        with open(os.path.join(os.fspath(store.path), text[:2], text[2:]), "rb") as loose:
-            return _loose_size(loose.read(_HEADER_READ))
+        # Not blocking on a FIFO there: `None` sends the caller to the loader, which
+        # refuses it.
+        fd = os.open(
+            os.path.join(os.fspath(store.path), text[:2], text[2:]),
+            os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK,
+        )
     except FileNotFoundError:
-        pass
-    except (OSError, zlib.error, ValueError):
+        fd = None
+    except OSError:
         return None
+    if fd is not None:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return _loose_size(os.read(fd, _HEADER_READ))
+        except (OSError, zlib.error, ValueError):
+            return None
+        finally:
+            os.close(fd)
     for pack in store.packs:
         try:
             offset = pack.index.object_offset(sha)

@@ -13,8 +13,10 @@ true), for every ref (``always``), or never (``false``). See `reflog_wanted`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import stat
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,7 @@ from dulwich.repo import Repo
 
 from gitworktree.errors import ConflictError, InvalidNameError, RepositoryError
 from gitworktree.history._core.damage import damaged, is_object_id
+from gitworktree.history._core.plainfiles import is_plain_file
 from gitworktree.history._core.refnames import check_ref_name
 
 if TYPE_CHECKING:
@@ -50,7 +53,9 @@ __all__ = [
 
 HEAD = Ref(b"HEAD")
 
-_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
+# Not blocking: a FIFO planted where a reflog is would block a plain open (git's too)
+# while we hold the ref's lock; it is refused below instead.
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NONBLOCK
 
 #: The refs whose reflog git makes unasked, when ``core.logAllRefUpdates`` is unset or true.
 _LOGGED_BY_DEFAULT = (b"refs/heads/", b"refs/remotes/", b"refs/notes/")
@@ -158,16 +163,21 @@ def _read_small(path: str | bytes) -> bytes | None:
     """The first 4 KiB of a file (a ref, HEAD); ``None`` if there is none.
 
     With plain descriptor calls: a buffered file object costs three more system calls
-    (``fstat``, ``ioctl``, ``lseek``), and a commit reads refs four times.
+    (``ioctl``, ``lseek`` and a second ``fstat``), and a commit reads refs four times.
+    Opened without blocking and checked with one ``fstat``: a FIFO at a ref would block
+    a plain ``open`` forever (git hangs on it too), and is refused as damage instead.
+
+    Raises:
+        RepositoryError: for a FIFO, device or socket where the ref is.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
+        if not is_plain_file(path, os.fstat(fd).st_mode):
+            return None  # a directory is no loose ref: git reads the packed one instead
         return os.read(fd, 4096)
-    except IsADirectoryError:
-        return None  # a directory is no loose ref: git reads the packed one instead
     finally:
         os.close(fd)
 
@@ -484,7 +494,11 @@ def append_reflog(
         # Appended to if it exists, whatever the config says, as git does: the usual
         # case costs one system call and no config read.
         fd = os.open(path, _APPEND)
-    except FileNotFoundError:
+    except OSError as err:
+        if err.errno == errno.ENXIO:  # a FIFO nobody reads: said plainly, not "no device"
+            raise OSError(errno.EINVAL, "a FIFO where the reflog is", os.fspath(path)) from err
+        if not isinstance(err, FileNotFoundError):
+            raise
         if not _may_create_reflog(repo, ref, create=create):
             return
         try:
@@ -492,6 +506,12 @@ def append_reflog(
         except FileNotFoundError:  # the first entry of this ref: make its folder
             _make_folders(repo, str(path.parent))
             fd = os.open(path, _APPEND | os.O_CREAT, 0o666)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO with a reader, a device
+            raise OSError(errno.EINVAL, "a special file where the reflog is", os.fspath(path))
+    except OSError:
+        os.close(fd)
+        raise
     perm = _shared_perm(repo)
     if perm is not None:  # it may have just been made: widen it as git does
         adjust_shared_perm(path, perm)

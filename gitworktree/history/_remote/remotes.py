@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+import struct
+import tempfile
+import traceback
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,15 +29,21 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from dulwich.errors import (
+    ApplyDeltaError,
+    ChecksumMismatch,
     GitProtocolError,
     HangupException,
     NotGitRepository,
     ObjectFormatException,
+    WrongObjectException,
 )
+from dulwich.pack import UnresolvedDeltas
 from dulwich.refs import Ref
 from dulwich.repo import Repo
 
-from gitworktree.errors import InvalidNameError, RemoteError
+from gitworktree.errors import InvalidNameError, RemoteError, RepositoryError
+from gitworktree.history._core.damage import damage_errors
+from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._refs.refs import branch_ref, delete_ref
 
@@ -48,12 +58,14 @@ __all__ = [
     "check_not_checked_out",
     "check_remote_name",
     "check_url",
+    "host_damage",
     "list_remotes",
     "looks_like_url",
     "open_client",
     "redact_url",
     "remove_remote",
     "resolve_remote",
+    "sent_objects",
     "set_upstream",
     "transport_errors",
     "upstream_branch",
@@ -249,19 +261,26 @@ def open_client(repo: Repo | None, target: RemoteTarget) -> Iterator[tuple[GitCl
 
 
 def check_not_checked_out(client: GitClient, path: str, ref: Ref, target: RemoteTarget) -> None:
-    """Refuse to push into the checked-out branch of a local non-bare repository.
+    """Refuse to push into the checked-out branch of a local non-bare repository, or
+    into a damaged one.
 
     Moving that branch would leave its work tree and index behind the branch (git
     refuses it too: ``receive.denyCurrentBranch``).
 
     Raises:
-        RemoteError: if ``ref`` is checked out there.
+        RemoteError: if ``ref`` is checked out there, or the repository is damaged.
     """
     from dulwich.client import LocalGitClient
 
+    from gitworktree.history._refs.loose import guard_loose_refs
+
     if not isinstance(client, LocalGitClient):
         return
-    with transport_errors(target), Repo(path) as remote_repo:
+    with host_damage(path), transport_errors(target), Repo(path) as remote_repo:
+        # dulwich's local client reads every ref of the host without these checks: read
+        # them here first, so that a FIFO or device among them is refused, not waited on.
+        guard_loose_refs(remote_repo)
+        remote_repo.get_refs()
         if remote_repo.bare:
             return
         try:
@@ -303,10 +322,15 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
             raise _error(target, f"cannot reach {where}: {reason}; {_CHECK}") from err
         raise _error(target, f"{where}: {err}") from err
     except ObjectFormatException as err:  # a tree or commit no git would write
-        raise _error(
-            target, f"{where} sent a malformed object ({err}); nothing was changed. Run "
-            "'git fsck' there, or ask who maintains it",
-        ) from err  # fmt: skip
+        raise _malformed(target, err) from err
+    except (ApplyDeltaError, UnresolvedDeltas, ChecksumMismatch, zlib.error) as err:
+        raise _damaged_pack(target, err) from err
+    except (AssertionError, struct.error) as err:
+        # dulwich asserts (and unpacks with `struct`) while it indexes a received pack:
+        # a pack cut short or of garbage ends there. Anywhere else it is a bug.
+        if not _raised_in_pack_code(err):
+            raise
+        raise _damaged_pack(target, err) from err
     except NotImplementedError as err:
         # dulwich's one unsupported transfer: a push to a "dumb" HTTP host (static files
         # only, no git-receive-pack), which git cannot push to without WebDAV either.
@@ -321,6 +345,83 @@ def transport_errors(target: RemoteTarget) -> Iterator[None]:
 
 
 _CHECK = "check the URL and the network, then retry"
+
+
+@contextmanager
+def host_damage(path: str) -> Iterator[None]:
+    """Read the repository at ``path`` on this machine as a remote: its damage (a FIFO
+    or ``/dev/zero`` where git keeps a file, a ``.git`` file naming no repository, a
+    delta cycle in a pack, a commit git's ``fsck`` rejects, ...) is a `RemoteError`
+    naming the remote, not a raw error nor damage reported against our repository.
+
+    The remote's git directory is checked before dulwich opens it (see `check_git_dir`).
+    """
+    try:
+        with damage_errors(path):
+            check_git_dir(path)
+            yield
+    except RepositoryError as err:
+        if err.reason != "damaged":
+            raise
+        what = str(err)
+        if err.path == path:  # else it names the file inside the remote: kept
+            what = what.removeprefix(f"{path}: ").removeprefix("the repository is damaged: ")
+        raise RemoteError(
+            path, f"{path} (the remote) is damaged: {what}; nothing was changed here"
+        ) from err
+
+
+@contextmanager
+def sent_objects(target: RemoteTarget) -> Iterator[None]:
+    """Read what ``target`` sent: an object no git would write is the remote's fault."""
+    try:
+        yield
+    except (ObjectFormatException, WrongObjectException) as err:  # a file entry naming a tree
+        raise _malformed(target, err) from err
+    except RecursionError as err:  # recent git refuses such trees too (core.maxTreeDepth)
+        raise _error(
+            target, f"{target.public_url} sent a tree of folders nested too deep to check "
+            "out; nothing was changed",
+        ) from err  # fmt: skip
+
+
+def _damaged_pack(target: RemoteTarget, err: Exception) -> RemoteError:
+    _close_spooled_pack(err)
+    detail = str(err) or type(err).__name__
+    return _error(
+        target, f"{target.public_url} sent a damaged pack ({detail[:200]}); nothing was "
+        "changed. Retry; if it happens again, run 'git fsck' there, or ask who maintains it",
+    )  # fmt: skip
+
+
+def _close_spooled_pack(err: BaseException) -> None:
+    """Close the temporary file dulwich's fetch spooled a refused pack into.
+
+    dulwich does not close it when indexing the pack fails (its commit step has no
+    ``finally``); the failing frames, kept by the error, hold it until some later
+    garbage collection, which then warns (`ResourceWarning`) where nobody can act.
+    """
+    trace = err.__traceback__
+    while trace is not None:
+        for value in list(trace.tb_frame.f_locals.values()):
+            if isinstance(value, tempfile.SpooledTemporaryFile):
+                value.close()
+        trace = trace.tb_next
+    traceback.clear_frames(err.__traceback__)  # and the views of any pack mapped
+
+
+def _raised_in_pack_code(error: BaseException) -> bool:
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return trace is not None and Path(trace.tb_frame.f_code.co_filename).match("dulwich/pack.py")
+
+
+def _malformed(target: RemoteTarget, err: Exception) -> RemoteError:
+    return _error(
+        target, f"{target.public_url} sent a malformed object ({err}); nothing was changed. "
+        "Run 'git fsck' there, or ask who maintains it",
+    )  # fmt: skip
 
 
 def _network_failure(err: GitProtocolError) -> str | None:

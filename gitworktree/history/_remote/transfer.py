@@ -46,6 +46,7 @@ from gitworktree.errors import ConflictError, InvalidNameError, RemoteError, Rep
 from gitworktree.history._core.damage import load_object
 from gitworktree.history._core.identity import Signature, repository_identity
 from gitworktree.history._core.locks import add_object
+from gitworktree.history._core.looseobjects import guard_object_store
 from gitworktree.history._core.refnames import check_ref_name, remote_checkpoint_prefix
 from gitworktree.history._core.untrusted import naming_commit
 from gitworktree.history._objects.commits import load_commit
@@ -61,6 +62,7 @@ from gitworktree.history._objects.objectwalk import (
     new_objects,
     unpacked_objects,
 )
+from gitworktree.history._refs.loose import guard_loose_refs
 from gitworktree.history._refs.refs import read_ref, reflog_wanted
 from gitworktree.history._refs.revisions import CHECKPOINT_PREFIX
 from gitworktree.history._remote.remotes import (
@@ -70,7 +72,9 @@ from gitworktree.history._remote.remotes import (
     add_remote,
     check_not_checked_out,
     check_url,
+    host_damage,
     open_client,
+    sent_objects,
     set_upstream,
     transport_errors,
 )
@@ -197,7 +201,13 @@ def _fetch_local(
     looking for deltas: its cost grows with history. Here it follows what is new.
     """
     store = repo.object_store
-    with Repo(path) as host:
+    with host_damage(path):
+        host = Repo(path)
+        guard_loose_refs(host)
+        guard_object_store(host)
+    # Read inside the translation, closed outside it: the translated error no longer
+    # holds views of the host's packs, which closing them would refuse.
+    with host, host_damage(path):
         refs = _of_interest(host.get_refs(), checkpoints)
         symrefs = dict(host.refs.get_symrefs())
         try:
@@ -206,8 +216,10 @@ def _fetch_local(
             )
             wanted = [sha for sha in new_objects(host.object_store, commits) if sha not in store]
         except KeyError as err:
+            sha = err.args[0] if err.args else b"?"
+            name = sha.decode("ascii", "replace") if isinstance(sha, bytes) else str(sha)
             raise RemoteError(
-                path, f"{path} is damaged: object {err.args[0]!r} is missing or of the wrong type"
+                path, f"{path} is damaged: object {name} is missing or of the wrong type"
             ) from err
         if len(wanted) < unpack_limit(repo.get_config_stack(), "fetch"):
             for sha in wanted:  # as git does: a small fetch is kept as loose objects
@@ -446,7 +458,7 @@ def _clone_into(
     commit = ObjectID(sha.encode("ascii"))
     store = repo.object_store
     files: dict[str, StagedFile | None] = {}
-    with naming_commit(commit):  # every entry is checked as its tree is read
+    with naming_commit(commit), sent_objects(target):  # every entry checked as read
         for file, entry in restore_edits(store, None, load_commit(store, commit).tree).items():
             if entry is not None:
                 files[file] = StagedFile(load_object(store, entry[1], Blob), entry[0])

@@ -406,7 +406,7 @@ class WorktreeFilters:
 
 def _read_patterns(path: str, base: bytes, follow: bool = False) -> _Patterns:
     try:
-        opener = None if follow else _open_no_follow
+        opener = _open_not_blocking if follow else _open_no_follow
         handle = open(path, "rb", opener=opener)  # noqa: SIM115 - closed below
     except (FileNotFoundError, NotADirectoryError):
         return []
@@ -417,11 +417,20 @@ def _read_patterns(path: str, base: bytes, follow: bool = False) -> _Patterns:
             log.warning("ignoring %s: %s", path, error.strerror or error)
         return []
     with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            # A FIFO (which a plain open would wait on forever) or a device: carried on
+            # without, as for one that cannot be read.
+            log.warning("ignoring %s: not a file", path)
+            return []
         return compile_gitattributes_patterns(parse_git_attributes(handle), path, base)
 
 
+def _open_not_blocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def _open_no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+    return os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
 
 
 def _index_version(value: bytes) -> int:

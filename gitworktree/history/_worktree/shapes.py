@@ -29,8 +29,9 @@ from dulwich.objects import ObjectID
 from dulwich.refs import Ref
 from dulwich.repo import Repo, UnsupportedExtension, UnsupportedVersion
 
-from gitworktree.errors import RepositoryError, UnsupportedRepositoryError
+from gitworktree.errors import InvalidNameError, RepositoryError, UnsupportedRepositoryError
 from gitworktree.history._core.plainfiles import read_plain_file
+from gitworktree.history._core.refnames import check_ref_name
 
 __all__ = [
     "check_format",
@@ -246,6 +247,10 @@ def check_head(repo: Repo) -> bool:
         target = head[4:].strip()
         if not target.startswith(b"refs/"):
             raise _broken_head(repo, f"it points at {target.decode('utf-8', 'replace')!r}")
+        if not _valid_ref_name(target):  # `refs/heads/../../config`: a write would land there
+            raise _broken_head(
+                repo, f"it points at {target.decode('utf-8', 'replace')!r}, no valid ref name"
+            )
         value = _read_branch(repo, target)
         if value is None:
             _check_fresh(repo, target)
@@ -298,6 +303,14 @@ def _check_fresh(repo: Repo, target: bytes) -> None:
     )
 
 
+def _valid_ref_name(name: bytes) -> bool:
+    try:
+        check_ref_name(name.decode("utf-8"))
+    except (InvalidNameError, UnicodeDecodeError):
+        return False
+    return True
+
+
 def _broken_head(repo: Repo, why: str) -> UnsupportedRepositoryError:
     return UnsupportedRepositoryError(
         repo.path,
@@ -323,10 +336,13 @@ def _broken_branch(repo: Repo, ref: bytes, value: bytes) -> UnsupportedRepositor
 
 def _last_reflog_id(repo: Repo, ref: bytes) -> str | None:
     base = repo.controldir() if ref == b"HEAD" else repo.commondir()
-    try:
-        lines = (Path(base) / "logs" / os.fsdecode(ref)).read_bytes().splitlines()
-    except OSError:
+    try:  # not blocking on a FIFO there: this only adds a hint to a refusal
+        found = read_plain_file(Path(base) / "logs" / os.fsdecode(ref))
+    except (OSError, RepositoryError):
         return None
+    if found is None:
+        return None
+    lines = found[0].splitlines()
     for line in reversed(lines):
         fields = line.split(b" ", 2)
         new = ObjectID(fields[1]) if len(fields) > 1 else ObjectID(b"")

@@ -22,6 +22,7 @@ from gitworktree.history._core.paths import under_prefix
 from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._worktree.attributes import WorktreeFilters
+from gitworktree.history._worktree.ignores import ignore_rules
 from gitworktree.history._worktree.index import entry_matches_stat, read_index_entries
 from gitworktree.history._worktree.index_file import IndexEntry, cleanup_mode
 from gitworktree.history._worktree.inprogress import unmerged_paths
@@ -110,8 +111,8 @@ def worktree_entry(
         stat_result = os.lstat(root / path)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    if stat.S_ISDIR(stat_result.st_mode):
-        return None
+    if not (stat.S_ISREG(stat_result.st_mode) or stat.S_ISLNK(stat_result.st_mode)):
+        return None  # a directory; or a FIFO, socket or device, which git never stores
     mode = cleanup_mode(stat_result.st_mode)
     if entry is not None and entry_matches_stat(entry, stat_result, index_mtime):
         return mode, entry.sha
@@ -155,7 +156,7 @@ def _untracked(
     repo: Repo, root: Path, known: set[str], prefixes: Sequence[str] | None
 ) -> Iterator[str]:
     """Files on disk (under ``prefixes``) neither known to git nor ignored."""
-    ignore = IgnoreFilterManager.from_repo(repo)
+    ignore = ignore_rules(repo)
     for prefix in [""] if prefixes is None else prefixes:
         start = root / prefix
         if not prefix or (start.is_dir() and not start.is_symlink()):

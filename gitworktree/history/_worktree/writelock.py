@@ -33,10 +33,12 @@ waiting for it (``GITWORKTREE_LOCK_TIMEOUT``) the error names it and says how to
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import functools
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -93,7 +95,7 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
             timeout.
     """
     path = os.path.join(control_dir, WRITER_LOCK_NAME)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_record(path)
     try:
         _acquire(fd, path)
         try:
@@ -117,6 +119,37 @@ def writer_lock(control_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _open_record(path: str) -> int:
+    """Open (or make) the lock's record file, which must be a plain file of its own.
+
+    The record is truncated and rewritten: through a symbolic link planted in ``.git``
+    (someone else's repository, a shared folder) that would overwrite whatever file the
+    link names, so a link is not followed, and a FIFO or device is not written to.
+
+    Raises:
+        RepositoryError: ``reason="damaged"``, if something else is there.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as err:
+        if err.errno != errno.ELOOP:
+            raise
+        raise _not_a_record(path, "a symbolic link") from err
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _not_a_record(path, "not a plain file")
+    return fd
+
+
+def _not_a_record(path: str, what: str) -> RepositoryError:
+    return RepositoryError(
+        path,
+        f"this is {what}, where gitworktree keeps its writer lock: the repository is "
+        "damaged or tampered with (run `git fsck`). Move it aside; nothing was written",
+        reason="damaged",
+    )
 
 
 def _take_over(fd: int, control_dir: Path) -> None:
@@ -388,7 +421,8 @@ def last_writer_state(control_dir: Path) -> dict[str, object]:
     one that finds any other state takes the lock and looks again under it.
     """
     try:
-        fd = os.open(control_dir / WRITER_LOCK_NAME, os.O_RDONLY)
+        # Not blocking on a FIFO, not reading through a link: the writer refuses both.
+        fd = os.open(control_dir / WRITER_LOCK_NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return {}
     try:
