@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dulwich.errors import ObjectFormatException, WrongObjectException
+from dulwich.errors import WrongObjectException
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 
+from gitworktree.errors import RepositoryError
 from gitworktree.history._core.damage import MissingObjectError
 from gitworktree.history._objects.rawtrees import blob_content
 
@@ -66,11 +67,12 @@ def test_a_tree_asked_for_as_a_blob_is_refused(repo: Repo) -> None:
         blob_content(repo.object_store, tree)
 
 
-def test_a_loose_blob_that_does_not_inflate_is_left_to_the_store_to_refuse(repo: Repo) -> None:
+def test_a_loose_blob_that_does_not_inflate_is_damage(repo: Repo) -> None:
     root = Path(repo.path)
     sha = _blob(root, b"content")
     path = root / ".git" / "objects" / sha[:2].decode() / sha[2:].decode()
     path.chmod(0o644)
     path.write_bytes(b"not zlib at all")
-    with pytest.raises(ObjectFormatException):  # what the damage translation maps
+    with pytest.raises(RepositoryError) as caught:
         blob_content(repo.object_store, sha)
+    assert caught.value.reason == "damaged" and sha.decode() in str(caught.value)

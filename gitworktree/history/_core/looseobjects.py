@@ -20,7 +20,7 @@ from dulwich.repo import Repo
 
 from gitworktree.history._core.plainfiles import read_plain_file
 
-__all__ = ["guard_object_store", "read_loose_object"]
+__all__ = ["guard_object_store", "read_loose_object", "read_loose_raw"]
 
 _TYPES = {b"blob": 3, b"tree": 2, b"commit": 1, b"tag": 4}
 _HEADER_MAX = 32  # "commit " and twenty digits, with room to spare
@@ -35,6 +35,16 @@ def read_loose_object(store: BaseObjectStore, sha: ObjectID) -> ShaFile | None:
             size the header gives.
         RepositoryError: if its file is a FIFO, device or directory (damage).
     """
+    found = read_loose_raw(store, sha)
+    if found is None:
+        return None
+    type_num, content = found
+    return ShaFile.from_raw_string(type_num, content, sha=sha)
+
+
+def read_loose_raw(store: BaseObjectStore, sha: ObjectID) -> tuple[int, bytes] | None:
+    """The type number and content of loose object ``sha``, unparsed (see
+    `read_loose_object`, which raises the same errors)."""
     if not isinstance(store, DiskObjectStore) or len(sha) != 40:
         return None
     text = sha.decode("ascii")
@@ -58,7 +68,7 @@ def read_loose_object(store: BaseObjectStore, sha: ObjectID) -> ShaFile | None:
         raise ObjectFormatException(
             f"object {text} does not hold the {size} bytes its header gives"
         )
-    return ShaFile.from_raw_string(_TYPES[kind], content, sha=sha)
+    return _TYPES[kind], content
 
 
 class _CheckedObjectStore(DiskObjectStore):

@@ -21,6 +21,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 
+from dulwich.errors import ObjectFormatException
 from dulwich.file import adjust_shared_perm
 from dulwich.object_store import BaseObjectStore, DiskObjectStore
 from dulwich.objects import Blob, ObjectID, ShaFile, Tree, object_class
@@ -28,8 +29,8 @@ from dulwich.objects import Blob, ObjectID, ShaFile, Tree, object_class
 from gitworktree.atomic import process_id, unique_token, write_all
 from gitworktree.errors import UntrustedTreeError
 from gitworktree.history._core.damage import damaged, load_object
+from gitworktree.history._core.looseobjects import read_loose_raw
 from gitworktree.history._core.paths import decode_path
-from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.untrusted import (
     DIRECTORY_MODES,
     KNOWN_MODES,
@@ -296,7 +297,7 @@ def read_tree(store: BaseObjectStore, tree_id: ObjectID) -> RawTree:
         return cached
     if tree_id == EMPTY_TREE:
         return _EMPTY  # git knows it without storing it
-    raw = _read_loose(store, tree_id, b"tree")
+    raw = _read_loose(store, tree_id, Tree)
     if raw is None:
         type_num, raw = store.get_raw(tree_id)
         if type_num != Tree.type_num:  # a commit naming a blob or commit as its tree
@@ -328,39 +329,28 @@ def blob_content(store: BaseObjectStore, blob_id: ObjectID) -> bytes:
         MissingObjectError: if the store has no such object.
         dulwich.errors.WrongObjectException: if it is another kind of object.
     """
-    data = _read_loose(store, blob_id, b"blob")
+    data = _read_loose(store, blob_id, Blob)
     if data is None:
         data = load_object(store, blob_id, Blob).as_raw_string()
     return data
 
 
-def _read_loose(store: BaseObjectStore, sha: ObjectID, kind: bytes) -> bytes | None:
-    """The body of loose object ``sha`` if it is a ``kind``, read directly; ``None`` if
-    it is not loose here or not of that kind (dulwich then finds it and says what it is)."""
-    if not isinstance(store, DiskObjectStore) or len(sha) != 40:
-        return None
-    found = read_plain_file(_loose_path(store, sha))  # a FIFO there: refused, not waited on
-    if found is None:
-        return None  # packed, or in an alternate: dulwich knows where
-    compressed = found[0]
-    prefix = kind + b" "
+def _read_loose(store: BaseObjectStore, sha: ObjectID, kind: type[ShaFile]) -> bytes | None:
+    """The content of loose object ``sha`` if it is a ``kind``, read directly; ``None`` if
+    it is not loose here or another kind (dulwich then finds it and says what it is).
+
+    Raises:
+        RepositoryError: if the object is damaged (``reason="damaged"``): no valid
+            header, not zlib, or not the size its header gives (a zlib bomb is refused
+            before it is inflated), or its file is a FIFO or device.
+    """
     try:
-        inflate = zlib.decompressobj()
-        # The header first, then no more than the size it gives: a few bytes of zlib can
-        # inflate to gigabytes (git, too, stops at the header's size).
-        header, nul, body = inflate.decompress(compressed, 32).partition(b"\0")
-        if not nul or not header.startswith(prefix) or not header[len(prefix) :].isdigit():
-            return None  # another kind, or damage: dulwich reads it and says which
-        size = int(header[len(prefix) :])
-        body += inflate.decompress(inflate.unconsumed_tail, max(size - len(body), 0) + 1)
-    except zlib.error:
-        return None  # unreadable: dulwich reads it and says why
-    if len(body) != size or inflate.unconsumed_tail:
-        raise damaged(
-            sha.decode("ascii"),
-            f"this {kind.decode()} does not hold the {size} bytes its header gives",
-        )
-    return body
+        found = read_loose_raw(store, sha)
+    except ObjectFormatException as err:
+        raise damaged(sha.decode("ascii"), str(err)) from err
+    if found is None or found[0] != kind.type_num:
+        return None
+    return found[1]
 
 
 def has_object(store: BaseObjectStore, sha: ObjectID) -> bool:
