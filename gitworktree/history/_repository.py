@@ -267,6 +267,8 @@ class Repository:
     def init(cls, path: str | os.PathLike[str], *, branch: str = "main") -> Repository:
         """Create a repository at ``path`` (made if needed), or open the one already there.
 
+        An empty ``.git`` directory is filled, as ``git init`` fills it.
+
         Args:
             path: the work tree root.
             branch: the branch HEAD points at in a new repository.

@@ -170,3 +170,18 @@ def test_a_git_directory_that_is_no_repository_is_named_not_called_missing(
     assert f"{root / '.git'} is not a repository" in str(raised.value)
     assert raised.value.reason == "not-a-repository"
     assert sorted(path.name for path in (root / ".git").iterdir()) == ["HEAD"]
+
+
+def test_a_failed_first_mount_in_an_empty_git_directory_leaves_it_empty(
+    tmp_path: Path,
+) -> None:
+    """The refusal leaves the directory as it was: the empty ``.git`` creation filled is
+    emptied again, not left as a repository nobody made on purpose."""
+    root = tmp_path / "fresh"
+    (root / ".git").mkdir(parents=True)
+
+    with pytest.raises(MissingInitialStateError):
+        mount(RequiredTree, root)
+
+    assert [path.name for path in root.iterdir()] == [".git"]
+    assert list((root / ".git").iterdir()) == []
