@@ -66,7 +66,14 @@ def init(ctx: click.Context, path: Path | None, branch: str) -> None:
     from gitworktree import Repository
 
     root = working_directory(ctx) / path if path is not None else working_directory(ctx)
-    existed = (root / ".git").exists()
+    git_dir = root / ".git"
+    # An empty `.git` directory is no repository: init fills it, as `git init` does.
+    try:
+        existed = git_dir.exists() and not (
+            git_dir.is_dir() and not git_dir.is_symlink() and not any(git_dir.iterdir())
+        )
+    except OSError:  # unreadable: Repository.init below says what is wrong
+        existed = True
     with Repository.init(root, branch=branch):
         pass
     where = root.resolve()

@@ -148,6 +148,18 @@ class _FileIdsCache:
 _FILE_IDS = _FileIdsCache(max_names=100_000)
 
 
+def _empty_directory(path: Path) -> bool:
+    """Whether ``path`` is a directory (not a link to one) holding nothing: an empty
+    ``.git`` that ``git init`` would fill, and creation's rename replaces whole."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            return False
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
+
+
 def _cannot_make(root: Path, err: OSError) -> RepositoryError:
     """Why the work tree ``root`` cannot be made, naming the file in the way if one is."""
     in_the_way = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
@@ -255,6 +267,8 @@ class Repository:
     def init(cls, path: str | os.PathLike[str], *, branch: str = "main") -> Repository:
         """Create a repository at ``path`` (made if needed), or open the one already there.
 
+        An empty ``.git`` directory is filled, as ``git init`` fills it.
+
         Args:
             path: the work tree root.
             branch: the branch HEAD points at in a new repository.
@@ -266,7 +280,7 @@ class Repository:
         """
         root = Path(path)
         check_location(root)
-        if (root / ".git").exists():
+        if (root / ".git").exists() and not _empty_directory(root / ".git"):
             return cls.open(root)
         check_ref_name(branch)
         try:
@@ -313,6 +327,17 @@ class Repository:
             with format_errors(path):
                 return cls(_open_repo(Repo, os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
+            git_dir = Path(path) / ".git"
+            if os.path.lexists(git_dir):
+                # Found but unreadable as one (no HEAD, objects or refs): "no .git here"
+                # and "create one with init" would both be wrong, init opens it too.
+                raise RepositoryError(
+                    path,
+                    f"{git_dir} is not a repository (it lacks HEAD, objects/ or refs/: an "
+                    "interrupted `git init`, a copy cut short?); move it aside and retry, "
+                    "or restore it from a backup",
+                    reason="not-a-repository",
+                ) from err
             raise RepositoryError(
                 path,
                 "not a Git repository (no .git here); create one with Repository.init(path) "

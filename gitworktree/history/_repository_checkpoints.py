@@ -97,9 +97,15 @@ class CheckpointOperations:
         what = foreign.decode("ascii")[:12]
         with contextlib.suppress(GitWorktreeError, KeyError):
             commit = load_commit(self._repo.object_store, foreign)
+            merged = ""
+            if len(commit.parents) > 1:
+                # A pull's merge: what undoing it reverts is the side it merged in.
+                merged = f", merged in by {what}"
+                what = commit.parents[1].decode("ascii")[:12]
+                commit = load_commit(self._repo.object_store, commit.parents[1])
             subject = commit.message.decode("utf-8", "replace").split("\n", 1)[0]
             author = commit.author.decode("utf-8", "replace")
-            what += f" ({escape_text(subject)!r} by {escape_text(author)})"
+            what += f" ({escape_text(subject)!r} by {escape_text(author)}{merged})"
         raise ConflictError(
             f"{branch} has {what}, committed since checkpoint {checkpoint.name!r} by someone "
             "else (a person's `git commit`, another writer); restoring the whole tree to "

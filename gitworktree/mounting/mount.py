@@ -156,7 +156,10 @@ class _FreshRepository:
         if isinstance(root, Collection):
             return None
         path = Path(root)
-        if (path / ".git").exists() or not (path.is_dir() or not path.exists()):
+        git_dir = path / ".git"
+        if (git_dir.exists() and not _empty_directory(git_dir)) or not (
+            path.is_dir() or not path.exists()
+        ):
             return None
         # A first mount only, so the walk is paid once; only directories are noted.
         existing = frozenset(_directories(path)) if path.exists() else frozenset()
@@ -168,13 +171,28 @@ class _FreshRepository:
         Only a ``.git`` this process created and nobody committed in: another mount of
         the same new directory, at the same moment, may have made it or committed there.
         """
-        remove_if_unused(self.root / ".git")
+        git_dir = self.root / ".git"
+        if remove_if_unused(git_dir) and git_dir in self.directories:
+            # It was an empty `.git` that creation filled: it is left empty, as found.
+            with contextlib.suppress(OSError):
+                git_dir.mkdir()
         made = [p for p in _directories(self.root) if p not in self.directories]
         if not self.root_existed:
             made.append(self.root)
         for directory in sorted(made, key=lambda p: len(p.parts), reverse=True):
             with contextlib.suppress(OSError):  # not empty: someone's file, keep it
                 directory.rmdir()
+
+
+def _empty_directory(path: Path) -> bool:
+    """Whether ``path`` is a directory (not a link) holding nothing."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            return False
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
 
 
 def _directories(root: Path) -> list[Path]:

@@ -318,11 +318,10 @@ class GitMountDriver:
                 extension, a sparse checkout, or a HEAD that names no commit (see
                 `Repository.check_work_tree`); nothing is written.
         """
+        # `init` opens the repository already there (an empty `.git` is filled, as
+        # `git init` fills it).
         directory = Path(path)
-        if (directory / ".git").exists():
-            repository = Repository.open(directory)
-        else:
-            repository = Repository.init(directory)
+        repository = Repository.init(directory)
         try:
             repository.check_work_tree()
             if repository.head is not None:

@@ -28,6 +28,17 @@ def test_init_on_an_existing_repository_changes_nothing(history: History) -> Non
     assert git(history.root, "rev-parse", "HEAD").strip() == history.edited
 
 
+def test_init_in_an_empty_git_directory_says_it_initialized_one(tmp_path: Path) -> None:
+    """An empty ``.git`` (as ``git init`` treats it) is filled, and the CLI says so."""
+    (tmp_path / "state" / ".git").mkdir(parents=True)
+
+    result = invoke("init", tmp_path / "state")
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Initialized an empty gitworktree repository")
+    assert git(tmp_path / "state", "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+
+
 def test_init_takes_another_branch_name(tmp_path: Path) -> None:
     assert invoke("init", tmp_path / "s", "--branch", "agent").exit_code == 0
     assert git(tmp_path / "s", "symbolic-ref", "HEAD").strip() == "refs/heads/agent"

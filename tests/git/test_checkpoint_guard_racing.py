@@ -111,3 +111,53 @@ def test_a_commit_landing_as_the_guard_starts_its_restore_is_not_undone(
 
     assert raised.value.reason == "foreign-commits"
     assert git_lines(repo, "log", "--format=%s", "-1") == ["Person's work"]
+
+
+def test_a_guard_refuses_to_undo_another_writers_commit_pulled_during_the_block(
+    tmp_path: Path, repo: Repository
+) -> None:
+    """A pull's move of the branch is this writer's, but the commit it brings is not:
+    restoring past it would revert B's work, and the next push would spread that."""
+    hub = tmp_path / "hub.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(hub))
+    git(repo.path, "remote", "add", "origin", str(hub))
+    git(repo.path, "push", "-q", "origin", "main")
+    git(tmp_path, "clone", "-q", str(hub), "b")
+    person_commits(tmp_path / "b")
+    git(tmp_path / "b", "push", "-q", "origin", "main")
+
+    with (
+        pytest.raises(ConflictError, match="Person's work") as raised,
+        repo.create_checkpoint("guard"),
+    ):
+        repo.pull("origin")
+        raise StepFailed
+
+    assert raised.value.reason == "foreign-commits"
+    assert git(repo.path, "show", "HEAD:person.txt") == "the person's work\n"
+    assert (repo.path / "person.txt").read_text() == "the person's work\n"
+
+
+def test_a_guard_around_a_merging_pull_names_the_merged_in_commit_not_the_merge(
+    tmp_path: Path, repo: Repository
+) -> None:
+    """The merge commit is this writer's; what it would undo is the other side's work,
+    and the refusal names that commit and its author."""
+    hub = tmp_path / "hub.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(hub))
+    git(repo.path, "remote", "add", "origin", str(hub))
+    git(repo.path, "push", "-q", "origin", "main")
+    git(tmp_path, "clone", "-q", str(hub), "b")
+    person_commits(tmp_path / "b")
+    git(tmp_path / "b", "push", "-q", "origin", "main")
+
+    with (
+        pytest.raises(ConflictError, match="Person's work") as raised,
+        repo.create_checkpoint("guard"),
+    ):
+        repo.commit_changes({"state.json": b'{"step": 2}\n'}, message="step 2")
+        repo.pull("origin")
+        raise StepFailed
+
+    assert "Merge" not in str(raised.value).split("committed since")[0]
+    assert git(repo.path, "show", "HEAD:person.txt") == "the person's work\n"

@@ -137,3 +137,51 @@ def test_a_dangling_git_link_in_the_way_of_a_new_repository_is_refused_naming_it
     assert raised.value.reason == "not-a-repository"
     assert [path.name for path in root.iterdir()] == [".git"]
     assert (root / ".git").is_symlink()
+
+
+def test_an_empty_git_directory_becomes_the_new_repository_as_git_init_makes_it(
+    tmp_path: Path,
+) -> None:
+    """``git init`` fills an empty ``.git`` (a ``mkdir .git`` by hand, an init killed
+    before its first file); creation renames its whole ``.git`` over the empty one."""
+    root = tmp_path / "fresh"
+    (root / ".git").mkdir(parents=True)
+
+    tree = mount(CounterTree, root)
+
+    assert tree.counter.number == 0
+    assert git_lines(root, "log", "--format=%s") != []
+    git(root, "fsck", "--strict")
+
+
+def test_a_git_directory_that_is_no_repository_is_named_not_called_missing(
+    tmp_path: Path,
+) -> None:
+    """A ``.git`` holding files but no repository (no ``objects``, ``refs``): the
+    refusal names it as in the way, never "no .git here; create one with init"."""
+    root = tmp_path / "half"
+    (root / ".git").mkdir(parents=True)
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+
+    with pytest.raises(RepositoryError) as raised:
+        Repository.init(root)
+
+    assert "no .git here" not in str(raised.value)
+    assert f"{root / '.git'} is not a repository" in str(raised.value)
+    assert raised.value.reason == "not-a-repository"
+    assert sorted(path.name for path in (root / ".git").iterdir()) == ["HEAD"]
+
+
+def test_a_failed_first_mount_in_an_empty_git_directory_leaves_it_empty(
+    tmp_path: Path,
+) -> None:
+    """The refusal leaves the directory as it was: the empty ``.git`` creation filled is
+    emptied again, not left as a repository nobody made on purpose."""
+    root = tmp_path / "fresh"
+    (root / ".git").mkdir(parents=True)
+
+    with pytest.raises(MissingInitialStateError):
+        mount(RequiredTree, root)
+
+    assert [path.name for path in root.iterdir()] == [".git"]
+    assert list((root / ".git").iterdir()) == []

@@ -293,3 +293,19 @@ def test_detached_head_is_refused(repo: Repository) -> None:
 
     with pytest.raises(RepositoryError, match="detached"):
         repo.commit_changes({"f": b"2"}, message="Second")
+
+
+def test_a_fifo_made_where_a_new_file_goes_is_a_conflict_not_replaced(repo: Repository) -> None:
+    """The caller saw no file at ``new.json`` (``disk_blobs`` says ``None``); a FIFO made
+    there since (git stores none, so it reads as no file) is someone's, and the commit
+    must refuse as for any file in the way rather than rename its file over it."""
+    repo.commit_changes({"a.json": b"1\n"}, message="a")
+    os.mkfifo(repo.path / "new.json")
+    head = git(repo.path, "rev-parse", "HEAD")
+
+    with pytest.raises(ConflictError, match=r"new\.json") as raised:
+        repo.commit_changes({"new.json": b"2\n"}, message="n", disk_blobs={"new.json": None})
+
+    assert raised.value.paths == ("new.json",)
+    assert (repo.path / "new.json").is_fifo()
+    assert git(repo.path, "rev-parse", "HEAD") == head

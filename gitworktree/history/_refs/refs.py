@@ -47,6 +47,7 @@ __all__ = [
     "branch_ref",
     "delete_ref",
     "first_commit_not_moved_here",
+    "forget_move",
     "read_ref",
     "reflog_wanted",
 ]
@@ -80,14 +81,25 @@ def _remember_move(repo: Repo, old: ObjectID | None, new: ObjectID) -> None:
         del moves[next(iter(moves))]
 
 
+def forget_move(repo: Repo, new: ObjectID) -> None:
+    """Count the move of the branch to ``new`` as not this writer's own.
+
+    For a pull: the move is made here, but the commits it brings (fast-forwarded to, or
+    merged in under a merge commit) are someone else's, and a checkpoint's guard
+    restoring past them would revert their work (and a push would spread that).
+    """
+    _MOVES.get(repo, {}).pop(new, None)
+
+
 def first_commit_not_moved_here(
     repo: Repo, head: ObjectID | None, target: ObjectID
 ) -> ObjectID | None:
     """The first commit between ``target`` and ``head`` that this repository object did
     not move its branch to; ``None`` if its own moves lead from ``head`` back to ``target``.
 
-    Only moves made through ``repo`` (commits, restores, pulls by this `Repository`)
-    count: a person's ``git commit`` or another process's is someone else's.
+    Only moves made through ``repo`` (commits and restores by this `Repository`) count:
+    a person's ``git commit``, another process's, or one a pull brought in is someone
+    else's.
     """
     if head is None or head == target:
         return None

@@ -43,7 +43,7 @@ from gitworktree.history._json.jsonmerge import Side
 from gitworktree.history._objects.commits import load_commit
 from gitworktree.history._objects.mergebase import merge_bases
 from gitworktree.history._objects.treebuild import apply_tree_edits
-from gitworktree.history._refs.refs import branch_ref, read_ref
+from gitworktree.history._refs.refs import branch_ref, forget_move, read_ref
 from gitworktree.history._remote.merge import merge_trees
 from gitworktree.history._remote.transfer import is_ancestor
 from gitworktree.history._worktree.commit import StagedFile, check_staged_links, reset_branch
@@ -259,6 +259,8 @@ def _land(
         message=reflog,
         disk_blobs=on_disk,  # checked again under the index lock, which may be waited for
     )
+    # Whatever it brought in is another writer's: a checkpoint's guard must not undo it.
+    forget_move(repo, target.id)
 
 
 def _staged(repo: Repo, edits: Mapping[str, FileEntry | None]) -> dict[str, StagedFile | None]:
