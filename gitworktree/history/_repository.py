@@ -37,6 +37,7 @@ from gitworktree.errors import (
     UntrustedTreeError,
 )
 from gitworktree.history._core.configfiles import ConfigFiles
+from gitworktree.history._core.creation import is_empty_directory
 from gitworktree.history._core.damage import (
     check_alternates,
     config_error,
@@ -146,18 +147,6 @@ class _FileIdsCache:
 
 
 _FILE_IDS = _FileIdsCache(max_names=100_000)
-
-
-def _empty_directory(path: Path) -> bool:
-    """Whether ``path`` is a directory (not a link to one) holding nothing: an empty
-    ``.git`` that ``git init`` would fill, and creation's rename replaces whole."""
-    try:
-        if path.is_symlink() or not path.is_dir():
-            return False
-        with os.scandir(path) as entries:
-            return next(entries, None) is None
-    except OSError:
-        return False
 
 
 def _cannot_make(root: Path, err: OSError) -> RepositoryError:
@@ -280,7 +269,7 @@ class Repository:
         """
         root = Path(path)
         check_location(root)
-        if (root / ".git").exists() and not _empty_directory(root / ".git"):
+        if (root / ".git").exists() and not is_empty_directory(root / ".git"):
             return cls.open(root)
         check_ref_name(branch)
         try:

@@ -16,7 +16,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from gitworktree.history import Repository
-from gitworktree.history._core.creation import BUILDING_PREFIX, remove_if_unused
+from gitworktree.history._core.creation import (
+    BUILDING_PREFIX,
+    is_empty_directory,
+    remove_if_unused,
+)
 from gitworktree.history._core.identity import check_identity
 from gitworktree.mounting.session import MountSession
 from gitworktree.storage.base import Collection, Storage, artifact_size_limit
@@ -157,7 +161,7 @@ class _FreshRepository:
             return None
         path = Path(root)
         git_dir = path / ".git"
-        if (git_dir.exists() and not _empty_directory(git_dir)) or not (
+        if (git_dir.exists() and not is_empty_directory(git_dir)) or not (
             path.is_dir() or not path.exists()
         ):
             return None
@@ -182,17 +186,6 @@ class _FreshRepository:
         for directory in sorted(made, key=lambda p: len(p.parts), reverse=True):
             with contextlib.suppress(OSError):  # not empty: someone's file, keep it
                 directory.rmdir()
-
-
-def _empty_directory(path: Path) -> bool:
-    """Whether ``path`` is a directory (not a link) holding nothing."""
-    try:
-        if path.is_symlink() or not path.is_dir():
-            return False
-        with os.scandir(path) as entries:
-            return next(entries, None) is None
-    except OSError:
-        return False
 
 
 def _directories(root: Path) -> list[Path]:

@@ -22,7 +22,7 @@ from dulwich.repo import Repo
 from gitworktree.atomic import unique_token
 from gitworktree.history._core.processes import holder_is_alive
 
-__all__ = ["BUILDING_PREFIX", "create_repository", "remove_if_unused"]
+__all__ = ["BUILDING_PREFIX", "create_repository", "is_empty_directory", "remove_if_unused"]
 
 #: The private folder ``.git`` is built in: ``<root>/.gitworktree-init-<pid>-<id>``.
 BUILDING_PREFIX = ".gitworktree-init-"
@@ -103,3 +103,15 @@ def _holds_refs(git_dir: Path) -> bool:
             if files:
                 return True
     return False
+
+
+def is_empty_directory(path: Path) -> bool:
+    """Whether ``path`` is a directory (not a link to one) holding nothing: an empty
+    ``.git`` that ``git init`` would fill, and creation's rename replaces whole."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            return False
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return False
