@@ -303,6 +303,12 @@ KEPT_OUT_OF_HISTORY_COMMANDS = [
     "gitworktree.cli.tree",
     "gitworktree.cli.mcp",
     "gitworktree.cli.demo",
+    # dulwich's worktree container (with tempfile, random, shutil, bz2, lzma): a repository
+    # is opened without it (history/_core/opening.py); shlex is loaded to print a command
+    "dulwich.worktree",
+    "tempfile",
+    "shutil",
+    "shlex",
 ]
 
 HISTORY_COMMANDS = {

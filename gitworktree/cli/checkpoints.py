@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,6 +22,7 @@ from gitworktree.cli.output import (
     format_time,
     quote_name,
     quote_text,
+    shell_word,
     short,
     style_sha,
     subject,
@@ -211,10 +211,10 @@ def restore(
       gitworktree restore --discard --path notes.json
     """
     if len(targets) > 1:
-        scope = " ".join(f"--path {shlex.quote(path)}" for path in targets[1:])
+        scope = " ".join(f"--path {shell_word(path)}" for path in targets[1:])
         raise click.UsageError(
             f"restore takes one TARGET; give the files to restore with --path: "
-            f"`gitworktree restore {shlex.quote(targets[0])} {scope}`"
+            f"`gitworktree restore {shell_word(targets[0])} {scope}`"
         )
     target = targets[0] if targets else None
     if hard and paths:
@@ -233,14 +233,15 @@ def restore(
         )
     repository = open_repository(ctx)
     if not paths:
-        quoted = shlex.quote(target)
         refuse_path_as_revision(
             ctx,
             repository,
             target,
-            f"to throw away its uncommitted edits: `gitworktree restore --discard --path "
-            f"{quoted}`; to bring back its version at a revision: `gitworktree restore REV "
-            f"--path {quoted}`",
+            lambda quoted: (
+                "to throw away its uncommitted edits: `gitworktree restore --discard --path "
+                f"{quoted}`; to bring back its version at a revision: `gitworktree restore "
+                f"REV --path {quoted}`"
+            ),
         )
     checked = repo_paths(ctx, repository.path, paths) if paths else None
     before = repository.head
@@ -264,7 +265,7 @@ def restore(
         click.echo(f"Nothing to restore: the files already match {target}.")
     elif not changed:
         listed = ", ".join(quote_name(path) for path in edits)
-        scope = "".join(f" --path {shlex.quote(path)}" for path in paths)
+        scope = "".join(f" --path {shell_word(path)}" for path in paths)
         click.echo(
             f"HEAD already holds {target}'s files, so nothing was committed. Uncommitted "
             f"edits were left as they are: {listed}. To throw them away: "
@@ -294,10 +295,9 @@ def _restore(
     except ConflictError as error:
         if isinstance(error, OperationInProgressError) or not error.paths:
             raise
-        import shlex
 
         listed = ", ".join(quote_name(path) for path in error.paths)
-        scope = "".join(f" --path {shlex.quote(path)}" for path in error.paths)
+        scope = "".join(f" --path {shell_word(path)}" for path in error.paths)
         raise RefusedError(
             f"uncommitted changes would be overwritten: {listed}; nothing was changed. Commit "
             f"them, or throw them away with `gitworktree restore --discard{scope}`, then "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import shutil
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -17,7 +15,15 @@ from gitworktree.cli.context import (
     repo_paths,
 )
 from gitworktree.cli.errors import RefusedError
-from gitworktree.cli.output import change_json, echo_json, echo_patches, quote_name, stat_lines
+from gitworktree.cli.output import (
+    change_json,
+    echo_json,
+    echo_patches,
+    quote_name,
+    shell_word,
+    stat_lines,
+    terminal_width,
+)
 
 if TYPE_CHECKING:
     from gitworktree import Repository
@@ -72,7 +78,7 @@ def _refuse_paths_as_revisions(
     words = [*kept, "--", *files, *ctx.meta.get(_PATHS, ())]
     raise RefusedError(
         f"unknown revision {files[0]!r}, but {files[0]} is a {kinds[files[0]]} here; put "
-        f"paths after --, as in `gitworktree diff {' '.join(shlex.quote(w) for w in words)}`"
+        f"paths after --, as in `gitworktree diff {' '.join(shell_word(w) for w in words)}`"
     )
 
 
@@ -141,7 +147,7 @@ def diff(
             click.echo(f"{status}{quote_name(change.path)}")
         return
     if stat:
-        width = shutil.get_terminal_size((80, 24)).columns
+        width = terminal_width()
         if changes:
             click.echo("\n".join(stat_lines(changes, width)))
         return

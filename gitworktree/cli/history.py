@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
-import shutil
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -32,10 +30,12 @@ from gitworktree.cli.output import (
     log_entry,
     quote_name,
     quote_text,
+    shell_word,
     short,
     stat_lines,
     style_sha,
     subject,
+    terminal_width,
 )
 
 if TYPE_CHECKING:
@@ -100,8 +100,8 @@ def _warn_if_tracked_by_parent(root: Path) -> None:
         f"WARNING: {root} is inside the repository at {parent}, which tracks files in it "
         f"({tracked}): they are now in two repositories, and commits here do not reach "
         "that one. To use that repository instead, remove the new one (`rm -rf "
-        f"{shlex.quote(str(root / '.git'))}`) and run gitworktree there (`gitworktree -C "
-        f"{shlex.quote(str(parent))} status`)",
+        f"{shell_word(str(root / '.git'))}`) and run gitworktree there (`gitworktree -C "
+        f"{shell_word(str(parent))} status`)",
         err=True,
     )
 
@@ -419,7 +419,7 @@ def _echo_changes(
     if stat:
         if spaced:
             click.echo("")
-        click.echo("\n".join(stat_lines(changes, shutil.get_terminal_size((80, 24)).columns)))
+        click.echo("\n".join(stat_lines(changes, terminal_width())))
     if patch:
         if spaced or stat:
             click.echo("")
@@ -513,11 +513,14 @@ def show(
     """
     repository = open_repository(ctx)
     if path is None:
-        quoted = shlex.quote(rev)
-        log = f"the commits that changed it: `gitworktree log {quoted}`"
-        if not (working_directory(ctx) / rev).is_dir():
-            log = f"to show it as HEAD has it: `gitworktree show HEAD {quoted}`; {log}"
-        refuse_path_as_revision(ctx, repository, rev, log)
+
+        def instead(quoted: str) -> str:
+            log = f"the commits that changed it: `gitworktree log {quoted}`"
+            if (working_directory(ctx) / rev).is_dir():
+                return log
+            return f"to show it as HEAD has it: `gitworktree show HEAD {quoted}`; {log}"
+
+        refuse_path_as_revision(ctx, repository, rev, instead)
     rev, rooted = _split_revision(rev)
     if rooted is not None or path is not None:
         if patch or stat:
@@ -540,7 +543,7 @@ def show(
             return
         _show_commit(info, [] if stat else [{"path": c.path, "status": c.status} for c in changes])
         if stat and changes:
-            click.echo("\n".join(stat_lines(changes, shutil.get_terminal_size((80, 24)).columns)))
+            click.echo("\n".join(stat_lines(changes, terminal_width())))
         if patch and changes:
             click.echo("")
             echo_patches(changes)

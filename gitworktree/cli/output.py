@@ -55,10 +55,12 @@ __all__ = [
     "quote_name",
     "quote_text",
     "ref_label",
+    "shell_word",
     "short",
     "stat_lines",
     "style_sha",
     "subject",
+    "terminal_width",
 ]
 
 REPAIRED = "Gitworktree-Repaired"
@@ -437,3 +439,24 @@ def ref_label(ref: str) -> str:
         if ref.startswith(prefix):
             return label + quote_text(ref.removeprefix(prefix))
     return quote_text(ref)
+
+
+def shell_word(text: str) -> str:
+    """``text`` quoted as one word for a POSIX shell (`shlex.quote`).
+
+    ``shlex`` is imported here, on the paths that print a command to run, so that a
+    history command that prints none starts without it (issue 17).
+    """
+    import shlex
+
+    return shlex.quote(text)
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns, 80 when there is none (`shutil.get_terminal_size`).
+
+    Imported when a ``--stat`` is drawn: ``shutil`` imports ``bz2`` and ``lzma``.
+    """
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns

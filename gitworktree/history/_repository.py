@@ -37,7 +37,6 @@ from gitworktree.errors import (
     UntrustedTreeError,
 )
 from gitworktree.history._core.configfiles import ConfigFiles
-from gitworktree.history._core.creation import is_empty_directory
 from gitworktree.history._core.damage import (
     check_alternates,
     config_error,
@@ -49,6 +48,7 @@ from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
 from gitworktree.history._core.looseobjects import guard_object_store
+from gitworktree.history._core.opening import GitRepo
 from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
@@ -267,6 +267,9 @@ class Repository:
             RepositoryError: ``path``, or a directory above it, is a file, or the
                 directory cannot be made (permissions); nothing is written.
         """
+        # Imported here: it needs `shutil`, which a history command need not load.
+        from gitworktree.history._core.creation import create_repository, is_empty_directory
+
         root = Path(path)
         check_location(root)
         if (root / ".git").exists() and not is_empty_directory(root / ".git"):
@@ -276,7 +279,6 @@ class Repository:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise _cannot_make(root, err) from err
-        from gitworktree.history._core.creation import create_repository
 
         try:
             # `.git` appears whole: another process mounting the same new directory at
@@ -314,7 +316,7 @@ class Repository:
         check_git_dir(path)
         try:
             with format_errors(path):
-                return cls(_open_repo(Repo, os.fspath(path)), read_only=read_only)
+                return cls(_open_repo(GitRepo, os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
             git_dir = Path(path) / ".git"
             if os.path.lexists(git_dir):
@@ -346,7 +348,7 @@ class Repository:
         check_git_dir(_enclosing_root(Path(path)))
         try:
             with format_errors(path):
-                return cls(_open_repo(Repo.discover, os.fspath(path)))
+                return cls(_open_repo(GitRepo.discover, os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
                 path,

@@ -46,6 +46,7 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import ConflictError, RepositoryError
 from gitworktree.history._core.identity import check_identity, repository_identity
+from gitworktree.history._core.opening import GitRepo
 from gitworktree.history._worktree.shapes import check_format, format_errors
 from gitworktree.langgraph._layout import (
     REF_PREFIX,
@@ -433,7 +434,7 @@ def _open_or_init(path: Path) -> Repo:
     """
     try:
         with format_errors(path):
-            repo = Repo(os.fspath(path))
+            repo: Repo = GitRepo(os.fspath(path))
     except NotGitRepository:
         if path.exists() and not path.is_dir():
             raise RepositoryError(str(path), "is a file, not a directory") from None

@@ -20,6 +20,7 @@ from pathlib import Path
 from dulwich.repo import Repo
 
 from gitworktree.atomic import unique_token
+from gitworktree.history._core.opening import GitRepo
 from gitworktree.history._core.processes import holder_is_alive
 
 __all__ = ["BUILDING_PREFIX", "create_repository", "is_empty_directory", "remove_if_unused"]
@@ -58,7 +59,7 @@ def create_repository(root: Path, branch: bytes) -> Repo:
             # Another process put its repository in place first: that one is used.
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    return Repo(str(root))
+    return GitRepo(str(root))
 
 
 def _remove_abandoned(root: Path) -> None:

@@ -12,7 +12,6 @@ import atexit
 import contextlib
 import json
 import os
-import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -216,6 +215,8 @@ def _park(target: Path, destination: Path) -> None:
         if stat.S_ISLNK(os.lstat(target).st_mode):
             os.symlink(os.readlink(target), destination)
         else:
+            import shutil  # only without hard links: a restore need not load it
+
             shutil.copy2(target, destination)
 
 
