@@ -476,6 +476,20 @@ def log(bench: Bench) -> None:
         notes={"git log -n 20": cli.note},
     )
     repository.close()
+    if cli.argv[0] == sys.executable:  # no `gitworktree` command to time the others with
+        return
+    floor_process = process([sys.executable, "-c", "import click, dulwich.repo"])
+    gitworktree = [cli.argv[0], "-C", str(root)]
+    for command in (["show", "HEAD"], ["diff", "HEAD~1"], ["status"], ["checkpoint", "list"]):
+        bench.compare(
+            "history commands",
+            case + ", process",
+            [
+                Contender(f"gitworktree {' '.join(command)}", process([*gitworktree, *command])),
+                Contender(floor, floor_process),
+            ],
+            targets={floor: 1.3},
+        )
 
 
 @dataclass(frozen=True)
