@@ -6,8 +6,8 @@ import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 
 from dulwich.config import Config
 
@@ -31,8 +31,7 @@ _ISO_DATE = r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(Z|[+-]\d
 _MAX_OFFSET = 14 * 3600 + 59 * 60  # git's time zones run from -1459 to +1459
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """An identity with a moment: what git writes as ``Name <email> 1700000000 +0100``.
 
     Attributes:

@@ -200,9 +200,10 @@ def _run_gate(
     return repaired
 
 
-@dataclass(frozen=True)
 class _Repaired(StagedFile):
     """A file whose bytes the gate changed (named in the ``Gitworktree-Repaired`` trailer)."""
+
+    __slots__ = ()
 
 
 def _store_commit(

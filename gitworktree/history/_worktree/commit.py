@@ -48,8 +48,8 @@ import stat
 import time
 from collections.abc import Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dulwich.file import FileLocked
 from dulwich.object_store import BaseObjectStore
@@ -112,8 +112,7 @@ _PACK_THRESHOLD = 100
 _SYMLINK_MODE = 0o120000
 
 
-@dataclass(frozen=True)
-class StagedFile:
+class StagedFile(NamedTuple):
     """A file to commit: its blob, and its mode (``None``: keep the old file's mode)."""
 
     blob: Blob
@@ -131,8 +130,7 @@ def check_staged_links(files: Mapping[str, StagedFile | None]) -> None:
             check_link_target(path, file.blob.as_raw_string())
 
 
-@dataclass(frozen=True)
-class CommitText:
+class CommitText(NamedTuple):
     """What the commit says and who signs it."""
 
     message: bytes
@@ -435,8 +433,7 @@ def reset_branch(
         _move_branch(repo, move, files, modes, index, trees)
 
 
-@dataclass(frozen=True)
-class _Move:
+class _Move(NamedTuple):
     ref: Ref
     old: ObjectID | None
     new: ObjectID

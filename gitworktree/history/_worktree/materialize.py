@@ -16,6 +16,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from gitworktree.atomic import (
     atomic_write_many,
@@ -45,8 +46,7 @@ _EXECUTABLE_MODE = 0o100755
 _GITLINK_MODE = 0o160000
 
 
-@dataclass(frozen=True)
-class WorktreeFile:
+class WorktreeFile(NamedTuple):
     """A file to write: its git mode (100644, 100755 or 120000) and content."""
 
     mode: int
