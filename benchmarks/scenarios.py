@@ -480,12 +480,20 @@ def log(bench: Bench) -> None:
         return
     floor_process = process([sys.executable, "-c", "import click, dulwich.repo"])
     gitworktree = [cli.argv[0], "-C", str(root)]
-    for command in (["show", "HEAD"], ["diff", "HEAD~1"], ["status"], ["checkpoint", "list"]):
+    commands = {
+        "show HEAD": ["show", "HEAD"],
+        "diff HEAD~1": ["diff", "HEAD~1"],
+        "status": ["status"],
+        "checkpoint list": ["checkpoint", "list"],
+        # Last: each run commits (flushed), bringing back the files of the commit before.
+        "restore HEAD~1 (a new commit)": ["restore", "HEAD~1"],
+    }
+    for label, command in commands.items():
         bench.compare(
             "history commands",
             case + ", process",
             [
-                Contender(f"gitworktree {' '.join(command)}", process([*gitworktree, *command])),
+                Contender(f"gitworktree {label}", process([*gitworktree, *command])),
                 Contender(floor, floor_process),
             ],
             targets={floor: 1.3},
