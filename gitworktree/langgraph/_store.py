@@ -39,7 +39,7 @@ from gitworktree.history._objects.rawtrees import (
     write_object,
     write_tree,
 )
-from gitworktree.history._refs.refs import add_ref_if_new, delete_ref, read_ref
+from gitworktree.history._refs.refs import add_ref_if_new, delete_ref, read_ref, swap_ref
 from gitworktree.langgraph._layout import CommitTrailers, parse_trailers
 
 __all__ = ["BlobCache", "ChannelNames", "CommitDraft", "RefIndex", "ThreadStore", "TreeFiles"]
@@ -361,7 +361,7 @@ class ThreadStore:
             if old is None:
                 in_the_way = wait_for_lock(lambda: add_ref_if_new(self.repo, name, new))
                 return in_the_way is None
-            return bool(wait_for_lock(lambda: self.repo.refs.set_if_equals(name, old, new)))
+            return wait_for_lock(lambda: swap_ref(self.repo, name, old, new))
 
     def move(self, ref: str, old: ObjectID, new: ObjectID | None) -> bool:
         """Move ``ref`` from ``old`` to ``new`` (``None``: delete it), compare-and-swap;

@@ -50,6 +50,7 @@ __all__ = [
     "forget_move",
     "read_ref",
     "reflog_wanted",
+    "swap_ref",
 ]
 
 HEAD = Ref(b"HEAD")
@@ -343,6 +344,32 @@ def _swap_loose_ref(
 
     refused = _write_under_lock(repo, ref, new, refuse, before_rename=log_it)
     return True if refused is None else (None if refused == "symbolic" else False)
+
+
+def swap_ref(repo: Repo, ref: Ref, old: ObjectID, new: ObjectID) -> bool:
+    """Point ``ref`` at ``new`` if it points at ``old`` (compare-and-swap), unlogged.
+
+    As dulwich's ``set_if_equals`` without a message, by git's protocol (`_swap_loose_ref`)
+    in half its system calls: a LangGraph checkpoint moves its ref at every ``put``. A
+    ref that is itself a symbolic ref is left to dulwich, which follows it.
+
+    Returns:
+        Whether it moved (``False``: it no longer points at ``old``; nothing was changed).
+
+    Raises:
+        dulwich.file.FileLocked: if the ref's lock file exists.
+    """
+
+    def refuse(path: bytes) -> str | None:
+        current = _read_loose_or_packed(repo, ref, path)
+        if current is None or not is_object_id(current):
+            return "moved" if current is None else "symbolic"
+        return None if current == old else "moved"
+
+    refused = _write_under_lock(repo, ref, new, refuse)
+    if refused == "symbolic":
+        return bool(repo.refs.set_if_equals(ref, old, new))
+    return refused is None
 
 
 R = TypeVar("R")
