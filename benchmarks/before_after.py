@@ -5,10 +5,12 @@
 A change to the library cannot be switched off inside one process, so each round runs
 one process with the earlier code (a ``git worktree`` of ``--rev``, by default the last
 commit before issue 17's changes) and one with this checkout's, back to back, on copies
-of the same repository: a commit of one changed artifact (the median of
-``--commits`` commits after a warm-up), a mount, and ``gitworktree log -n 20`` as a
-whole process. The ratio is paired per round (now / before), then the median is taken,
-as in the main suite. Needs the project's git history (a clone, not an sdist).
+of the same repository: a commit of one changed artifact (the median of ``--commits``
+commits after a warm-up), a mount, and each history command (``log``, ``show``,
+``diff``, ``status``, ``checkpoint list``, ``restore``) as a whole process; ``--sizes``
+with no size times only the commands. The ratio is paired per round (now / before),
+then the median is taken, as in the main suite. Needs the project's git history (a
+clone, not an sdist).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     """Time the earlier and the current code in alternating processes; print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.before_after")
     parser.add_argument("--rev", default=BEFORE_ISSUE_17, help="the earlier commit")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 10_000])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--commits", type=int, default=30, help="timed commits per process")
     args = parser.parse_args(argv)
@@ -125,17 +127,31 @@ def _run(
                         float(json.loads(out.stdout))
                     )
                     shutil.rmtree(copy, ignore_errors=True)
-            argv = [sys.executable, "-c", _CLI, str(root), "-C", str(log_root), "log", "-n", "20"]
-            subprocess.run(argv, capture_output=True, check=True, env=env)  # warm the cache
-            times = []
-            for _ in range(5):
-                start = _now()
-                subprocess.run(argv, capture_output=True, check=True, env=env)
-                times.append(_now() - start)
-            name = "`gitworktree log -n 20` as a process (500 commits)"
-            rows.setdefault(name, {"before": [], "now": []})[label].append(statistics.median(times))
+            for command, name in _COMMANDS:
+                argv = [sys.executable, "-c", _CLI, str(root), "-C", str(log_root), *command]
+                subprocess.run(argv, capture_output=True, check=True, env=env)  # warm the cache
+                times = []
+                for _ in range(5):
+                    start = _now()
+                    subprocess.run(argv, capture_output=True, check=True, env=env)
+                    times.append(_now() - start)
+                rows.setdefault(name, {"before": [], "now": []})[label].append(
+                    statistics.median(times)
+                )
         print(f"round {round_ + 1}/{args.rounds} done", flush=True)
     return rows
+
+
+#: The history commands, each timed as a whole process on a history of 500 commits.
+_COMMANDS = [
+    (["log", "-n", "20"], "`gitworktree log -n 20` as a process (500 commits)"),
+    (["show", "HEAD"], "`gitworktree show HEAD` as a process"),
+    (["diff", "HEAD~1"], "`gitworktree diff HEAD~1` as a process"),
+    (["status"], "`gitworktree status` as a process"),
+    (["checkpoint", "list"], "`gitworktree checkpoint list` as a process"),
+    # Last: each run commits, bringing back the files of the commit before.
+    (["restore", "HEAD~1"], "`gitworktree restore HEAD~1` as a process (a new commit)"),
+]
 
 
 def _now() -> float:
