@@ -10,6 +10,9 @@ raw bytes it was (see `gitworktree.history._worktree.index_file`), and the cache
 index versions 2 to 4 alike; a sparse index is refused (see `IndexLock.read`). A split index (git's
 ``core.splitIndex``) is read with its shared index and written in split form (see
 `gitworktree.history._worktree.split_index`).
+
+The cached-tree functions are imported where an update uses them: reading the index
+(``status``, ``diff``) needs none of them, and they would add to every such start.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,15 +40,6 @@ from gitworktree.history._core.paths import decode_path, encode_path
 from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.processes import process_identity
 from gitworktree.history._objects.rawtrees import EMPTY_TREE
-from gitworktree.history._worktree.cache_tree import (
-    CacheTree,
-    cache_tree_of,
-    follow_tree_moves,
-    invalidate_paths,
-    parse_cache_tree,
-    serialize_cache_tree,
-    tree_moves,
-)
 from gitworktree.history._worktree.index_file import (
     EntrySplice,
     IndexEntry,
@@ -69,6 +62,7 @@ if TYPE_CHECKING:
     from dulwich.index import IndexEntry as DulwichEntry
 
     from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.cache_tree import CacheTree
     from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
@@ -98,18 +92,23 @@ log = logging.getLogger("gitworktree")
 INDEX_TEMP_INFIX = ".gitworktree-"
 
 
-@dataclass(frozen=True)
 class TreeChange:
     """The move of HEAD's tree that an index update follows.
 
     Give it to `IndexLock.apply` when the update writes every file that differs between
     ``old`` and ``new`` (a commit's or a reset's checkout), so that the cached trees of
     the directories involved become ``new``'s instead of being invalidated.
+
+    A plain record rather than a frozen dataclass, whose methods would be built at every
+    ``status`` start (this module reads the index too).
     """
 
-    store: BaseObjectStore
-    old: ObjectID | None
-    new: ObjectID
+    __slots__ = ("new", "old", "store")
+
+    def __init__(self, store: BaseObjectStore, old: ObjectID | None, new: ObjectID) -> None:
+        self.store = store
+        self.old = old
+        self.new = new
 
 
 class IndexLock:
@@ -207,6 +206,12 @@ class IndexLock:
                     deltas[directory] = deltas.get(directory, 0) + len(new) - (stop - start)
         cached = self._cached_trees(index)
         if cached is not None:
+            from gitworktree.history._worktree.cache_tree import (
+                follow_tree_moves,
+                invalidate_paths,
+                tree_moves,
+            )
+
             if trees is not None:
                 keys = [encode_path(path) for path in updates]
                 moves = tree_moves(trees.store, trees.old, trees.new, keys)
@@ -255,6 +260,8 @@ class IndexLock:
         index = self.read()
         if index is None or index.has_conflicts():
             return
+        from gitworktree.history._worktree.cache_tree import cache_tree_of
+
         cached = cache_tree_of(store, tree)
         if cached.entry_count != len(index.entries):
             return  # not the same files after all: leave the index alone
@@ -263,6 +270,8 @@ class IndexLock:
 
     def _cached_trees(self, index: IndexFile) -> CacheTree | None:
         if index.extension(b"TREE") is None:
+            from gitworktree.history._worktree.cache_tree import CacheTree
+
             # An index with no entries holds the empty tree: start a record of it, so
             # that a repository's first commit leaves complete cached trees behind.
             return None if index.entries else CacheTree(b"", 0, EMPTY_TREE)
@@ -280,6 +289,8 @@ class IndexLock:
     ) -> None:
         extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
         if cached is not None:
+            from gitworktree.history._worktree.cache_tree import serialize_cache_tree
+
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
         split = self.split_index is True or (index.link is not None and self.split_index is None)
         if split and index.version != 4:  # git's split form in version 4 is not ours to write
@@ -409,6 +420,8 @@ def _parsed_trees(index: IndexFile) -> CacheTree | None:
         data = index.extension(b"TREE")
         if data is None:
             return None
+        from gitworktree.history._worktree.cache_tree import parse_cache_tree
+
         try:
             memo.append(parse_cache_tree(data))
         except ValueError:

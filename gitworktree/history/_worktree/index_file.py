@@ -31,7 +31,6 @@ import stat
 import struct
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from dulwich.objects import ObjectID
@@ -118,9 +117,12 @@ class UnsupportedIndexError(ValueError):
     """The index uses a feature (a sparse index, say) that gitworktree cannot update."""
 
 
-@dataclass(frozen=True)
 class IndexFile:
     """A parsed index: its version, raw entries, and extensions.
+
+    Never changed once built (the memos below only fill in). A plain class rather than a
+    frozen dataclass: building the dataclass's methods at import cost about a
+    millisecond of every ``status`` and ``diff`` start.
 
     Attributes:
         version: 2, 3 or 4.
@@ -129,29 +131,61 @@ class IndexFile:
         extended: how many entries carry extended flags (version 3 needs at least one).
         extensions: ``(signature, data)`` of each extension, in file order.
         raw: the bytes the file held (empty for an index that does not exist yet).
+        link: for an index in split form, its shared index and what differs from it
+            (``entries`` are then the whole index, merged).
+        compressed: version 4: each entry's bytes in the file (``entries`` are in
+            version 2 form).
     """
 
-    version: int
-    paths: list[bytes]
-    entries: list[bytes]
-    extended: int
-    extensions: list[tuple[bytes, bytes]]
-    raw: bytes = b""
-    #: For an index in split form: its shared index and what differs from it (the
-    #: entries above are then the whole index, merged).
-    link: SplitLink | None = None
-    _stage_zero: list[StageZeroEntries] = field(default_factory=list, repr=False)
-    #: Whether an entry is at stage 1-3, once known: a commit asks before and under its
-    #: lock, and the next index inherits the answer from this one (`without_conflicts`).
-    _conflicts: list[bool] = field(default_factory=list, repr=False)
-    #: Where each entry starts in ``raw``, once asked (`entry_offsets`).
-    _offsets: list[EntryOffsets] = field(default_factory=list, repr=False)
-    #: SHA-1 states along ``raw``, saved when it was hashed (none if it was not).
-    _hashes: ChunkHashes = field(default_factory=ChunkHashes, repr=False)
-    #: The ``TREE`` extension parsed, once asked (see `cache_tree_memo`).
-    _cache_tree: list[CacheTree] = field(default_factory=list, repr=False)
-    #: Version 4: each entry's bytes in the file (``entries`` are in version 2 form).
-    compressed: list[bytes] | None = field(default=None, repr=False)
+    __slots__ = (
+        "_cache_tree",
+        "_conflicts",
+        "_hashes",
+        "_offsets",
+        "_stage_zero",
+        "compressed",
+        "entries",
+        "extended",
+        "extensions",
+        "link",
+        "paths",
+        "raw",
+        "version",
+    )
+
+    def __init__(
+        self,
+        version: int,
+        paths: list[bytes],
+        entries: list[bytes],
+        extended: int,
+        extensions: list[tuple[bytes, bytes]],
+        raw: bytes = b"",
+        link: SplitLink | None = None,
+        *,
+        _offsets: list[EntryOffsets] | None = None,
+        _hashes: ChunkHashes | None = None,
+        compressed: list[bytes] | None = None,
+    ) -> None:
+        self.version = version
+        self.paths = paths
+        self.entries = entries
+        self.extended = extended
+        self.extensions = extensions
+        self.raw = raw
+        self.link = link
+        self.compressed = compressed
+        self._stage_zero: list[StageZeroEntries] = []
+        #: Whether an entry is at stage 1-3, once known: a commit asks before and under
+        #: its lock, and the next index inherits the answer from this one
+        #: (`without_conflicts`).
+        self._conflicts: list[bool] = []
+        #: Where each entry starts in ``raw``, once asked (`entry_offsets`).
+        self._offsets: list[EntryOffsets] = [] if _offsets is None else _offsets
+        #: SHA-1 states along ``raw``, saved when it was hashed (none if it was not).
+        self._hashes = ChunkHashes() if _hashes is None else _hashes
+        #: The ``TREE`` extension parsed, once asked (see `cache_tree_memo`).
+        self._cache_tree: list[CacheTree] = []
 
     @classmethod
     def empty(cls) -> IndexFile:

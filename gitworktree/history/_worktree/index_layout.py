@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -53,17 +52,22 @@ class OffsetEdit(NamedTuple):
     delta: int
 
 
-@dataclass(frozen=True)
 class EntryOffsets:
     """Where each entry of an index file starts, and where the entries end.
+
+    Never changed once built (`after` makes a new one). A plain class rather than a
+    frozen dataclass, whose methods would be built at every ``status`` start.
 
     Attributes:
         base: the offsets of an earlier index's entries (the end of the entries last).
         edits: the splices made since, oldest first.
     """
 
-    base: list[int]
-    edits: tuple[OffsetEdit, ...] = ()
+    __slots__ = ("base", "edits")
+
+    def __init__(self, base: list[int], edits: tuple[OffsetEdit, ...] = ()) -> None:
+        self.base = base
+        self.edits = edits
 
     @classmethod
     def of(cls, first: int, entries: Iterable[bytes]) -> EntryOffsets:
