@@ -12,8 +12,8 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dulwich.ignore import IgnoreFilterManager
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -22,10 +22,12 @@ from gitworktree.history._core.paths import under_prefix
 from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.ignores import ignore_rules
 from gitworktree.history._worktree.index import entry_matches_stat, read_index_entries
 from gitworktree.history._worktree.index_file import IndexEntry, cleanup_mode
 from gitworktree.history._worktree.inprogress import unmerged_paths
+
+if TYPE_CHECKING:
+    from dulwich.ignore import IgnoreFilterManager
 
 __all__ = ["FileStatus", "read_worktree_file", "scan_worktree", "worktree_entry"]
 
@@ -156,7 +158,7 @@ def _untracked(
     repo: Repo, root: Path, known: set[str], prefixes: Sequence[str] | None
 ) -> Iterator[str]:
     """Files on disk (under ``prefixes``) neither known to git nor ignored."""
-    ignore = ignore_rules(repo)
+    ignore = _IgnoreRules(repo)
     for prefix in [""] if prefixes is None else prefixes:
         start = root / prefix
         if not prefix or (start.is_dir() and not start.is_symlink()):
@@ -165,8 +167,30 @@ def _untracked(
             yield prefix
 
 
+class _IgnoreRules:
+    """The repository's ignore rules, read when first asked about a path.
+
+    A scan that meets no untracked file or directory (a clean work tree) asks nothing,
+    so it neither reads the ignore files nor imports dulwich's ignore module.
+    """
+
+    __slots__ = ("_repo", "_rules")
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._rules: IgnoreFilterManager | None = None
+
+    def is_ignored(self, path: str) -> bool:
+        """Whether ``path`` (a directory ends in ``/``) is ignored."""
+        if self._rules is None:
+            from gitworktree.history._worktree.ignores import ignore_rules
+
+            self._rules = ignore_rules(self._repo)
+        return bool(self._rules.is_ignored(path))
+
+
 def _walk_untracked(
-    root: Path, start: Path, known: set[str], ignore: IgnoreFilterManager
+    root: Path, start: Path, known: set[str], ignore: _IgnoreRules
 ) -> Iterator[str]:
     """Walk ``start``: ignored directories are entered only if they hold tracked files, and
     nested repositories are skipped, as git does."""
