@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from _hashlib import HASH
@@ -36,8 +36,10 @@ CHUNK = 1 << 15
 _MAX_EDITS = 32
 
 
-class OffsetEdit(NamedTuple):
+class OffsetEdit:
     """One splice of an index's entries, in the positions of the index it was made on.
+
+    A slotted class rather than a named tuple, whose class is slower to build at import.
 
     Attributes:
         start: the position of the first entry replaced (or where entries went in).
@@ -46,10 +48,13 @@ class OffsetEdit(NamedTuple):
         delta: the bytes the entries after them moved by.
     """
 
-    start: int
-    removed: int
-    lengths: tuple[int, ...]
-    delta: int
+    __slots__ = ("delta", "lengths", "removed", "start")
+
+    def __init__(self, start: int, removed: int, lengths: tuple[int, ...], delta: int) -> None:
+        self.start = start
+        self.removed = removed
+        self.lengths = lengths
+        self.delta = delta
 
 
 class EntryOffsets:
