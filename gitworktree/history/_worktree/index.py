@@ -36,21 +36,17 @@ from dulwich.repo import Repo
 from gitworktree.atomic import process_id, process_token, write_all
 from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
-from gitworktree.history._core.paths import decode_path, encode_path
+from gitworktree.history._core.paths import encode_path
 from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.processes import process_identity
 from gitworktree.history._objects.rawtrees import EMPTY_TREE
+from gitworktree.history._worktree.index_entries import parse_index_at
 from gitworktree.history._worktree.index_file import (
     EntrySplice,
-    IndexEntry,
     IndexFile,
-    UnsupportedIndexError,
-    cleanup_mode,
     encode_entry,
     note_written,
-    read_index_file,
     remember,
-    repair_advice,
     serialize_index,
     serialize_split,
     splice_index,
@@ -71,12 +67,10 @@ __all__ = [
     "IndexLock",
     "IndexUpdate",
     "TreeChange",
-    "entry_matches_stat",
     "lock_marker",
     "lock_markers_of",
     "locked_index",
     "marker_name",
-    "read_index_entries",
     "remove_lock_marker",
     "update_index_entries",
 ]
@@ -231,10 +225,12 @@ class IndexLock:
         """
         if self.applied:
             raw = _read_or_none(self._index_path)
-            return IndexFile.empty() if raw is None else _parse(self._index_path, raw)
+            return IndexFile.empty() if raw is None else parse_index_at(self._index_path, raw)
         if not self._parsed:
             raw = self._old
-            self._parsed.append(IndexFile.empty() if raw is None else _parse(self._index_path, raw))
+            self._parsed.append(
+                IndexFile.empty() if raw is None else parse_index_at(self._index_path, raw)
+            )
         return self._parsed[0]
 
     def matches_tree(self, tree: ObjectID | None) -> bool:
@@ -394,21 +390,6 @@ class IndexLock:
                 self._index_path, f"cannot read the index ({err}); `git status` may repair it"
             ) from err
         return entries, version
-
-
-def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
-    try:
-        return read_index_file(str(index_path), raw)
-    except UnsupportedIndexError as err:
-        raise RepositoryError(
-            index_path,
-            f"the index uses {err}, which gitworktree cannot update; nothing was changed. "
-            + repair_advice(err, index_path),
-        ) from err
-    except ValueError as err:
-        raise RepositoryError(
-            index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
-        ) from err
 
 
 def _parsed_trees(index: IndexFile) -> CacheTree | None:
@@ -648,77 +629,3 @@ def update_index_entries(repo: Repo, updates: IndexUpdate) -> None:
     """
     with lock_errors(), locked_index(repo) as index:
         index.apply(updates)
-
-
-def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
-    """The index's stage-0 entries by path, and the index file's mtime in nanoseconds.
-
-    Conflicted paths (stages 1-3) are left out. A missing index reads as empty. Entries
-    are decoded only when looked up.
-
-    Raises:
-        RepositoryError: if the index cannot be parsed, or is a split or sparse index.
-    """
-    index_path = Path(repo.index_path())
-    found = read_plain_file(index_path)
-    if found is None:
-        return {}, 0
-    raw, mtime = found[0], found[1].st_mtime_ns
-    parsed = _parse(index_path, raw)
-    if parsed is not None:
-        return parsed.stage_zero(), mtime
-    # Version 4, which dulwich reads (its index module is loaded for it alone).
-    from dulwich.index import IndexChecksumReader, read_index_dict_with_version
-    from dulwich.index import IndexEntry as DulwichEntry
-
-    try:
-        entries, _version, _extensions = read_index_dict_with_version(
-            IndexChecksumReader(io.BytesIO(raw))
-        )
-    except Exception as err:
-        raise RepositoryError(index_path, f"cannot read the index ({err})") from err
-    return {
-        decode_path(path): _ours(entry)
-        for path, entry in entries.items()
-        if isinstance(entry, DulwichEntry)
-    }, mtime
-
-
-def _ours(entry: DulwichEntry) -> IndexEntry:
-    def pair(value: int | float | tuple[int, int]) -> tuple[int, int]:
-        if isinstance(value, tuple):
-            return value
-        nanoseconds = int(value * 1_000_000_000)
-        return nanoseconds // 1_000_000_000, nanoseconds % 1_000_000_000
-
-    return IndexEntry(
-        pair(entry.ctime), pair(entry.mtime), entry.dev, entry.ino, entry.mode, entry.uid,
-        entry.gid, entry.size, entry.sha, entry.flags, entry.extended_flags,
-    )  # fmt: skip
-
-
-def entry_matches_stat(entry: IndexEntry, stat_result: os.stat_result, index_mtime: int) -> bool:
-    """Whether the file's stat data still vouches for the entry's blob id.
-
-    As in git, a file modified in the same instant the index was written ("racily
-    clean") is never trusted: its content must be hashed.
-
-    Args:
-        entry: the index entry of the path.
-        stat_result: ``lstat`` of the file now.
-        index_mtime: the index file's mtime in nanoseconds.
-    """
-    if stat_result.st_mtime_ns >= index_mtime:
-        return False
-    return (
-        _nanoseconds(entry.mtime) == stat_result.st_mtime_ns
-        and entry.size == stat_result.st_size & 0xFFFFFFFF
-        and entry.ino == stat_result.st_ino & 0xFFFFFFFF
-        and entry.mode == cleanup_mode(stat_result.st_mode)
-    )
-
-
-def _nanoseconds(value: int | float | tuple[int, int]) -> int:
-    if isinstance(value, tuple):
-        return value[0] * 1_000_000_000 + value[1]
-    return int(value * 1_000_000_000)

@@ -22,7 +22,7 @@ from gitworktree.history._core.paths import under_prefix
 from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.index import entry_matches_stat, read_index_entries
+from gitworktree.history._worktree.index_entries import entry_matches_stat, read_index_entries
 from gitworktree.history._worktree.index_file import IndexEntry, cleanup_mode
 from gitworktree.history._worktree.inprogress import unmerged_paths
 
