@@ -508,12 +508,18 @@ def _v4_file(
     return IndexFile(4, paths, entries, extended, extensions, raw, compressed=compressed)
 
 
-class EntrySplice(NamedTuple):
-    """Entries ``start`` to ``stop`` (positions in the old index) replaced by ``entries``."""
+class EntrySplice:
+    """Entries ``start`` to ``stop`` (positions in the old index) replaced by ``entries``.
 
-    start: int
-    stop: int
-    entries: list[bytes]
+    A slotted class rather than a named tuple, whose class costs more to build at import.
+    """
+
+    __slots__ = ("entries", "start", "stop")
+
+    def __init__(self, start: int, stop: int, entries: list[bytes]) -> None:
+        self.start = start
+        self.stop = stop
+        self.entries = entries
 
 
 def splice_index(
@@ -547,7 +553,8 @@ def splice_index(
     if base.compressed is not None:
         from gitworktree.history._worktree.index_v4 import splice_v4
 
-        compressed = splice_v4(base.compressed, splices, paths, entries)
+        triples = [(splice.start, splice.stop, splice.entries) for splice in splices]
+        compressed = splice_v4(base.compressed, triples, paths, entries)
         if compressed is None:
             return None
         return _v4_file(paths, entries, extended, _kept(extensions), compressed)
