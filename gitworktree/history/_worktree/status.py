@@ -21,13 +21,14 @@ from gitworktree.atomic import is_temporary
 from gitworktree.history._core.paths import under_prefix
 from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
-from gitworktree.history._worktree.attributes import WorktreeFilters
 from gitworktree.history._worktree.index_entries import entry_matches_stat, read_index_entries
 from gitworktree.history._worktree.index_file import IndexEntry, cleanup_mode
 from gitworktree.history._worktree.inprogress import unmerged_paths
 
 if TYPE_CHECKING:
     from dulwich.ignore import IgnoreFilterManager
+
+    from gitworktree.history._worktree.attributes import WorktreeFilters
 
 __all__ = ["FileStatus", "read_worktree_file", "scan_worktree", "worktree_entry"]
 
@@ -67,7 +68,7 @@ def scan_worktree(
     unmerged = {path for path in unmerged_paths(repo) if under_prefix(path, prefixes)}
     tracked = set(base) | unmerged | {path for path in index if under_prefix(path, prefixes)}
     root = Path(repo.path)
-    filters = WorktreeFilters.for_repo(repo)
+    filters = _LineEndings(repo)
     found: dict[str, tuple[int, ObjectID] | None] = {
         path: worktree_entry(root, path, index.get(path), index_mtime, filters) for path in tracked
     }
@@ -98,7 +99,7 @@ def worktree_entry(
     path: str,
     entry: IndexEntry | None,
     index_mtime: int,
-    filters: WorktreeFilters | None = None,
+    filters: WorktreeFilters | _LineEndings | None = None,
 ) -> tuple[int, ObjectID] | None:
     """The ``(mode, blob id)`` of the file at ``path`` on disk; ``None`` if not a file.
 
@@ -165,6 +166,28 @@ def _untracked(
             yield from _walk_untracked(root, start, known, ignore)
         elif os.path.lexists(start) and prefix not in known and not ignore.is_ignored(prefix):
             yield prefix
+
+
+class _LineEndings:
+    """The work tree's line-ending conversion, set up when a file is first hashed.
+
+    A scan whose files all match their index entries (a clean work tree) hashes none, so
+    it does not import the attributes machinery.
+    """
+
+    __slots__ = ("_filters", "_repo")
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._filters: WorktreeFilters | None = None
+
+    def clean(self, path: str, data: bytes) -> bytes:
+        """What git stores for ``path`` holding ``data`` on disk (`WorktreeFilters.clean`)."""
+        if self._filters is None:
+            from gitworktree.history._worktree.attributes import WorktreeFilters
+
+            self._filters = WorktreeFilters.for_repo(self._repo)
+        return self._filters.clean(path, data)
 
 
 class _IgnoreRules:
