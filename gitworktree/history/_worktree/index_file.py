@@ -31,7 +31,7 @@ import stat
 import struct
 import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from dulwich.objects import ObjectID
 
@@ -78,24 +78,54 @@ _DROPPED = frozenset({b"EOIE", b"IEOT", b"UNTR", b"FSMN"})
 _KEPT = frozenset({b"TREE", b"REUC"})
 
 
-class IndexEntry(NamedTuple):
+class IndexEntry:
     """An index entry's fields, named as dulwich names them (its ``IndexEntry``).
 
     Our own type, so that reading the index (``status``, ``diff``) does not import
-    dulwich's index module and what it brings along.
+    dulwich's index module and what it brings along; a slotted class rather than a named
+    tuple, whose class costs more to build at import (and whose instances are slower to
+    make).
     """
 
-    ctime: tuple[int, int]
-    mtime: tuple[int, int]
-    dev: int
-    ino: int
-    mode: int
-    uid: int
-    gid: int
-    size: int
-    sha: ObjectID
-    flags: int = 0
-    extended_flags: int = 0
+    __slots__ = (
+        "ctime",
+        "dev",
+        "extended_flags",
+        "flags",
+        "gid",
+        "ino",
+        "mode",
+        "mtime",
+        "sha",
+        "size",
+        "uid",
+    )
+
+    def __init__(
+        self,
+        ctime: tuple[int, int],
+        mtime: tuple[int, int],
+        dev: int,
+        ino: int,
+        mode: int,
+        uid: int,
+        gid: int,
+        size: int,
+        sha: ObjectID,
+        flags: int = 0,
+        extended_flags: int = 0,
+    ) -> None:
+        self.ctime = ctime
+        self.mtime = mtime
+        self.dev = dev
+        self.ino = ino
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.size = size
+        self.sha = sha
+        self.flags = flags
+        self.extended_flags = extended_flags
 
 
 _GITLINK = 0o160000
