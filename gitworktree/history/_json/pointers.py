@@ -43,9 +43,11 @@ class PointerChange:
     kind: str
 
 
-@dataclass(frozen=True)
 class PointerDiff:
     """The changes between two JSON documents, bounded.
+
+    Never changed once made. A slotted class rather than a frozen dataclass, whose
+    generated methods would be built when a diff first meets a JSON file.
 
     Attributes:
         listed: the first changes, in document order (at most the ``listed`` asked for).
@@ -54,9 +56,14 @@ class PointerDiff:
             ``omitted`` is then a lower bound.
     """
 
-    listed: tuple[PointerChange, ...]
-    omitted: int = 0
-    complete: bool = True
+    __slots__ = ("complete", "listed", "omitted")
+
+    def __init__(
+        self, listed: tuple[PointerChange, ...], omitted: int = 0, complete: bool = True
+    ) -> None:
+        self.listed = listed
+        self.omitted = omitted
+        self.complete = complete
 
 
 def json_pointer_changes(old: bytes, new: bytes) -> tuple[PointerChange, ...] | None:
