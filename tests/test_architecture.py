@@ -339,12 +339,11 @@ def test_history_commands_load_neither_the_artifact_layer_nor_remotes(
 
 
 # What the read-only history commands load only when the repository asks for it: JSON
-# parsing and the pointer walk for a .json file diffed on both sides, the ignore rules
-# for an untracked path, the attributes machinery for an attributes file, the cached
-# trees for an index update. `two_commits` has none of these (a clean tree of text).
+# parsing for a .json file diffed on both sides, the ignore rules for an untracked path,
+# the attributes machinery for an attributes file, the cached trees for an index update.
+# `two_commits` has none of these (a clean tree of text).
 LOADED_ONLY_WHEN_NEEDED = [
     "json",
-    "gitworktree.history._json.pointers",
     "dulwich.diff_tree",  # trees are compared by our raw-tree diff
     "dulwich.ignore",
     "dulwich.attrs",

@@ -7,7 +7,6 @@ Objects are compared key by key and arrays index by index, recursively; anything
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -94,6 +93,10 @@ def bounded_pointer_changes(
         listed: list at most this many changes, count the rest (``None``: list all).
         compared: compare at most this many values, then stop (``None``: no bound).
     """
+    # Imported here: a diff imports this module for `PointerChange`, and most diffs meet
+    # no JSON file (stdlib json costs ~1 ms of a history command's start).
+    import json
+
     try:
         before, after = json.loads(old), json.loads(new)
     except (ValueError, UnicodeDecodeError, RecursionError):

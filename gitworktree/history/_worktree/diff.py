@@ -30,12 +30,12 @@ from dulwich.repo import Repo
 from gitworktree.history._core.damage import load_object
 from gitworktree.history._core.paths import encode_path, under_prefix
 from gitworktree.history._core.quoting import quote_path
+from gitworktree.history._json.pointers import PointerChange, bounded_pointer_changes
 from gitworktree.history._objects.rawtrees import diff_tree_files
 from gitworktree.history._objects.sizes import object_size
 from gitworktree.history._objects.trees import lookup_entry
 
 if TYPE_CHECKING:
-    from gitworktree.history._json.pointers import PointerChange
     from gitworktree.history._worktree.attributes import WorktreeFilters
 
 __all__ = ["PATCH_LIMIT", "FileChange", "diff_trees", "diff_worktree", "file_change"]
@@ -153,10 +153,6 @@ def file_change(path: str, old: _Side | None, new: _Side | None) -> FileChange:
         and old.data is not None
         and new.data is not None
     ):
-        # Imported here: stdlib json and the pointer walk cost a start-up that diffs no
-        # JSON file (most ``show`` and ``diff`` runs).
-        from gitworktree.history._json.pointers import bounded_pointer_changes
-
         found = bounded_pointer_changes(old.data, new.data)
         if found is not None:
             pointers, omitted, complete = found.listed, found.omitted, found.complete
