@@ -341,14 +341,45 @@ def two_commits(tmp_path: Path) -> Path:
 def test_history_commands_load_neither_the_artifact_layer_nor_remotes(
     two_commits: Path, argv: list[str]
 ) -> None:
+    assert _loaded_by(two_commits, argv, KEPT_OUT_OF_HISTORY_COMMANDS) == []
+
+
+# What the read-only history commands load only when the repository asks for it: JSON
+# parsing for a .json file diffed on both sides, the ignore rules for an untracked path,
+# the attributes machinery for an attributes file, the cached trees for an index update.
+# `two_commits` has none of these (a clean tree of text).
+LOADED_ONLY_WHEN_NEEDED = [
+    "json",
+    "dulwich.diff_tree",  # trees are compared by our raw-tree diff
+    "dulwich.ignore",
+    "dulwich.attrs",
+    "gitworktree.history._worktree.cache_tree",
+]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [argv for name, argv in HISTORY_COMMANDS.items() if name != "restore"],
+    ids=[name for name in HISTORY_COMMANDS if name != "restore"],
+)
+def test_read_only_history_commands_load_only_what_the_repository_needs(
+    two_commits: Path, argv: list[str]
+) -> None:
+    assert _loaded_by(two_commits, argv, LOADED_ONLY_WHEN_NEEDED) == []
+
+
+def _loaded_by(repo: Path, argv: list[str], modules: list[str]) -> list[str]:
+    """Which of ``modules`` the CLI has loaded once ``argv`` ran on ``repo`` (a fresh
+    process)."""
     code = (
         "import sys\n"
         "from gitworktree.cli import main\n"
-        f"sys.argv = ['gitworktree', '-C', {str(two_commits)!r}, *{argv!r}]\n"
+        f"sys.argv = ['gitworktree', '-C', {str(repo)!r}, *{argv!r}]\n"
         "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
-        f"loaded = [m for m in {KEPT_OUT_OF_HISTORY_COMMANDS!r} if m in sys.modules]\n"
-        "print('loaded:', loaded, file=sys.stderr)"
+        f"loaded = [m for m in {modules!r} if m in sys.modules]\n"
+        "print(repr(loaded), file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
-    assert out.stderr.strip().splitlines()[-1] == "loaded: []"
+    loaded: list[str] = ast.literal_eval(out.stderr.strip().splitlines()[-1])
+    return loaded

@@ -18,7 +18,7 @@ from gitworktree import UnsafePathError, UntrustedTreeError
 from gitworktree.history import Repository
 from gitworktree.history._core.untrusted import check_link_target
 from gitworktree.history._objects.rawtrees import RawTree
-from tests.remotes.hostile import Link, tree
+from tests.remotes.hostile import Link, hostile_commit, tree
 
 #: (name, as a symlink?) -> whether git refuses it.
 GIT_RULES: list[tuple[bytes, bool, bool]] = [
@@ -157,3 +157,17 @@ def test_we_never_commit_a_path_we_would_refuse_to_read(tmp_path: Path, path: st
             repo.commit_changes({path: b"x"}, message="hostile")
         assert repo.head is None
         assert sorted(p.name for p in repo.path.iterdir()) == [".git"]
+
+
+def test_a_diff_between_commits_refuses_an_untrusted_tree_as_show_does(tmp_path: Path) -> None:
+    """``diff A B`` reads trees as ``show`` and ``log`` do: an entry git's ``fsck`` calls an
+    error is named in the refusal, never listed as a change."""
+    root = tmp_path / "repo"
+    with Repository.init(root) as repo:
+        base = repo.commit_changes({"notes.txt": b"hello\n"}, message="one").sha
+        hostile = hostile_commit(root / ".git", [(b".git", b"evil\n")], parent=base)
+
+        with pytest.raises(UntrustedTreeError) as refused:
+            repo.diff(base, hostile)
+
+    assert refused.value.path == ".git"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from gitworktree import GitWorktreeError
 from gitworktree.history import Repository
 from gitworktree.history._worktree import index as index_module
+from gitworktree.history._worktree import index_entries
 from gitworktree.history._worktree.cache_tree import (
     CacheTree,
     follow_tree_moves,
@@ -258,13 +259,13 @@ def test_a_commit_parses_the_index_it_locked_once(
     update share one read of the file's bytes."""
     repo.commit_changes({"d0/sub0/f0000.json": b"first\n"}, message="reads the index")
     reads: list[int] = []
-    read = index_module.read_index_file
+    read = index_entries.read_index_file
 
     def counted(path: str, raw: bytes) -> IndexFile | None:
         reads.append(len(raw))
         return read(path, raw)
 
-    monkeypatch.setattr(index_module, "read_index_file", counted)
+    monkeypatch.setattr(index_entries, "read_index_file", counted)
     repo.commit_changes({"d0/sub0/f0000.json": b"second\n"}, message="x")
 
     assert len(reads) == 1

@@ -12,6 +12,7 @@ whose ``ValidationIssue`` would make `gitworktree.errors` import the validation 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from collections.abc import Callable
 import pytest
 
 import gitworktree
+import gitworktree.history
 from gitworktree import Checkpoint, CommitInfo
 from gitworktree.tree.items import Syncable, Worktree
 
@@ -65,3 +67,22 @@ def test_what_commit_and_checkpoint_return_is_the_real_class(
 ) -> None:
     hint = typing.get_type_hints(function)["return"]
     assert hint is returned or returned in typing.get_args(hint)
+
+
+def _public_records() -> list[tuple[str, type]]:
+    found: dict[str, type] = {}
+    for module in (gitworktree, gitworktree.history):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.isclass(value) and dataclasses.is_dataclass(value):
+                found[name] = value
+    return sorted(found.items())
+
+
+@pytest.mark.parametrize(
+    "record", [pytest.param(record, id=name) for name, record in _public_records()]
+)
+def test_public_records_fields_resolve_at_run_time(record: type) -> None:
+    """A public dataclass's fields resolve too (pydantic and serializers read them), even
+    where its module imports lazily to keep history commands' start-up short."""
+    typing.get_type_hints(record)

@@ -7,7 +7,6 @@ Objects are compared key by key and arrays index by index, recursively; anything
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -43,9 +42,11 @@ class PointerChange:
     kind: str
 
 
-@dataclass(frozen=True)
 class PointerDiff:
     """The changes between two JSON documents, bounded.
+
+    Never changed once made. A slotted class rather than a frozen dataclass, whose
+    generated methods would be built when a diff first meets a JSON file.
 
     Attributes:
         listed: the first changes, in document order (at most the ``listed`` asked for).
@@ -54,9 +55,14 @@ class PointerDiff:
             ``omitted`` is then a lower bound.
     """
 
-    listed: tuple[PointerChange, ...]
-    omitted: int = 0
-    complete: bool = True
+    __slots__ = ("complete", "listed", "omitted")
+
+    def __init__(
+        self, listed: tuple[PointerChange, ...], omitted: int = 0, complete: bool = True
+    ) -> None:
+        self.listed = listed
+        self.omitted = omitted
+        self.complete = complete
 
 
 def json_pointer_changes(old: bytes, new: bytes) -> tuple[PointerChange, ...] | None:
@@ -87,6 +93,10 @@ def bounded_pointer_changes(
         listed: list at most this many changes, count the rest (``None``: list all).
         compared: compare at most this many values, then stop (``None``: no bound).
     """
+    # Imported here: a diff imports this module for `PointerChange`, and most diffs meet
+    # no JSON file (stdlib json costs ~1 ms of a history command's start).
+    import json
+
     try:
         before, after = json.loads(old), json.loads(new)
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -31,13 +31,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dulwich.attrs import (
-    AttributeValue,
-    GitAttributes,
-    Pattern,
-    compile_gitattributes_patterns,
-    parse_git_attributes,
-)
 from dulwich.config import Config
 from dulwich.repo import Repo
 
@@ -46,6 +39,7 @@ from gitworktree.history._core.configfiles import FileStamp, settled
 from gitworktree.history._core.damage import config_error
 
 if TYPE_CHECKING:
+    from dulwich.attrs import AttributeValue, GitAttributes, Pattern
     from dulwich.line_ending import LineEndingFilter
 
     from gitworktree.history._worktree.split_index import SplitIndexSettings
@@ -54,7 +48,9 @@ __all__ = ["AttributeFiles", "WorktreeFilters"]
 
 log = logging.getLogger("gitworktree")
 
-_Patterns = list[tuple[Pattern, Mapping[bytes, AttributeValue]]]
+# dulwich's attrs module is imported where an attributes file is parsed or matched: a
+# repository without one (most) never needs it.
+_Patterns = list[tuple["Pattern", Mapping[bytes, "AttributeValue"]]]
 
 # ``working-tree-encoding`` set to UTF-8 converts nothing: the blob is UTF-8 already.
 _UTF8 = frozenset({b"utf-8", b"utf8"})
@@ -163,6 +159,8 @@ class WorktreeFilters:
         if bare:
             return {}  # the usual case: no attributes file on the way (nothing to match)
         if self._attributes is None:
+            from dulwich.attrs import GitAttributes
+
             self._attributes = GitAttributes(
                 [*self._global_patterns(), *self._directory_patterns(b"")],
                 directory_loader=self._directory_patterns,
@@ -187,6 +185,8 @@ class WorktreeFilters:
         directory = path.rpartition("/")[0].encode("utf-8", "surrogateescape")
         patterns: _Patterns = []
         if data is not None:
+            from dulwich.attrs import compile_gitattributes_patterns, parse_git_attributes
+
             entries = parse_git_attributes(io.BytesIO(data))
             patterns = compile_gitattributes_patterns(entries, path, directory)
         self._expected[directory] = patterns
@@ -422,6 +422,8 @@ def _read_patterns(path: str, base: bytes, follow: bool = False) -> _Patterns:
             # without, as for one that cannot be read.
             log.warning("ignoring %s: not a file", path)
             return []
+        from dulwich.attrs import compile_gitattributes_patterns, parse_git_attributes
+
         return compile_gitattributes_patterns(parse_git_attributes(handle), path, base)
 
 

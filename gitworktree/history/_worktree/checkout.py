@@ -26,7 +26,8 @@ from gitworktree.history._objects.rawtrees import blob_content, iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._refs.refs import HEAD, read_ref
 from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.index import locked_index, read_index_entries
+from gitworktree.history._worktree.index import locked_index
+from gitworktree.history._worktree.index_entries import read_index_entries
 from gitworktree.history._worktree.index_file import cleanup_mode
 from gitworktree.history._worktree.materialize import WorktreeFile, write_worktree
 from gitworktree.history._worktree.shapes import check_head

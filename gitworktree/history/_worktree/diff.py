@@ -28,9 +28,10 @@ from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.history._core.damage import load_object
-from gitworktree.history._core.paths import decode_path, encode_path, under_prefix
+from gitworktree.history._core.paths import encode_path, under_prefix
 from gitworktree.history._core.quoting import quote_path
 from gitworktree.history._json.pointers import PointerChange, bounded_pointer_changes
+from gitworktree.history._objects.rawtrees import diff_tree_files
 from gitworktree.history._objects.sizes import object_size
 from gitworktree.history._objects.trees import lookup_entry
 
@@ -48,14 +49,20 @@ _BINARY_PROBE = 8000
 _NO_NEWLINE_AT_EOF = b"\n\\ No newline at end of file\n"
 
 
-@dataclass(frozen=True)
 class _Side:
-    """One side of a file change: its mode, blob id, size, and content if small enough."""
+    """One side of a file change: its mode, blob id, size, and content if small enough.
 
-    mode: int
-    sha: str
-    size: int
-    data: bytes | None  # None: larger than PATCH_LIMIT, not held
+    A plain class, not a dataclass: building a dataclass at import costs as much as the
+    rest of this module, and ``show`` and ``diff`` import it at every start.
+    """
+
+    __slots__ = ("data", "mode", "sha", "size")
+
+    def __init__(self, mode: int, sha: str, size: int, data: bytes | None) -> None:
+        self.mode = mode
+        self.sha = sha
+        self.size = size
+        self.data = data  # None: larger than PATCH_LIMIT, not held
 
 
 @dataclass(frozen=True)
@@ -92,22 +99,22 @@ def diff_trees(
     new_tree: ObjectID | None,
     prefixes: Sequence[str] | None = None,
 ) -> list[FileChange]:
-    """Changes from ``old_tree`` to ``new_tree`` (``None``: empty), sorted by path."""
-    from dulwich.diff_tree import tree_changes
+    """Changes from ``old_tree`` to ``new_tree`` (``None``: empty), sorted by path.
 
+    A file whose type changed (a file became a symlink) is one change; a file that became
+    a directory, or the reverse, is a deletion and additions. Submodules are left out.
+    """
     changes = []
-    for change in tree_changes(store, old_tree, new_tree, change_type_same=True):
-        old, new = change.old, change.new
+    # Our raw-tree diff, not dulwich's ``tree_changes``: same changes, and ``show`` does
+    # not import dulwich's diff_tree module at start.
+    for path, (old, new) in sorted(diff_tree_files(store, old_tree, new_tree).items()):
         entry = new if new is not None else old
-        if entry is None or entry.path is None or S_ISGITLINK(entry.mode or 0):
+        if entry is None or S_ISGITLINK(entry[0]) or not under_prefix(path, prefixes):
             continue
-        path = decode_path(entry.path)
-        if not under_prefix(path, prefixes):
-            continue
-        old_side = None if old is None else _tree_side(store, old.mode or 0, old.sha)
-        new_side = None if new is None else _tree_side(store, new.mode or 0, new.sha)
+        old_side = None if old is None else _tree_side(store, old[0], old[1])
+        new_side = None if new is None else _tree_side(store, new[0], new[1])
         changes.append(file_change(path, old_side, new_side))
-    return sorted(changes, key=lambda change: change.path)
+    return changes
 
 
 def diff_worktree(

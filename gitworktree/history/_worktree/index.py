@@ -10,6 +10,9 @@ raw bytes it was (see `gitworktree.history._worktree.index_file`), and the cache
 index versions 2 to 4 alike; a sparse index is refused (see `IndexLock.read`). A split index (git's
 ``core.splitIndex``) is read with its shared index and written in split form (see
 `gitworktree.history._worktree.split_index`).
+
+The cached-tree functions are imported where an update uses them: reading the index
+(``status``, ``diff``) needs none of them, and they would add to every such start.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,30 +36,17 @@ from dulwich.repo import Repo
 from gitworktree.atomic import process_id, process_token, write_all
 from gitworktree.errors import RepositoryError
 from gitworktree.history._core.locks import lock_errors, wait_for_lock
-from gitworktree.history._core.paths import decode_path, encode_path
+from gitworktree.history._core.paths import encode_path
 from gitworktree.history._core.plainfiles import read_plain_file
 from gitworktree.history._core.processes import process_identity
 from gitworktree.history._objects.rawtrees import EMPTY_TREE
-from gitworktree.history._worktree.cache_tree import (
-    CacheTree,
-    cache_tree_of,
-    follow_tree_moves,
-    invalidate_paths,
-    parse_cache_tree,
-    serialize_cache_tree,
-    tree_moves,
-)
+from gitworktree.history._worktree.index_entries import parse_index_at
 from gitworktree.history._worktree.index_file import (
     EntrySplice,
-    IndexEntry,
     IndexFile,
-    UnsupportedIndexError,
-    cleanup_mode,
     encode_entry,
     note_written,
-    read_index_file,
     remember,
-    repair_advice,
     serialize_index,
     serialize_split,
     splice_index,
@@ -69,6 +58,7 @@ if TYPE_CHECKING:
     from dulwich.index import IndexEntry as DulwichEntry
 
     from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.cache_tree import CacheTree
     from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
@@ -77,12 +67,10 @@ __all__ = [
     "IndexLock",
     "IndexUpdate",
     "TreeChange",
-    "entry_matches_stat",
     "lock_marker",
     "lock_markers_of",
     "locked_index",
     "marker_name",
-    "read_index_entries",
     "remove_lock_marker",
     "update_index_entries",
 ]
@@ -98,18 +86,23 @@ log = logging.getLogger("gitworktree")
 INDEX_TEMP_INFIX = ".gitworktree-"
 
 
-@dataclass(frozen=True)
 class TreeChange:
     """The move of HEAD's tree that an index update follows.
 
     Give it to `IndexLock.apply` when the update writes every file that differs between
     ``old`` and ``new`` (a commit's or a reset's checkout), so that the cached trees of
     the directories involved become ``new``'s instead of being invalidated.
+
+    A plain record rather than a frozen dataclass, whose methods would be built at every
+    ``status`` start (this module reads the index too).
     """
 
-    store: BaseObjectStore
-    old: ObjectID | None
-    new: ObjectID
+    __slots__ = ("new", "old", "store")
+
+    def __init__(self, store: BaseObjectStore, old: ObjectID | None, new: ObjectID) -> None:
+        self.store = store
+        self.old = old
+        self.new = new
 
 
 class IndexLock:
@@ -207,6 +200,12 @@ class IndexLock:
                     deltas[directory] = deltas.get(directory, 0) + len(new) - (stop - start)
         cached = self._cached_trees(index)
         if cached is not None:
+            from gitworktree.history._worktree.cache_tree import (
+                follow_tree_moves,
+                invalidate_paths,
+                tree_moves,
+            )
+
             if trees is not None:
                 keys = [encode_path(path) for path in updates]
                 moves = tree_moves(trees.store, trees.old, trees.new, keys)
@@ -226,10 +225,12 @@ class IndexLock:
         """
         if self.applied:
             raw = _read_or_none(self._index_path)
-            return IndexFile.empty() if raw is None else _parse(self._index_path, raw)
+            return IndexFile.empty() if raw is None else parse_index_at(self._index_path, raw)
         if not self._parsed:
             raw = self._old
-            self._parsed.append(IndexFile.empty() if raw is None else _parse(self._index_path, raw))
+            self._parsed.append(
+                IndexFile.empty() if raw is None else parse_index_at(self._index_path, raw)
+            )
         return self._parsed[0]
 
     def matches_tree(self, tree: ObjectID | None) -> bool:
@@ -255,6 +256,8 @@ class IndexLock:
         index = self.read()
         if index is None or index.has_conflicts():
             return
+        from gitworktree.history._worktree.cache_tree import cache_tree_of
+
         cached = cache_tree_of(store, tree)
         if cached.entry_count != len(index.entries):
             return  # not the same files after all: leave the index alone
@@ -263,6 +266,8 @@ class IndexLock:
 
     def _cached_trees(self, index: IndexFile) -> CacheTree | None:
         if index.extension(b"TREE") is None:
+            from gitworktree.history._worktree.cache_tree import CacheTree
+
             # An index with no entries holds the empty tree: start a record of it, so
             # that a repository's first commit leaves complete cached trees behind.
             return None if index.entries else CacheTree(b"", 0, EMPTY_TREE)
@@ -280,6 +285,8 @@ class IndexLock:
     ) -> None:
         extensions = [(name, data) for name, data in index.extensions if name != b"TREE"]
         if cached is not None:
+            from gitworktree.history._worktree.cache_tree import serialize_cache_tree
+
             extensions.insert(0, (b"TREE", serialize_cache_tree(cached)))
         split = self.split_index is True or (index.link is not None and self.split_index is None)
         if split and index.version != 4:  # git's split form in version 4 is not ours to write
@@ -385,21 +392,6 @@ class IndexLock:
         return entries, version
 
 
-def _parse(index_path: Path, raw: bytes) -> IndexFile | None:
-    try:
-        return read_index_file(str(index_path), raw)
-    except UnsupportedIndexError as err:
-        raise RepositoryError(
-            index_path,
-            f"the index uses {err}, which gitworktree cannot update; nothing was changed. "
-            + repair_advice(err, index_path),
-        ) from err
-    except ValueError as err:
-        raise RepositoryError(
-            index_path, f"cannot read the index ({err}); {repair_advice(err, index_path)}"
-        ) from err
-
-
 def _parsed_trees(index: IndexFile) -> CacheTree | None:
     """The index's cached trees (its ``TREE`` extension) parsed, once per index: the
     records are never changed, only copied (see `gitworktree.history._worktree.cache_tree`).
@@ -409,6 +401,8 @@ def _parsed_trees(index: IndexFile) -> CacheTree | None:
         data = index.extension(b"TREE")
         if data is None:
             return None
+        from gitworktree.history._worktree.cache_tree import parse_cache_tree
+
         try:
             memo.append(parse_cache_tree(data))
         except ValueError:
@@ -635,77 +629,3 @@ def update_index_entries(repo: Repo, updates: IndexUpdate) -> None:
     """
     with lock_errors(), locked_index(repo) as index:
         index.apply(updates)
-
-
-def read_index_entries(repo: Repo) -> tuple[Mapping[str, IndexEntry], int]:
-    """The index's stage-0 entries by path, and the index file's mtime in nanoseconds.
-
-    Conflicted paths (stages 1-3) are left out. A missing index reads as empty. Entries
-    are decoded only when looked up.
-
-    Raises:
-        RepositoryError: if the index cannot be parsed, or is a split or sparse index.
-    """
-    index_path = Path(repo.index_path())
-    found = read_plain_file(index_path)
-    if found is None:
-        return {}, 0
-    raw, mtime = found[0], found[1].st_mtime_ns
-    parsed = _parse(index_path, raw)
-    if parsed is not None:
-        return parsed.stage_zero(), mtime
-    # Version 4, which dulwich reads (its index module is loaded for it alone).
-    from dulwich.index import IndexChecksumReader, read_index_dict_with_version
-    from dulwich.index import IndexEntry as DulwichEntry
-
-    try:
-        entries, _version, _extensions = read_index_dict_with_version(
-            IndexChecksumReader(io.BytesIO(raw))
-        )
-    except Exception as err:
-        raise RepositoryError(index_path, f"cannot read the index ({err})") from err
-    return {
-        decode_path(path): _ours(entry)
-        for path, entry in entries.items()
-        if isinstance(entry, DulwichEntry)
-    }, mtime
-
-
-def _ours(entry: DulwichEntry) -> IndexEntry:
-    def pair(value: int | float | tuple[int, int]) -> tuple[int, int]:
-        if isinstance(value, tuple):
-            return value
-        nanoseconds = int(value * 1_000_000_000)
-        return nanoseconds // 1_000_000_000, nanoseconds % 1_000_000_000
-
-    return IndexEntry(
-        pair(entry.ctime), pair(entry.mtime), entry.dev, entry.ino, entry.mode, entry.uid,
-        entry.gid, entry.size, entry.sha, entry.flags, entry.extended_flags,
-    )  # fmt: skip
-
-
-def entry_matches_stat(entry: IndexEntry, stat_result: os.stat_result, index_mtime: int) -> bool:
-    """Whether the file's stat data still vouches for the entry's blob id.
-
-    As in git, a file modified in the same instant the index was written ("racily
-    clean") is never trusted: its content must be hashed.
-
-    Args:
-        entry: the index entry of the path.
-        stat_result: ``lstat`` of the file now.
-        index_mtime: the index file's mtime in nanoseconds.
-    """
-    if stat_result.st_mtime_ns >= index_mtime:
-        return False
-    return (
-        _nanoseconds(entry.mtime) == stat_result.st_mtime_ns
-        and entry.size == stat_result.st_size & 0xFFFFFFFF
-        and entry.ino == stat_result.st_ino & 0xFFFFFFFF
-        and entry.mode == cleanup_mode(stat_result.st_mode)
-    )
-
-
-def _nanoseconds(value: int | float | tuple[int, int]) -> int:
-    if isinstance(value, tuple):
-        return value[0] * 1_000_000_000 + value[1]
-    return int(value * 1_000_000_000)

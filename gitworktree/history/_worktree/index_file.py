@@ -31,8 +31,7 @@ import stat
 import struct
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from dulwich.objects import ObjectID
 
@@ -79,24 +78,54 @@ _DROPPED = frozenset({b"EOIE", b"IEOT", b"UNTR", b"FSMN"})
 _KEPT = frozenset({b"TREE", b"REUC"})
 
 
-class IndexEntry(NamedTuple):
+class IndexEntry:
     """An index entry's fields, named as dulwich names them (its ``IndexEntry``).
 
     Our own type, so that reading the index (``status``, ``diff``) does not import
-    dulwich's index module and what it brings along.
+    dulwich's index module and what it brings along; a slotted class rather than a named
+    tuple, whose class costs more to build at import (and whose instances are slower to
+    make).
     """
 
-    ctime: tuple[int, int]
-    mtime: tuple[int, int]
-    dev: int
-    ino: int
-    mode: int
-    uid: int
-    gid: int
-    size: int
-    sha: ObjectID
-    flags: int = 0
-    extended_flags: int = 0
+    __slots__ = (
+        "ctime",
+        "dev",
+        "extended_flags",
+        "flags",
+        "gid",
+        "ino",
+        "mode",
+        "mtime",
+        "sha",
+        "size",
+        "uid",
+    )
+
+    def __init__(
+        self,
+        ctime: tuple[int, int],
+        mtime: tuple[int, int],
+        dev: int,
+        ino: int,
+        mode: int,
+        uid: int,
+        gid: int,
+        size: int,
+        sha: ObjectID,
+        flags: int = 0,
+        extended_flags: int = 0,
+    ) -> None:
+        self.ctime = ctime
+        self.mtime = mtime
+        self.dev = dev
+        self.ino = ino
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.size = size
+        self.sha = sha
+        self.flags = flags
+        self.extended_flags = extended_flags
 
 
 _GITLINK = 0o160000
@@ -118,9 +147,12 @@ class UnsupportedIndexError(ValueError):
     """The index uses a feature (a sparse index, say) that gitworktree cannot update."""
 
 
-@dataclass(frozen=True)
 class IndexFile:
     """A parsed index: its version, raw entries, and extensions.
+
+    Never changed once built (the memos below only fill in). A plain class rather than a
+    frozen dataclass: building the dataclass's methods at import cost about a
+    millisecond of every ``status`` and ``diff`` start.
 
     Attributes:
         version: 2, 3 or 4.
@@ -129,29 +161,61 @@ class IndexFile:
         extended: how many entries carry extended flags (version 3 needs at least one).
         extensions: ``(signature, data)`` of each extension, in file order.
         raw: the bytes the file held (empty for an index that does not exist yet).
+        link: for an index in split form, its shared index and what differs from it
+            (``entries`` are then the whole index, merged).
+        compressed: version 4: each entry's bytes in the file (``entries`` are in
+            version 2 form).
     """
 
-    version: int
-    paths: list[bytes]
-    entries: list[bytes]
-    extended: int
-    extensions: list[tuple[bytes, bytes]]
-    raw: bytes = b""
-    #: For an index in split form: its shared index and what differs from it (the
-    #: entries above are then the whole index, merged).
-    link: SplitLink | None = None
-    _stage_zero: list[StageZeroEntries] = field(default_factory=list, repr=False)
-    #: Whether an entry is at stage 1-3, once known: a commit asks before and under its
-    #: lock, and the next index inherits the answer from this one (`without_conflicts`).
-    _conflicts: list[bool] = field(default_factory=list, repr=False)
-    #: Where each entry starts in ``raw``, once asked (`entry_offsets`).
-    _offsets: list[EntryOffsets] = field(default_factory=list, repr=False)
-    #: SHA-1 states along ``raw``, saved when it was hashed (none if it was not).
-    _hashes: ChunkHashes = field(default_factory=ChunkHashes, repr=False)
-    #: The ``TREE`` extension parsed, once asked (see `cache_tree_memo`).
-    _cache_tree: list[CacheTree] = field(default_factory=list, repr=False)
-    #: Version 4: each entry's bytes in the file (``entries`` are in version 2 form).
-    compressed: list[bytes] | None = field(default=None, repr=False)
+    __slots__ = (
+        "_cache_tree",
+        "_conflicts",
+        "_hashes",
+        "_offsets",
+        "_stage_zero",
+        "compressed",
+        "entries",
+        "extended",
+        "extensions",
+        "link",
+        "paths",
+        "raw",
+        "version",
+    )
+
+    def __init__(
+        self,
+        version: int,
+        paths: list[bytes],
+        entries: list[bytes],
+        extended: int,
+        extensions: list[tuple[bytes, bytes]],
+        raw: bytes = b"",
+        link: SplitLink | None = None,
+        *,
+        _offsets: list[EntryOffsets] | None = None,
+        _hashes: ChunkHashes | None = None,
+        compressed: list[bytes] | None = None,
+    ) -> None:
+        self.version = version
+        self.paths = paths
+        self.entries = entries
+        self.extended = extended
+        self.extensions = extensions
+        self.raw = raw
+        self.link = link
+        self.compressed = compressed
+        self._stage_zero: list[StageZeroEntries] = []
+        #: Whether an entry is at stage 1-3, once known: a commit asks before and under
+        #: its lock, and the next index inherits the answer from this one
+        #: (`without_conflicts`).
+        self._conflicts: list[bool] = []
+        #: Where each entry starts in ``raw``, once asked (`entry_offsets`).
+        self._offsets: list[EntryOffsets] = [] if _offsets is None else _offsets
+        #: SHA-1 states along ``raw``, saved when it was hashed (none if it was not).
+        self._hashes = ChunkHashes() if _hashes is None else _hashes
+        #: The ``TREE`` extension parsed, once asked (see `cache_tree_memo`).
+        self._cache_tree: list[CacheTree] = []
 
     @classmethod
     def empty(cls) -> IndexFile:
@@ -474,12 +538,18 @@ def _v4_file(
     return IndexFile(4, paths, entries, extended, extensions, raw, compressed=compressed)
 
 
-class EntrySplice(NamedTuple):
-    """Entries ``start`` to ``stop`` (positions in the old index) replaced by ``entries``."""
+class EntrySplice:
+    """Entries ``start`` to ``stop`` (positions in the old index) replaced by ``entries``.
 
-    start: int
-    stop: int
-    entries: list[bytes]
+    A slotted class rather than a named tuple, whose class costs more to build at import.
+    """
+
+    __slots__ = ("entries", "start", "stop")
+
+    def __init__(self, start: int, stop: int, entries: list[bytes]) -> None:
+        self.start = start
+        self.stop = stop
+        self.entries = entries
 
 
 def splice_index(
@@ -513,7 +583,8 @@ def splice_index(
     if base.compressed is not None:
         from gitworktree.history._worktree.index_v4 import splice_v4
 
-        compressed = splice_v4(base.compressed, splices, paths, entries)
+        triples = [(splice.start, splice.stop, splice.entries) for splice in splices]
+        compressed = splice_v4(base.compressed, triples, paths, entries)
         if compressed is None:
             return None
         return _v4_file(paths, entries, extended, _kept(extensions), compressed)

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from _hashlib import HASH
@@ -37,8 +36,10 @@ CHUNK = 1 << 15
 _MAX_EDITS = 32
 
 
-class OffsetEdit(NamedTuple):
+class OffsetEdit:
     """One splice of an index's entries, in the positions of the index it was made on.
+
+    A slotted class rather than a named tuple, whose class is slower to build at import.
 
     Attributes:
         start: the position of the first entry replaced (or where entries went in).
@@ -47,23 +48,31 @@ class OffsetEdit(NamedTuple):
         delta: the bytes the entries after them moved by.
     """
 
-    start: int
-    removed: int
-    lengths: tuple[int, ...]
-    delta: int
+    __slots__ = ("delta", "lengths", "removed", "start")
+
+    def __init__(self, start: int, removed: int, lengths: tuple[int, ...], delta: int) -> None:
+        self.start = start
+        self.removed = removed
+        self.lengths = lengths
+        self.delta = delta
 
 
-@dataclass(frozen=True)
 class EntryOffsets:
     """Where each entry of an index file starts, and where the entries end.
+
+    Never changed once built (`after` makes a new one). A plain class rather than a
+    frozen dataclass, whose methods would be built at every ``status`` start.
 
     Attributes:
         base: the offsets of an earlier index's entries (the end of the entries last).
         edits: the splices made since, oldest first.
     """
 
-    base: list[int]
-    edits: tuple[OffsetEdit, ...] = ()
+    __slots__ = ("base", "edits")
+
+    def __init__(self, base: list[int], edits: tuple[OffsetEdit, ...] = ()) -> None:
+        self.base = base
+        self.edits = edits
 
     @classmethod
     def of(cls, first: int, entries: Iterable[bytes]) -> EntryOffsets:

@@ -19,7 +19,7 @@ from gitworktree.errors import ConflictError, UntrustedTreeError
 from gitworktree.history._objects.rawtrees import diff_tree_files, iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
 from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.index import read_index_entries
+from gitworktree.history._worktree.index_entries import read_index_entries
 from gitworktree.history._worktree.status import worktree_entry
 
 __all__ = ["FileEntry", "check_unmodified", "restore_edits"]

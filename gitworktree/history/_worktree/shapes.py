@@ -99,7 +99,7 @@ def tracked_below(work_tree: Path, directory: Path) -> str | None:
     repository counts as tracking nothing: this only decides whether to warn.
     """
     prefix = Path(os.path.abspath(directory)).relative_to(work_tree).as_posix() + "/"
-    from gitworktree.history._worktree.index import read_index_entries
+    from gitworktree.history._worktree.index_entries import read_index_entries
 
     try:
         with Repo(str(work_tree)) as parent:
@@ -182,7 +182,7 @@ def check_sparse(repo: Repo) -> None:
         UnsupportedRepositoryError: ``reason`` ``"sparse-checkout"`` when
             ``core.sparseCheckout`` is on or an index entry has its skip-worktree bit.
     """
-    from gitworktree.history._worktree.index import read_index_entries
+    from gitworktree.history._worktree.index_entries import read_index_entries
     from gitworktree.history._worktree.index_file import (
         UnsupportedIndexError,
         read_index_file,
@@ -276,7 +276,7 @@ def _read_branch(repo: Repo, ref: bytes) -> bytes | None:
 
 
 def _check_fresh(repo: Repo, target: bytes) -> None:
-    from gitworktree.history._worktree.index import read_index_entries
+    from gitworktree.history._worktree.index_entries import read_index_entries
 
     index_entries = len(read_index_entries(repo)[0])
     branches = sorted(

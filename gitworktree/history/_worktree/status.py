@@ -12,8 +12,8 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dulwich.ignore import IgnoreFilterManager
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -21,11 +21,14 @@ from gitworktree.atomic import is_temporary
 from gitworktree.history._core.paths import under_prefix
 from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
-from gitworktree.history._worktree.attributes import WorktreeFilters
-from gitworktree.history._worktree.ignores import ignore_rules
-from gitworktree.history._worktree.index import entry_matches_stat, read_index_entries
+from gitworktree.history._worktree.index_entries import entry_matches_stat, read_index_entries
 from gitworktree.history._worktree.index_file import IndexEntry, cleanup_mode
 from gitworktree.history._worktree.inprogress import unmerged_paths
+
+if TYPE_CHECKING:
+    from dulwich.ignore import IgnoreFilterManager
+
+    from gitworktree.history._worktree.attributes import WorktreeFilters
 
 __all__ = ["FileStatus", "read_worktree_file", "scan_worktree", "worktree_entry"]
 
@@ -65,7 +68,7 @@ def scan_worktree(
     unmerged = {path for path in unmerged_paths(repo) if under_prefix(path, prefixes)}
     tracked = set(base) | unmerged | {path for path in index if under_prefix(path, prefixes)}
     root = Path(repo.path)
-    filters = WorktreeFilters.for_repo(repo)
+    filters = _LineEndings(repo)
     found: dict[str, tuple[int, ObjectID] | None] = {
         path: worktree_entry(root, path, index.get(path), index_mtime, filters) for path in tracked
     }
@@ -96,7 +99,7 @@ def worktree_entry(
     path: str,
     entry: IndexEntry | None,
     index_mtime: int,
-    filters: WorktreeFilters | None = None,
+    filters: WorktreeFilters | _LineEndings | None = None,
 ) -> tuple[int, ObjectID] | None:
     """The ``(mode, blob id)`` of the file at ``path`` on disk; ``None`` if not a file.
 
@@ -156,7 +159,7 @@ def _untracked(
     repo: Repo, root: Path, known: set[str], prefixes: Sequence[str] | None
 ) -> Iterator[str]:
     """Files on disk (under ``prefixes``) neither known to git nor ignored."""
-    ignore = ignore_rules(repo)
+    ignore = _IgnoreRules(repo)
     for prefix in [""] if prefixes is None else prefixes:
         start = root / prefix
         if not prefix or (start.is_dir() and not start.is_symlink()):
@@ -165,8 +168,52 @@ def _untracked(
             yield prefix
 
 
+class _LineEndings:
+    """The work tree's line-ending conversion, set up when a file is first hashed.
+
+    A scan whose files all match their index entries (a clean work tree) hashes none, so
+    it does not import the attributes machinery.
+    """
+
+    __slots__ = ("_filters", "_repo")
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._filters: WorktreeFilters | None = None
+
+    def clean(self, path: str, data: bytes) -> bytes:
+        """What git stores for ``path`` holding ``data`` on disk (`WorktreeFilters.clean`)."""
+        if self._filters is None:
+            from gitworktree.history._worktree.attributes import WorktreeFilters
+
+            self._filters = WorktreeFilters.for_repo(self._repo)
+        return self._filters.clean(path, data)
+
+
+class _IgnoreRules:
+    """The repository's ignore rules, read when first asked about a path.
+
+    A scan that meets no untracked file or directory (a clean work tree) asks nothing,
+    so it neither reads the ignore files nor imports dulwich's ignore module.
+    """
+
+    __slots__ = ("_repo", "_rules")
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._rules: IgnoreFilterManager | None = None
+
+    def is_ignored(self, path: str) -> bool:
+        """Whether ``path`` (a directory ends in ``/``) is ignored."""
+        if self._rules is None:
+            from gitworktree.history._worktree.ignores import ignore_rules
+
+            self._rules = ignore_rules(self._repo)
+        return bool(self._rules.is_ignored(path))
+
+
 def _walk_untracked(
-    root: Path, start: Path, known: set[str], ignore: IgnoreFilterManager
+    root: Path, start: Path, known: set[str], ignore: _IgnoreRules
 ) -> Iterator[str]:
     """Walk ``start``: ignored directories are entered only if they hold tracked files, and
     nested repositories are skipped, as git does."""
