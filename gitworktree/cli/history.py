@@ -433,10 +433,8 @@ def _file_changes(repository: Repository, info: CommitInfo) -> list[dict[str, st
     """The files a commit changed against its first parent, with their status."""
     if not info.parents:
         return [{"path": path, "status": "added"} for path in info.paths]
-    return [
-        {"path": change.path, "status": change.status}
-        for change in repository.diff(info.parents[0], info.sha)
-    ]
+    changed = repository.name_status(info.parents[0], info.sha)
+    return [{"path": path, "status": status} for path, status in changed.items()]
 
 
 def _show_file(repository: Repository, rev: str, path: str, as_json: bool) -> None:

@@ -49,7 +49,12 @@ from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
 from gitworktree.history._core.looseobjects import guard_object_store
 from gitworktree.history._core.opening import GitRepo
-from gitworktree.history._core.paths import check_repo_path, check_repo_prefixes, decode_path
+from gitworktree.history._core.paths import (
+    check_repo_path,
+    check_repo_prefixes,
+    decode_path,
+    under_prefix,
+)
 from gitworktree.history._core.refnames import check_ref_name
 from gitworktree.history._core.trailers import check_caller_text, compose_message
 from gitworktree.history._core.untrusted import naming_commit
@@ -609,6 +614,35 @@ class Repository:
             self._require_work_tree()
             return diff_worktree(self._repo, old_tree, prefixes)
         return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)
+
+    @translates_damage
+    def name_status(
+        self, a: str | None, b: str, paths: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """The files that changed from revision ``a`` to revision ``b``, without reading
+        them: path -> ``"added"``, ``"modified"`` or ``"deleted"``, sorted by path.
+
+        What `git diff --name-status` lists, and `diff` without the patches: its cost
+        follows the number of changed tree entries, not the size of the files (a commit
+        that rewrote 1,000 JSON documents is listed without parsing one). As in `diff`, a
+        file whose type changed is ``"modified"``, a file that became a directory is a
+        deletion and additions, and submodules are left out.
+
+        Args:
+            a: the old side; ``None`` for the empty tree.
+            b: the new side.
+            paths: only these files or directory prefixes.
+        """
+        prefixes = check_repo_prefixes(paths)
+        old_tree = None if a is None else self._tree_or_empty(a)
+        changes = diff_tree_files(self._repo.object_store, old_tree, self._tree_or_empty(b))
+        listed: dict[str, str] = {}
+        for path, (old, new) in sorted(changes.items()):
+            entry = new if new is not None else old
+            if entry is None or S_ISGITLINK(entry[0]) or not under_prefix(path, prefixes):
+                continue
+            listed[path] = "added" if old is None else "deleted" if new is None else "modified"
+        return listed
 
     @translates_damage
     def status(self, paths: Iterable[str] | None = None) -> list[FileStatus]:
