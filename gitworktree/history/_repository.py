@@ -1468,7 +1468,7 @@ class Repository:
                 f"one of them has (`git ls-tree -r --name-only {target.decode('ascii')[:12]}` "
                 f"lists the files of {label!r})",
             ) from err
-        on_disk = check_unmodified(self._repo, edits, head_tree)
+        on_disk = check_unmodified(self._repo, edits, head_tree, self.worktree_filters())
         files = {
             path: None if edit is None else StagedFile(self._blob(edit[1]), edit[0])
             for path, edit in edits.items()

@@ -91,7 +91,10 @@ def _is_gitlink(edit: FileEntry | None) -> bool:
 
 
 def check_unmodified(
-    repo: Repo, edits: Mapping[str, FileEntry | None], head_tree: ObjectID | None
+    repo: Repo,
+    edits: Mapping[str, FileEntry | None],
+    head_tree: ObjectID | None,
+    filters: WorktreeFilters | None = None,
 ) -> dict[str, str | None]:
     """Refuse to overwrite files whose content on disk is neither HEAD's nor the new one.
 
@@ -99,6 +102,8 @@ def check_unmodified(
         repo: the repository whose work tree is about to be written.
         edits: path -> the ``(mode, blob id)`` about to be written, or ``None`` to delete.
         head_tree: the tree of HEAD (what an unmodified file holds); ``None``: no commit.
+        filters: the work tree's line-ending conversion (read from ``repo``'s config if
+            not given).
 
     Returns:
         path -> the blob id each file holds on disk (``None``: none), for the write to
@@ -111,7 +116,7 @@ def check_unmodified(
     store, root = repo.object_store, Path(repo.path)
     dirty = []
     seen: dict[str, str | None] = {}
-    filters = WorktreeFilters.for_repo(repo)
+    filters = filters or WorktreeFilters.for_repo(repo)
     for path, wanted in sorted(edits.items()):
         on_disk = worktree_entry(root, path, index.get(path), index_mtime, filters)
         committed = None if head_tree is None else lookup_entry(store, head_tree, path)
