@@ -55,6 +55,21 @@ def test_a_commit_moves_a_branch_whose_file_git_reads(root: Path, tail: bytes) -
     git(root, "fsck", "--strict", "--no-dangling")
 
 
+def test_a_commit_moves_a_branch_whose_id_is_in_upper_case(root: Path) -> None:
+    ref = root / ".git/refs/heads/main"
+    parent = ref.read_bytes().strip()
+    ref.write_bytes(parent.upper() + b"\n")  # git reads hex digits in either case
+    assert git(root, "rev-parse", "main").strip().encode() == parent
+
+    with Repository.open(root) as repository:
+        assert repository.head == parent.decode()
+        landed = repository.commit_changes({"a.txt": b"ours\n"}, message="ours")
+
+    assert ref.read_bytes() == landed.sha.encode() + b"\n"
+    assert git(root, "rev-parse", "HEAD^").strip().encode() == parent
+    git(root, "fsck", "--strict", "--no-dangling")
+
+
 BROKEN = {
     "letters_right_after_the_id": b"garbage\n",
     "a_41st_hex_digit": b"0\n",
