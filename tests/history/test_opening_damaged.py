@@ -9,6 +9,7 @@ reached the caller raw.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,11 @@ def _git_file_names_a_file(repo: Path) -> None:
     (repo / ".git").write_text("gitdir: ../a-file\n")
 
 
+def _config_fifo(repo: Path) -> None:
+    (repo / ".git" / "config").unlink()
+    os.mkfifo(repo / ".git" / "config")  # dulwich's plain open would wait forever
+
+
 def _commondir_folder(repo: Path) -> None:
     (repo / ".git" / "commondir").mkdir()
 
@@ -65,6 +71,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     ".git file without gitdir": _git_file_garbage,
     ".git file naming a file": _git_file_names_a_file,
     "commondir is a folder": _commondir_folder,
+    "config is a FIFO": _config_fifo,
 }
 
 OPENERS: dict[str, Callable[[Path], object]] = {
