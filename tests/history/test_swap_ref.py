@@ -195,3 +195,17 @@ def test_every_swap_lands_while_git_packs_refs(repo: Path) -> None:
         packer.wait()
     assert _git(repo, "rev-parse", REF.decode()) == ids[swaps % 2].decode()
     _git(repo, "fsck", "--strict")
+
+
+def test_a_packed_ref_with_an_upper_case_id_moves_as_git_moves_it(repo: Path) -> None:
+    first, second = _ids(repo)
+    _git(repo, "pack-refs", "--all")
+    packed = repo / ".git" / "packed-refs"
+    text = packed.read_text().replace(first.decode(), first.decode().upper())
+    packed.write_text(text)
+    assert _git_moves(repo, first, second)  # git reads it in either case
+    _git(repo, "update-ref", "-d", REF.decode())
+    packed.write_text(text)
+
+    assert swap_ref(GitRepo(repo), REF, first, second)
+    assert _git(repo, "rev-parse", REF.decode()) == second.decode()

@@ -446,7 +446,8 @@ def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
     """What ``ref`` holds: its loose file's first line, else its ``packed-refs`` line."""
     content = _read_small(path)
     if content is None:
-        return repo.refs.get_packed_refs().get(ref)
+        packed = repo.refs.get_packed_refs().get(ref)
+        return None if packed is None else _as_git_reads(packed)
     return _as_git_reads(content.rstrip(b"\r\n"))
 
 
