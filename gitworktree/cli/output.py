@@ -444,14 +444,31 @@ def ref_label(ref: str) -> str:
 
 
 def shell_word(text: str) -> str:
-    """``text`` quoted as one word for a POSIX shell (`shlex.quote`).
+    """``text`` quoted as one word for a POSIX shell (`shlex.quote`); with a control or
+    other non-printable character, as ``$'...'`` with it escaped (bash, zsh, POSIX 2024
+    sh), so that printing the command neither rings, moves the cursor nor recolours
+    the terminal, and pasting it still names the file.
 
     ``shlex`` is imported here, on the paths that print a command to run, so that a
     history command that prints none starts without it (issue 17).
     """
+    if not text.isprintable():
+        return "$'" + "".join(_ansi_c(char) for char in text) + "'"
     import shlex
 
     return shlex.quote(text)
+
+
+def _ansi_c(char: str) -> str:
+    """One character inside ``$'...'``."""
+    if char in "\\'":
+        return "\\" + char
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def terminal_width() -> int:

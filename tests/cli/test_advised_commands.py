@@ -1,6 +1,7 @@
-"""A file named where a revision goes is refused with the commands meant instead, and each
-advised command, pasted into a POSIX shell as printed, runs: the name is quoted for the
-shell however it is spelled (the advice is built only when the refusal is made)."""
+"""A file named where a revision goes is refused with the commands meant instead, on one
+printable line, and each advised command, pasted into a shell as printed, names the file
+whole and runs: the name is quoted for the shell however it is spelled (the advice is
+built only when the refusal is made)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from tests.cli.conftest import SCRIPT, invoke
 from tests.oracle import git
 
 #: A quote, a space, a dollar and a semicolon: each means something else to a shell.
-NAMES = {"shell characters": "it's $HOME; two.txt"}
+NAMES = {
+    "shell characters": "it's $HOME; two.txt",
+    # printed raw, these would ring, move the cursor or recolour the person's terminal
+    "control characters": "bell\a, return\r and escape\x1b[7m.txt",
+}
 COMMANDS = ["show", "restore", "diff"]
 #: Given after ``--`` (else it is an option); the advice must keep it from being one too.
 DASHED = "-dash.txt"
@@ -48,13 +53,20 @@ def test_every_advised_command_runs_in_a_shell_as_printed(
 ) -> None:
     result = invoke("-C", root, command, *(["--"] if name.startswith("-") else []), name)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: unknown revision {name!r}, but {name} is a file")
+    assert result.stderr.startswith(f"Error: unknown revision {name!r}, but ")
+    assert result.stderr[:-1].isprintable()  # one line, no control character in it
     advised = re.findall(r"`gitworktree ([^`]*)`", result.stderr)
     assert advised
     env = {**os.environ, "PATH": f"{SCRIPT.parent}{os.pathsep}{os.environ['PATH']}"}
     for words in advised:
-        if "REV" in words:
-            continue  # a placeholder for the person to fill in
+        # bash reads the words back as printed ($'...' for control characters: bash, zsh,
+        # POSIX 2024 sh): the name among them, whole
+        split = subprocess.run(  # bytes: text mode would read a carriage return as a newline
+            ["bash", "-c", f"printf '%s\\0' {words}"], capture_output=True, check=True
+        )
+        assert name in split.stdout.decode().split("\0"), words
+        if "REV" in words or not name.isprintable():
+            continue  # a placeholder to fill in; a path gitworktree refuses (unsafe)
         ran = subprocess.run(
             f"gitworktree {words}", shell=True, cwd=root, env=env, capture_output=True, text=True
         )
