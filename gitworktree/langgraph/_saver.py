@@ -45,7 +45,7 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import ConflictError, RepositoryError
-from gitworktree.history._core.damage import config_error, damaged
+from gitworktree.history._core.damage import check_alternates, config_error, damaged
 from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.identity import check_identity, repository_identity
 from gitworktree.history._core.opening import GitRepo
@@ -457,5 +457,17 @@ def _open_or_init(path: Path) -> Repo:
             repo = Repo.init(os.fspath(path), mkdir=not path.exists())
         except OSError as err:
             raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
-    check_format(repo)
+    try:
+        if not os.path.isdir(repo.controldir()):  # a `.git` file naming a lost directory
+            raise damaged(
+                path,
+                f"its .git file points at {repo.controldir()}, which does not exist; fix the "
+                "`gitdir:` line, or run `git worktree prune` if that linked worktree was "
+                "removed",
+            )
+        check_format(repo)
+        check_alternates(path, Path(repo.object_store.path))  # a loop: dulwich would recurse
+    except BaseException:
+        repo.close()
+        raise
     return repo

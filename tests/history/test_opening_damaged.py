@@ -59,6 +59,16 @@ def _config_fifo(repo: Path) -> None:
     os.mkfifo(repo / ".git" / "config")  # dulwich's plain open would wait forever
 
 
+def _git_file_names_nothing(repo: Path) -> None:
+    (repo / ".git").rename(repo.parent / "moved.git")
+    (repo / ".git").write_text("gitdir: ../gone\n")  # a linked worktree's folder removed
+
+
+def _alternates_loop(repo: Path) -> None:
+    objects = repo / ".git" / "objects"
+    (objects / "info" / "alternates").write_text(f"{objects}\n")  # dulwich would recurse
+
+
 def _commondir_folder(repo: Path) -> None:
     (repo / ".git" / "commondir").mkdir()
 
@@ -72,6 +82,8 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     ".git file naming a file": _git_file_names_a_file,
     "commondir is a folder": _commondir_folder,
     "config is a FIFO": _config_fifo,
+    ".git file naming no folder": _git_file_names_nothing,
+    "alternates naming themselves": _alternates_loop,
 }
 
 OPENERS: dict[str, Callable[[Path], object]] = {
