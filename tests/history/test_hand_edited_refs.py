@@ -1,6 +1,6 @@
 """A branch file edited by hand still names its commit wherever git reads it so.
 
-git reads a loose ref as 40 hex digits followed by the end of the file or any
+git reads a loose ref as 40 hex digits (in either case) followed by the end of the file or any
 whitespace (what comes after is ignored: refs/files-backend.c
 ``parse_loose_ref_contents``). A file saved by an editor with CRLF, a trailing blank
 or a comment after a space is a sound ref to git; a commit moves the branch from it
