@@ -318,6 +318,8 @@ HISTORY_COMMANDS = {
     "status": ["status"],
     "checkpoint list": ["checkpoint", "list"],
     "restore": ["restore", "HEAD~1"],
+    # --stat reads the terminal's width (without shutil: it would bring bz2 and lzma)
+    "show --stat": ["show", "HEAD", "--stat"],
 }
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from gitworktree.cli.errors import RefusedError
-from gitworktree.cli.output import shell_word
+from gitworktree.cli.output import quote_name, shell_word
 
 if TYPE_CHECKING:
     from gitworktree import Repository
@@ -196,7 +196,9 @@ def refuse_path_as_revision(
     kind = path_not_revision(ctx, repository, name)
     if kind is not None:
         advice = instead(shell_word(name))
-        raise RefusedError(f"unknown revision {name!r}, but {name} is a {kind} here; {advice}")
+        raise RefusedError(
+            f"unknown revision {name!r}, but {quote_name(name)} is a {kind} here; {advice}"
+        )
 
 
 def repo_paths(ctx: click.Context, root: Path, paths: Iterable[str]) -> list[str] | None:

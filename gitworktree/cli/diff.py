@@ -77,7 +77,8 @@ def _refuse_paths_as_revisions(
     kept = [revision for revision in revisions if revision not in files]
     words = [*kept, "--", *files, *ctx.meta.get(_PATHS, ())]
     raise RefusedError(
-        f"unknown revision {files[0]!r}, but {files[0]} is a {kinds[files[0]]} here; put "
+        f"unknown revision {files[0]!r}, but {quote_name(files[0])} is a {kinds[files[0]]} "
+        "here; put "
         f"paths after --, as in `gitworktree diff {' '.join(shell_word(w) for w in words)}`"
     )
 

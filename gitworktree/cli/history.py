@@ -513,6 +513,8 @@ def show(
     if path is None:
 
         def instead(quoted: str) -> str:
+            if rev.startswith("-"):  # given after --: as printed it would be an option
+                quoted = f"-- {quoted}"
             log = f"the commits that changed it: `gitworktree log {quoted}`"
             if (working_directory(ctx) / rev).is_dir():
                 return log

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
-from dulwich.errors import NotGitRepository
+from dulwich.errors import NotGitRepository, ObjectFormatException
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 from langchain_core.runnables import RunnableConfig
@@ -45,6 +45,8 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import ConflictError, RepositoryError
+from gitworktree.history._core.damage import check_alternates, config_error, damaged
+from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.identity import check_identity, repository_identity
 from gitworktree.history._core.opening import GitRepo
 from gitworktree.history._worktree.shapes import check_format, format_errors
@@ -86,7 +88,8 @@ class GitSaver(BaseCheckpointSaver[int]):
             ``user.name``/``user.email``, else ``gitworktree <gitworktree@localhost>``.
 
     Raises:
-        RepositoryError: if ``path`` is a file, or cannot be created.
+        RepositoryError: if ``path`` is a file, cannot be created, or holds a damaged
+            repository (``reason="damaged"``: its config, shallow or .git file).
         UnsupportedRepositoryError: for a SHA-256 repository or an unknown extension.
         InvalidNameError: if ``author`` is not ``"Name <email>"``.
     """
@@ -430,11 +433,23 @@ def _open_or_init(path: Path) -> Repo:
 
     Raises:
         UnsupportedRepositoryError: for a SHA-256 repository or an unknown extension.
-        RepositoryError: if ``path`` is a file or cannot be created.
+        RepositoryError: if ``path`` is a file or cannot be created, or the repository
+            there is damaged (``reason="damaged"``).
     """
+    # As Repository.open: git's own files checked before dulwich reads them (a FIFO would
+    # block it, a .git file may name no repository), and what dulwich raises on a
+    # damaged one turned into a RepositoryError naming the repository.
+    check_git_dir(path)
     try:
         with format_errors(path):
             repo: Repo = GitRepo(os.fspath(path))
+    except ObjectFormatException as err:  # dulwich parses both as graft points
+        raise damaged(
+            path,
+            f".git/shallow or .git/info/grafts holds a line that is not object ids ({err})",
+        ) from err
+    except ValueError as err:
+        raise config_error(path, err) from err
     except NotGitRepository:
         if path.exists() and not path.is_dir():
             raise RepositoryError(str(path), "is a file, not a directory") from None
@@ -442,5 +457,17 @@ def _open_or_init(path: Path) -> Repo:
             repo = Repo.init(os.fspath(path), mkdir=not path.exists())
         except OSError as err:
             raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
-    check_format(repo)
+    try:
+        if not os.path.isdir(repo.controldir()):  # a `.git` file naming a lost directory
+            raise damaged(
+                path,
+                f"its .git file points at {repo.controldir()}, which does not exist; fix the "
+                "`gitdir:` line, or run `git worktree prune` if that linked worktree was "
+                "removed",
+            )
+        check_format(repo)
+        check_alternates(path, Path(repo.object_store.path))  # a loop: dulwich would recurse
+    except BaseException:
+        repo.close()
+        raise
     return repo

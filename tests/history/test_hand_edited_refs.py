@@ -1,6 +1,6 @@
 """A branch file edited by hand still names its commit wherever git reads it so.
 
-git reads a loose ref as 40 hex digits followed by the end of the file or any
+git reads a loose ref as 40 hex digits (in either case) followed by the end of the file or any
 whitespace (what comes after is ignored: refs/files-backend.c
 ``parse_loose_ref_contents``). A file saved by an editor with CRLF, a trailing blank
 or a comment after a space is a sound ref to git; a commit moves the branch from it
@@ -52,6 +52,21 @@ def test_a_commit_moves_a_branch_whose_file_git_reads(root: Path, tail: bytes) -
     assert ref.read_bytes() == landed.sha.encode() + b"\n"
     assert git(root, "rev-parse", "HEAD^").strip().encode() == parent
     assert git(root, "status", "--porcelain") == ""
+    git(root, "fsck", "--strict", "--no-dangling")
+
+
+def test_a_commit_moves_a_branch_whose_id_is_in_upper_case(root: Path) -> None:
+    ref = root / ".git/refs/heads/main"
+    parent = ref.read_bytes().strip()
+    ref.write_bytes(parent.upper() + b"\n")  # git reads hex digits in either case
+    assert git(root, "rev-parse", "main").strip().encode() == parent
+
+    with Repository.open(root) as repository:
+        assert repository.head == parent.decode()
+        landed = repository.commit_changes({"a.txt": b"ours\n"}, message="ours")
+
+    assert ref.read_bytes() == landed.sha.encode() + b"\n"
+    assert git(root, "rev-parse", "HEAD^").strip().encode() == parent
     git(root, "fsck", "--strict", "--no-dangling")
 
 

@@ -186,3 +186,129 @@ def test_worktree_container_is_made_only_when_asked_for(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["False False", str(listed)]
+
+
+# -- odd but readable shapes, and damaged ones: opened, or refused, exactly as dulwich does --
+
+
+def _append(repo: Path, relative: str, text: str) -> None:
+    with (repo / relative).open("a") as file:
+        file.write(text)
+
+
+def _git_file(tmp_path: Path, content: Callable[[Path], str]) -> Path:
+    """A work tree whose ``.git`` is a file written as ``content(tmp_path)``."""
+    repo = _plain(tmp_path)
+    (repo / ".git").rename(tmp_path / "moved.git")
+    (repo / ".git").write_bytes(content(tmp_path).encode())
+    return repo
+
+
+def _commondir(tmp_path: Path, content: Callable[[Path], str]) -> Path:
+    """A linked worktree whose ``commondir`` is rewritten as ``content(tmp_path)``."""
+    linked = _linked_worktree(tmp_path)
+    (tmp_path / "repo" / ".git" / "worktrees" / "linked" / "commondir").write_bytes(
+        content(tmp_path).encode()
+    )
+    return linked
+
+
+def _included(tmp_path: Path, section: str, text: str) -> Path:
+    repo = _plain(tmp_path)
+    (tmp_path / "included").write_text(text)
+    _append(repo, ".git/config", f"[{section}]\n\tpath = {tmp_path / 'included'}\n")
+    return repo
+
+
+def _symlinked_dot_git(tmp_path: Path) -> Path:
+    repo = _plain(tmp_path)
+    (repo / ".git").rename(tmp_path / "real.git")
+    (repo / ".git").symlink_to(tmp_path / "real.git")
+    return repo
+
+
+def _sha256(tmp_path: Path) -> Path:
+    _git("init", "-q", "--object-format=sha256", tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def _with(repo: Path, text: str, relative: str = "config") -> Path:
+    _append(repo, f".git/{relative}", text)
+    return repo
+
+
+ODD_SHAPES: dict[str, Callable[[Path], Path]] = {
+    ".git file, relative": lambda t: _git_file(t, lambda t: "gitdir: ../moved.git\n"),
+    ".git file, absolute": lambda t: _git_file(t, lambda t: f"gitdir: {t / 'moved.git'}\n"),
+    ".git file, CRLF": lambda t: _git_file(t, lambda t: "gitdir: ../moved.git\r\n"),
+    ".git file naming no folder": lambda t: _git_file(t, lambda t: "gitdir: ../gone\n"),
+    "commondir, CRLF": lambda t: _commondir(t, lambda t: "../..\r\n"),
+    "commondir, absolute": lambda t: _commondir(t, lambda t: f"{t / 'repo' / '.git'}\n"),
+    "commondir, empty": lambda t: _commondir(t, lambda t: ""),
+    "commondir naming no folder": lambda t: _commondir(t, lambda t: "../../gone\n"),
+    "symlinked .git": _symlinked_dot_git,
+    "include.path": lambda t: _included(t, "include", "[core]\n\tcompression = 1\n"),
+    "includeIf gitdir": lambda t: _included(t, f'includeIf "gitdir:{t}/"', "[core]\n\tx = 1\n"),
+    "includeIf onbranch": lambda t: _included(t, 'includeIf "onbranch:ma*"', "[a]\n\tb = 1\n"),
+    "core.bare in a work tree": lambda t: _with(_plain(t), "[core]\n\tbare = true\n"),
+    "extension in version 0": lambda t: _with(_plain(t), "[extensions]\n\tobjectFormat = sha1\n"),
+    "sha256, version 1": _sha256,
+    "alternates naming no folder": lambda t: _with(_plain(t), "/gone\n", "objects/info/alternates"),
+    "empty shallow": lambda t: _with(_plain(t), "", "shallow"),
+}
+
+
+@pytest.mark.parametrize("make", ODD_SHAPES.values(), ids=ODD_SHAPES.keys())
+def test_opens_odd_shapes_as_dulwich_does(tmp_path: Path, make: Callable[[Path], Path]) -> None:
+    path = make(tmp_path)
+    with Repo(str(path)) as theirs, GitRepo(str(path)) as ours:
+        assert _repo_state(ours) == _repo_state(theirs)
+        assert ours.object_format.name == theirs.object_format.name
+
+
+DAMAGED: dict[str, Callable[[Path], Path]] = {
+    ".git file without gitdir": lambda t: _git_file(t, lambda t: "not a gitdir line\n"),
+    ".git file, empty": lambda t: _git_file(t, lambda t: ""),
+    ".git file naming a file": lambda t: _git_file(t, lambda t: "gitdir: ../repo/.git\n"),
+    "dangling .git symlink": lambda t: (t / "repo").mkdir() or _dangling(t / "repo"),
+    "commondir is a folder": lambda t: _make_folder(_plain(t), ".git/commondir"),
+    "included config does not parse": lambda t: _included(t, "include", "[core\n"),
+    "included config sets version 2": lambda t: _included(
+        t, "include", "[core]\n\trepositoryformatversion = 2\n"
+    ),
+    "format version not a number": lambda t: _with(
+        _plain(t), "[core]\n\trepositoryformatversion = one\n"
+    ),
+    "refStorage other than reftable": lambda t: _with(
+        _plain(t), "[core]\n\trepositoryformatversion = 1\n[extensions]\n\trefStorage = x\n"
+    ),
+    "core.bare with core.worktree": lambda t: _with(
+        _plain(t), f"[core]\n\tbare = true\n\tworktree = {t}\n"
+    ),
+    "shallow line that is no object id": lambda t: _with(_plain(t), "nothex\n", "shallow"),
+    "info/grafts is a folder": lambda t: _make_folder(_plain(t), ".git/info/grafts"),
+}
+
+
+def _dangling(repo: Path) -> Path:
+    (repo / ".git").symlink_to(repo.parent / "gone")
+    return repo
+
+
+def _make_folder(repo: Path, relative: str) -> Path:
+    (repo / relative).mkdir(parents=True)
+    return repo
+
+
+def _raised(opener: Callable[[str], Repo], path: Path) -> tuple[str, str]:
+    with pytest.raises(Exception) as raised:  # compared below, by type and text
+        opener(str(path))
+    return type(raised.value).__name__, str(raised.value)
+
+
+@pytest.mark.parametrize("make", DAMAGED.values(), ids=DAMAGED.keys())
+def test_refuses_damaged_shapes_with_dulwichs_exception(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    path = make(tmp_path)
+    assert _raised(GitRepo, path) == _raised(Repo, path)

@@ -230,13 +230,18 @@ def read_ref(repo: Repo, ref: Ref) -> ObjectID | None:
 
 
 def _as_git_reads(value: bytes) -> bytes:
-    """A loose ref's id as git reads it: 40 hex digits, then the end or any whitespace
-    and whatever follows (refs/files-backend.c ``parse_loose_ref_contents``), so that a
-    file edited by hand (``<id> \\n``) is the ref git says it is; else ``value``.
+    """A loose ref's id as git reads it: 40 hex digits in either case, then the end or any
+    whitespace and whatever follows (refs/files-backend.c ``parse_loose_ref_contents``,
+    ``get_oid_hex``), so that a file edited by hand (``<id> \\n``, an upper-case id) is
+    the ref git says it is, in lower case; else ``value``.
     """
-    if len(value) > 40 and value[40:41].isspace() and is_object_id(value[:40]):
-        return value[:40]
-    return value
+    if len(value) < 40 or (len(value) > 40 and not value[40:41].isspace()):
+        return value
+    head = value[:40]
+    if is_object_id(head):
+        return head
+    lowered = head.lower()
+    return lowered if is_object_id(lowered) else value
 
 
 def advance_branch(
@@ -441,7 +446,8 @@ def _read_loose_or_packed(repo: Repo, ref: Ref, path: bytes) -> bytes | None:
     """What ``ref`` holds: its loose file's first line, else its ``packed-refs`` line."""
     content = _read_small(path)
     if content is None:
-        return repo.refs.get_packed_refs().get(ref)
+        packed = repo.refs.get_packed_refs().get(ref)
+        return None if packed is None else _as_git_reads(packed)
     return _as_git_reads(content.rstrip(b"\r\n"))
 
 

@@ -27,7 +27,12 @@ from pathlib import Path
 
 from dulwich.objects import ObjectID
 from dulwich.refs import Ref
-from dulwich.repo import Repo, UnsupportedExtension, UnsupportedVersion
+from dulwich.repo import (
+    InvalidWorktreeConfiguration,
+    Repo,
+    UnsupportedExtension,
+    UnsupportedVersion,
+)
 
 from gitworktree.errors import InvalidNameError, RepositoryError, UnsupportedRepositoryError
 from gitworktree.history._core.plainfiles import read_plain_file
@@ -120,7 +125,8 @@ def _is_git_directory(directory: Path) -> bool:
 
 @contextlib.contextmanager
 def format_errors(path: str | os.PathLike[str]) -> Iterator[None]:
-    """Turn dulwich's refusal of a repository format into `UnsupportedRepositoryError`."""
+    """Turn dulwich's refusal of a repository format into `UnsupportedRepositoryError`,
+    and of core.bare set with core.worktree into a `RepositoryError`."""
     try:
         yield
     except UnsupportedVersion as err:
@@ -132,6 +138,16 @@ def format_errors(path: str | os.PathLike[str]) -> Iterator[None]:
         ) from err
     except UnsupportedExtension as err:
         raise _extension_error(path, str(err.extension)) from err
+    except InvalidWorktreeConfiguration as err:
+        # git only warns ("core.bare and core.worktree do not make sense") and guesses;
+        # dulwich refuses to open it, so which one was meant is the person's to say.
+        raise RepositoryError(
+            path,
+            "its configuration sets both core.bare and core.worktree, which git warns make "
+            "no sense; unset the wrong one (`git config --unset core.bare`, or `git config "
+            "--unset core.worktree`). Nothing was changed",
+            reason="damaged",
+        ) from err
 
 
 def check_format(repo: Repo) -> None:
