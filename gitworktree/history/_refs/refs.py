@@ -338,16 +338,10 @@ def _swap_loose_ref(
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
 
-    def refuse(path: bytes) -> str | None:
-        current = _read_loose_or_packed(repo, ref, path)
-        if current is None or not is_object_id(current):
-            return "moved" if current is None else "symbolic"
-        return None if current == old else "moved"
-
     def log_it() -> None:
         append_reflog(repo, ref, old, new, signature=signature, message=message)
 
-    refused = _write_under_lock(repo, ref, new, refuse, before_rename=log_it)
+    refused = _write_under_lock(repo, ref, new, _expecting(repo, ref, old), before_rename=log_it)
     return True if refused is None else (None if refused == "symbolic" else False)
 
 
@@ -365,16 +359,24 @@ def swap_ref(repo: Repo, ref: Ref, old: ObjectID, new: ObjectID) -> bool:
         dulwich.file.FileLocked: if the ref's lock file exists.
     """
 
+    refused = _write_under_lock(repo, ref, new, _expecting(repo, ref, old))
+    if refused == "symbolic":
+        return bool(repo.refs.set_if_equals(ref, old, new))
+    return refused is None
+
+
+def _expecting(repo: Repo, ref: Ref, old: ObjectID) -> Callable[[bytes], str | None]:
+    """The check a compare-and-swap of ``ref`` makes under its lock: ``"moved"`` if the ref
+    is gone or points elsewhere than ``old``, ``"symbolic"`` if it is a symbolic ref (left
+    to dulwich), ``None`` to write."""
+
     def refuse(path: bytes) -> str | None:
         current = _read_loose_or_packed(repo, ref, path)
         if current is None or not is_object_id(current):
             return "moved" if current is None else "symbolic"
         return None if current == old else "moved"
 
-    refused = _write_under_lock(repo, ref, new, refuse)
-    if refused == "symbolic":
-        return bool(repo.refs.set_if_equals(ref, old, new))
-    return refused is None
+    return refuse
 
 
 R = TypeVar("R")
