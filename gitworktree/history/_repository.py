@@ -97,7 +97,7 @@ if TYPE_CHECKING:
     from gitworktree.history._worktree.checkout import ListedDirectory
     from gitworktree.history._worktree.commit import StagedFile
     from gitworktree.history._worktree.diff import FileChange
-    from gitworktree.history._worktree.status import FileStatus
+    from gitworktree.history._worktree.status import FileStatus, StaleStats
 
 log = logging.getLogger("gitworktree")
 
@@ -611,8 +611,13 @@ class Repository:
         prefixes = check_repo_prefixes(paths)
         old_tree = None if a is None else self._tree_or_empty(a)
         if b is None:
+            from gitworktree.history._worktree.status import StaleStats
+
             self._require_work_tree()
-            return diff_worktree(self._repo, old_tree, prefixes)
+            stale = StaleStats()
+            changes = diff_worktree(self._repo, old_tree, prefixes, stale)
+            self._refresh_stat_data(stale)
+            return changes
         return diff_trees(self._repo.object_store, old_tree, self._tree_or_empty(b), prefixes)
 
     @translates_damage
@@ -654,11 +659,22 @@ class Repository:
             paths: only these files or directory prefixes (only their part of the tree
                 and of the disk is read).
         """
-        from gitworktree.history._worktree.status import scan_worktree
+        from gitworktree.history._worktree.status import StaleStats, scan_worktree
 
         prefixes = check_repo_prefixes(paths)
         self._require_work_tree()
-        return scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes)
+        stale = StaleStats()
+        found = scan_worktree(self._repo, self._tree_or_empty("HEAD"), prefixes, stale)
+        self._refresh_stat_data(stale)
+        return found
+
+    def _refresh_stat_data(self, stale: StaleStats) -> None:
+        """Record in the index the stat data of files found unchanged by their content,
+        as ``git status`` does (a copied work tree is then read once, not at every look)."""
+        if stale.found:
+            from gitworktree.history._worktree.index import refresh_stat_data
+
+            refresh_stat_data(self._repo, stale.found)
 
     def operation_in_progress(self) -> str | None:
         """The git operation left unfinished in this work tree, if any.

@@ -37,6 +37,7 @@ from gitworktree.history._objects.trees import lookup_entry
 
 if TYPE_CHECKING:
     from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.status import StaleStats
 
 __all__ = ["PATCH_LIMIT", "FileChange", "diff_trees", "diff_worktree", "file_change"]
 
@@ -118,16 +119,20 @@ def diff_trees(
 
 
 def diff_worktree(
-    repo: Repo, old_tree: ObjectID | None, prefixes: Sequence[str] | None = None
+    repo: Repo,
+    old_tree: ObjectID | None,
+    prefixes: Sequence[str] | None = None,
+    stale: StaleStats | None = None,
 ) -> list[FileChange]:
-    """Changes from ``old_tree`` to the files in the work tree, sorted by path."""
+    """Changes from ``old_tree`` to the files in the work tree, sorted by path (``stale``:
+    where to note files found unchanged though their stat data changed)."""
     from gitworktree.history._worktree.attributes import WorktreeFilters
     from gitworktree.history._worktree.status import scan_worktree
 
     root = Path(repo.path)
     filters = WorktreeFilters.for_repo(repo)
     changes = []
-    for status in scan_worktree(repo, old_tree, prefixes):
+    for status in scan_worktree(repo, old_tree, prefixes, stale):
         old_side: _Side | None = None
         new_side: _Side | None = None
         if status.old_sha is not None:

@@ -71,6 +71,7 @@ __all__ = [
     "lock_markers_of",
     "locked_index",
     "marker_name",
+    "refresh_stat_data",
     "remove_lock_marker",
     "update_index_entries",
 ]
@@ -156,7 +157,9 @@ class IndexLock:
         """Keep the new index even if the block ends with an exception (the branch moved)."""
         self.kept = True
 
-    def apply(self, updates: IndexUpdate, *, trees: TreeChange | None = None) -> None:
+    def apply(
+        self, updates: IndexUpdate, *, trees: TreeChange | None = None, same_ids: bool = False
+    ) -> None:
         """Set or drop the entries of ``updates``, keeping every other entry as it was.
 
         The cached trees along the updated paths follow ``trees`` when given, and are
@@ -166,6 +169,8 @@ class IndexLock:
         Args:
             updates: path -> (blob id, stat result of the written file) or ``None``.
             trees: the tree change the update completes, if it is a whole checkout.
+            same_ids: every update gives an entry its own blob id again (new stat data
+                only): the cached trees stay as they are.
         """
         if self.applied:
             raise RuntimeError("the index was already written under this lock")
@@ -206,7 +211,9 @@ class IndexLock:
                 tree_moves,
             )
 
-            if trees is not None:
+            if same_ids:
+                pass  # no id changed: every cached tree still holds
+            elif trees is not None:
                 keys = [encode_path(path) for path in updates]
                 moves = tree_moves(trees.store, trees.old, trees.new, keys)
                 cached = follow_tree_moves(cached, moves, deltas)
@@ -615,6 +622,69 @@ def _replace_file(path: Path, raw: bytes, shared_perm: SharedPerm | None = None)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.stat_result]]) -> bool:
+    """Record the stat data of files found to hold their index entry's content, as
+    ``git status`` and ``git diff`` do (see `StaleStats`), so that the next look trusts
+    a ``stat`` instead of reading each of them again.
+
+    Best effort, never waiting and never failing: nothing is written when ``index.lock``
+    is held (a writer is at work), when an entry changed since it was looked at (another
+    id, a conflict, an extended or assume-valid flag), or when anything goes wrong (the
+    index is then left as it was). The cached trees stay: no blob id changes.
+
+    Args:
+        repo: a non-bare repository.
+        unchanged: path -> (the blob id the file holds, its ``lstat`` before it was read).
+
+    Returns:
+        Whether the index was written.
+    """
+    index_path = Path(repo.index_path())
+    lock_path = index_path.with_name(index_path.name + ".lock")
+    try:
+        _create_lock(index_path, lock_path)
+    except (FileLocked, OSError):
+        return False
+    try:
+        index = IndexLock(index_path, _read_or_none(index_path))
+        index.shared_perm = getattr(repo.object_store, "shared_perm", None)
+        current = index.read()
+        if current is None or current.link is not None:
+            return False  # dulwich's format, or a split index: left for git to refresh
+        entries = current.stage_zero()
+        updates: dict[str, tuple[str, os.stat_result] | None] = {}
+        for path, (sha, stat_result) in unchanged.items():
+            entry = entries.get(path)
+            if entry is None or entry.sha != sha or entry.flags & _KEEP_FLAGS:
+                continue
+            if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
+                continue  # already recorded (someone refreshed it meanwhile)
+            updates[path] = (sha.decode("ascii"), stat_result)
+        if not updates:
+            return False
+        try:
+            index.apply(updates, same_ids=True)
+        except BaseException:
+            _put_back(index)
+            raise
+        return True
+    except Exception as error:  # a refresh is an optimization: it never fails a status
+        log.debug("the index's stat data was not refreshed: %s", error)
+        return False
+    finally:
+        _release_lock(lock_path)
+
+
+#: Entry flags a refresh must not rewrite: assume-valid and extended (skip-worktree,
+#: intent-to-add). An entry that has them is left as it is.
+_KEEP_FLAGS = 0x8000 | 0x4000
+
+
+def _seconds(stat_result: os.stat_result) -> tuple[int, int]:
+    """The mtime as the index stores it: (seconds, nanoseconds)."""
+    return divmod(stat_result.st_mtime_ns, 1_000_000_000)
 
 
 def update_index_entries(repo: Repo, updates: IndexUpdate) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
 from gitworktree.atomic import is_temporary
+from gitworktree.history._core.configfiles import FileStamp, settled
 from gitworktree.history._core.paths import under_prefix
 from gitworktree.history._objects.rawtrees import iter_tree_files
 from gitworktree.history._objects.trees import lookup_entry
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
     from gitworktree.history._worktree.attributes import WorktreeFilters
 
-__all__ = ["FileStatus", "read_worktree_file", "scan_worktree", "worktree_entry"]
+__all__ = ["FileStatus", "StaleStats", "read_worktree_file", "scan_worktree", "worktree_entry"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,39 @@ class FileStatus:
     new_sha: str | None
 
 
+class StaleStats:
+    """Files whose content was hashed and found to be their index entry's, though their
+    stat data no longer vouched for it (a copied or restored work tree: every inode
+    changed), with the ``lstat`` taken before they were read.
+
+    Recording that stat data in the index (`refresh_stat_data`), as ``git status`` does,
+    lets the next look trust a ``stat`` instead of reading every file again. Only files
+    whose mtime had settled when they were looked at are kept: a file changed since can
+    then not keep the same mtime (git's "racily clean" case; see `settled`).
+    """
+
+    __slots__ = ("found", "now_ns")
+
+    def __init__(self) -> None:
+        self.now_ns = time.time_ns()
+        self.found: dict[str, tuple[ObjectID, os.stat_result]] = {}
+
+    def note(self, path: str, sha: ObjectID, stat_result: os.stat_result) -> None:
+        """Keep ``path``'s stat data, if its mtime had settled before it was looked at.
+
+        Its change time is left out, as `entry_matches_stat` leaves it out: a copy
+        (``cp -a``, a restored backup) sets it, without changing the content.
+        """
+        mtime = stat_result.st_mtime_ns
+        if settled(FileStamp(stat_result.st_ino, stat_result.st_size, mtime, mtime), self.now_ns):
+            self.found[path] = (sha, stat_result)
+
+
 def scan_worktree(
-    repo: Repo, base_tree: ObjectID | None, prefixes: Sequence[str] | None = None
+    repo: Repo,
+    base_tree: ObjectID | None,
+    prefixes: Sequence[str] | None = None,
+    stale: StaleStats | None = None,
 ) -> list[FileStatus]:
     """Compare the work tree with ``base_tree``, sorted by path.
 
@@ -62,6 +95,8 @@ def scan_worktree(
         base_tree: the tree to compare with; ``None`` for an empty tree.
         prefixes: only report these files or directories (checked paths); only their
             part of the tree and of the disk is read.
+        stale: where to note tracked files found unchanged by their content though their
+            stat data had changed (nothing is noted when not given).
     """
     base = _tree_files(repo, base_tree, prefixes)
     index, index_mtime = read_index_entries(repo)
@@ -70,7 +105,8 @@ def scan_worktree(
     root = Path(repo.path)
     filters = _LineEndings(repo)
     found: dict[str, tuple[int, ObjectID] | None] = {
-        path: worktree_entry(root, path, index.get(path), index_mtime, filters) for path in tracked
+        path: worktree_entry(root, path, index.get(path), index_mtime, filters, stale)
+        for path in tracked
     }
     known = tracked | set(index)
     for path in _untracked(repo, root, known, prefixes):
@@ -100,6 +136,7 @@ def worktree_entry(
     entry: IndexEntry | None,
     index_mtime: int,
     filters: WorktreeFilters | _LineEndings | None = None,
+    stale: StaleStats | None = None,
 ) -> tuple[int, ObjectID] | None:
     """The ``(mode, blob id)`` of the file at ``path`` on disk; ``None`` if not a file.
 
@@ -109,6 +146,7 @@ def worktree_entry(
         entry: the path's index entry, if any: its id is reused when the stat matches.
         index_mtime: the index file's mtime in nanoseconds.
         filters: the line-ending conversion to apply before hashing, as git does.
+        stale: where to note the file if it is hashed and holds ``entry``'s content.
     """
     try:
         stat_result = os.lstat(root / path)
@@ -122,7 +160,10 @@ def worktree_entry(
     data = read_worktree_file(root, path)
     if filters is not None and not stat.S_ISLNK(stat_result.st_mode):
         data = filters.clean(path, data)
-    return mode, Blob.from_string(data).id
+    sha = Blob.from_string(data).id
+    if stale is not None and entry is not None and (entry.mode, entry.sha) == (mode, sha):
+        stale.note(path, sha, stat_result)
+    return mode, sha
 
 
 def read_worktree_file(root: Path, path: str) -> bytes:
