@@ -44,6 +44,7 @@ from gitworktree.history._worktree.index_entries import parse_index_at
 from gitworktree.history._worktree.index_file import (
     EntrySplice,
     IndexFile,
+    cleanup_mode,
     encode_entry,
     note_written,
     remember,
@@ -648,7 +649,10 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
     except (FileLocked, OSError):
         return False
     try:
-        index = IndexLock(index_path, _read_or_none(index_path))
+        found = read_plain_file(index_path)
+        if found is None:
+            return False
+        index = IndexLock(index_path, found[0])
         index.shared_perm = getattr(repo.object_store, "shared_perm", None)
         current = index.read()
         if current is None or current.link is not None:
@@ -659,10 +663,12 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
             entry = entries.get(path)
             if entry is None or entry.sha != sha or entry.flags & _KEEP_FLAGS:
                 continue
+            if entry.mode != cleanup_mode(stat_result.st_mode):
+                continue  # a mode staged since (`git update-index --chmod`): it stays
             if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
                 continue  # already recorded (someone refreshed it meanwhile)
             updates[path] = (sha.decode("ascii"), stat_result)
-        if not updates:
+        if not updates or _holds_racily_clean(current, updates, found[1].st_mtime_ns):
             return False
         try:
             index.apply(updates, same_ids=True)
@@ -675,6 +681,24 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
         return False
     finally:
         _release_lock(lock_path)
+
+
+def _holds_racily_clean(index: IndexFile, refreshed: Mapping[str, object], written_ns: int) -> bool:
+    """Whether an entry the refresh leaves as it is was stamped in the second the index
+    was written (git's "racily clean" entry, compared in seconds as git built without
+    ``USE_NSEC`` compares it).
+
+    Such an entry's stat data vouches for nothing until the index is written again:
+    the file may have been edited in that same instant, keeping its size and mtime.
+    Writing the index later would make it look settled, to us and to git, and hide
+    the edit; git smudges it when it writes, a refresh just leaves the index alone.
+    """
+    second = written_ns // 1_000_000_000
+    keys = {encode_path(path) for path in refreshed}
+    return any(
+        int.from_bytes(entry[8:12], "big") >= second and path not in keys
+        for path, entry in zip(index.paths, index.entries, strict=True)
+    )
 
 
 #: Entry flags a refresh must not rewrite: assume-valid and extended (skip-worktree,

@@ -1,0 +1,102 @@
+"""The stat refresh of `status` and `diff` attacked from the outside: real git as the
+second actor and the oracle, raw index shapes, races at the worst moment. Whatever
+happens, the refresh never fails a status, never loses an entry or a flag, and never
+records stat data that would vouch for content the file does not hold.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitworktree import Repository
+from gitworktree.history._worktree import index as index_module
+
+FILES = ("a.txt", "b.txt")
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=A", "-c", "user.email=a@x", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def _age(path: Path, seconds: float = 3600) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("attack") / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for name in FILES:
+        (repo / name).write_text(f"{name}\n")
+        _age(repo / name)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "files")
+    return repo
+
+
+@pytest.fixture
+def copied(original: Path, tmp_path: Path) -> Path:
+    """A copy as `cp -a` makes it: every entry's stat data is stale."""
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy, symlinks=True)
+    return copy
+
+
+def _stale(repo: Path) -> list[str]:
+    return sorted(_git(repo, "diff-files", "--name-only").split())
+
+
+def test_a_racily_clean_neighbour_stays_suspect(copied: Path) -> None:
+    """A file edited in the same instant the index was written (same size, same mtime)
+    must still be hashed after a refresh rewrote the index later."""
+    index = copied / ".git" / "index"
+    a = copied / "a.txt"
+    _git(copied, "update-index", "--refresh")  # every stat recorded: nothing stale
+    stamp = time.time() - 5  # long settled, yet the index's own instant
+    os.utime(a, (stamp, stamp))
+    _git(copied, "update-index", "--really-refresh")  # records a.txt at `stamp`
+    a.write_text("A.txt\n")  # same size, in place: same inode
+    os.utime(a, (stamp, stamp))
+    os.utime(index, (stamp, stamp))  # written in that same instant: racily clean
+    b = copied / "b.txt"
+    b.unlink()
+    b.write_text("b.txt\n")  # a new inode: b's stat data is stale, to be refreshed
+    _age(b)
+    expected = [("a.txt", "modified")]
+    assert [(c.path, c.status) for c in Repository.open(copied).status()] == expected
+    assert [(c.path, c.status) for c in Repository.open(copied).status()] == expected
+    assert _git(copied, "-c", "core.trustctime=false", "status", "--porcelain") == " M a.txt\n"
+
+
+def _racing(git_args: tuple[str, ...]) -> Callable[..., bool]:
+    """`refresh_stat_data`, with a person's git command run just before it."""
+    real = index_module.refresh_stat_data
+
+    def racing(repo: object, unchanged: object) -> bool:
+        _git(Path(repo.path), *git_args)  # type: ignore[attr-defined]
+        return real(repo, unchanged)  # type: ignore[arg-type]
+
+    return racing
+
+
+def test_a_mode_staged_meanwhile_is_kept(copied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person stages an executable bit (same blob, no stat data) between our scan and
+    our lock: the refresh must not put the mode on disk back in its place."""
+    sha = _git(copied, "rev-parse", ":a.txt").strip()
+    chmod = ("update-index", "--cacheinfo", f"100755,{sha},a.txt")
+    monkeypatch.setattr(index_module, "refresh_stat_data", _racing(chmod))
+    Repository.open(copied).status()
+    assert _git(copied, "ls-files", "-s", "a.txt").startswith("100755 ")
