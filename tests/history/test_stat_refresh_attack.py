@@ -71,10 +71,7 @@ def test_a_racily_clean_neighbour_stays_suspect(copied: Path) -> None:
     a.write_text("A.txt\n")  # same size, in place: same inode
     os.utime(a, (stamp, stamp))
     os.utime(index, (stamp, stamp))  # written in that same instant: racily clean
-    b = copied / "b.txt"
-    b.unlink()
-    b.write_text("b.txt\n")  # a new inode: b's stat data is stale, to be refreshed
-    _age(b)
+    _age(copied / "b.txt", 7200)  # touched, not changed: stale, to be refreshed
     expected = [("a.txt", "modified")]
     assert [(c.path, c.status) for c in Repository.open(copied).status()] == expected
     assert [(c.path, c.status) for c in Repository.open(copied).status()] == expected
@@ -100,3 +97,19 @@ def test_a_mode_staged_meanwhile_is_kept(copied: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(index_module, "refresh_stat_data", _racing(chmod))
     Repository.open(copied).status()
     assert _git(copied, "ls-files", "-s", "a.txt").startswith("100755 ")
+
+
+def test_an_unchanged_racily_clean_neighbour_does_not_stop_the_refresh(copied: Path) -> None:
+    """A checkout writes its files and its index in the same second: those entries are
+    racily clean to git, but unchanged, so the stale ones beside them are still recorded."""
+    index = copied / ".git" / "index"
+    a = copied / "a.txt"
+    stamp = time.time() - 5
+    os.utime(a, (stamp, stamp))
+    _git(copied, "update-index", "--really-refresh")  # records a.txt at `stamp`
+    written = a.stat().st_mtime_ns + 1  # just after a.txt: git's seconds call it racy
+    os.utime(index, ns=(written, written))
+    _age(copied / "b.txt", 7200)  # touched, not changed: stale, to be refreshed
+    assert _stale(copied) == ["b.txt"]
+    assert Repository.open(copied).status() == []
+    assert _stale(copied) == []

@@ -22,6 +22,7 @@ import contextlib
 import io
 import logging
 import os
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 
     from gitworktree.history._worktree.attributes import WorktreeFilters
     from gitworktree.history._worktree.cache_tree import CacheTree
+    from gitworktree.history._worktree.index_file import IndexEntry
     from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
@@ -668,7 +670,7 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
             if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
                 continue  # already recorded (someone refreshed it meanwhile)
             updates[path] = (sha.decode("ascii"), stat_result)
-        if not updates or _holds_racily_clean(current, updates, found[1].st_mtime_ns):
+        if not updates or _holds_racily_clean(repo, current, updates, found[1].st_mtime_ns):
             return False
         try:
             index.apply(updates, same_ids=True)
@@ -683,21 +685,65 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
         _release_lock(lock_path)
 
 
-def _holds_racily_clean(index: IndexFile, refreshed: Mapping[str, object], written_ns: int) -> bool:
-    """Whether an entry the refresh leaves as it is was stamped in the second the index
-    was written (git's "racily clean" entry, compared in seconds as git built without
-    ``USE_NSEC`` compares it).
+def _holds_racily_clean(
+    repo: Repo, index: IndexFile, refreshed: Mapping[str, object], written_ns: int
+) -> bool:
+    """Whether an entry the refresh leaves as it is may vouch for content its file does
+    not hold once the index is written again: stamped in the second the index was
+    written (git's "racily clean" entry, compared in seconds as git built without
+    ``USE_NSEC`` compares it), its stat data still the file's, and its content not
+    (or not provably) the file's.
 
-    Such an entry's stat data vouches for nothing until the index is written again:
-    the file may have been edited in that same instant, keeping its size and mtime.
-    Writing the index later would make it look settled, to us and to git, and hide
-    the edit; git smudges it when it writes, a refresh just leaves the index alone.
+    Such an entry is trusted only because it is racy: the file may have been edited in
+    that same instant, keeping its size and mtime. Writing the index later would make
+    it look settled, to us and to git, and hide the edit. git smudges it when it writes
+    (``ce_smudge_racily_clean_entry``); a refresh just leaves the index alone.
     """
     second = written_ns // 1_000_000_000
     keys = {encode_path(path) for path in refreshed}
-    return any(
-        int.from_bytes(entry[8:12], "big") >= second and path not in keys
+    suspects = [
+        path
         for path, entry in zip(index.paths, index.entries, strict=True)
+        if int.from_bytes(entry[8:12], "big") >= second and path not in keys
+    ]
+    if not suspects:
+        return False
+    from dulwich.objects import S_ISGITLINK
+
+    from gitworktree.history._core.configfiles import FileStamp, settled
+    from gitworktree.history._core.paths import decode_path
+    from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.status import worktree_entry
+
+    root = Path(repo.path)
+    entries = index.stage_zero()
+    filters = WorktreeFilters.for_repo(repo)
+    now_ns = time.time_ns()
+    for key in suspects:
+        path = decode_path(key)
+        entry = entries.get(path)
+        if entry is None or entry.flags & _KEEP_FLAGS or S_ISGITLINK(entry.mode):
+            continue  # a conflict stage, or an entry whose stat data git does not trust
+        try:
+            stat_result = os.lstat(root / path)
+        except OSError:
+            continue  # gone: its stat data vouches for nothing
+        if not _same_stat(entry, stat_result):
+            continue  # looked at again whatever the index's mtime
+        mtime = stat_result.st_mtime_ns
+        if not settled(FileStamp(stat_result.st_ino, stat_result.st_size, mtime, mtime), now_ns):
+            return True  # it could still change and keep its mtime
+        if worktree_entry(root, path, None, 0, filters) != (entry.mode, entry.sha):
+            return True
+    return False
+
+
+def _same_stat(entry: IndexEntry, stat_result: os.stat_result) -> bool:
+    return (
+        entry.mtime == _seconds(stat_result)
+        and entry.size == stat_result.st_size & 0xFFFFFFFF
+        and entry.ino == stat_result.st_ino & 0xFFFFFFFF
+        and entry.mode == cleanup_mode(stat_result.st_mode)
     )
 
 
