@@ -113,3 +113,105 @@ def test_an_unchanged_racily_clean_neighbour_does_not_stop_the_refresh(copied: P
     assert _stale(copied) == ["b.txt"]
     assert Repository.open(copied).status() == []
     assert _stale(copied) == []
+
+
+def _build(tmp_path: Path, before: Callable[[Path], None], after: Callable[[Path], None]) -> Path:
+    """A repository of two settled files, set up by ``before``/``after`` around its
+    first commit, copied as `cp -a` copies it (every stat stale)."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    before(repo)
+    for name in FILES:
+        (repo / name).write_text(f"{name}\n")
+        _age(repo / name)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "files")
+    after(repo)
+    _age(repo / ".git" / "index", 1800)  # written long after the files, long ago
+    copy = tmp_path / "copy"
+    shutil.copytree(repo, copy, symlinks=True)
+    return copy
+
+
+def _nothing(repo: Path) -> None:
+    pass
+
+
+def _config(key: str, value: str) -> Callable[[Path], None]:
+    return lambda repo: _git(repo, "config", key, value) and None
+
+
+def _git_step(*args: str) -> Callable[[Path], None]:
+    return lambda repo: _git(repo, *args) and None
+
+
+def _intent_to_add(repo: Path) -> None:
+    (repo / "new.txt").write_text("new\n")
+    _age(repo / "new.txt")
+    _git(repo, "add", "-N", "new.txt")
+
+
+def _symlink(repo: Path) -> None:
+    (repo / "link").symlink_to("a.txt")
+    _age(repo / "link")
+
+
+def _submodule(repo: Path) -> None:
+    sub = repo / "sub"
+    subprocess.run(["git", "init", "-q", str(sub)], check=True)
+    (sub / "x").write_text("x\n")
+    _git(sub, "add", "x")
+    _git(sub, "commit", "-qm", "sub")
+    _git(repo, "add", "sub")
+    _git(repo, "commit", "-qm", "sub")
+
+
+def _crlf_on_disk(repo: Path) -> None:
+    _git(repo, "config", "core.autocrlf", "true")
+    (repo / "a.txt").write_bytes(b"a.txt\r\n")  # what a checkout under autocrlf writes
+    _age(repo / "a.txt")
+    _git(repo, "add", "a.txt")  # the same blob; the entry records the file's size
+
+
+SHAPES = [
+    ("version 2", _nothing, _git_step("update-index", "--index-version", "2"), True),
+    ("version 3", _nothing, _git_step("update-index", "--index-version", "3"), True),
+    ("version 4", _nothing, _git_step("update-index", "--index-version", "4"), True),
+    ("skipHash", _config("index.skipHash", "true"), _nothing, True),
+    ("assume-unchanged", _nothing, _git_step("update-index", "--assume-unchanged", "a.txt"), True),
+    ("skip-worktree", _nothing, _git_step("update-index", "--skip-worktree", "a.txt"), True),
+    ("intent-to-add", _nothing, _intent_to_add, True),
+    ("symlink", _symlink, _nothing, True),
+    ("submodule", _nothing, _submodule, True),
+    ("autocrlf", _nothing, _crlf_on_disk, True),
+    ("split index", _nothing, _git_step("update-index", "--split-index"), False),
+]
+
+
+def _git_view(repo: Path) -> tuple[str, str, str]:
+    return (
+        _git(repo, "ls-files", "-s", "-v"),  # entries, stages, and the flag tags (h, S)
+        _git(repo, "ls-files", "--eol"),
+        _git(repo, "--no-optional-locks", "status", "--porcelain"),  # writes no index
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "refreshed"),
+    [shape[1:] for shape in SHAPES],
+    ids=[shape[0] for shape in SHAPES],
+)
+def test_an_index_shape_keeps_every_entry_and_flag(
+    tmp_path: Path,
+    before: Callable[[Path], None],
+    after: Callable[[Path], None],
+    refreshed: bool,
+) -> None:
+    copy = _build(tmp_path, before, after)
+    view = _git_view(copy)
+    stale = _stale(copy)
+    assert "b.txt" in stale
+    Repository.open(copy).status()
+    assert _git_view(copy) == view
+    subprocess.run(["git", "-C", str(copy), "fsck", "--strict", "--no-progress"], check=True)
+    assert ("b.txt" not in _stale(copy)) is refreshed
