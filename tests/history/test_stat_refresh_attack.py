@@ -17,6 +17,7 @@ import pytest
 
 from gitworktree import Repository
 from gitworktree.history._worktree import index as index_module
+from gitworktree.history._worktree import status as status_module
 
 FILES = ("a.txt", "b.txt")
 
@@ -215,3 +216,168 @@ def test_an_index_shape_keeps_every_entry_and_flag(
     assert _git_view(copy) == view
     subprocess.run(["git", "-C", str(copy), "fsck", "--strict", "--no-progress"], check=True)
     assert ("b.txt" not in _stale(copy)) is refreshed
+
+
+def _fifo(lock: Path) -> None:
+    os.mkfifo(lock)
+
+
+def _directory(lock: Path) -> None:
+    lock.mkdir()
+
+
+def _dangling(lock: Path) -> None:
+    lock.symlink_to("nowhere")
+
+
+@pytest.mark.parametrize(
+    "make", [_fifo, _directory, _dangling], ids=["fifo", "directory", "dangling symlink"]
+)
+def test_an_odd_index_lock_is_left_alone(copied: Path, make: Callable[[Path], None]) -> None:
+    lock = copied / ".git" / "index.lock"
+    make(lock)
+    kind = os.lstat(lock).st_mode
+    before = (copied / ".git" / "index").read_bytes()
+    assert Repository.open(copied).status() == []
+    assert os.lstat(lock).st_mode == kind
+    assert (copied / ".git" / "index").read_bytes() == before
+
+
+def test_a_shared_repository_keeps_its_index_readable_by_the_group(tmp_path: Path) -> None:
+    copy = _build(tmp_path, _config("core.sharedRepository", "group"), _nothing)
+    old = os.umask(0o077)
+    try:
+        assert Repository.open(copy).status() == []
+    finally:
+        os.umask(old)
+    assert _stale(copy) == []
+    assert os.stat(copy / ".git" / "index").st_mode & 0o060 == 0o060
+
+
+def test_unmerged_entries_stay(tmp_path: Path) -> None:
+    def conflict(repo: Path) -> None:
+        _git(repo, "checkout", "-qb", "other")
+        (repo / "a.txt").write_text("theirs\n")
+        _git(repo, "commit", "-qam", "theirs")
+        _git(repo, "checkout", "-q", "-")
+        (repo / "a.txt").write_text("ours\n")
+        _git(repo, "commit", "-qam", "ours")
+        subprocess.run(["git", "-C", str(repo), "merge", "-q", "other"], capture_output=True)
+        _age(repo / "a.txt")
+
+    copy = _build(tmp_path, _nothing, conflict)
+    unmerged = _git(copy, "ls-files", "-u")
+    assert unmerged.count("\ta.txt") == 3
+    assert "b.txt" in _stale(copy)
+    assert [(c.path, c.status) for c in Repository.open(copy).status()] == [("a.txt", "unmerged")]
+    assert _git(copy, "ls-files", "-u") == unmerged
+    assert set(_stale(copy)) == {"a.txt"}  # git lists an unmerged path, whatever its stat
+
+
+def _stage_new_content(repo: Path) -> None:
+    (repo / "a.txt").write_text("staged\n")
+    _git(repo, "add", "a.txt")
+    (repo / "a.txt").write_text("a.txt\n")  # and back on disk: the old content again
+
+
+PERSON = [
+    ("add other content", _stage_new_content),
+    ("rm --cached", _git_step("rm", "-q", "--cached", "a.txt")),
+    ("refresh", _git_step("update-index", "--refresh")),
+    ("assume-unchanged", _git_step("update-index", "--assume-unchanged", "a.txt")),
+    ("intent-to-add", _intent_to_add),
+    ("chmod", _git_step("update-index", "--chmod=+x", "a.txt")),
+]
+
+
+@pytest.mark.parametrize("person", [p[1] for p in PERSON], ids=[p[0] for p in PERSON])
+def test_an_index_changed_between_our_scan_and_our_lock_keeps_the_change(
+    copied: Path, monkeypatch: pytest.MonkeyPatch, person: Callable[[Path], None]
+) -> None:
+    real = index_module.refresh_stat_data
+    theirs: list[str] = []
+
+    def racing(repo: object, unchanged: object) -> bool:
+        person(copied)
+        theirs.append(_git(copied, "ls-files", "-s", "-v"))
+        return real(repo, unchanged)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "refresh_stat_data", racing)
+    Repository.open(copied).status()
+    assert _git(copied, "ls-files", "-s", "-v") == theirs[0]
+    subprocess.run(["git", "-C", str(copied), "fsck", "--strict", "--no-progress"], check=True)
+
+
+def test_a_file_edited_just_after_it_was_read_is_not_vouched_for(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = status_module.read_worktree_file
+
+    def read_then_edit(root: Path, path: str) -> bytes:
+        data = real(root, path)
+        if path == "a.txt":
+            (root / path).write_text("A.txt\n")  # same size, same inode, a new mtime
+        return data
+
+    monkeypatch.setattr(status_module, "read_worktree_file", read_then_edit)
+    Repository.open(copied).status()
+    monkeypatch.setattr(status_module, "read_worktree_file", real)
+    assert [(c.path, c.status) for c in Repository.open(copied).status()] == [("a.txt", "modified")]
+    assert _git(copied, "status", "--porcelain") == " M a.txt\n"
+
+
+def test_a_file_edited_between_its_stat_and_its_read_is_not_vouched_for(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = status_module.read_worktree_file
+
+    def edit_then_read(root: Path, path: str) -> bytes:
+        if path == "a.txt":
+            (root / path).write_text("A.txt\n")
+        return real(root, path)
+
+    monkeypatch.setattr(status_module, "read_worktree_file", edit_then_read)
+    assert [(c.path, c.status) for c in Repository.open(copied).status()] == [("a.txt", "modified")]
+    assert "a.txt" in _stale(copied)
+    assert _git(copied, "status", "--porcelain") == " M a.txt\n"
+
+
+def test_git_add_racing_status_never_loses_what_it_staged(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person's `git add` and our status, side by side, again and again: git may find
+    the index locked for an instant (and is run again, as a person would), but every
+    file it staged is in the index at the end."""
+    real = index_module.refresh_stat_data
+    written: list[bool] = []
+    monkeypatch.setattr(
+        index_module, "refresh_stat_data", lambda *args: written.append(real(*args)) or written[-1]
+    )
+    repository = Repository.open(copied)
+    names = [f"c{i}.txt" for i in range(12)]
+    for i, name in enumerate(names):
+        (copied / name).write_text(f"{name}\n")
+        _age(copied / name)  # settled: nothing racy stops the refresh
+        _age(copied / "b.txt", 7200 + i)  # something stale for each status to refresh
+        for _attempt in range(100):  # bounded: git refuses only while our lock is held
+            add = subprocess.Popen(
+                ["git", "-C", str(copied), "add", name],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            repository.status()
+            _out, err = add.communicate()
+            if add.returncode == 0:
+                break
+            assert "index.lock" in err
+        else:
+            pytest.fail(f"git add {name} never found the index free")
+    staged = {
+        line.split("\t")[1]: line.split()[1]
+        for line in _git(copied, "ls-files", "-s", *names).splitlines()
+    }
+    assert staged == {name: _git(copied, "hash-object", name).strip() for name in names}
+    assert any(written)  # the refresh did write, side by side with git
+    assert _git(copied, "--no-optional-locks", "status", "--porcelain") == "".join(
+        f"A  {name}\n" for name in sorted(names)
+    )
