@@ -174,6 +174,11 @@ def _crlf_on_disk(repo: Path) -> None:
     _git(repo, "add", "a.txt")  # the same blob; the entry records the file's size
 
 
+def _no_file_mode(repo: Path) -> None:
+    _git(repo, "config", "core.fileMode", "false")
+    (repo / "a.txt").chmod(0o755)  # a file system that shows every file executable
+
+
 SHAPES = [
     ("version 2", _nothing, _git_step("update-index", "--index-version", "2"), True),
     ("version 3", _nothing, _git_step("update-index", "--index-version", "3"), True),
@@ -185,6 +190,7 @@ SHAPES = [
     ("symlink", _symlink, _nothing, True),
     ("submodule", _nothing, _submodule, True),
     ("autocrlf", _nothing, _crlf_on_disk, True),
+    ("fileMode false", _nothing, _no_file_mode, True),
     ("split index", _nothing, _git_step("update-index", "--split-index"), False),
 ]
 
