@@ -174,6 +174,12 @@ def _crlf_on_disk(repo: Path) -> None:
     _git(repo, "add", "a.txt")  # the same blob; the entry records the file's size
 
 
+def _version_4_with_flags(repo: Path) -> None:
+    _intent_to_add(repo)
+    _git(repo, "update-index", "--skip-worktree", "a.txt")
+    _git(repo, "update-index", "--index-version", "4")
+
+
 def _no_file_mode(repo: Path) -> None:
     _git(repo, "config", "core.fileMode", "false")
     (repo / "a.txt").chmod(0o755)  # a file system that shows every file executable
@@ -183,6 +189,7 @@ SHAPES = [
     ("version 2", _nothing, _git_step("update-index", "--index-version", "2"), True),
     ("version 3", _nothing, _git_step("update-index", "--index-version", "3"), True),
     ("version 4", _nothing, _git_step("update-index", "--index-version", "4"), True),
+    ("version 4, extended flags", _nothing, _version_4_with_flags, True),
     ("skipHash", _config("index.skipHash", "true"), _nothing, True),
     ("assume-unchanged", _nothing, _git_step("update-index", "--assume-unchanged", "a.txt"), True),
     ("skip-worktree", _nothing, _git_step("update-index", "--skip-worktree", "a.txt"), True),
@@ -387,3 +394,32 @@ def test_git_add_racing_status_never_loses_what_it_staged(
     assert _git(copied, "--no-optional-locks", "status", "--porcelain") == "".join(
         f"A  {name}\n" for name in sorted(names)
     )
+
+
+def test_git_commit_racing_status_never_loses_a_commit(copied: Path) -> None:
+    """`git commit -a` side by side with our status, again and again: every edit lands
+    in its own commit, and the work tree ends clean by git's own count."""
+    repository = Repository.open(copied)
+    person = ["git", "-C", str(copied), "-c", "user.name=P", "-c", "user.email=p@x"]
+    for i in range(8):
+        (copied / "a.txt").write_text(f"version {i}\n")
+        _age(copied / "a.txt", 3600 - i)
+        _age(copied / "b.txt", 7200 + i)  # something stale for each status to refresh
+        for _attempt in range(100):  # bounded: git refuses only while our lock is held
+            commit = subprocess.Popen(
+                [*person, "commit", "-qam", f"version {i}"],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            repository.status()
+            _out, err = commit.communicate()
+            if commit.returncode == 0:
+                break
+            assert "index.lock" in err
+        else:
+            pytest.fail(f"git commit of version {i} never found the index free")
+    subjects = _git(copied, "log", "--format=%s", "-8").splitlines()
+    assert subjects == [f"version {i}" for i in reversed(range(8))]
+    assert _git(copied, "show", "HEAD:a.txt") == "version 7\n"
+    assert _git(copied, "--no-optional-locks", "status", "--porcelain") == ""
+    assert Repository.open(copied).status() == []
