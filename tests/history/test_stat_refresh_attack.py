@@ -300,6 +300,8 @@ PERSON = [
     ("assume-unchanged", _git_step("update-index", "--assume-unchanged", "a.txt")),
     ("intent-to-add", _intent_to_add),
     ("chmod", _git_step("update-index", "--chmod=+x", "a.txt")),
+    ("index removed", lambda repo: (repo / ".git" / "index").unlink()),
+    ("reset", _git_step("reset", "-q", "HEAD")),
 ]
 
 
