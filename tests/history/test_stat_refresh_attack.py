@@ -60,11 +60,13 @@ def _stale(repo: Path) -> list[str]:
     return sorted(_git(repo, "diff-files", "--name-only").split())
 
 
-def test_a_racily_clean_neighbour_stays_suspect(copied: Path) -> None:
+@pytest.mark.parametrize("version", ["2", "4"], ids=["version 2", "version 4"])
+def test_a_racily_clean_neighbour_stays_suspect(copied: Path, version: str) -> None:
     """A file edited in the same instant the index was written (same size, same mtime)
     must still be hashed after a refresh rewrote the index later."""
     index = copied / ".git" / "index"
     a = copied / "a.txt"
+    _git(copied, "update-index", "--index-version", version)
     _git(copied, "update-index", "--refresh")  # every stat recorded: nothing stale
     stamp = time.time() - 5  # long settled, yet the index's own instant
     os.utime(a, (stamp, stamp))
