@@ -427,3 +427,49 @@ def test_git_commit_racing_status_never_loses_a_commit(copied: Path) -> None:
     assert _git(copied, "show", "HEAD:a.txt") == "version 7\n"
     assert _git(copied, "--no-optional-locks", "status", "--porcelain") == ""
     assert Repository.open(copied).status() == []
+
+
+def test_an_index_written_between_our_read_and_our_lock_is_left_to_the_next_look(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = index_module._create_lock
+
+    def git_first(index_path: Path, lock_path: Path) -> None:
+        (copied / "c.txt").write_text("c\n")
+        _age(copied / "c.txt")
+        _git(copied, "add", "c.txt")
+        real(index_path, lock_path)
+
+    monkeypatch.setattr(index_module, "_create_lock", git_first)
+    Repository.open(copied).status()
+    assert "c.txt" in _git(copied, "ls-files")
+    assert _stale(copied) == ["a.txt", "b.txt"]  # not refreshed this time
+    monkeypatch.setattr(index_module, "_create_lock", real)
+    Repository.open(copied).status()
+    assert _stale(copied) == []
+
+
+def test_racily_clean_neighbours_are_read_before_index_lock_is_taken(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh reads files, as git does, before it takes the lock: a person's git
+    finds index.lock held only for the time of a write."""
+    index = copied / ".git" / "index"
+    a = copied / "a.txt"
+    stamp = time.time() - 5
+    os.utime(a, (stamp, stamp))
+    _git(copied, "update-index", "--really-refresh")
+    os.utime(index, ns=(a.stat().st_mtime_ns + 1, a.stat().st_mtime_ns + 1))
+    _age(copied / "b.txt", 7200)
+    real = status_module.worktree_entry
+    locked: list[bool] = []
+
+    def noting(*args: object, **kwargs: object) -> object:
+        locked.append((copied / ".git" / "index.lock").exists())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(status_module, "worktree_entry", noting)
+    assert Repository.open(copied).status() == []
+    assert locked  # a.txt was checked
+    assert not any(locked)
+    assert _stale(copied) == []

@@ -633,9 +633,11 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
     a ``stat`` instead of reading each of them again.
 
     Best effort, never waiting and never failing: nothing is written when ``index.lock``
-    is held (a writer is at work), when an entry changed since it was looked at (another
-    id, a conflict, an extended or assume-valid flag), or when anything goes wrong (the
-    index is then left as it was). The cached trees stay: no blob id changes.
+    is held (a writer is at work) or the index was written since it was read here, when
+    it holds a racily clean entry that may hide an edit (see `_holds_racily_clean`), or
+    when anything goes wrong (the index is then left as it was). An entry that changed
+    since the scan looked at it (another id or mode, a conflict, an extended or
+    assume-valid flag) keeps its stat data. The cached trees stay: no blob id changes.
 
     Args:
         repo: a non-bare repository.
@@ -645,44 +647,64 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
         Whether the index was written.
     """
     index_path = Path(repo.index_path())
+    try:
+        found = read_plain_file(index_path)
+        # Everything that reads files is done before the lock, as git does, so that a
+        # person's git finds index.lock held for the time of a write, not of a scan.
+        updates = None if found is None else _stat_updates(repo, index_path, found, unchanged)
+    except Exception as error:  # a refresh is an optimization: it never fails a status
+        log.debug("the index's stat data was not refreshed: %s", error)
+        return False
+    if found is None or not updates:
+        return False
     lock_path = index_path.with_name(index_path.name + ".lock")
     try:
         _create_lock(index_path, lock_path)
     except (FileLocked, OSError):
         return False
     try:
-        found = read_plain_file(index_path)
-        if found is None:
-            return False
-        index = IndexLock(index_path, found[0])
+        index = IndexLock(index_path, _read_or_none(index_path))
+        if index._old != found[0]:
+            return False  # written since it was read: the next look tries again
         index.shared_perm = getattr(repo.object_store, "shared_perm", None)
-        current = index.read()
-        if current is None or current.link is not None:
-            return False  # dulwich's format, or a split index: left for git to refresh
-        entries = current.stage_zero()
-        updates: dict[str, tuple[str, os.stat_result] | None] = {}
-        for path, (sha, stat_result) in unchanged.items():
-            entry = entries.get(path)
-            if entry is None or entry.sha != sha or entry.flags & _KEEP_FLAGS:
-                continue
-            if entry.mode != cleanup_mode(stat_result.st_mode):
-                continue  # a mode staged since (`git update-index --chmod`): it stays
-            if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
-                continue  # already recorded (someone refreshed it meanwhile)
-            updates[path] = (sha.decode("ascii"), stat_result)
-        if not updates or _holds_racily_clean(repo, current, updates, found[1].st_mtime_ns):
-            return False
         try:
             index.apply(updates, same_ids=True)
         except BaseException:
             _put_back(index)
             raise
         return True
-    except Exception as error:  # a refresh is an optimization: it never fails a status
+    except Exception as error:
         log.debug("the index's stat data was not refreshed: %s", error)
         return False
     finally:
         _release_lock(lock_path)
+
+
+def _stat_updates(
+    repo: Repo,
+    index_path: Path,
+    found: tuple[bytes, os.stat_result],
+    unchanged: Mapping[str, tuple[ObjectID, os.stat_result]],
+) -> IndexUpdate | None:
+    """The entries of the index ``found`` (its bytes and stat) to give new stat data;
+    ``None`` if the index is to be left alone."""
+    current = IndexLock(index_path, found[0]).read()
+    if current is None or current.link is not None:
+        return None  # dulwich's format, or a split index: left for git to refresh
+    entries = current.stage_zero()
+    updates: dict[str, tuple[str, os.stat_result] | None] = {}
+    for path, (sha, stat_result) in unchanged.items():
+        entry = entries.get(path)
+        if entry is None or entry.sha != sha or entry.flags & _KEEP_FLAGS:
+            continue
+        if entry.mode != cleanup_mode(stat_result.st_mode):
+            continue  # a mode staged since (`git update-index --chmod`): it stays
+        if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
+            continue  # already recorded (someone refreshed it meanwhile)
+        updates[path] = (sha.decode("ascii"), stat_result)
+    if not updates or _holds_racily_clean(repo, current, updates, found[1].st_mtime_ns):
+        return None
+    return updates
 
 
 def _holds_racily_clean(
