@@ -22,6 +22,7 @@ import contextlib
 import io
 import logging
 import os
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from gitworktree.history._worktree.index_entries import parse_index_at
 from gitworktree.history._worktree.index_file import (
     EntrySplice,
     IndexFile,
+    cleanup_mode,
     encode_entry,
     note_written,
     remember,
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
 
     from gitworktree.history._worktree.attributes import WorktreeFilters
     from gitworktree.history._worktree.cache_tree import CacheTree
+    from gitworktree.history._worktree.index_file import IndexEntry
     from gitworktree.history._worktree.split_index import SplitIndexSettings, SplitLink
 
 
@@ -630,9 +633,11 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
     a ``stat`` instead of reading each of them again.
 
     Best effort, never waiting and never failing: nothing is written when ``index.lock``
-    is held (a writer is at work), when an entry changed since it was looked at (another
-    id, a conflict, an extended or assume-valid flag), or when anything goes wrong (the
-    index is then left as it was). The cached trees stay: no blob id changes.
+    is held (a writer is at work) or the index was written since it was read here, when
+    it holds a racily clean entry that may hide an edit (see `_holds_racily_clean`), or
+    when anything goes wrong (the index is then left as it was). An entry that changed
+    since the scan looked at it (another id or mode, a conflict, an extended or
+    assume-valid flag) keeps its stat data. The cached trees stay: no blob id changes.
 
     Args:
         repo: a non-bare repository.
@@ -642,6 +647,16 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
         Whether the index was written.
     """
     index_path = Path(repo.index_path())
+    try:
+        found = read_plain_file(index_path)
+        # Everything that reads files is done before the lock, as git does, so that a
+        # person's git finds index.lock held for the time of a write, not of a scan.
+        updates = None if found is None else _stat_updates(repo, index_path, found, unchanged)
+    except Exception as error:  # a refresh is an optimization: it never fails a status
+        log.debug("the index's stat data was not refreshed: %s", error)
+        return False
+    if found is None or not updates:
+        return False
     lock_path = index_path.with_name(index_path.name + ".lock")
     try:
         _create_lock(index_path, lock_path)
@@ -649,32 +664,109 @@ def refresh_stat_data(repo: Repo, unchanged: Mapping[str, tuple[ObjectID, os.sta
         return False
     try:
         index = IndexLock(index_path, _read_or_none(index_path))
+        if index._old != found[0]:
+            return False  # written since it was read: the next look tries again
         index.shared_perm = getattr(repo.object_store, "shared_perm", None)
-        current = index.read()
-        if current is None or current.link is not None:
-            return False  # dulwich's format, or a split index: left for git to refresh
-        entries = current.stage_zero()
-        updates: dict[str, tuple[str, os.stat_result] | None] = {}
-        for path, (sha, stat_result) in unchanged.items():
-            entry = entries.get(path)
-            if entry is None or entry.sha != sha or entry.flags & _KEEP_FLAGS:
-                continue
-            if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
-                continue  # already recorded (someone refreshed it meanwhile)
-            updates[path] = (sha.decode("ascii"), stat_result)
-        if not updates:
-            return False
         try:
             index.apply(updates, same_ids=True)
         except BaseException:
             _put_back(index)
             raise
         return True
-    except Exception as error:  # a refresh is an optimization: it never fails a status
+    except Exception as error:
         log.debug("the index's stat data was not refreshed: %s", error)
         return False
     finally:
         _release_lock(lock_path)
+
+
+def _stat_updates(
+    repo: Repo,
+    index_path: Path,
+    found: tuple[bytes, os.stat_result],
+    unchanged: Mapping[str, tuple[ObjectID, os.stat_result]],
+) -> IndexUpdate | None:
+    """The entries of the index ``found`` (its bytes and stat) to give new stat data;
+    ``None`` if the index is to be left alone."""
+    current = IndexLock(index_path, found[0]).read()
+    if current is None or current.link is not None:
+        return None  # dulwich's format, or a split index: left for git to refresh
+    entries = current.stage_zero()
+    updates: dict[str, tuple[str, os.stat_result] | None] = {}
+    for path, (sha, stat_result) in unchanged.items():
+        entry = entries.get(path)
+        if entry is None or entry.sha != sha or entry.flags & _KEEP_FLAGS:
+            continue
+        if entry.mode != cleanup_mode(stat_result.st_mode):
+            continue  # a mode staged since (`git update-index --chmod`): it stays
+        if (entry.ino, entry.mtime) == (stat_result.st_ino & 0xFFFFFFFF, _seconds(stat_result)):
+            continue  # already recorded (someone refreshed it meanwhile)
+        updates[path] = (sha.decode("ascii"), stat_result)
+    if not updates or _holds_racily_clean(repo, current, updates, found[1].st_mtime_ns):
+        return None
+    return updates
+
+
+def _holds_racily_clean(
+    repo: Repo, index: IndexFile, refreshed: Mapping[str, object], written_ns: int
+) -> bool:
+    """Whether an entry the refresh leaves as it is may vouch for content its file does
+    not hold once the index is written again: stamped in the second the index was
+    written (git's "racily clean" entry, compared in seconds as git built without
+    ``USE_NSEC`` compares it), its stat data still the file's, and its content not
+    (or not provably) the file's.
+
+    Such an entry is trusted only because it is racy: the file may have been edited in
+    that same instant, keeping its size and mtime. Writing the index later would make
+    it look settled, to us and to git, and hide the edit. git smudges it when it writes
+    (``ce_smudge_racily_clean_entry``); a refresh just leaves the index alone.
+    """
+    second = written_ns // 1_000_000_000
+    keys = {encode_path(path) for path in refreshed}
+    suspects = [
+        path
+        for path, entry in zip(index.paths, index.entries, strict=True)
+        if int.from_bytes(entry[8:12], "big") >= second and path not in keys
+    ]
+    if not suspects:
+        return False
+    from dulwich.objects import S_ISGITLINK
+
+    from gitworktree.history._core.configfiles import FileStamp, settled
+    from gitworktree.history._core.paths import decode_path
+    from gitworktree.history._worktree.attributes import WorktreeFilters
+    from gitworktree.history._worktree.status import worktree_entry
+
+    root = Path(repo.path)
+    entries = index.stage_zero()
+    filters = WorktreeFilters.for_repo(repo)
+    now_ns = time.time_ns()
+    for key in suspects:
+        path = decode_path(key)
+        entry = entries.get(path)
+        if entry is None or entry.flags & _KEEP_FLAGS or S_ISGITLINK(entry.mode):
+            continue  # a conflict stage, or an entry whose stat data git does not trust
+        try:
+            stat_result = os.lstat(root / path)
+        except OSError:
+            continue  # gone: its stat data vouches for nothing
+        if not _same_stat(entry, stat_result):
+            continue  # looked at again whatever the index's mtime
+        mtime = stat_result.st_mtime_ns
+        if not settled(FileStamp(stat_result.st_ino, stat_result.st_size, mtime, mtime), now_ns):
+            return True  # it could still change and keep its mtime
+        if worktree_entry(root, path, None, 0, filters) != (entry.mode, entry.sha):
+            return True
+    return False
+
+
+def _same_stat(entry: IndexEntry, stat_result: os.stat_result) -> bool:
+    return (
+        entry.mtime == _seconds(stat_result)
+        and entry.size == stat_result.st_size & 0xFFFFFFFF
+        and entry.ino == stat_result.st_ino & 0xFFFFFFFF
+        and entry.mode == cleanup_mode(stat_result.st_mode)
+    )
 
 
 #: Entry flags a refresh must not rewrite: assume-valid and extended (skip-worktree,
