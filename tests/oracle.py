@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitworktree.history import Repository
 
-__all__ = ["git", "git_lines"]
+__all__ = ["git", "git_as_someone", "git_lines"]
 
 
 def git(repo: Repository | Path, *args: str, check: bool = True) -> str:
@@ -19,6 +19,12 @@ def git(repo: Repository | Path, *args: str, check: bool = True) -> str:
     if check and result.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def git_as_someone(repo: Repository | Path, *args: str, check: bool = True) -> str:
+    """`git` with an identity given on its command line: for repositories a module-scoped
+    fixture builds, which runs before the autouse ``isolated_git`` sets one."""
+    return git(repo, "-c", "user.name=A", "-c", "user.email=a@example.com", *args, check=check)
 
 
 def git_lines(repo: Repository | Path, *args: str) -> list[str]:

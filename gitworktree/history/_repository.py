@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
-from dulwich.errors import NotGitRepository, ObjectFormatException
+from dulwich.errors import NotGitRepository
 from dulwich.objects import S_ISGITLINK, Blob, ObjectID
 from dulwich.repo import Repo
 
@@ -39,8 +39,6 @@ from gitworktree.errors import (
 from gitworktree.history._core.configfiles import ConfigFiles
 from gitworktree.history._core.damage import (
     check_alternates,
-    config_error,
-    damaged,
     load_object,
     translates_damage,
 )
@@ -48,7 +46,7 @@ from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.info import CommitInfo
 from gitworktree.history._core.locks import lock_errors
 from gitworktree.history._core.looseobjects import guard_object_store
-from gitworktree.history._core.opening import GitRepo
+from gitworktree.history._core.opening import GitRepo, check_control_dir, open_repo
 from gitworktree.history._core.paths import (
     check_repo_path,
     check_repo_prefixes,
@@ -194,14 +192,7 @@ class Repository:
                 "Repository.discover(path)"
             )
         try:
-            if not os.path.isdir(repo.controldir()):  # a `.git` file naming a lost directory
-                raise RepositoryError(
-                    repo.path,
-                    f"the repository is damaged: its .git file points at {repo.controldir()}, "
-                    "which does not exist; fix the `gitdir:` line, or run `git worktree "
-                    "prune` if that linked worktree was removed",
-                    reason="damaged",
-                )
+            check_control_dir(repo)
             check_format(repo)
             if repo.bare and not read_only:
                 check_location(repo.path)  # names what it is: a bare repository, a .git
@@ -321,7 +312,7 @@ class Repository:
         check_git_dir(path)
         try:
             with format_errors(path):
-                return cls(_open_repo(GitRepo, os.fspath(path)), read_only=read_only)
+                return cls(open_repo(GitRepo, os.fspath(path)), read_only=read_only)
         except NotGitRepository as err:
             git_dir = Path(path) / ".git"
             if os.path.lexists(git_dir):
@@ -353,7 +344,7 @@ class Repository:
         check_git_dir(_enclosing_root(Path(path)))
         try:
             with format_errors(path):
-                return cls(_open_repo(GitRepo.discover, os.fspath(path)))
+                return cls(open_repo(GitRepo.discover, os.fspath(path)))
         except NotGitRepository as err:
             raise RepositoryError(
                 path,
@@ -1419,7 +1410,7 @@ class Repository:
     def _config_stack(self) -> StackedConfig:
         """The configuration as its files are now (a person may have edited them since we
         opened): parsed again when one of them changed (see `ConfigFiles`)."""
-        return _open_repo(lambda _: self._config_files.stack(), self._repo.path)
+        return open_repo(lambda _: self._config_files.stack(), self._repo.path)
 
     def _tree(self, rev: str) -> ObjectID:
         store = self._repo.object_store
@@ -1508,22 +1499,3 @@ def _enclosing_root(path: Path) -> Path:
         if os.path.lexists(directory / ".git"):
             return directory
     return path
-
-
-def _open_repo(opener: Callable[[str], R], path: str) -> R:
-    """``opener(path)`` (opening a repository or reading its configuration), with a
-    configuration file that does not parse reported as such.
-
-    dulwich reads ``.git/config`` while opening and raises a bare ``ValueError`` on a bad
-    line; git refuses such a repository too (``fatal: bad config line``).
-    """
-    try:
-        return opener(path)
-    except ObjectFormatException as err:  # dulwich parses both as graft points
-        raise damaged(
-            path,
-            f".git/shallow or .git/info/grafts holds a line that is not object ids ({err}); "
-            "git refuses it too (`fatal: bad shallow line`)",
-        ) from err
-    except ValueError as err:
-        raise config_error(path, err) from err

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
-from dulwich.errors import NotGitRepository, ObjectFormatException
+from dulwich.errors import NotGitRepository
 from dulwich.objects import ObjectID
 from dulwich.repo import Repo
 from langchain_core.runnables import RunnableConfig
@@ -45,10 +45,10 @@ from langgraph.checkpoint.base import (
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from gitworktree.errors import ConflictError, RepositoryError
-from gitworktree.history._core.damage import check_alternates, config_error, damaged
+from gitworktree.history._core.damage import check_alternates
 from gitworktree.history._core.gitdir import check_git_dir
 from gitworktree.history._core.identity import check_identity, repository_identity
-from gitworktree.history._core.opening import GitRepo
+from gitworktree.history._core.opening import GitRepo, check_control_dir, open_repo
 from gitworktree.history._worktree.shapes import check_format, format_errors
 from gitworktree.langgraph._layout import (
     REF_PREFIX,
@@ -442,14 +442,7 @@ def _open_or_init(path: Path) -> Repo:
     check_git_dir(path)
     try:
         with format_errors(path):
-            repo: Repo = GitRepo(os.fspath(path))
-    except ObjectFormatException as err:  # dulwich parses both as graft points
-        raise damaged(
-            path,
-            f".git/shallow or .git/info/grafts holds a line that is not object ids ({err})",
-        ) from err
-    except ValueError as err:
-        raise config_error(path, err) from err
+            repo: Repo = open_repo(GitRepo, os.fspath(path))
     except NotGitRepository:
         if path.exists() and not path.is_dir():
             raise RepositoryError(str(path), "is a file, not a directory") from None
@@ -458,13 +451,7 @@ def _open_or_init(path: Path) -> Repo:
         except OSError as err:
             raise RepositoryError(str(path), f"cannot create a repository ({err})") from err
     try:
-        if not os.path.isdir(repo.controldir()):  # a `.git` file naming a lost directory
-            raise damaged(
-                path,
-                f"its .git file points at {repo.controldir()}, which does not exist; fix the "
-                "`gitdir:` line, or run `git worktree prune` if that linked worktree was "
-                "removed",
-            )
+        check_control_dir(repo)
         check_format(repo)
         check_alternates(path, Path(repo.object_store.path))  # a loop: dulwich would recurse
     except BaseException:

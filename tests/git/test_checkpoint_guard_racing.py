@@ -113,11 +113,8 @@ def test_a_commit_landing_as_the_guard_starts_its_restore_is_not_undone(
     assert git_lines(repo, "log", "--format=%s", "-1") == ["Person's work"]
 
 
-def test_a_guard_refuses_to_undo_another_writers_commit_pulled_during_the_block(
-    tmp_path: Path, repo: Repository
-) -> None:
-    """A pull's move of the branch is this writer's, but the commit it brings is not:
-    restoring past it would revert B's work, and the next push would spread that."""
+def _person_pushes_to_a_hub(tmp_path: Path, repo: Repository) -> None:
+    """``repo`` pushes to a hub, ``origin``; a person clones it and pushes a commit of theirs."""
     hub = tmp_path / "hub.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(hub))
     git(repo.path, "remote", "add", "origin", str(hub))
@@ -125,6 +122,14 @@ def test_a_guard_refuses_to_undo_another_writers_commit_pulled_during_the_block(
     git(tmp_path, "clone", "-q", str(hub), "b")
     person_commits(tmp_path / "b")
     git(tmp_path / "b", "push", "-q", "origin", "main")
+
+
+def test_a_guard_refuses_to_undo_another_writers_commit_pulled_during_the_block(
+    tmp_path: Path, repo: Repository
+) -> None:
+    """A pull's move of the branch is this writer's, but the commit it brings is not:
+    restoring past it would revert B's work, and the next push would spread that."""
+    _person_pushes_to_a_hub(tmp_path, repo)
 
     with (
         pytest.raises(ConflictError, match="Person's work") as raised,
@@ -143,13 +148,7 @@ def test_a_guard_around_a_merging_pull_names_the_merged_in_commit_not_the_merge(
 ) -> None:
     """The merge commit is this writer's; what it would undo is the other side's work,
     and the refusal names that commit and its author."""
-    hub = tmp_path / "hub.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(hub))
-    git(repo.path, "remote", "add", "origin", str(hub))
-    git(repo.path, "push", "-q", "origin", "main")
-    git(tmp_path, "clone", "-q", str(hub), "b")
-    person_commits(tmp_path / "b")
-    git(tmp_path / "b", "push", "-q", "origin", "main")
+    _person_pushes_to_a_hub(tmp_path, repo)
 
     with (
         pytest.raises(ConflictError, match="Person's work") as raised,

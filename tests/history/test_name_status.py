@@ -10,17 +10,9 @@ from pathlib import Path
 import pytest
 
 from gitworktree import Repository
+from tests.oracle import git_as_someone
 
 _GIT_STATUS = {"A": "added", "M": "modified", "T": "modified", "D": "deleted"}
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=A", "-c", "user.email=a@x", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +27,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (repo / "becomes-dir").write_text("a file\n")
     (repo / "deep" / "er").mkdir(parents=True)
     (repo / "deep" / "er" / "x.txt").write_text("x\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "first")
+    git_as_someone(repo, "add", "-A")
+    git_as_someone(repo, "commit", "-qm", "first")
     (repo / "edited.json").write_text('{"a": 2}\n')
     (repo / "removed.txt").unlink()
     (repo / "added.txt").write_text("new\n")
@@ -46,16 +38,18 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (repo / "becomes-dir").mkdir()
     (repo / "becomes-dir" / "inside.txt").write_text("in\n")
     (repo / "deep" / "er" / "x.txt").write_text("changed\n")
-    _git(repo, "add", "-A")
+    git_as_someone(repo, "add", "-A")
     # A submodule entry (a gitlink): left out, as `diff` leaves it out.
-    sha = _git(repo, "rev-parse", "HEAD").strip()
-    _git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},module")
-    _git(repo, "commit", "-qm", "second")
+    sha = git_as_someone(repo, "rev-parse", "HEAD").strip()
+    git_as_someone(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},module")
+    git_as_someone(repo, "commit", "-qm", "second")
     return repo
 
 
 def _git_name_status(repo: Path, *paths: str) -> dict[str, str]:
-    out = _git(repo, "diff", "--name-status", "--no-renames", "HEAD~1", "HEAD", "--", *paths)
+    out = git_as_someone(
+        repo, "diff", "--name-status", "--no-renames", "HEAD~1", "HEAD", "--", *paths
+    )
     listed = {}
     for line in out.splitlines():
         letter, path = line.split("\t")
@@ -85,4 +79,6 @@ def test_keeps_to_the_paths_given(repo: Path, paths: list[str]) -> None:
 def test_from_the_empty_tree_everything_is_added(repo: Path) -> None:
     listed = Repository.open(repo).name_status(None, "HEAD~1")
     assert set(listed.values()) == {"added"}
-    assert sorted(listed) == sorted(_git(repo, "ls-tree", "-r", "--name-only", "HEAD~1").split())
+    assert sorted(listed) == sorted(
+        git_as_someone(repo, "ls-tree", "-r", "--name-only", "HEAD~1").split()
+    )

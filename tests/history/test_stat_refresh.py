@@ -18,17 +18,9 @@ from gitworktree import Repository
 from gitworktree.history._worktree import status as status_module
 from gitworktree.history._worktree.cache_tree import parse_cache_tree
 from gitworktree.history._worktree.index_file import read_index_file
+from tests.oracle import git_as_someone
 
 FILES = ("a.txt", "b.json", "dir/c.txt", "dir/deeper/d.txt")
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=A", "-c", "user.email=a@x", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def _age(path: Path, seconds: float = 3600) -> None:
@@ -44,8 +36,8 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(f"{name}\n")
         _age(repo / name)  # written an hour ago: nothing racy about them
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "files")
+    git_as_someone(repo, "add", "-A")
+    git_as_someone(repo, "commit", "-qm", "files")
     return repo
 
 
@@ -54,7 +46,7 @@ def copied(original: Path, tmp_path: Path) -> Path:
     """A copy as `cp -a` makes it: same mtimes, other inodes (and change times)."""
     copy = tmp_path / "copy"
     shutil.copytree(original, copy, symlinks=True)
-    assert sorted(_git(copy, "diff-files", "--name-only").split()) == sorted(FILES)
+    assert sorted(git_as_someone(copy, "diff-files", "--name-only").split()) == sorted(FILES)
     return copy
 
 
@@ -67,8 +59,8 @@ def _index_inode(repo: Path, path: str) -> int:
 
 def test_a_copied_work_tree_is_read_once(copied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert Repository.open(copied).status() == []
-    assert _git(copied, "diff-files") == ""  # git agrees: every stat recorded
-    assert _git(copied, "status", "--porcelain") == ""
+    assert git_as_someone(copied, "diff-files") == ""  # git agrees: every stat recorded
+    assert git_as_someone(copied, "status", "--porcelain") == ""
 
     def no_reading(root: Path, path: str) -> bytes:
         raise AssertionError(f"{path} was read again")
@@ -79,7 +71,7 @@ def test_a_copied_work_tree_is_read_once(copied: Path, monkeypatch: pytest.Monke
 
 def test_a_diff_against_the_work_tree_refreshes_too(copied: Path) -> None:
     assert Repository.open(copied).diff("HEAD", None) == []
-    assert _git(copied, "diff-files") == ""
+    assert git_as_someone(copied, "diff-files") == ""
 
 
 def test_the_cached_trees_stay(copied: Path) -> None:
@@ -92,7 +84,7 @@ def test_the_cached_trees_stay(copied: Path) -> None:
     root = parse_cache_tree(data)
     assert root.valid
     assert root.sha is not None
-    assert root.sha.decode() == _git(copied, "rev-parse", "HEAD^{tree}").strip()
+    assert root.sha.decode() == git_as_someone(copied, "rev-parse", "HEAD^{tree}").strip()
 
 
 def test_a_held_index_lock_is_left_alone(copied: Path) -> None:
@@ -111,7 +103,7 @@ def test_a_changed_file_keeps_its_entry(copied: Path) -> None:
     changes = Repository.open(copied).status()
     assert [(change.path, change.status) for change in changes] == [("a.txt", "modified")]
     assert _index_inode(copied, "a.txt") == inode
-    assert _git(copied, "diff-files", "--name-only").split() == ["a.txt"]
+    assert git_as_someone(copied, "diff-files", "--name-only").split() == ["a.txt"]
 
 
 def test_a_file_touched_just_now_is_not_trusted_yet(copied: Path) -> None:
@@ -119,5 +111,5 @@ def test_a_file_touched_just_now_is_not_trusted_yet(copied: Path) -> None:
     inode = _index_inode(copied, "b.json")
     assert Repository.open(copied).status() == []
     assert _index_inode(copied, "b.json") == inode
-    assert _git(copied, "diff-files", "--name-only").split() == ["b.json"]
-    assert _git(copied, "status", "--porcelain") == ""
+    assert git_as_someone(copied, "diff-files", "--name-only").split() == ["b.json"]
+    assert git_as_someone(copied, "status", "--porcelain") == ""

@@ -18,17 +18,9 @@ import pytest
 from gitworktree import Repository
 from gitworktree.history._worktree import index as index_module
 from gitworktree.history._worktree import status as status_module
+from tests.oracle import git_as_someone
 
 FILES = ("a.txt", "b.txt")
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=A", "-c", "user.email=a@x", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def _age(path: Path, seconds: float = 3600) -> None:
@@ -43,8 +35,8 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in FILES:
         (repo / name).write_text(f"{name}\n")
         _age(repo / name)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "files")
+    git_as_someone(repo, "add", "-A")
+    git_as_someone(repo, "commit", "-qm", "files")
     return repo
 
 
@@ -57,7 +49,7 @@ def copied(original: Path, tmp_path: Path) -> Path:
 
 
 def _stale(repo: Path) -> list[str]:
-    return sorted(_git(repo, "diff-files", "--name-only").split())
+    return sorted(git_as_someone(repo, "diff-files", "--name-only").split())
 
 
 @pytest.mark.parametrize("version", ["2", "4"], ids=["version 2", "version 4"])
@@ -66,11 +58,11 @@ def test_a_racily_clean_neighbour_stays_suspect(copied: Path, version: str) -> N
     must still be hashed after a refresh rewrote the index later."""
     index = copied / ".git" / "index"
     a = copied / "a.txt"
-    _git(copied, "update-index", "--index-version", version)
-    _git(copied, "update-index", "--refresh")  # every stat recorded: nothing stale
+    git_as_someone(copied, "update-index", "--index-version", version)
+    git_as_someone(copied, "update-index", "--refresh")  # every stat recorded: nothing stale
     stamp = time.time() - 5  # long settled, yet the index's own instant
     os.utime(a, (stamp, stamp))
-    _git(copied, "update-index", "--really-refresh")  # records a.txt at `stamp`
+    git_as_someone(copied, "update-index", "--really-refresh")  # records a.txt at `stamp`
     a.write_text("A.txt\n")  # same size, in place: same inode
     os.utime(a, (stamp, stamp))
     os.utime(index, (stamp, stamp))  # written in that same instant: racily clean
@@ -78,7 +70,10 @@ def test_a_racily_clean_neighbour_stays_suspect(copied: Path, version: str) -> N
     expected = [("a.txt", "modified")]
     assert [(c.path, c.status) for c in Repository.open(copied).status()] == expected
     assert [(c.path, c.status) for c in Repository.open(copied).status()] == expected
-    assert _git(copied, "-c", "core.trustctime=false", "status", "--porcelain") == " M a.txt\n"
+    assert (
+        git_as_someone(copied, "-c", "core.trustctime=false", "status", "--porcelain")
+        == " M a.txt\n"
+    )
 
 
 def _racing(git_args: tuple[str, ...]) -> Callable[..., bool]:
@@ -86,7 +81,7 @@ def _racing(git_args: tuple[str, ...]) -> Callable[..., bool]:
     real = index_module.refresh_stat_data
 
     def racing(repo: object, unchanged: object) -> bool:
-        _git(Path(repo.path), *git_args)  # type: ignore[attr-defined]
+        git_as_someone(Path(repo.path), *git_args)  # type: ignore[attr-defined]
         return real(repo, unchanged)  # type: ignore[arg-type]
 
     return racing
@@ -95,11 +90,11 @@ def _racing(git_args: tuple[str, ...]) -> Callable[..., bool]:
 def test_a_mode_staged_meanwhile_is_kept(copied: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The person stages an executable bit (same blob, no stat data) between our scan and
     our lock: the refresh must not put the mode on disk back in its place."""
-    sha = _git(copied, "rev-parse", ":a.txt").strip()
+    sha = git_as_someone(copied, "rev-parse", ":a.txt").strip()
     chmod = ("update-index", "--cacheinfo", f"100755,{sha},a.txt")
     monkeypatch.setattr(index_module, "refresh_stat_data", _racing(chmod))
     Repository.open(copied).status()
-    assert _git(copied, "ls-files", "-s", "a.txt").startswith("100755 ")
+    assert git_as_someone(copied, "ls-files", "-s", "a.txt").startswith("100755 ")
 
 
 def test_an_unchanged_racily_clean_neighbour_does_not_stop_the_refresh(copied: Path) -> None:
@@ -109,7 +104,7 @@ def test_an_unchanged_racily_clean_neighbour_does_not_stop_the_refresh(copied: P
     a = copied / "a.txt"
     stamp = time.time() - 5
     os.utime(a, (stamp, stamp))
-    _git(copied, "update-index", "--really-refresh")  # records a.txt at `stamp`
+    git_as_someone(copied, "update-index", "--really-refresh")  # records a.txt at `stamp`
     written = a.stat().st_mtime_ns + 1  # just after a.txt: git's seconds call it racy
     os.utime(index, ns=(written, written))
     _age(copied / "b.txt", 7200)  # touched, not changed: stale, to be refreshed
@@ -127,8 +122,8 @@ def _build(tmp_path: Path, before: Callable[[Path], None], after: Callable[[Path
     for name in FILES:
         (repo / name).write_text(f"{name}\n")
         _age(repo / name)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "files")
+    git_as_someone(repo, "add", "-A")
+    git_as_someone(repo, "commit", "-qm", "files")
     after(repo)
     _age(repo / ".git" / "index", 1800)  # written long after the files, long ago
     copy = tmp_path / "copy"
@@ -141,17 +136,17 @@ def _nothing(repo: Path) -> None:
 
 
 def _config(key: str, value: str) -> Callable[[Path], None]:
-    return lambda repo: _git(repo, "config", key, value) and None
+    return lambda repo: git_as_someone(repo, "config", key, value) and None
 
 
 def _git_step(*args: str) -> Callable[[Path], None]:
-    return lambda repo: _git(repo, *args) and None
+    return lambda repo: git_as_someone(repo, *args) and None
 
 
 def _intent_to_add(repo: Path) -> None:
     (repo / "new.txt").write_text("new\n")
     _age(repo / "new.txt")
-    _git(repo, "add", "-N", "new.txt")
+    git_as_someone(repo, "add", "-N", "new.txt")
 
 
 def _symlink(repo: Path) -> None:
@@ -163,27 +158,27 @@ def _submodule(repo: Path) -> None:
     sub = repo / "sub"
     subprocess.run(["git", "init", "-q", str(sub)], check=True)
     (sub / "x").write_text("x\n")
-    _git(sub, "add", "x")
-    _git(sub, "commit", "-qm", "sub")
-    _git(repo, "add", "sub")
-    _git(repo, "commit", "-qm", "sub")
+    git_as_someone(sub, "add", "x")
+    git_as_someone(sub, "commit", "-qm", "sub")
+    git_as_someone(repo, "add", "sub")
+    git_as_someone(repo, "commit", "-qm", "sub")
 
 
 def _crlf_on_disk(repo: Path) -> None:
-    _git(repo, "config", "core.autocrlf", "true")
+    git_as_someone(repo, "config", "core.autocrlf", "true")
     (repo / "a.txt").write_bytes(b"a.txt\r\n")  # what a checkout under autocrlf writes
     _age(repo / "a.txt")
-    _git(repo, "add", "a.txt")  # the same blob; the entry records the file's size
+    git_as_someone(repo, "add", "a.txt")  # the same blob; the entry records the file's size
 
 
 def _version_4_with_flags(repo: Path) -> None:
     _intent_to_add(repo)
-    _git(repo, "update-index", "--skip-worktree", "a.txt")
-    _git(repo, "update-index", "--index-version", "4")
+    git_as_someone(repo, "update-index", "--skip-worktree", "a.txt")
+    git_as_someone(repo, "update-index", "--index-version", "4")
 
 
 def _no_file_mode(repo: Path) -> None:
-    _git(repo, "config", "core.fileMode", "false")
+    git_as_someone(repo, "config", "core.fileMode", "false")
     (repo / "a.txt").chmod(0o755)  # a file system that shows every file executable
 
 
@@ -206,9 +201,9 @@ SHAPES = [
 
 def _git_view(repo: Path) -> tuple[str, str, str]:
     return (
-        _git(repo, "ls-files", "-s", "-v"),  # entries, stages, and the flag tags (h, S)
-        _git(repo, "ls-files", "--eol"),
-        _git(repo, "--no-optional-locks", "status", "--porcelain"),  # writes no index
+        git_as_someone(repo, "ls-files", "-s", "-v"),  # entries, stages, and the flag tags (h, S)
+        git_as_someone(repo, "ls-files", "--eol"),
+        git_as_someone(repo, "--no-optional-locks", "status", "--porcelain"),  # writes no index
     )
 
 
@@ -271,27 +266,27 @@ def test_a_shared_repository_keeps_its_index_readable_by_the_group(tmp_path: Pat
 
 def test_unmerged_entries_stay(tmp_path: Path) -> None:
     def conflict(repo: Path) -> None:
-        _git(repo, "checkout", "-qb", "other")
+        git_as_someone(repo, "checkout", "-qb", "other")
         (repo / "a.txt").write_text("theirs\n")
-        _git(repo, "commit", "-qam", "theirs")
-        _git(repo, "checkout", "-q", "-")
+        git_as_someone(repo, "commit", "-qam", "theirs")
+        git_as_someone(repo, "checkout", "-q", "-")
         (repo / "a.txt").write_text("ours\n")
-        _git(repo, "commit", "-qam", "ours")
+        git_as_someone(repo, "commit", "-qam", "ours")
         subprocess.run(["git", "-C", str(repo), "merge", "-q", "other"], capture_output=True)
         _age(repo / "a.txt")
 
     copy = _build(tmp_path, _nothing, conflict)
-    unmerged = _git(copy, "ls-files", "-u")
+    unmerged = git_as_someone(copy, "ls-files", "-u")
     assert unmerged.count("\ta.txt") == 3
     assert "b.txt" in _stale(copy)
     assert [(c.path, c.status) for c in Repository.open(copy).status()] == [("a.txt", "unmerged")]
-    assert _git(copy, "ls-files", "-u") == unmerged
+    assert git_as_someone(copy, "ls-files", "-u") == unmerged
     assert set(_stale(copy)) == {"a.txt"}  # git lists an unmerged path, whatever its stat
 
 
 def _stage_new_content(repo: Path) -> None:
     (repo / "a.txt").write_text("staged\n")
-    _git(repo, "add", "a.txt")
+    git_as_someone(repo, "add", "a.txt")
     (repo / "a.txt").write_text("a.txt\n")  # and back on disk: the old content again
 
 
@@ -316,12 +311,12 @@ def test_an_index_changed_between_our_scan_and_our_lock_keeps_the_change(
 
     def racing(repo: object, unchanged: object) -> bool:
         person(copied)
-        theirs.append(_git(copied, "ls-files", "-s", "-v"))
+        theirs.append(git_as_someone(copied, "ls-files", "-s", "-v"))
         return real(repo, unchanged)  # type: ignore[arg-type]
 
     monkeypatch.setattr(index_module, "refresh_stat_data", racing)
     Repository.open(copied).status()
-    assert _git(copied, "ls-files", "-s", "-v") == theirs[0]
+    assert git_as_someone(copied, "ls-files", "-s", "-v") == theirs[0]
     subprocess.run(["git", "-C", str(copied), "fsck", "--strict", "--no-progress"], check=True)
 
 
@@ -340,7 +335,7 @@ def test_a_file_edited_just_after_it_was_read_is_not_vouched_for(
     Repository.open(copied).status()
     monkeypatch.setattr(status_module, "read_worktree_file", real)
     assert [(c.path, c.status) for c in Repository.open(copied).status()] == [("a.txt", "modified")]
-    assert _git(copied, "status", "--porcelain") == " M a.txt\n"
+    assert git_as_someone(copied, "status", "--porcelain") == " M a.txt\n"
 
 
 def test_a_file_edited_between_its_stat_and_its_read_is_not_vouched_for(
@@ -356,7 +351,7 @@ def test_a_file_edited_between_its_stat_and_its_read_is_not_vouched_for(
     monkeypatch.setattr(status_module, "read_worktree_file", edit_then_read)
     assert [(c.path, c.status) for c in Repository.open(copied).status()] == [("a.txt", "modified")]
     assert "a.txt" in _stale(copied)
-    assert _git(copied, "status", "--porcelain") == " M a.txt\n"
+    assert git_as_someone(copied, "status", "--porcelain") == " M a.txt\n"
 
 
 def test_git_add_racing_status_never_loses_what_it_staged(
@@ -391,11 +386,11 @@ def test_git_add_racing_status_never_loses_what_it_staged(
             pytest.fail(f"git add {name} never found the index free")
     staged = {
         line.split("\t")[1]: line.split()[1]
-        for line in _git(copied, "ls-files", "-s", *names).splitlines()
+        for line in git_as_someone(copied, "ls-files", "-s", *names).splitlines()
     }
-    assert staged == {name: _git(copied, "hash-object", name).strip() for name in names}
+    assert staged == {name: git_as_someone(copied, "hash-object", name).strip() for name in names}
     assert any(written)  # the refresh did write, side by side with git
-    assert _git(copied, "--no-optional-locks", "status", "--porcelain") == "".join(
+    assert git_as_someone(copied, "--no-optional-locks", "status", "--porcelain") == "".join(
         f"A  {name}\n" for name in sorted(names)
     )
 
@@ -422,10 +417,10 @@ def test_git_commit_racing_status_never_loses_a_commit(copied: Path) -> None:
             assert "index.lock" in err
         else:
             pytest.fail(f"git commit of version {i} never found the index free")
-    subjects = _git(copied, "log", "--format=%s", "-8").splitlines()
+    subjects = git_as_someone(copied, "log", "--format=%s", "-8").splitlines()
     assert subjects == [f"version {i}" for i in reversed(range(8))]
-    assert _git(copied, "show", "HEAD:a.txt") == "version 7\n"
-    assert _git(copied, "--no-optional-locks", "status", "--porcelain") == ""
+    assert git_as_someone(copied, "show", "HEAD:a.txt") == "version 7\n"
+    assert git_as_someone(copied, "--no-optional-locks", "status", "--porcelain") == ""
     assert Repository.open(copied).status() == []
 
 
@@ -437,12 +432,12 @@ def test_an_index_written_between_our_read_and_our_lock_is_left_to_the_next_look
     def git_first(index_path: Path, lock_path: Path) -> None:
         (copied / "c.txt").write_text("c\n")
         _age(copied / "c.txt")
-        _git(copied, "add", "c.txt")
+        git_as_someone(copied, "add", "c.txt")
         real(index_path, lock_path)
 
     monkeypatch.setattr(index_module, "_create_lock", git_first)
     Repository.open(copied).status()
-    assert "c.txt" in _git(copied, "ls-files")
+    assert "c.txt" in git_as_someone(copied, "ls-files")
     assert _stale(copied) == ["a.txt", "b.txt"]  # not refreshed this time
     monkeypatch.setattr(index_module, "_create_lock", real)
     Repository.open(copied).status()
@@ -458,7 +453,7 @@ def test_racily_clean_neighbours_are_read_before_index_lock_is_taken(
     a = copied / "a.txt"
     stamp = time.time() - 5
     os.utime(a, (stamp, stamp))
-    _git(copied, "update-index", "--really-refresh")
+    git_as_someone(copied, "update-index", "--really-refresh")
     os.utime(index, ns=(a.stat().st_mtime_ns + 1, a.stat().st_mtime_ns + 1))
     _age(copied / "b.txt", 7200)
     real = status_module.worktree_entry

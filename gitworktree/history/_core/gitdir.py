@@ -26,6 +26,7 @@ import stat
 from pathlib import Path
 
 from gitworktree.errors import RepositoryError
+from gitworktree.history._core.damage import damaged
 from gitworktree.history._core.plainfiles import read_plain_file
 
 __all__ = ["check_git_dir"]
@@ -127,10 +128,10 @@ def _follow_git_file(root: Path | str, dot_git: Path) -> Path:
     found = read_plain_file(dot_git)
     text = found[0] if found is not None else b""
     if not text.startswith(b"gitdir: "):
-        raise _damaged(root, f"its .git file does not start with `gitdir: ` ({dot_git})")
+        raise damaged(root, f"its .git file does not start with `gitdir: ` ({dot_git})")
     target = os.fsdecode(text[len(b"gitdir: ") :].strip())
     if not target or "\0" in target:
-        raise _damaged(root, f"its .git file names no directory ({dot_git})")
+        raise damaged(root, f"its .git file names no directory ({dot_git})")
     return dot_git.parent / target
 
 
@@ -142,7 +143,7 @@ def _common_dir(root: Path | str, control: Path) -> Path:
         return control
     target = os.fsdecode(found[0].rstrip(b"\r\n"))
     if not target or "\0" in target:
-        raise _damaged(root, f"{pointer} names no directory")
+        raise damaged(root, f"{pointer} names no directory")
     return control / target
 
 
@@ -180,22 +181,13 @@ def _kind(path: Path) -> str | None:
     return _KINDS.get(stat.S_IFMT(mode), "a special file")
 
 
-def _damaged(root: Path | str, what: str) -> RepositoryError:
-    return RepositoryError(
-        root,
-        f"the repository is damaged: {what}; run `git fsck` to find the damage, and "
-        "restore it from a clone or backup",
-        reason="damaged",
-    )
-
-
 def _special(root: Path | str, path: Path, kind: str, repair: str) -> RepositoryError:
     # Named as damage, with the one repair that helps: git hangs or fails on it too.
-    return _damaged(root, f"{path} is {kind}, not a file (git cannot read it either); {repair}")
+    return damaged(root, f"{path} is {kind}, not a file (git cannot read it either); {repair}")
 
 
 def _not_a_git_dir(root: Path | str, directory: Path, how: str) -> RepositoryError:
-    return _damaged(
+    return damaged(
         root,
         f"{how}, which is not a git directory (no HEAD file, objects and refs folders); "
         "fix that line",

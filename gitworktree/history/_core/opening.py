@@ -17,10 +17,11 @@ fails there, by name.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from dulwich.errors import NotGitRepository
+from dulwich.errors import NotGitRepository, ObjectFormatException
 from dulwich.object_store import DiskObjectStore
 from dulwich.refs import DiskRefsContainer
 from dulwich.repo import (
@@ -37,11 +38,16 @@ from dulwich.repo import (
     read_gitfile,
 )
 
+from gitworktree.errors import RepositoryError
+from gitworktree.history._core.damage import config_error, damaged
+
 if TYPE_CHECKING:
     from dulwich.config import ConfigFile
     from dulwich.worktree import WorkTreeContainer
 
-__all__ = ["GitRepo"]
+__all__ = ["GitRepo", "check_control_dir", "open_repo"]
+
+R = TypeVar("R")
 
 #: Extensions dulwich's constructor accepts without changing how it opens anything.
 _PLAIN_EXTENSIONS = frozenset({b"worktreeconfig", b"objectformat", b"relativeworktrees"})
@@ -142,3 +148,42 @@ def _needs_dulwich(config: ConfigFile) -> bool:
         if name not in _PLAIN_EXTENSIONS:
             raise UnsupportedExtension(extension.decode("utf-8"))
     return False
+
+
+def open_repo(opener: Callable[[str], R], path: str) -> R:
+    """``opener(path)`` (opening a repository or reading its configuration), with what
+    dulwich raises on a damaged one reported as such.
+
+    dulwich reads ``.git/config`` while opening and raises a bare ``ValueError`` on a bad
+    line; git refuses such a repository too (``fatal: bad config line``).
+
+    Raises:
+        RepositoryError: ``reason="damaged"`` for a config file that does not parse or a
+            ``shallow``/``info/grafts`` line that is not object ids.
+    """
+    try:
+        return opener(path)
+    except ObjectFormatException as err:  # dulwich parses both as graft points
+        raise damaged(
+            path,
+            f".git/shallow or .git/info/grafts holds a line that is not object ids ({err}); "
+            "git refuses it too (`fatal: bad shallow line`)",
+        ) from err
+    except ValueError as err:
+        raise config_error(path, err) from err
+
+
+def check_control_dir(repo: Repo) -> None:
+    """Refuse a repository whose ``.git`` file names a directory that does not exist.
+
+    Raises:
+        RepositoryError: ``reason="damaged"``, saying how to repair the ``gitdir:`` line.
+    """
+    if not os.path.isdir(repo.controldir()):
+        raise RepositoryError(
+            repo.path,
+            f"the repository is damaged: its .git file points at {repo.controldir()}, "
+            "which does not exist; fix the `gitdir:` line, or run `git worktree "
+            "prune` if that linked worktree was removed",
+            reason="damaged",
+        )
